@@ -1,0 +1,106 @@
+/* memreader.h: one small interface for reading the target's memory.
+ *
+ * Decoders take a gs_reader and never see a pid, so the same code reads a
+ * live process, a captured image (after the target was resumed), a core file
+ * or a unit test's byte buffer.
+ *
+ * Contract:
+ *   read(r, addr, buf, len): copy up to len bytes at addr into buf; return how
+ *     many were copied, stopping at the first unreadable byte (short reads are
+ *     normal: the target's pointers may be garbage). Never blocks for long.
+ *   view(r, addr, len): optional; a pointer to len readable bytes at addr that
+ *     stays valid until the reader is freed, or NULL (then use read). Captured
+ *     images implement it so that decoders avoid copies.
+ *   free(r): release the reader.
+ */
+#ifndef GCSCOPE_PROC_MEMREADER_H
+#define GCSCOPE_PROC_MEMREADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct gs_reader gs_reader;
+
+struct gs_reader_ops {
+    size_t (*read)(gs_reader *r, uint64_t addr, void *buf, size_t len);
+    const void *(*view)(gs_reader *r, uint64_t addr, size_t len);
+    void (*free)(gs_reader *r);
+};
+
+struct gs_reader {
+    const struct gs_reader_ops *ops;
+    uint64_t reads;      /* statistics: calls to read() */
+    uint64_t bytes_read; /* and bytes they returned */
+};
+
+static inline size_t gs_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
+{
+    r->reads++;
+    size_t n = r->ops->read(r, addr, buf, len);
+    r->bytes_read += n;
+    return n;
+}
+
+/* The whole range or nothing. */
+static inline bool gs_read_exact(gs_reader *r, uint64_t addr, void *buf, size_t len)
+{
+    if (r->ops->view) {
+        const void *p = r->ops->view(r, addr, len);
+        if (p) {
+            memcpy(buf, p, len);
+            return true;
+        }
+    }
+    return gs_read(r, addr, buf, len) == len;
+}
+
+static inline const void *gs_view(gs_reader *r, uint64_t addr, size_t len)
+{
+    return r->ops->view ? r->ops->view(r, addr, len) : NULL;
+}
+
+static inline bool gs_read_u64(gs_reader *r, uint64_t addr, uint64_t *out)
+{
+    return gs_read_exact(r, addr, out, sizeof *out);
+}
+
+static inline bool gs_read_i64(gs_reader *r, uint64_t addr, int64_t *out)
+{
+    return gs_read_exact(r, addr, out, sizeof *out);
+}
+
+static inline bool gs_read_u32(gs_reader *r, uint64_t addr, uint32_t *out)
+{
+    return gs_read_exact(r, addr, out, sizeof *out);
+}
+
+static inline bool gs_read_i32(gs_reader *r, uint64_t addr, int32_t *out)
+{
+    return gs_read_exact(r, addr, out, sizeof *out);
+}
+
+static inline bool gs_read_u8(gs_reader *r, uint64_t addr, uint8_t *out)
+{
+    return gs_read_exact(r, addr, out, sizeof *out);
+}
+
+/* Read a NUL-terminated string of at most cap-1 bytes; always terminates buf.
+ * Returns false if nothing could be read or no NUL was found within cap-1. */
+bool gs_read_cstring(gs_reader *r, uint64_t addr, char *buf, size_t cap);
+
+static inline void gs_reader_free(gs_reader *r)
+{
+    if (r)
+        r->ops->free(r);
+}
+
+/* --- readers ------------------------------------------------------------ */
+
+/* A reader over byte buffers placed at chosen addresses (unit tests, fuzzing,
+ * snapshot files). Segments are copied unless `borrow` is set. */
+gs_reader *gs_reader_buffer_new(void);
+void gs_reader_buffer_add(gs_reader *r, uint64_t addr, const void *data, size_t len, bool borrow);
+
+#endif

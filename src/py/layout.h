@@ -1,0 +1,38 @@
+/* layout.h: the offsets of one CPython minor version, as data.
+ *
+ * Each supported minor version has one generated table, src/py/offsets/py3NN.c
+ * (made by tools/gen-offsets from that version's own headers; never edit by
+ * hand). py_layout_for() picks the table at run time. Decoders receive a
+ * `const struct py_layout *` and never test a version number to find a field:
+ * a field a version lacks is PY_ABSENT.
+ */
+#ifndef GCSCOPE_PY_LAYOUT_H
+#define GCSCOPE_PY_LAYOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "py/layout_fields.h"
+
+#define PY_ABSENT ((int64_t)-1)
+
+struct py_layout {
+    int major, minor;          /* the minor version this table describes */
+    const char *generated_from; /* e.g. "3.12.1 headers (pyenv)" */
+#define PY_LAYOUT_DECLARE(name) int64_t name;
+    PY_LAYOUT_FIELDS(PY_LAYOUT_DECLARE)
+#undef PY_LAYOUT_DECLARE
+};
+
+/* The table for major.minor, or NULL when gcscope has none. */
+const struct py_layout *py_layout_for(int major, int minor);
+
+/* The supported versions as text, "3.8, 3.9, ..., 3.13", for error messages. */
+const char *py_layout_supported(void);
+
+/* All tables, NULL-terminated (for tests). */
+extern const struct py_layout *const py_layouts[];
+
+static inline bool py_layout_has(int64_t value) { return value != PY_ABSENT; }
+
+#endif

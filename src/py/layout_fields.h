@@ -1,0 +1,313 @@
+/* layout_fields.h: the list of every interpreter layout fact gcscope reads.
+ *
+ * One X-macro list, used twice:
+ *   - src/py/layout.h expands it into the fields of `struct py_layout`;
+ *   - tools/gen-offsets/gen_offsets.c expands it to print each value, computed
+ *     with offsetof()/sizeof() against one CPython version's own headers.
+ * So a field is added in exactly one place here, then the generator gives its
+ * value for every version (tools/gen-offsets/README.md).
+ *
+ * Every value is a signed 64-bit number. PY_ABSENT (-1) means "this version has
+ * no such field"; decoders must check before use (py_layout_has()).
+ *
+ * Naming: <struct>_<field>. Offsets are from the start of the named C struct;
+ * `*_size` entries are sizeof() of that struct; a few entries are constants
+ * (flags, bit positions) that also differ between versions.
+ */
+#ifndef GCSCOPE_PY_LAYOUT_FIELDS_H
+#define GCSCOPE_PY_LAYOUT_FIELDS_H
+
+#define PY_LAYOUT_FIELDS(X)                                                  \
+    /* _PyRuntimeState */                                                    \
+    X(runtime_size)                                                          \
+    X(runtime_interpreters_head)                                             \
+    X(runtime_interpreters_main)                                             \
+    X(runtime_main_interpreter)   /* 3.11+: embedded _main_interpreter */   \
+    X(runtime_gc)                 /* 3.8 only: the GC state lives here */   \
+    /* PyInterpreterState */                                                 \
+    X(interp_size)                                                           \
+    X(interp_next)                                                           \
+    X(interp_id)                                                             \
+    X(interp_threads_head)                                                   \
+    X(interp_runtime)             /* 3.12+: back pointer to _PyRuntime */   \
+    X(interp_gc)                  /* 3.9+ */                                \
+    X(interp_modules)                                                        \
+    X(interp_sysdict)                                                        \
+    X(interp_builtins)                                                       \
+    /* PyThreadState */                                                      \
+    X(tstate_size)                                                           \
+    X(tstate_prev)                                                           \
+    X(tstate_next)                                                           \
+    X(tstate_interp)                                                         \
+    X(tstate_frame)               /* <= 3.10: PyFrameObject* */             \
+    X(tstate_cframe)              /* 3.11, 3.12: _PyCFrame* */              \
+    X(cframe_current_frame)       /* 3.11, 3.12: _PyInterpreterFrame* */    \
+    X(tstate_current_frame)       /* 3.13: _PyInterpreterFrame* */          \
+    X(tstate_thread_id)                                                      \
+    X(tstate_native_thread_id)    /* 3.9+ */                                \
+    X(tstate_datastack_chunk)     /* 3.11+ */                               \
+    /* struct _gc_runtime_state and struct gc_generation */                  \
+    X(gc_size)                                                               \
+    X(gc_enabled)                                                            \
+    X(gc_debug)                                                              \
+    X(gc_generations)                                                        \
+    X(gc_permanent_generation)                                               \
+    X(gc_collecting)                                                         \
+    X(gc_garbage)                                                            \
+    X(gc_generation0)             /* PyGC_Head* pointing at generations[0] */ \
+    X(gc_generation_size)                                                    \
+    X(gc_generation_threshold)                                               \
+    X(gc_generation_count)                                                   \
+    X(gc_num_generations)                                                    \
+    X(gc_head_size)               /* sizeof(PyGC_Head) */                   \
+    X(gc_head_next)                                                          \
+    X(gc_head_prev)                                                          \
+    /* PyObject / PyVarObject */                                             \
+    X(object_refcnt)                                                         \
+    X(object_type)                                                           \
+    X(varobject_size)                                                        \
+    /* PyTypeObject / PyHeapTypeObject */                                    \
+    X(type_size)                                                             \
+    X(type_name)                                                             \
+    X(type_basicsize)                                                        \
+    X(type_itemsize)                                                         \
+    X(type_dealloc)                                                          \
+    X(type_flags)                                                            \
+    X(type_traverse)                                                         \
+    X(type_weaklistoffset)                                                   \
+    X(type_members)                                                          \
+    X(type_getset)                                                           \
+    X(type_base)                                                             \
+    X(type_dict)                                                             \
+    X(type_dictoffset)                                                       \
+    X(type_is_gc)                                                            \
+    X(type_bases)                                                            \
+    X(type_mro)                                                              \
+    X(type_del)                                                              \
+    X(type_finalize)                                                         \
+    X(heaptype_size)                                                         \
+    X(heaptype_name)                                                         \
+    X(heaptype_qualname)                                                     \
+    X(heaptype_slots)                                                        \
+    X(heaptype_module)            /* 3.9+ */                                \
+    X(heaptype_cached_keys)                                                  \
+    /* PyMemberDef */                                                        \
+    X(memberdef_size)                                                        \
+    X(memberdef_name)                                                        \
+    X(memberdef_type)                                                        \
+    X(memberdef_offset)                                                      \
+    X(memberdef_flags)                                                       \
+    /* type flags (constants) */                                             \
+    X(flag_managed_dict)          /* 3.11+ */                               \
+    X(flag_managed_weakref)       /* 3.12+ */                               \
+    X(flag_inline_values)         /* 3.13+ */                               \
+    X(flag_heaptype)                                                         \
+    X(flag_have_gc)                                                          \
+    X(flag_long_subclass)                                                    \
+    X(flag_list_subclass)                                                    \
+    X(flag_tuple_subclass)                                                   \
+    X(flag_bytes_subclass)                                                   \
+    X(flag_unicode_subclass)                                                 \
+    X(flag_dict_subclass)                                                    \
+    X(flag_type_subclass)                                                    \
+    /* list, tuple */                                                        \
+    X(list_size)                                                             \
+    X(list_ob_item)                                                          \
+    X(list_allocated)                                                        \
+    X(tuple_size)                 /* sizeof(PyTupleObject), one item incl. */ \
+    X(tuple_ob_item)                                                         \
+    /* dict */                                                               \
+    X(dict_size)                                                             \
+    X(dict_ma_used)                                                          \
+    X(dict_ma_keys)                                                          \
+    X(dict_ma_values)                                                        \
+    X(dictkeys_refcnt)                                                       \
+    X(dictkeys_size_field)        /* <= 3.10: dk_size */                    \
+    X(dictkeys_log2_size)         /* 3.11+ */                               \
+    X(dictkeys_log2_index_bytes)  /* 3.11+ */                               \
+    X(dictkeys_kind)              /* 3.11+ */                               \
+    X(dictkeys_usable)                                                       \
+    X(dictkeys_nentries)                                                     \
+    X(dictkeys_indices)                                                      \
+    X(dictkeyentry_size)                                                     \
+    X(dictkeyentry_hash)                                                     \
+    X(dictkeyentry_key)                                                      \
+    X(dictkeyentry_value)                                                    \
+    X(dictunicodeentry_size)      /* 3.11+ */                               \
+    X(dictvalues_values)          /* 3.13: values[] after a small header */ \
+    X(dictvalues_capacity)        /* 3.13 */                                \
+    X(dictvalues_size)            /* 3.13 */                                \
+    X(dictvalues_embedded)        /* 3.13 */                                \
+    X(dictvalues_valid)           /* 3.13 */                                \
+    X(dict_minsize)                                                          \
+    /* set */                                                                \
+    X(set_size)                                                              \
+    X(set_fill)                                                              \
+    X(set_used)                                                              \
+    X(set_mask)                                                              \
+    X(set_table)                                                             \
+    X(set_smalltable)                                                        \
+    X(setentry_size)                                                         \
+    X(setentry_key)                                                          \
+    X(setentry_hash)                                                         \
+    /* str: PyASCIIObject, PyCompactUnicodeObject; state bits */             \
+    X(unicode_ascii_size)                                                    \
+    X(unicode_compact_size)                                                  \
+    X(unicode_length)                                                        \
+    X(unicode_hash)                                                          \
+    X(unicode_state)                                                         \
+    X(unicode_state_kind_shift)                                              \
+    X(unicode_state_kind_mask)                                               \
+    X(unicode_state_compact_shift)                                           \
+    X(unicode_state_ascii_shift)                                             \
+    X(unicode_state_ready_shift)  /* <= 3.11 */                             \
+    X(unicode_utf8)               /* PyCompactUnicodeObject.utf8 */         \
+    X(unicode_utf8_length)                                                   \
+    X(unicode_wstr)               /* <= 3.11 */                             \
+    X(unicode_data)               /* PyUnicodeObject.data (non-compact) */  \
+    /* bytes, bytearray, int, float */                                       \
+    X(bytes_size)                                                            \
+    X(bytes_sval)                                                            \
+    X(bytearray_size)                                                        \
+    X(bytearray_alloc)                                                       \
+    X(bytearray_bytes)                                                       \
+    X(long_size)                                                             \
+    X(long_digit)                 /* offset of ob_digit */                   \
+    X(long_lv_tag)                /* 3.12+ */                               \
+    X(long_digit_size)            /* sizeof(digit) */                       \
+    X(long_shift)                 /* PyLong_SHIFT */                        \
+    X(float_size)                                                            \
+    X(float_fval)                                                            \
+    /* module */                                                             \
+    X(module_size)                                                           \
+    X(module_dict)                                                           \
+    X(module_def)                                                            \
+    X(module_state)                                                          \
+    X(module_name)                                                           \
+    X(moduledef_size_field)       /* PyModuleDef.m_size */                  \
+    /* function, cell, method, classmethod/staticmethod */                   \
+    X(func_size)                                                             \
+    X(func_code)                                                             \
+    X(func_globals)                                                          \
+    X(func_builtins)              /* 3.10+ */                               \
+    X(func_name)                                                             \
+    X(func_qualname)                                                         \
+    X(func_defaults)                                                         \
+    X(func_kwdefaults)                                                       \
+    X(func_closure)                                                          \
+    X(func_doc)                                                              \
+    X(func_dict)                                                             \
+    X(func_module)                                                           \
+    X(func_annotations)                                                      \
+    X(func_typeparams)            /* 3.12+ */                               \
+    X(cell_size)                                                             \
+    X(cell_ref)                                                              \
+    X(method_size)                                                           \
+    X(method_func)                                                           \
+    X(method_self)                                                           \
+    X(classmethod_callable)                                                  \
+    X(classmethod_dict)                                                      \
+    /* code objects */                                                       \
+    X(code_size)                                                             \
+    X(code_argcount)                                                         \
+    X(code_flags)                                                            \
+    X(code_firstlineno)                                                      \
+    X(code_nlocalsplus)           /* 3.11+ */                               \
+    X(code_nlocals)                                                          \
+    X(code_framesize)             /* 3.11+ */                               \
+    X(code_consts)                                                           \
+    X(code_names)                                                            \
+    X(code_varnames)              /* <= 3.10 */                             \
+    X(code_freevars)              /* <= 3.10 */                             \
+    X(code_cellvars)              /* <= 3.10 */                             \
+    X(code_localsplusnames)       /* 3.11+ */                               \
+    X(code_localspluskinds)       /* 3.11+ */                               \
+    X(code_filename)                                                         \
+    X(code_name)                                                             \
+    X(code_qualname)              /* 3.11+ */                               \
+    X(code_linetable)             /* co_lnotab <= 3.9, co_linetable 3.10+ */ \
+    X(code_exceptiontable)        /* 3.11+ */                               \
+    X(code_code)                  /* co_code <= 3.10 */                     \
+    X(code_code_adaptive)         /* 3.11+: bytecode inline at this offset */ \
+    X(code_weakreflist)                                                      \
+    X(code_extra)                                                            \
+    /* frame objects (<= 3.10: the frame; 3.11+: owner of an iframe) */      \
+    X(frame_size)                                                            \
+    X(frame_back)                 /* <= 3.10 (3.11+ computed) */            \
+    X(frame_code)                 /* <= 3.10 */                             \
+    X(frame_builtins)             /* <= 3.10 */                             \
+    X(frame_globals)              /* <= 3.10 */                             \
+    X(frame_locals)               /* <= 3.10 */                             \
+    X(frame_valuestack)           /* <= 3.9 */                              \
+    X(frame_stacktop)             /* <= 3.9: pointer; 3.10: int f_stackdepth */ \
+    X(frame_stackdepth)           /* 3.10 */                                \
+    X(frame_trace)                                                           \
+    X(frame_lineno)                                                          \
+    X(frame_lasti)                /* <= 3.10 */                             \
+    X(frame_gen)                  /* <= 3.10 */                             \
+    X(frame_localsplus)           /* <= 3.10 */                             \
+    X(frame_frame)                /* 3.11+: _PyInterpreterFrame* f_frame */  \
+    X(frame_back_obj)             /* 3.11+: f_back (materialized) */        \
+    X(frame_data)                 /* 3.11+: _f_frame_data */               \
+    /* _PyInterpreterFrame (3.11+) */                                        \
+    X(iframe_size)                                                           \
+    X(iframe_code)                /* f_code, 3.13 f_executable */           \
+    X(iframe_previous)                                                       \
+    X(iframe_func)                                                           \
+    X(iframe_globals)                                                        \
+    X(iframe_builtins)                                                       \
+    X(iframe_locals)                                                         \
+    X(iframe_frame_obj)                                                      \
+    X(iframe_instr)               /* prev_instr <= 3.12, instr_ptr 3.13 */  \
+    X(iframe_stacktop)                                                       \
+    X(iframe_owner)                                                          \
+    X(iframe_localsplus)                                                     \
+    X(iframe_owner_cstack)        /* FRAME_OWNED_BY_CSTACK, absent 3.11 */  \
+    X(iframe_owner_generator)                                                \
+    X(iframe_owner_frame_object)                                             \
+    X(iframe_owner_thread)                                                   \
+    /* _PyStackChunk (3.11+) */                                              \
+    X(datastack_size)                                                        \
+    X(datastack_previous)                                                    \
+    X(datastack_size_field)                                                  \
+    X(datastack_top)                                                         \
+    X(datastack_data)                                                        \
+    /* generators, coroutines, async generators */                           \
+    X(gen_size)                                                              \
+    X(gen_frame)                  /* <= 3.10: PyFrameObject* gi_frame */    \
+    X(gen_code)                   /* <= 3.11 */                             \
+    X(gen_name)                                                              \
+    X(gen_qualname)                                                          \
+    X(gen_weakreflist)                                                       \
+    X(gen_exc_state)                                                         \
+    X(gen_frame_state)            /* 3.11+ */                               \
+    X(gen_iframe)                 /* 3.11+ */                               \
+    X(gen_frame_state_cleared)    /* 3.11+: FRAME_CLEARED */                \
+    /* weakrefs */                                                           \
+    X(weakref_size)                                                          \
+    X(weakref_object)                                                        \
+    X(weakref_callback)                                                      \
+    X(weakref_hash)                                                          \
+    X(weakref_prev)                                                          \
+    X(weakref_next)                                                          \
+    /* exceptions, tracebacks */                                             \
+    X(exc_size)                                                              \
+    X(exc_dict)                                                              \
+    X(exc_args)                                                              \
+    X(exc_notes)                  /* 3.11+ */                               \
+    X(exc_traceback)                                                         \
+    X(exc_context)                                                           \
+    X(exc_cause)                                                             \
+    X(traceback_size)                                                        \
+    X(traceback_next)                                                        \
+    X(traceback_frame)                                                       \
+    X(traceback_lasti)                                                       \
+    X(traceback_lineno)                                                      \
+    /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
+    X(debug_offsets_present)                                                 \
+    X(debug_offsets_size)                                                    \
+    X(debug_offsets_version)                                                 \
+    /* version of the headers the table was generated from */                \
+    X(py_version_hex)
+
+#endif
