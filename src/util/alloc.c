@@ -64,5 +64,6 @@ void *gs_try_reallocarray(void *p, size_t count, size_t size)
 {
     if (size && count > SIZE_MAX / size)
         return NULL;
-    return realloc(p, count * size ? count * size : 1);
+    size_t n = count * size;
+    return realloc(p, n ? n : 1);
 }

@@ -37,13 +37,26 @@ void gs_error_prefix(gs_error *err, const char *fmt, ...)
 {
     if (!err)
         return;
-    char prefix[256], old[sizeof err->msg];
+    char prefix[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* Shift the old message right to make room for "PREFIX: "; what no
+     * longer fits at the end is cut. */
+    size_t plen = strlen(prefix) + 2, cap = sizeof err->msg;
+    if (plen >= cap)
+        plen = cap - 1;
+    size_t olen = strnlen(err->msg, cap - 1);
+    if (olen > cap - 1 - plen)
+        olen = cap - 1 - plen;
+    memmove(err->msg + plen, err->msg, olen);
+    err->msg[plen + olen] = '\0';
+    memcpy(err->msg, prefix, plen - 2 < sizeof prefix ? plen - 2 : 0);
+    if (plen >= 2) {
+        err->msg[plen - 2] = ':';
+        err->msg[plen - 1] = ' ';
+    }
 }
 
 static int valid(gs_status s) { return (unsigned)s < GS_STATUS_COUNT; }

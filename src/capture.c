@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "proc/attach.h"
+#include "proc/mem_live.h"
+#include "py/debug_offsets.h"
+#include "py/layout.h"
+#include "util/alloc.h"
+
+void gs_capture_opts_default(struct gs_capture_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout = 10.0;
+    o->retries = 5;
+}
+
+static gs_status check_signals(gs_error *err)
+{
+    if (gs_signal_pending)
+        return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d: the target was left running",
+                       (int)gs_signal_pending);
+    if (gs_deadline_hit)
+        return gs_fail(err, GS_ERR_DEADLINE, "the capture took longer than --timeout: the target was left running");
+    return GS_OK;
+}
+
+static bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+static void sleep_seconds(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* Parse "3.10.13" into major/minor; false if it does not look like one. */
+static bool parse_version(const char *s, int *major, int *minor)
+{
+    return s && sscanf(s, "%d.%d", major, minor) == 2;
+}
+
+/* Which CPython is this? In order of trust: Py_Version (3.11+), the debug
+ * offsets (3.13+), the library or executable name, a version literal in
+ * the binary. Fills cap->version with the best exact string known so far
+ * (sys.version, read after the capture, replaces it). */
+static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *major, int *minor, gs_error *err)
+{
+    const struct py_location *loc = &cap->loc;
+    *major = *minor = -1;
+    uint32_t hex = 0;
+    if (loc->py_version_addr && gs_read_u32(live, loc->py_version_addr, &hex) && (hex >> 24) == 3) {
+        *major = (int)(hex >> 24);
+        *minor = (int)((hex >> 16) & 0xff);
+        snprintf(cap->version, sizeof cap->version, "%d.%d.%d", *major, *minor, (int)((hex >> 8) & 0xff));
+        return GS_OK;
+    }
+    if (loc->name_major >= 0) {
+        *major = loc->name_major;
+        *minor = loc->name_minor;
+    } else if (!parse_version(loc->rodata_version, major, minor)) {
+        return gs_fail(err, GS_ERR_NOT_PYTHON,
+                       "process %d maps %s but gcscope cannot tell its Python version", (int)cap->pid,
+                       loc->binary);
+    }
+    int rmaj, rmin;
+    if (loc->rodata_version[0] && parse_version(loc->rodata_version, &rmaj, &rmin) && rmaj == *major &&
+        rmin == *minor)
+        snprintf(cap->version, sizeof cap->version, "%s", loc->rodata_version);
+    else
+        snprintf(cap->version, sizeof cap->version, "%d.%d", *major, *minor);
+    return GS_OK;
+}
+
+static gs_status choose_layout(struct gs_capture *cap, gs_error *err)
+{
+    gs_status st;
+    gs_reader *live = gs_reader_live_new(cap->pid);
+    int major, minor;
+    if ((st = detect_version(cap, live, &major, &minor, err)) != GS_OK)
+        goto out;
+    cap->layout = py_layout_for(major, minor);
+    if (!cap->layout) {
+        st = gs_fail(err, GS_ERR_UNSUPPORTED, "Python %s is not supported: gcscope reads CPython %s",
+                     cap->version, py_layout_supported());
+        goto out;
+    }
+    /* 3.13+: the interpreter describes its own layout; refuse a table that
+     * disagrees with it rather than read with wrong offsets. */
+    uint64_t hex = 0;
+    if ((st = py_debug_offsets_check(live, cap->loc.runtime_addr, cap->layout, &hex, err)) != GS_OK)
+        goto out;
+out:
+    gs_reader_free(live);
+    return st;
+}
+
+/* Stop the target, copy its writable memory, let it go. */
+static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_opts *opts, double deadline,
+                               gs_error *err)
+{
+    gs_status st;
+    gs_maps before = {0};
+    if ((st = gs_maps_read(cap->pid, &before, err)) != GS_OK)
+        return st;
+    gs_image_free(cap->image);
+    cap->image = NULL;
+    st = gs_image_plan(&before, opts->max_capture, &cap->image, err);
+    gs_maps_free(&before);
+    if (st != GS_OK)
+        return st;
+    if ((st = check_signals(err)) != GS_OK)
+        return st;
+
+    gs_attach *a = NULL;
+    if ((st = gs_attach_process(cap->pid, deadline, &a, err)) != GS_OK)
+        return st;
+    double first_stop = gs_attach_first_stop(a);
+    size_t nthreads;
+    gs_attach_threads(a, &nthreads);
+    cap->threads_stopped = nthreads;
+    cap->was_stopped = gs_attach_was_stopped(a);
+
+    gs_maps_free(&cap->maps);
+    st = gs_maps_read(cap->pid, &cap->maps, err);
+    if (st == GS_OK)
+        st = gs_image_copy_writable(cap->image, cap->pid, &cap->maps, err);
+    if (st == GS_OK && opts->measure_floor)
+        cap->floor_seconds = gs_image_measure_floor(cap->pid, &cap->maps, &cap->floor_bytes);
+    /* A testing aid: hold the stop, still answering signals promptly. */
+    for (double held = 0; st == GS_OK && held < opts->debug_hold; held += 0.01) {
+        if ((st = check_signals(err)) != GS_OK)
+            break;
+        sleep_seconds(0.01);
+    }
+    if (st == GS_OK)
+        st = check_signals(err);
+    gs_detach(a);
+    cap->pause_seconds = gs_now() - first_stop;
+    cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
+    if (st != GS_OK)
+        return st;
+    if (gs_image_stats(cap->image)->bytes_read == 0 && !process_exists(cap->pid))
+        return gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)cap->pid);
+    /* Read-only file mappings cannot change: copy them with the target running. */
+    gs_image_copy_readonly(cap->image, cap->pid, &cap->maps);
+    return GS_OK;
+}
+
+gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, struct gs_capture **out,
+                             gs_error *err)
+{
+    struct gs_capture *cap = gs_xcalloc(1, sizeof *cap);
+    gs_status st;
+    cap->pid = pid;
+    cap->started = gs_now();
+    cap->floor_seconds = -1;
+    double deadline = cap->started + opts->timeout;
+    gs_watchdog_arm(opts->timeout);
+
+    gs_maps maps = {0};
+    if ((st = gs_maps_read(pid, &maps, err)) != GS_OK)
+        goto fail;
+    st = py_locate(pid, &maps, &cap->loc, err);
+    gs_maps_free(&maps);
+    if (st != GS_OK || (st = choose_layout(cap, err)) != GS_OK)
+        goto fail;
+
+    for (cap->attempts = 1;; cap->attempts++) {
+        if ((st = stop_and_copy(cap, opts, deadline, err)) != GS_OK)
+            goto fail;
+        py_runtime_free(&cap->rt);
+        st = py_runtime_read(gs_image_reader(cap->image), cap->layout, cap->loc.runtime_addr, &cap->rt, err);
+        if (st != GS_OK)
+            goto fail;
+        if (!py_runtime_collecting(&cap->rt))
+            break;
+        if (cap->was_stopped || cap->attempts >= opts->retries) {
+            st = gs_fail(err, GS_ERR_BUSY,
+                         "a garbage collection was in progress in all %d captures%s: try again", cap->attempts,
+                         cap->was_stopped ? " (the target is stopped in the middle of one)" : "");
+            goto fail;
+        }
+        sleep_seconds(0.02 * cap->attempts); /* let the collection finish */
+    }
+    if (cap->rt.version[0]) {
+        int maj, min;
+        if (!parse_version(cap->rt.version, &maj, &min) || maj != cap->layout->major || min != cap->layout->minor) {
+            st = gs_fail(err, GS_ERR_CORRUPT, "sys.version says %s but the binary looked like %d.%d: refusing to guess",
+                         cap->rt.version, cap->layout->major, cap->layout->minor);
+            goto fail;
+        }
+        snprintf(cap->version, sizeof cap->version, "%s", cap->rt.version);
+    }
+    gs_watchdog_disarm();
+    cap->ready = gs_now();
+    *out = cap;
+    return GS_OK;
+fail:
+    gs_watchdog_disarm();
+    gs_capture_free(cap);
+    return st;
+}
+
+void gs_capture_free(struct gs_capture *cap)
+{
+    if (!cap)
+        return;
+    py_runtime_free(&cap->rt);
+    gs_image_free(cap->image);
+    gs_maps_free(&cap->maps);
+    free(cap);
+}

@@ -1,0 +1,58 @@
+/* capture.h: from a pid to a validated runtime over a captured image.
+ *
+ *   1. before stopping anything: read the maps, find the interpreter's
+ *      binary and _PyRuntime, detect the version, pick the layout, check
+ *      3.13's debug offsets, and pre-fault the buffer for the copy;
+ *   2. stop every thread, bulk-copy the writable memory, let them go
+ *      (the pause is this step only);
+ *   3. read the runtime from the copy; if a collection was in progress,
+ *      let the target run briefly and start again (a few times).
+ * Everything after (walks, reports) reads the image, never the process.
+ */
+#ifndef GCSCOPE_CAPTURE_H
+#define GCSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proc/maps.h"
+#include "proc/mem_image.h"
+#include "py/locate.h"
+#include "py/runtime.h"
+#include "util/status.h"
+
+struct gs_capture_opts {
+    double timeout;        /* seconds for the whole capture (watchdog) */
+    uint64_t max_capture;  /* bytes of target memory to copy at most, 0 = no limit */
+    bool measure_floor;    /* also time a bare bulk copy (benchmarks) */
+    double debug_hold;     /* keep the target stopped this long (tests) */
+    int retries;           /* attempts when a collection is in progress */
+};
+
+struct gs_capture {
+    pid_t pid;
+    struct py_location loc;
+    const struct py_layout *layout;
+    gs_maps maps;          /* as read while the target was stopped */
+    gs_image *image;
+    struct py_runtime rt;  /* reads the image */
+    char version[64];      /* exact version, e.g. "3.11.2" */
+    double pause_seconds;  /* first stop to last detach, last attempt */
+    double copy_seconds;   /* bulk copy inside the pause */
+    double floor_seconds;  /* bare bulk copy of anonymous writable memory; <0 if not measured */
+    uint64_t floor_bytes;
+    double started;        /* gs_now() when capture began */
+    double ready;          /* gs_now() when the runtime was read */
+    int attempts;
+    size_t threads_stopped;
+    bool was_stopped;      /* the target was job-control stopped already */
+};
+
+void gs_capture_opts_default(struct gs_capture_opts *o);
+
+gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, struct gs_capture **out,
+                             gs_error *err);
+void gs_capture_free(struct gs_capture *cap);
+
+#endif

@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+enum {
+    OPT_DUMP_TYPES = 256,
+    OPT_JSON,
+    OPT_TOP,
+    OPT_TIMEOUT,
+    OPT_AFTER,
+    OPT_KEEP,
+    OPT_MAX_CAPTURE,
+    OPT_BENCH_FLOOR,
+    OPT_DEBUG_HOLD,
+};
+
+static const struct option long_options[] = {
+    {"pid", required_argument, NULL, 'p'},
+    {"dump-types", no_argument, NULL, OPT_DUMP_TYPES},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"output", required_argument, NULL, 'o'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"after", required_argument, NULL, OPT_AFTER},
+    {"keep", no_argument, NULL, OPT_KEEP},
+    {"max-capture", required_argument, NULL, OPT_MAX_CAPTURE},
+    {"bench-floor", no_argument, NULL, OPT_BENCH_FLOOR},
+    {"debug-hold", required_argument, NULL, OPT_DEBUG_HOLD},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void gs_cli_usage(FILE *out)
+{
+    fputs("usage: gcscope [OPTIONS] -p PID\n"
+          "       gcscope [OPTIONS] -- PROGRAM [ARGS...]\n"
+          "\n"
+          "Look inside a running CPython (3.8 to 3.13) from outside: pause it briefly with\n"
+          "ptrace, copy its memory, resume it, then report on its garbage-collected heap.\n"
+          "Nothing runs inside the target.\n"
+          "\n"
+          "Source:\n"
+          "  -p, --pid PID          inspect the running process PID\n"
+          "  -- PROGRAM [ARGS...]   start PROGRAM, let it run --after seconds, inspect it,\n"
+          "                         then end it (unless --keep)\n"
+          "      --after SECONDS    how long a spawned program runs before the capture (2)\n"
+          "      --keep             leave the spawned program running afterwards\n"
+          "\n"
+          "Reports:\n"
+          "      --dump-types       objects the collector tracks, per type: count and bytes\n"
+          "                         (sys.getsizeof), largest first; the collector's state\n"
+          "\n"
+          "Output:\n"
+          "      --json             JSON instead of text\n"
+          "      --top N            text: show the N largest types (40; 0 shows all)\n"
+          "  -o, --output FILE      write the report to FILE instead of standard output\n"
+          "\n"
+          "Capture:\n"
+          "      --timeout SECONDS  give up (and leave the target running) after this long (10)\n"
+          "      --max-capture SIZE refuse to copy more than SIZE of the target's memory\n"
+          "                         (e.g. 8GB; default: no limit)\n"
+          "      --bench-floor      also time a bare bulk copy of the target's memory\n"
+          "      --debug-hold SECONDS  keep the target stopped this long (for tests)\n"
+          "\n"
+          "  -h, --help             show this help\n"
+          "  -V, --version          show the version\n"
+          "\n"
+          "Exit codes: 0 ok, 2 bad arguments, 3 no such process, 4 permission denied,\n"
+          "5 not a Python process, 6 unsupported Python version, 7 target exited,\n"
+          "8 deadline passed, 9 interrupted, 10 inconsistent interpreter memory,\n"
+          "11 garbage collection kept running, 12 I/O error, 13 out of memory,\n"
+          "15 could not start the program, 70 internal error.\n",
+          out);
+}
+
+static bool parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool gs_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !isfinite(v) || v < 0)
+        return false;
+    while (*end == ' ')
+        end++;
+    static const struct {
+        const char *suffix;
+        double mult;
+    } units[] = {
+        {"", 1},          {"B", 1},
+        {"K", 1e3},       {"KB", 1e3},       {"KiB", 1024.0},
+        {"M", 1e6},       {"MB", 1e6},       {"MiB", 1048576.0},
+        {"G", 1e9},       {"GB", 1e9},       {"GiB", 1073741824.0},
+        {"T", 1e12},      {"TB", 1e12},      {"TiB", 1099511627776.0},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcasecmp(end, units[i].suffix) == 0) {
+            double bytes = v * units[i].mult;
+            if (bytes > 1.8e19)
+                return false;
+            *out = (uint64_t)bytes;
+            return true;
+        }
+    }
+    return false;
+}
+
+gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->timeout = 10.0;
+    cli->after = 2.0;
+    cli->top = 40;
+    opterr = 0;
+    optind = 1;
+    int c;
+    /* '+': stop at the first non-option, so that `-- PROG -x` keeps -x for PROG. */
+    while ((c = getopt_long(argc, argv, "+p:o:hV", long_options, NULL)) != -1) {
+        double d;
+        switch (c) {
+        case 'p': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || v <= 0 || v > INT_MAX)
+                return gs_fail(err, GS_ERR_USAGE, "-p needs a process id (a positive number), not '%s'", optarg);
+            if (cli->pid)
+                return gs_fail(err, GS_ERR_USAGE, "-p given twice: inspect one process at a time");
+            cli->pid = (pid_t)v;
+            break;
+        }
+        case OPT_DUMP_TYPES:
+            cli->report = GS_REPORT_TYPES;
+            break;
+        case OPT_JSON:
+            cli->json = true;
+            break;
+        case OPT_TOP:
+            if (!parse_double(optarg, 0, 1e9, &d) || d != floor(d))
+                return gs_fail(err, GS_ERR_USAGE, "--top needs a whole number, not '%s'", optarg);
+            cli->top = (size_t)d;
+            break;
+        case 'o':
+            cli->output = optarg;
+            break;
+        case OPT_TIMEOUT:
+            if (!parse_double(optarg, 0.001, 86400, &cli->timeout))
+                return gs_fail(err, GS_ERR_USAGE, "--timeout needs seconds between 0.001 and 86400, not '%s'",
+                               optarg);
+            break;
+        case OPT_AFTER:
+            if (!parse_double(optarg, 0, 86400, &cli->after))
+                return gs_fail(err, GS_ERR_USAGE, "--after needs seconds between 0 and 86400, not '%s'", optarg);
+            break;
+        case OPT_KEEP:
+            cli->keep = true;
+            break;
+        case OPT_MAX_CAPTURE:
+            if (!gs_parse_size(optarg, &cli->max_capture))
+                return gs_fail(err, GS_ERR_USAGE, "--max-capture needs a size such as 8GB or 512MiB, not '%s'",
+                               optarg);
+            break;
+        case OPT_BENCH_FLOOR:
+            cli->bench_floor = true;
+            break;
+        case OPT_DEBUG_HOLD:
+            if (!parse_double(optarg, 0, 3600, &cli->debug_hold))
+                return gs_fail(err, GS_ERR_USAGE, "--debug-hold needs seconds between 0 and 3600, not '%s'", optarg);
+            break;
+        case 'h':
+            cli->help = true;
+            return GS_OK;
+        case 'V':
+            cli->version = true;
+            return GS_OK;
+        case ':':
+            return gs_fail(err, GS_ERR_USAGE, "option %s needs a value (see gcscope --help)", argv[optind - 1]);
+        default:
+            if (optopt)
+                return gs_fail(err, GS_ERR_USAGE, "unknown option -%c (see gcscope --help)", optopt);
+            return gs_fail(err, GS_ERR_USAGE, "unknown option %s (see gcscope --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        if (strcmp(argv[optind - 1], "--") != 0)
+            return gs_fail(err, GS_ERR_USAGE,
+                           "unexpected argument '%s': to start a program, put it after -- (gcscope -- python3 app.py)",
+                           argv[optind]);
+        cli->spawn_argv = &argv[optind];
+    }
+    if (cli->pid && cli->spawn_argv)
+        return gs_fail(err, GS_ERR_USAGE, "give either -p PID or -- PROGRAM, not both");
+    if (!cli->pid && !cli->spawn_argv)
+        return gs_fail(err, GS_ERR_USAGE, "nothing to inspect: give -p PID or -- PROGRAM ARGS (see gcscope --help)");
+    if (cli->keep && !cli->spawn_argv)
+        return gs_fail(err, GS_ERR_USAGE, "--keep only applies to a program started with --");
+    return GS_OK;
+}

@@ -1,0 +1,42 @@
+/* cli.h: the command line, parsed into one struct. Parsing never touches a
+ * process: a bad command line is refused before anything is attached. */
+#ifndef GCSCOPE_CLI_H
+#define GCSCOPE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/status.h"
+
+enum gs_report_kind {
+    GS_REPORT_NONE = 0, /* the browser, once it exists; the type summary until then */
+    GS_REPORT_TYPES,
+};
+
+struct gs_cli {
+    pid_t pid;              /* -p; 0 when spawning */
+    char **spawn_argv;      /* after --; NULL when attaching */
+    enum gs_report_kind report;
+    bool json;
+    size_t top;
+    const char *output;     /* -o FILE, NULL = stdout */
+    double timeout;
+    double after;
+    bool keep;
+    uint64_t max_capture;
+    bool bench_floor;
+    double debug_hold;
+    bool help, version;
+};
+
+/* Fills cli; on a bad command line returns GS_ERR_USAGE with a message. */
+gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err);
+
+void gs_cli_usage(FILE *out);
+
+/* "200MB", "1.5GiB", "4096": bytes; false if malformed. */
+bool gs_parse_size(const char *s, uint64_t *out);
+
+#endif

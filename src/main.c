@@ -1,0 +1,95 @@
+/* main.c: choose a source, capture, run one presenter, exit with a status. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "proc/attach.h"
+#include "proc/spawn.h"
+#include "report/report.h"
+
+static int fail(const gs_error *err)
+{
+    fprintf(stderr, "gcscope: %s\n", err->msg);
+    return gs_status_exit_code(err->code);
+}
+
+static gs_status run_report(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *err)
+{
+    struct gs_capture_opts opts;
+    gs_capture_opts_default(&opts);
+    opts.timeout = cli->timeout;
+    opts.max_capture = cli->max_capture;
+    opts.measure_floor = cli->bench_floor;
+    opts.debug_hold = cli->debug_hold;
+
+    struct gs_capture *cap = NULL;
+    gs_status st = gs_capture_process(pid, &opts, &cap, err);
+    if (st != GS_OK)
+        return st;
+    /* The target runs again from here on: everything below reads the copy. */
+    struct gs_type_summary summary;
+    st = gs_type_summary_build(cap, &summary, err);
+    if (st == GS_OK) {
+        struct gs_report_opts ro = {.json = cli->json, .top = cli->top};
+        if (cli->json)
+            gs_report_types_json(out, cap, &summary);
+        else
+            gs_report_types_text(out, cap, &summary, &ro);
+        if (fflush(out) != 0 || ferror(out))
+            st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+    }
+    gs_type_summary_free(&summary);
+    gs_capture_free(cap);
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    struct gs_cli cli;
+    gs_error err = {0};
+    if (gs_cli_parse(argc, argv, &cli, &err) != GS_OK) {
+        fprintf(stderr, "gcscope: %s\n", err.msg);
+        return gs_status_exit_code(GS_ERR_USAGE);
+    }
+    if (cli.help) {
+        gs_cli_usage(stdout);
+        return 0;
+    }
+    if (cli.version) {
+        printf("gcscope %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    gs_signals_install();
+
+    FILE *out = stdout;
+    if (cli.output && !(out = fopen(cli.output, "w"))) {
+        gs_fail(&err, GS_ERR_IO, "cannot write %s: %s", cli.output, strerror(errno));
+        return fail(&err);
+    }
+
+    gs_status st;
+    gs_spawned child = {0};
+    pid_t pid = cli.pid;
+    if (cli.spawn_argv) {
+        if ((st = gs_spawn(cli.spawn_argv, &child, &err)) != GS_OK)
+            return fail(&err);
+        pid = child.pid;
+        st = gs_spawn_let_run(&child, cli.after, &err);
+        if (st == GS_OK)
+            st = run_report(&cli, pid, out, &err);
+        if (!cli.keep)
+            gs_spawn_end(&child);
+        else if (st == GS_OK)
+            fprintf(stderr, "gcscope: left process %d running (--keep)\n", (int)pid);
+    } else {
+        st = run_report(&cli, pid, out, &err);
+    }
+    if (out != stdout && fclose(out) != 0 && st == GS_OK)
+        st = gs_fail(&err, GS_ERR_IO, "cannot write %s: %s", cli.output, strerror(errno));
+    return st == GS_OK ? 0 : fail(&err);
+}

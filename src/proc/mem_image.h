@@ -1,0 +1,64 @@
+/* mem_image.h: a copy of the target's memory, taken while it is stopped.
+ *
+ * The pause is spent only on bulk copies: gs_image_plan() (before stopping
+ * the target) chooses the regions and pre-faults the buffer, so that
+ * gs_image_copy_writable() (while stopped) is process_vm_readv straight into
+ * ready pages. gs_image_copy_readonly() (after resuming) adds the small
+ * read-only file mappings (.rodata: static type names, member tables), which
+ * cannot change. Decoders then read the image through gs_image_reader()
+ * and never touch the live process.
+ *
+ * Which regions: every private readable mapping that is writable (heap,
+ * pymalloc arenas, thread stacks, the data and bss of libpython and the
+ * extension modules), and read-only, non-executable file mappings of at most
+ * GS_IMAGE_RO_MAX bytes. Never device files (/dev/...), [vvar], [vsyscall],
+ * or shared mappings (a shared file can be huge and holds no Python objects).
+ */
+#ifndef GCSCOPE_PROC_MEM_IMAGE_H
+#define GCSCOPE_PROC_MEM_IMAGE_H
+
+#include <sys/types.h>
+
+#include "proc/maps.h"
+#include "proc/memreader.h"
+#include "util/status.h"
+
+#define GS_IMAGE_RO_MAX (16u << 20)
+
+typedef struct gs_image gs_image;
+
+struct gs_image_stats {
+    size_t regions;        /* regions in the image */
+    uint64_t bytes;        /* bytes held */
+    uint64_t bytes_read;   /* bytes actually read from the target */
+    size_t bad_pages;      /* pages that could not be read (zero-filled) */
+    double copy_seconds;   /* time spent in the stopped copy */
+};
+
+/* Make an empty image sized for the writable regions of `maps`, with its
+ * buffer pre-faulted. max_bytes (0 = no limit) refuses a larger heap with
+ * GS_ERR_NOMEM and a message naming --max-capture. */
+gs_status gs_image_plan(const gs_maps *maps, uint64_t max_bytes, gs_image **out, gs_error *err);
+
+/* While the target is stopped: copy the writable regions of `maps` (re-read
+ * after the stop; regions not planned are allocated now). */
+gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, gs_error *err);
+
+/* After the target is resumed: add the small read-only file mappings. */
+void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps);
+
+/* The image as a reader (owned by the image: do not free it). */
+gs_reader *gs_image_reader(gs_image *img);
+
+const struct gs_image_stats *gs_image_stats(const gs_image *img);
+void gs_image_free(gs_image *img);
+
+/* Physical floor: time (seconds) to bulk-copy the anonymous writable mappings
+ * with process_vm_readv into a pre-faulted scratch buffer. Call while the
+ * target is stopped. *bytes gets the amount copied. */
+double gs_image_measure_floor(pid_t pid, const gs_maps *maps, uint64_t *bytes);
+
+/* Is this mapping one that the image copies while stopped? */
+bool gs_image_wants_writable(const gs_map *m);
+
+#endif

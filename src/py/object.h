@@ -1,0 +1,65 @@
+/* object.h: reading basic CPython objects (pointers, str, dict, type flags)
+ * from a memory reader, following one version's layout.
+ *
+ * Every function treats the target's memory as hostile: lengths are bounded,
+ * pointers checked for readability, and a bad object makes the call return
+ * false, never crash or loop.
+ */
+#ifndef GCSCOPE_PY_OBJECT_H
+#define GCSCOPE_PY_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proc/memreader.h"
+#include "py/layout.h"
+
+/* What every decoder needs: where to read, and how the structures lie. */
+struct py_ctx {
+    gs_reader *r;
+    const struct py_layout *L;
+};
+
+/* Largest dict we will iterate; larger claims are treated as corrupt. */
+#define PY_DICT_MAX_ENTRIES (1u << 28)
+
+bool py_read_ptr(const struct py_ctx *c, uint64_t addr, uint64_t *out);
+bool py_read_ssize(const struct py_ctx *c, uint64_t addr, int64_t *out);
+
+/* A field at `offset` from obj: fails if the layout lacks it (PY_ABSENT). */
+bool py_field_ptr(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out);
+bool py_field_ssize(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out);
+
+bool py_type_of(const struct py_ctx *c, uint64_t obj, uint64_t *type);
+bool py_type_flags(const struct py_ctx *c, uint64_t type, uint64_t *flags);
+
+/* Is obj an instance of a type (or subclass) with this tp_flags bit
+ * (layout flag_* values, e.g. L->flag_unicode_subclass)? */
+bool py_has_type_flag(const struct py_ctx *c, uint64_t obj, int64_t flag);
+
+/* Is `addr` plausibly a type object: its type's tp_flags has TYPE_SUBCLASS. */
+bool py_is_type(const struct py_ctx *c, uint64_t addr);
+
+/* A str object as UTF-8 into buf (cap bytes, always NUL-terminated; cut at
+ * cap-1 on a character boundary). *len gets the str's length in characters
+ * (may be NULL). False if addr is not a readable str. */
+bool py_str_utf8(const struct py_ctx *c, uint64_t str, char *buf, size_t cap, int64_t *len);
+
+/* Compare a str object with a C string (ASCII or UTF-8). */
+bool py_str_equals(const struct py_ctx *c, uint64_t str, const char *s);
+
+/* Iterate a dict's live entries (key, value), in storage order. The callback
+ * returns false to stop. Returns false if the dict is unreadable or corrupt
+ * (entries seen before the problem were still reported). */
+typedef bool (*py_dict_visit_fn)(void *arg, uint64_t key, uint64_t value);
+bool py_dict_foreach(const struct py_ctx *c, uint64_t dict, py_dict_visit_fn fn, void *arg);
+
+/* dict[key] for a str key given as a C string. */
+bool py_dict_get_str(const struct py_ctx *c, uint64_t dict, const char *key, uint64_t *value);
+
+/* The size of a dict keys object as _PyDict_KeysSize() counts it, and
+ * whether the keys are shared (refcount != 1). */
+bool py_dictkeys_size(const struct py_ctx *c, uint64_t keys, uint64_t *size, int64_t *refcnt);
+
+#endif

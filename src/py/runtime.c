@@ -1,0 +1,197 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "py/runtime.h"
+#include "util/alloc.h"
+
+static gs_status read_gcstate(const struct py_ctx *c, uint64_t addr, struct py_gcstate *gc, gs_error *err)
+{
+    const struct py_layout *L = c->L;
+    int32_t enabled = 0, collecting = 0;
+    memset(gc, 0, sizeof *gc);
+    gc->addr = addr;
+    if (!gs_read_i32(c->r, addr + (uint64_t)L->gc_enabled, &enabled) ||
+        !gs_read_i32(c->r, addr + (uint64_t)L->gc_collecting, &collecting))
+        return gs_fail(err, GS_ERR_CORRUPT, "cannot read the garbage collector state at 0x%llx",
+                       (unsigned long long)addr);
+    gc->enabled = enabled != 0;
+    gc->collecting = collecting != 0;
+    if (py_layout_has(L->gc_debug)) {
+        int32_t debug = 0;
+        gs_read_i32(c->r, addr + (uint64_t)L->gc_debug, &debug);
+        gc->debug = debug;
+    }
+    for (int g = 0; g < PY_NUM_GENERATIONS; g++) {
+        uint64_t gen = addr + (uint64_t)L->gc_generations + (uint64_t)(g * L->gc_generation_size);
+        int32_t threshold, count;
+        if (!gs_read_i32(c->r, gen + (uint64_t)L->gc_generation_threshold, &threshold) ||
+            !gs_read_i32(c->r, gen + (uint64_t)L->gc_generation_count, &count))
+            return gs_fail(err, GS_ERR_CORRUPT, "cannot read GC generation %d", g);
+        gc->thresholds[g] = threshold;
+        gc->counts[g] = count;
+        gc->generation_heads[g] = gen; /* the PyGC_Head is the generation's first member */
+    }
+    gc->permanent_head = addr + (uint64_t)L->gc_permanent_generation;
+    if (py_layout_has(L->gc_garbage))
+        py_read_ptr(c, addr + (uint64_t)L->gc_garbage, &gc->garbage);
+    /* A list head's next pointer is never NULL: an empty list points at
+     * itself. NULL means we are not looking at a GC state. */
+    for (int g = 0; g < PY_NUM_GENERATIONS; g++) {
+        uint64_t next;
+        if (!py_read_ptr(c, gc->generation_heads[g] + (uint64_t)L->gc_head_next, &next) || next == 0)
+            return gs_fail(err, GS_ERR_CORRUPT,
+                           "GC generation %d's list head is not initialised: not a live interpreter, or "
+                           "gcscope's layout for this version is wrong",
+                           g);
+    }
+    return GS_OK;
+}
+
+static gs_status read_threads(const struct py_ctx *c, struct py_interp *in, gs_error *err)
+{
+    const struct py_layout *L = c->L;
+    uint64_t t;
+    if (!py_field_ptr(c, in->addr, L->interp_threads_head, &t))
+        return gs_fail(err, GS_ERR_CORRUPT, "cannot read the thread list of interpreter %lld",
+                       (long long)in->id);
+    size_t cap = 0;
+    uint64_t prev = 0;
+    while (t) {
+        if (in->nthreads >= PY_MAX_THREADS)
+            return gs_fail(err, GS_ERR_CORRUPT, "more than %d threads in interpreter %lld: the list loops",
+                           PY_MAX_THREADS, (long long)in->id);
+        uint64_t interp = 0, next = 0, back = 0;
+        if (!py_field_ptr(c, t, L->tstate_interp, &interp) || !py_field_ptr(c, t, L->tstate_next, &next) ||
+            !py_field_ptr(c, t, L->tstate_prev, &back))
+            return gs_fail(err, GS_ERR_CORRUPT, "cannot read thread state 0x%llx", (unsigned long long)t);
+        if (interp != in->addr || back != prev)
+            return gs_fail(err, GS_ERR_CORRUPT,
+                           "thread state 0x%llx does not point back at its interpreter or predecessor: "
+                           "the layout is wrong or memory is corrupt",
+                           (unsigned long long)t);
+        if (in->nthreads == cap) {
+            cap = cap ? cap * 2 : 8;
+            in->threads = gs_xreallocarray(in->threads, cap, sizeof *in->threads);
+        }
+        struct py_thread *th = &in->threads[in->nthreads++];
+        th->addr = t;
+        th->thread_id = 0;
+        th->native_thread_id = -1;
+        py_field_ptr(c, t, L->tstate_thread_id, &th->thread_id);
+        if (py_layout_has(L->tstate_native_thread_id)) {
+            uint64_t tid;
+            if (py_field_ptr(c, t, L->tstate_native_thread_id, &tid))
+                th->native_thread_id = (int64_t)tid;
+        }
+        prev = t;
+        t = next;
+    }
+    return GS_OK;
+}
+
+static void read_version(struct py_runtime *rt)
+{
+    const struct py_ctx *c = &rt->ctx;
+    if (rt->ninterps == 0)
+        return;
+    uint64_t v;
+    if (!py_dict_get_str(c, rt->interps[0].sysdict, "version", &v))
+        return;
+    if (!py_str_utf8(c, v, rt->version_full, sizeof rt->version_full, NULL))
+        return;
+    size_t n = strcspn(rt->version_full, " ");
+    if (n >= sizeof rt->version)
+        n = sizeof rt->version - 1;
+    memcpy(rt->version, rt->version_full, n);
+    rt->version[n] = '\0';
+}
+
+gs_status py_runtime_read(gs_reader *r, const struct py_layout *L, uint64_t runtime_addr,
+                          struct py_runtime *rt, gs_error *err)
+{
+    memset(rt, 0, sizeof *rt);
+    rt->ctx.r = r;
+    rt->ctx.L = L;
+    rt->runtime_addr = runtime_addr;
+    const struct py_ctx *c = &rt->ctx;
+
+    uint64_t interp;
+    if (!py_field_ptr(c, runtime_addr, L->runtime_interpreters_head, &interp) || !interp)
+        return gs_fail(err, GS_ERR_CORRUPT,
+                       "_PyRuntime at 0x%llx has no interpreter: the process is starting or exiting",
+                       (unsigned long long)runtime_addr);
+    /* 3.11+ embeds the main interpreter: the head must be it (or a newer
+     * subinterpreter whose list reaches it). Checked below via the list. */
+    size_t cap = 0;
+    while (interp) {
+        if (rt->ninterps >= PY_MAX_INTERPRETERS) {
+            py_runtime_free(rt);
+            return gs_fail(err, GS_ERR_CORRUPT, "more than %d interpreters: the list loops",
+                           PY_MAX_INTERPRETERS);
+        }
+        if (rt->ninterps == cap) {
+            cap = cap ? cap * 2 : 4;
+            rt->interps = gs_xreallocarray(rt->interps, cap, sizeof *rt->interps);
+        }
+        struct py_interp *in = &rt->interps[rt->ninterps++];
+        memset(in, 0, sizeof *in);
+        in->addr = interp;
+        gs_status st;
+        if (!py_field_ssize(c, interp, L->interp_id, &in->id) ||
+            !py_field_ptr(c, interp, L->interp_modules, &in->modules) ||
+            !py_field_ptr(c, interp, L->interp_sysdict, &in->sysdict) ||
+            !py_field_ptr(c, interp, L->interp_builtins, &in->builtins)) {
+            py_runtime_free(rt);
+            return gs_fail(err, GS_ERR_CORRUPT, "cannot read interpreter state 0x%llx",
+                           (unsigned long long)interp);
+        }
+        /* 3.8 keeps one collector in _PyRuntime; 3.9+ one per interpreter. */
+        uint64_t gc_addr = py_layout_has(L->interp_gc) ? interp + (uint64_t)L->interp_gc
+                                                        : runtime_addr + (uint64_t)L->runtime_gc;
+        if ((st = read_gcstate(c, gc_addr, &in->gc, err)) != GS_OK ||
+            (st = read_threads(c, in, err)) != GS_OK) {
+            py_runtime_free(rt);
+            return st;
+        }
+        if (!py_field_ptr(c, interp, L->interp_next, &interp)) {
+            py_runtime_free(rt);
+            return gs_fail(err, GS_ERR_CORRUPT, "cannot read the interpreter list");
+        }
+    }
+    if (py_layout_has(L->runtime_main_interpreter)) {
+        uint64_t main_addr = runtime_addr + (uint64_t)L->runtime_main_interpreter;
+        if (rt->interps[rt->ninterps - 1].addr != main_addr) {
+            py_runtime_free(rt);
+            return gs_fail(err, GS_ERR_CORRUPT,
+                           "the interpreter list does not end at _PyRuntime's main interpreter: "
+                           "wrong layout or not a CPython runtime");
+        }
+    }
+    if (rt->interps[0].sysdict == 0 || rt->interps[0].modules == 0) {
+        py_runtime_free(rt);
+        return gs_fail(err, GS_ERR_CORRUPT,
+                       "the interpreter has no sys module yet: it is starting up or shutting down, try again");
+    }
+    read_version(rt);
+    return GS_OK;
+}
+
+void py_runtime_free(struct py_runtime *rt)
+{
+    for (size_t i = 0; i < rt->ninterps; i++)
+        free(rt->interps[i].threads);
+    free(rt->interps);
+    rt->interps = NULL;
+    rt->ninterps = 0;
+}
+
+bool py_runtime_collecting(const struct py_runtime *rt)
+{
+    for (size_t i = 0; i < rt->ninterps; i++)
+        if (rt->interps[i].gc.collecting)
+            return true;
+    return false;
+}

@@ -1,0 +1,20 @@
+/* sizeof.h: sys.getsizeof() of an object, computed from memory the way each
+ * type's __sizeof__ computes it, plus the GC header and (3.11+) the
+ * pre-header, as sys.getsizeof adds them. */
+#ifndef GCSCOPE_PY_SIZEOF_H
+#define GCSCOPE_PY_SIZEOF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "py/object.h"
+#include "py/typeinfo.h"
+
+/* False when the object's fields could not be read (the size is then the
+ * type's basic size, a lower bound). */
+bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *type, uint64_t *size);
+
+/* What sys.getsizeof adds to __sizeof__ for instances of this type. */
+uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info *type);
+
+#endif

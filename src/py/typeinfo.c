@@ -1,0 +1,143 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "py/typeinfo.h"
+#include "util/alloc.h"
+
+#define MAX_BASE_DEPTH 64 /* tp_base chains are short; longer means a loop */
+
+static const char *const kind_names[PYK_COUNT] = {
+    [PYK_OBJECT] = "object",     [PYK_LIST] = "list",           [PYK_TUPLE] = "tuple",
+    [PYK_DICT] = "dict",         [PYK_ODICT] = "collections.OrderedDict",
+    [PYK_SET] = "set",           [PYK_FROZENSET] = "frozenset", [PYK_STR] = "str",
+    [PYK_BYTES] = "bytes",       [PYK_BYTEARRAY] = "bytearray", [PYK_INT] = "int",
+    [PYK_FLOAT] = "float",       [PYK_TYPE] = "type",           [PYK_DEQUE] = "collections.deque",
+    [PYK_MODULE] = "module",     [PYK_FUNCTION] = "function",   [PYK_CODE] = "code",
+    [PYK_FRAME] = "frame",       [PYK_GENERATOR] = "generator", [PYK_COROUTINE] = "coroutine",
+    [PYK_ASYNC_GENERATOR] = "async_generator",                  [PYK_CELL] = "cell",
+    [PYK_METHOD] = "method",     [PYK_WEAKREF] = "weakref.ReferenceType",
+};
+
+const char *py_kind_name(enum py_kind k) { return k < PYK_COUNT ? kind_names[k] : "?"; }
+
+/* The tp_name of a static type names its kind. bool's base is int, and
+ * the weakref proxies have their own names: they fall to PYK_OBJECT. */
+static enum py_kind kind_from_static_name(const char *tp_name)
+{
+    for (int k = 1; k < PYK_COUNT; k++)
+        if (strcmp(tp_name, kind_names[k]) == 0)
+            return (enum py_kind)k;
+    if (strcmp(tp_name, "bool") == 0)
+        return PYK_INT;
+    return PYK_OBJECT;
+}
+
+void py_types_init(struct py_types *t)
+{
+    memset(t, 0, sizeof *t);
+    gs_addrmap_init(&t->index);
+    t->cap = 64;
+    t->v = gs_xcalloc(t->cap, sizeof *t->v);
+    t->v[0].name = gs_xstrdup("<bad type>");
+    t->v[0].module = gs_xstrdup("<gcscope>");
+    t->n = 1;
+}
+
+void py_types_free(struct py_types *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].name);
+        free(t->v[i].module);
+    }
+    free(t->v);
+    gs_addrmap_free(&t->index);
+    memset(t, 0, sizeof *t);
+}
+
+static bool read_tp_name(const struct py_ctx *c, uint64_t type, char *buf, size_t cap)
+{
+    uint64_t p;
+    return py_field_ptr(c, type, c->L->type_name, &p) && p && gs_read_cstring(c->r, p, buf, cap) && buf[0];
+}
+
+/* type.__name__ and type.__module__, as typeobject.c computes them. */
+static void read_names(const struct py_ctx *c, uint64_t type, bool heaptype, char **name, char **module)
+{
+    const struct py_layout *L = c->L;
+    char buf[512];
+    *name = NULL;
+    *module = NULL;
+    if (heaptype) {
+        uint64_t s, dict, mod;
+        if (py_field_ptr(c, type, L->heaptype_name, &s) && py_str_utf8(c, s, buf, sizeof buf, NULL))
+            *name = gs_xstrdup(buf);
+        if (py_field_ptr(c, type, L->type_dict, &dict) && dict && py_dict_get_str(c, dict, "__module__", &mod) &&
+            py_str_utf8(c, mod, buf, sizeof buf, NULL))
+            *module = gs_xstrdup(buf);
+        if (!*module)
+            *module = gs_xstrdup("builtins");
+    }
+    if (!*name || !*module) {
+        if (!read_tp_name(c, type, buf, sizeof buf))
+            snprintf(buf, sizeof buf, "<unnamed type 0x%llx>", (unsigned long long)type);
+        char *dot = strrchr(buf, '.');
+        if (!*name)
+            *name = gs_xstrdup(dot ? dot + 1 : buf);
+        if (!*module) {
+            if (dot) {
+                *dot = '\0';
+                *module = gs_xstrdup(buf);
+            } else {
+                *module = gs_xstrdup("builtins");
+            }
+        }
+    }
+}
+
+static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
+{
+    const struct py_layout *L = c->L;
+    for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
+        uint64_t flags;
+        if (!py_type_flags(c, type, &flags))
+            return PYK_OBJECT;
+        if (!(flags & (uint64_t)L->flag_heaptype)) {
+            char buf[128];
+            return read_tp_name(c, type, buf, sizeof buf) ? kind_from_static_name(buf) : PYK_OBJECT;
+        }
+        if (!py_field_ptr(c, type, L->type_base, &type))
+            return PYK_OBJECT;
+    }
+    return PYK_OBJECT;
+}
+
+uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_addr)
+{
+    uint32_t *hit = gs_addrmap_get(&t->index, type_addr);
+    if (hit)
+        return *hit;
+    const struct py_layout *L = c->L;
+    uint32_t id = PY_TYPE_BAD;
+    struct py_type_info info = {.addr = type_addr};
+    if (py_is_type(c, type_addr) && py_type_flags(c, type_addr, &info.flags) &&
+        py_field_ssize(c, type_addr, L->type_basicsize, &info.basicsize) &&
+        py_field_ssize(c, type_addr, L->type_itemsize, &info.itemsize) &&
+        py_field_ssize(c, type_addr, L->type_dictoffset, &info.dictoffset) && info.basicsize > 0 &&
+        info.basicsize < (1 << 24) && info.itemsize >= 0 && info.itemsize < (1 << 16)) {
+        info.heaptype = (info.flags & (uint64_t)L->flag_heaptype) != 0;
+        info.is_gc = (info.flags & (uint64_t)L->flag_have_gc) != 0;
+        info.kind = find_kind(c, type_addr);
+        read_names(c, type_addr, info.heaptype, &info.name, &info.module);
+        if (t->n == t->cap) {
+            t->cap *= 2;
+            t->v = gs_xreallocarray(t->v, t->cap, sizeof *t->v);
+        }
+        id = (uint32_t)t->n;
+        t->v[t->n++] = info;
+    }
+    gs_addrmap_put(&t->index, type_addr, id);
+    return id;
+}

@@ -1,0 +1,75 @@
+/* typeinfo.h: what gcscope knows about each type it meets, read once per
+ * type and kept in a table indexed by a small number.
+ *
+ * Entry 0 is "<bad type>": objects whose ob_type does not lead to a
+ * plausible type object are counted there instead of being dropped.
+ */
+#ifndef GCSCOPE_PY_TYPEINFO_H
+#define GCSCOPE_PY_TYPEINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "py/object.h"
+#include "util/addrmap.h"
+
+/* The built-in type whose layout and __sizeof__ an object has: the type
+ * itself if it is static, else its nearest static base. */
+enum py_kind {
+    PYK_OBJECT = 0, /* object.__sizeof__: basicsize + itemsize * ob_size */
+    PYK_LIST,
+    PYK_TUPLE,
+    PYK_DICT,
+    PYK_ODICT,
+    PYK_SET,
+    PYK_FROZENSET,
+    PYK_STR,
+    PYK_BYTES,
+    PYK_BYTEARRAY,
+    PYK_INT,
+    PYK_FLOAT,
+    PYK_TYPE,
+    PYK_DEQUE,
+    PYK_MODULE,
+    PYK_FUNCTION,
+    PYK_CODE,
+    PYK_FRAME,
+    PYK_GENERATOR,
+    PYK_COROUTINE,
+    PYK_ASYNC_GENERATOR,
+    PYK_CELL,
+    PYK_METHOD,
+    PYK_WEAKREF,
+    PYK_COUNT
+};
+
+const char *py_kind_name(enum py_kind k);
+
+#define PY_TYPE_BAD 0u
+
+struct py_type_info {
+    uint64_t addr;
+    char *name;   /* type.__name__ */
+    char *module; /* type.__module__ */
+    uint64_t flags;
+    int64_t basicsize, itemsize, dictoffset;
+    enum py_kind kind;
+    bool heaptype;
+    bool is_gc;
+};
+
+struct py_types {
+    struct py_type_info *v;
+    size_t n, cap;
+    gs_addrmap index; /* type address -> position in v */
+};
+
+void py_types_init(struct py_types *t);
+void py_types_free(struct py_types *t);
+
+/* The table entry for the type at `type_addr`, reading it on first use.
+ * Returns PY_TYPE_BAD if it is not a readable type object. */
+uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_addr);
+
+#endif
