@@ -16,8 +16,8 @@
 #define PAGE 4096u
 
 struct chunk {
-    uint64_t base;  /* chunk-aligned address; UINT64_MAX = empty slot */
-    size_t valid;   /* bytes readable from base */
+    uint64_t base;     /* chunk-aligned address; UINT64_MAX = empty slot */
+    size_t lo, hi;     /* readable bytes [base+lo, base+hi) */
     unsigned char *data;
 };
 
@@ -80,26 +80,30 @@ size_t gs_live_copy(pid_t pid, uint64_t addr, void *buf, size_t len, size_t *bad
     return readable;
 }
 
-static struct chunk *load_chunk(struct live_reader *lr, uint64_t base)
+/* The cached chunk holding addr. A chunk is read whole when it can be; one
+ * that straddles an unmapped area keeps the readable run from addr's page
+ * on (process_vm_readv stops at the first fault). */
+static struct chunk *load_chunk(struct live_reader *lr, uint64_t addr)
 {
+    uint64_t base = addr & ~(uint64_t)(CHUNK_SIZE - 1);
     struct chunk *c = &lr->cache[(base >> CHUNK_SHIFT) % CACHE_SLOTS];
-    if (c->base == base)
+    size_t off = (size_t)(addr - base);
+    if (c->base == base && off >= c->lo && off < c->hi)
         return c;
     if (!c->data)
         c->data = gs_xmalloc(CHUNK_SIZE);
     c->base = base;
-    c->valid = 0;
+    c->lo = c->hi = 0;
     ssize_t n = raw_read(lr, base, c->data, CHUNK_SIZE);
-    if (n > 0) {
-        c->valid = (size_t)n;
+    if (n > 0 && (size_t)n > off) {
+        c->hi = (size_t)n;
         return c;
     }
-    /* The chunk straddles an unmapped area: read page by page up to the
-     * first failure so that what is readable is still served. */
-    for (size_t off = 0; off < CHUNK_SIZE; off += PAGE) {
-        if (raw_read(lr, base + off, c->data + off, PAGE) != (ssize_t)PAGE)
-            break;
-        c->valid = off + PAGE;
+    size_t page_off = off & ~(size_t)(PAGE - 1);
+    n = raw_read(lr, base + page_off, c->data + page_off, CHUNK_SIZE - page_off);
+    if (n > 0) {
+        c->lo = page_off;
+        c->hi = page_off + (size_t)n;
     }
     return c;
 }
@@ -112,12 +116,11 @@ static size_t live_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
         uint64_t a = addr + done;
         if (a < addr)
             break; /* wrapped around */
-        uint64_t base = a & ~(uint64_t)(CHUNK_SIZE - 1);
-        struct chunk *c = load_chunk(lr, base);
-        size_t off = (size_t)(a - base);
-        if (off >= c->valid)
+        struct chunk *c = load_chunk(lr, a);
+        size_t off = (size_t)(a - c->base);
+        if (off < c->lo || off >= c->hi)
             break;
-        size_t n = c->valid - off;
+        size_t n = c->hi - off;
         if (n > len - done)
             n = len - done;
         memcpy((char *)buf + done, c->data + off, n);
