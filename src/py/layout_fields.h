@@ -29,7 +29,7 @@
     X(interp_next)                                                           \
     X(interp_id)                                                             \
     X(interp_threads_head)                                                   \
-    X(interp_runtime)             /* 3.12+: back pointer to _PyRuntime */   \
+    X(interp_runtime)             /* 3.9+: back pointer to _PyRuntime */     \
     X(interp_gc)                  /* 3.9+ */                                \
     X(interp_modules)                                                        \
     X(interp_sysdict)                                                        \
@@ -44,7 +44,7 @@
     X(cframe_current_frame)       /* 3.11, 3.12: _PyInterpreterFrame* */    \
     X(tstate_current_frame)       /* 3.13: _PyInterpreterFrame* */          \
     X(tstate_thread_id)                                                      \
-    X(tstate_native_thread_id)    /* 3.9+ */                                \
+    X(tstate_native_thread_id)    /* 3.11+ */                                \
     X(tstate_datastack_chunk)     /* 3.11+ */                               \
     /* struct _gc_runtime_state and struct gc_generation */                  \
     X(gc_size)                                                               \
@@ -63,9 +63,11 @@
     X(gc_head_next)                                                          \
     X(gc_head_prev)                                                          \
     /* PyObject / PyVarObject */                                             \
+    X(object_size)                /* sizeof(PyObject) */                     \
     X(object_refcnt)                                                         \
     X(object_type)                                                           \
-    X(varobject_size)                                                        \
+    X(varobject_size)             /* sizeof(PyVarObject), 24 */              \
+    X(varobject_ob_size)          /* offsetof(PyVarObject, ob_size) */       \
     /* PyTypeObject / PyHeapTypeObject */                                    \
     X(type_size)                                                             \
     X(type_name)                                                             \
@@ -134,7 +136,7 @@
     X(dictkeyentry_key)                                                      \
     X(dictkeyentry_value)                                                    \
     X(dictunicodeentry_size)      /* 3.11+ */                               \
-    X(dictvalues_values)          /* 3.13: values[] after a small header */ \
+    X(dictvalues_values)          /* values[]: 0 up to 3.12, 8 in 3.13 */    \
     X(dictvalues_capacity)        /* 3.13 */                                \
     X(dictvalues_size)            /* 3.13 */                                \
     X(dictvalues_embedded)        /* 3.13 */                                \
@@ -151,6 +153,7 @@
     X(setentry_key)                                                          \
     X(setentry_hash)                                                         \
     /* str: PyASCIIObject, PyCompactUnicodeObject; state bits */             \
+    X(unicode_size)               /* sizeof(PyUnicodeObject) */              \
     X(unicode_ascii_size)                                                    \
     X(unicode_compact_size)                                                  \
     X(unicode_length)                                                        \
@@ -214,7 +217,8 @@
     X(code_firstlineno)                                                      \
     X(code_nlocalsplus)           /* 3.11+ */                               \
     X(code_nlocals)                                                          \
-    X(code_framesize)             /* 3.11+ */                               \
+    X(code_stacksize)                                                        \
+    X(code_framesize)             /* 3.12+ */                                \
     X(code_consts)                                                           \
     X(code_names)                                                            \
     X(code_varnames)              /* <= 3.10 */                             \
@@ -238,9 +242,9 @@
     X(frame_builtins)             /* <= 3.10 */                             \
     X(frame_globals)              /* <= 3.10 */                             \
     X(frame_locals)               /* <= 3.10 */                             \
-    X(frame_valuestack)           /* <= 3.9 */                              \
-    X(frame_stacktop)             /* <= 3.9: pointer; 3.10: int f_stackdepth */ \
-    X(frame_stackdepth)           /* 3.10 */                                \
+    X(frame_valuestack)           /* <= 3.10 */                              \
+    X(frame_stacktop)             /* <= 3.9: PyObject **f_stacktop */        \
+    X(frame_stackdepth)           /* 3.10: int f_stackdepth */               \
     X(frame_trace)                                                           \
     X(frame_lineno)                                                          \
     X(frame_lasti)                /* <= 3.10 */                             \
@@ -304,9 +308,77 @@
     X(traceback_lasti)                                                       \
     X(traceback_lineno)                                                      \
     /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
-    X(debug_offsets_present)                                                 \
-    X(debug_offsets_size)                                                    \
-    X(debug_offsets_version)                                                 \
+    X(debug_offsets_present)      /* 1 if present, else PY_ABSENT */         \
+    X(debug_offsets_size)         /* sizeof(_Py_DebugOffsets) */             \
+    X(debug_offsets_version)      /* offsetof(_Py_DebugOffsets, version) */  \
+    X(runtime_debug_offsets)      /* where it sits in _PyRuntimeState */     \
+    /* Offsets of members INSIDE _Py_DebugOffsets (3.13+), for               \
+     * py_debug_offsets_check(): dbg_<f> is where the target keeps its       \
+     * own value of our field <f>; dbg_<group>_size opens each group         \
+     * (uint64 arrays). Their name is noted where it differs. */             \
+    X(dbg_free_threaded)                                                     \
+    X(dbg_runtime_size)           /* runtime_state group */                  \
+    X(dbg_runtime_interpreters_head)                                         \
+    X(dbg_interp_size)            /* interpreter_state group */              \
+    X(dbg_interp_id)                                                         \
+    X(dbg_interp_next)                                                       \
+    X(dbg_interp_threads_head)                                               \
+    X(dbg_interp_gc)                                                         \
+    X(dbg_interp_modules)         /* imports_modules */                      \
+    X(dbg_interp_sysdict)                                                    \
+    X(dbg_interp_builtins)                                                   \
+    X(dbg_tstate_size)            /* thread_state group */                   \
+    X(dbg_tstate_prev)                                                       \
+    X(dbg_tstate_next)                                                       \
+    X(dbg_tstate_interp)                                                     \
+    X(dbg_tstate_current_frame)                                              \
+    X(dbg_tstate_thread_id)                                                  \
+    X(dbg_tstate_native_thread_id)                                           \
+    X(dbg_tstate_datastack_chunk)                                            \
+    X(dbg_iframe_size)            /* interpreter_frame group */              \
+    X(dbg_iframe_previous)                                                   \
+    X(dbg_iframe_code)            /* executable */                           \
+    X(dbg_iframe_instr)           /* instr_ptr */                            \
+    X(dbg_iframe_localsplus)                                                 \
+    X(dbg_iframe_owner)                                                      \
+    X(dbg_code_size)              /* code_object group */                    \
+    X(dbg_code_filename)                                                     \
+    X(dbg_code_name)                                                         \
+    X(dbg_code_qualname)                                                     \
+    X(dbg_code_linetable)                                                    \
+    X(dbg_code_firstlineno)                                                  \
+    X(dbg_code_argcount)                                                     \
+    X(dbg_code_localsplusnames)                                              \
+    X(dbg_code_localspluskinds)                                              \
+    X(dbg_code_code_adaptive)     /* co_code_adaptive */                     \
+    X(dbg_object_size)            /* pyobject group */                       \
+    X(dbg_object_type)                                                       \
+    X(dbg_type_size)              /* type_object group */                    \
+    X(dbg_type_name)                                                         \
+    X(dbg_type_flags)                                                        \
+    X(dbg_tuple_size)             /* tuple_object group */                   \
+    X(dbg_tuple_ob_item)                                                     \
+    X(dbg_tuple_ob_size)                                                     \
+    X(dbg_list_size)              /* list_object group */                    \
+    X(dbg_list_ob_item)                                                      \
+    X(dbg_list_ob_size)                                                      \
+    X(dbg_dict_size)              /* dict_object group */                    \
+    X(dbg_dict_ma_keys)                                                      \
+    X(dbg_dict_ma_values)                                                    \
+    X(dbg_float_size)             /* float_object group */                   \
+    X(dbg_float_fval)             /* ob_fval */                              \
+    X(dbg_long_size)              /* long_object group */                    \
+    X(dbg_long_lv_tag)                                                       \
+    X(dbg_long_digit)             /* ob_digit */                             \
+    X(dbg_bytes_size)             /* bytes_object group */                   \
+    X(dbg_bytes_ob_size)                                                     \
+    X(dbg_bytes_sval)             /* ob_sval */                              \
+    X(dbg_unicode_size)           /* unicode_object group */                 \
+    X(dbg_unicode_state)                                                     \
+    X(dbg_unicode_length)                                                    \
+    X(dbg_unicode_ascii_size)     /* asciiobject_size */                     \
+    X(dbg_gc_size)                /* gc group, the last */                   \
+    X(dbg_gc_collecting)                                                     \
     /* version of the headers the table was generated from */                \
     X(py_version_hex)
 

@@ -11,6 +11,12 @@
 #define DEQUE_BLOCKLEN 64
 #define DEQUE_BLOCK_SIZE (DEQUE_BLOCKLEN * 8 + 16)
 
+/* collections.OrderedDict (Objects/odictobject.c, private): the dict, then
+ * od_first, od_last, od_fast_nodes, od_fast_nodes_size; nodes are
+ * {key, hash, next, prev}. Same in 3.8-3.13. */
+#define ODICT_FAST_NODES_SIZE_AFTER_DICT 24
+#define ODICT_NODE_SIZE 32
+
 uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info *type)
 {
     uint64_t size = type->is_gc ? (uint64_t)L->gc_head_size : 0;
@@ -79,6 +85,19 @@ static bool dict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
     return true;
 }
 
+static bool odict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+{
+    const struct py_layout *L = c->L;
+    int64_t fast_size, used;
+    if (!dict_sizeof(c, obj, t, size))
+        return false;
+    if (!py_read_ssize(c, obj + (uint64_t)L->dict_size + ODICT_FAST_NODES_SIZE_AFTER_DICT, &fast_size) ||
+        !py_field_ssize(c, obj, L->dict_ma_used, &used) || fast_size < 0 || used < 0)
+        return false;
+    *size += (uint64_t)fast_size * 8 + (uint64_t)used * ODICT_NODE_SIZE;
+    return true;
+}
+
 static bool set_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     const struct py_layout *L = c->L;
@@ -139,24 +158,37 @@ static bool module_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_
 
 /* 3.11+ generators, coroutines and frame objects embed an interpreter frame
  * whose size comes from the code object: __sizeof__ is the offset of the
- * embedded frame, the frame's fixed part, and one slot per local and stack
- * entry. co_framesize counts those slots plus the fixed part in words
- * (FRAME_SPECIALS_SIZE), so the total is frame offset + 8 * co_framesize.
- * <= 3.10 they are ordinary var-sized objects. */
+ * embedded frame, the frame's fixed part up to localsplus, and one slot per
+ * local and stack entry: co_nlocalsplus + co_stacksize in 3.11, and
+ * co_framesize - FRAME_SPECIALS_SIZE (the fixed part in words, rounded
+ * down) from 3.12. <= 3.10 they are ordinary var-sized objects. */
 static bool embedded_frame_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
                                   int64_t frame_offset, bool via_pointer, uint64_t *size)
 {
     const struct py_layout *L = c->L;
-    if (!py_layout_has(frame_offset) || !py_layout_has(L->code_framesize))
+    if (!py_layout_has(frame_offset) || !py_layout_has(L->iframe_code))
         return object_sizeof(c, obj, t, size);
     uint64_t iframe = obj + (uint64_t)frame_offset, code;
-    int32_t framesize;
     if (via_pointer && !py_read_ptr(c, obj + (uint64_t)L->frame_frame, &iframe))
         return false;
-    if (!py_field_ptr(c, iframe, L->iframe_code, &code) || !code ||
-        !gs_read_i32(c->r, code + (uint64_t)L->code_framesize, &framesize) || framesize < 0 || framesize > (1 << 24))
+    if (!py_field_ptr(c, iframe, L->iframe_code, &code) || !code)
         return false;
-    *size = (uint64_t)frame_offset + (uint64_t)framesize * 8;
+    int64_t slots;
+    if (py_layout_has(L->code_framesize)) {
+        int32_t framesize;
+        if (!gs_read_i32(c->r, code + (uint64_t)L->code_framesize, &framesize))
+            return false;
+        slots = (int64_t)framesize - (L->iframe_size - 1) / 8;
+    } else {
+        int32_t nlocalsplus, stacksize;
+        if (!gs_read_i32(c->r, code + (uint64_t)L->code_nlocalsplus, &nlocalsplus) ||
+            !gs_read_i32(c->r, code + (uint64_t)L->code_stacksize, &stacksize))
+            return false;
+        slots = (int64_t)nlocalsplus + stacksize;
+    }
+    if (slots < 0 || slots > (1 << 24))
+        return false;
+    *size = (uint64_t)frame_offset + (uint64_t)L->iframe_localsplus + (uint64_t)slots * 8;
     return true;
 }
 
@@ -165,8 +197,8 @@ bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_inf
     bool ok;
     switch (type->kind) {
     case PYK_LIST: ok = list_sizeof(c, obj, type, size); break;
-    case PYK_DICT:
-    case PYK_ODICT: ok = dict_sizeof(c, obj, type, size); break;
+    case PYK_DICT: ok = dict_sizeof(c, obj, type, size); break;
+    case PYK_ODICT: ok = odict_sizeof(c, obj, type, size); break;
     case PYK_SET:
     case PYK_FROZENSET: ok = set_sizeof(c, obj, type, size); break;
     case PYK_TYPE: ok = type_sizeof(c, obj, size); break;

@@ -97,6 +97,10 @@ static void read_names(const struct py_ctx *c, uint64_t type, bool heaptype, cha
     }
 }
 
+/* The kind is the nearest base, heap or static, whose tp_name is one gcscope
+ * knows (collections.defaultdict -> dict, bool -> int, a class deriving from
+ * list -> list); a static type with no known base is PYK_OBJECT. Heap types
+ * are skipped: a class named "list" in user code is not the built-in. */
 static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
 {
     const struct py_layout *L = c->L;
@@ -106,7 +110,11 @@ static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
             return PYK_OBJECT;
         if (!(flags & (uint64_t)L->flag_heaptype)) {
             char buf[128];
-            return read_tp_name(c, type, buf, sizeof buf) ? kind_from_static_name(buf) : PYK_OBJECT;
+            if (!read_tp_name(c, type, buf, sizeof buf))
+                return PYK_OBJECT;
+            enum py_kind k = kind_from_static_name(buf);
+            if (k != PYK_OBJECT || strcmp(buf, "object") == 0)
+                return k;
         }
         if (!py_field_ptr(c, type, L->type_base, &type))
             return PYK_OBJECT;

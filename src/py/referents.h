@@ -1,0 +1,47 @@
+/* referents.h: what an object references, decoded from memory.
+ *
+ * tp_traverse cannot be called in another process, so each kind of object
+ * has a decoder that reads its fields and reports every strong reference
+ * (and, apart, every weak one) to a sink, with a label that says how a
+ * Python programmer would reach the referent (see graph/label.h).
+ *
+ * Rules every decoder follows:
+ *   - report every strong reference the object holds, including those
+ *     tp_traverse skips (str keys of dicts, the type of a heap-type
+ *     instance is reported by the dispatcher, not by decoders);
+ *   - never report a reference the object does not hold: when a field
+ *     cannot be read, stop and return PY_DECODE_BAD;
+ *   - bound every loop by a count read and checked against a sane limit;
+ *   - NULL pointers are skipped silently (absent fields are normal).
+ * The sink validates targets (readable, with a plausible type) itself.
+ */
+#ifndef GCSCOPE_PY_REFERENTS_H
+#define GCSCOPE_PY_REFERENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/label.h"
+#include "py/object.h"
+#include "py/typeinfo.h"
+
+struct py_refs_sink {
+    /* A strong reference to dst. `num` is the label's number (an index, or
+     * the address of a key object for GS_LABEL_VALUE / GS_LABEL_ATTR_OBJ);
+     * `name` a C string for named labels (copied by the sink), or NULL. */
+    void (*strong)(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name);
+    /* A weak reference (weakref.ref's referent): not an edge of the graph. */
+    void (*weak)(struct py_refs_sink *s, uint64_t dst);
+};
+
+enum py_decode {
+    PY_DECODE_OK = 0,
+    PY_DECODE_OPAQUE, /* a type gcscope cannot decode: the node is kept, flagged */
+    PY_DECODE_BAD,    /* the object's memory is inconsistent */
+};
+
+/* Report every reference of obj (whose type entry is t). */
+enum py_decode py_referents(const struct py_ctx *c, struct py_types *types, uint64_t obj,
+                            const struct py_type_info *t, struct py_refs_sink *sink);
+
+#endif

@@ -1,0 +1,395 @@
+/* test_layout.c: the generated per-version tables and the _Py_DebugOffsets
+ * check.
+ *
+ * The tables are generated from CPython's headers (tools/gen-offsets), so this
+ * test does not repeat their numbers; it checks that each table is complete
+ * and coherent, that fields appear and vanish in the versions where CPython
+ * added or removed them, and that py_debug_offsets_check() accepts a correct
+ * _Py_DebugOffsets and refuses each kind of damage with the right status.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "proc/memreader.h"
+#include "py/debug_offsets.h"
+#include "py/layout.h"
+#include "util/status.h"
+#include "unit.h"
+
+#define HAS(L, f) py_layout_has((L)->f)
+
+/* Present exactly when lo <= minor <= hi. */
+#define CHECK_RANGE(L, f, lo, hi)                                                  \
+    do {                                                                           \
+        bool want_ = (L)->minor >= (lo) && (L)->minor <= (hi);                     \
+        if (HAS(L, f) != want_)                                                    \
+            fprintf(stderr, "  3.%d: %s should be %s\n", (L)->minor, #f,           \
+                    want_ ? "present" : "absent");                                 \
+        UNIT_CHECK(HAS(L, f) == want_);                                            \
+    } while (0)
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Every field is PY_ABSENT or non-negative; every present *_size positive. */
+static void check_all_fields(const struct py_layout *L)
+{
+    int bad = 0;
+#define CHECK_FIELD(name)                                                          \
+    if (L->name != PY_ABSENT && (L->name < 0 || (ends_with(#name, "_size") && L->name == 0))) { \
+        fprintf(stderr, "  3.%d: %s = %lld\n", L->minor, #name, (long long)L->name); \
+        bad++;                                                                     \
+    }
+    PY_LAYOUT_FIELDS(CHECK_FIELD)
+#undef CHECK_FIELD
+    UNIT_CHECK(bad == 0);
+}
+
+static void check_table(const struct py_layout *L)
+{
+    int m = L->minor;
+    UNIT_CHECK(L->major == 3);
+    UNIT_CHECK(m >= 8 && m <= 13);
+    UNIT_CHECK(L->generated_from && strstr(L->generated_from, "headers"));
+    UNIT_CHECK_EQ_U64((L->py_version_hex >> 24) & 0xff, 3);
+    UNIT_CHECK_EQ_U64((L->py_version_hex >> 16) & 0xff, (uint64_t)m);
+    check_all_fields(L);
+
+    /* Object header and GC head: the same on every x86_64 release build. */
+    UNIT_CHECK_EQ_U64(L->object_refcnt, 0);
+    UNIT_CHECK_EQ_U64(L->object_type, 8);
+    UNIT_CHECK_EQ_U64(L->object_size, 16);
+    UNIT_CHECK_EQ_U64(L->varobject_ob_size, 16);
+    UNIT_CHECK_EQ_U64(L->varobject_size, 24);
+    UNIT_CHECK_EQ_U64(L->gc_head_size, 16);
+    UNIT_CHECK_EQ_U64(L->gc_head_next, 0);
+    UNIT_CHECK_EQ_U64(L->gc_head_prev, 8);
+    UNIT_CHECK(L->gc_num_generations == 3);
+    UNIT_CHECK(L->gc_generation_size == L->gc_head_size + 8);
+    UNIT_CHECK(L->gc_generation0 > L->gc_generations);
+    UNIT_CHECK(L->gc_permanent_generation ==
+               L->gc_generation0 + 8); /* right after the generation0 pointer */
+    UNIT_CHECK(L->gc_generations + L->gc_num_generations * L->gc_generation_size <=
+               L->gc_generation0);
+    UNIT_CHECK(L->gc_collecting < L->gc_size && L->gc_enabled < L->gc_size);
+
+    /* Where the runtime keeps things. */
+    CHECK_RANGE(L, runtime_gc, 8, 8);
+    CHECK_RANGE(L, interp_gc, 9, 13);
+    CHECK_RANGE(L, interp_runtime, 9, 13);
+    CHECK_RANGE(L, runtime_main_interpreter, 11, 13);
+    UNIT_CHECK(L->runtime_interpreters_head < L->runtime_size);
+    UNIT_CHECK(L->interp_threads_head < L->interp_size);
+    if (HAS(L, interp_gc))
+        UNIT_CHECK(L->interp_gc + L->gc_size <= L->interp_size);
+    if (HAS(L, runtime_main_interpreter))
+        UNIT_CHECK(L->runtime_main_interpreter + L->interp_size <= L->runtime_size);
+
+    /* Thread states and frames. */
+    CHECK_RANGE(L, tstate_frame, 8, 10);
+    CHECK_RANGE(L, tstate_cframe, 11, 12);
+    CHECK_RANGE(L, cframe_current_frame, 11, 12);
+    CHECK_RANGE(L, tstate_current_frame, 13, 13);
+    CHECK_RANGE(L, tstate_native_thread_id, 11, 13);
+    CHECK_RANGE(L, tstate_datastack_chunk, 11, 13);
+    CHECK_RANGE(L, frame_back, 8, 10);
+    CHECK_RANGE(L, frame_localsplus, 8, 10);
+    CHECK_RANGE(L, frame_stacktop, 8, 9);
+    CHECK_RANGE(L, frame_stackdepth, 10, 10);
+    CHECK_RANGE(L, frame_frame, 11, 13);
+    CHECK_RANGE(L, iframe_size, 11, 13);
+    CHECK_RANGE(L, iframe_localsplus, 11, 13);
+    CHECK_RANGE(L, iframe_owner_cstack, 12, 13);
+    CHECK_RANGE(L, datastack_data, 11, 13);
+    CHECK_RANGE(L, gen_frame, 8, 10);
+    CHECK_RANGE(L, gen_code, 8, 11);
+    CHECK_RANGE(L, gen_iframe, 11, 13);
+    if (HAS(L, iframe_size)) {
+        UNIT_CHECK(L->iframe_localsplus + 8 == L->iframe_size);
+        UNIT_CHECK(L->iframe_owner_thread == 0);
+        UNIT_CHECK(L->gen_frame_state_cleared == 4);
+        /* The embedded frame is the last member of a generator. */
+        UNIT_CHECK(L->gen_iframe + L->iframe_size >= L->gen_size);
+    }
+
+    /* Code objects. */
+    CHECK_RANGE(L, code_code, 8, 10);
+    CHECK_RANGE(L, code_varnames, 8, 10);
+    CHECK_RANGE(L, code_localsplusnames, 11, 13);
+    CHECK_RANGE(L, code_code_adaptive, 11, 13);
+    CHECK_RANGE(L, code_framesize, 12, 13);
+    CHECK_RANGE(L, func_builtins, 10, 13);
+    CHECK_RANGE(L, func_typeparams, 12, 13);
+    CHECK_RANGE(L, heaptype_module, 9, 13);
+
+    /* Flags. */
+    CHECK_RANGE(L, flag_managed_dict, 11, 13);
+    CHECK_RANGE(L, flag_managed_weakref, 12, 13);
+    CHECK_RANGE(L, flag_inline_values, 13, 13);
+    UNIT_CHECK_EQ_U64(L->flag_heaptype, 1u << 9);
+    UNIT_CHECK_EQ_U64(L->flag_have_gc, 1u << 14);
+
+    /* Containers. */
+    UNIT_CHECK(L->list_ob_item == 24 && L->tuple_ob_item == 24);
+    UNIT_CHECK(L->tuple_size == L->tuple_ob_item + 8); /* one item included */
+    UNIT_CHECK(L->setentry_size == 16);
+
+    /* Dict keys: header fields, then the indices, then the entries. */
+    CHECK_RANGE(L, dictkeys_size_field, 8, 10);
+    CHECK_RANGE(L, dictkeys_log2_size, 11, 13);
+    CHECK_RANGE(L, dictkeys_log2_index_bytes, 11, 13);
+    CHECK_RANGE(L, dictkeys_kind, 11, 13);
+    CHECK_RANGE(L, dictunicodeentry_size, 11, 13);
+    CHECK_RANGE(L, dictvalues_capacity, 13, 13);
+    UNIT_CHECK(L->dictkeys_refcnt == 0);
+    UNIT_CHECK(L->dictkeys_usable < L->dictkeys_nentries);
+    UNIT_CHECK(L->dictkeys_nentries + 8 == L->dictkeys_indices);
+    UNIT_CHECK(L->dictkeyentry_size == 24);
+    UNIT_CHECK(L->dictkeyentry_hash == 0 && L->dictkeyentry_key == 8 &&
+               L->dictkeyentry_value == 16);
+    UNIT_CHECK(L->dict_minsize >= 8 && (L->dict_minsize & (L->dict_minsize - 1)) == 0);
+    if (HAS(L, dictkeys_log2_size)) {
+        UNIT_CHECK(L->dictkeys_log2_size < L->dictkeys_usable);
+        UNIT_CHECK(L->dictunicodeentry_size == 16);
+    } else {
+        UNIT_CHECK(L->dictkeys_size_field < L->dictkeys_usable);
+    }
+    if (HAS(L, dictvalues_capacity))
+        UNIT_CHECK(L->dictvalues_values == 8);
+    else
+        UNIT_CHECK(L->dictvalues_values == 0);
+
+    /* Strings and ints. */
+    CHECK_RANGE(L, unicode_state_ready_shift, 8, 11);
+    CHECK_RANGE(L, unicode_wstr, 8, 11);
+    CHECK_RANGE(L, long_lv_tag, 12, 13);
+    UNIT_CHECK(L->unicode_state_kind_mask == 7);
+    UNIT_CHECK(L->unicode_ascii_size < L->unicode_compact_size);
+    UNIT_CHECK(L->long_digit_size == 4 && L->long_shift == 30);
+
+    /* Debug offsets. */
+    CHECK_RANGE(L, debug_offsets_present, 13, 13);
+    CHECK_RANGE(L, dbg_interp_threads_head, 13, 13);
+    CHECK_RANGE(L, dbg_gc_collecting, 13, 13);
+}
+
+static void test_tables(void)
+{
+    int n = 0, prev = 0;
+    for (const struct py_layout *const *p = py_layouts; *p; p++, n++) {
+        check_table(*p);
+        UNIT_CHECK((*p)->minor > prev); /* oldest first, no duplicates */
+        prev = (*p)->minor;
+        UNIT_CHECK(py_layout_for(3, (*p)->minor) == *p);
+    }
+    UNIT_CHECK(n == 6);
+    UNIT_CHECK(py_layout_for(3, 7) == NULL);
+    UNIT_CHECK(py_layout_for(3, 14) == NULL);
+    UNIT_CHECK(py_layout_for(2, 7) == NULL);
+    UNIT_CHECK_STR(py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13");
+}
+
+/* --- _Py_DebugOffsets ------------------------------------------------------ */
+
+#define RUNTIME_ADDR 0x7f1200000000ull
+
+static void put(unsigned char *buf, int64_t off, uint64_t v)
+{
+    memcpy(buf + off, &v, sizeof v);
+}
+
+/* A _Py_DebugOffsets as a correct 3.13 interpreter would hold it, built from
+ * the table: every member our table knows carries our value. Members the
+ * table does not describe (finalizing, ceval_gil, tp_repr, ...) stay 0,
+ * which is inside every struct. */
+static void build_debug_offsets(const struct py_layout *L, unsigned char *buf)
+{
+    memset(buf, 0, (size_t)L->debug_offsets_size);
+    memcpy(buf, "xdebugpy", 8);
+    put(buf, L->debug_offsets_version, (uint64_t)L->py_version_hex);
+    put(buf, L->dbg_free_threaded, 0);
+#define PAIR(dbg, ours) put(buf, L->dbg, (uint64_t)L->ours);
+    PAIR(dbg_runtime_size, runtime_size)
+    PAIR(dbg_runtime_interpreters_head, runtime_interpreters_head)
+    PAIR(dbg_interp_size, interp_size)
+    PAIR(dbg_interp_id, interp_id)
+    PAIR(dbg_interp_next, interp_next)
+    PAIR(dbg_interp_threads_head, interp_threads_head)
+    PAIR(dbg_interp_gc, interp_gc)
+    PAIR(dbg_interp_modules, interp_modules)
+    PAIR(dbg_interp_sysdict, interp_sysdict)
+    PAIR(dbg_interp_builtins, interp_builtins)
+    PAIR(dbg_tstate_size, tstate_size)
+    PAIR(dbg_tstate_prev, tstate_prev)
+    PAIR(dbg_tstate_next, tstate_next)
+    PAIR(dbg_tstate_interp, tstate_interp)
+    PAIR(dbg_tstate_current_frame, tstate_current_frame)
+    PAIR(dbg_tstate_thread_id, tstate_thread_id)
+    PAIR(dbg_tstate_native_thread_id, tstate_native_thread_id)
+    PAIR(dbg_tstate_datastack_chunk, tstate_datastack_chunk)
+    PAIR(dbg_iframe_size, iframe_size)
+    PAIR(dbg_iframe_previous, iframe_previous)
+    PAIR(dbg_iframe_code, iframe_code)
+    PAIR(dbg_iframe_instr, iframe_instr)
+    PAIR(dbg_iframe_localsplus, iframe_localsplus)
+    PAIR(dbg_iframe_owner, iframe_owner)
+    PAIR(dbg_code_size, code_size)
+    PAIR(dbg_code_filename, code_filename)
+    PAIR(dbg_code_name, code_name)
+    PAIR(dbg_code_qualname, code_qualname)
+    PAIR(dbg_code_linetable, code_linetable)
+    PAIR(dbg_code_firstlineno, code_firstlineno)
+    PAIR(dbg_code_argcount, code_argcount)
+    PAIR(dbg_code_localsplusnames, code_localsplusnames)
+    PAIR(dbg_code_localspluskinds, code_localspluskinds)
+    PAIR(dbg_code_code_adaptive, code_code_adaptive)
+    PAIR(dbg_object_size, object_size)
+    PAIR(dbg_object_type, object_type)
+    PAIR(dbg_type_size, type_size)
+    PAIR(dbg_type_name, type_name)
+    PAIR(dbg_type_flags, type_flags)
+    PAIR(dbg_tuple_size, tuple_size)
+    PAIR(dbg_tuple_ob_item, tuple_ob_item)
+    PAIR(dbg_tuple_ob_size, varobject_ob_size)
+    PAIR(dbg_list_size, list_size)
+    PAIR(dbg_list_ob_item, list_ob_item)
+    PAIR(dbg_list_ob_size, varobject_ob_size)
+    PAIR(dbg_dict_size, dict_size)
+    PAIR(dbg_dict_ma_keys, dict_ma_keys)
+    PAIR(dbg_dict_ma_values, dict_ma_values)
+    PAIR(dbg_float_size, float_size)
+    PAIR(dbg_float_fval, float_fval)
+    PAIR(dbg_long_size, long_size)
+    PAIR(dbg_long_lv_tag, long_lv_tag)
+    PAIR(dbg_long_digit, long_digit)
+    PAIR(dbg_bytes_size, bytes_size)
+    PAIR(dbg_bytes_ob_size, varobject_ob_size)
+    PAIR(dbg_bytes_sval, bytes_sval)
+    PAIR(dbg_unicode_size, unicode_size)
+    PAIR(dbg_unicode_state, unicode_state)
+    PAIR(dbg_unicode_length, unicode_length)
+    PAIR(dbg_unicode_ascii_size, unicode_ascii_size)
+    PAIR(dbg_gc_size, gc_size)
+    PAIR(dbg_gc_collecting, gc_collecting)
+#undef PAIR
+}
+
+/* Run the check on buf placed at RUNTIME_ADDR. */
+static gs_status run_check(const struct py_layout *L, const unsigned char *buf, size_t len,
+                           uint64_t *version, gs_error *err)
+{
+    gs_reader *r = gs_reader_buffer_new();
+    gs_reader_buffer_add(r, RUNTIME_ADDR, buf, len, false);
+    memset(err, 0, sizeof *err);
+    gs_status st = py_debug_offsets_check(r, RUNTIME_ADDR, L, version, err);
+    gs_reader_free(r);
+    return st;
+}
+
+static void test_debug_offsets(void)
+{
+    const struct py_layout *L = py_layout_for(3, 13);
+    UNIT_CHECK(L != NULL);
+    if (!L)
+        return;
+    size_t len = (size_t)L->debug_offsets_size;
+    UNIT_CHECK(len > 24 && len <= 4096);
+    unsigned char good[4096], bad[4096];
+    uint64_t version = 1;
+    gs_error err;
+    build_debug_offsets(L, good);
+
+    /* A correct one. */
+    UNIT_CHECK(run_check(L, good, len, &version, &err) == GS_OK);
+    UNIT_CHECK_EQ_U64(version, L->py_version_hex);
+    {
+        gs_reader *r = gs_reader_buffer_new();
+        gs_reader_buffer_add(r, RUNTIME_ADDR, good, len, false);
+        UNIT_CHECK(py_debug_offsets_present(r, RUNTIME_ADDR));
+        UNIT_CHECK(!py_debug_offsets_present(r, RUNTIME_ADDR + 8));
+        UNIT_CHECK(!py_debug_offsets_present(r, 0x1000)); /* unmapped */
+        gs_reader_free(r);
+    }
+
+    /* Wrong cookie. */
+    memcpy(bad, good, len);
+    memcpy(bad, "xdebugpz", 8);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(strstr(err.msg, "cookie") != NULL);
+    UNIT_CHECK(strstr(err.msg, "xdebugpz") != NULL);
+
+    /* Wrong version: a 3.14 runtime read with the 3.13 table. */
+    memcpy(bad, good, len);
+    put(bad, L->debug_offsets_version, 0x030E00F0u);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_UNSUPPORTED);
+    UNIT_CHECK_EQ_U64(version, 0x030E00F0u);
+    UNIT_CHECK(strstr(err.msg, "3.14") != NULL);
+
+    /* Free-threaded build. */
+    memcpy(bad, good, len);
+    put(bad, L->dbg_free_threaded, 1);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_UNSUPPORTED);
+    UNIT_CHECK(strstr(err.msg, "free-threaded") != NULL);
+
+    /* An offset outside its group's struct. */
+    memcpy(bad, good, len);
+    put(bad, L->dbg_interp_threads_head, (uint64_t)L->interp_size + 8);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(strstr(err.msg, "interpreter_state.threads_head") != NULL);
+    UNIT_CHECK(strstr(err.msg, "outside") != NULL);
+
+    /* A member our table does not know (runtime_state.finalizing sits right
+     * after the group's size) out of bounds: still caught. */
+    memcpy(bad, good, len);
+    put(bad, L->dbg_runtime_size + 8, (uint64_t)L->runtime_size);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(strstr(err.msg, "runtime_state member at +8") != NULL);
+
+    /* An implausible group size. */
+    memcpy(bad, good, len);
+    put(bad, L->dbg_gc_size, 0);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(strstr(err.msg, "gc.size") != NULL);
+
+    /* One field that disagrees, inside bounds: named, with both values. */
+    memcpy(bad, good, len);
+    put(bad, L->dbg_interp_threads_head, (uint64_t)L->interp_threads_head + 8);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_CORRUPT);
+    {
+        char want[256];
+        snprintf(want, sizeof want,
+                 "debug offsets disagree with gcscope's 3.13 table: "
+                 "interpreter_state.threads_head is %lld, table says %lld",
+                 (long long)L->interp_threads_head + 8, (long long)L->interp_threads_head);
+        UNIT_CHECK_STR(err.msg, want);
+    }
+    memcpy(bad, good, len);
+    put(bad, L->dbg_long_digit, (uint64_t)L->long_digit - 4);
+    UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(strstr(err.msg, "long_object.ob_digit is") != NULL);
+
+    /* Truncated: the struct runs past the mapped memory. */
+    UNIT_CHECK(run_check(L, good, len - 8, &version, &err) == GS_ERR_CORRUPT);
+
+    /* Older tables have no debug offsets: nothing to check. */
+    const struct py_layout *L12 = py_layout_for(3, 12);
+    UNIT_CHECK(L12 != NULL);
+    if (L12) {
+        version = 1;
+        UNIT_CHECK(run_check(L12, good, len, &version, &err) == GS_OK);
+        UNIT_CHECK_EQ_U64(version, 0);
+    }
+}
+
+int main(void)
+{
+    test_tables();
+    test_debug_offsets();
+    return unit_finish("test_layout");
+}

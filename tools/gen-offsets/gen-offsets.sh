@@ -1,0 +1,143 @@
+#!/bin/sh
+# gen-offsets.sh: regenerate src/py/offsets/py3NN.c from each installed
+# CPython's own headers (see README.md in this directory).
+#
+#   tools/gen-offsets/gen-offsets.sh                 write the tables
+#   tools/gen-offsets/gen-offsets.sh --check         regenerate into a temp dir
+#                                                    and diff against the tables
+#   ... --include /usr/include/python3.11            use these header dirs instead
+#                                                    of discovering pyenv installs
+#                                                    (repeatable)
+#   ... --outdir DIR                                 write somewhere else
+#
+# Discovery: every $PYENV_ROOT/versions/3.X.Y with X >= 8 (3.6, 3.7, 2.7 are
+# not supported by gcscope; free-threaded "3.13.0t" and "-dev" installs are
+# skipped because the tables describe release GIL builds). When several patch
+# releases of one minor are installed, the newest is used.
+#
+# --check ignores the provenance lines (the "Source:" comment, .generated_from
+# and .py_version_hex), which name the patch release: within a minor the
+# offsets must not change, and CI may have other patch headers than the ones
+# the tables were made from. Everything else must be byte-identical.
+#
+# Exit status: 0 ok; 1 --check found a difference; 2 usage or build error.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+outdir="$top/src/py/offsets"
+check=no
+includes=""
+CC=${CC:-cc}
+
+usage() {
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --check) check=yes ;;
+    --outdir) [ $# -ge 2 ] || usage; outdir=$2; shift ;;
+    --include) [ $# -ge 2 ] || usage; includes="$includes $2"; shift ;;
+    -h|--help) usage ;;
+    *) echo "gen-offsets: unknown argument: $1" >&2; usage ;;
+    esac
+    shift
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gen-offsets.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+# The generated files include "config.h"; an empty one is enough to compile them.
+mkdir -p "$tmp/inc" "$tmp/out"
+: > "$tmp/inc/config.h"
+
+# --- discovery ----------------------------------------------------------------
+if [ -z "$includes" ]; then
+    root=${PYENV_ROOT:-}
+    if [ -z "$root" ]; then
+        root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+    fi
+    if [ ! -d "$root/versions" ]; then
+        echo "gen-offsets: no pyenv versions under $root (set PYENV_ROOT or use --include)" >&2
+        exit 2
+    fi
+    # Newest patch per minor: sort by version, keep the last of each 3.X.
+    for d in "$root"/versions/3.*; do
+        v=${d##*/}
+        # Plain X.Y.Z only: not 3.13.0t (free-threaded), 3.14-dev, ...
+        echo "$v" | grep -Eq '^3\.[0-9]+\.[0-9]+$' || continue
+        echo "$v"
+    done | sort -t. -k1,1n -k2,2n -k3,3n | while read -r v; do
+        minor=$(echo "$v" | cut -d. -f2)
+        [ "$minor" -ge 8 ] || continue
+        inc="$root/versions/$v/include/python3.$minor"
+        if [ ! -d "$inc/internal" ]; then
+            echo "gen-offsets: skipping $v: no $inc/internal" >&2
+            continue
+        fi
+        echo "$minor $inc"
+    done | awk '{ last[$1] = $2 } END { for (m in last) print m, last[m] }' | sort -n > "$tmp/list"
+else
+    for inc in $includes; do
+        if [ ! -f "$inc/patchlevel.h" ] || [ ! -d "$inc/internal" ]; then
+            echo "gen-offsets: $inc is not a CPython include directory with internal/" >&2
+            exit 2
+        fi
+        minor=$(sed -n 's/^#define PY_MINOR_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$inc/patchlevel.h")
+        echo "$minor $inc"
+    done > "$tmp/list"
+fi
+if [ ! -s "$tmp/list" ]; then
+    echo "gen-offsets: no CPython 3.8+ headers found" >&2
+    exit 2
+fi
+
+# --- generate -------------------------------------------------------------------
+status=0
+while read -r minor inc; do
+    name="py3$minor.c"
+    # -isystem: warnings inside CPython's own headers are not ours to fix.
+    if ! $CC -std=gnu11 -O0 -Wall -Wextra -Werror -DPy_BUILD_CORE \
+            -isystem "$inc" -I"$top/src" "$here/gen_offsets.c" -o "$tmp/gen_3$minor"; then
+        echo "gen-offsets: cannot build the generator against $inc" >&2
+        exit 2
+    fi
+    if ! "$tmp/gen_3$minor" > "$tmp/out/$name"; then
+        echo "gen-offsets: the generator failed for $inc" >&2
+        exit 2
+    fi
+    # The output must compile cleanly as part of gcscope.
+    if ! $CC -std=gnu11 -Wall -Wextra -Werror -I"$top/src" -I"$tmp/inc" \
+            -c "$tmp/out/$name" -o "$tmp/$name.o"; then
+        echo "gen-offsets: generated $name does not compile" >&2
+        exit 2
+    fi
+
+    if [ "$check" = yes ]; then
+        committed="$outdir/$name"
+        if [ ! -f "$committed" ]; then
+            echo "gen-offsets: $committed is missing (headers: $inc)" >&2
+            status=1
+            continue
+        fi
+        strip='/^ \* Source: /d; /^    \.generated_from = /d; /^    \.py_version_hex = /d'
+        if sed "$strip" "$committed" > "$tmp/a" && sed "$strip" "$tmp/out/$name" > "$tmp/b" &&
+           diff -u --label "$committed" --label "regenerated from $inc" "$tmp/a" "$tmp/b"; then
+            echo "gen-offsets: $name matches $inc"
+        else
+            echo "gen-offsets: $name differs from what $inc gives" >&2
+            status=1
+        fi
+    else
+        mkdir -p "$outdir"
+        # Replace only on change, so that make does not rebuild for nothing.
+        if ! cmp -s "$tmp/out/$name" "$outdir/$name"; then
+            cp "$tmp/out/$name" "$outdir/$name"
+            echo "gen-offsets: wrote $outdir/$name from $inc"
+        else
+            echo "gen-offsets: $outdir/$name unchanged ($inc)"
+        fi
+    fi
+done < "$tmp/list"
+exit $status

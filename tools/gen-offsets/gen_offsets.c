@@ -1,0 +1,917 @@
+/* gen_offsets.c: print gcscope's layout table for ONE CPython version.
+ *
+ * Compiled by gen-offsets.sh against a single version's installed headers:
+ *
+ *   cc -std=gnu11 -DPy_BUILD_CORE -I<prefix>/include/python3.X -I<gcscope>/src \
+ *      gen_offsets.c -o gen_offsets && ./gen_offsets > src/py/offsets/py3X.c
+ *
+ * Every value comes from offsetof()/sizeof()/a constant of those headers, so
+ * the table is exactly what the compiler used to build that CPython (same
+ * x86_64 ABI, same release-build defines). Where the headers do not have a
+ * struct (CPython keeps it in a .c file), a copy transcribed from that
+ * version's source lives in a marked "REPLICA" block below, with a comment
+ * naming the file, and is checked against what the headers can say about it
+ * (sizes, neighbouring public structs) and, at run time, by verify_live.py.
+ *
+ * How the mapping works: for every name N of PY_LAYOUT_FIELDS (in
+ * src/py/layout_fields.h) this file defines a macro V_N with the expression
+ * for the version being compiled, or ABSENT. The X-macro at the bottom expands
+ * V_##N for every field, so a field that has no V_ definition here is a
+ * compile error ("'V_foo' undeclared"), never a silent 0; and a V_ macro for
+ * a member the version lacks is a compile error from offsetof().
+ *
+ * Only release (GIL, non-debug) builds are described: Py_GIL_DISABLED and
+ * Py_DEBUG change several layouts and must not be defined here.
+ */
+#ifndef Py_BUILD_CORE
+#error "compile with -DPy_BUILD_CORE: the interpreter's internal structs are behind it"
+#endif
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <structmember.h>   /* PyMemberDef (moved to descrobject.h in 3.12) */
+
+#if PY_VERSION_HEX < 0x03080000 || PY_MAJOR_VERSION != 3
+#error "gcscope supports CPython 3.8 and later only"
+#endif
+#if defined(Py_GIL_DISABLED) || defined(Py_DEBUG) || defined(Py_TRACE_REFS)
+#error "these headers are for a free-threaded or debug build; gcscope's tables describe release builds"
+#endif
+
+#if PY_VERSION_HEX < 0x030B0000
+#include <longintrepr.h>    /* PyLongObject: not included by Python.h before 3.11 */
+#endif
+#include "internal/pycore_pystate.h"
+#if PY_VERSION_HEX >= 0x03090000
+#include "internal/pycore_runtime.h"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_gc.h"
+#endif
+#if PY_VERSION_HEX >= 0x030A0000
+#include "internal/pycore_moduleobject.h"
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+#include "internal/pycore_frame.h"
+#include "internal/pycore_dict.h"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "py/layout_fields.h"
+
+#define ABSENT INT64_MIN            /* printed as PY_ABSENT */
+#define OFF(type, member) ((int64_t)offsetof(type, member))
+#define SZ(type) ((int64_t)sizeof(type))
+
+/* ======================================================================
+ * REPLICAS of structs CPython keeps private to a .c file.
+ * ====================================================================== */
+
+#if PY_VERSION_HEX < 0x030B0000
+/* REPLICA: Objects/dict-common.h, CPython 3.8.x, 3.9.x and 3.10.x (the file
+ * is identical in the three branches; 3.11 moved the struct to
+ * Include/internal/pycore_dict.h, so from 3.11 the headers are used).
+ * dictobject.c completes the incomplete `struct _dictkeysobject` that
+ * Include/cpython/dictobject.h declares; we do the same. */
+typedef struct {
+    Py_hash_t me_hash;      /* cached hash of me_key */
+    PyObject *me_key;
+    PyObject *me_value;     /* only meaningful for combined tables */
+} PyDictKeyEntry;
+
+typedef Py_ssize_t (*dict_lookup_func)(PyDictObject *mp, PyObject *key, Py_hash_t hash,
+                                       PyObject **value_addr);
+
+struct _dictkeysobject {
+    Py_ssize_t dk_refcnt;
+    Py_ssize_t dk_size;           /* size of dk_indices, a power of 2 */
+    dict_lookup_func dk_lookup;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];            /* 1/2/4/8-byte indices, then PyDictKeyEntry[] */
+};
+/* No header has a size or member of PyDictKeysObject to check against; the
+ * shape is what verify_live.py confirms on a live dict (dk_size 8 for a small
+ * dict, dk_nentries, the entry's me_hash == hash(key)). These asserts pin the
+ * x86_64 layout the replica must have. */
+_Static_assert(sizeof(PyDictKeyEntry) == 3 * sizeof(void *), "PyDictKeyEntry is 3 words");
+_Static_assert(offsetof(struct _dictkeysobject, dk_indices) == 5 * sizeof(Py_ssize_t),
+               "dk_indices follows five word-sized fields");
+#endif
+
+/* REPLICA: PyDict_MINSIZE, Objects/dictobject.c, every version 3.8-3.13
+ * ("#define PyDict_MINSIZE 8"; 3.11+ also PyDict_LOG_MINSIZE 3). Private to
+ * the .c file in all of them. */
+#define GEN_PYDICT_MINSIZE 8
+
+#if PY_VERSION_HEX < 0x030A0000
+/* REPLICA: Objects/moduleobject.c, CPython 3.8.x and 3.9.x. From 3.10 the
+ * same struct is in Include/internal/pycore_moduleobject.h (identical
+ * members), which is used instead. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *md_dict;
+    struct PyModuleDef *md_def;
+    void *md_state;
+    PyObject *md_weaklist;
+    PyObject *md_name;            /* for logging after md_dict is cleared */
+} PyModuleObject;
+/* Cross-check: module_getsets/tp_dictoffset use offsetof(PyModuleObject,
+ * md_dict); the type's tp_basicsize is sizeof(PyModuleObject). Nothing in the
+ * headers exposes either, so verify_live.py compares them with
+ * types.ModuleType.__dictoffset__/__weakrefoffset__/__basicsize__. */
+_Static_assert(sizeof(PyModuleObject) == sizeof(PyObject) + 5 * sizeof(void *),
+               "PyModuleObject: header + 5 pointers");
+#endif
+
+/* REPLICA: Objects/funcobject.c, every version 3.8-3.13: classmethod and
+ * staticmethod share this shape (cm_callable/sm_callable, cm_dict/sm_dict).
+ * tp_dictoffset of both types is offsetof(..., cm_dict); verify_live.py checks
+ * classmethod.__dictoffset__, staticmethod.__dictoffset__ and __basicsize__. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *cm_callable;
+    PyObject *cm_dict;
+} gen_classmethod;
+_Static_assert(sizeof(gen_classmethod) == sizeof(PyObject) + 2 * sizeof(void *),
+               "classmethod: header + 2 pointers");
+
+/* ======================================================================
+ * Values computed at run time: bitfield positions.
+ * ====================================================================== */
+
+/* The state bitfield of PyASCIIObject: set one member in a zeroed object and
+ * see which bits of the 32-bit word changed. The C standard leaves bitfield
+ * order to the ABI, so we measure rather than assume. */
+enum state_member { ST_KIND, ST_COMPACT, ST_ASCII, ST_READY };
+
+static uint32_t state_word(enum state_member m)
+{
+    PyASCIIObject a;
+    memset(&a, 0, sizeof a);
+    switch (m) {
+    case ST_KIND:    a.state.kind = 7; break;        /* all 3 bits */
+    case ST_COMPACT: a.state.compact = 1; break;
+    case ST_ASCII:   a.state.ascii = 1; break;
+#if PY_VERSION_HEX < 0x030C0000
+    case ST_READY:   a.state.ready = 1; break;
+#else
+    case ST_READY:   return 0;                       /* no such bit from 3.12 */
+#endif
+    }
+    uint32_t w;
+    _Static_assert(sizeof a.state == sizeof w, "unicode state is one 32-bit word");
+    memcpy(&w, (const char *)&a + offsetof(PyASCIIObject, state), sizeof w);
+    return w;
+}
+
+static int64_t state_shift(enum state_member m)
+{
+    uint32_t w = state_word(m);
+    if (w == 0)
+        return ABSENT;
+    return __builtin_ctz(w);
+}
+
+static int64_t state_mask(enum state_member m)
+{
+    uint32_t w = state_word(m);
+    if (w == 0)
+        return ABSENT;
+    return (int64_t)(w >> __builtin_ctz(w));
+}
+
+/* ======================================================================
+ * The mapping, one V_<field> per field of PY_LAYOUT_FIELDS.
+ * ====================================================================== */
+
+/* --- _PyRuntimeState ----------------------------------------------------- */
+#define V_runtime_size SZ(_PyRuntimeState)
+#define V_runtime_interpreters_head OFF(_PyRuntimeState, interpreters.head)
+#define V_runtime_interpreters_main OFF(_PyRuntimeState, interpreters.main)
+#if PY_VERSION_HEX >= 0x030B0000
+/* 3.11+: the main interpreter is a member of _PyRuntime, not heap-allocated. */
+#define V_runtime_main_interpreter OFF(_PyRuntimeState, _main_interpreter)
+#else
+#define V_runtime_main_interpreter ABSENT
+#endif
+#if PY_VERSION_HEX < 0x03090000
+/* 3.8: one GC state for the whole runtime; 3.9 moved it into each interpreter. */
+#define V_runtime_gc OFF(_PyRuntimeState, gc)
+#else
+#define V_runtime_gc ABSENT
+#endif
+
+/* --- PyInterpreterState (struct _is) ---------------------------------------- */
+#define V_interp_size SZ(PyInterpreterState)
+#define V_interp_next OFF(PyInterpreterState, next)
+#define V_interp_id OFF(PyInterpreterState, id)
+#if PY_VERSION_HEX >= 0x030B0000
+/* 3.11+: the thread list moved into `struct pythreads threads`. */
+#define V_interp_threads_head OFF(PyInterpreterState, threads.head)
+#else
+#define V_interp_threads_head OFF(PyInterpreterState, tstate_head)
+#endif
+#if PY_VERSION_HEX >= 0x03090000
+#define V_interp_runtime OFF(PyInterpreterState, runtime)
+#define V_interp_gc OFF(PyInterpreterState, gc)
+#else
+#define V_interp_runtime ABSENT
+#define V_interp_gc ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12+: the module table is in `struct _import_state imports`. */
+#define V_interp_modules OFF(PyInterpreterState, imports.modules)
+#else
+#define V_interp_modules OFF(PyInterpreterState, modules)
+#endif
+#define V_interp_sysdict OFF(PyInterpreterState, sysdict)
+#define V_interp_builtins OFF(PyInterpreterState, builtins)
+
+/* --- PyThreadState (struct _ts) --------------------------------------------- */
+/* 3.13 allocates a larger _PyThreadStateImpl whose first member is the
+ * PyThreadState; tstate_size is sizeof(PyThreadState) as in _Py_DebugOffsets. */
+#define V_tstate_size SZ(PyThreadState)
+#define V_tstate_prev OFF(PyThreadState, prev)
+#define V_tstate_next OFF(PyThreadState, next)
+#define V_tstate_interp OFF(PyThreadState, interp)
+#if PY_VERSION_HEX < 0x030B0000
+#define V_tstate_frame OFF(PyThreadState, frame)
+#else
+#define V_tstate_frame ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+/* 3.11/3.12: tstate->cframe->current_frame. (3.10 also has a `CFrame *cframe`
+ * but it carries only use_tracing/previous, no frame: deliberately absent, so
+ * that "has tstate_cframe" means "frames are reached through it".) */
+#define V_tstate_cframe OFF(PyThreadState, cframe)
+#define V_cframe_current_frame OFF(_PyCFrame, current_frame)
+#else
+#define V_tstate_cframe ABSENT
+#define V_cframe_current_frame ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#define V_tstate_current_frame OFF(PyThreadState, current_frame)
+#else
+#define V_tstate_current_frame ABSENT
+#endif
+#define V_tstate_thread_id OFF(PyThreadState, thread_id)
+#if PY_VERSION_HEX >= 0x030B0000
+/* native_thread_id appeared in 3.11 (not 3.9). */
+#define V_tstate_native_thread_id OFF(PyThreadState, native_thread_id)
+#define V_tstate_datastack_chunk OFF(PyThreadState, datastack_chunk)
+#else
+#define V_tstate_native_thread_id ABSENT
+#define V_tstate_datastack_chunk ABSENT
+#endif
+
+/* --- struct _gc_runtime_state, struct gc_generation, PyGC_Head ------------ */
+/* All six versions have generations[NUM_GENERATIONS=3] + permanent_generation
+ * (3.13.0 shipped without the incremental collector that 3.14 brought). */
+#define V_gc_size SZ(struct _gc_runtime_state)
+#define V_gc_enabled OFF(struct _gc_runtime_state, enabled)
+#define V_gc_debug OFF(struct _gc_runtime_state, debug)
+#define V_gc_generations OFF(struct _gc_runtime_state, generations)
+#define V_gc_permanent_generation OFF(struct _gc_runtime_state, permanent_generation)
+#define V_gc_collecting OFF(struct _gc_runtime_state, collecting)
+#define V_gc_garbage OFF(struct _gc_runtime_state, garbage)
+#define V_gc_generation0 OFF(struct _gc_runtime_state, generation0)
+#define V_gc_generation_size SZ(struct gc_generation)
+#define V_gc_generation_threshold OFF(struct gc_generation, threshold)
+#define V_gc_generation_count OFF(struct gc_generation, count)
+#define V_gc_num_generations ((int64_t)NUM_GENERATIONS)
+#define V_gc_head_size SZ(PyGC_Head)
+#define V_gc_head_next OFF(PyGC_Head, _gc_next)
+#define V_gc_head_prev OFF(PyGC_Head, _gc_prev)
+
+/* --- PyObject / PyVarObject ------------------------------------------------- */
+#define V_object_size SZ(PyObject)
+#define V_object_refcnt OFF(PyObject, ob_refcnt)
+#define V_object_type OFF(PyObject, ob_type)
+#define V_varobject_size SZ(PyVarObject)
+#define V_varobject_ob_size OFF(PyVarObject, ob_size)
+
+/* --- PyTypeObject / PyHeapTypeObject ---------------------------------------- */
+#define V_type_size SZ(PyTypeObject)
+#define V_type_name OFF(PyTypeObject, tp_name)
+#define V_type_basicsize OFF(PyTypeObject, tp_basicsize)
+#define V_type_itemsize OFF(PyTypeObject, tp_itemsize)
+#define V_type_dealloc OFF(PyTypeObject, tp_dealloc)
+#define V_type_flags OFF(PyTypeObject, tp_flags)
+#define V_type_traverse OFF(PyTypeObject, tp_traverse)
+#define V_type_weaklistoffset OFF(PyTypeObject, tp_weaklistoffset)
+#define V_type_members OFF(PyTypeObject, tp_members)
+#define V_type_getset OFF(PyTypeObject, tp_getset)
+#define V_type_base OFF(PyTypeObject, tp_base)
+#define V_type_dict OFF(PyTypeObject, tp_dict)
+#define V_type_dictoffset OFF(PyTypeObject, tp_dictoffset)
+#define V_type_is_gc OFF(PyTypeObject, tp_is_gc)
+#define V_type_bases OFF(PyTypeObject, tp_bases)
+#define V_type_mro OFF(PyTypeObject, tp_mro)
+#define V_type_del OFF(PyTypeObject, tp_del)
+#define V_type_finalize OFF(PyTypeObject, tp_finalize)
+#define V_heaptype_size SZ(PyHeapTypeObject)
+#define V_heaptype_name OFF(PyHeapTypeObject, ht_name)
+#define V_heaptype_qualname OFF(PyHeapTypeObject, ht_qualname)
+#define V_heaptype_slots OFF(PyHeapTypeObject, ht_slots)
+#if PY_VERSION_HEX >= 0x03090000
+#define V_heaptype_module OFF(PyHeapTypeObject, ht_module)
+#else
+#define V_heaptype_module ABSENT
+#endif
+#define V_heaptype_cached_keys OFF(PyHeapTypeObject, ht_cached_keys)
+
+/* --- PyMemberDef -------------------------------------------------------------- */
+#define V_memberdef_size SZ(PyMemberDef)
+#define V_memberdef_name OFF(PyMemberDef, name)
+#define V_memberdef_type OFF(PyMemberDef, type)
+#define V_memberdef_offset OFF(PyMemberDef, offset)
+#define V_memberdef_flags OFF(PyMemberDef, flags)
+
+/* --- type flags ---------------------------------------------------------------- */
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_flag_managed_dict ((int64_t)Py_TPFLAGS_MANAGED_DICT)
+#else
+#define V_flag_managed_dict ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+#define V_flag_managed_weakref ((int64_t)Py_TPFLAGS_MANAGED_WEAKREF)
+#else
+#define V_flag_managed_weakref ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#define V_flag_inline_values ((int64_t)Py_TPFLAGS_INLINE_VALUES)
+#else
+#define V_flag_inline_values ABSENT
+#endif
+#define V_flag_heaptype ((int64_t)Py_TPFLAGS_HEAPTYPE)
+#define V_flag_have_gc ((int64_t)Py_TPFLAGS_HAVE_GC)
+#define V_flag_long_subclass ((int64_t)Py_TPFLAGS_LONG_SUBCLASS)
+#define V_flag_list_subclass ((int64_t)Py_TPFLAGS_LIST_SUBCLASS)
+#define V_flag_tuple_subclass ((int64_t)Py_TPFLAGS_TUPLE_SUBCLASS)
+#define V_flag_bytes_subclass ((int64_t)Py_TPFLAGS_BYTES_SUBCLASS)
+#define V_flag_unicode_subclass ((int64_t)Py_TPFLAGS_UNICODE_SUBCLASS)
+#define V_flag_dict_subclass ((int64_t)Py_TPFLAGS_DICT_SUBCLASS)
+#define V_flag_type_subclass ((int64_t)Py_TPFLAGS_TYPE_SUBCLASS)
+
+/* --- list, tuple ------------------------------------------------------------------ */
+#define V_list_size SZ(PyListObject)
+#define V_list_ob_item OFF(PyListObject, ob_item)
+#define V_list_allocated OFF(PyListObject, allocated)
+/* sizeof(PyTupleObject) counts ob_item[1]: one item more than tp_basicsize. */
+#define V_tuple_size SZ(PyTupleObject)
+#define V_tuple_ob_item OFF(PyTupleObject, ob_item)
+
+/* --- dict ---------------------------------------------------------------------------- */
+#define V_dict_size SZ(PyDictObject)
+#define V_dict_ma_used OFF(PyDictObject, ma_used)
+#define V_dict_ma_keys OFF(PyDictObject, ma_keys)
+#define V_dict_ma_values OFF(PyDictObject, ma_values)
+#define V_dictkeys_refcnt OFF(PyDictKeysObject, dk_refcnt)
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_dictkeys_size_field ABSENT
+#define V_dictkeys_log2_size OFF(PyDictKeysObject, dk_log2_size)
+#define V_dictkeys_log2_index_bytes OFF(PyDictKeysObject, dk_log2_index_bytes)
+#define V_dictkeys_kind OFF(PyDictKeysObject, dk_kind)
+/* Unicode and split tables store {key, value}; general ones {hash, key, value}. */
+#define V_dictunicodeentry_size SZ(PyDictUnicodeEntry)
+#else
+#define V_dictkeys_size_field OFF(PyDictKeysObject, dk_size)
+#define V_dictkeys_log2_size ABSENT
+#define V_dictkeys_log2_index_bytes ABSENT
+#define V_dictkeys_kind ABSENT
+#define V_dictunicodeentry_size ABSENT
+#endif
+#define V_dictkeys_usable OFF(PyDictKeysObject, dk_usable)
+#define V_dictkeys_nentries OFF(PyDictKeysObject, dk_nentries)
+#define V_dictkeys_indices OFF(PyDictKeysObject, dk_indices)
+#define V_dictkeyentry_size SZ(PyDictKeyEntry)
+#define V_dictkeyentry_hash OFF(PyDictKeyEntry, me_hash)
+#define V_dictkeyentry_key OFF(PyDictKeyEntry, me_key)
+#define V_dictkeyentry_value OFF(PyDictKeyEntry, me_value)
+#if PY_VERSION_HEX >= 0x030D0000
+/* 3.13: PyDictValues {u8 capacity, size, embedded, valid; values[]}. */
+#define V_dictvalues_values OFF(PyDictValues, values)
+#define V_dictvalues_capacity OFF(PyDictValues, capacity)
+#define V_dictvalues_size OFF(PyDictValues, size)
+#define V_dictvalues_embedded OFF(PyDictValues, embedded)
+#define V_dictvalues_valid OFF(PyDictValues, valid)
+#elif PY_VERSION_HEX >= 0x030B0000
+/* 3.11/3.12: PyDictValues is just values[] (the insertion-order bytes sit
+ * before it, at negative offsets, and are not described here). */
+#define V_dictvalues_values OFF(PyDictValues, values)
+#define V_dictvalues_capacity ABSENT
+#define V_dictvalues_size ABSENT
+#define V_dictvalues_embedded ABSENT
+#define V_dictvalues_valid ABSENT
+#else
+/* 3.8-3.10: ma_values is a bare PyObject** array. */
+#define V_dictvalues_values ((int64_t)0)
+#define V_dictvalues_capacity ABSENT
+#define V_dictvalues_size ABSENT
+#define V_dictvalues_embedded ABSENT
+#define V_dictvalues_valid ABSENT
+#endif
+#define V_dict_minsize ((int64_t)GEN_PYDICT_MINSIZE)
+
+/* --- set -------------------------------------------------------------------------------- */
+#define V_set_size SZ(PySetObject)
+#define V_set_fill OFF(PySetObject, fill)
+#define V_set_used OFF(PySetObject, used)
+#define V_set_mask OFF(PySetObject, mask)
+#define V_set_table OFF(PySetObject, table)
+#define V_set_smalltable OFF(PySetObject, smalltable)
+#define V_setentry_size SZ(setentry)
+#define V_setentry_key OFF(setentry, key)
+#define V_setentry_hash OFF(setentry, hash)
+
+/* --- str ---------------------------------------------------------------------------------- */
+#define V_unicode_size SZ(PyUnicodeObject)
+#define V_unicode_ascii_size SZ(PyASCIIObject)
+#define V_unicode_compact_size SZ(PyCompactUnicodeObject)
+#define V_unicode_length OFF(PyASCIIObject, length)
+#define V_unicode_hash OFF(PyASCIIObject, hash)
+#define V_unicode_state OFF(PyASCIIObject, state)
+#define V_unicode_state_kind_shift state_shift(ST_KIND)
+#define V_unicode_state_kind_mask state_mask(ST_KIND)
+#define V_unicode_state_compact_shift state_shift(ST_COMPACT)
+#define V_unicode_state_ascii_shift state_shift(ST_ASCII)
+#define V_unicode_state_ready_shift state_shift(ST_READY)   /* ABSENT from 3.12 */
+#define V_unicode_utf8 OFF(PyCompactUnicodeObject, utf8)
+#define V_unicode_utf8_length OFF(PyCompactUnicodeObject, utf8_length)
+#if PY_VERSION_HEX < 0x030C0000
+#define V_unicode_wstr OFF(PyASCIIObject, wstr)
+#else
+#define V_unicode_wstr ABSENT
+#endif
+#define V_unicode_data OFF(PyUnicodeObject, data)
+
+/* --- bytes, bytearray, int, float ---------------------------------------------------- */
+#define V_bytes_size SZ(PyBytesObject)
+#define V_bytes_sval OFF(PyBytesObject, ob_sval)
+#define V_bytearray_size SZ(PyByteArrayObject)
+#define V_bytearray_alloc OFF(PyByteArrayObject, ob_alloc)
+#define V_bytearray_bytes OFF(PyByteArrayObject, ob_bytes)
+#define V_long_size SZ(PyLongObject)
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12+: sign and digit count are packed in long_value.lv_tag. */
+#define V_long_digit OFF(PyLongObject, long_value.ob_digit)
+#define V_long_lv_tag OFF(PyLongObject, long_value.lv_tag)
+#else
+#define V_long_digit OFF(PyLongObject, ob_digit)
+#define V_long_lv_tag ABSENT
+#endif
+#define V_long_digit_size SZ(digit)
+#define V_long_shift ((int64_t)PyLong_SHIFT)
+#define V_float_size SZ(PyFloatObject)
+#define V_float_fval OFF(PyFloatObject, ob_fval)
+
+/* --- module ------------------------------------------------------------------------------ */
+#define V_module_size SZ(PyModuleObject)
+#define V_module_dict OFF(PyModuleObject, md_dict)
+#define V_module_def OFF(PyModuleObject, md_def)
+#define V_module_state OFF(PyModuleObject, md_state)
+#define V_module_name OFF(PyModuleObject, md_name)
+#define V_moduledef_size_field OFF(PyModuleDef, m_size)
+
+/* --- function, cell, method, classmethod ------------------------------------------ */
+#define V_func_size SZ(PyFunctionObject)
+#define V_func_code OFF(PyFunctionObject, func_code)
+#define V_func_globals OFF(PyFunctionObject, func_globals)
+#if PY_VERSION_HEX >= 0x030A0000
+#define V_func_builtins OFF(PyFunctionObject, func_builtins)
+#else
+#define V_func_builtins ABSENT
+#endif
+#define V_func_name OFF(PyFunctionObject, func_name)
+#define V_func_qualname OFF(PyFunctionObject, func_qualname)
+#define V_func_defaults OFF(PyFunctionObject, func_defaults)
+#define V_func_kwdefaults OFF(PyFunctionObject, func_kwdefaults)
+#define V_func_closure OFF(PyFunctionObject, func_closure)
+#define V_func_doc OFF(PyFunctionObject, func_doc)
+#define V_func_dict OFF(PyFunctionObject, func_dict)
+#define V_func_module OFF(PyFunctionObject, func_module)
+#define V_func_annotations OFF(PyFunctionObject, func_annotations)
+#if PY_VERSION_HEX >= 0x030C0000
+#define V_func_typeparams OFF(PyFunctionObject, func_typeparams)
+#else
+#define V_func_typeparams ABSENT
+#endif
+#define V_cell_size SZ(PyCellObject)
+#define V_cell_ref OFF(PyCellObject, ob_ref)
+#define V_method_size SZ(PyMethodObject)
+#define V_method_func OFF(PyMethodObject, im_func)
+#define V_method_self OFF(PyMethodObject, im_self)
+#define V_classmethod_callable OFF(gen_classmethod, cm_callable)
+#define V_classmethod_dict OFF(gen_classmethod, cm_dict)
+
+/* --- code objects --------------------------------------------------------------------- */
+#define V_code_size SZ(PyCodeObject)
+#define V_code_argcount OFF(PyCodeObject, co_argcount)
+#define V_code_flags OFF(PyCodeObject, co_flags)
+#define V_code_firstlineno OFF(PyCodeObject, co_firstlineno)
+#define V_code_nlocals OFF(PyCodeObject, co_nlocals)
+#define V_code_stacksize OFF(PyCodeObject, co_stacksize)
+#define V_code_consts OFF(PyCodeObject, co_consts)
+#define V_code_names OFF(PyCodeObject, co_names)
+#define V_code_filename OFF(PyCodeObject, co_filename)
+#define V_code_name OFF(PyCodeObject, co_name)
+#define V_code_weakreflist OFF(PyCodeObject, co_weakreflist)
+#define V_code_extra OFF(PyCodeObject, co_extra)
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_code_nlocalsplus OFF(PyCodeObject, co_nlocalsplus)
+#define V_code_varnames ABSENT
+#define V_code_freevars ABSENT
+#define V_code_cellvars ABSENT
+#define V_code_localsplusnames OFF(PyCodeObject, co_localsplusnames)
+#define V_code_localspluskinds OFF(PyCodeObject, co_localspluskinds)
+#define V_code_qualname OFF(PyCodeObject, co_qualname)
+#define V_code_exceptiontable OFF(PyCodeObject, co_exceptiontable)
+#define V_code_code ABSENT
+#define V_code_code_adaptive OFF(PyCodeObject, co_code_adaptive)
+#else
+#define V_code_nlocalsplus ABSENT
+#define V_code_varnames OFF(PyCodeObject, co_varnames)
+#define V_code_freevars OFF(PyCodeObject, co_freevars)
+#define V_code_cellvars OFF(PyCodeObject, co_cellvars)
+#define V_code_localsplusnames ABSENT
+#define V_code_localspluskinds ABSENT
+#define V_code_qualname ABSENT
+#define V_code_exceptiontable ABSENT
+#define V_code_code OFF(PyCodeObject, co_code)
+#define V_code_code_adaptive ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+/* co_framesize is 3.12+; 3.11 computes it (co_nlocalsplus + co_stacksize +
+ * FRAME_SPECIALS_SIZE). */
+#define V_code_framesize OFF(PyCodeObject, co_framesize)
+#else
+#define V_code_framesize ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030A0000
+#define V_code_linetable OFF(PyCodeObject, co_linetable)
+#else
+#define V_code_linetable OFF(PyCodeObject, co_lnotab)
+#endif
+
+/* --- frame objects -------------------------------------------------------------------- */
+#define V_frame_size SZ(PyFrameObject)
+#define V_frame_trace OFF(PyFrameObject, f_trace)
+#define V_frame_lineno OFF(PyFrameObject, f_lineno)
+#if PY_VERSION_HEX < 0x030B0000
+#define V_frame_back OFF(PyFrameObject, f_back)
+#define V_frame_code OFF(PyFrameObject, f_code)
+#define V_frame_builtins OFF(PyFrameObject, f_builtins)
+#define V_frame_globals OFF(PyFrameObject, f_globals)
+#define V_frame_locals OFF(PyFrameObject, f_locals)
+/* f_valuestack is in 3.8-3.10 (3.10 pairs it with the int f_stackdepth). */
+#define V_frame_valuestack OFF(PyFrameObject, f_valuestack)
+#define V_frame_lasti OFF(PyFrameObject, f_lasti)
+#define V_frame_gen OFF(PyFrameObject, f_gen)
+#define V_frame_localsplus OFF(PyFrameObject, f_localsplus)
+#define V_frame_frame ABSENT
+#define V_frame_back_obj ABSENT
+#define V_frame_data ABSENT
+#else
+/* 3.11+: a PyFrameObject wraps a _PyInterpreterFrame; f_back is only set
+ * when materialized (otherwise computed from f_frame->previous). */
+#define V_frame_back ABSENT
+#define V_frame_code ABSENT
+#define V_frame_builtins ABSENT
+#define V_frame_globals ABSENT
+#define V_frame_locals ABSENT
+#define V_frame_valuestack ABSENT
+#define V_frame_lasti ABSENT
+#define V_frame_gen ABSENT
+#define V_frame_localsplus ABSENT
+#define V_frame_frame OFF(PyFrameObject, f_frame)
+#define V_frame_back_obj OFF(PyFrameObject, f_back)
+#define V_frame_data OFF(PyFrameObject, _f_frame_data)
+#endif
+#if PY_VERSION_HEX < 0x030A0000
+/* PyObject **f_stacktop (NULL while the frame executes). */
+#define V_frame_stacktop OFF(PyFrameObject, f_stacktop)
+#define V_frame_stackdepth ABSENT
+#elif PY_VERSION_HEX < 0x030B0000
+/* 3.10: int f_stackdepth replaces the pointer; frame_stacktop stays absent so
+ * that a decoder never reads an int as a pointer. */
+#define V_frame_stacktop ABSENT
+#define V_frame_stackdepth OFF(PyFrameObject, f_stackdepth)
+#else
+#define V_frame_stacktop ABSENT
+#define V_frame_stackdepth ABSENT
+#endif
+
+/* --- _PyInterpreterFrame, _PyStackChunk (3.11+) ------------------------------------- */
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_iframe_size SZ(_PyInterpreterFrame)
+#if PY_VERSION_HEX >= 0x030D0000
+#define V_iframe_code OFF(_PyInterpreterFrame, f_executable)   /* code object or None */
+#define V_iframe_instr OFF(_PyInterpreterFrame, instr_ptr)
+#else
+#define V_iframe_code OFF(_PyInterpreterFrame, f_code)
+#define V_iframe_instr OFF(_PyInterpreterFrame, prev_instr)
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+#define V_iframe_func OFF(_PyInterpreterFrame, f_funcobj)
+#define V_iframe_owner_cstack ((int64_t)FRAME_OWNED_BY_CSTACK)
+#else
+#define V_iframe_func OFF(_PyInterpreterFrame, f_func)
+#define V_iframe_owner_cstack ABSENT
+#endif
+#define V_iframe_previous OFF(_PyInterpreterFrame, previous)
+#define V_iframe_globals OFF(_PyInterpreterFrame, f_globals)
+#define V_iframe_builtins OFF(_PyInterpreterFrame, f_builtins)
+#define V_iframe_locals OFF(_PyInterpreterFrame, f_locals)
+#define V_iframe_frame_obj OFF(_PyInterpreterFrame, frame_obj)
+#define V_iframe_stacktop OFF(_PyInterpreterFrame, stacktop)
+#define V_iframe_owner OFF(_PyInterpreterFrame, owner)
+#define V_iframe_localsplus OFF(_PyInterpreterFrame, localsplus)
+#define V_iframe_owner_generator ((int64_t)FRAME_OWNED_BY_GENERATOR)
+#define V_iframe_owner_frame_object ((int64_t)FRAME_OWNED_BY_FRAME_OBJECT)
+#define V_iframe_owner_thread ((int64_t)FRAME_OWNED_BY_THREAD)
+#define V_datastack_size SZ(_PyStackChunk)
+#define V_datastack_previous OFF(_PyStackChunk, previous)
+#define V_datastack_size_field OFF(_PyStackChunk, size)
+#define V_datastack_top OFF(_PyStackChunk, top)
+#define V_datastack_data OFF(_PyStackChunk, data)
+#else
+#define V_iframe_size ABSENT
+#define V_iframe_code ABSENT
+#define V_iframe_previous ABSENT
+#define V_iframe_func ABSENT
+#define V_iframe_globals ABSENT
+#define V_iframe_builtins ABSENT
+#define V_iframe_locals ABSENT
+#define V_iframe_frame_obj ABSENT
+#define V_iframe_instr ABSENT
+#define V_iframe_stacktop ABSENT
+#define V_iframe_owner ABSENT
+#define V_iframe_localsplus ABSENT
+#define V_iframe_owner_cstack ABSENT
+#define V_iframe_owner_generator ABSENT
+#define V_iframe_owner_frame_object ABSENT
+#define V_iframe_owner_thread ABSENT
+#define V_datastack_size ABSENT
+#define V_datastack_previous ABSENT
+#define V_datastack_size_field ABSENT
+#define V_datastack_top ABSENT
+#define V_datastack_data ABSENT
+#endif
+
+/* --- generators (PyGenObject; coroutines and async generators share the
+ *     _PyGenObject_HEAD prefix, so the same offsets apply) ------------------ */
+#define V_gen_size SZ(PyGenObject)
+#define V_gen_name OFF(PyGenObject, gi_name)
+#define V_gen_qualname OFF(PyGenObject, gi_qualname)
+#define V_gen_weakreflist OFF(PyGenObject, gi_weakreflist)
+#define V_gen_exc_state OFF(PyGenObject, gi_exc_state)
+#if PY_VERSION_HEX < 0x030B0000
+#define V_gen_frame OFF(PyGenObject, gi_frame)
+#define V_gen_frame_state ABSENT
+#define V_gen_iframe ABSENT
+#define V_gen_frame_state_cleared ABSENT
+#else
+#define V_gen_frame ABSENT
+#define V_gen_frame_state OFF(PyGenObject, gi_frame_state)   /* int8_t */
+#define V_gen_iframe OFF(PyGenObject, gi_iframe)
+#define V_gen_frame_state_cleared ((int64_t)FRAME_CLEARED)
+#endif
+#if PY_VERSION_HEX < 0x030C0000
+#define V_gen_code OFF(PyGenObject, gi_code)
+#else
+#define V_gen_code ABSENT
+#endif
+
+/* --- weakrefs -------------------------------------------------------------------------- */
+#define V_weakref_size SZ(PyWeakReference)
+#define V_weakref_object OFF(PyWeakReference, wr_object)
+#define V_weakref_callback OFF(PyWeakReference, wr_callback)
+#define V_weakref_hash OFF(PyWeakReference, hash)
+#define V_weakref_prev OFF(PyWeakReference, wr_prev)
+#define V_weakref_next OFF(PyWeakReference, wr_next)
+
+/* --- exceptions, tracebacks ----------------------------------------------------------- */
+#define V_exc_size SZ(PyBaseExceptionObject)
+#define V_exc_dict OFF(PyBaseExceptionObject, dict)
+#define V_exc_args OFF(PyBaseExceptionObject, args)
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_exc_notes OFF(PyBaseExceptionObject, notes)
+#else
+#define V_exc_notes ABSENT
+#endif
+#define V_exc_traceback OFF(PyBaseExceptionObject, traceback)
+#define V_exc_context OFF(PyBaseExceptionObject, context)
+#define V_exc_cause OFF(PyBaseExceptionObject, cause)
+#define V_traceback_size SZ(PyTracebackObject)
+#define V_traceback_next OFF(PyTracebackObject, tb_next)
+#define V_traceback_frame OFF(PyTracebackObject, tb_frame)
+#define V_traceback_lasti OFF(PyTracebackObject, tb_lasti)
+#define V_traceback_lineno OFF(PyTracebackObject, tb_lineno)
+
+/* --- _Py_DebugOffsets (3.13+) ------------------------------------------------------------- */
+#if PY_VERSION_HEX >= 0x030D0000
+#define DBG(member) OFF(_Py_DebugOffsets, member)
+#define V_debug_offsets_present ((int64_t)1)
+#define V_debug_offsets_size SZ(_Py_DebugOffsets)
+#define V_debug_offsets_version DBG(version)
+#define V_runtime_debug_offsets OFF(_PyRuntimeState, debug_offsets)
+#define V_dbg_free_threaded DBG(free_threaded)
+#define V_dbg_runtime_size DBG(runtime_state.size)
+#define V_dbg_runtime_interpreters_head DBG(runtime_state.interpreters_head)
+#define V_dbg_interp_size DBG(interpreter_state.size)
+#define V_dbg_interp_id DBG(interpreter_state.id)
+#define V_dbg_interp_next DBG(interpreter_state.next)
+#define V_dbg_interp_threads_head DBG(interpreter_state.threads_head)
+#define V_dbg_interp_gc DBG(interpreter_state.gc)
+#define V_dbg_interp_modules DBG(interpreter_state.imports_modules)
+#define V_dbg_interp_sysdict DBG(interpreter_state.sysdict)
+#define V_dbg_interp_builtins DBG(interpreter_state.builtins)
+#define V_dbg_tstate_size DBG(thread_state.size)
+#define V_dbg_tstate_prev DBG(thread_state.prev)
+#define V_dbg_tstate_next DBG(thread_state.next)
+#define V_dbg_tstate_interp DBG(thread_state.interp)
+#define V_dbg_tstate_current_frame DBG(thread_state.current_frame)
+#define V_dbg_tstate_thread_id DBG(thread_state.thread_id)
+#define V_dbg_tstate_native_thread_id DBG(thread_state.native_thread_id)
+#define V_dbg_tstate_datastack_chunk DBG(thread_state.datastack_chunk)
+#define V_dbg_iframe_size DBG(interpreter_frame.size)
+#define V_dbg_iframe_previous DBG(interpreter_frame.previous)
+#define V_dbg_iframe_code DBG(interpreter_frame.executable)
+#define V_dbg_iframe_instr DBG(interpreter_frame.instr_ptr)
+#define V_dbg_iframe_localsplus DBG(interpreter_frame.localsplus)
+#define V_dbg_iframe_owner DBG(interpreter_frame.owner)
+#define V_dbg_code_size DBG(code_object.size)
+#define V_dbg_code_filename DBG(code_object.filename)
+#define V_dbg_code_name DBG(code_object.name)
+#define V_dbg_code_qualname DBG(code_object.qualname)
+#define V_dbg_code_linetable DBG(code_object.linetable)
+#define V_dbg_code_firstlineno DBG(code_object.firstlineno)
+#define V_dbg_code_argcount DBG(code_object.argcount)
+#define V_dbg_code_localsplusnames DBG(code_object.localsplusnames)
+#define V_dbg_code_localspluskinds DBG(code_object.localspluskinds)
+#define V_dbg_code_code_adaptive DBG(code_object.co_code_adaptive)
+#define V_dbg_object_size DBG(pyobject.size)
+#define V_dbg_object_type DBG(pyobject.ob_type)
+#define V_dbg_type_size DBG(type_object.size)
+#define V_dbg_type_name DBG(type_object.tp_name)
+#define V_dbg_type_flags DBG(type_object.tp_flags)
+#define V_dbg_tuple_size DBG(tuple_object.size)
+#define V_dbg_tuple_ob_item DBG(tuple_object.ob_item)
+#define V_dbg_tuple_ob_size DBG(tuple_object.ob_size)
+#define V_dbg_list_size DBG(list_object.size)
+#define V_dbg_list_ob_item DBG(list_object.ob_item)
+#define V_dbg_list_ob_size DBG(list_object.ob_size)
+#define V_dbg_dict_size DBG(dict_object.size)
+#define V_dbg_dict_ma_keys DBG(dict_object.ma_keys)
+#define V_dbg_dict_ma_values DBG(dict_object.ma_values)
+#define V_dbg_float_size DBG(float_object.size)
+#define V_dbg_float_fval DBG(float_object.ob_fval)
+#define V_dbg_long_size DBG(long_object.size)
+#define V_dbg_long_lv_tag DBG(long_object.lv_tag)
+#define V_dbg_long_digit DBG(long_object.ob_digit)
+#define V_dbg_bytes_size DBG(bytes_object.size)
+#define V_dbg_bytes_ob_size DBG(bytes_object.ob_size)
+#define V_dbg_bytes_sval DBG(bytes_object.ob_sval)
+#define V_dbg_unicode_size DBG(unicode_object.size)
+#define V_dbg_unicode_state DBG(unicode_object.state)
+#define V_dbg_unicode_length DBG(unicode_object.length)
+#define V_dbg_unicode_ascii_size DBG(unicode_object.asciiobject_size)
+#define V_dbg_gc_size DBG(gc.size)
+#define V_dbg_gc_collecting DBG(gc.collecting)
+/* debug_offsets.c walks every group as an array of uint64_t that starts with
+ * its `size`, and takes the groups in the order of the *_size fields; both
+ * hold for 3.13 and are pinned here. */
+_Static_assert(offsetof(_Py_DebugOffsets, cookie) == 0, "cookie first");
+_Static_assert(offsetof(_Py_DebugOffsets, runtime_state) == 24, "groups start after the header");
+_Static_assert(sizeof(_Py_DebugOffsets) % sizeof(uint64_t) == 0, "only uint64 members");
+_Static_assert(offsetof(_Py_DebugOffsets, gc.collecting) + 8 == sizeof(_Py_DebugOffsets),
+               "gc is the last group");
+_Static_assert(offsetof(_PyRuntimeState, debug_offsets) == 0, "_Py_DebugOffsets opens _PyRuntime");
+#else
+#define V_debug_offsets_present ABSENT
+#define V_debug_offsets_size ABSENT
+#define V_debug_offsets_version ABSENT
+#define V_runtime_debug_offsets ABSENT
+#define V_dbg_free_threaded ABSENT
+#define V_dbg_runtime_size ABSENT
+#define V_dbg_runtime_interpreters_head ABSENT
+#define V_dbg_interp_size ABSENT
+#define V_dbg_interp_id ABSENT
+#define V_dbg_interp_next ABSENT
+#define V_dbg_interp_threads_head ABSENT
+#define V_dbg_interp_gc ABSENT
+#define V_dbg_interp_modules ABSENT
+#define V_dbg_interp_sysdict ABSENT
+#define V_dbg_interp_builtins ABSENT
+#define V_dbg_tstate_size ABSENT
+#define V_dbg_tstate_prev ABSENT
+#define V_dbg_tstate_next ABSENT
+#define V_dbg_tstate_interp ABSENT
+#define V_dbg_tstate_current_frame ABSENT
+#define V_dbg_tstate_thread_id ABSENT
+#define V_dbg_tstate_native_thread_id ABSENT
+#define V_dbg_tstate_datastack_chunk ABSENT
+#define V_dbg_iframe_size ABSENT
+#define V_dbg_iframe_previous ABSENT
+#define V_dbg_iframe_code ABSENT
+#define V_dbg_iframe_instr ABSENT
+#define V_dbg_iframe_localsplus ABSENT
+#define V_dbg_iframe_owner ABSENT
+#define V_dbg_code_size ABSENT
+#define V_dbg_code_filename ABSENT
+#define V_dbg_code_name ABSENT
+#define V_dbg_code_qualname ABSENT
+#define V_dbg_code_linetable ABSENT
+#define V_dbg_code_firstlineno ABSENT
+#define V_dbg_code_argcount ABSENT
+#define V_dbg_code_localsplusnames ABSENT
+#define V_dbg_code_localspluskinds ABSENT
+#define V_dbg_code_code_adaptive ABSENT
+#define V_dbg_object_size ABSENT
+#define V_dbg_object_type ABSENT
+#define V_dbg_type_size ABSENT
+#define V_dbg_type_name ABSENT
+#define V_dbg_type_flags ABSENT
+#define V_dbg_tuple_size ABSENT
+#define V_dbg_tuple_ob_item ABSENT
+#define V_dbg_tuple_ob_size ABSENT
+#define V_dbg_list_size ABSENT
+#define V_dbg_list_ob_item ABSENT
+#define V_dbg_list_ob_size ABSENT
+#define V_dbg_dict_size ABSENT
+#define V_dbg_dict_ma_keys ABSENT
+#define V_dbg_dict_ma_values ABSENT
+#define V_dbg_float_size ABSENT
+#define V_dbg_float_fval ABSENT
+#define V_dbg_long_size ABSENT
+#define V_dbg_long_lv_tag ABSENT
+#define V_dbg_long_digit ABSENT
+#define V_dbg_bytes_size ABSENT
+#define V_dbg_bytes_ob_size ABSENT
+#define V_dbg_bytes_sval ABSENT
+#define V_dbg_unicode_size ABSENT
+#define V_dbg_unicode_state ABSENT
+#define V_dbg_unicode_length ABSENT
+#define V_dbg_unicode_ascii_size ABSENT
+#define V_dbg_gc_size ABSENT
+#define V_dbg_gc_collecting ABSENT
+#endif
+
+#define V_py_version_hex ((int64_t)PY_VERSION_HEX)
+
+/* ======================================================================
+ * Output
+ * ====================================================================== */
+
+static int failures;
+
+static void emit(const char *name, int64_t value)
+{
+    if (value == ABSENT) {
+        printf("    .%s = PY_ABSENT,\n", name);
+        return;
+    }
+    /* -1 is PY_ABSENT in the table: a real -1 would read as "missing". */
+    if (value == -1) {
+        fprintf(stderr, "gen_offsets: %s is -1, which the table cannot express\n", name);
+        failures++;
+    }
+    printf("    .%s = %lld,\n", name, (long long)value);
+}
+
+int main(void)
+{
+    printf("/* py3%d.c: CPython %d.%d layout for gcscope.\n"
+           " *\n"
+           " * generated by tools/gen-offsets; do not edit.\n"
+           " * Source: the CPython %s headers (offsetof/sizeof with -DPy_BUILD_CORE),\n"
+           " * see tools/gen-offsets/README.md. PY_ABSENT: this version has no such field.\n"
+           " */\n"
+           "#include \"config.h\"\n"
+           "\n"
+           "#include \"py/layout.h\"\n"
+           "\n"
+           "extern const struct py_layout py_layout_3%d;\n"
+           "\n"
+           "const struct py_layout py_layout_3%d = {\n"
+           "    .major = %d,\n"
+           "    .minor = %d,\n"
+           "    .generated_from = \"%s headers\",\n",
+           PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION,
+           PY_MINOR_VERSION, PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION);
+#define GEN_EMIT(name) emit(#name, (int64_t)(V_##name));
+    PY_LAYOUT_FIELDS(GEN_EMIT)
+#undef GEN_EMIT
+    printf("};\n");
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("gen_offsets: stdout");
+        return 1;
+    }
+    return failures ? 1 : 0;
+}
