@@ -141,8 +141,9 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     }
     if (st == GS_OK)
         st = check_signals(err);
-    gs_detach(a);
-    cap->pause_seconds = gs_now() - first_stop;
+    double last_detach = gs_now();
+    gs_detach_at(a, &last_detach);
+    cap->pause_seconds = last_detach - first_stop;
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
     if (st != GS_OK)
         return st;

@@ -14,6 +14,7 @@
 
 enum {
     OPT_DUMP_TYPES = 256,
+    OPT_DUMP_GRAPH,
     OPT_JSON,
     OPT_TOP,
     OPT_TIMEOUT,
@@ -27,6 +28,7 @@ enum {
 static const struct option long_options[] = {
     {"pid", required_argument, NULL, 'p'},
     {"dump-types", no_argument, NULL, OPT_DUMP_TYPES},
+    {"dump-graph", no_argument, NULL, OPT_DUMP_GRAPH},
     {"json", no_argument, NULL, OPT_JSON},
     {"top", required_argument, NULL, OPT_TOP},
     {"output", required_argument, NULL, 'o'},
@@ -60,6 +62,7 @@ void gs_cli_usage(FILE *out)
           "Reports:\n"
           "      --dump-types       objects the collector tracks, per type: count and bytes\n"
           "                         (sys.getsizeof), largest first; the collector's state\n"
+          "      --dump-graph       every object, reference (with its label) and root\n"
           "\n"
           "Output:\n"
           "      --json             JSON instead of text\n"
@@ -151,7 +154,10 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
             break;
         }
         case OPT_DUMP_TYPES:
-            cli->report = GS_REPORT_TYPES;
+        case OPT_DUMP_GRAPH:
+            if (cli->report)
+                return gs_fail(err, GS_ERR_USAGE, "one report at a time: --dump-types or --dump-graph");
+            cli->report = c == OPT_DUMP_TYPES ? GS_REPORT_TYPES : GS_REPORT_GRAPH;
             break;
         case OPT_JSON:
             cli->json = true;

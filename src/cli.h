@@ -14,6 +14,7 @@
 enum gs_report_kind {
     GS_REPORT_NONE = 0, /* the browser, once it exists; the type summary until then */
     GS_REPORT_TYPES,
+    GS_REPORT_GRAPH,
 };
 
 struct gs_cli {

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "proc/attach.h"
 #include "proc/spawn.h"
+#include "graph/build.h"
 #include "report/report.h"
 
 static int fail(const gs_error *err)
@@ -31,20 +32,21 @@ static gs_status run_report(const struct gs_cli *cli, pid_t pid, FILE *out, gs_e
     gs_status st = gs_capture_process(pid, &opts, &cap, err);
     if (st != GS_OK)
         return st;
-    /* The target runs again from here on: everything below reads the copy. */
-    struct gs_type_summary summary;
-    st = gs_type_summary_build(cap, &summary, err);
-    if (st == GS_OK) {
-        struct gs_report_opts ro = {.json = cli->json, .top = cli->top};
-        if (cli->json)
-            gs_report_types_json(out, cap, &summary);
-        else
-            gs_report_types_text(out, cap, &summary, &ro);
-        if (fflush(out) != 0 || ferror(out))
-            st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
-    }
-    gs_type_summary_free(&summary);
+    /* The target runs again from here on: everything below reads the copy,
+     * then only the snapshot. */
+    struct gs_snapshot *snap = NULL;
+    st = gs_graph_build(cap, &snap, err);
     gs_capture_free(cap);
+    if (st != GS_OK)
+        return st;
+    struct gs_report_opts ro = {.json = cli->json, .top = cli->top};
+    if (cli->report == GS_REPORT_GRAPH)
+        gs_report_graph(out, snap, &ro);
+    else
+        gs_report_types(out, snap, &ro);
+    if (fflush(out) != 0 || ferror(out))
+        st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+    gs_snapshot_free(snap);
     return st;
 }
 

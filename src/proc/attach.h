@@ -11,8 +11,11 @@
  * by SIGKILL, the kernel resumes the seized threads.
  *
  * A thread that was in a group-stop (SIGSTOP, Ctrl-Z) before stays stopped
- * after the detach. Signals that arrive during the stop are re-injected on
- * detach, never swallowed.
+ * after the detach. Signals never get swallowed: one that arrives while the
+ * threads are stopped stays queued in the kernel; one a thread had already
+ * dequeued when we stopped it is handed back at once (PTRACE_CONT with it,
+ * then a new interrupt: the thread stays frozen, the handler runs after the
+ * detach). attach.c's top comment records what the kernel does and why.
  */
 #ifndef GCSCOPE_PROC_ATTACH_H
 #define GCSCOPE_PROC_ATTACH_H
@@ -33,6 +36,14 @@ void gs_signals_install(void);
 extern volatile sig_atomic_t gs_signal_pending; /* the signal number, or 0 */
 extern volatile sig_atomic_t gs_deadline_hit;
 
+/* The watchdog: gs_deadline_hit becomes 1 after `seconds` (setitimer
+ * ITIMER_REAL, one shot, SIGALRM). Arming clears gs_deadline_hit; seconds <= 0
+ * sets it at once. Disarming leaves the flag as it is. Every wait loop in
+ * attach.c also checks its own absolute deadline, so the watchdog is for the
+ * stages that have no loop of their own. */
+void gs_watchdog_arm(double seconds);
+void gs_watchdog_disarm(void);
+
 /* Seconds since an arbitrary epoch (CLOCK_MONOTONIC). */
 double gs_now(void);
 
@@ -46,12 +57,25 @@ gs_status gs_attach_process(pid_t pid, double deadline, gs_attach **out, gs_erro
  * threads that could not be detached (they are resumed by the kernel anyway
  * when gcscope exits). */
 int gs_detach(gs_attach *a);
+/* The same, and *last_detach (if not NULL) gets the gs_now() time right after
+ * the last PTRACE_DETACH (0 if a is NULL). Pause time as reported to the user
+ * = *last_detach - gs_attach_first_stop(a), read before the detach frees a. */
+int gs_detach_at(gs_attach *a, double *last_detach);
 
 const pid_t *gs_attach_threads(const gs_attach *a, size_t *n);
 bool gs_attach_was_stopped(const gs_attach *a); /* in a group-stop before */
 double gs_attach_first_stop(const gs_attach *a); /* gs_now() of first stop */
 
-/* Resume all threads briefly and stop them again (a GC was in progress). */
+/* Resume all threads briefly and stop them again (a GC was in progress).
+ * Signals owed to threads are delivered on resume; threads born during the
+ * window are seized too, exited ones dropped. A target that is job-control
+ * stopped (gs_attach_was_stopped) is never resumed: the call returns
+ * GS_ERR_BUSY at once ("process N is stopped ...: resume it (kill -CONT N)")
+ * and leaves everything stopped and attached, so the caller can still report
+ * the capture as "collection in progress". On any error a stays valid, its
+ * threads may be running or stopped, and the caller must still call gs_detach
+ * (which stops what it must and detaches everything). The pause time measured
+ * from gs_attach_first_stop includes the window. */
 gs_status gs_attach_cycle(gs_attach *a, double resume_seconds, double deadline, gs_error *err);
 
 /* Explain why `pid` may not be traced (EPERM): fills err, GS_ERR_PERMISSION. */

@@ -44,4 +44,10 @@ enum py_decode {
 enum py_decode py_referents(const struct py_ctx *c, struct py_types *types, uint64_t obj,
                             const struct py_type_info *t, struct py_refs_sink *sink);
 
+/* 3.11+: report what an interpreter frame owned by a thread holds (its code,
+ * function, locals by name, value stack) to the sink. `executing` is true
+ * for a thread's innermost frame, whose stack top may not be recorded. */
+enum py_decode py_iframe_roots(const struct py_ctx *c, struct py_types *types, uint64_t iframe, bool executing,
+                               struct py_refs_sink *sink);
+
 #endif

@@ -10,28 +10,18 @@
 #define MAX_BASE_DEPTH 64 /* tp_base chains are short; longer means a loop */
 
 static const char *const kind_names[PYK_COUNT] = {
-    [PYK_OBJECT] = "object",     [PYK_LIST] = "list",           [PYK_TUPLE] = "tuple",
-    [PYK_DICT] = "dict",         [PYK_ODICT] = "collections.OrderedDict",
-    [PYK_SET] = "set",           [PYK_FROZENSET] = "frozenset", [PYK_STR] = "str",
-    [PYK_BYTES] = "bytes",       [PYK_BYTEARRAY] = "bytearray", [PYK_INT] = "int",
-    [PYK_FLOAT] = "float",       [PYK_TYPE] = "type",           [PYK_DEQUE] = "collections.deque",
-    [PYK_MODULE] = "module",     [PYK_FUNCTION] = "function",   [PYK_CODE] = "code",
-    [PYK_FRAME] = "frame",       [PYK_GENERATOR] = "generator", [PYK_COROUTINE] = "coroutine",
-    [PYK_ASYNC_GENERATOR] = "async_generator",                  [PYK_CELL] = "cell",
-    [PYK_METHOD] = "method",     [PYK_WEAKREF] = "weakref.ReferenceType",
+#define PY_KIND_NAME(kind, name) [kind] = name,
+    PY_KINDS(PY_KIND_NAME)
+#undef PY_KIND_NAME
 };
 
 const char *py_kind_name(enum py_kind k) { return k < PYK_COUNT ? kind_names[k] : "?"; }
 
-/* The tp_name of a static type names its kind. bool's base is int, and
- * the weakref proxies have their own names: they fall to PYK_OBJECT. */
-static enum py_kind kind_from_static_name(const char *tp_name)
+enum py_kind py_kind_from_name(const char *tp_name)
 {
     for (int k = 1; k < PYK_COUNT; k++)
         if (strcmp(tp_name, kind_names[k]) == 0)
             return (enum py_kind)k;
-    if (strcmp(tp_name, "bool") == 0)
-        return PYK_INT;
     return PYK_OBJECT;
 }
 
@@ -112,7 +102,7 @@ static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
             char buf[128];
             if (!read_tp_name(c, type, buf, sizeof buf))
                 return PYK_OBJECT;
-            enum py_kind k = kind_from_static_name(buf);
+            enum py_kind k = py_kind_from_name(buf);
             if (k != PYK_OBJECT || strcmp(buf, "object") == 0)
                 return k;
         }

@@ -14,37 +14,7 @@
 #include "py/object.h"
 #include "util/addrmap.h"
 
-/* The built-in type whose layout and __sizeof__ an object has: the type
- * itself if it is static, else its nearest static base. */
-enum py_kind {
-    PYK_OBJECT = 0, /* object.__sizeof__: basicsize + itemsize * ob_size */
-    PYK_LIST,
-    PYK_TUPLE,
-    PYK_DICT,
-    PYK_ODICT,
-    PYK_SET,
-    PYK_FROZENSET,
-    PYK_STR,
-    PYK_BYTES,
-    PYK_BYTEARRAY,
-    PYK_INT,
-    PYK_FLOAT,
-    PYK_TYPE,
-    PYK_DEQUE,
-    PYK_MODULE,
-    PYK_FUNCTION,
-    PYK_CODE,
-    PYK_FRAME,
-    PYK_GENERATOR,
-    PYK_COROUTINE,
-    PYK_ASYNC_GENERATOR,
-    PYK_CELL,
-    PYK_METHOD,
-    PYK_WEAKREF,
-    PYK_COUNT
-};
-
-const char *py_kind_name(enum py_kind k);
+#include "py/kinds.h"
 
 #define PY_TYPE_BAD 0u
 

@@ -1,7 +1,8 @@
-/* report.h: reports over a capture, each in text and JSON.
+/* report.h: reports over a snapshot, each in text and JSON.
  *
  * A report is built (the numbers) and then presented (text or JSON) so
- * that the two presentations always say the same thing.
+ * that the two presentations always say the same thing. Reports read only
+ * the snapshot: a live capture and a snapshot file give the same output.
  */
 #ifndef GCSCOPE_REPORT_REPORT_H
 #define GCSCOPE_REPORT_REPORT_H
@@ -10,43 +11,50 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "py/heap.h"
-#include "py/typeinfo.h"
+#include "graph/snapshot.h"
 #include "util/jsonw.h"
 
+struct gs_report_opts {
+    bool json;
+    size_t top; /* text: rows to show, 0 = all */
+};
+
+/* --- the per-type summary (--dump-types) --------------------------------- */
+
 struct gs_type_row {
-    uint32_t type;              /* index in gs_type_summary.types */
-    uint64_t count, bytes;      /* generations 0-2: what gc.get_objects() sees */
+    uint32_t type;                       /* index in the snapshot's types */
+    uint64_t count, bytes;               /* generations 0-2: what gc.get_objects() sees */
     uint64_t frozen_count, frozen_bytes; /* permanent generation (gc.freeze()) */
 };
 
 struct gs_type_summary {
-    struct py_types types;
-    struct gs_type_row *rows;   /* sorted by bytes, largest first */
+    struct gs_type_row *rows; /* sorted by bytes, largest first */
     size_t nrows;
     uint64_t objects, bytes;
     uint64_t frozen_objects, frozen_bytes;
-    uint64_t bad_objects;       /* objects whose type was unreadable */
-    uint64_t size_errors;       /* objects whose size fell back to the basic size */
-    struct py_heap_stats heap;
-    double seconds;             /* time to build */
+    uint64_t bad_objects;     /* tracked objects whose type was unreadable */
 };
 
-gs_status gs_type_summary_build(const struct gs_capture *cap, struct gs_type_summary *s, gs_error *err);
-void gs_type_summary_free(struct gs_type_summary *s);
+void gs_type_summary_build(const struct gs_snapshot *s, struct gs_type_summary *sum);
+void gs_type_summary_free(struct gs_type_summary *sum);
 
-struct gs_report_opts {
-    bool json;
-    size_t top;                 /* text: rows to show, 0 = all */
-};
+void gs_report_types(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o);
 
-void gs_report_types_text(FILE *out, const struct gs_capture *cap, const struct gs_type_summary *s,
-                          const struct gs_report_opts *o);
-void gs_report_types_json(FILE *out, const struct gs_capture *cap, const struct gs_type_summary *s);
+/* --- the whole graph (--dump-graph) ------------------------------------- */
 
-/* Shared by the reports: the capture's header facts. */
-void gs_report_header_text(FILE *out, const struct gs_capture *cap);
-void gs_report_header_json(struct gs_json *w, const struct gs_capture *cap);
+void gs_report_graph(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o);
+
+/* --- shared by the reports ---------------------------------------------- */
+
+/* The capture's facts: process, version, pause, collector state. */
+void gs_report_header_text(FILE *out, const struct gs_snapshot *s);
+void gs_report_header_json(gs_json *w, const struct gs_snapshot *s);
+
+/* "1,234,567" and "1.5 MiB" into buf. */
+const char *gs_fmt_count(uint64_t v, char *buf, size_t cap);
+const char *gs_fmt_bytes(uint64_t v, char *buf, size_t cap);
+
+/* "Leaky" or "collections.deque": module omitted for builtins. */
+void gs_type_qualname(const struct gs_snapshot *s, uint32_t type, char *buf, size_t cap);
 
 #endif

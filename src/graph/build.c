@@ -1,0 +1,645 @@
+/* build.c: from a captured image to a snapshot.
+ *
+ * Nodes are numbered as they are found: first every object in the
+ * collector's lists, then the roots' targets, then whatever those reference
+ * (breadth first). Node i's referents are decoded when the loop reaches i,
+ * so its edges are appended in order and the forward rows need no sorting.
+ * A referent becomes a node only if its address holds something with a
+ * plausible type; otherwise the reference is counted in meta.bad_edges and
+ * dropped, never invented.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "graph/build.h"
+#include "graph/preview.h"
+#include "proc/attach.h"
+#include "py/heap.h"
+#include "py/referents.h"
+#include "py/sizeof.h"
+#include "py/typeinfo.h"
+#include "util/addrmap.h"
+#include "util/alloc.h"
+#include "util/strpool.h"
+
+#define MAX_FRAMES_PER_THREAD 100000 /* deeper than any real stack: a loop */
+
+struct builder {
+    struct py_refs_sink sink; /* first: the sink callbacks get the builder */
+    const struct gs_capture *cap;
+    const struct py_ctx *c;
+    struct py_types types;
+    gs_addrmap index;     /* address -> node */
+    gs_addrmap attr_names; /* str address -> string id (attribute names) */
+    gs_strpool strings;
+    /* nodes */
+    uint64_t *addr;
+    uint32_t *type;
+    uint16_t *flags;
+    int64_t *refcnt;
+    uint64_t n, cap_nodes;
+    /* edges */
+    uint64_t *out_off;
+    uint32_t *out_dst, *out_label;
+    uint64_t nedges, cap_edges;
+    uint32_t *weak_src, *weak_dst;
+    uint64_t nweak, cap_weak;
+    struct gs_root *roots;
+    uint64_t nroots, cap_roots;
+    /* the node being decoded, or GS_NO_NODE while collecting roots */
+    uint32_t current;
+    uint32_t root_kind, root_name; /* while collecting roots */
+    uint64_t bad_edges;
+    bool oom;
+};
+
+/* Grow an array to hold at least `need` elements (doubling). */
+static bool grow(void **arr, uint64_t *cap, uint64_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint64_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = gs_try_reallocarray(*arr, (size_t)ncap, elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+/* Make room for one more node in every per-node array. */
+static bool reserve_node(struct builder *b)
+{
+    if (b->n + 1 <= b->cap_nodes)
+        return true;
+    uint64_t ncap = b->cap_nodes ? b->cap_nodes * 2 : 4096;
+    void *p;
+    if (!(p = gs_try_reallocarray(b->addr, (size_t)ncap, sizeof *b->addr)))
+        return false;
+    b->addr = p;
+    if (!(p = gs_try_reallocarray(b->type, (size_t)ncap, sizeof *b->type)))
+        return false;
+    b->type = p;
+    if (!(p = gs_try_reallocarray(b->flags, (size_t)ncap, sizeof *b->flags)))
+        return false;
+    b->flags = p;
+    if (!(p = gs_try_reallocarray(b->refcnt, (size_t)ncap, sizeof *b->refcnt)))
+        return false;
+    b->refcnt = p;
+    if (!(p = gs_try_reallocarray(b->out_off, (size_t)ncap + 1, sizeof *b->out_off)))
+        return false;
+    b->out_off = p;
+    b->cap_nodes = ncap;
+    return true;
+}
+
+static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_t refcnt, uint16_t flags)
+{
+    if (b->n >= GS_NO_NODE - 1 || !reserve_node(b)) {
+        b->oom = true;
+        return GS_NO_NODE;
+    }
+    uint32_t id = (uint32_t)b->n++;
+    b->addr[id] = addr;
+    b->type[id] = type;
+    b->flags[id] = flags;
+    b->refcnt[id] = refcnt;
+    if (!gs_addrmap_put(&b->index, addr, id))
+        b->oom = true;
+    return id;
+}
+
+static bool reserve_edge(struct builder *b)
+{
+    if (b->nedges + 1 <= b->cap_edges)
+        return true;
+    uint64_t ncap = b->cap_edges ? b->cap_edges * 2 : 16384;
+    void *p;
+    if (!(p = gs_try_reallocarray(b->out_dst, (size_t)ncap, sizeof *b->out_dst)))
+        return false;
+    b->out_dst = p;
+    if (!(p = gs_try_reallocarray(b->out_label, (size_t)ncap, sizeof *b->out_label)))
+        return false;
+    b->out_label = p;
+    b->cap_edges = ncap;
+    return true;
+}
+
+/* The node for an object address, adding it when it holds a plausible
+ * object: aligned, readable, with a readable type. GS_NO_NODE otherwise. */
+static uint32_t node_for(struct builder *b, uint64_t addr)
+{
+    uint32_t *hit = gs_addrmap_get(&b->index, addr);
+    if (hit)
+        return *hit;
+    if (addr < 4096 || (addr & 7))
+        return GS_NO_NODE;
+    struct {
+        int64_t refcnt;
+        uint64_t type;
+    } h;
+    if (!gs_read_exact(b->c->r, addr, &h, sizeof h) || h.refcnt == 0)
+        return GS_NO_NODE;
+    uint32_t t = py_types_get(&b->types, b->c, h.type);
+    if (t == PY_TYPE_BAD)
+        return GS_NO_NODE;
+    return add_node(b, addr, t, h.refcnt, 0);
+}
+
+static uint32_t intern(struct builder *b, const char *s)
+{
+    return s ? gs_strpool_add_cstr(&b->strings, s) : 0;
+}
+
+/* The string id of an attribute name held in a str object, cached by the
+ * str's address (instances of one class share their key objects). */
+static uint32_t attr_name_id(struct builder *b, uint64_t str)
+{
+    uint32_t *hit = gs_addrmap_get(&b->attr_names, str);
+    if (hit)
+        return *hit;
+    char buf[256];
+    uint32_t id = 0;
+    if (py_str_utf8(b->c, str, buf, sizeof buf, NULL))
+        id = intern(b, buf);
+    gs_addrmap_put(&b->attr_names, str, id);
+    return id;
+}
+
+static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t num, const char *name)
+{
+    switch (kind) {
+    case GS_LABEL_INDEX:
+        return gs_label_make(kind, num > GS_LABEL_PAYLOAD_MAX ? GS_LABEL_PAYLOAD_MAX + 1u : (uint32_t)num);
+    case GS_LABEL_KEY:
+    case GS_LABEL_MEMBER:
+        return gs_label_make(kind, 0);
+    case GS_LABEL_VALUE: {
+        uint32_t key = node_for(b, num);
+        return key == GS_NO_NODE ? 0 : gs_label_make(kind, key);
+    }
+    case GS_LABEL_ATTR_OBJ:
+        return gs_label_make(GS_LABEL_ATTR, attr_name_id(b, num));
+    case GS_LABEL_ATTR:
+    case GS_LABEL_FIELD:
+    case GS_LABEL_LOCAL:
+    case GS_LABEL_ITEM_NAMED:
+        return gs_label_make(kind, intern(b, name));
+    default:
+        return 0;
+    }
+}
+
+static void add_root(struct builder *b, uint32_t node, uint32_t kind, uint32_t name, uint32_t count)
+{
+    if (node == GS_NO_NODE)
+        return;
+    if (!grow((void **)&b->roots, &b->cap_roots, b->nroots + 1, sizeof *b->roots)) {
+        b->oom = true;
+        return;
+    }
+    b->roots[b->nroots++] = (struct gs_root){node, kind, name, count};
+}
+
+static void sink_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+{
+    struct builder *b = (struct builder *)s;
+    if (b->oom)
+        return;
+    uint32_t to = node_for(b, dst);
+    if (to == GS_NO_NODE) {
+        b->bad_edges++;
+        return;
+    }
+    uint32_t label = make_label(b, kind, num, name);
+    if (b->current == GS_NO_NODE) {
+        /* Collecting roots: the label says what in the frame holds it. */
+        char text[256];
+        const char *base = gs_strpool_str(&b->strings, b->root_name);
+        const char *lname = gs_strpool_str(&b->strings, gs_label_payload(label));
+        if (kind == GS_LABEL_LOCAL || kind == GS_LABEL_FIELD)
+            snprintf(text, sizeof text, "%s %s", base, lname);
+        else
+            snprintf(text, sizeof text, "%s", base);
+        add_root(b, to, b->root_kind, intern(b, text), 0);
+        return;
+    }
+    if (!reserve_edge(b)) {
+        b->oom = true;
+        return;
+    }
+    b->out_dst[b->nedges] = to;
+    b->out_label[b->nedges] = label;
+    b->nedges++;
+}
+
+static void sink_weak(struct py_refs_sink *s, uint64_t dst)
+{
+    struct builder *b = (struct builder *)s;
+    if (b->oom || b->current == GS_NO_NODE)
+        return;
+    uint32_t to = node_for(b, dst);
+    if (to == GS_NO_NODE)
+        return;
+    uint64_t cap = b->cap_weak;
+    if (!grow((void **)&b->weak_src, &cap, b->nweak + 1, sizeof *b->weak_src) ||
+        !grow((void **)&b->weak_dst, &b->cap_weak, b->nweak + 1, sizeof *b->weak_dst) || cap != b->cap_weak) {
+        b->oom = true;
+        return;
+    }
+    b->weak_src[b->nweak] = b->current;
+    b->weak_dst[b->nweak] = to;
+    b->nweak++;
+}
+
+/* --- the collector's lists ---------------------------------------------- */
+
+static bool visit_tracked(void *arg, const struct py_heap_object *o)
+{
+    struct builder *b = arg;
+    uint16_t flags = GS_NODE_TRACKED;
+    if (o->generation == PY_GEN_PERMANENT)
+        flags |= GS_NODE_FROZEN;
+    else
+        flags |= (uint16_t)(o->generation << GS_NODE_GEN_SHIFT);
+    uint32_t t = py_types_get(&b->types, b->c, o->type);
+    if (t == PY_TYPE_BAD)
+        flags |= GS_NODE_BAD;
+    uint32_t *hit = gs_addrmap_get(&b->index, o->addr);
+    if (hit) {
+        /* The same object twice in the lists: memory is inconsistent. */
+        b->flags[*hit] |= GS_NODE_BAD;
+        return true;
+    }
+    add_node(b, o->addr, t, o->refcnt, flags);
+    return !b->oom;
+}
+
+/* --- roots -------------------------------------------------------------- */
+
+static void root_object(struct builder *b, uint64_t addr, uint32_t kind, const char *name)
+{
+    add_root(b, node_for(b, addr), kind, intern(b, name), 0);
+}
+
+struct module_roots {
+    struct builder *b;
+};
+
+static bool visit_module(void *arg, uint64_t key, uint64_t value)
+{
+    struct builder *b = ((struct module_roots *)arg)->b;
+    char name[256];
+    if (!py_str_utf8(b->c, key, name, sizeof name, NULL))
+        snprintf(name, sizeof name, "?");
+    root_object(b, value, GS_ROOT_MODULE, name);
+    return !b->oom;
+}
+
+/* "thread 1234" (the kernel tid when the version records it). */
+static void thread_label(const struct py_thread *th, size_t index, char *buf, size_t cap)
+{
+    if (th->native_thread_id > 0)
+        snprintf(buf, cap, "thread %lld", (long long)th->native_thread_id);
+    else
+        snprintf(buf, cap, "thread #%zu", index);
+}
+
+/* The function name of a code object, for root names. */
+static void code_name(struct builder *b, uint64_t code, char *buf, size_t cap)
+{
+    const struct py_layout *L = b->c->L;
+    uint64_t s;
+    int64_t off = py_layout_has(L->code_qualname) ? L->code_qualname : L->code_name;
+    if (!code || !py_field_ptr(b->c, code, off, &s) || !py_str_utf8(b->c, s, buf, cap, NULL))
+        snprintf(buf, cap, "?");
+}
+
+/* <= 3.10: frame objects chained by f_back. Each is a node and a root. */
+static void root_frame_objects(struct builder *b, const struct py_thread *th, const char *tname)
+{
+    const struct py_layout *L = b->c->L;
+    uint64_t f;
+    if (!py_field_ptr(b->c, th->addr, L->tstate_frame, &f))
+        return;
+    for (int depth = 0; f && depth < MAX_FRAMES_PER_THREAD && !b->oom; depth++) {
+        uint64_t code = 0;
+        char fn[128], name[256];
+        py_field_ptr(b->c, f, L->frame_code, &code);
+        code_name(b, code, fn, sizeof fn);
+        snprintf(name, sizeof name, "%s %s()", tname, fn);
+        root_object(b, f, GS_ROOT_FRAME, name);
+        if (!py_field_ptr(b->c, f, L->frame_back, &f))
+            return;
+    }
+}
+
+/* 3.11+: interpreter frames chained by `previous`. A frame owned by the
+ * thread is no object: what it holds becomes roots of kind "local". A frame
+ * owned by a generator or a frame object roots that object instead. */
+static void root_interpreter_frames(struct builder *b, const struct py_thread *th, const char *tname)
+{
+    const struct py_layout *L = b->c->L;
+    uint64_t f = 0;
+    if (py_layout_has(L->tstate_current_frame)) {
+        py_field_ptr(b->c, th->addr, L->tstate_current_frame, &f);
+    } else {
+        uint64_t cframe;
+        if (py_field_ptr(b->c, th->addr, L->tstate_cframe, &cframe) && cframe)
+            py_field_ptr(b->c, cframe, L->cframe_current_frame, &f);
+    }
+    for (int depth = 0; f && depth < MAX_FRAMES_PER_THREAD && !b->oom; depth++) {
+        uint8_t owner = 0;
+        uint64_t code = 0, frame_obj = 0;
+        char fn[128], name[256];
+        gs_read_u8(b->c->r, f + (uint64_t)L->iframe_owner, &owner);
+        py_field_ptr(b->c, f, L->iframe_code, &code);
+        py_field_ptr(b->c, f, L->iframe_frame_obj, &frame_obj);
+        code_name(b, code, fn, sizeof fn);
+        snprintf(name, sizeof name, "%s %s()", tname, fn);
+        if (py_layout_has(L->iframe_owner_cstack) && owner == L->iframe_owner_cstack) {
+            /* A shim frame of the C stack (3.12+): holds nothing. */
+        } else if (owner == L->iframe_owner_generator) {
+            root_object(b, f - (uint64_t)L->gen_iframe, GS_ROOT_FRAME, name);
+        } else {
+            if (frame_obj)
+                root_object(b, frame_obj, GS_ROOT_FRAME, name);
+            if (owner == L->iframe_owner_thread) {
+                b->current = GS_NO_NODE;
+                b->root_kind = GS_ROOT_LOCAL;
+                b->root_name = intern(b, name);
+                py_iframe_roots(b->c, &b->types, f, depth == 0, &b->sink);
+            }
+        }
+        if (!py_field_ptr(b->c, f, L->iframe_previous, &f))
+            return;
+    }
+}
+
+static void collect_roots(struct builder *b)
+{
+    const struct py_runtime *rt = &b->cap->rt;
+    const struct py_layout *L = b->c->L;
+    /* Main interpreter first: it is last in the runtime's list. */
+    for (size_t k = rt->ninterps; k-- > 0 && !b->oom;) {
+        const struct py_interp *in = &rt->interps[k];
+        struct module_roots mr = {b};
+        root_object(b, in->modules, GS_ROOT_MODULES, "sys.modules");
+        if (in->modules)
+            py_dict_foreach(b->c, in->modules, visit_module, &mr);
+        root_object(b, in->sysdict, GS_ROOT_SYSDICT, "sys.__dict__");
+        root_object(b, in->builtins, GS_ROOT_BUILTINS, "builtins.__dict__");
+        for (size_t t = 0; t < in->nthreads && !b->oom; t++) {
+            char tname[64];
+            thread_label(&in->threads[t], t, tname, sizeof tname);
+            if (py_layout_has(L->tstate_frame))
+                root_frame_objects(b, &in->threads[t], tname);
+            else
+                root_interpreter_frames(b, &in->threads[t], tname);
+        }
+    }
+}
+
+/* --- decoding every node -------------------------------------------------- */
+
+static void decode_all(struct builder *b)
+{
+    for (uint64_t i = 0; i < b->n && !b->oom; i++) {
+        b->out_off[i] = b->nedges;
+        if (gs_signal_pending)
+            break;
+        if (b->type[i] == PY_TYPE_BAD)
+            continue;
+        /* Decoders may add types (and so move the table): pass a copy. */
+        struct py_type_info t = b->types.v[b->type[i]];
+        b->current = (uint32_t)i;
+        enum py_decode r = py_referents(b->c, &b->types, b->addr[i], &t, &b->sink);
+        if (r == PY_DECODE_OPAQUE)
+            b->flags[i] |= GS_NODE_OPAQUE;
+        else if (r == PY_DECODE_BAD)
+            b->flags[i] |= GS_NODE_BAD;
+    }
+    b->out_off[b->n] = b->nedges;
+}
+
+/* --- finishing: reverse edges, counts, external roots, address index ----- */
+
+static int cmp_addr_ctx_qsort(const void *x, const void *y, void *ctx)
+{
+    const uint64_t *addr = ctx;
+    uint64_t a = addr[*(const uint32_t *)x], b = addr[*(const uint32_t *)y];
+    return a < b ? -1 : a > b;
+}
+
+static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
+{
+    uint64_t n = b->n, m = b->nedges;
+    s->nobjects = n;
+    s->nedges = m;
+    s->addr = b->addr;
+    s->type = b->type;
+    s->flags = b->flags;
+    s->refcnt = b->refcnt;
+    s->out_off = b->out_off;
+    s->out_dst = b->out_dst;
+    s->out_label = b->out_label;
+    s->weak_src = b->weak_src;
+    s->weak_dst = b->weak_dst;
+    s->nweak = b->nweak;
+    b->addr = NULL;
+    b->type = NULL;
+    b->flags = NULL;
+    b->refcnt = NULL;
+    b->out_off = NULL;
+    b->out_dst = b->out_label = NULL;
+    b->weak_src = b->weak_dst = NULL;
+    if (!s->out_dst)
+        s->out_dst = gs_xcalloc(1, sizeof *s->out_dst);
+    if (!s->out_label)
+        s->out_label = gs_xcalloc(1, sizeof *s->out_label);
+
+    s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
+    s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
+    s->explained = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->explained);
+    s->size = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->size);
+    s->preview = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->preview);
+    s->by_addr = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->by_addr);
+    if (!s->in_off || !s->in_src || !s->explained || !s->size || !s->preview || !s->by_addr)
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory building the reverse edges of %llu objects",
+                       (unsigned long long)n);
+    /* Reverse rows by counting. */
+    memset(s->in_off, 0, ((size_t)n + 1) * sizeof *s->in_off);
+    for (uint64_t e = 0; e < m; e++)
+        s->in_off[s->out_dst[e] + 1]++;
+    for (uint64_t i = 0; i < n; i++) {
+        s->explained[i] = s->in_off[i + 1] > UINT32_MAX ? UINT32_MAX : (uint32_t)s->in_off[i + 1];
+        s->in_off[i + 1] += s->in_off[i];
+    }
+    uint64_t *fill = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *fill);
+    if (!fill)
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory building the reverse edges");
+    memcpy(fill, s->in_off, (size_t)n * sizeof *fill);
+    for (uint64_t i = 0; i < n; i++)
+        for (uint64_t e = s->out_off[i]; e < s->out_off[i + 1]; e++)
+            s->in_src[fill[s->out_dst[e]]++] = (uint32_t)i;
+    free(fill);
+
+    /* Sizes and previews, then held-from-outside roots. */
+    bool immortals = b->c->L->minor >= 12;
+    for (uint64_t i = 0; i < n; i++) {
+        s->size[i] = 0;
+        s->preview[i] = 0;
+        if (s->type[i] == PY_TYPE_BAD)
+            continue;
+        const struct py_type_info *t = &b->types.v[s->type[i]];
+        py_getsizeof(b->c, s->addr[i], t, &s->size[i]);
+        s->preview[i] = gs_preview(b->c, s->addr[i], t, &b->strings);
+        if (immortals && (int32_t)s->refcnt[i] < 0)
+            s->flags[i] |= GS_NODE_IMMORTAL;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (!(s->flags[i] & GS_NODE_IMMORTAL) && s->refcnt[i] > (int64_t)s->explained[i]) {
+            int64_t extra = s->refcnt[i] - (int64_t)s->explained[i];
+            add_root(b, (uint32_t)i, GS_ROOT_EXTERNAL, 0, extra > UINT32_MAX ? UINT32_MAX : (uint32_t)extra);
+        }
+    }
+    for (uint64_t r = 0; r < b->nroots; r++)
+        s->flags[b->roots[r].node] |= GS_NODE_ROOT;
+    s->roots = b->roots;
+    s->nroots = b->nroots;
+    b->roots = NULL;
+
+    for (uint64_t i = 0; i < n; i++)
+        s->by_addr[i] = (uint32_t)i;
+    qsort_r(s->by_addr, (size_t)n, sizeof *s->by_addr, cmp_addr_ctx_qsort, s->addr);
+
+    /* Types: names and modules into the string pool. */
+    s->ntypes = b->types.n;
+    s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
+    for (size_t t = 0; t < b->types.n; t++) {
+        const struct py_type_info *ti = &b->types.v[t];
+        s->types[t] = (struct gs_snap_type){
+            .addr = ti->addr,
+            .flags = ti->flags,
+            .name = intern(b, ti->name),
+            .module = intern(b, ti->module),
+            .kind = (uint32_t)ti->kind,
+        };
+    }
+    s->strings = gs_strpool_take(&b->strings, &s->strings_len);
+    return GS_OK;
+}
+
+static void fill_meta(const struct gs_capture *cap, struct gs_snap_meta *m)
+{
+    const struct gs_image_stats *is = gs_image_stats(cap->image);
+    snprintf(m->python, sizeof m->python, "%.31s", cap->version);
+    snprintf(m->python_build, sizeof m->python_build, "%.159s", cap->rt.version_full);
+    snprintf(m->binary, sizeof m->binary, "%.255s", cap->loc.binary);
+    if (gethostname(m->hostname, sizeof m->hostname) != 0)
+        m->hostname[0] = '\0';
+    m->hostname[sizeof m->hostname - 1] = '\0';
+    m->pid = cap->pid;
+    m->captured_at = (double)time(NULL);
+    m->pause_ms = cap->pause_seconds * 1e3;
+    m->copy_ms = cap->copy_seconds * 1e3;
+    m->capture_ms = (cap->ready - cap->started) * 1e3;
+    m->floor_ms = cap->floor_seconds < 0 ? -1 : cap->floor_seconds * 1e3;
+    m->floor_bytes = cap->floor_bytes;
+    m->copied_bytes = is->bytes_read;
+    m->unreadable_pages = is->bad_pages;
+    m->attempts = cap->attempts;
+    m->threads_stopped = (int32_t)cap->threads_stopped;
+    m->target_was_stopped = cap->was_stopped;
+    size_t k = 0;
+    for (size_t i = cap->rt.ninterps; i-- > 0 && k < GS_MAX_INTERPRETERS; k++) {
+        const struct py_interp *in = &cap->rt.interps[i];
+        struct gs_snap_interp *si = &m->interps[k];
+        si->id = in->id;
+        si->gc_enabled = in->gc.enabled;
+        si->gc_collecting = in->gc.collecting;
+        for (int g = 0; g < 3; g++) {
+            si->thresholds[g] = in->gc.thresholds[g];
+            si->counts[g] = in->gc.counts[g];
+        }
+        si->gc_debug = in->gc.debug;
+        si->nthreads = (int32_t)in->nthreads;
+        si->garbage_node = GS_NO_NODE;
+    }
+    m->ninterps = (int32_t)k;
+}
+
+static void builder_free(struct builder *b)
+{
+    py_types_free(&b->types);
+    gs_addrmap_free(&b->index);
+    gs_addrmap_free(&b->attr_names);
+    gs_strpool_free(&b->strings);
+    free(b->addr);
+    free(b->type);
+    free(b->flags);
+    free(b->refcnt);
+    free(b->out_off);
+    free(b->out_dst);
+    free(b->out_label);
+    free(b->weak_src);
+    free(b->weak_dst);
+    free(b->roots);
+}
+
+gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out, gs_error *err)
+{
+    double t0 = gs_now();
+    struct builder b = {0};
+    b.sink.strong = sink_strong;
+    b.sink.weak = sink_weak;
+    b.cap = cap;
+    b.c = &cap->rt.ctx;
+    b.current = GS_NO_NODE;
+    py_types_init(&b.types);
+    gs_addrmap_init(&b.index);
+    gs_addrmap_init(&b.attr_names);
+    gs_strpool_init(&b.strings);
+    struct gs_snapshot *s = gs_xcalloc(1, sizeof *s);
+    fill_meta(cap, &s->meta);
+
+    struct py_heap_stats hs;
+    uint64_t max_objects = gs_image_stats(cap->image)->bytes / 32 + 1;
+    gs_status st = py_heap_walk(&cap->rt, max_objects, visit_tracked, &b, &hs, err);
+    s->meta.broken_lists = hs.broken_lists;
+    if (st == GS_OK) {
+        collect_roots(&b);
+        /* gc.garbage, so that reports can show it. */
+        for (int32_t k = 0; k < s->meta.ninterps; k++) {
+            const struct py_interp *in = &cap->rt.interps[cap->rt.ninterps - 1 - (size_t)k];
+            if (in->gc.garbage)
+                s->meta.interps[k].garbage_node = node_for(&b, in->gc.garbage);
+        }
+        decode_all(&b);
+        if (gs_signal_pending)
+            st = gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d while building the graph",
+                         (int)gs_signal_pending);
+        else if (b.oom)
+            st = gs_fail(err, GS_ERR_NOMEM, "out of memory building the graph after %llu objects",
+                         (unsigned long long)b.n);
+    }
+    if (st == GS_OK) {
+        s->meta.bad_edges = b.bad_edges;
+        st = finish(&b, s, err);
+    }
+    builder_free(&b);
+    if (st != GS_OK) {
+        gs_snapshot_free(s);
+        return st;
+    }
+    s->meta.build_ms = (gs_now() - t0) * 1e3;
+    *out = s;
+    return GS_OK;
+}

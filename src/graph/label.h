@@ -1,0 +1,54 @@
+/* label.h: how an edge names itself, the way a Python programmer would
+ * write the step from an object to its referent.
+ *
+ * In the snapshot a label is 32 bits: the kind in the top 4 bits, a 28-bit
+ * payload below (an index, a string id in the snapshot's string pool, or a
+ * node index). A payload that does not fit degrades to GS_LABEL_NONE.
+ *
+ *   kind              payload            written as
+ *   NONE              -                  (nothing: "->")
+ *   INDEX             n                  [3]
+ *   KEY               -                  <key>          a dict key
+ *   VALUE             key's node index   ['self'], [42] (the key's preview)
+ *   ATTR              string id          .next          an attribute
+ *   FIELD             string id          .__dict__      a named internal field
+ *   LOCAL             string id          .f_locals['x'] a frame's local variable
+ *   MEMBER            -                  <member>       a set or frozenset member
+ *   ITEM_NAMED        string id          [name]         anything else with a name
+ */
+#ifndef GCSCOPE_GRAPH_LABEL_H
+#define GCSCOPE_GRAPH_LABEL_H
+
+#include <stdint.h>
+
+enum gs_label_kind {
+    GS_LABEL_NONE = 0,
+    GS_LABEL_INDEX = 1,
+    GS_LABEL_KEY = 2,
+    GS_LABEL_VALUE = 3,
+    GS_LABEL_ATTR = 4,
+    GS_LABEL_FIELD = 5,
+    GS_LABEL_LOCAL = 6,
+    GS_LABEL_MEMBER = 7,
+    GS_LABEL_ITEM_NAMED = 8,
+    GS_LABEL_ATTR_OBJ = 9, /* decoders only: ATTR whose name is a str object at `num`; stored as ATTR */
+};
+
+#define GS_LABEL_PAYLOAD_BITS 28
+#define GS_LABEL_PAYLOAD_MAX ((1u << GS_LABEL_PAYLOAD_BITS) - 1)
+
+static inline uint32_t gs_label_make(enum gs_label_kind kind, uint32_t payload)
+{
+    if (payload > GS_LABEL_PAYLOAD_MAX)
+        return 0;
+    return ((uint32_t)kind << GS_LABEL_PAYLOAD_BITS) | payload;
+}
+
+static inline enum gs_label_kind gs_label_kind_of(uint32_t label)
+{
+    return (enum gs_label_kind)(label >> GS_LABEL_PAYLOAD_BITS);
+}
+
+static inline uint32_t gs_label_payload(uint32_t label) { return label & GS_LABEL_PAYLOAD_MAX; }
+
+#endif

@@ -1,0 +1,19 @@
+/* preview.h: a short text that tells an object apart, the way a programmer
+ * would recognise it: a str's first characters, an int's value, a
+ * function's or type's qualified name, a module's name, a code object's
+ * name and place. Interned into the snapshot's string pool. */
+#ifndef GCSCOPE_GRAPH_PREVIEW_H
+#define GCSCOPE_GRAPH_PREVIEW_H
+
+#include <stdint.h>
+
+#include "py/object.h"
+#include "py/typeinfo.h"
+#include "util/strpool.h"
+
+#define GS_PREVIEW_MAX 64 /* bytes of preview text at most */
+
+/* The preview's string id, or 0 when the object has none. */
+uint32_t gs_preview(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, gs_strpool *pool);
+
+#endif

@@ -1,0 +1,147 @@
+/* snapshot.h: the object graph of one capture, in compact arrays.
+ *
+ * Everything after the capture (reports, analyses, the browser) reads a
+ * gs_snapshot, never the process, so a snapshot loaded from a file is used
+ * exactly like a live one. Nodes are numbered 0..nobjects-1; every per-node
+ * array is indexed by that number. Edges are stored twice, as compressed
+ * rows: out_off[i]..out_off[i+1] index out_dst/out_label (what node i
+ * references), in_off[i]..in_off[i+1] index in_src (who references i).
+ *
+ * Memory: per node 8 (addr) + 4 (type) + 8 (size) + 8 (refcnt) + 4
+ * (explained) + 2 (flags) + 4 (preview) + 8 + 8 (row offsets) + 4 (address
+ * index) = 58 bytes, plus previews; per edge 4 + 4 + 4 = 12 bytes.
+ *
+ * Ownership: a snapshot owns its arrays (built) or one read-only mapping
+ * (loaded, see snapfile.h); gs_snapshot_free() releases either.
+ */
+#ifndef GCSCOPE_GRAPH_SNAPSHOT_H
+#define GCSCOPE_GRAPH_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph/label.h"
+
+#define GS_NO_NODE UINT32_MAX
+
+enum gs_node_flags {
+    GS_NODE_TRACKED = 1 << 0,  /* in one of the collector's lists */
+    GS_NODE_FROZEN = 1 << 1,   /* in the permanent generation */
+    GS_NODE_OPAQUE = 1 << 2,   /* of a type gcscope cannot decode: referents unknown */
+    GS_NODE_BAD = 1 << 3,      /* its memory was inconsistent: referents incomplete */
+    GS_NODE_IMMORTAL = 1 << 4, /* 3.12+ immortal object: its refcount means nothing */
+    GS_NODE_ROOT = 1 << 5,     /* the target of at least one root */
+    GS_NODE_GEN_SHIFT = 8,     /* bits 8-9: generation 0-2 (tracked, not frozen) */
+};
+
+static inline int gs_node_generation(uint16_t flags) { return (flags >> GS_NODE_GEN_SHIFT) & 3; }
+
+#define GS_ROOT_KINDS(X)                                                              \
+    X(GS_ROOT_MODULE, "module")       /* a module in sys.modules (name: its key) */   \
+    X(GS_ROOT_MODULES, "sys.modules") /* the sys.modules dict itself */               \
+    X(GS_ROOT_SYSDICT, "sys")         /* the interpreter's sys.__dict__ */            \
+    X(GS_ROOT_BUILTINS, "builtins")   /* the interpreter's builtins dict */           \
+    X(GS_ROOT_FRAME, "frame")         /* a thread's frame object */                   \
+    X(GS_ROOT_LOCAL, "local")         /* what a thread's running frame holds */       \
+    X(GS_ROOT_THREAD, "thread")       /* what a thread state holds (exception, dict) */ \
+    X(GS_ROOT_EXTERNAL, "external")   /* held from outside the graph: refcnt > known */
+
+enum gs_root_kind {
+#define GS_ROOT_ENUM(k, name) k,
+    GS_ROOT_KINDS(GS_ROOT_ENUM)
+#undef GS_ROOT_ENUM
+    GS_ROOT_KIND_COUNT
+};
+
+const char *gs_root_kind_name(uint32_t kind);
+
+struct gs_root {
+    uint32_t node;
+    uint32_t kind;   /* enum gs_root_kind */
+    uint32_t name;   /* string id: module name, "thread 1234 main() x", ...; 0 = none */
+    uint32_t count;  /* GS_ROOT_EXTERNAL: references held from outside */
+};
+
+struct gs_snap_type {
+    uint64_t addr;   /* the type object's address in the target */
+    uint64_t flags;  /* tp_flags */
+    uint32_t name;   /* string id: type.__name__ */
+    uint32_t module; /* string id: type.__module__ */
+    uint32_t kind;   /* enum py_kind */
+    uint32_t reserved;
+};
+
+#define GS_MAX_INTERPRETERS 64
+
+/* Facts about the capture: fixed-size, so a file holds it verbatim. */
+struct gs_snap_meta {
+    char python[32];         /* "3.12.1" */
+    char python_build[160];  /* sys.version */
+    char binary[256];
+    char hostname[64];
+    int64_t pid;
+    double captured_at;      /* seconds since the Unix epoch */
+    double pause_ms, copy_ms, capture_ms, build_ms;
+    double floor_ms;         /* < 0: not measured */
+    uint64_t floor_bytes;
+    uint64_t copied_bytes, unreadable_pages;
+    int32_t attempts;
+    int32_t threads_stopped;
+    int32_t target_was_stopped;
+    int32_t ninterps;
+    struct gs_snap_interp {
+        int64_t id;
+        int32_t gc_enabled, gc_collecting;
+        int32_t thresholds[3], counts[3];
+        int64_t gc_debug;
+        int32_t nthreads;
+        uint32_t garbage_node; /* gc.garbage list node, GS_NO_NODE if none */
+    } interps[GS_MAX_INTERPRETERS]; /* [0] is the main interpreter */
+    uint64_t bad_edges;      /* references that pointed at no valid object */
+    uint64_t broken_lists;
+};
+
+struct gs_snapshot {
+    struct gs_snap_meta meta;
+    uint64_t nobjects, nedges, nweak, nroots, ntypes, strings_len;
+    /* per node */
+    uint64_t *addr;
+    uint32_t *type;
+    uint64_t *size;
+    int64_t *refcnt;
+    uint32_t *explained;  /* strong references into the node that the graph holds */
+    uint16_t *flags;
+    uint32_t *preview;    /* string id, 0 = none */
+    uint32_t *by_addr;    /* node numbers sorted by address */
+    /* edges */
+    uint64_t *out_off;    /* nobjects + 1 */
+    uint32_t *out_dst;
+    uint32_t *out_label;
+    uint64_t *in_off;     /* nobjects + 1 */
+    uint32_t *in_src;
+    uint32_t *weak_src, *weak_dst;
+    struct gs_root *roots;
+    struct gs_snap_type *types;
+    char *strings;        /* NUL-separated; id = offset; id 0 is "" */
+    /* where the memory comes from */
+    void *mapping;
+    size_t mapping_len;
+};
+
+void gs_snapshot_free(struct gs_snapshot *s);
+
+/* The node at a target address, or GS_NO_NODE (binary search). */
+uint32_t gs_snapshot_find(const struct gs_snapshot *s, uint64_t addr);
+
+/* A string by id ("" for 0 or an id out of range). */
+const char *gs_snapshot_string(const struct gs_snapshot *s, uint32_t id);
+
+/* Write an edge's label as Python would ("[3]", ".next", "['self']") into
+ * buf; "" when the edge has no label. */
+void gs_snapshot_label(const struct gs_snapshot *s, uint32_t label, char *buf, size_t cap);
+
+/* A node's short description: "Node@0x7f..", "str 'abc'" in buf. */
+void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,80 @@
+/* refs_internal.h: what the referent decoders share. Only referents.c
+ * (the dispatcher) and the refs_*.c decoders include it.
+ *
+ * A decoder gets a py_refs_ctx for one object and reports through
+ * py_refs_emit(). Each decoder handles only the fields of its own kind's
+ * C struct; the dispatcher adds the rest:
+ *   - heap-type instances: the type (.__class__), the instance dict or the
+ *     3.11+ managed dict / inline values, and __slots__ (py_refs_instance);
+ *   - static types between the object's first static type and its kind's
+ *     base (e.g. collections.defaultdict above dict): their tp_members.
+ */
+#ifndef GCSCOPE_PY_REFS_INTERNAL_H
+#define GCSCOPE_PY_REFS_INTERNAL_H
+
+#include "py/referents.h"
+
+struct py_refs_ctx {
+    const struct py_ctx *c;
+    struct py_types *types;
+    uint64_t obj;
+    const struct py_type_info *t;
+    struct py_refs_sink *sink;
+};
+
+typedef enum py_decode (*py_refs_fn)(const struct py_refs_ctx *rc);
+
+/* Report a strong reference (skips NULL). */
+static inline void py_refs_emit(const struct py_refs_ctx *rc, uint64_t dst, enum gs_label_kind kind, uint64_t num,
+                                const char *name)
+{
+    if (dst)
+        rc->sink->strong(rc->sink, dst, kind, num, name);
+}
+
+/* Read the pointer field at obj+offset and report it with a FIELD label
+ * named `name`. False when the field cannot be read (absent offset or
+ * unreadable memory). */
+bool py_refs_field(const struct py_refs_ctx *rc, int64_t offset, const char *name);
+
+/* Every live entry of a dict object as KEY and VALUE edges (refs_containers.c). */
+enum py_decode py_refs_dict_entries(const struct py_refs_ctx *rc, uint64_t dict);
+
+/* The heap-type part of an instance (refs_instances.c). */
+enum py_decode py_refs_instance(const struct py_refs_ctx *rc);
+
+/* The object fields (T_OBJECT, T_OBJECT_EX) that one type's tp_members
+ * lists, reported with ATTR labels named after the member (refs_instances.c). */
+enum py_decode py_refs_members(const struct py_refs_ctx *rc, uint64_t type);
+
+/* --- decoders by kind: each in the file kinds.h names ------------------- */
+enum py_decode py_refs_list(const struct py_refs_ctx *rc);
+enum py_decode py_refs_tuple(const struct py_refs_ctx *rc);
+enum py_decode py_refs_dict(const struct py_refs_ctx *rc);
+enum py_decode py_refs_odict(const struct py_refs_ctx *rc);
+enum py_decode py_refs_set(const struct py_refs_ctx *rc);
+enum py_decode py_refs_deque(const struct py_refs_ctx *rc);
+enum py_decode py_refs_mappingproxy(const struct py_refs_ctx *rc);
+enum py_decode py_refs_type(const struct py_refs_ctx *rc);
+
+enum py_decode py_refs_module(const struct py_refs_ctx *rc);
+enum py_decode py_refs_function(const struct py_refs_ctx *rc);
+enum py_decode py_refs_code(const struct py_refs_ctx *rc);
+enum py_decode py_refs_cell(const struct py_refs_ctx *rc);
+enum py_decode py_refs_method(const struct py_refs_ctx *rc);
+enum py_decode py_refs_classmethod(const struct py_refs_ctx *rc); /* also staticmethod */
+enum py_decode py_refs_property(const struct py_refs_ctx *rc);
+enum py_decode py_refs_partial(const struct py_refs_ctx *rc);
+enum py_decode py_refs_builtin_function(const struct py_refs_ctx *rc);
+enum py_decode py_refs_frame(const struct py_refs_ctx *rc);
+enum py_decode py_refs_generator(const struct py_refs_ctx *rc); /* also coroutine, async generator */
+enum py_decode py_refs_traceback(const struct py_refs_ctx *rc);
+enum py_decode py_refs_weakref(const struct py_refs_ctx *rc);
+enum py_decode py_refs_exception(const struct py_refs_ctx *rc);
+
+/* 3.11+: the references an interpreter frame holds (code, function,
+ * globals/builtins/locals where owned, locals by name, the value stack).
+ * Used by generators, frame objects and the thread roots (refs_frames.c). */
+enum py_decode py_refs_iframe(const struct py_refs_ctx *rc, uint64_t iframe, bool executing);
+
+#endif

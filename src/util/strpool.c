@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strpool.h"
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+void gs_strpool_init(gs_strpool *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+static bool reserve_buf(gs_strpool *p, size_t extra)
+{
+    if (p->len + extra <= p->cap)
+        return true;
+    size_t cap = p->cap ? p->cap : 4096;
+    while (cap < p->len + extra)
+        cap *= 2;
+    char *b = realloc(p->buf, cap);
+    if (!b)
+        return false;
+    p->buf = b;
+    p->cap = cap;
+    return true;
+}
+
+static bool grow_slots(gs_strpool *p)
+{
+    size_t n = p->nslots ? p->nslots * 2 : 1024;
+    uint32_t *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < p->nslots; i++) {
+        uint32_t id = p->slots[i];
+        if (!id)
+            continue;
+        size_t j = hash_bytes(p->buf + id, strlen(p->buf + id)) & (n - 1);
+        while (slots[j])
+            j = (j + 1) & (n - 1);
+        slots[j] = id;
+    }
+    free(p->slots);
+    p->slots = slots;
+    p->nslots = n;
+    return true;
+}
+
+uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (!p->buf) {
+        if (!reserve_buf(p, 1))
+            return 0;
+        p->buf[0] = '\0';
+        p->len = 1;
+    }
+    if ((p->count + 1) * 2 > p->nslots && !grow_slots(p))
+        return 0;
+    uint64_t h = hash_bytes(s, n);
+    size_t j = h & (p->nslots - 1);
+    while (p->slots[j]) {
+        const char *t = p->buf + p->slots[j];
+        if (strncmp(t, s, n) == 0 && t[n] == '\0')
+            return p->slots[j];
+        j = (j + 1) & (p->nslots - 1);
+    }
+    if (p->len + n + 1 > UINT32_MAX || !reserve_buf(p, n + 1))
+        return 0;
+    uint32_t id = (uint32_t)p->len;
+    memcpy(p->buf + p->len, s, n);
+    p->buf[p->len + n] = '\0';
+    p->len += n + 1;
+    p->slots[j] = id;
+    p->count++;
+    return id;
+}
+
+uint32_t gs_strpool_add_cstr(gs_strpool *p, const char *s) { return gs_strpool_add(p, s, strlen(s)); }
+
+const char *gs_strpool_str(const gs_strpool *p, uint32_t id)
+{
+    return p->buf && id < p->len ? p->buf + id : "";
+}
+
+char *gs_strpool_take(gs_strpool *p, size_t *len)
+{
+    if (!p->buf) {
+        p->buf = calloc(1, 1);
+        p->len = 1;
+    }
+    char *b = p->buf;
+    *len = p->len;
+    free(p->slots);
+    memset(p, 0, sizeof *p);
+    return b;
+}
+
+void gs_strpool_free(gs_strpool *p)
+{
+    free(p->buf);
+    free(p->slots);
+    memset(p, 0, sizeof *p);
+}
