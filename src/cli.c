@@ -23,6 +23,7 @@ enum {
     OPT_MAX_CAPTURE,
     OPT_BENCH_FLOOR,
     OPT_DEBUG_HOLD,
+    OPT_SAVE,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
     {"max-capture", required_argument, NULL, OPT_MAX_CAPTURE},
     {"bench-floor", no_argument, NULL, OPT_BENCH_FLOOR},
     {"debug-hold", required_argument, NULL, OPT_DEBUG_HOLD},
+    {"save", required_argument, NULL, OPT_SAVE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -47,6 +49,7 @@ void gs_cli_usage(FILE *out)
 {
     fputs("usage: gcscope [OPTIONS] -p PID\n"
           "       gcscope [OPTIONS] -- PROGRAM [ARGS...]\n"
+          "       gcscope [OPTIONS] FILE\n"
           "\n"
           "Look inside a running CPython (3.8 to 3.13) from outside: pause it briefly with\n"
           "ptrace, copy its memory, resume it, then report on its garbage-collected heap.\n"
@@ -58,6 +61,7 @@ void gs_cli_usage(FILE *out)
           "                         then end it (unless --keep)\n"
           "      --after SECONDS    how long a spawned program runs before the capture (2)\n"
           "      --keep             leave the spawned program running afterwards\n"
+          "  FILE                   read a snapshot saved with --save instead of a process\n"
           "\n"
           "Reports:\n"
           "      --dump-types       objects the collector tracks, per type: count and bytes\n"
@@ -68,6 +72,7 @@ void gs_cli_usage(FILE *out)
           "      --json             JSON instead of text\n"
           "      --top N            text: show the N largest types (40; 0 shows all)\n"
           "  -o, --output FILE      write the report to FILE instead of standard output\n"
+          "      --save FILE        also save the snapshot to FILE (browse or report on it later)\n"
           "\n"
           "Capture:\n"
           "      --timeout SECONDS  give up (and leave the target running) after this long (10)\n"
@@ -138,8 +143,9 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
     opterr = 0;
     optind = 1;
     int c;
-    /* '+': stop at the first non-option, so that `-- PROG -x` keeps -x for PROG. */
-    while ((c = getopt_long(argc, argv, "+p:o:hV", long_options, NULL)) != -1) {
+    /* Options may follow a snapshot FILE; everything after -- belongs to the
+     * program to start (getopt stops at --). */
+    while ((c = getopt_long(argc, argv, "p:o:hV", long_options, NULL)) != -1) {
         double d;
         switch (c) {
         case 'p': {
@@ -187,6 +193,9 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
                 return gs_fail(err, GS_ERR_USAGE, "--max-capture needs a size such as 8GB or 512MiB, not '%s'",
                                optarg);
             break;
+        case OPT_SAVE:
+            cli->save = optarg;
+            break;
         case OPT_BENCH_FLOOR:
             cli->bench_floor = true;
             break;
@@ -209,16 +218,23 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         }
     }
     if (optind < argc) {
-        if (strcmp(argv[optind - 1], "--") != 0)
+        if (strcmp(argv[optind - 1], "--") == 0) {
+            cli->spawn_argv = &argv[optind];
+        } else if (optind + 1 == argc) {
+            cli->snapshot = argv[optind];
+        } else {
             return gs_fail(err, GS_ERR_USAGE,
-                           "unexpected argument '%s': to start a program, put it after -- (gcscope -- python3 app.py)",
-                           argv[optind]);
-        cli->spawn_argv = &argv[optind];
+                           "unexpected argument '%s': give one snapshot FILE, or put a program after -- "
+                           "(gcscope -- python3 app.py)",
+                           argv[optind + 1]);
+        }
     }
-    if (cli->pid && cli->spawn_argv)
-        return gs_fail(err, GS_ERR_USAGE, "give either -p PID or -- PROGRAM, not both");
-    if (!cli->pid && !cli->spawn_argv)
-        return gs_fail(err, GS_ERR_USAGE, "nothing to inspect: give -p PID or -- PROGRAM ARGS (see gcscope --help)");
+    int sources = (cli->pid != 0) + (cli->spawn_argv != NULL) + (cli->snapshot != NULL);
+    if (sources > 1)
+        return gs_fail(err, GS_ERR_USAGE, "give one of -p PID, -- PROGRAM or a snapshot FILE, not several");
+    if (sources == 0)
+        return gs_fail(err, GS_ERR_USAGE,
+                       "nothing to inspect: give -p PID, -- PROGRAM ARGS or a snapshot FILE (see gcscope --help)");
     if (cli->keep && !cli->spawn_argv)
         return gs_fail(err, GS_ERR_USAGE, "--keep only applies to a program started with --");
     return GS_OK;

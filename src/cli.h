@@ -20,6 +20,8 @@ enum gs_report_kind {
 struct gs_cli {
     pid_t pid;              /* -p; 0 when spawning */
     char **spawn_argv;      /* after --; NULL when attaching */
+    const char *snapshot;   /* FILE: read a saved snapshot instead of a process */
+    const char *save;       /* --save FILE */
     enum gs_report_kind report;
     bool json;
     size_t top;

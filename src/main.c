@@ -11,6 +11,7 @@
 #include "proc/attach.h"
 #include "proc/spawn.h"
 #include "graph/build.h"
+#include "graph/snapfile.h"
 #include "report/report.h"
 
 static int fail(const gs_error *err)
@@ -19,7 +20,8 @@ static int fail(const gs_error *err)
     return gs_status_exit_code(err->code);
 }
 
-static gs_status run_report(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *err)
+/* Capture a live process and decode it into a snapshot. */
+static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs_snapshot **snap, gs_error *err)
 {
     struct gs_capture_opts opts;
     gs_capture_opts_default(&opts);
@@ -32,20 +34,48 @@ static gs_status run_report(const struct gs_cli *cli, pid_t pid, FILE *out, gs_e
     gs_status st = gs_capture_process(pid, &opts, &cap, err);
     if (st != GS_OK)
         return st;
-    /* The target runs again from here on: everything below reads the copy,
-     * then only the snapshot. */
-    struct gs_snapshot *snap = NULL;
-    st = gs_graph_build(cap, &snap, err);
+    /* The target runs again from here on: the graph is decoded from the
+     * copy, and everything after reads only the snapshot. */
+    st = gs_graph_build(cap, snap, err);
     gs_capture_free(cap);
-    if (st != GS_OK)
+    return st;
+}
+
+static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *snap, FILE *out, gs_error *err)
+{
+    gs_status st;
+    if (cli->save && (st = gs_snapfile_save(snap, cli->save, err)) != GS_OK)
         return st;
     struct gs_report_opts ro = {.json = cli->json, .top = cli->top};
-    if (cli->report == GS_REPORT_GRAPH)
+    switch (cli->report) {
+    case GS_REPORT_GRAPH:
         gs_report_graph(out, snap, &ro);
-    else
+        break;
+    case GS_REPORT_TYPES:
         gs_report_types(out, snap, &ro);
+        break;
+    case GS_REPORT_NONE:
+        /* The browser will open here; until it exists, --save alone saves
+         * and anything else shows the type summary. */
+        if (cli->save) {
+            char n[32];
+            fprintf(stderr, "gcscope: saved %s objects to %s\n", gs_fmt_count(snap->nobjects, n, sizeof n), cli->save);
+            return GS_OK;
+        }
+        gs_report_types(out, snap, &ro);
+        break;
+    }
     if (fflush(out) != 0 || ferror(out))
-        st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+        return gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+    return GS_OK;
+}
+
+static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *err)
+{
+    struct gs_snapshot *snap = NULL;
+    gs_status st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
+    if (st == GS_OK)
+        st = present(cli, snap, out, err);
     gs_snapshot_free(snap);
     return st;
 }
@@ -83,13 +113,13 @@ int main(int argc, char **argv)
         pid = child.pid;
         st = gs_spawn_let_run(&child, cli.after, &err);
         if (st == GS_OK)
-            st = run_report(&cli, pid, out, &err);
+            st = run(&cli, pid, out, &err);
         if (!cli.keep)
             gs_spawn_end(&child);
         else if (st == GS_OK)
             fprintf(stderr, "gcscope: left process %d running (--keep)\n", (int)pid);
     } else {
-        st = run_report(&cli, pid, out, &err);
+        st = run(&cli, pid, out, &err);
     }
     if (out != stdout && fclose(out) != 0 && st == GS_OK)
         st = gs_fail(&err, GS_ERR_IO, "cannot write %s: %s", cli.output, strerror(errno));

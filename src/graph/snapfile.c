@@ -1,0 +1,423 @@
+/* snapfile.c: write and read snapshot files. See docs/snapshot-format.md. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graph/snapfile.h"
+#include "util/alloc.h"
+#include "util/hash.h"
+
+#define ALIGN 64
+#define MAX_SECTIONS 64
+#define BYTE_ORDER_MARK 0x01020304u
+
+enum section_id {
+    SEC_META = 1,
+    SEC_COUNTS,
+    SEC_ADDR,
+    SEC_TYPE,
+    SEC_SIZE,
+    SEC_REFCNT,
+    SEC_EXPLAINED,
+    SEC_FLAGS,
+    SEC_PREVIEW,
+    SEC_BY_ADDR,
+    SEC_OUT_OFF,
+    SEC_OUT_DST,
+    SEC_OUT_LABEL,
+    SEC_IN_OFF,
+    SEC_IN_SRC,
+    SEC_WEAK_SRC,
+    SEC_WEAK_DST,
+    SEC_ROOTS,
+    SEC_TYPES,
+    SEC_STRINGS,
+    SEC_LAST = SEC_STRINGS,
+};
+
+static const char *const section_names[] = {
+    [SEC_META] = "meta",         [SEC_COUNTS] = "counts",     [SEC_ADDR] = "addr",
+    [SEC_TYPE] = "type",         [SEC_SIZE] = "size",         [SEC_REFCNT] = "refcnt",
+    [SEC_EXPLAINED] = "explained", [SEC_FLAGS] = "flags",     [SEC_PREVIEW] = "preview",
+    [SEC_BY_ADDR] = "by_addr",   [SEC_OUT_OFF] = "out_off",   [SEC_OUT_DST] = "out_dst",
+    [SEC_OUT_LABEL] = "out_label", [SEC_IN_OFF] = "in_off",   [SEC_IN_SRC] = "in_src",
+    [SEC_WEAK_SRC] = "weak_src", [SEC_WEAK_DST] = "weak_dst", [SEC_ROOTS] = "roots",
+    [SEC_TYPES] = "types",       [SEC_STRINGS] = "strings",
+};
+
+struct file_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t byte_order; /* BYTE_ORDER_MARK as written */
+    uint32_t header_size;
+    uint32_t nsections;
+    uint64_t file_size;
+    uint64_t checksum; /* of the header and section table, with this field 0 */
+};
+
+struct section_entry {
+    uint32_t id;
+    uint32_t elem_size;
+    uint64_t offset;
+    uint64_t count;
+    uint64_t checksum;
+};
+
+struct counts {
+    uint64_t nobjects, nedges, nweak, nroots, ntypes, strings_len;
+};
+
+struct section_plan {
+    enum section_id id;
+    const void *data;
+    uint32_t elem_size;
+    uint64_t count;
+};
+
+/* --- saving ------------------------------------------------------------- */
+
+static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k, struct section_plan *p)
+{
+    size_t n = 0;
+#define SEC(ID, PTR, COUNT) p[n++] = (struct section_plan){ID, PTR, (uint32_t)sizeof *(PTR), COUNT}
+    SEC(SEC_META, &s->meta, 1);
+    SEC(SEC_COUNTS, k, 1);
+    SEC(SEC_ADDR, s->addr, k->nobjects);
+    SEC(SEC_TYPE, s->type, k->nobjects);
+    SEC(SEC_SIZE, s->size, k->nobjects);
+    SEC(SEC_REFCNT, s->refcnt, k->nobjects);
+    SEC(SEC_EXPLAINED, s->explained, k->nobjects);
+    SEC(SEC_FLAGS, s->flags, k->nobjects);
+    SEC(SEC_PREVIEW, s->preview, k->nobjects);
+    SEC(SEC_BY_ADDR, s->by_addr, k->nobjects);
+    SEC(SEC_OUT_OFF, s->out_off, k->nobjects + 1);
+    SEC(SEC_OUT_DST, s->out_dst, k->nedges);
+    SEC(SEC_OUT_LABEL, s->out_label, k->nedges);
+    SEC(SEC_IN_OFF, s->in_off, k->nobjects + 1);
+    SEC(SEC_IN_SRC, s->in_src, k->nedges);
+    SEC(SEC_WEAK_SRC, s->weak_src, k->nweak);
+    SEC(SEC_WEAK_DST, s->weak_dst, k->nweak);
+    SEC(SEC_ROOTS, s->roots, k->nroots);
+    SEC(SEC_TYPES, s->types, k->ntypes);
+    SEC(SEC_STRINGS, s->strings, k->strings_len);
+#undef SEC
+    return n;
+}
+
+static uint64_t align_up(uint64_t v) { return (v + ALIGN - 1) & ~(uint64_t)(ALIGN - 1); }
+
+static bool write_all(FILE *f, const void *data, size_t len) { return len == 0 || fwrite(data, 1, len, f) == len; }
+
+static bool write_padding(FILE *f, uint64_t from, uint64_t to)
+{
+    static const char zeros[ALIGN];
+    return write_all(f, zeros, (size_t)(to - from));
+}
+
+gs_status gs_snapfile_save(const struct gs_snapshot *s, const char *path, gs_error *err)
+{
+    struct counts k = {s->nobjects, s->nedges, s->nweak, s->nroots, s->ntypes, s->strings_len};
+    struct section_plan plan[MAX_SECTIONS];
+    size_t n = plan_sections(s, &k, plan);
+    struct section_entry table[MAX_SECTIONS];
+    struct file_header h;
+    memset(&h, 0, sizeof h);
+    memset(table, 0, sizeof table);
+    memcpy(h.magic, GS_SNAPFILE_MAGIC, 8);
+    h.version = GS_SNAPFILE_VERSION;
+    h.byte_order = BYTE_ORDER_MARK;
+    h.header_size = (uint32_t)sizeof h;
+    h.nsections = (uint32_t)n;
+    uint64_t off = align_up(sizeof h + n * sizeof *table);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bytes = plan[i].count * plan[i].elem_size;
+        table[i] = (struct section_entry){plan[i].id, plan[i].elem_size, off, plan[i].count,
+                                          gs_hash64(plan[i].data, (size_t)bytes, plan[i].id)};
+        off = align_up(off + bytes);
+    }
+    h.file_size = off;
+    uint64_t sum = gs_hash64(&h, sizeof h, 0);
+    h.checksum = gs_hash64(table, n * sizeof *table, sum);
+
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= sizeof tmp)
+        return gs_fail(err, GS_ERR_IO, "snapshot path too long: %s", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return gs_fail(err, GS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    bool ok = write_all(f, &h, sizeof h) && write_all(f, table, n * sizeof *table);
+    uint64_t pos = sizeof h + n * sizeof *table;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = write_padding(f, pos, table[i].offset) &&
+             write_all(f, plan[i].data, (size_t)(plan[i].count * plan[i].elem_size));
+        pos = table[i].offset + plan[i].count * plan[i].elem_size;
+    }
+    ok = ok && write_padding(f, pos, h.file_size);
+    int saved_errno = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        saved_errno = errno;
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok)
+            saved_errno = errno;
+        unlink(tmp);
+        return gs_fail(err, GS_ERR_IO, "cannot write %s: %s", path, strerror(saved_errno));
+    }
+    return GS_OK;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+static gs_status bad(gs_error *err, const char *what)
+{
+    return gs_fail(err, GS_ERR_SNAPSHOT, "%s", what);
+}
+
+/* Find a section and check its size; *ptr points into the mapping. */
+static gs_status get_section(const unsigned char *base, const struct section_entry *table, uint32_t n,
+                             enum section_id id, uint32_t elem_size, uint64_t count, const void **ptr, gs_error *err)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (table[i].id != id)
+            continue;
+        if (table[i].elem_size != elem_size || table[i].count != count)
+            return gs_fail(err, GS_ERR_SNAPSHOT,
+                           "the snapshot is corrupt: section %s has %llu elements of %u bytes, expected %llu of %u",
+                           section_names[id], (unsigned long long)table[i].count, table[i].elem_size,
+                           (unsigned long long)count, elem_size);
+        *ptr = base + table[i].offset;
+        return GS_OK;
+    }
+    return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: section %s is missing", section_names[id]);
+}
+
+static gs_status check_table(const unsigned char *base, size_t len, const struct file_header *h,
+                             const struct section_entry *table, gs_error *err)
+{
+    bool seen[SEC_LAST + 1] = {false};
+    for (uint32_t i = 0; i < h->nsections; i++) {
+        const struct section_entry *e = &table[i];
+        if (e->id < SEC_META || e->id > SEC_LAST || seen[e->id])
+            return bad(err, "the snapshot is corrupt: unknown or repeated section");
+        seen[e->id] = true;
+        if (e->elem_size == 0 || e->elem_size > (1u << 20) || (e->offset % 8) != 0 || e->offset > len ||
+            e->count > (len - e->offset) / e->elem_size)
+            return gs_fail(err, GS_ERR_SNAPSHOT,
+                           "the snapshot is truncated or corrupt: section %s lies outside the file",
+                           section_names[e->id]);
+        if (gs_hash64(base + e->offset, (size_t)(e->count * e->elem_size), e->id) != e->checksum)
+            return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: checksum mismatch in section %s",
+                           section_names[e->id]);
+    }
+    return GS_OK;
+}
+
+static bool valid_string(const struct gs_snapshot *s, uint32_t id) { return id < s->strings_len; }
+
+/* Every index in the arrays points inside its target array. */
+static gs_status check_content(struct gs_snapshot *s, gs_error *err)
+{
+    uint64_t n = s->nobjects, m = s->nedges;
+    if (s->strings_len == 0 || s->strings[0] != '\0' || s->strings[s->strings_len - 1] != '\0')
+        return bad(err, "the snapshot is corrupt: string pool not terminated");
+    if (s->ntypes == 0)
+        return bad(err, "the snapshot is corrupt: no type table");
+    for (uint64_t t = 0; t < s->ntypes; t++)
+        if (!valid_string(s, s->types[t].name) || !valid_string(s, s->types[t].module))
+            return bad(err, "the snapshot is corrupt: bad type name");
+    for (uint64_t i = 0; i < n; i++) {
+        if (s->type[i] >= s->ntypes || !valid_string(s, s->preview[i]) || s->by_addr[i] >= n)
+            return bad(err, "the snapshot is corrupt: bad object entry");
+        if (i > 0 && s->addr[s->by_addr[i]] <= s->addr[s->by_addr[i - 1]])
+            return bad(err, "the snapshot is corrupt: address index not sorted");
+    }
+    if (s->out_off[0] != 0 || s->in_off[0] != 0 || s->out_off[n] != m || s->in_off[n] != m)
+        return bad(err, "the snapshot is corrupt: edge rows do not add up");
+    for (uint64_t i = 0; i < n; i++)
+        if (s->out_off[i] > s->out_off[i + 1] || s->in_off[i] > s->in_off[i + 1])
+            return bad(err, "the snapshot is corrupt: edge rows out of order");
+    for (uint64_t e = 0; e < m; e++) {
+        if (s->out_dst[e] >= n || s->in_src[e] >= n)
+            return bad(err, "the snapshot is corrupt: edge to no object");
+        uint32_t l = s->out_label[e], p = gs_label_payload(l);
+        switch (gs_label_kind_of(l)) {
+        case GS_LABEL_VALUE:
+            if (p >= n)
+                return bad(err, "the snapshot is corrupt: label names no object");
+            break;
+        case GS_LABEL_ATTR:
+        case GS_LABEL_FIELD:
+        case GS_LABEL_LOCAL:
+        case GS_LABEL_ITEM_NAMED:
+            if (!valid_string(s, p))
+                return bad(err, "the snapshot is corrupt: label names no string");
+            break;
+        default:
+            break;
+        }
+    }
+    for (uint64_t e = 0; e < s->nweak; e++)
+        if (s->weak_src[e] >= n || s->weak_dst[e] >= n)
+            return bad(err, "the snapshot is corrupt: weak edge to no object");
+    for (uint64_t r = 0; r < s->nroots; r++)
+        if (s->roots[r].node >= n || s->roots[r].kind >= GS_ROOT_KIND_COUNT || !valid_string(s, s->roots[r].name))
+            return bad(err, "the snapshot is corrupt: bad root");
+    struct gs_snap_meta *meta = &s->meta;
+    if (meta->ninterps < 0 || meta->ninterps > GS_MAX_INTERPRETERS)
+        return bad(err, "the snapshot is corrupt: bad interpreter count");
+    for (int32_t i = 0; i < meta->ninterps; i++)
+        if (meta->interps[i].garbage_node != GS_NO_NODE && meta->interps[i].garbage_node >= n)
+            return bad(err, "the snapshot is corrupt: gc.garbage names no object");
+    return GS_OK;
+}
+
+static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, gs_error *err)
+{
+    const unsigned char *base = map;
+    struct file_header h;
+    if (len < sizeof h)
+        return bad(err, "not a gcscope snapshot: the file is too short");
+    memcpy(&h, base, sizeof h);
+    if (memcmp(h.magic, GS_SNAPFILE_MAGIC, 8) != 0)
+        return bad(err, "not a gcscope snapshot (no snapshot magic at the start of the file)");
+    if (h.byte_order != BYTE_ORDER_MARK)
+        return bad(err, "the snapshot was written on a machine of another byte order");
+    if (h.version != GS_SNAPFILE_VERSION)
+        return gs_fail(err, GS_ERR_SNAPSHOT,
+                       "the snapshot has format version %u; this gcscope reads version %u: use the gcscope that wrote it",
+                       h.version, GS_SNAPFILE_VERSION);
+    if (h.header_size != sizeof h || h.nsections == 0 || h.nsections > MAX_SECTIONS ||
+        len < sizeof h + h.nsections * sizeof(struct section_entry))
+        return bad(err, "the snapshot is truncated or corrupt: bad header");
+    if (h.file_size != len)
+        return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is truncated: the file has %zu bytes, its header says %llu",
+                       len, (unsigned long long)h.file_size);
+    const struct section_entry *table = (const void *)(base + sizeof h);
+    uint64_t expect = h.checksum;
+    h.checksum = 0;
+    if (gs_hash64(table, h.nsections * sizeof *table, gs_hash64(&h, sizeof h, 0)) != expect)
+        return bad(err, "the snapshot is corrupt: header checksum mismatch");
+    gs_status st = check_table(base, len, &h, table, err);
+    if (st != GS_OK)
+        return st;
+
+    struct gs_snapshot *s = gs_xcalloc(1, sizeof *s);
+    const void *p;
+    const struct counts *k;
+#define GET(ID, FIELD, COUNT)                                                                  \
+    do {                                                                                       \
+        if ((st = get_section(base, table, h.nsections, ID, (uint32_t)sizeof *s->FIELD, COUNT, &p, err)) != GS_OK) \
+            goto fail;                                                                         \
+        s->FIELD = (void *)p;                                                                  \
+    } while (0)
+    if ((st = get_section(base, table, h.nsections, SEC_COUNTS, sizeof *k, 1, &p, err)) != GS_OK)
+        goto fail;
+    k = p;
+    if (k->nobjects >= GS_NO_NODE || k->nedges > len || k->nroots > len || k->ntypes > len || k->nweak > len) {
+        st = bad(err, "the snapshot is corrupt: impossible counts");
+        goto fail;
+    }
+    s->nobjects = k->nobjects;
+    s->nedges = k->nedges;
+    s->nweak = k->nweak;
+    s->nroots = k->nroots;
+    s->ntypes = k->ntypes;
+    s->strings_len = k->strings_len;
+    if ((st = get_section(base, table, h.nsections, SEC_META, sizeof s->meta, 1, &p, err)) != GS_OK)
+        goto fail;
+    memcpy(&s->meta, p, sizeof s->meta);
+    /* Text fields are used as C strings: terminate them whatever the file says. */
+    s->meta.python[sizeof s->meta.python - 1] = '\0';
+    s->meta.python_build[sizeof s->meta.python_build - 1] = '\0';
+    s->meta.binary[sizeof s->meta.binary - 1] = '\0';
+    s->meta.hostname[sizeof s->meta.hostname - 1] = '\0';
+    GET(SEC_ADDR, addr, s->nobjects);
+    GET(SEC_TYPE, type, s->nobjects);
+    GET(SEC_SIZE, size, s->nobjects);
+    GET(SEC_REFCNT, refcnt, s->nobjects);
+    GET(SEC_EXPLAINED, explained, s->nobjects);
+    GET(SEC_FLAGS, flags, s->nobjects);
+    GET(SEC_PREVIEW, preview, s->nobjects);
+    GET(SEC_BY_ADDR, by_addr, s->nobjects);
+    GET(SEC_OUT_OFF, out_off, s->nobjects + 1);
+    GET(SEC_OUT_DST, out_dst, s->nedges);
+    GET(SEC_OUT_LABEL, out_label, s->nedges);
+    GET(SEC_IN_OFF, in_off, s->nobjects + 1);
+    GET(SEC_IN_SRC, in_src, s->nedges);
+    GET(SEC_WEAK_SRC, weak_src, s->nweak);
+    GET(SEC_WEAK_DST, weak_dst, s->nweak);
+    GET(SEC_ROOTS, roots, s->nroots);
+    GET(SEC_TYPES, types, s->ntypes);
+    GET(SEC_STRINGS, strings, s->strings_len);
+#undef GET
+    if ((st = check_content(s, err)) != GS_OK)
+        goto fail;
+    s->mapping = map;
+    s->mapping_len = len;
+    *out = s;
+    return GS_OK;
+fail:
+    free(s);
+    return st;
+}
+
+gs_status gs_snapfile_load(const char *path, struct gs_snapshot **out, gs_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return gs_fail(err, GS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return gs_fail(err, GS_ERR_SNAPSHOT, "%s is not a regular file: give a snapshot written by --save", path);
+    }
+    if (st.st_size < (off_t)sizeof(struct file_header)) {
+        close(fd);
+        return gs_fail(err, GS_ERR_SNAPSHOT, "%s is not a gcscope snapshot: the file is too short", path);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return gs_fail(err, GS_ERR_IO, "cannot map %s: %s", path, strerror(errno));
+    gs_status s = load_mapping(map, (size_t)st.st_size, out, err);
+    if (s != GS_OK) {
+        munmap(map, (size_t)st.st_size);
+        gs_error_prefix(err, "%s", path);
+    }
+    return s;
+}
+
+gs_status gs_snapfile_load_buffer(const void *data, size_t len, struct gs_snapshot **out, gs_error *err)
+{
+    /* A private anonymous copy, 64-byte aligned like a mapped file. */
+    size_t maplen = len ? len : 1;
+    void *map = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %zu bytes", len);
+    memcpy(map, data, len);
+    gs_status s = load_mapping(map, len, out, err);
+    if (s != GS_OK)
+        munmap(map, maplen);
+    else
+        (*out)->mapping_len = maplen;
+    return s;
+}
+
+int gs_snapfile_sniff(const char *path)
+{
+    char magic[8];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, magic, sizeof magic);
+    close(fd);
+    return n == (ssize_t)sizeof magic && memcmp(magic, GS_SNAPFILE_MAGIC, 8) == 0;
+}
