@@ -32,7 +32,30 @@ static gs_status check_signals(gs_error *err)
     return GS_OK;
 }
 
-static bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+/* The process's state letter from /proc/PID/stat ('R', 'S', 'T', 'Z'...),
+ * or 0 when there is no such process. A zombie has exited: it only waits
+ * for its parent to collect its status. */
+static char process_state(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) S ...": comm may hold spaces and parentheses; the state
+     * follows the last ')'. */
+    char *close = strrchr(buf, ')');
+    return close && close[1] == ' ' ? close[2] : 0;
+}
+
+static bool process_gone(pid_t pid)
+{
+    char st = process_state(pid);
+    return st == 0 || st == 'Z' || st == 'X';
+}
 
 static void sleep_seconds(double s)
 {
@@ -112,6 +135,12 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     gs_image_free(cap->image);
     cap->image = NULL;
     st = gs_image_plan(&before, opts->max_capture, &cap->image, err);
+    /* Read-only file mappings (.rodata: static type names, member tables)
+     * never change: copy them before the stop, so that the pause is spent
+     * on the writable memory only and a target that dies afterwards still
+     * leaves a complete image. */
+    if (st == GS_OK)
+        gs_image_copy_readonly(cap->image, cap->pid, &before);
     gs_maps_free(&before);
     if (st != GS_OK)
         return st;
@@ -147,9 +176,10 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
     if (st != GS_OK)
         return st;
-    if (gs_image_stats(cap->image)->bytes_read == 0 && !process_exists(cap->pid))
+    if (process_gone(cap->pid))
         return gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)cap->pid);
-    /* Read-only file mappings cannot change: copy them with the target running. */
+    /* Read-only file mappings cannot change: those mapped while the target
+     * was stopped but not before are copied now, with it running. */
     gs_image_copy_readonly(cap->image, cap->pid, &cap->maps);
     return GS_OK;
 }
@@ -166,6 +196,11 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
     gs_watchdog_arm(opts->timeout);
 
     gs_maps maps = {0};
+    if (process_state(pid) == 'Z') {
+        st = gs_fail(err, GS_ERR_NO_PROCESS,
+                     "process %d has already exited (a zombie waiting for its parent to reap it)", (int)pid);
+        goto fail;
+    }
     if ((st = gs_maps_read(pid, &maps, err)) != GS_OK)
         goto fail;
     st = py_locate(pid, &maps, &cap->loc, err);
@@ -205,6 +240,9 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
     return GS_OK;
 fail:
     gs_watchdog_disarm();
+    /* Whatever went wrong, a target that is gone explains it best. */
+    if (st != GS_ERR_NO_PROCESS && st != GS_ERR_USAGE && st != GS_ERR_INTERRUPTED && process_gone(pid))
+        st = gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)pid);
     gs_capture_free(cap);
     return st;
 }

@@ -228,6 +228,8 @@ void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps)
         const gs_map *m = &maps->v[i];
         if (!wants_readonly(m))
             continue;
+        if (find_region(img, m->start))
+            continue; /* copied already (before the stop) */
         struct region *reg = add_region(img, m->start, m->end, false);
         if (!reg)
             continue;

@@ -3,7 +3,8 @@
  * The pause is spent only on bulk copies: gs_image_plan() (before stopping
  * the target) chooses the regions and pre-faults the buffer, so that
  * gs_image_copy_writable() (while stopped) is process_vm_readv straight into
- * ready pages. gs_image_copy_readonly() (after resuming) adds the small
+ * ready pages. gs_image_copy_readonly() (before the stop, and again after it
+ * for mappings that appeared meanwhile) adds the small
  * read-only file mappings (.rodata: static type names, member tables), which
  * cannot change. Decoders then read the image through gs_image_reader()
  * and never touch the live process.
@@ -44,7 +45,8 @@ gs_status gs_image_plan(const gs_maps *maps, uint64_t max_bytes, gs_image **out,
  * after the stop; regions not planned are allocated now). */
 gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, gs_error *err);
 
-/* After the target is resumed: add the small read-only file mappings. */
+/* Add the small read-only file mappings not in the image yet. They never
+ * change, so this runs while the target runs. */
 void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps);
 
 /* The image as a reader (owned by the image: do not free it). */
