@@ -174,12 +174,14 @@ gs_status gs_image_plan(const gs_maps *maps, uint64_t max_bytes, gs_image **out,
                        (double)total / 1048576.0, (double)max_bytes / 1048576.0);
     }
     /* One pre-faulted block for everything planned: carve() fills it. */
-    if (total && !carve(img, (size_t)total, true)) {
-        free(img);
-        return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %.1f MiB to copy the target's memory",
-                       (double)total / 1048576.0);
+    if (total) {
+        if (!carve(img, (size_t)total, true)) {
+            free(img);
+            return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %.1f MiB to copy the target's memory",
+                           (double)total / 1048576.0);
+        }
+        img->blocks[0].used = 0; /* carved as a whole; handed out region by region below */
     }
-    img->blocks[0].used = 0;
     for (size_t i = 0; i < maps->n; i++) {
         const gs_map *m = &maps->v[i];
         if (gs_image_wants_writable(m) && !add_region(img, m->start, m->end, false)) {
