@@ -87,6 +87,7 @@
     X(type_mro)                                                              \
     X(type_del)                                                              \
     X(type_finalize)                                                         \
+    X(type_subclasses)            /* dict; 3.12+ static builtins: an index */ \
     X(heaptype_size)                                                         \
     X(heaptype_name)                                                         \
     X(heaptype_qualname)                                                     \
@@ -112,6 +113,13 @@
     X(flag_unicode_subclass)                                                 \
     X(flag_dict_subclass)                                                    \
     X(flag_type_subclass)                                                    \
+    X(flag_static_builtin)        /* 3.12+: _Py_TPFLAGS_STATIC_BUILTIN */    \
+    X(flag_immutabletype)         /* 3.10+ */                               \
+    /* managed dicts: bytes BEFORE the object (3.11+) */                    \
+    X(managed_dict_before)        /* dict* (3.12: PyDictOrValues) */        \
+    X(managed_values_before)      /* 3.11: PyDictValues* */                 \
+    X(managed_dict_values_tag)    /* 3.12: low bit set = values, not dict */ \
+    X(getsizeof_static_type_preheader) /* 1: 3.11, 3.12 (see sizeof.c) */   \
     /* list, tuple */                                                        \
     X(list_size)                                                             \
     X(list_ob_item)                                                          \
@@ -152,6 +160,20 @@
     X(setentry_size)                                                         \
     X(setentry_key)                                                          \
     X(setentry_hash)                                                         \
+    /* collections.deque, OrderedDict, mappingproxy (private structs) */     \
+    X(deque_leftblock)                                                       \
+    X(deque_rightblock)                                                      \
+    X(deque_leftindex)                                                       \
+    X(deque_rightindex)                                                      \
+    X(deque_blocklen)             /* BLOCKLEN (64) */                       \
+    X(dequeblock_size)                                                       \
+    X(dequeblock_data)                                                       \
+    X(dequeblock_rightlink)                                                  \
+    X(odict_size)                                                            \
+    X(odict_fast_nodes_size)                                                 \
+    X(odict_inst_dict)                                                       \
+    X(odictnode_size)                                                        \
+    X(mappingproxy_mapping)                                                  \
     /* str: PyASCIIObject, PyCompactUnicodeObject; state bits */             \
     X(unicode_size)               /* sizeof(PyUnicodeObject) */              \
     X(unicode_ascii_size)                                                    \
@@ -167,6 +189,7 @@
     X(unicode_utf8)               /* PyCompactUnicodeObject.utf8 */         \
     X(unicode_utf8_length)                                                   \
     X(unicode_wstr)               /* <= 3.11 */                             \
+    X(unicode_wstr_length)        /* <= 3.11 */                             \
     X(unicode_data)               /* PyUnicodeObject.data (non-compact) */  \
     /* bytes, bytearray, int, float */                                       \
     X(bytes_size)                                                            \
@@ -179,6 +202,8 @@
     X(long_lv_tag)                /* 3.12+ */                               \
     X(long_digit_size)            /* sizeof(digit) */                       \
     X(long_shift)                 /* PyLong_SHIFT */                        \
+    X(long_sizeof_min_digits)     /* int.__sizeof__ counts >= this */       \
+    X(long_non_size_bits)         /* 3.12+: lv_tag >> this = digits */      \
     X(float_size)                                                            \
     X(float_fval)                                                            \
     /* module */                                                             \
@@ -210,6 +235,40 @@
     X(method_self)                                                           \
     X(classmethod_callable)                                                  \
     X(classmethod_dict)                                                      \
+    /* property (REPLICA of Objects/descrobject.c) */                        \
+    X(property_size)                                                         \
+    X(property_get)                                                          \
+    X(property_set)                                                          \
+    X(property_del)                                                          \
+    X(property_doc)                                                          \
+    X(property_name)              /* 3.10+ */                                \
+    /* functools.partial (REPLICA of Modules/_functoolsmodule.c) */          \
+    X(partial_size)                                                          \
+    X(partial_fn)                                                            \
+    X(partial_args)                                                          \
+    X(partial_kw)                                                            \
+    X(partial_dict)                                                          \
+    /* builtin_function_or_method, builtin_method */                         \
+    X(cfunc_size)                                                            \
+    X(cfunc_self)                                                            \
+    X(cfunc_module)                                                          \
+    X(cmethod_class)              /* 3.9+: PyCMethodObject */                \
+    /* method-wrapper (REPLICA of Objects/descrobject.c) */                  \
+    X(wrapper_size)                                                          \
+    X(wrapper_descr)                                                         \
+    X(wrapper_self)                                                          \
+    /* functools._lru_cache_wrapper and its _lru_list_elem links */          \
+    /* (REPLICA of Modules/_functoolsmodule.c) */                            \
+    X(lruelem_size)                                                          \
+    X(lruelem_key)                                                           \
+    X(lruelem_result)                                                        \
+    X(lrucache_size)                                                         \
+    X(lrucache_cache)                                                        \
+    X(lrucache_func)                                                         \
+    X(lrucache_kwd_mark)          /* 3.10+ */                                \
+    X(lrucache_elem_type)         /* 3.10+ */                                \
+    X(lrucache_cache_info_type)                                              \
+    X(lrucache_dict)                                                         \
     /* code objects */                                                       \
     X(code_size)                                                             \
     X(code_argcount)                                                         \
@@ -235,6 +294,17 @@
     X(code_code_adaptive)         /* 3.11+: bytecode inline at this offset */ \
     X(code_weakreflist)                                                      \
     X(code_extra)                                                            \
+    X(code_co_code_cache)         /* 3.11: _co_code */                       \
+    X(code_cached)                /* 3.12+: _PyCoCached * */                 \
+    X(cocached_code)              /* 3.12+: in _PyCoCached */                \
+    X(cocached_varnames)          /* 3.12+ */                                \
+    X(cocached_cellvars)          /* 3.12+ */                                \
+    X(cocached_freevars)          /* 3.12+ */                                \
+    X(code_cell2arg)              /* <= 3.10 */                             \
+    X(code_opcache)               /* <= 3.10 */                             \
+    X(code_opcache_size)          /* <= 3.10: unsigned char */              \
+    X(opcache_size)               /* <= 3.10: sizeof(_PyOpcache) */         \
+    X(codeextra_size)             /* sizeof(_PyCodeObjectExtra) */          \
     /* frame objects (<= 3.10: the frame; 3.11+: owner of an iframe) */      \
     X(frame_size)                                                            \
     X(frame_back)                 /* <= 3.10 (3.11+ computed) */            \
@@ -253,6 +323,8 @@
     X(frame_frame)                /* 3.11+: _PyInterpreterFrame* f_frame */  \
     X(frame_back_obj)             /* 3.11+: f_back (materialized) */        \
     X(frame_data)                 /* 3.11+: _f_frame_data */               \
+    X(frame_extra_locals)         /* 3.13+ */                                \
+    X(frame_locals_cache)         /* 3.13+ */                                \
     /* _PyInterpreterFrame (3.11+) */                                        \
     X(iframe_size)                                                           \
     X(iframe_code)                /* f_code, 3.13 f_executable */           \
@@ -287,6 +359,14 @@
     X(gen_frame_state)            /* 3.11+ */                               \
     X(gen_iframe)                 /* 3.11+ */                               \
     X(gen_frame_state_cleared)    /* 3.11+: FRAME_CLEARED */                \
+    X(gen_frame_state_executing)  /* 3.11+: FRAME_EXECUTING */               \
+    X(gen_origin_or_finalizer)    /* 3.11+: cr_origin/ag_finalizer */        \
+    X(coro_origin)                /* <= 3.10: PyCoroObject.cr_origin */      \
+    X(asyncgen_finalizer)         /* <= 3.10: ag_finalizer */                \
+    /* _PyErr_StackItem (gi_exc_state) */                                    \
+    X(errstack_exc_type)          /* <= 3.10 */                              \
+    X(errstack_exc_value)                                                    \
+    X(errstack_exc_traceback)     /* <= 3.10 */                              \
     /* weakrefs */                                                           \
     X(weakref_size)                                                          \
     X(weakref_object)                                                        \
@@ -307,6 +387,44 @@
     X(traceback_frame)                                                       \
     X(traceback_lasti)                                                       \
     X(traceback_lineno)                                                      \
+    /* _io objects (REPLICAS of Modules/_io/: fileio.c, bufferedio.c, ...) */ \
+    X(fileio_size)                                                           \
+    X(fileio_dict)                                                           \
+    X(buffered_size)                                                         \
+    X(buffered_raw)                                                          \
+    X(buffered_dict)                                                         \
+    X(buffered_buffer)            /* char *: counted by __sizeof__ */        \
+    X(buffered_buffer_size)                                                  \
+    X(rwpair_size)                                                           \
+    X(rwpair_reader)                                                         \
+    X(rwpair_writer)                                                         \
+    X(rwpair_dict)                                                           \
+    X(bytesio_size)                                                          \
+    X(bytesio_buf)                                                           \
+    X(bytesio_dict)                                                          \
+    X(stringio_size)                                                         \
+    X(stringio_accu_large)        /* <= 3.11: _PyAccu */                     \
+    X(stringio_accu_small)        /* <= 3.11 */                              \
+    X(stringio_writer_buffer)     /* 3.12+: _PyUnicodeWriter */              \
+    X(stringio_decoder)                                                      \
+    X(stringio_readnl)                                                       \
+    X(stringio_writenl)                                                      \
+    X(stringio_dict)                                                         \
+    X(textio_size)                                                           \
+    X(textio_buffer)                                                         \
+    X(textio_encoding)                                                       \
+    X(textio_encoder)                                                        \
+    X(textio_decoder)                                                        \
+    X(textio_readnl)                                                         \
+    X(textio_errors)                                                         \
+    X(textio_decoded_chars)                                                  \
+    X(textio_pending_bytes)                                                  \
+    X(textio_snapshot)                                                       \
+    X(textio_raw)                                                            \
+    X(textio_dict)                                                           \
+    X(nldecoder_size)                                                        \
+    X(nldecoder_decoder)                                                     \
+    X(nldecoder_errors)                                                      \
     /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
     X(debug_offsets_present)      /* 1 if present, else PY_ABSENT */         \
     X(debug_offsets_size)         /* sizeof(_Py_DebugOffsets) */             \

@@ -1,22 +1,28 @@
+/* sizeof.c: sys.getsizeof() computed from memory.
+ *
+ * sys.getsizeof(o) is o.__sizeof__() plus what the object carries before
+ * its start (the GC header, and on 3.11+ the managed dict/weakref
+ * pointers). Each kind below repeats its type's __sizeof__ for every
+ * supported version; a subclass inherits it (Python-level __sizeof__
+ * overrides are not seen). One function per kind; the layout fields carry
+ * what differs between versions.
+ */
 #include "config.h"
 
 #include "py/sizeof.h"
 
-/* collections.deque is private to Modules/_collectionsmodule.c. In every
- * version 3.8-3.13 its struct starts PyObject_VAR_HEAD, leftblock,
- * rightblock, leftindex, so leftindex is at 40, and a block is 64 slots plus
- * two links (BLOCKLEN 64: 528 bytes). Checked against sys.getsizeof by
- * tests/integration/dump_types.py on every version. */
-#define DEQUE_LEFTINDEX_OFFSET 40
-#define DEQUE_BLOCKLEN 64
-#define DEQUE_BLOCK_SIZE (DEQUE_BLOCKLEN * 8 + 16)
+/* wchar_t is 4 bytes on Linux: the 3.8-3.11 wstr buffer holds UCS-4. */
+#define WCHAR_SIZE 4
 
-/* collections.OrderedDict (Objects/odictobject.c, private): the dict, then
- * od_first, od_last, od_fast_nodes, od_fast_nodes_size; nodes are
- * {key, hash, next, prev}. Same in 3.8-3.13. */
-#define ODICT_FAST_NODES_SIZE_AFTER_DICT 24
-#define ODICT_NODE_SIZE 32
+static bool object_heaptype(const struct py_ctx *c, uint64_t obj)
+{
+    uint64_t flags;
+    return py_type_flags(c, obj, &flags) && (flags & (uint64_t)c->L->flag_heaptype);
+}
 
+/* _PyType_PreHeaderSize (3.11+): the GC header of GC types, and two words
+ * for Py_TPFLAGS_MANAGED_DICT (3.11) or MANAGED_DICT | MANAGED_WEAKREF
+ * (3.12+, Py_TPFLAGS_PREHEADER). Before 3.11 only the GC header. */
 uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info *type)
 {
     uint64_t size = type->is_gc ? (uint64_t)L->gc_head_size : 0;
@@ -30,6 +36,21 @@ uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info 
     return size;
 }
 
+/* What sys.getsizeof adds for this object. Type objects are the exception
+ * to "by type": 3.8-3.10 add the GC header when _PyObject_IS_GC(o), and
+ * type_is_gc says yes for heap types only; 3.13 adds nothing for static
+ * types (sysmodule.c _PySys_GetSizeOf); 3.11 and 3.12 add the pre-header
+ * of `type` to static types too (getsizeof_static_type_preheader). */
+static uint64_t preheader_of(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t)
+{
+    if (t->kind == PYK_TYPE && !t->heaptype && !object_heaptype(c, obj) && !c->L->getsizeof_static_type_preheader)
+        return 0;
+    return py_preheader_size(c->L, t);
+}
+
+/* object.__sizeof__: tp_basicsize + ob_size * tp_itemsize (typeobject.c
+ * object___sizeof___impl; ob_size is taken as is, never negative for the
+ * types that reach it: tuple, bytes, ...). */
 static bool object_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     *size = (uint64_t)t->basicsize;
@@ -44,6 +65,210 @@ static bool object_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_
     return true;
 }
 
+/* --- scalars ------------------------------------------------------------------ */
+
+/* int.__sizeof__ (longobject.c): offsetof(PyLongObject, ob_digit) plus the
+ * digits: |ob_size| of them up to 3.11, lv_tag >> _PyLong_NON_SIZE_BITS from
+ * 3.12; at least long_sizeof_min_digits (1 from 3.11: zero keeps a digit).
+ * bool is an int. */
+static bool int_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
+{
+    const struct py_layout *L = c->L;
+    int64_t ndigits;
+    if (py_layout_has(L->long_lv_tag)) {
+        uint64_t tag;
+        if (!py_read_ptr(c, obj + (uint64_t)L->long_lv_tag, &tag))
+            return false;
+        ndigits = (int64_t)(tag >> L->long_non_size_bits);
+    } else {
+        if (!py_field_ssize(c, obj, L->varobject_ob_size, &ndigits))
+            return false;
+        if (ndigits < 0)
+            ndigits = -ndigits;
+    }
+    if (ndigits < L->long_sizeof_min_digits)
+        ndigits = L->long_sizeof_min_digits;
+    if (ndigits > ((int64_t)1 << 40))
+        return false;
+    *size = (uint64_t)L->long_digit + (uint64_t)ndigits * (uint64_t)L->long_digit_size;
+    return true;
+}
+
+/* The parts of a str that unicode_sizeof adds up. */
+struct str_parts {
+    int64_t length;
+    unsigned kind;
+    bool compact, ascii, ready;
+    uint64_t data;
+};
+
+static bool str_parts(const struct py_ctx *c, uint64_t obj, struct str_parts *p)
+{
+    const struct py_layout *L = c->L;
+    uint32_t state;
+    if (!py_field_ssize(c, obj, L->unicode_length, &p->length) || p->length < 0 ||
+        !gs_read_u32(c->r, obj + (uint64_t)L->unicode_state, &state))
+        return false;
+    p->kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
+    p->compact = (state >> L->unicode_state_compact_shift) & 1;
+    p->ascii = (state >> L->unicode_state_ascii_shift) & 1;
+    /* 3.12+ strings are always ready (no such bit). */
+    p->ready = !py_layout_has(L->unicode_state_ready_shift) || ((state >> L->unicode_state_ready_shift) & 1);
+    if (p->compact)
+        p->data = obj + (uint64_t)(p->ascii ? L->unicode_ascii_size : L->unicode_compact_size);
+    else if (!py_field_ptr(c, obj, L->unicode_data, &p->data))
+        return false;
+    return true;
+}
+
+/* 3.8-3.11 _PyUnicode_HAS_WSTR_MEMORY: a wstr buffer that is not the
+ * canonical data (or the str is not ready), wstr_length + 1 wchar_t. */
+static bool str_wstr_extra(const struct py_ctx *c, uint64_t obj, const struct str_parts *p, uint64_t *extra)
+{
+    const struct py_layout *L = c->L;
+    uint64_t wstr;
+    int64_t wlen = p->length;
+    *extra = 0;
+    if (!py_layout_has(L->unicode_wstr))
+        return true;
+    if (!py_field_ptr(c, obj, L->unicode_wstr, &wstr))
+        return false;
+    if (!wstr || (p->ready && wstr == p->data))
+        return true;
+    if (!(p->compact && p->ascii) && !py_field_ssize(c, obj, L->unicode_wstr_length, &wlen))
+        return false;
+    if (wlen < 0)
+        return false;
+    *extra = (uint64_t)(wlen + 1) * WCHAR_SIZE;
+    return true;
+}
+
+/* _PyUnicode_HAS_UTF8_MEMORY: not compact ASCII, and a utf8 buffer that is
+ * not the data itself: utf8_length + 1 bytes. */
+static bool str_utf8_extra(const struct py_ctx *c, uint64_t obj, const struct str_parts *p, uint64_t *extra)
+{
+    const struct py_layout *L = c->L;
+    uint64_t utf8;
+    int64_t utf8_length;
+    *extra = 0;
+    if (p->compact && p->ascii)
+        return true;
+    if (!py_field_ptr(c, obj, L->unicode_utf8, &utf8))
+        return false;
+    if (!utf8 || utf8 == p->data)
+        return true;
+    if (!py_field_ssize(c, obj, L->unicode_utf8_length, &utf8_length) || utf8_length < 0)
+        return false;
+    *extra = (uint64_t)utf8_length + 1;
+    return true;
+}
+
+/* str.__sizeof__ (unicodeobject.c unicode_sizeof, 3.8-3.13): the struct of
+ * the str's form (compact ASCII, compact, or legacy with a separate data
+ * block, e.g. str subclasses) with its characters and a terminator, then
+ * the separately allocated utf8 and (<= 3.11) wstr buffers. */
+static bool str_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
+{
+    const struct py_layout *L = c->L;
+    struct str_parts p;
+    uint64_t wstr_extra, utf8_extra;
+    if (!str_parts(c, obj, &p) || p.length > ((int64_t)1 << 40))
+        return false;
+    uint64_t chars = (uint64_t)(p.length + 1) * p.kind;
+    if (p.compact && p.ascii)
+        *size = (uint64_t)L->unicode_ascii_size + (uint64_t)p.length + 1;
+    else if (p.compact)
+        *size = (uint64_t)L->unicode_compact_size + chars;
+    else
+        *size = (uint64_t)L->unicode_size + (p.data ? chars : 0);
+    if (!str_wstr_extra(c, obj, &p, &wstr_extra) || !str_utf8_extra(c, obj, &p, &utf8_extra))
+        return false;
+    *size += wstr_extra + utf8_extra;
+    return true;
+}
+
+/* bytearray.__sizeof__ (bytearrayobject.c): tp_basicsize + ob_alloc. */
+static bool bytearray_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+{
+    int64_t alloc;
+    if (!py_field_ssize(c, obj, c->L->bytearray_alloc, &alloc) || alloc < 0)
+        return false;
+    *size = (uint64_t)t->basicsize + (uint64_t)alloc;
+    return true;
+}
+
+/* --- code objects ---------------------------------------------------------------- */
+
+/* co_extra (_PyCodeObjectExtra, codeobject.c): its size plus ce_size - 1
+ * more pointers. */
+static bool code_extra_size(const struct py_ctx *c, uint64_t obj, uint64_t *extra)
+{
+    const struct py_layout *L = c->L;
+    uint64_t co_extra;
+    int64_t ce_size;
+    *extra = 0;
+    if (!py_field_ptr(c, obj, L->code_extra, &co_extra))
+        return false;
+    if (!co_extra)
+        return true;
+    if (!py_read_ssize(c, co_extra, &ce_size) || ce_size < 0 || ce_size > (1 << 16))
+        return false;
+    *extra = (uint64_t)L->codeextra_size + (uint64_t)(ce_size - 1) * 8;
+    return true;
+}
+
+/* 3.8-3.10 code.__sizeof__ also counts co_cell2arg (a Py_ssize_t per cell
+ * variable) and, once the opcache exists, its map (a byte per code unit,
+ * len(co_code) / 2) and co_opcache_size _PyOpcache entries. */
+static bool code_old_extras(const struct py_ctx *c, uint64_t obj, uint64_t *extra)
+{
+    const struct py_layout *L = c->L;
+    uint64_t cell2arg, cellvars, opcache, co_code;
+    int64_t ncells, ncode;
+    uint8_t nopcache;
+    *extra = 0;
+    if (!py_field_ptr(c, obj, L->code_cell2arg, &cell2arg) || !py_field_ptr(c, obj, L->code_cellvars, &cellvars) ||
+        !py_field_ptr(c, obj, L->code_opcache, &opcache))
+        return false;
+    if (cell2arg && cellvars) {
+        if (!py_field_ssize(c, cellvars, L->varobject_ob_size, &ncells) || ncells < 0 || ncells > (1 << 20))
+            return false;
+        *extra += (uint64_t)ncells * 8;
+    }
+    if (opcache) {
+        if (!py_field_ptr(c, obj, L->code_code, &co_code) ||
+            !py_field_ssize(c, co_code, L->varobject_ob_size, &ncode) || ncode < 0 ||
+            !gs_read_u8(c->r, obj + (uint64_t)L->code_opcache_size, &nopcache))
+            return false;
+        *extra += (uint64_t)ncode / 2 + (uint64_t)nopcache * (uint64_t)L->opcache_size;
+    }
+    return true;
+}
+
+/* code.__sizeof__ (codeobject.c): tp_basicsize (<= 3.10) or, 3.11+, where
+ * the bytecode is inline, _PyObject_VAR_SIZE(type, ob_size): basicsize +
+ * ob_size code units, rounded up to a pointer; then co_extra. */
+static bool code_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+{
+    uint64_t extra, old;
+    if (!object_sizeof(c, obj, t, size))
+        return false;
+    if (t->itemsize > 0)
+        *size = (*size + 7) & ~(uint64_t)7;
+    if (!code_extra_size(c, obj, &extra))
+        return false;
+    *size += extra;
+    if (py_layout_has(c->L->code_cell2arg)) {
+        if (!code_old_extras(c, obj, &old))
+            return false;
+        *size += old;
+    }
+    return true;
+}
+
+/* --- containers ----------------------------------------------------------------- */
+
+/* list.__sizeof__: tp_basicsize + allocated slots. */
 static bool list_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     int64_t allocated;
@@ -54,6 +279,8 @@ static bool list_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
     return true;
 }
 
+/* dict.__sizeof__ (_PyDict_SizeOf): tp_basicsize, the values array of a
+ * split table, and the keys object when this dict alone holds it. */
 static bool dict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     const struct py_layout *L = c->L;
@@ -85,19 +312,22 @@ static bool dict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
     return true;
 }
 
+/* OrderedDict.__sizeof__ (odictobject.c): the dict, od_fast_nodes (a
+ * pointer per slot) and, when not empty, a node per item. */
 static bool odict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     const struct py_layout *L = c->L;
     int64_t fast_size, used;
     if (!dict_sizeof(c, obj, t, size))
         return false;
-    if (!py_read_ssize(c, obj + (uint64_t)L->dict_size + ODICT_FAST_NODES_SIZE_AFTER_DICT, &fast_size) ||
+    if (!py_field_ssize(c, obj, L->odict_fast_nodes_size, &fast_size) ||
         !py_field_ssize(c, obj, L->dict_ma_used, &used) || fast_size < 0 || used < 0)
         return false;
-    *size += (uint64_t)fast_size * 8 + (uint64_t)used * ODICT_NODE_SIZE;
+    *size += (uint64_t)fast_size * 8 + (uint64_t)used * (uint64_t)L->odictnode_size;
     return true;
 }
 
+/* set.__sizeof__: tp_basicsize, plus the table when it is not smalltable. */
 static bool set_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     const struct py_layout *L = c->L;
@@ -111,6 +341,22 @@ static bool set_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_typ
     return true;
 }
 
+/* deque.__sizeof__ (_collectionsmodule.c): tp_basicsize and the blocks
+ * that leftindex + ob_size items span. */
+static bool deque_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+{
+    const struct py_layout *L = c->L;
+    int64_t n, leftindex, blocklen = L->deque_blocklen;
+    *size = (uint64_t)t->basicsize;
+    if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || !py_field_ssize(c, obj, L->deque_leftindex, &leftindex) ||
+        n < 0 || leftindex < 0 || leftindex >= blocklen)
+        return false;
+    *size += (uint64_t)((leftindex + n + blocklen - 1) / blocklen) * (uint64_t)L->dequeblock_size;
+    return true;
+}
+
+/* type.__sizeof__ (typeobject.c): sizeof(PyTypeObject) for static types;
+ * sizeof(PyHeapTypeObject) plus the shared keys for heap types. */
 static bool type_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
 {
     const struct py_layout *L = c->L;
@@ -132,27 +378,48 @@ static bool type_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
     return true;
 }
 
-static bool deque_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+/* _io.Buffered*.__sizeof__ (Modules/_io/bufferedio.c, 3.8-3.13):
+ * tp_basicsize plus the read/write buffer while it is allocated. */
+static bool buffered_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
-    int64_t n, leftindex;
+    uint64_t buffer;
+    int64_t buffer_size;
     *size = (uint64_t)t->basicsize;
-    if (!py_field_ssize(c, obj, c->L->varobject_ob_size, &n) ||
-        !py_read_ssize(c, obj + DEQUE_LEFTINDEX_OFFSET, &leftindex) || n < 0 || leftindex < 0 ||
-        leftindex >= DEQUE_BLOCKLEN)
+    if (!py_field_ptr(c, obj, c->L->buffered_buffer, &buffer))
         return false;
-    *size += (uint64_t)((leftindex + n + DEQUE_BLOCKLEN - 1) / DEQUE_BLOCKLEN) * DEQUE_BLOCK_SIZE;
+    if (!buffer)
+        return true;
+    if (!py_field_ssize(c, obj, c->L->buffered_buffer_size, &buffer_size) || buffer_size < 0)
+        return false;
+    *size += (uint64_t)buffer_size;
     return true;
 }
 
-static bool module_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+/* Modules have no __sizeof__ of their own (object.__sizeof__: the module
+ * state of extension modules is not counted; checked on 3.8 and 3.12). */
+
+/* frame.__sizeof__ up to 3.10 (frameobject.c frame_sizeof):
+ * sizeof(PyFrameObject) + (extras - 1) pointers, extras = co_stacksize +
+ * co_nlocals + len(co_cellvars) + len(co_freevars) of its code. Not
+ * ob_size: a frame reused from the free list may be larger. */
+static bool old_frame_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
 {
     const struct py_layout *L = c->L;
-    *size = (uint64_t)t->basicsize;
-    uint64_t def;
-    int64_t m_size;
-    if (py_field_ptr(c, obj, L->module_def, &def) && def &&
-        py_field_ssize(c, def, L->moduledef_size_field, &m_size) && m_size > 0)
-        *size += (uint64_t)m_size;
+    uint64_t code, cellvars, freevars;
+    int32_t stacksize, nlocals;
+    int64_t ncells = 0, nfrees = 0;
+    if (!py_field_ptr(c, obj, L->frame_code, &code) || !code ||
+        !gs_read_i32(c->r, code + (uint64_t)L->code_stacksize, &stacksize) ||
+        !gs_read_i32(c->r, code + (uint64_t)L->code_nlocals, &nlocals) ||
+        !py_field_ptr(c, code, L->code_cellvars, &cellvars) || !py_field_ptr(c, code, L->code_freevars, &freevars))
+        return false;
+    if ((cellvars && !py_field_ssize(c, cellvars, L->varobject_ob_size, &ncells)) ||
+        (freevars && !py_field_ssize(c, freevars, L->varobject_ob_size, &nfrees)))
+        return false;
+    int64_t extras = (int64_t)stacksize + nlocals + ncells + nfrees;
+    if (extras < 0 || extras > (1 << 24))
+        return false;
+    *size = (uint64_t)L->frame_size + (uint64_t)(extras - 1) * 8;
     return true;
 }
 
@@ -161,13 +428,14 @@ static bool module_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_
  * embedded frame, the frame's fixed part up to localsplus, and one slot per
  * local and stack entry: co_nlocalsplus + co_stacksize in 3.11, and
  * co_framesize - FRAME_SPECIALS_SIZE (the fixed part in words, rounded
- * down) from 3.12. <= 3.10 they are ordinary var-sized objects. */
+ * down) from 3.12. <= 3.10 generators are ordinary var-sized objects and
+ * frames are old_frame_sizeof. */
 static bool embedded_frame_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
                                   int64_t frame_offset, bool via_pointer, uint64_t *size)
 {
     const struct py_layout *L = c->L;
     if (!py_layout_has(frame_offset) || !py_layout_has(L->iframe_code))
-        return object_sizeof(c, obj, t, size);
+        return via_pointer ? old_frame_sizeof(c, obj, size) : object_sizeof(c, obj, t, size);
     uint64_t iframe = obj + (uint64_t)frame_offset, code;
     if (via_pointer && !py_read_ptr(c, obj + (uint64_t)L->frame_frame, &iframe))
         return false;
@@ -196,6 +464,11 @@ bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_inf
 {
     bool ok;
     switch (type->kind) {
+    case PYK_STR: ok = str_sizeof(c, obj, size); break;
+    case PYK_INT:
+    case PYK_BOOL: ok = int_sizeof(c, obj, size); break;
+    case PYK_BYTEARRAY: ok = bytearray_sizeof(c, obj, type, size); break;
+    case PYK_CODE: ok = code_sizeof(c, obj, type, size); break;
     case PYK_LIST: ok = list_sizeof(c, obj, type, size); break;
     case PYK_DICT: ok = dict_sizeof(c, obj, type, size); break;
     case PYK_ODICT: ok = odict_sizeof(c, obj, type, size); break;
@@ -203,7 +476,9 @@ bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_inf
     case PYK_FROZENSET: ok = set_sizeof(c, obj, type, size); break;
     case PYK_TYPE: ok = type_sizeof(c, obj, size); break;
     case PYK_DEQUE: ok = deque_sizeof(c, obj, type, size); break;
-    case PYK_MODULE: ok = module_sizeof(c, obj, type, size); break;
+    case PYK_IO_BUFFERED_READER:
+    case PYK_IO_BUFFERED_WRITER:
+    case PYK_IO_BUFFERED_RANDOM: ok = buffered_sizeof(c, obj, type, size); break;
     case PYK_GENERATOR:
     case PYK_COROUTINE:
     case PYK_ASYNC_GENERATOR: ok = embedded_frame_sizeof(c, obj, type, c->L->gen_iframe, false, size); break;
@@ -212,6 +487,6 @@ bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_inf
     }
     if (!ok)
         *size = (uint64_t)type->basicsize;
-    *size += py_preheader_size(c->L, type);
+    *size += preheader_of(c, obj, type);
     return ok;
 }

@@ -89,8 +89,8 @@ static void read_names(const struct py_ctx *c, uint64_t type, bool heaptype, cha
 
 /* The kind is the nearest base, heap or static, whose tp_name is one gcscope
  * knows (collections.defaultdict -> dict, bool -> int, a class deriving from
- * list -> list); a static type with no known base is PYK_OBJECT. Heap types
- * are skipped: a class named "list" in user code is not the built-in. */
+ * list -> list); a C type with no known base is PYK_OBJECT. Classes are
+ * skipped: a class named "list" in user code is not the built-in. */
 static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
 {
     const struct py_layout *L = c->L;
@@ -98,7 +98,12 @@ static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
         uint64_t flags;
         if (!py_type_flags(c, type, &flags))
             return PYK_OBJECT;
-        if (!(flags & (uint64_t)L->flag_heaptype)) {
+        /* C types made with PyType_FromSpec are heap types too (deque and
+         * defaultdict from 3.12, partial from 3.10, _io from 3.12), but they
+         * are immutable, which a class statement never makes. */
+        bool c_type = !(flags & (uint64_t)L->flag_heaptype) ||
+                      (py_layout_has(L->flag_immutabletype) && (flags & (uint64_t)L->flag_immutabletype));
+        if (c_type) {
             char buf[128];
             if (!read_tp_name(c, type, buf, sizeof buf))
                 return PYK_OBJECT;

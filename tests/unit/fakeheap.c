@@ -152,3 +152,269 @@ uint64_t fh_gc_object(struct fakeheap *h, int gen, uint64_t type, size_t size)
     fh_w64(h, o + (uint64_t)L->object_type, type);
     return o;
 }
+
+/* --- containers ------------------------------------------------------------- */
+
+uint64_t fh_builtin_type(struct fakeheap *h, const char *tp_name)
+{
+    const struct py_layout *L = h->L;
+    for (int i = 0; i < h->nbuiltin; i++)
+        if (strcmp(h->builtin_names[i], tp_name) == 0)
+            return h->builtin_types[i];
+    uint64_t gc = (uint64_t)L->flag_have_gc, flags = gc;
+    int64_t basicsize = 16, itemsize = 0;
+    if (strcmp(tp_name, "list") == 0) {
+        flags |= (uint64_t)L->flag_list_subclass;
+        basicsize = L->list_size;
+    } else if (strcmp(tp_name, "tuple") == 0) {
+        flags |= (uint64_t)L->flag_tuple_subclass;
+        basicsize = L->tuple_size - 8;
+        itemsize = 8;
+    } else if (strcmp(tp_name, "dict") == 0 || strcmp(tp_name, "collections.OrderedDict") == 0) {
+        flags |= (uint64_t)L->flag_dict_subclass;
+        basicsize = strcmp(tp_name, "dict") == 0 ? L->dict_size : L->odict_size;
+    } else if (strcmp(tp_name, "set") == 0 || strcmp(tp_name, "frozenset") == 0) {
+        basicsize = L->set_size;
+    } else if (strcmp(tp_name, "collections.deque") == 0) {
+        basicsize = L->deque_rightindex + 8;
+    } else if (strcmp(tp_name, "mappingproxy") == 0) {
+        basicsize = L->mappingproxy_mapping + 8;
+    } else if (strcmp(tp_name, "int") == 0) {
+        flags = (uint64_t)L->flag_long_subclass;
+        basicsize = L->long_digit;
+        itemsize = L->long_digit_size;
+    }
+    uint64_t t = fh_type(h, tp_name, flags, basicsize, itemsize);
+    if (h->nbuiltin < 16) {
+        h->builtin_names[h->nbuiltin] = tp_name;
+        h->builtin_types[h->nbuiltin++] = t;
+    }
+    return t;
+}
+
+uint64_t fh_object(struct fakeheap *h, uint64_t type, size_t size)
+{
+    uint64_t o = fh_alloc(h, size);
+    fh_w64(h, o + (uint64_t)h->L->object_refcnt, 1);
+    fh_w64(h, o + (uint64_t)h->L->object_type, type);
+    return o;
+}
+
+uint64_t fh_int(struct fakeheap *h, uint32_t value)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = fh_object(h, fh_builtin_type(h, "int"), (size_t)L->long_digit + 8);
+    if (py_layout_has(L->long_lv_tag))
+        fh_w64(h, o + (uint64_t)L->long_lv_tag, (uint64_t)(value ? 1 : 0) << L->long_non_size_bits | (value ? 0 : 1));
+    else
+        fh_w64(h, o + (uint64_t)L->varobject_ob_size, value ? 1 : 0);
+    fh_w32(h, o + (uint64_t)L->long_digit, value);
+    return o;
+}
+
+static uint64_t gc_container(struct fakeheap *h, const char *tp_name, size_t size)
+{
+    return fh_gc_object(h, 0, fh_builtin_type(h, tp_name), size);
+}
+
+uint64_t fh_list(struct fakeheap *h, const uint64_t *items, size_t n)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = gc_container(h, "list", (size_t)L->list_size);
+    uint64_t arr = n ? fh_alloc(h, (n + 2) * 8) : 0;
+    for (size_t i = 0; i < n; i++)
+        fh_w64(h, arr + i * 8, items[i]);
+    fh_w64(h, o + (uint64_t)L->varobject_ob_size, n);
+    fh_w64(h, o + (uint64_t)L->list_ob_item, arr);
+    fh_w64(h, o + (uint64_t)L->list_allocated, n ? n + 2 : 0);
+    return o;
+}
+
+uint64_t fh_tuple(struct fakeheap *h, const uint64_t *items, size_t n)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = gc_container(h, "tuple", (size_t)L->tuple_ob_item + n * 8 + 8);
+    fh_w64(h, o + (uint64_t)L->varobject_ob_size, n);
+    for (size_t i = 0; i < n; i++)
+        fh_w64(h, o + (uint64_t)L->tuple_ob_item + i * 8, items[i]);
+    return o;
+}
+
+uint64_t fh_dict_keys(struct fakeheap *h, const uint64_t *keys, const uint64_t *values, size_t n, int kind,
+                      int64_t refcnt)
+{
+    const struct py_layout *L = h->L;
+    bool old = py_layout_has(L->dictkeys_size_field);
+    int64_t size = 8;
+    while ((int64_t)n > size * 2 / 3)
+        size *= 2;
+    int64_t width = size <= 0x80 ? 1 : size <= 0x8000 ? 2 : 4;
+    int64_t index_bytes = size * width;
+    int64_t es = (old || kind == 0) ? L->dictkeyentry_size : L->dictunicodeentry_size;
+    int64_t usable = size * 2 / 3;
+    uint64_t k = fh_alloc(h, (size_t)(L->dictkeys_indices + index_bytes + usable * es));
+    fh_w64(h, k + (uint64_t)L->dictkeys_refcnt, (uint64_t)refcnt);
+    fh_w64(h, k + (uint64_t)L->dictkeys_nentries, n);
+    fh_w64(h, k + (uint64_t)L->dictkeys_usable, (uint64_t)(usable - (int64_t)n));
+    if (old) {
+        fh_w64(h, k + (uint64_t)L->dictkeys_size_field, (uint64_t)size);
+    } else {
+        int log2 = 0, log2_index = 0;
+        while ((1 << log2) < size)
+            log2++;
+        while ((1 << log2_index) < index_bytes)
+            log2_index++;
+        fh_w8(h, k + (uint64_t)L->dictkeys_log2_size, (uint8_t)log2);
+        fh_w8(h, k + (uint64_t)L->dictkeys_log2_index_bytes, (uint8_t)log2_index);
+        fh_w8(h, k + (uint64_t)L->dictkeys_kind, (uint8_t)kind);
+    }
+    if (!h->dummy)
+        h->dummy = fh_object(h, h->object_type, 16);
+    uint64_t entries = k + (uint64_t)L->dictkeys_indices + (uint64_t)index_bytes;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t e = entries + i * (uint64_t)es;
+        uint64_t key = keys[i] ? keys[i] : (old ? h->dummy : 0);
+        uint64_t value = keys[i] && values && kind != 2 ? values[i] : 0;
+        if (old || kind == 0) {
+            fh_w64(h, e + (uint64_t)L->dictkeyentry_hash, keys[i] ? 0x1000 + i : (uint64_t)-1);
+            fh_w64(h, e + (uint64_t)L->dictkeyentry_key, key);
+            fh_w64(h, e + (uint64_t)L->dictkeyentry_value, value);
+        } else {
+            fh_w64(h, e, key);
+            fh_w64(h, e + 8, value);
+        }
+    }
+    return k;
+}
+
+uint64_t fh_dict(struct fakeheap *h, const uint64_t *keys, const uint64_t *values, size_t n, int kind)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = gc_container(h, "dict", (size_t)L->dict_size);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += keys[i] != 0;
+    fh_w64(h, o + (uint64_t)L->dict_ma_used, used);
+    fh_w64(h, o + (uint64_t)L->dict_ma_keys, fh_dict_keys(h, keys, values, n, kind, 1));
+    return o;
+}
+
+uint64_t fh_dict_values(struct fakeheap *h, const uint64_t *values, size_t n)
+{
+    const struct py_layout *L = h->L;
+    uint64_t v = fh_alloc(h, (size_t)L->dictvalues_values + (n + 1) * 8);
+    if (py_layout_has(L->dictvalues_capacity)) {
+        fh_w8(h, v + (uint64_t)L->dictvalues_capacity, (uint8_t)n);
+        fh_w8(h, v + (uint64_t)L->dictvalues_size, (uint8_t)n);
+        fh_w8(h, v + (uint64_t)L->dictvalues_valid, 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        fh_w64(h, v + (uint64_t)L->dictvalues_values + i * 8, values[i]);
+    return v;
+}
+
+uint64_t fh_split_dict(struct fakeheap *h, uint64_t keys, const uint64_t *values, size_t n)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = gc_container(h, "dict", (size_t)L->dict_size);
+    fh_w64(h, o + (uint64_t)L->dict_ma_used, n);
+    fh_w64(h, o + (uint64_t)L->dict_ma_keys, keys);
+    fh_w64(h, o + (uint64_t)L->dict_ma_values, fh_dict_values(h, values, n));
+    return o;
+}
+
+uint64_t fh_set(struct fakeheap *h, const char *tp_name, const uint64_t *keys, size_t n)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = gc_container(h, tp_name, (size_t)L->set_size);
+    size_t slots = 8;
+    while (n > slots)
+        slots *= 2;
+    uint64_t table = slots == 8 ? o + (uint64_t)L->set_smalltable : fh_alloc(h, slots * (size_t)L->setentry_size);
+    if (!h->dummy)
+        h->dummy = fh_object(h, h->object_type, 16);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t e = table + i * (uint64_t)L->setentry_size;
+        fh_w64(h, e + (uint64_t)L->setentry_key, keys[i] ? keys[i] : h->dummy);
+        fh_w64(h, e + (uint64_t)L->setentry_hash, keys[i] ? 0x1000 + i : (uint64_t)-1);
+    }
+    fh_w64(h, o + (uint64_t)L->set_fill, n);
+    fh_w64(h, o + (uint64_t)L->set_mask, slots - 1);
+    fh_w64(h, o + (uint64_t)L->set_table, table);
+    return o;
+}
+
+uint64_t fh_deque(struct fakeheap *h, const uint64_t *items, size_t n, int leftindex)
+{
+    const struct py_layout *L = h->L;
+    uint64_t o = gc_container(h, "collections.deque", (size_t)L->deque_rightindex + 8);
+    int64_t blocklen = L->deque_blocklen;
+    uint64_t first = fh_alloc(h, (size_t)L->dequeblock_size), block = first;
+    int64_t index = leftindex;
+    for (size_t i = 0; i < n; i++) {
+        if (index == blocklen) {
+            uint64_t next = fh_alloc(h, (size_t)L->dequeblock_size);
+            fh_w64(h, block + (uint64_t)L->dequeblock_rightlink, next);
+            fh_w64(h, next, block); /* leftlink opens the block */
+            block = next;
+            index = 0;
+        }
+        fh_w64(h, block + (uint64_t)L->dequeblock_data + (uint64_t)index * 8, items[i]);
+        index++;
+    }
+    fh_w64(h, o + (uint64_t)L->varobject_ob_size, n);
+    fh_w64(h, o + (uint64_t)L->deque_leftblock, first);
+    fh_w64(h, o + (uint64_t)L->deque_rightblock, block);
+    fh_w64(h, o + (uint64_t)L->deque_leftindex, (uint64_t)leftindex);
+    fh_w64(h, o + (uint64_t)L->deque_rightindex, (uint64_t)(index - 1));
+    return o;
+}
+
+/* --- classes and instances ----------------------------------------------------- */
+
+#define FH_MAX_SLOTS 8
+
+uint64_t fh_class(struct fakeheap *h, const char *name, uint64_t base, uint64_t flags, int64_t basicsize,
+                  int64_t dictoffset, int nslots)
+{
+    const struct py_layout *L = h->L;
+    if (nslots > FH_MAX_SLOTS)
+        abort();
+    uint64_t t = fh_alloc(h, (size_t)(L->heaptype_size + (FH_MAX_SLOTS + 1) * L->memberdef_size));
+    uint64_t ht_name = fh_str(h, name);
+    fh_w64(h, t + (uint64_t)L->object_refcnt, 1);
+    fh_w64(h, t + (uint64_t)L->object_type, h->type_type);
+    fh_w64(h, t + (uint64_t)L->varobject_ob_size, (uint64_t)nslots);
+    fh_w64(h, t + (uint64_t)L->type_name, ht_name + (uint64_t)L->unicode_ascii_size);
+    fh_w64(h, t + (uint64_t)L->type_basicsize, (uint64_t)basicsize);
+    fh_w64(h, t + (uint64_t)L->type_flags, flags | (uint64_t)L->flag_heaptype | (uint64_t)L->flag_have_gc);
+    fh_w64(h, t + (uint64_t)L->type_dictoffset, (uint64_t)dictoffset);
+    fh_w64(h, t + (uint64_t)L->type_base, base ? base : h->object_type);
+    fh_w64(h, t + (uint64_t)L->type_members, t + (uint64_t)L->heaptype_size);
+    fh_w64(h, t + (uint64_t)L->heaptype_name, ht_name);
+    fh_w64(h, t + (uint64_t)L->heaptype_qualname, ht_name);
+    return t;
+}
+
+void fh_member(struct fakeheap *h, uint64_t cls, int i, const char *name, int type, int64_t offset)
+{
+    const struct py_layout *L = h->L;
+    uint64_t m = cls + (uint64_t)L->heaptype_size + (uint64_t)(i * L->memberdef_size);
+    fh_w64(h, m + (uint64_t)L->memberdef_name, fh_cstring(h, name));
+    fh_w32(h, m + (uint64_t)L->memberdef_type, (uint32_t)type);
+    fh_w64(h, m + (uint64_t)L->memberdef_offset, (uint64_t)offset);
+}
+
+uint64_t fh_instance(struct fakeheap *h, uint64_t cls, size_t size)
+{
+    const struct py_layout *L = h->L;
+    uint64_t flags = fh_r64(h, cls + (uint64_t)L->type_flags);
+    if (!py_layout_has(L->flag_managed_dict) || !(flags & (uint64_t)L->flag_managed_dict))
+        return fh_gc_object(h, 0, cls, size);
+    /* Two words of pre-header before the GC header. */
+    fh_alloc(h, 16);
+    uint64_t o = fh_gc_object(h, 0, cls, size);
+    if (o - (uint64_t)L->gc_head_size - 16 < h->base)
+        abort();
+    return o;
+}

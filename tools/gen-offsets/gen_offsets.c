@@ -31,6 +31,7 @@
 #include <Python.h>
 #include <frameobject.h>
 #include <structmember.h>   /* PyMemberDef (moved to descrobject.h in 3.12) */
+#include <pythread.h>       /* PyThread_type_lock, in the _io buffered replica */
 
 #if PY_VERSION_HEX < 0x03080000 || PY_MAJOR_VERSION != 3
 #error "gcscope supports CPython 3.8 and later only"
@@ -54,6 +55,13 @@
 #if PY_VERSION_HEX >= 0x030B0000
 #include "internal/pycore_frame.h"
 #include "internal/pycore_dict.h"
+#include "internal/pycore_object.h"   /* managed dict accessors */
+#else
+#include "internal/pycore_code.h"     /* _PyOpcache (3.8-3.10) */
+#endif
+
+#if PY_VERSION_HEX < 0x030C0000
+#include "internal/pycore_accu.h"   /* _PyAccu, in the _io.StringIO replica (gone in 3.12) */
 #endif
 
 #include <stddef.h>
@@ -141,6 +149,333 @@ typedef struct {
 _Static_assert(sizeof(gen_classmethod) == sizeof(PyObject) + 2 * sizeof(void *),
                "classmethod: header + 2 pointers");
 
+/* REPLICA: Objects/descrobject.c, `propertyobject`. 3.8.x and 3.9.x:
+ * prop_get, prop_set, prop_del, prop_doc, int getter_doc. 3.10.x-3.13.x
+ * insert prop_name (set by __set_name__, for error messages) before
+ * getter_doc. The headers expose nothing of it; the asserts pin the x86_64
+ * size, which is property.__basicsize__ (56 before 3.10, 64 after), and the
+ * four fields were found live at 16/24/32/40 in every version. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *prop_get;
+    PyObject *prop_set;
+    PyObject *prop_del;
+    PyObject *prop_doc;
+#if PY_VERSION_HEX >= 0x030A0000
+    PyObject *prop_name;
+#endif
+    int getter_doc;
+} gen_property;
+_Static_assert(sizeof(gen_property) == (PY_VERSION_HEX >= 0x030A0000 ? 64 : 56), "property.__basicsize__");
+
+/* REPLICA: Modules/_functoolsmodule.c, `partialobject`, 3.8.x-3.13.x: fn,
+ * args, kw, dict, weakreflist, then one more word: `int use_fastcall` in
+ * 3.8, `vectorcallfunc vectorcall` from 3.9 (bpo-37358). functools.partial
+ * is a static type up to 3.9 and a heap type (PyType_FromModuleAndSpec)
+ * from 3.10; tp_dictoffset is offsetof(dict) = 40 and __basicsize__ 64 in
+ * all of them. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *fn;
+    PyObject *args;
+    PyObject *kw;
+    PyObject *dict;
+    PyObject *weakreflist;
+#if PY_VERSION_HEX >= 0x03090000
+    vectorcallfunc vectorcall;
+#else
+    int use_fastcall;
+#endif
+} gen_partial;
+_Static_assert(sizeof(gen_partial) == 64, "functools.partial.__basicsize__");
+_Static_assert(offsetof(gen_partial, dict) == 40, "functools.partial.__dictoffset__");
+
+/* REPLICA: Modules/_functoolsmodule.c, `lru_list_elem` and
+ * `lru_cache_object` (functools._lru_cache_wrapper). A link is
+ * {prev, next (borrowed), hash, key, result}; the cache object embeds one
+ * as the list's root, then wrapper, typed, cache, hits, func, maxsize,
+ * misses. 3.8: cache_info_type, dict. 3.9: + weakreflist. 3.10-3.13:
+ * kwd_mark (a module global before) and lru_list_elem_type come before
+ * cache_info_type. Sizes are the types' __basicsize__ (128, 136, 152) and
+ * dict their __dictoffset__ (120, 120, 136); verify_live.py locates the
+ * fields on a live wrapper. */
+typedef struct gen_lru_list_elem {
+    PyObject_HEAD
+    struct gen_lru_list_elem *prev, *next;
+    Py_hash_t hash;
+    PyObject *key, *result;
+} gen_lru_list_elem;
+_Static_assert(sizeof(gen_lru_list_elem) == 56, "functools._lru_list_elem.__basicsize__");
+typedef struct {
+    gen_lru_list_elem root;
+    void *wrapper;
+    int typed;
+    PyObject *cache;
+    Py_ssize_t hits;
+    PyObject *func;
+    Py_ssize_t maxsize;
+    Py_ssize_t misses;
+#if PY_VERSION_HEX >= 0x030A0000
+    PyObject *kwd_mark;
+    PyTypeObject *lru_list_elem_type;
+#endif
+    PyObject *cache_info_type;
+    PyObject *dict;
+#if PY_VERSION_HEX >= 0x03090000
+    PyObject *weakreflist;
+#endif
+} gen_lru_cache;
+_Static_assert(sizeof(gen_lru_cache) == (PY_VERSION_HEX >= 0x030A0000 ? 152 : PY_VERSION_HEX >= 0x03090000 ? 136 : 128) &&
+               offsetof(gen_lru_cache, dict) == (PY_VERSION_HEX >= 0x030A0000 ? 136 : 120),
+               "functools._lru_cache_wrapper");
+
+/* REPLICA: Objects/descrobject.c, `wrapperobject` (method-wrapper), every
+ * version 3.8-3.13: the slot wrapper descriptor and the bound object. */
+typedef struct {
+    PyObject_HEAD
+    PyWrapperDescrObject *descr;
+    PyObject *self;
+} gen_wrapper;
+_Static_assert(sizeof(gen_wrapper) == 32, "method-wrapper.__basicsize__");
+
+/* REPLICAS: the _io module's objects (Modules/_io/fileio.c, bufferedio.c,
+ * bytesio.c, stringio.c, textio.c), 3.8.x-3.13.x. Static types up to 3.11,
+ * heap types (PyType_FromModuleAndSpec) from 3.12, which added a trailing
+ * module-state pointer to some. Each struct's size is its type's
+ * __basicsize__ and the dict's offset its __dictoffset__ (asserted here);
+ * the object fields were located live in every version by matching the
+ * ids of gc.get_referents() against the object's memory. */
+
+/* fileio.c `fileio`: int fd; bitfields created..closefd; char finalizing;
+ * unsigned int blksize; weakreflist; dict. Unchanged 3.8-3.13. */
+typedef struct {
+    PyObject_HEAD
+    int fd;
+    unsigned int created : 1;
+    unsigned int readable : 1;
+    unsigned int writable : 1;
+    unsigned int appending : 1;
+    signed int seekable : 2;
+    unsigned int closefd : 1;
+    char finalizing;
+    unsigned int blksize;
+    PyObject *weakreflist;
+    PyObject *dict;
+} gen_fileio;
+_Static_assert(sizeof(gen_fileio) == 48 && offsetof(gen_fileio, dict) == 40, "_io.FileIO");
+
+/* Py_off_t (Modules/_io/_iomodule.h) is off_t on Linux: 64 bits on x86_64. */
+typedef int64_t gen_off_t;
+
+/* bufferedio.c `buffered` (BufferedReader, BufferedWriter, BufferedRandom):
+ * raw first, dict and weakreflist last; the middle is C state (positions,
+ * the char buffer, the lock). Unchanged 3.8-3.13. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *raw;
+    int ok;
+    int detached;
+    int readable;
+    int writable;
+    char finalizing;
+    int fast_closed_checks;
+    gen_off_t abs_pos;
+    char *buffer;
+    gen_off_t pos;
+    gen_off_t raw_pos;
+    gen_off_t read_end;
+    gen_off_t write_pos;
+    gen_off_t write_end;
+    PyThread_type_lock lock;
+    volatile unsigned long owner;
+    Py_ssize_t buffer_size;
+    Py_ssize_t buffer_mask;
+    PyObject *dict;
+    PyObject *weakreflist;
+} gen_buffered;
+_Static_assert(sizeof(gen_buffered) == 152 && offsetof(gen_buffered, dict) == 136, "_io.BufferedReader");
+
+/* bufferedio.c `rwpair`: the two buffered objects it owns, dict,
+ * weakreflist. Unchanged 3.8-3.13. */
+typedef struct {
+    PyObject_HEAD
+    gen_buffered *reader;
+    gen_buffered *writer;
+    PyObject *dict;
+    PyObject *weakreflist;
+} gen_rwpair;
+_Static_assert(sizeof(gen_rwpair) == 48 && offsetof(gen_rwpair, dict) == 32, "_io.BufferedRWPair");
+
+/* bytesio.c `bytesio`: buf (a bytes object), pos, string_size, dict,
+ * weakreflist, exports. Unchanged 3.8-3.13. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *buf;
+    Py_ssize_t pos;
+    Py_ssize_t string_size;
+    PyObject *dict;
+    PyObject *weakreflist;
+    Py_ssize_t exports;
+} gen_bytesio;
+_Static_assert(sizeof(gen_bytesio) == 64 && offsetof(gen_bytesio, dict) == 40, "_io.BytesIO");
+
+/* stringio.c `stringio`: while accumulating, 3.8-3.11 keep the text in a
+ * _PyAccu (two lists, internal/pycore_accu.h), 3.12-3.13 in a
+ * _PyUnicodeWriter (whose `buffer` is a str); 3.12 also appends a
+ * module-state pointer. */
+typedef struct {
+    PyObject_HEAD
+    Py_UCS4 *buf;
+    Py_ssize_t pos;
+    Py_ssize_t string_size;
+    size_t buf_size;
+    int state;
+#if PY_VERSION_HEX >= 0x030C0000
+    _PyUnicodeWriter writer;
+#else
+    _PyAccu accu;
+#endif
+    char ok;
+    char closed;
+    char readuniversal;
+    char readtranslate;
+    PyObject *decoder;
+    PyObject *readnl;
+    PyObject *writenl;
+    PyObject *dict;
+    PyObject *weakreflist;
+#if PY_VERSION_HEX >= 0x030C0000
+    void *module_state;
+#endif
+} gen_stringio;
+_Static_assert(sizeof(gen_stringio) == (PY_VERSION_HEX >= 0x030C0000 ? 168 : 120) &&
+               offsetof(gen_stringio, dict) == (PY_VERSION_HEX >= 0x030C0000 ? 144 : 104), "_io.StringIO");
+
+/* textio.c `textio` (TextIOWrapper). 3.12 appends a module-state pointer. */
+typedef struct {
+    PyObject_HEAD
+    int ok;
+    int detached;
+    Py_ssize_t chunk_size;
+    PyObject *buffer;
+    PyObject *encoding;
+    PyObject *encoder;
+    PyObject *decoder;
+    PyObject *readnl;
+    PyObject *errors;
+    const char *writenl;
+    char line_buffering;
+    char write_through;
+    char readuniversal;
+    char readtranslate;
+    char writetranslate;
+    char seekable;
+    char has_read1;
+    char telling;
+    char finalizing;
+    void *encodefunc;
+    char encoding_start_of_stream;
+    PyObject *decoded_chars;
+    Py_ssize_t decoded_chars_used;
+    PyObject *pending_bytes;
+    Py_ssize_t pending_bytes_count;
+    PyObject *snapshot;
+    double b2cratio;
+    PyObject *raw;
+    PyObject *weakreflist;
+    PyObject *dict;
+#if PY_VERSION_HEX >= 0x030C0000
+    void *state;
+#endif
+} gen_textio;
+_Static_assert(sizeof(gen_textio) == (PY_VERSION_HEX >= 0x030C0000 ? 200 : 192) &&
+               offsetof(gen_textio, dict) == 184, "_io.TextIOWrapper");
+
+/* textio.c `nldecoder_object` (IncrementalNewlineDecoder): decoder, errors,
+ * then bitfields. Unchanged 3.8-3.13. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *decoder;
+    PyObject *errors;
+    unsigned int pendingcr : 1;
+    unsigned int translate : 1;
+    unsigned int seennl : 3;
+} gen_nldecoder;
+_Static_assert(sizeof(gen_nldecoder) == 40, "_io.IncrementalNewlineDecoder");
+
+/* REPLICA: Modules/_collectionsmodule.c, collections.deque and its blocks.
+ * 3.8-3.10: PyObject_VAR_HEAD, leftblock, rightblock, leftindex, rightindex,
+ * state, maxlen, weakreflist. 3.11-3.13 insert numfreeblocks and
+ * freeblocks[MAXFREEBLOCKS = 16] before weakreflist. BLOCKLEN is 64 in all
+ * of them; a block is {leftlink, data[BLOCKLEN], rightlink}. verify_live.py
+ * checks deque.__basicsize__ / __weakrefoffset__ and walks a live deque. */
+#define GEN_DEQUE_BLOCKLEN 64
+typedef struct gen_dequeblock {
+    struct gen_dequeblock *leftlink;
+    PyObject *data[GEN_DEQUE_BLOCKLEN];
+    struct gen_dequeblock *rightlink;
+} gen_dequeblock;
+typedef struct {
+    PyObject_VAR_HEAD
+    gen_dequeblock *leftblock;
+    gen_dequeblock *rightblock;
+    Py_ssize_t leftindex;           /* 0 <= leftindex < BLOCKLEN */
+    Py_ssize_t rightindex;          /* 0 <= rightindex < BLOCKLEN */
+    size_t state;
+    Py_ssize_t maxlen;
+#if PY_VERSION_HEX >= 0x030B0000
+    Py_ssize_t numfreeblocks;
+    gen_dequeblock *freeblocks[16];
+#endif
+    PyObject *weakreflist;
+} gen_deque;
+#if PY_VERSION_HEX >= 0x030B0000
+_Static_assert(sizeof(gen_deque) == 216, "deque.__basicsize__ is 216 in 3.11-3.13");
+#else
+_Static_assert(sizeof(gen_deque) == 80, "deque.__basicsize__ is 80 in 3.8-3.10");
+#endif
+
+/* REPLICA: Objects/odictobject.c, every version 3.8-3.13: the dict, then
+ * od_first, od_last, od_fast_nodes, od_fast_nodes_size, od_resize_sentinel,
+ * od_state, od_inst_dict (tp_dictoffset), od_weakreflist; nodes are
+ * {next, prev, key, hash}. verify_live.py checks OrderedDict.__basicsize__,
+ * __dictoffset__ and __weakrefoffset__. */
+typedef struct gen_odictnode {
+    struct gen_odictnode *next;
+    struct gen_odictnode *prev;
+    PyObject *key;
+    Py_hash_t hash;
+} gen_odictnode;
+typedef struct {
+    PyDictObject od_dict;
+    gen_odictnode *od_first;
+    gen_odictnode *od_last;
+    gen_odictnode **od_fast_nodes;
+    Py_ssize_t od_fast_nodes_size;
+    void *od_resize_sentinel;
+    size_t od_state;
+    PyObject *od_inst_dict;
+    PyObject *od_weakreflist;
+} gen_odict;
+_Static_assert(sizeof(gen_odict) == sizeof(PyDictObject) + 8 * sizeof(void *), "OrderedDict: dict + 8 words");
+
+/* REPLICA: Objects/descrobject.c, every version 3.8-3.13: mappingproxy is
+ * {PyObject_HEAD; PyObject *mapping}. verify_live.py checks
+ * mappingproxy.__basicsize__ and reads the mapping of a live proxy. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *mapping;
+} gen_mappingproxy;
+_Static_assert(sizeof(gen_mappingproxy) == sizeof(PyObject) + sizeof(void *), "mappingproxy: header + 1 pointer");
+
+/* REPLICA: _PyCodeObjectExtra, private to Objects/codeobject.c (3.8-3.13,
+ * the same in all): {Py_ssize_t ce_size; void *ce_extras[1]}. code.__sizeof__
+ * adds sizeof() of it plus ce_size - 1 more pointers. */
+typedef struct {
+    Py_ssize_t ce_size;
+    void *ce_extras[1];
+} gen_codeextra;
+
 /* ======================================================================
  * Values computed at run time: bitfield positions.
  * ====================================================================== */
@@ -185,6 +520,31 @@ static int64_t state_mask(enum state_member m)
         return ABSENT;
     return (int64_t)(w >> __builtin_ctz(w));
 }
+
+#if PY_VERSION_HEX >= 0x030B0000
+/* How many bytes before the object the managed dict pointer (which 0) or,
+ * in 3.11, the values pointer (which 1) sits: ask the headers' accessors
+ * about a fake object whose type has Py_TPFLAGS_MANAGED_DICT (their asserts
+ * read the flag; nothing else is dereferenced). */
+static int64_t managed_before(int which)
+{
+    static PyTypeObject fake_type;
+    static PyObject words[8];
+    PyObject *obj = &words[4];
+    fake_type.tp_flags = Py_TPFLAGS_MANAGED_DICT;
+    Py_SET_TYPE(obj, &fake_type);
+    char *at;
+#if PY_VERSION_HEX >= 0x030D0000
+    at = (char *)_PyObject_ManagedDictPointer(obj);
+#elif PY_VERSION_HEX >= 0x030C0000
+    at = (char *)_PyObject_DictOrValuesPointer(obj);
+#else
+    at = which ? (char *)_PyObject_ValuesPointer(obj) : (char *)_PyObject_ManagedDictPointer(obj);
+#endif
+    (void)which;
+    return (int64_t)((char *)obj - at);
+}
+#endif
 
 /* ======================================================================
  * The mapping, one V_<field> per field of PY_LAYOUT_FIELDS.
@@ -315,6 +675,9 @@ static int64_t state_mask(enum state_member m)
 #define V_type_mro OFF(PyTypeObject, tp_mro)
 #define V_type_del OFF(PyTypeObject, tp_del)
 #define V_type_finalize OFF(PyTypeObject, tp_finalize)
+/* A dict of weakrefs to the subclasses; 3.12+ static builtin types keep
+ * their index there instead (typeobject.c static_builtin_index_set). */
+#define V_type_subclasses OFF(PyTypeObject, tp_subclasses)
 #define V_heaptype_size SZ(PyHeapTypeObject)
 #define V_heaptype_name OFF(PyHeapTypeObject, ht_name)
 #define V_heaptype_qualname OFF(PyHeapTypeObject, ht_qualname)
@@ -358,6 +721,48 @@ static int64_t state_mask(enum state_member m)
 #define V_flag_unicode_subclass ((int64_t)Py_TPFLAGS_UNICODE_SUBCLASS)
 #define V_flag_dict_subclass ((int64_t)Py_TPFLAGS_DICT_SUBCLASS)
 #define V_flag_type_subclass ((int64_t)Py_TPFLAGS_TYPE_SUBCLASS)
+#if PY_VERSION_HEX >= 0x030C0000
+#define V_flag_static_builtin ((int64_t)_Py_TPFLAGS_STATIC_BUILTIN)
+#else
+#define V_flag_static_builtin ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030A0000
+#define V_flag_immutabletype ((int64_t)Py_TPFLAGS_IMMUTABLETYPE)
+#else
+#define V_flag_immutabletype ABSENT
+#endif
+
+/* --- managed dicts (3.11+): where the dict (or values) pointer sits BEFORE
+ *     the object, measured by calling the headers' own accessors on a
+ *     fake object (they only do pointer arithmetic). -------------------- */
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_managed_dict_before managed_before(0)
+#else
+#define V_managed_dict_before ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+/* 3.11: dict* at obj-24 and, apart, PyDictValues* at obj-32. */
+#define V_managed_values_before managed_before(1)
+#else
+#define V_managed_values_before ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+/* 3.12: one PyDictOrValues; the low bit set means values, at raw + 1
+ * (_PyDictOrValues_IsValues / _PyDictOrValues_GetValues). */
+#define V_managed_dict_values_tag ((int64_t)1)
+#else
+#define V_managed_dict_values_tag ABSENT
+#endif
+/* sys.getsizeof adds _PyType_PreHeaderSize(Py_TYPE(o)) to every object in
+ * 3.11 and 3.12 (sysmodule.c _PySys_GetSizeOf), static type objects
+ * included (sys.getsizeof(int) is 424 on 3.11.2/3.11.7, 432 on 3.12.1).
+ * 3.8-3.10 ask tp_is_gc (false for static types) and 3.13 skips static
+ * types explicitly. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+#define V_getsizeof_static_type_preheader ((int64_t)1)
+#else
+#define V_getsizeof_static_type_preheader ((int64_t)0)
+#endif
 
 /* --- list, tuple ------------------------------------------------------------------ */
 #define V_list_size SZ(PyListObject)
@@ -430,6 +835,21 @@ static int64_t state_mask(enum state_member m)
 #define V_setentry_key OFF(setentry, key)
 #define V_setentry_hash OFF(setentry, hash)
 
+/* --- deque, OrderedDict, mappingproxy (REPLICA structs above) ------------------ */
+#define V_deque_leftblock OFF(gen_deque, leftblock)
+#define V_deque_rightblock OFF(gen_deque, rightblock)
+#define V_deque_leftindex OFF(gen_deque, leftindex)
+#define V_deque_rightindex OFF(gen_deque, rightindex)
+#define V_deque_blocklen ((int64_t)GEN_DEQUE_BLOCKLEN)
+#define V_dequeblock_size SZ(gen_dequeblock)
+#define V_dequeblock_data OFF(gen_dequeblock, data)
+#define V_dequeblock_rightlink OFF(gen_dequeblock, rightlink)
+#define V_odict_size SZ(gen_odict)
+#define V_odict_fast_nodes_size OFF(gen_odict, od_fast_nodes_size)
+#define V_odict_inst_dict OFF(gen_odict, od_inst_dict)
+#define V_odictnode_size SZ(gen_odictnode)
+#define V_mappingproxy_mapping OFF(gen_mappingproxy, mapping)
+
 /* --- str ---------------------------------------------------------------------------------- */
 #define V_unicode_size SZ(PyUnicodeObject)
 #define V_unicode_ascii_size SZ(PyASCIIObject)
@@ -448,6 +868,11 @@ static int64_t state_mask(enum state_member m)
 #define V_unicode_wstr OFF(PyASCIIObject, wstr)
 #else
 #define V_unicode_wstr ABSENT
+#endif
+#if PY_VERSION_HEX < 0x030C0000
+#define V_unicode_wstr_length OFF(PyCompactUnicodeObject, wstr_length)
+#else
+#define V_unicode_wstr_length ABSENT
 #endif
 #define V_unicode_data OFF(PyUnicodeObject, data)
 
@@ -468,6 +893,19 @@ static int64_t state_mask(enum state_member m)
 #endif
 #define V_long_digit_size SZ(digit)
 #define V_long_shift ((int64_t)PyLong_SHIFT)
+/* int.__sizeof__ counts at least one digit from 3.11 (gh-100637, also in
+ * 3.11.2: sys.getsizeof(0) == 28), abs(ob_size) digits before. */
+#if PY_VERSION_HEX >= 0x030B0000
+#define V_long_sizeof_min_digits ((int64_t)1)
+#else
+#define V_long_sizeof_min_digits ((int64_t)0)
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12+: lv_tag = digit count << _PyLong_NON_SIZE_BITS | sign bits. */
+#define V_long_non_size_bits ((int64_t)_PyLong_NON_SIZE_BITS)
+#else
+#define V_long_non_size_bits ABSENT
+#endif
 #define V_float_size SZ(PyFloatObject)
 #define V_float_fval OFF(PyFloatObject, ob_fval)
 
@@ -509,6 +947,49 @@ static int64_t state_mask(enum state_member m)
 #define V_method_self OFF(PyMethodObject, im_self)
 #define V_classmethod_callable OFF(gen_classmethod, cm_callable)
 #define V_classmethod_dict OFF(gen_classmethod, cm_dict)
+#define V_property_size SZ(gen_property)
+#define V_property_get OFF(gen_property, prop_get)
+#define V_property_set OFF(gen_property, prop_set)
+#define V_property_del OFF(gen_property, prop_del)
+#define V_property_doc OFF(gen_property, prop_doc)
+#if PY_VERSION_HEX >= 0x030A0000
+#define V_property_name OFF(gen_property, prop_name)
+#else
+#define V_property_name ABSENT
+#endif
+#define V_partial_size SZ(gen_partial)
+#define V_partial_fn OFF(gen_partial, fn)
+#define V_partial_args OFF(gen_partial, args)
+#define V_partial_kw OFF(gen_partial, kw)
+#define V_partial_dict OFF(gen_partial, dict)
+/* PyCFunctionObject is public (methodobject.h; cpython/methodobject.h from
+ * 3.9); 3.9 added PyCMethodObject {PyCFunctionObject func; mm_class}. */
+#define V_cfunc_size SZ(PyCFunctionObject)
+#define V_cfunc_self OFF(PyCFunctionObject, m_self)
+#define V_cfunc_module OFF(PyCFunctionObject, m_module)
+#if PY_VERSION_HEX >= 0x03090000
+#define V_cmethod_class OFF(PyCMethodObject, mm_class)
+#else
+#define V_cmethod_class ABSENT
+#endif
+#define V_wrapper_size SZ(gen_wrapper)
+#define V_wrapper_descr OFF(gen_wrapper, descr)
+#define V_wrapper_self OFF(gen_wrapper, self)
+#define V_lruelem_size SZ(gen_lru_list_elem)
+#define V_lruelem_key OFF(gen_lru_list_elem, key)
+#define V_lruelem_result OFF(gen_lru_list_elem, result)
+#define V_lrucache_size SZ(gen_lru_cache)
+#define V_lrucache_cache OFF(gen_lru_cache, cache)
+#define V_lrucache_func OFF(gen_lru_cache, func)
+#if PY_VERSION_HEX >= 0x030A0000
+#define V_lrucache_kwd_mark OFF(gen_lru_cache, kwd_mark)
+#define V_lrucache_elem_type OFF(gen_lru_cache, lru_list_elem_type)
+#else
+#define V_lrucache_kwd_mark ABSENT
+#define V_lrucache_elem_type ABSENT
+#endif
+#define V_lrucache_cache_info_type OFF(gen_lru_cache, cache_info_type)
+#define V_lrucache_dict OFF(gen_lru_cache, dict)
 
 /* --- code objects --------------------------------------------------------------------- */
 #define V_code_size SZ(PyCodeObject)
@@ -523,6 +1004,45 @@ static int64_t state_mask(enum state_member m)
 #define V_code_name OFF(PyCodeObject, co_name)
 #define V_code_weakreflist OFF(PyCodeObject, co_weakreflist)
 #define V_code_extra OFF(PyCodeObject, co_extra)
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12+: co_code, co_varnames, co_cellvars, co_freevars are computed on
+ * demand and cached in a separately allocated _PyCoCached (strong refs). */
+#define V_code_co_code_cache ABSENT
+#define V_code_cached OFF(PyCodeObject, _co_cached)
+#define V_cocached_code OFF(_PyCoCached, _co_code)
+#define V_cocached_varnames OFF(_PyCoCached, _co_varnames)
+#define V_cocached_cellvars OFF(_PyCoCached, _co_cellvars)
+#define V_cocached_freevars OFF(_PyCoCached, _co_freevars)
+#elif PY_VERSION_HEX >= 0x030B0000
+/* 3.11: only co_code is cached, in the code object itself. */
+#define V_code_co_code_cache OFF(PyCodeObject, _co_code)
+#define V_code_cached ABSENT
+#define V_cocached_code ABSENT
+#define V_cocached_varnames ABSENT
+#define V_cocached_cellvars ABSENT
+#define V_cocached_freevars ABSENT
+#else
+#define V_code_co_code_cache ABSENT
+#define V_code_cached ABSENT
+#define V_cocached_code ABSENT
+#define V_cocached_varnames ABSENT
+#define V_cocached_cellvars ABSENT
+#define V_cocached_freevars ABSENT
+#endif
+#define V_codeextra_size SZ(gen_codeextra)
+#if PY_VERSION_HEX < 0x030B0000
+/* 3.8-3.10 code.__sizeof__ also counts co_cell2arg (one Py_ssize_t per
+ * cell var), the opcache map (one byte per code unit) and co_opcache. */
+#define V_code_cell2arg OFF(PyCodeObject, co_cell2arg)
+#define V_code_opcache OFF(PyCodeObject, co_opcache)
+#define V_code_opcache_size OFF(PyCodeObject, co_opcache_size)
+#define V_opcache_size SZ(_PyOpcache)
+#else
+#define V_code_cell2arg ABSENT
+#define V_code_opcache ABSENT
+#define V_code_opcache_size ABSENT
+#define V_opcache_size ABSENT
+#endif
 #if PY_VERSION_HEX >= 0x030B0000
 #define V_code_nlocalsplus OFF(PyCodeObject, co_nlocalsplus)
 #define V_code_varnames ABSENT
@@ -607,6 +1127,16 @@ static int64_t state_mask(enum state_member m)
 #define V_frame_stackdepth ABSENT
 #endif
 
+#if PY_VERSION_HEX >= 0x030D0000
+/* 3.13: strong refs for locals written through frame.f_locals and for
+ * PyEval_GetLocals()'s borrowed result. */
+#define V_frame_extra_locals OFF(PyFrameObject, f_extra_locals)
+#define V_frame_locals_cache OFF(PyFrameObject, f_locals_cache)
+#else
+#define V_frame_extra_locals ABSENT
+#define V_frame_locals_cache ABSENT
+#endif
+
 /* --- _PyInterpreterFrame, _PyStackChunk (3.11+) ------------------------------------- */
 #if PY_VERSION_HEX >= 0x030B0000
 #define V_iframe_size SZ(_PyInterpreterFrame)
@@ -688,6 +1218,28 @@ static int64_t state_mask(enum state_member m)
 #define V_gen_code ABSENT
 #endif
 
+#if PY_VERSION_HEX >= 0x030B0000
+/* 3.11+: one slot in the common head: a coroutine's cr_origin, an async
+ * generator's ag_finalizer, NULL for generators. */
+#define V_gen_frame_state_executing ((int64_t)FRAME_EXECUTING)
+#define V_gen_origin_or_finalizer OFF(PyGenObject, gi_origin_or_finalizer)
+#define V_coro_origin ABSENT
+#define V_asyncgen_finalizer ABSENT
+#define V_errstack_exc_type ABSENT
+#define V_errstack_exc_value OFF(_PyErr_StackItem, exc_value)
+#define V_errstack_exc_traceback ABSENT
+#else
+/* <= 3.10: the extra fields follow the head in PyCoroObject and
+ * PyAsyncGenObject; the exception state is a (type, value, traceback). */
+#define V_gen_frame_state_executing ABSENT
+#define V_gen_origin_or_finalizer ABSENT
+#define V_coro_origin OFF(PyCoroObject, cr_origin)
+#define V_asyncgen_finalizer OFF(PyAsyncGenObject, ag_finalizer)
+#define V_errstack_exc_type OFF(_PyErr_StackItem, exc_type)
+#define V_errstack_exc_value OFF(_PyErr_StackItem, exc_value)
+#define V_errstack_exc_traceback OFF(_PyErr_StackItem, exc_traceback)
+#endif
+
 /* --- weakrefs -------------------------------------------------------------------------- */
 #define V_weakref_size SZ(PyWeakReference)
 #define V_weakref_object OFF(PyWeakReference, wr_object)
@@ -713,6 +1265,51 @@ static int64_t state_mask(enum state_member m)
 #define V_traceback_frame OFF(PyTracebackObject, tb_frame)
 #define V_traceback_lasti OFF(PyTracebackObject, tb_lasti)
 #define V_traceback_lineno OFF(PyTracebackObject, tb_lineno)
+
+/* --- _io objects (REPLICAS above) ---------------------------------------------------- */
+#define V_fileio_size SZ(gen_fileio)
+#define V_fileio_dict OFF(gen_fileio, dict)
+#define V_buffered_size SZ(gen_buffered)
+#define V_buffered_raw OFF(gen_buffered, raw)
+#define V_buffered_dict OFF(gen_buffered, dict)
+#define V_buffered_buffer OFF(gen_buffered, buffer)
+#define V_buffered_buffer_size OFF(gen_buffered, buffer_size)
+#define V_rwpair_size SZ(gen_rwpair)
+#define V_rwpair_reader OFF(gen_rwpair, reader)
+#define V_rwpair_writer OFF(gen_rwpair, writer)
+#define V_rwpair_dict OFF(gen_rwpair, dict)
+#define V_bytesio_size SZ(gen_bytesio)
+#define V_bytesio_buf OFF(gen_bytesio, buf)
+#define V_bytesio_dict OFF(gen_bytesio, dict)
+#define V_stringio_size SZ(gen_stringio)
+#if PY_VERSION_HEX >= 0x030C0000
+#define V_stringio_accu_large ABSENT
+#define V_stringio_accu_small ABSENT
+#define V_stringio_writer_buffer OFF(gen_stringio, writer.buffer)
+#else
+#define V_stringio_accu_large OFF(gen_stringio, accu.large)
+#define V_stringio_accu_small OFF(gen_stringio, accu.small)
+#define V_stringio_writer_buffer ABSENT
+#endif
+#define V_stringio_decoder OFF(gen_stringio, decoder)
+#define V_stringio_readnl OFF(gen_stringio, readnl)
+#define V_stringio_writenl OFF(gen_stringio, writenl)
+#define V_stringio_dict OFF(gen_stringio, dict)
+#define V_textio_size SZ(gen_textio)
+#define V_textio_buffer OFF(gen_textio, buffer)
+#define V_textio_encoding OFF(gen_textio, encoding)
+#define V_textio_encoder OFF(gen_textio, encoder)
+#define V_textio_decoder OFF(gen_textio, decoder)
+#define V_textio_readnl OFF(gen_textio, readnl)
+#define V_textio_errors OFF(gen_textio, errors)
+#define V_textio_decoded_chars OFF(gen_textio, decoded_chars)
+#define V_textio_pending_bytes OFF(gen_textio, pending_bytes)
+#define V_textio_snapshot OFF(gen_textio, snapshot)
+#define V_textio_raw OFF(gen_textio, raw)
+#define V_textio_dict OFF(gen_textio, dict)
+#define V_nldecoder_size SZ(gen_nldecoder)
+#define V_nldecoder_decoder OFF(gen_nldecoder, decoder)
+#define V_nldecoder_errors OFF(gen_nldecoder, errors)
 
 /* --- _Py_DebugOffsets (3.13+) ------------------------------------------------------------- */
 #if PY_VERSION_HEX >= 0x030D0000

@@ -547,6 +547,130 @@ def check_scalars(C):
     C.eq('float size', C['float_size'], float.__basicsize__)
 
 
+class Managed:
+    pass
+
+
+class ManagedBase:
+    pass
+
+
+class ManagedSub(ManagedBase):
+    pass
+
+
+def check_private_containers(C):
+    """deque, OrderedDict, mappingproxy (replicated structs), managed dicts,
+    tp_subclasses, and the constants sizeof.c relies on."""
+    import collections
+    import types as pytypes
+    # deque: walk the blocks from leftblock[leftindex], ob_size items.
+    dq = collections.deque(['i%d' % i for i in range(150)])
+    for i in range(10):
+        dq.appendleft('l%d' % i)
+    n = i64(id(dq) + C['varobject_ob_size'])
+    C.eq('deque ob_size', n, len(dq))
+    block = u64(id(dq) + C['deque_leftblock'])
+    index = i64(id(dq) + C['deque_leftindex'])
+    got = []
+    while len(got) < n and block:
+        while index < C['deque_blocklen'] and len(got) < n:
+            got.append(u64(block + C['dequeblock_data'] + 8 * index))
+            index += 1
+        if len(got) < n:
+            block = u64(block + C['dequeblock_rightlink'])
+            index = 0
+    C.eq('deque items through the blocks', got, [id(x) for x in dq])
+    C.eq('deque rightblock', u64(id(dq) + C['deque_rightblock']), block)
+    C.eq('deque rightindex', i64(id(dq) + C['deque_rightindex']), index - 1)
+    left = i64(id(dq) + C['deque_leftindex'])
+    nblocks = (left + n + C['deque_blocklen'] - 1) // C['deque_blocklen']
+    C.eq('deque __sizeof__ = basicsize + blocks', dq.__sizeof__(),
+         type(dq).__basicsize__ + nblocks * C['dequeblock_size'])
+    # OrderedDict: od_inst_dict at tp_dictoffset; __sizeof__ adds the fast
+    # nodes table and one node per item.
+    od = collections.OrderedDict((str(k), k) for k in range(20))
+    od.attr = 1
+    C.eq('OrderedDict basicsize', C['odict_size'], collections.OrderedDict.__basicsize__)
+    C.eq('od_inst_dict = __dictoffset__', C['odict_inst_dict'], collections.OrderedDict.__dictoffset__)
+    C.eq('od_inst_dict', u64(id(od) + C['odict_inst_dict']), id(od.__dict__))
+    fast = i64(id(od) + C['odict_fast_nodes_size'])
+    C.eq('OrderedDict __sizeof__', od.__sizeof__(),
+         dict.__sizeof__(od) + 8 * fast + len(od) * C['odictnode_size'])
+    d = {'m': 1}
+    proxy = pytypes.MappingProxyType(d)
+    C.eq('mappingproxy mapping', u64(id(proxy) + C['mappingproxy_mapping']), id(d))
+    C.eq('mappingproxy basicsize', C['mappingproxy_mapping'] + 8, type(proxy).__basicsize__)
+
+    # Managed dicts (3.11+): values first, the dict once materialized.
+    if C.has('managed_dict_before'):
+        m = Managed()
+        m.alpha = ['a']
+        m.beta = ['b']
+        before = C['managed_dict_before']
+        if C.has('managed_values_before'):                      # 3.11
+            values = u64(id(m) - C['managed_values_before'])
+            C.check('3.11 values pointer set', values != 0)
+            C.eq('3.11 values', [u64(values + 8 * i) for i in range(2)], [id(m.alpha), id(m.beta)])
+            C.eq('3.11 no dict yet', u64(id(m) - before), 0)
+        elif C.has('managed_dict_values_tag'):                  # 3.12
+            raw = u64(id(m) - before)
+            C.check('3.12 tagged values', raw & C['managed_dict_values_tag'])
+            values = raw + 1 + C['dictvalues_values']
+            C.eq('3.12 values', [u64(values + 8 * i) for i in range(2)], [id(m.alpha), id(m.beta)])
+        dd = m.__dict__
+        C.eq('managed dict pointer', u64(id(m) - before), id(dd))
+    # tp_subclasses: a dict on every version for a class; 3.12+ static
+    # builtin types keep an index there.
+    sub = u64(id(ManagedBase) + C['type_subclasses'])
+    C.eq('tp_subclasses is a dict', u64(sub + C['object_type']) if sub else 0, id(dict))
+    if C.has('flag_static_builtin'):
+        C.check('int is a static builtin', int.__flags__ & C['flag_static_builtin'])
+        C.check('its tp_subclasses is an index', u64(id(int) + C['type_subclasses']) < 1000)
+    if C.has('flag_immutabletype'):
+        C.check('int is immutable', int.__flags__ & C['flag_immutabletype'])
+        C.check('a class is not', not (Managed.__flags__ & C['flag_immutabletype']))
+    # sizeof.c's constants.
+    C.eq('sys.getsizeof(int) - type.__sizeof__(int)', sys.getsizeof(int) - type.__sizeof__(int),
+         C['gc_head_size'] if C['getsizeof_static_type_preheader'] else 0)
+    C.eq('int zero __sizeof__', (0).__sizeof__(), C['long_digit'] + C['long_sizeof_min_digits'] * C['long_digit_size'])
+    if C.has('long_non_size_bits'):
+        big = 2 ** 70 + len(sys.argv)
+        C.eq('lv_tag digit count', u64(id(big) + C['long_lv_tag']) >> C['long_non_size_bits'],
+             (big.__sizeof__() - C['long_digit']) // C['long_digit_size'])
+    if C.has('unicode_wstr_length'):
+        u = ''.join(['\u00e9', 'wide', str(len(sys.argv))])
+        before_size = sys.getsizeof(u)
+        as_unicode = ctypes.pythonapi.PyUnicode_AsUnicode
+        as_unicode.argtypes = [ctypes.py_object]
+        as_unicode.restype = ctypes.c_void_p
+        as_unicode(u)
+        C.eq('wstr_length', i64(id(u) + C['unicode_wstr_length']), len(u))
+        C.eq('wstr counted by __sizeof__', sys.getsizeof(u) - before_size, (len(u) + 1) * 4)
+    if C.has('code_cell2arg'):
+        def cells(a):
+            def inner():
+                return a
+            return inner
+        co = cells.__code__
+        C.check('co_cell2arg set for a cell argument', u64(id(co) + C['code_cell2arg']) != 0)
+        C.eq('code __sizeof__ with cell2arg', co.__sizeof__(), type(co).__basicsize__ + 8 * len(co.co_cellvars))
+        C.eq('no opcache yet', u64(id(co) + C['code_opcache']), 0)
+    request = getattr(ctypes.pythonapi, 'PyUnstable_Eval_RequestCodeExtraIndex', None) or \
+        ctypes.pythonapi._PyEval_RequestCodeExtraIndex
+    set_extra = getattr(ctypes.pythonapi, 'PyUnstable_Code_SetExtra', None) or ctypes.pythonapi._PyCode_SetExtra
+    request.argtypes, request.restype = [ctypes.c_void_p], ctypes.c_ssize_t
+    set_extra.argtypes, set_extra.restype = [ctypes.py_object, ctypes.c_ssize_t, ctypes.c_void_p], ctypes.c_int
+
+    def probe_extra():
+        return 1
+    co = probe_extra.__code__
+    plain = co.__sizeof__()
+    index = request(None)
+    set_extra(co, index, 1)
+    C.eq('co_extra counted by __sizeof__', co.__sizeof__() - plain, C['codeextra_size'] + index * 8)
+
+
 def check_module_function(C):
     m = types.ModuleType('probe_mod')
     C.eq('module basicsize', C['module_size'], types.ModuleType.__basicsize__)
@@ -926,6 +1050,197 @@ DBG_PAIRS = [
 ]
 
 
+def check_referent_fields(C):
+    """The fields the referent decoders read (refs_callables.c,
+    refs_frames.c, refs_misc.c): property, functools.partial, builtin
+    functions, cached code attributes, 3.13 frame locals, coroutine origins
+    and async generator finalizers, generator exception states, _io."""
+    import functools
+    import io
+    import codecs
+    import asyncio
+    # property (replica of descrobject.c)
+    def fget(s):
+        return 1
+
+    def fset(s, v):
+        pass
+    p = property(fget, fset, None, 'doc')
+    C.eq('property basicsize', C['property_size'], property.__basicsize__)
+    C.eq('prop_get/set/doc', [u64(id(p) + C['property_' + f]) for f in ('get', 'set', 'doc')],
+         [id(fget), id(fset), id(p.__doc__)])
+
+    class Owner:
+        attr = p
+    if C.has('property_name'):
+        C.eq('prop_name (set by __set_name__)', u64(id(p) + C['property_name']), id('attr'))
+    # functools.partial (replica of _functoolsmodule.c)
+    pa = functools.partial(fget, 1, k=2)
+    pa.extra = 1
+    C.eq('partial basicsize', C['partial_size'], functools.partial.__basicsize__)
+    C.eq('partial dict = __dictoffset__', C['partial_dict'], functools.partial.__dictoffset__)
+    C.eq('partial fn/args/kw/dict', [u64(id(pa) + C['partial_' + f]) for f in ('fn', 'args', 'kw', 'dict')],
+         [id(pa.func), id(pa.args), id(pa.keywords), id(pa.__dict__)])
+    # builtin functions; 3.9+ METH_METHOD ones carry the defining class
+    b = [].append
+    C.eq('cfunc basicsize', C['cfunc_size'], type(len).__basicsize__)
+    C.eq('cfunc m_self', u64(id(b) + C['cfunc_self']), id(b.__self__))
+    C.eq('cfunc m_module', u64(id(len) + C['cfunc_module']), id(len.__module__))
+    if C.has('cmethod_class'):
+        import re
+        cands = [getattr(o, n) for o in (re.compile('a'), io.BytesIO(), io.StringIO())
+                 for n in dir(o) if not n.startswith('__')]
+        cm = [m for m in cands if type(m).__name__ == 'builtin_method']
+        if cm:
+            C.eq('PyCMethodObject size', C['cmethod_class'] + 8, type(cm[0]).__basicsize__)
+            cls = u64(id(cm[0]) + C['cmethod_class'])
+            C.check('mm_class is a base of __self__', cls in [id(t) for t in type(cm[0].__self__).__mro__])
+    # method-wrapper (replica of descrobject.c)
+    mw = [].__len__
+    C.eq('method-wrapper basicsize', C['wrapper_size'], type(mw).__basicsize__)
+    C.eq('method-wrapper descr/self', [u64(id(mw) + C['wrapper_descr']), u64(id(mw) + C['wrapper_self'])],
+         [id(list.__dict__['__len__']), id(mw.__self__)])
+    # functools._lru_cache_wrapper and its links (replica of _functoolsmodule.c)
+    @functools.lru_cache(maxsize=4)
+    def cached(x):
+        return [x]
+    res = cached(1)
+    C.eq('lru wrapper basicsize/dict', [C['lrucache_size'], C['lrucache_dict']],
+         [type(cached).__basicsize__, type(cached).__dictoffset__])
+    C.eq('lru func/cache_info_type', [u64(id(cached) + C['lrucache_func']),
+                                      u64(id(cached) + C['lrucache_cache_info_type'])],
+         [id(cached.__wrapped__), id(functools._CacheInfo)])
+    cache = ctypes.cast(u64(id(cached) + C['lrucache_cache']), ctypes.py_object).value
+    C.check('lru cache is a dict of one link', type(cache) is dict and len(cache) == 1)
+    link = next(iter(cache.values()))
+    C.eq('lru link basicsize', C['lruelem_size'], type(link).__basicsize__)
+    C.eq('lru link key/result', [u64(id(link) + C['lruelem_key']), u64(id(link) + C['lruelem_result'])],
+         [id(1), id(res)])
+    if C.has('lrucache_elem_type'):
+        C.eq('lru list elem type', u64(id(cached) + C['lrucache_elem_type']), id(type(link)))
+        C.check('lru kwd_mark is an object()', type(ctypes.cast(
+            u64(id(cached) + C['lrucache_kwd_mark']), ctypes.py_object).value) is object)
+    # code objects: the cached co_code (3.11) / _co_cached (3.12+)
+    co = check_referent_fields.__code__
+    cached = co.co_code
+    if C.has('code_co_code_cache'):
+        C.eq('3.11 _co_code', u64(id(co) + C['code_co_code_cache']), id(cached))
+    if C.has('code_cached'):
+        cv = co.co_varnames
+        cc = u64(id(co) + C['code_cached'])
+        C.check('_co_cached allocated', cc != 0)
+        C.eq('_co_cached co_code', u64(cc + C['cocached_code']), id(cached))
+        C.eq('_co_cached co_varnames', u64(cc + C['cocached_varnames']), id(cv))
+    # 3.13 frames keep locals written through f_locals apart
+    if C.has('frame_extra_locals'):
+        f = sys._getframe()
+        f.f_locals['planted_extra'] = ['x']
+        extra = u64(id(f) + C['frame_extra_locals'])
+        C.check('f_extra_locals is a dict holding the write', extra != 0 and
+                f.f_locals['planted_extra'] is f.f_locals['planted_extra'])
+        del f
+    # coroutines' cr_origin, async generators' ag_finalizer
+    async def coro():
+        await asyncio.sleep(0)
+    sys.set_coroutine_origin_tracking_depth(2)
+    c = coro()
+    sys.set_coroutine_origin_tracking_depth(0)
+    off = C['coro_origin'] if C.has('coro_origin') else C['gen_origin_or_finalizer']
+    C.eq('cr_origin', u64(id(c) + off), id(c.cr_origin))
+    c.close()
+
+    def fin(g):
+        pass
+
+    async def agen():
+        yield 1
+    old = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=fin)
+    try:
+        ag = agen()
+        try:
+            ag.asend(None).send(None)
+        except StopIteration:
+            pass
+        off = C['asyncgen_finalizer'] if C.has('asyncgen_finalizer') else C['gen_origin_or_finalizer']
+        C.eq('ag_finalizer', u64(id(ag) + off), id(fin))
+    finally:
+        sys.set_asyncgen_hooks(*old)
+    # a generator suspended inside an except clause keeps the exception
+    def handler():
+        try:
+            raise KeyError('held')
+        except KeyError:
+            yield 1
+    g = handler()
+    next(g)
+    st = id(g) + C['gen_exc_state']
+    exc = u64(st + C['errstack_exc_value'])
+    C.check('gi_exc_state.exc_value is the KeyError',
+            exc != 0 and type(ctypes.cast(exc, ctypes.py_object).value) is KeyError)
+    if C.has('errstack_exc_type'):
+        C.eq('gi_exc_state.exc_type', u64(st + C['errstack_exc_type']), id(KeyError))
+    if C.has('gen_frame_state_executing'):
+        def selfstate():
+            yield i8(id(me) + C['gen_frame_state'])
+        me = selfstate()
+        C.eq('gi_frame_state while running is FRAME_EXECUTING', next(me), C['gen_frame_state_executing'])
+    g.close()
+    # _io (replicas of Modules/_io/)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'verify_live.py')
+    t = open(path, 'r', encoding='utf-8')
+    t.readline()
+    t.tell()
+    C.eq('textio basicsize', C['textio_size'], type(t).__basicsize__)
+    C.eq('textio dict = __dictoffset__', C['textio_dict'], type(t).__dictoffset__)
+    C.eq('textio buffer/encoding/errors/raw', [u64(id(t) + C['textio_' + f]) for f in ('buffer', 'encoding', 'errors', 'raw')],
+         [id(t.buffer), id(t.encoding), id(t.errors), id(t.buffer.raw)])
+    refs = set(id(r) for r in gc.get_referents(t))
+    dec = u64(id(t) + C['textio_decoder'])
+    C.check('textio decoder is a referent', dec in refs)
+    C.check('textio snapshot is a referent', u64(id(t) + C['textio_snapshot']) in refs)
+    C.check('textio decoded_chars is a referent', u64(id(t) + C['textio_decoded_chars']) in refs)
+    w = open(os.devnull, 'w', encoding='utf-8')
+    w.write('pending')
+    wrefs = set(id(r) for r in gc.get_referents(w))
+    C.check('textio encoder is a referent', u64(id(w) + C['textio_encoder']) in wrefs)
+    C.check('textio pending_bytes is a referent', u64(id(w) + C['textio_pending_bytes']) in wrefs)
+    C.eq('nldecoder basicsize', C['nldecoder_size'], io.IncrementalNewlineDecoder.__basicsize__)
+    nd = io.IncrementalNewlineDecoder(codecs.getincrementaldecoder('utf-8')(), True, errors='strict')
+    C.eq('nldecoder errors', u64(id(nd) + C['nldecoder_errors']), id('strict'))
+    br = t.buffer
+    C.eq('buffered basicsize', C['buffered_size'], type(br).__basicsize__)
+    C.eq('buffered raw/dict', [u64(id(br) + C['buffered_raw']), C['buffered_dict']],
+         [id(br.raw), type(br).__dictoffset__])
+    C.eq('fileio basicsize/dict', [C['fileio_size'], C['fileio_dict']],
+         [io.FileIO.__basicsize__, io.FileIO.__dictoffset__])
+    pair = io.BufferedRWPair(io.BytesIO(b'r'), io.BytesIO())
+    C.eq('rwpair basicsize/dict', [C['rwpair_size'], C['rwpair_dict']],
+         [io.BufferedRWPair.__basicsize__, io.BufferedRWPair.__dictoffset__])
+    C.check('rwpair reader/writer are Buffered objects', type(ctypes.cast(
+        u64(id(pair) + C['rwpair_reader']), ctypes.py_object).value) is io.BufferedReader and
+        type(ctypes.cast(u64(id(pair) + C['rwpair_writer']), ctypes.py_object).value) is io.BufferedWriter)
+    bio = io.BytesIO(b'content')
+    C.eq('bytesio basicsize/dict', [C['bytesio_size'], C['bytesio_dict']],
+         [io.BytesIO.__basicsize__, io.BytesIO.__dictoffset__])
+    C.eq('bytesio buf', u64(id(bio) + C['bytesio_buf']), id(bio.getvalue()))
+    sio = io.StringIO(newline=None)
+    sio.write('a')
+    sio.write('b')
+    C.eq('stringio basicsize/dict', [C['stringio_size'], C['stringio_dict']],
+         [io.StringIO.__basicsize__, io.StringIO.__dictoffset__])
+    C.eq('stringio decoder', type(ctypes.cast(u64(id(sio) + C['stringio_decoder']), ctypes.py_object).value),
+         io.IncrementalNewlineDecoder)
+    if C.has('stringio_accu_small'):
+        C.check('stringio accumulating: accu.small is a list', type(ctypes.cast(
+            u64(id(sio) + C['stringio_accu_small']), ctypes.py_object).value) is list)
+    else:
+        C.check('stringio accumulating: writer.buffer is a str', type(ctypes.cast(
+            u64(id(sio) + C['stringio_writer_buffer']), ctypes.py_object).value) is str)
+    t.close()
+    w.close()
+
+
 def check_debug_offsets(C):
     if not C.has('debug_offsets_present'):
         C.check('no debug offsets before 3.13', mem(RUNTIME, 8) != b'xdebugpy')
@@ -979,8 +1294,10 @@ def main():
     for name, fn in (('runtime', check_runtime), ('threads', check_threads), ('gc', check_gc),
                      ('types', check_object_type), ('containers', check_containers),
                      ('dicts', check_dicts), ('scalars', check_scalars),
+                     ('private containers', check_private_containers),
                      ('modules/functions', check_module_function), ('code', check_code),
                      ('frames', check_frames), ('misc', check_misc),
+                     ('referent fields', check_referent_fields),
                      ('debug offsets', check_debug_offsets)):
         C.run(name, fn)
     print('verify_live %d.%d: %d checks passed, %d failed' % (PY[0], PY[1], C.passed, C.failed))
