@@ -15,6 +15,13 @@
 enum {
     OPT_DUMP_TYPES = 256,
     OPT_DUMP_GRAPH,
+    OPT_DUMP_CYCLES,
+    OPT_DUMP_RETAINED,
+    OPT_DUMP_SUSPECTS,
+    OPT_DUMP_EXTERNAL,
+    OPT_REFERRERS,
+    OPT_PATH,
+    OPT_DIFF,
     OPT_JSON,
     OPT_TOP,
     OPT_TIMEOUT,
@@ -30,6 +37,13 @@ static const struct option long_options[] = {
     {"pid", required_argument, NULL, 'p'},
     {"dump-types", no_argument, NULL, OPT_DUMP_TYPES},
     {"dump-graph", no_argument, NULL, OPT_DUMP_GRAPH},
+    {"dump-cycles", no_argument, NULL, OPT_DUMP_CYCLES},
+    {"dump-retained", no_argument, NULL, OPT_DUMP_RETAINED},
+    {"dump-suspects", no_argument, NULL, OPT_DUMP_SUSPECTS},
+    {"dump-external", no_argument, NULL, OPT_DUMP_EXTERNAL},
+    {"referrers", required_argument, NULL, OPT_REFERRERS},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"diff", required_argument, NULL, OPT_DIFF},
     {"json", no_argument, NULL, OPT_JSON},
     {"top", required_argument, NULL, OPT_TOP},
     {"output", required_argument, NULL, 'o'},
@@ -67,6 +81,13 @@ void gs_cli_usage(FILE *out)
           "      --dump-types       objects the collector tracks, per type: count and bytes\n"
           "                         (sys.getsizeof), largest first; the collector's state\n"
           "      --dump-graph       every object, reference (with its label) and root\n"
+          "      --dump-cycles      reference cycles, cyclic garbage first, each with one loop\n"
+          "      --dump-retained    the objects and types that keep the most memory alive\n"
+          "      --dump-suspects    likely leaks, ranked and explained\n"
+          "      --dump-external    references held from outside the graph (C code, leaks)\n"
+          "      --referrers ADDR   the objects that reference the object at ADDR\n"
+          "      --path ADDR        the shortest path from a root to the object at ADDR\n"
+          "      --diff OLD         what grew since the snapshot file OLD\n"
           "\n"
           "Output:\n"
           "      --json             JSON instead of text\n"
@@ -161,10 +182,42 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         }
         case OPT_DUMP_TYPES:
         case OPT_DUMP_GRAPH:
+        case OPT_DUMP_CYCLES:
+        case OPT_DUMP_RETAINED:
+        case OPT_DUMP_SUSPECTS:
+        case OPT_DUMP_EXTERNAL:
+        case OPT_REFERRERS:
+        case OPT_PATH:
+        case OPT_DIFF: {
+            static const struct {
+                int opt;
+                enum gs_report_kind kind;
+            } reports[] = {
+                {OPT_DUMP_TYPES, GS_REPORT_TYPES},       {OPT_DUMP_GRAPH, GS_REPORT_GRAPH},
+                {OPT_DUMP_CYCLES, GS_REPORT_CYCLES},     {OPT_DUMP_RETAINED, GS_REPORT_RETAINED},
+                {OPT_DUMP_SUSPECTS, GS_REPORT_SUSPECTS}, {OPT_DUMP_EXTERNAL, GS_REPORT_EXTERNAL},
+                {OPT_REFERRERS, GS_REPORT_REFERRERS},    {OPT_PATH, GS_REPORT_PATH},
+                {OPT_DIFF, GS_REPORT_DIFF},
+            };
             if (cli->report)
-                return gs_fail(err, GS_ERR_USAGE, "one report at a time: --dump-types or --dump-graph");
-            cli->report = c == OPT_DUMP_TYPES ? GS_REPORT_TYPES : GS_REPORT_GRAPH;
+                return gs_fail(err, GS_ERR_USAGE, "one report at a time (got %s after another report option)",
+                               argv[optind - 1]);
+            for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
+                if (reports[i].opt == c)
+                    cli->report = reports[i].kind;
+            if (c == OPT_REFERRERS || c == OPT_PATH) {
+                char *end;
+                errno = 0;
+                unsigned long long a = strtoull(optarg, &end, 0);
+                if (errno || end == optarg || *end || a == 0)
+                    return gs_fail(err, GS_ERR_USAGE, "%s needs an object address such as 0x7f3a5c2b1e40, not '%s'",
+                                   c == OPT_PATH ? "--path" : "--referrers", optarg);
+                cli->addr = a;
+            }
+            if (c == OPT_DIFF)
+                cli->diff_old = optarg;
             break;
+        }
         case OPT_JSON:
             cli->json = true;
             break;

@@ -15,6 +15,13 @@ enum gs_report_kind {
     GS_REPORT_NONE = 0, /* the browser, once it exists; the type summary until then */
     GS_REPORT_TYPES,
     GS_REPORT_GRAPH,
+    GS_REPORT_CYCLES,
+    GS_REPORT_RETAINED,
+    GS_REPORT_SUSPECTS,
+    GS_REPORT_REFERRERS,
+    GS_REPORT_PATH,
+    GS_REPORT_DIFF,
+    GS_REPORT_EXTERNAL,
 };
 
 struct gs_cli {
@@ -22,6 +29,8 @@ struct gs_cli {
     char **spawn_argv;      /* after --; NULL when attaching */
     const char *snapshot;   /* FILE: read a saved snapshot instead of a process */
     const char *save;       /* --save FILE */
+    uint64_t addr;          /* --referrers / --path ADDR */
+    const char *diff_old;   /* --diff OLD.snapshot */
     enum gs_report_kind report;
     bool json;
     size_t top;

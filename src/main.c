@@ -41,13 +41,35 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
     return st;
 }
 
-static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *snap, FILE *out, gs_error *err)
+static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *snap, const struct gs_snapshot *old,
+                         FILE *out, gs_error *err)
 {
-    gs_status st;
+    gs_status st = GS_OK;
     if (cli->save && (st = gs_snapfile_save(snap, cli->save, err)) != GS_OK)
         return st;
-    struct gs_report_opts ro = {.json = cli->json, .top = cli->top};
+    struct gs_report_opts ro = {.json = cli->json, .top = cli->top, .addr = cli->addr, .old = old};
     switch (cli->report) {
+    case GS_REPORT_CYCLES:
+        st = gs_report_cycles(out, snap, &ro, err);
+        break;
+    case GS_REPORT_RETAINED:
+        st = gs_report_retained(out, snap, &ro, err);
+        break;
+    case GS_REPORT_SUSPECTS:
+        st = gs_report_suspects(out, snap, &ro, err);
+        break;
+    case GS_REPORT_REFERRERS:
+        st = gs_report_referrers(out, snap, &ro, err);
+        break;
+    case GS_REPORT_PATH:
+        st = gs_report_path(out, snap, &ro, err);
+        break;
+    case GS_REPORT_DIFF:
+        st = gs_report_diff(out, snap, &ro, err);
+        break;
+    case GS_REPORT_EXTERNAL:
+        st = gs_report_external(out, snap, &ro, err);
+        break;
     case GS_REPORT_GRAPH:
         gs_report_graph(out, snap, &ro);
         break;
@@ -65,18 +87,24 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
         gs_report_types(out, snap, &ro);
         break;
     }
-    if (fflush(out) != 0 || ferror(out))
+    if (st == GS_OK && (fflush(out) != 0 || ferror(out)))
         return gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
-    return GS_OK;
+    return st;
 }
 
 static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *err)
 {
-    struct gs_snapshot *snap = NULL;
-    gs_status st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
+    struct gs_snapshot *snap = NULL, *old = NULL;
+    gs_status st = GS_OK;
+    /* The older snapshot first: a bad file is refused before the target is touched. */
+    if (cli->diff_old)
+        st = gs_snapfile_load(cli->diff_old, &old, err);
     if (st == GS_OK)
-        st = present(cli, snap, out, err);
+        st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
+    if (st == GS_OK)
+        st = present(cli, snap, old, out, err);
     gs_snapshot_free(snap);
+    gs_snapshot_free(old);
     return st;
 }
 

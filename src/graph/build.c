@@ -429,6 +429,39 @@ static void decode_all(struct builder *b)
     b->out_off[b->n] = b->nedges;
 }
 
+/* --- type facts ---------------------------------------------------------- */
+
+/* Finalizers, as the cycle report needs them: __del__ in a class of the
+ * type's MRO (Python sets tp_finalize to slot_tp_finalize for those), a C
+ * tp_finalize, or a legacy tp_del. */
+static uint32_t type_facts(const struct py_ctx *c, const struct py_type_info *t)
+{
+    const struct py_layout *L = c->L;
+    uint32_t facts = 0;
+    uint64_t p;
+    if (t->addr == 0)
+        return 0;
+    if (t->heaptype)
+        facts |= GS_TYPE_HEAPTYPE;
+    if (py_field_ptr(c, t->addr, L->type_finalize, &p) && p)
+        facts |= GS_TYPE_FINALIZE;
+    if (py_field_ptr(c, t->addr, L->type_del, &p) && p)
+        facts |= GS_TYPE_LEGACY_DEL;
+    uint64_t type = t->addr;
+    for (int depth = 0; type && depth < 64; depth++) {
+        uint64_t flags, dict, del;
+        if (!py_type_flags(c, type, &flags) || !(flags & (uint64_t)L->flag_heaptype))
+            break; /* C types define no __del__ */
+        if (py_field_ptr(c, type, L->type_dict, &dict) && dict && py_dict_get_str(c, dict, "__del__", &del)) {
+            facts |= GS_TYPE_PY_DEL;
+            break;
+        }
+        if (!py_field_ptr(c, type, L->type_base, &type))
+            break;
+    }
+    return facts;
+}
+
 /* --- finishing: reverse edges, counts, external roots, address index ----- */
 
 static int cmp_addr_ctx_qsort(const void *x, const void *y, void *ctx)
@@ -531,6 +564,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
             .name = intern(b, ti->name),
             .module = intern(b, ti->module),
             .kind = (uint32_t)ti->kind,
+            .facts = type_facts(b->c, ti),
         };
     }
     s->strings = gs_strpool_take(&b->strings, &s->strings_len);

@@ -63,13 +63,21 @@ struct gs_root {
     uint32_t count;  /* GS_ROOT_EXTERNAL: references held from outside */
 };
 
+/* What gcscope found out about a type beyond its tp_flags. */
+enum gs_type_facts {
+    GS_TYPE_PY_DEL = 1 << 0,     /* a class in its MRO defines __del__ */
+    GS_TYPE_FINALIZE = 1 << 1,   /* tp_finalize is set (C or Python) */
+    GS_TYPE_LEGACY_DEL = 1 << 2, /* tp_del is set (pre-PEP 442 C finalizer) */
+    GS_TYPE_HEAPTYPE = 1 << 3,   /* defined by a class statement or PyType_FromSpec */
+};
+
 struct gs_snap_type {
     uint64_t addr;   /* the type object's address in the target */
     uint64_t flags;  /* tp_flags */
     uint32_t name;   /* string id: type.__name__ */
     uint32_t module; /* string id: type.__module__ */
     uint32_t kind;   /* enum py_kind */
-    uint32_t reserved;
+    uint32_t facts;  /* enum gs_type_facts */
 };
 
 #define GS_MAX_INTERPRETERS 64

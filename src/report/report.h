@@ -13,10 +13,13 @@
 
 #include "graph/snapshot.h"
 #include "util/jsonw.h"
+#include "util/status.h"
 
 struct gs_report_opts {
     bool json;
-    size_t top; /* text: rows to show, 0 = all */
+    size_t top;                     /* text: rows to show, 0 = all */
+    uint64_t addr;                  /* --referrers, --path: the object */
+    const struct gs_snapshot *old;  /* --diff: the older snapshot */
 };
 
 /* --- the per-type summary (--dump-types) --------------------------------- */
@@ -43,6 +46,33 @@ void gs_report_types(FILE *out, const struct gs_snapshot *s, const struct gs_rep
 /* --- the whole graph (--dump-graph) ------------------------------------- */
 
 void gs_report_graph(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o);
+
+/* --- leak analyses (each computes what it needs from the snapshot) ------ */
+
+/* --dump-cycles: reference cycles, garbage first, with one loop each. */
+gs_status gs_report_cycles(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* --dump-retained: the objects and types that retain the most. */
+gs_status gs_report_retained(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* --dump-suspects: ranked, explained leak suspects. */
+gs_status gs_report_suspects(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* --referrers ADDR: who holds the object. */
+gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* --path ADDR: the shortest path from a root to the object. */
+gs_status gs_report_path(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* --diff OLD: what grew since the older snapshot o->old. */
+gs_status gs_report_diff(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* --dump-external: references held from outside the graph, per type and object. */
+gs_status gs_report_external(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+
+/* The node at o->addr, or GS_ERR_USAGE "no object at 0x..." . */
+gs_status gs_report_find(const struct gs_snapshot *s, uint64_t addr, uint32_t *node, gs_error *err);
+
+/* A path from a root to node in text: "module __main__ -> dict['cache'] -> ...",
+ * with edge labels; and the same as a JSON array of {addr, type, edge}. */
+void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n,
+                         uint32_t root_index);
+void gs_report_path_json(gs_json *w, const struct gs_snapshot *s, const uint32_t *path, size_t n,
+                         uint32_t root_index);
 
 /* --- shared by the reports ---------------------------------------------- */
 
