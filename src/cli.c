@@ -166,7 +166,7 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
     int c;
     /* Options may follow a snapshot FILE; everything after -- belongs to the
      * program to start (getopt stops at --). */
-    while ((c = getopt_long(argc, argv, "p:o:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:o:hV", long_options, NULL)) != -1) {
         double d;
         switch (c) {
         case 'p': {

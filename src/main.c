@@ -41,13 +41,15 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
     return st;
 }
 
+static double started; /* gs_now() at start, for total_ms */
+
 static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *snap, const struct gs_snapshot *old,
                          FILE *out, gs_error *err)
 {
     gs_status st = GS_OK;
     if (cli->save && (st = gs_snapfile_save(snap, cli->save, err)) != GS_OK)
         return st;
-    struct gs_report_opts ro = {.json = cli->json, .top = cli->top, .addr = cli->addr, .old = old};
+    struct gs_report_opts ro = {.json = cli->json, .top = cli->top, .addr = cli->addr, .old = old, .started = started};
     switch (cli->report) {
     case GS_REPORT_CYCLES:
         st = gs_report_cycles(out, snap, &ro, err);
@@ -110,6 +112,7 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *e
 
 int main(int argc, char **argv)
 {
+    started = gs_now();
     struct gs_cli cli;
     gs_error err = {0};
     if (gs_cli_parse(argc, argv, &cli, &err) != GS_OK) {

@@ -42,6 +42,9 @@
     X(PYK_PROPERTY, "property")                                              \
     X(PYK_PARTIAL, "functools.partial")                                      \
     X(PYK_BUILTIN_FUNCTION, "builtin_function_or_method")                    \
+    X(PYK_METHOD_WRAPPER, "method-wrapper")                                  \
+    X(PYK_LRU_CACHE, "functools._lru_cache_wrapper")                         \
+    X(PYK_LRU_ELEM, "functools._lru_list_elem")                              \
     /* frames and generators (refs_frames.c) */                              \
     X(PYK_FRAME, "frame")                                                    \
     X(PYK_GENERATOR, "generator")                                            \
@@ -50,6 +53,22 @@
     X(PYK_TRACEBACK, "traceback")                                            \
     /* weakrefs, exceptions, io, sockets (refs_misc.c) */                    \
     X(PYK_WEAKREF, "weakref.ReferenceType")                                  \
+    /* the same struct, 3.8/3.9 names (3.10 renamed them) and proxies */     \
+    X(PYK_WEAKREF_OLD, "weakref")                                            \
+    X(PYK_WEAKPROXY, "weakref.ProxyType")                                    \
+    X(PYK_WEAKPROXY_OLD, "weakproxy")                                        \
+    X(PYK_WEAKCALLPROXY, "weakref.CallableProxyType")                        \
+    X(PYK_WEAKCALLPROXY_OLD, "weakcallableproxy")                            \
+    X(PYK_IO_FILEIO, "_io.FileIO")                                           \
+    X(PYK_IO_BUFFERED_READER, "_io.BufferedReader")                          \
+    X(PYK_IO_BUFFERED_WRITER, "_io.BufferedWriter")                          \
+    X(PYK_IO_BUFFERED_RANDOM, "_io.BufferedRandom")                          \
+    X(PYK_IO_BUFFERED_RWPAIR, "_io.BufferedRWPair")                          \
+    X(PYK_IO_BYTESIO, "_io.BytesIO")                                         \
+    X(PYK_IO_STRINGIO, "_io.StringIO")                                       \
+    X(PYK_IO_TEXTIOWRAPPER, "_io.TextIOWrapper")                             \
+    X(PYK_IO_NLDECODER, "_io.IncrementalNewlineDecoder")                     \
+    X(PYK_SOCKET, "_socket.socket")                                          \
     X(PYK_EXCEPTION, "BaseException")
 
 enum py_kind {

@@ -28,12 +28,30 @@ static const py_refs_fn decoders[PYK_COUNT] = {
     [PYK_PROPERTY] = py_refs_property,
     [PYK_PARTIAL] = py_refs_partial,
     [PYK_BUILTIN_FUNCTION] = py_refs_builtin_function,
+    [PYK_METHOD_WRAPPER] = py_refs_method_wrapper,
+    [PYK_LRU_CACHE] = py_refs_lru_cache,
+    [PYK_LRU_ELEM] = py_refs_lru_cache,
     [PYK_FRAME] = py_refs_frame,
     [PYK_GENERATOR] = py_refs_generator,
     [PYK_COROUTINE] = py_refs_generator,
     [PYK_ASYNC_GENERATOR] = py_refs_generator,
     [PYK_TRACEBACK] = py_refs_traceback,
     [PYK_WEAKREF] = py_refs_weakref,
+    [PYK_WEAKREF_OLD] = py_refs_weakref,
+    [PYK_WEAKPROXY] = py_refs_weakref,
+    [PYK_WEAKPROXY_OLD] = py_refs_weakref,
+    [PYK_WEAKCALLPROXY] = py_refs_weakref,
+    [PYK_WEAKCALLPROXY_OLD] = py_refs_weakref,
+    [PYK_IO_FILEIO] = py_refs_io,
+    [PYK_IO_BUFFERED_READER] = py_refs_io,
+    [PYK_IO_BUFFERED_WRITER] = py_refs_io,
+    [PYK_IO_BUFFERED_RANDOM] = py_refs_io,
+    [PYK_IO_BUFFERED_RWPAIR] = py_refs_io,
+    [PYK_IO_BYTESIO] = py_refs_io,
+    [PYK_IO_STRINGIO] = py_refs_io,
+    [PYK_IO_TEXTIOWRAPPER] = py_refs_io,
+    [PYK_IO_NLDECODER] = py_refs_io,
+    [PYK_SOCKET] = py_refs_socket,
     [PYK_EXCEPTION] = py_refs_exception,
 };
 
@@ -63,6 +81,21 @@ bool py_refs_field(const struct py_refs_ctx *rc, int64_t offset, const char *nam
     return true;
 }
 
+/* Does the tp_members array at `members` list an object member at `offset`? */
+static bool member_at(const struct py_ctx *c, uint64_t members, int64_t offset)
+{
+    const struct py_layout *L = c->L;
+    for (int i = 0; members && i < 1024; i++) {
+        uint64_t m = members + (uint64_t)(i * L->memberdef_size), name;
+        int64_t off;
+        if (!py_read_ptr(c, m + (uint64_t)L->memberdef_name, &name) || !name)
+            return false;
+        if (py_read_ssize(c, m + (uint64_t)L->memberdef_offset, &off) && off == offset)
+            return true;
+    }
+    return false;
+}
+
 static enum py_decode worse(enum py_decode a, enum py_decode b) { return a > b ? a : b; }
 
 /* tp_members of the static types from the object's first static type up to
@@ -77,7 +110,7 @@ static enum py_decode static_members(const struct py_refs_ctx *rc, bool *decoded
     enum py_decode res = PY_DECODE_OK;
     uint64_t type = rc->t->addr;
     for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
-        uint64_t flags, name_ptr, members;
+        uint64_t flags, name_ptr, members = 0;
         char name[128];
         if (!py_type_flags(c, type, &flags))
             return PY_DECODE_BAD;
@@ -90,10 +123,13 @@ static enum py_decode static_members(const struct py_refs_ctx *rc, bool *decoded
                 res = worse(res, py_refs_members(rc, type));
                 *decoded = true;
             }
-            /* A C type with an instance dict (tp_dictoffset) keeps it there. */
+            /* A C type with an instance dict (tp_dictoffset) keeps it there,
+             * unless a member already exposes that slot (SimpleNamespace's
+             * "__dict__" member): report it once. */
             int64_t dictoffset;
             if (rc->t->kind == PYK_OBJECT && !rc->t->heaptype &&
-                py_field_ssize(c, type, L->type_dictoffset, &dictoffset) && dictoffset > 0 && depth == 0) {
+                py_field_ssize(c, type, L->type_dictoffset, &dictoffset) && dictoffset > 0 && depth == 0 &&
+                !member_at(c, members, dictoffset)) {
                 py_refs_field(rc, dictoffset, "__dict__");
                 *decoded = true;
             }

@@ -66,11 +66,15 @@ enum py_decode py_refs_classmethod(const struct py_refs_ctx *rc); /* also static
 enum py_decode py_refs_property(const struct py_refs_ctx *rc);
 enum py_decode py_refs_partial(const struct py_refs_ctx *rc);
 enum py_decode py_refs_builtin_function(const struct py_refs_ctx *rc);
+enum py_decode py_refs_method_wrapper(const struct py_refs_ctx *rc);
+enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc); /* also its _lru_list_elem links */
 enum py_decode py_refs_frame(const struct py_refs_ctx *rc);
 enum py_decode py_refs_generator(const struct py_refs_ctx *rc); /* also coroutine, async generator */
 enum py_decode py_refs_traceback(const struct py_refs_ctx *rc);
 enum py_decode py_refs_weakref(const struct py_refs_ctx *rc);
 enum py_decode py_refs_exception(const struct py_refs_ctx *rc);
+enum py_decode py_refs_io(const struct py_refs_ctx *rc); /* every PYK_IO_* kind */
+enum py_decode py_refs_socket(const struct py_refs_ctx *rc);
 
 /* 3.11+: the references an interpreter frame holds (code, function,
  * globals/builtins/locals where owned, locals by name, the value stack).

@@ -20,6 +20,7 @@ struct gs_report_opts {
     size_t top;                     /* text: rows to show, 0 = all */
     uint64_t addr;                  /* --referrers, --path: the object */
     const struct gs_snapshot *old;  /* --diff: the older snapshot */
+    double started;                 /* gs_now() when gcscope started, for total_ms; 0 = unknown */
 };
 
 /* --- the per-type summary (--dump-types) --------------------------------- */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc/attach.h"
 #include "report/report.h"
 #include "util/alloc.h"
 
@@ -98,12 +99,16 @@ static void types_text(FILE *out, const struct gs_snapshot *s, const struct gs_t
                 s->meta.broken_lists, s->meta.broken_lists == 1 ? "" : "s");
 }
 
-static void types_json(FILE *out, const struct gs_snapshot *s, const struct gs_type_summary *sum)
+static void types_json(FILE *out, const struct gs_snapshot *s, const struct gs_type_summary *sum, double started)
 {
     gs_json w;
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
     gs_report_header_json(&w, s);
+    if (started > 0) {
+        gs_json_key(&w, "total_ms"); /* gcscope's whole run up to this report */
+        gs_json_double(&w, (gs_now() - started) * 1e3, 3);
+    }
     gs_json_key(&w, "objects");
     gs_json_uint(&w, sum->objects);
     gs_json_key(&w, "bytes");
@@ -146,7 +151,7 @@ void gs_report_types(FILE *out, const struct gs_snapshot *s, const struct gs_rep
     struct gs_type_summary sum;
     gs_type_summary_build(s, &sum);
     if (o->json)
-        types_json(out, s, &sum);
+        types_json(out, s, &sum, o->started);
     else
         types_text(out, s, &sum, o);
     gs_type_summary_free(&sum);

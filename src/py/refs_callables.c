@@ -1,0 +1,288 @@
+/* refs_callables.c: modules, functions, code objects, cells, bound methods,
+ * classmethod/staticmethod, property, functools.partial and builtin
+ * functions.
+ *
+ * Each of these is a fixed C struct whose object fields are all strong
+ * references (the comments say where each struct comes from); the offsets
+ * are the layout table's, so a field a version lacks is PY_ABSENT and is
+ * skipped. Labels are the attribute names Python gives those fields.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "py/refs_internal.h"
+
+/* One pointer field of a struct and the name Python knows it by. */
+struct named_field {
+    int64_t offset;
+    const char *name;
+};
+
+/* Report every present field of the list; BAD at the first unreadable one
+ * (those before it stay reported). */
+static enum py_decode report_fields(const struct py_refs_ctx *rc, const struct named_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!py_layout_has(f[i].offset))
+            continue; /* this version has no such field */
+        if (!py_refs_field(rc, f[i].offset, f[i].name))
+            return PY_DECODE_BAD;
+    }
+    return PY_DECODE_OK;
+}
+
+#define REPORT(rc, list) report_fields((rc), (list), sizeof(list) / sizeof((list)[0]))
+
+/* A struct replicated from a CPython .c file (tools/gen-offsets) must fit
+ * in the object: its type's tp_basicsize is at least the replica's size.
+ * A smaller type means the replica does not describe this build. */
+static bool replica_fits(const struct py_refs_ctx *rc, int64_t replica_size)
+{
+    return py_layout_has(replica_size) && rc->t->basicsize >= replica_size;
+}
+
+/* PyModuleObject (Objects/moduleobject.c in 3.8/3.9, then
+ * Include/internal/pycore_moduleobject.h): md_dict and md_name are strong
+ * (module_dealloc releases both). md_def and md_state are C memory; an
+ * extension module's m_traverse may visit objects kept in its state, which
+ * cannot be decoded without knowing that module's C struct. md_weaklist
+ * holds weak references only. */
+enum py_decode py_refs_module(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->module_dict, "__dict__"},
+        {L->module_name, "__name__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* PyFunctionObject (Include/funcobject.h, cpython/funcobject.h from 3.9):
+ * every PyObject* member is strong (func_dealloc/func_clear release them
+ * all); func_builtins is 3.10+, func_typeparams 3.12+. func_weakreflist is
+ * weak, vectorcall and func_version are C. */
+enum py_decode py_refs_function(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->func_code, "__code__"},
+        {L->func_globals, "__globals__"},
+        {L->func_builtins, "__builtins__"},
+        {L->func_name, "__name__"},
+        {L->func_qualname, "__qualname__"},
+        {L->func_defaults, "__defaults__"},
+        {L->func_kwdefaults, "__kwdefaults__"},
+        {L->func_closure, "__closure__"},
+        {L->func_doc, "__doc__"},
+        {L->func_dict, "__dict__"},
+        {L->func_module, "__module__"},
+        {L->func_annotations, "__annotations__"},
+        {L->func_typeparams, "__type_params__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* 3.12+ code objects compute co_code, co_varnames, co_cellvars and
+ * co_freevars on demand and keep them in a separately allocated
+ * _PyCoCached (Include/cpython/code.h), freed with the code object, whose
+ * four members are strong references. */
+static enum py_decode code_cached(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    uint64_t cached;
+    if (!py_layout_has(L->code_cached))
+        return PY_DECODE_OK;
+    if (!py_field_ptr(rc->c, rc->obj, L->code_cached, &cached))
+        return PY_DECODE_BAD;
+    if (!cached)
+        return PY_DECODE_OK;
+    const struct named_field f[] = {
+        {L->cocached_code, "co_code"},
+        {L->cocached_varnames, "co_varnames"},
+        {L->cocached_cellvars, "co_cellvars"},
+        {L->cocached_freevars, "co_freevars"},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        uint64_t v;
+        if (!py_field_ptr(rc->c, cached, f[i].offset, &v))
+            return PY_DECODE_BAD;
+        py_refs_emit(rc, v, GS_LABEL_FIELD, 0, f[i].name);
+    }
+    return PY_DECODE_OK;
+}
+
+/* PyCodeObject (Include/code.h, cpython/code.h from 3.9). Code objects are
+ * not tracked by the collector, but they are nodes of the graph, and their
+ * names and file names are what a reader looks for.
+ *   3.8-3.10: co_code, co_consts, co_names, co_varnames, co_freevars,
+ *     co_cellvars, co_filename, co_name, and co_lnotab (3.8/3.9) or
+ *     co_linetable (3.10) at the same table field. co_zombieframe is a
+ *     cached frame, not a counted reference: not reported.
+ *   3.11+: co_consts, co_names, co_exceptiontable, co_localsplusnames,
+ *     co_localspluskinds (bytes), co_filename, co_name, co_qualname,
+ *     co_linetable; 3.11 caches co_code in _co_code, 3.12+ in _co_cached.
+ * co_weakreflist is weak; co_extra, co_opcache, _co_monitoring are C. */
+enum py_decode py_refs_code(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    /* The member is co_lnotab up to 3.9 and co_linetable from 3.10: only
+     * the label depends on the version, the offset is the table's. */
+    const char *linetable = (L->major == 3 && L->minor < 10) ? "co_lnotab" : "co_linetable";
+    const struct named_field f[] = {
+        {L->code_code, "co_code"},
+        {L->code_co_code_cache, "co_code"},
+        {L->code_consts, "co_consts"},
+        {L->code_names, "co_names"},
+        {L->code_varnames, "co_varnames"},
+        {L->code_freevars, "co_freevars"},
+        {L->code_cellvars, "co_cellvars"},
+        {L->code_localsplusnames, "co_localsplusnames"},
+        {L->code_localspluskinds, "co_localspluskinds"},
+        {L->code_filename, "co_filename"},
+        {L->code_name, "co_name"},
+        {L->code_qualname, "co_qualname"},
+        {L->code_linetable, linetable},
+        {L->code_exceptiontable, "co_exceptiontable"},
+    };
+    enum py_decode r = REPORT(rc, f);
+    if (r != PY_DECODE_OK)
+        return r;
+    return code_cached(rc);
+}
+
+/* PyCellObject (Include/cellobject.h): ob_ref, strong or NULL (empty). */
+enum py_decode py_refs_cell(const struct py_refs_ctx *rc)
+{
+    const struct named_field f[] = {{rc->c->L->cell_ref, "cell_contents"}};
+    return REPORT(rc, f);
+}
+
+/* PyMethodObject (Include/classobject.h, cpython/classobject.h from
+ * 3.11): im_func and im_self, both strong; im_weakreflist is weak. */
+enum py_decode py_refs_method(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->method_func, "__func__"},
+        {L->method_self, "__self__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* classmethod and staticmethod (Objects/funcobject.c, replicated in
+ * tools/gen-offsets): cm_callable and cm_dict, both strong. */
+enum py_decode py_refs_classmethod(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->classmethod_callable, "__func__"},
+        {L->classmethod_dict, "__dict__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* propertyobject (Objects/descrobject.c, replicated in tools/gen-offsets):
+ * prop_get, prop_set, prop_del, prop_doc, and from 3.10 prop_name; all
+ * strong (property_dealloc releases them). */
+enum py_decode py_refs_property(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    if (!replica_fits(rc, L->property_size))
+        return PY_DECODE_BAD;
+    const struct named_field f[] = {
+        {L->property_get, "fget"},
+        {L->property_set, "fset"},
+        {L->property_del, "fdel"},
+        {L->property_doc, "__doc__"},
+        {L->property_name, "__name__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* partialobject (Modules/_functoolsmodule.c, replicated in
+ * tools/gen-offsets): fn, args, kw and dict, all strong; weakreflist is
+ * weak. functools.partial is a heap type from 3.10 (its instances' type
+ * reference is the dispatcher's). */
+enum py_decode py_refs_partial(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    if (!replica_fits(rc, L->partial_size))
+        return PY_DECODE_BAD;
+    const struct named_field f[] = {
+        {L->partial_fn, "func"},
+        {L->partial_args, "args"},
+        {L->partial_kw, "keywords"},
+        {L->partial_dict, "__dict__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* PyCFunctionObject (Include/methodobject.h; cpython/methodobject.h from
+ * 3.9): m_self and m_module are strong; m_ml points at the C PyMethodDef
+ * and is never an object. From 3.9 a METH_METHOD function is a
+ * PyCMethodObject (type "builtin_method", tp_basicsize one word larger)
+ * whose mm_class, the defining class, is strong too. Only that type is big
+ * enough to hold mm_class: builtin_function_or_method cannot be
+ * subclassed, so tp_basicsize tells the two apart without reading m_ml. */
+enum py_decode py_refs_builtin_function(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->cfunc_self, "__self__"},
+        {L->cfunc_module, "__module__"},
+    };
+    enum py_decode r = REPORT(rc, f);
+    if (r != PY_DECODE_OK)
+        return r;
+    if (py_layout_has(L->cmethod_class) && rc->t->basicsize >= L->cmethod_class + 8 &&
+        !py_refs_field(rc, L->cmethod_class, "__defining_class__"))
+        return PY_DECODE_BAD;
+    return PY_DECODE_OK;
+}
+
+/* wrapperobject (method-wrapper, Objects/descrobject.c, replicated in
+ * tools/gen-offsets): the slot wrapper descriptor it binds and the object
+ * it is bound to (__self__), both strong. */
+enum py_decode py_refs_method_wrapper(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    if (!replica_fits(rc, L->wrapper_size))
+        return PY_DECODE_BAD;
+    const struct named_field f[] = {
+        {L->wrapper_descr, "_descr"},
+        {L->wrapper_self, "__self__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* functools._lru_cache_wrapper and its links (Modules/_functoolsmodule.c,
+ * replicated in tools/gen-offsets). The wrapper holds cache (the dict),
+ * func, cache_info_type, dict, and from 3.10 kwd_mark and
+ * lru_list_elem_type, all strong. With a bounded maxsize the cache dict's
+ * values are _lru_list_elem links, each owning its key and result; the
+ * links are also chained from the wrapper's embedded root by borrowed
+ * prev/next pointers. lru_cache_tp_traverse visits every link's key and
+ * result from the wrapper because the links are not tracked; gcscope
+ * reports them on the link, the object that holds them, and reaches the
+ * link through the cache dict. */
+enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    if (rc->t->kind == PYK_LRU_ELEM) {
+        const struct named_field link[] = {
+            {L->lruelem_key, "key"},
+            {L->lruelem_result, "result"},
+        };
+        return replica_fits(rc, L->lruelem_size) ? REPORT(rc, link) : PY_DECODE_BAD;
+    }
+    const struct named_field f[] = {
+        {L->lrucache_func, "__wrapped__"},
+        {L->lrucache_cache, "_cache"},
+        {L->lrucache_kwd_mark, "_kwd_mark"},
+        {L->lrucache_elem_type, "_lru_list_elem_type"},
+        {L->lrucache_cache_info_type, "_cache_info_type"},
+        {L->lrucache_dict, "__dict__"},
+    };
+    return replica_fits(rc, L->lrucache_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}

@@ -1,0 +1,210 @@
+/* refs_misc.c: weak references, exceptions, the _io module's objects and
+ * sockets.
+ *
+ * The _io structs are private to the .c files of Modules/_io/ and replicated per
+ * version in tools/gen-offsets; before reading one, a decoder checks that
+ * the object's type is at least as large as the replica (tp_basicsize), so
+ * a replica that does not match this build gives PY_DECODE_BAD, never a
+ * reference read from the wrong place.
+ */
+#include "config.h"
+
+#include "py/refs_internal.h"
+
+struct named_field {
+    int64_t offset;
+    const char *name;
+};
+
+static enum py_decode report_fields(const struct py_refs_ctx *rc, const struct named_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!py_layout_has(f[i].offset))
+            continue; /* this version has no such field */
+        if (!py_refs_field(rc, f[i].offset, f[i].name))
+            return PY_DECODE_BAD;
+    }
+    return PY_DECODE_OK;
+}
+
+#define REPORT(rc, list) report_fields((rc), (list), sizeof(list) / sizeof((list)[0]))
+
+/* PyWeakReference (Include/weakrefobject.h; cpython/weakrefobject.h from
+ * 3.11), shared by weakref.ref, its proxies and their subclasses (e.g.
+ * weakref.KeyedRef, whose `key` slot the dispatcher reports):
+ * wr_callback is strong; wr_object is the weak referent (Py_None once it
+ * died), reported to the sink as weak; hash, wr_prev, wr_next are C
+ * state of the referent's weakref list. */
+enum py_decode py_refs_weakref(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    uint64_t referent;
+    if (!py_field_ptr(rc->c, rc->obj, L->weakref_object, &referent))
+        return PY_DECODE_BAD;
+    if (referent)
+        rc->sink->weak(rc->sink, referent);
+    const struct named_field f[] = {{L->weakref_callback, "__callback__"}};
+    return REPORT(rc, f);
+}
+
+/* PyBaseExceptionObject (Include/cpython/pyerrors.h): dict, args, notes
+ * (3.11+), traceback, context, cause, all strong. The extra fields of
+ * subclasses (OSError's filename, StopIteration.value, SyntaxError's
+ * text, ImportError's name and path, ...) are T_OBJECT members of their
+ * static types' tp_members, which the dispatcher reports. */
+enum py_decode py_refs_exception(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->exc_dict, "__dict__"},
+        {L->exc_args, "args"},
+        {L->exc_notes, "__notes__"},
+        {L->exc_traceback, "__traceback__"},
+        {L->exc_context, "__context__"},
+        {L->exc_cause, "__cause__"},
+    };
+    return REPORT(rc, f);
+}
+
+/* --- _io ------------------------------------------------------------------- */
+
+static bool replica_fits(const struct py_refs_ctx *rc, int64_t replica_size)
+{
+    return py_layout_has(replica_size) && rc->t->basicsize >= replica_size;
+}
+
+/* fileio.c: only the instance dict (which holds `name` and `mode`). */
+static enum py_decode io_fileio(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {{L->fileio_dict, "__dict__"}};
+    return replica_fits(rc, L->fileio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+/* bufferedio.c `buffered`: raw (the FileIO or other raw stream) and dict;
+ * the rest is C state (the byte buffer is PyMem memory, not an object). */
+static enum py_decode io_buffered(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->buffered_raw, "raw"},
+        {L->buffered_dict, "__dict__"},
+    };
+    return replica_fits(rc, L->buffered_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+/* bufferedio.c `rwpair`: the BufferedReader and BufferedWriter it made,
+ * both strong, and dict. */
+static enum py_decode io_rwpair(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->rwpair_reader, "reader"},
+        {L->rwpair_writer, "writer"},
+        {L->rwpair_dict, "__dict__"},
+    };
+    return replica_fits(rc, L->rwpair_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+/* bytesio.c: buf, the bytes object holding the content (strong, what
+ * getvalue() returns while no export is alive), and dict. */
+static enum py_decode io_bytesio(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->bytesio_buf, "buf"},
+        {L->bytesio_dict, "__dict__"},
+    };
+    return replica_fits(rc, L->bytesio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+/* stringio.c: while accumulating writes, 3.8-3.11 hold two lists in a
+ * _PyAccu (large, small), 3.12+ the str being built in a _PyUnicodeWriter
+ * (writer.buffer); all strong and NULL otherwise. decoder (an
+ * IncrementalNewlineDecoder), readnl, writenl and dict are strong. */
+static enum py_decode io_stringio(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->stringio_accu_large, "_accu.large"},
+        {L->stringio_accu_small, "_accu.small"},
+        {L->stringio_writer_buffer, "_writer.buffer"},
+        {L->stringio_decoder, "_decoder"},
+        {L->stringio_readnl, "_readnl"},
+        {L->stringio_writenl, "_writenl"},
+        {L->stringio_dict, "__dict__"},
+    };
+    return replica_fits(rc, L->stringio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+/* textio.c `textio` (TextIOWrapper): buffer, encoding, encoder, decoder,
+ * readnl, errors, decoded_chars, pending_bytes, snapshot, raw (the FileIO
+ * under the buffer, cached) and dict, all strong (textiowrapper_clear
+ * releases them). writenl is a C string. Names follow _pyio's attributes. */
+static enum py_decode io_textio(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->textio_buffer, "buffer"},
+        {L->textio_encoding, "encoding"},
+        {L->textio_encoder, "_encoder"},
+        {L->textio_decoder, "_decoder"},
+        {L->textio_readnl, "_readnl"},
+        {L->textio_errors, "errors"},
+        {L->textio_decoded_chars, "_decoded_chars"},
+        {L->textio_pending_bytes, "_pending_bytes"},
+        {L->textio_snapshot, "_snapshot"},
+        {L->textio_raw, "_raw"},
+        {L->textio_dict, "__dict__"},
+    };
+    return replica_fits(rc, L->textio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+/* textio.c `nldecoder_object` (IncrementalNewlineDecoder): the wrapped
+ * decoder and errors, both strong. */
+static enum py_decode io_nldecoder(const struct py_refs_ctx *rc)
+{
+    const struct py_layout *L = rc->c->L;
+    const struct named_field f[] = {
+        {L->nldecoder_decoder, "decoder"},
+        {L->nldecoder_errors, "errors"},
+    };
+    return replica_fits(rc, L->nldecoder_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+}
+
+enum py_decode py_refs_io(const struct py_refs_ctx *rc)
+{
+    switch (rc->t->kind) {
+    case PYK_IO_FILEIO:
+        return io_fileio(rc);
+    case PYK_IO_BUFFERED_READER:
+    case PYK_IO_BUFFERED_WRITER:
+    case PYK_IO_BUFFERED_RANDOM:
+        return io_buffered(rc);
+    case PYK_IO_BUFFERED_RWPAIR:
+        return io_rwpair(rc);
+    case PYK_IO_BYTESIO:
+        return io_bytesio(rc);
+    case PYK_IO_STRINGIO:
+        return io_stringio(rc);
+    case PYK_IO_TEXTIOWRAPPER:
+        return io_textio(rc);
+    case PYK_IO_NLDECODER:
+        return io_nldecoder(rc);
+    default:
+        return PY_DECODE_OPAQUE;
+    }
+}
+
+/* --- sockets ------------------------------------------------------------- */
+
+/* PySocketSockObject (Modules/socketmodule.h): sock_fd, family, type,
+ * proto, an error-handler function pointer, the timeout, and from 3.12 a
+ * pointer to the module state: no object references. socket.socket (the
+ * Python subclass) keeps _io_refs and _closed in __slots__, which the
+ * dispatcher reports, as it does the type of 3.12's heap-type sockets. */
+enum py_decode py_refs_socket(const struct py_refs_ctx *rc)
+{
+    (void)rc;
+    return PY_DECODE_OK;
+}
