@@ -146,6 +146,15 @@ void gs_report_header_json(gs_json *w, const struct gs_snapshot *s)
         gs_json_end_object(w);
     }
     gs_json_end_array(w);
+    gs_json_key(w, "graph");
+    gs_json_begin_object(w);
+    gs_json_key(w, "objects");
+    gs_json_uint(w, s->nobjects);
+    gs_json_key(w, "edges");
+    gs_json_uint(w, s->nedges);
+    gs_json_key(w, "roots");
+    gs_json_uint(w, s->nroots);
+    gs_json_end_object(w);
     gs_json_key(w, "bad_edges");
     gs_json_uint(w, m->bad_edges);
     gs_json_key(w, "broken_lists");
