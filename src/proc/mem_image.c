@@ -256,7 +256,12 @@ void gs_image_free(gs_image *img)
     free(img);
 }
 
-double gs_image_measure_floor(pid_t pid, const gs_maps *maps, uint64_t *bytes)
+struct gs_floor {
+    void *scratch;
+    size_t size;
+};
+
+gs_floor *gs_floor_prepare(const gs_maps *maps)
 {
     size_t largest = 0;
     for (size_t i = 0; i < maps->n; i++) {
@@ -264,25 +269,38 @@ double gs_image_measure_floor(pid_t pid, const gs_maps *maps, uint64_t *bytes)
         if (gs_image_wants_writable(m) && gs_map_is_anonymous(m) && m->end - m->start > largest)
             largest = (size_t)(m->end - m->start);
     }
+    gs_floor *f = gs_xcalloc(1, sizeof *f);
+    /* Room for the largest mapping plus slack for one that grows meanwhile. */
+    f->size = largest + (64u << 20);
+    f->scratch = mmap(NULL, f->size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+    if (f->scratch == MAP_FAILED)
+        f->scratch = NULL;
+    return f;
+}
+
+double gs_floor_measure(gs_floor *f, pid_t pid, const gs_maps *maps, uint64_t *bytes)
+{
     uint64_t total = 0;
-    if (largest == 0) {
-        *bytes = 0;
-        return 0;
-    }
-    void *scratch = mmap(NULL, largest, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
-    if (scratch == MAP_FAILED) {
-        *bytes = 0;
+    *bytes = 0;
+    if (!f || !f->scratch)
         return -1;
-    }
     double t0 = now();
     for (size_t i = 0; i < maps->n; i++) {
         const gs_map *m = &maps->v[i];
+        size_t len = (size_t)(m->end - m->start);
         if (gs_image_wants_writable(m) && gs_map_is_anonymous(m))
-            total += gs_live_copy(pid, m->start, scratch, (size_t)(m->end - m->start), NULL);
+            total += gs_live_copy(pid, m->start, f->scratch, len < f->size ? len : f->size, NULL);
     }
-    double t = now() - t0;
-    munmap(scratch, largest);
     *bytes = total;
-    return t;
+    return now() - t0;
+}
+
+void gs_floor_free(gs_floor *f)
+{
+    if (!f)
+        return;
+    if (f->scratch)
+        munmap(f->scratch, f->size);
+    free(f);
 }

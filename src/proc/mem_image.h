@@ -55,10 +55,15 @@ gs_reader *gs_image_reader(gs_image *img);
 const struct gs_image_stats *gs_image_stats(const gs_image *img);
 void gs_image_free(gs_image *img);
 
-/* Physical floor: time (seconds) to bulk-copy the anonymous writable mappings
- * with process_vm_readv into a pre-faulted scratch buffer. Call while the
- * target is stopped. *bytes gets the amount copied. */
-double gs_image_measure_floor(pid_t pid, const gs_maps *maps, uint64_t *bytes);
+/* The physical floor, for benchmarks: the time to bulk-copy the anonymous
+ * writable mappings with process_vm_readv into a pre-faulted scratch
+ * buffer. Prepare (allocate and fault the scratch) before stopping the
+ * target, measure while it is stopped, free after. */
+typedef struct gs_floor gs_floor;
+gs_floor *gs_floor_prepare(const gs_maps *maps);
+/* Seconds for the copy (< 0 on failure); *bytes gets the amount copied. */
+double gs_floor_measure(gs_floor *f, pid_t pid, const gs_maps *maps, uint64_t *bytes);
+void gs_floor_free(gs_floor *f);
 
 /* Is this mapping one that the image copies while stopped? */
 bool gs_image_wants_writable(const gs_map *m);

@@ -84,7 +84,9 @@ int main(void)
         UNIT_CHECK(gs_read_cstring(ir, (uint64_t)(uintptr_t)planted, buf, sizeof buf));
         UNIT_CHECK_STR(buf, planted);
         uint64_t fb = 0;
-        double t = gs_image_measure_floor(getpid(), &maps, &fb);
+        gs_floor *fl = gs_floor_prepare(&maps);
+        double t = gs_floor_measure(fl, getpid(), &maps, &fb);
+        gs_floor_free(fl);
         UNIT_CHECK(t >= 0 && fb > 0);
         gs_image_free(img);
     }
