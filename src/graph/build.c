@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "graph/build.h"
+#include "graph/nodeindex.h"
 #include "graph/preview.h"
 #include "proc/attach.h"
 #include "py/heap.h"
@@ -25,6 +26,7 @@
 #include "py/typeinfo.h"
 #include "util/addrmap.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 #include "util/strpool.h"
 
 #define MAX_FRAMES_PER_THREAD 100000 /* deeper than any real stack: a loop */
@@ -34,7 +36,7 @@ struct builder {
     const struct gs_capture *cap;
     const struct py_ctx *c;
     struct py_types types;
-    gs_addrmap index;     /* address -> node */
+    struct gs_nodeindex index; /* address -> node */
     gs_addrmap attr_names; /* str address -> string id (attribute names) */
     gs_strpool strings;
     /* nodes */
@@ -51,6 +53,13 @@ struct builder {
     uint64_t nweak, cap_weak;
     struct gs_root *roots;
     uint64_t nroots, cap_roots;
+    /* the references of the node being decoded, resolved together so that
+     * their hash lookups overlap in memory (see flush_pending) */
+    struct pending_ref {
+        uint64_t dst, num;
+        uint32_t kind, name;
+    } *pending;
+    size_t npending, cap_pending;
     /* the node being decoded, or GS_NO_NODE while collecting roots */
     uint32_t current;
     uint32_t root_kind, root_name; /* while collecting roots */
@@ -111,7 +120,7 @@ static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_
     b->type[id] = type;
     b->flags[id] = flags;
     b->refcnt[id] = refcnt;
-    if (!gs_addrmap_put(&b->index, addr, id))
+    if (!gs_nodeindex_put(&b->index, addr, id))
         b->oom = true;
     return id;
 }
@@ -136,9 +145,9 @@ static bool reserve_edge(struct builder *b)
  * object: aligned, readable, with a readable type. GS_NO_NODE otherwise. */
 static uint32_t node_for(struct builder *b, uint64_t addr)
 {
-    uint32_t *hit = gs_addrmap_get(&b->index, addr);
-    if (hit)
-        return *hit;
+    uint32_t hit = gs_nodeindex_get(&b->index, addr);
+    if (hit != GS_NO_NODE)
+        return hit;
     if (addr < 4096 || (addr & 7))
         return GS_NO_NODE;
     struct {
@@ -208,29 +217,8 @@ static void add_root(struct builder *b, uint32_t node, uint32_t kind, uint32_t n
     b->roots[b->nroots++] = (struct gs_root){node, kind, name, count};
 }
 
-static void sink_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+static void add_edge(struct builder *b, uint32_t to, uint32_t label)
 {
-    struct builder *b = (struct builder *)s;
-    if (b->oom)
-        return;
-    uint32_t to = node_for(b, dst);
-    if (to == GS_NO_NODE) {
-        b->bad_edges++;
-        return;
-    }
-    uint32_t label = make_label(b, kind, num, name);
-    if (b->current == GS_NO_NODE) {
-        /* Collecting roots: the label says what in the frame holds it. */
-        char text[256];
-        const char *base = gs_strpool_str(&b->strings, b->root_name);
-        const char *lname = gs_strpool_str(&b->strings, gs_label_payload(label));
-        if (kind == GS_LABEL_LOCAL || kind == GS_LABEL_FIELD)
-            snprintf(text, sizeof text, "%s %s", base, lname);
-        else
-            snprintf(text, sizeof text, "%s", base);
-        add_root(b, to, b->root_kind, intern(b, text), 0);
-        return;
-    }
     if (!reserve_edge(b)) {
         b->oom = true;
         return;
@@ -238,6 +226,82 @@ static void sink_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind
     b->out_dst[b->nedges] = to;
     b->out_label[b->nedges] = label;
     b->nedges++;
+}
+
+/* Roots: a frame's references become roots named after what holds them. */
+static void root_ref(struct builder *b, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+{
+    uint32_t to = node_for(b, dst);
+    if (to == GS_NO_NODE) {
+        b->bad_edges++;
+        return;
+    }
+    uint32_t label = make_label(b, kind, num, name);
+    char text[256];
+    const char *base = gs_strpool_str(&b->strings, b->root_name);
+    const char *lname = gs_strpool_str(&b->strings, gs_label_payload(label));
+    if (kind == GS_LABEL_LOCAL || kind == GS_LABEL_FIELD)
+        snprintf(text, sizeof text, "%s %s", base, lname);
+    else
+        snprintf(text, sizeof text, "%s", base);
+    add_root(b, to, b->root_kind, intern(b, text), 0);
+}
+
+static void sink_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+{
+    struct builder *b = (struct builder *)s;
+    if (b->oom)
+        return;
+    if (b->current == GS_NO_NODE) {
+        root_ref(b, dst, kind, num, name);
+        return;
+    }
+    if (b->npending == b->cap_pending) {
+        size_t cap = b->cap_pending ? b->cap_pending * 2 : 256;
+        struct pending_ref *p = gs_try_reallocarray(b->pending, cap, sizeof *p);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->pending = p;
+        b->cap_pending = cap;
+    }
+    /* A name may live in the decoder's stack: intern it now. */
+    uint32_t name_id = name ? intern(b, name) : 0;
+    b->pending[b->npending++] = (struct pending_ref){dst, num, (uint32_t)kind, name_id};
+}
+
+/* Resolve the decoded node's references: prefetch every hash slot first,
+ * then look them up in order, so that edges keep the decoder's order. */
+static void flush_pending(struct builder *b)
+{
+    for (size_t i = 0; i < b->npending; i++) {
+        gs_nodeindex_prefetch(&b->index, b->pending[i].dst);
+        if (b->pending[i].kind == GS_LABEL_VALUE)
+            gs_nodeindex_prefetch(&b->index, b->pending[i].num);
+    }
+    for (size_t i = 0; i < b->npending && !b->oom; i++) {
+        const struct pending_ref *p = &b->pending[i];
+        uint32_t to = node_for(b, p->dst);
+        if (to == GS_NO_NODE) {
+            b->bad_edges++;
+            continue;
+        }
+        uint32_t label;
+        switch (p->kind) {
+        case GS_LABEL_ATTR:
+        case GS_LABEL_FIELD:
+        case GS_LABEL_LOCAL:
+        case GS_LABEL_ITEM_NAMED:
+            label = gs_label_make((enum gs_label_kind)p->kind, p->name);
+            break;
+        default:
+            label = make_label(b, (enum gs_label_kind)p->kind, p->num, NULL);
+            break;
+        }
+        add_edge(b, to, label);
+    }
+    b->npending = 0;
 }
 
 static void sink_weak(struct py_refs_sink *s, uint64_t dst)
@@ -272,10 +336,10 @@ static bool visit_tracked(void *arg, const struct py_heap_object *o)
     uint32_t t = py_types_get(&b->types, b->c, o->type);
     if (t == PY_TYPE_BAD)
         flags |= GS_NODE_BAD;
-    uint32_t *hit = gs_addrmap_get(&b->index, o->addr);
-    if (hit) {
+    uint32_t hit = gs_nodeindex_get(&b->index, o->addr);
+    if (hit != GS_NO_NODE) {
         /* The same object twice in the lists: memory is inconsistent. */
-        b->flags[*hit] |= GS_NODE_BAD;
+        b->flags[hit] |= GS_NODE_BAD;
         return true;
     }
     add_node(b, o->addr, t, o->refcnt, flags);
@@ -421,6 +485,7 @@ static void decode_all(struct builder *b)
         struct py_type_info t = b->types.v[b->type[i]];
         b->current = (uint32_t)i;
         enum py_decode r = py_referents(b->c, &b->types, b->addr[i], &t, &b->sink);
+        flush_pending(b);
         if (r == PY_DECODE_OPAQUE)
             b->flags[i] |= GS_NODE_OPAQUE;
         else if (r == PY_DECODE_BAD)
@@ -463,13 +528,6 @@ static uint32_t type_facts(const struct py_ctx *c, const struct py_type_info *t)
 }
 
 /* --- finishing: reverse edges, counts, external roots, address index ----- */
-
-static int cmp_addr_ctx_qsort(const void *x, const void *y, void *ctx)
-{
-    const uint64_t *addr = ctx;
-    uint64_t a = addr[*(const uint32_t *)x], b = addr[*(const uint32_t *)y];
-    return a < b ? -1 : a > b;
-}
 
 static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
 {
@@ -549,9 +607,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     s->nroots = b->nroots;
     b->roots = NULL;
 
-    for (uint64_t i = 0; i < n; i++)
-        s->by_addr[i] = (uint32_t)i;
-    qsort_r(s->by_addr, (size_t)n, sizeof *s->by_addr, cmp_addr_ctx_qsort, s->addr);
+    if (!gs_sort_by_address(s->by_addr, s->addr, (size_t)n))
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
 
     /* Types: names and modules into the string pool. */
     s->ntypes = b->types.n;
@@ -613,7 +670,7 @@ static void fill_meta(const struct gs_capture *cap, struct gs_snap_meta *m)
 static void builder_free(struct builder *b)
 {
     py_types_free(&b->types);
-    gs_addrmap_free(&b->index);
+    gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);
     gs_strpool_free(&b->strings);
     free(b->addr);
@@ -626,6 +683,7 @@ static void builder_free(struct builder *b)
     free(b->weak_src);
     free(b->weak_dst);
     free(b->roots);
+    free(b->pending);
 }
 
 gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out, gs_error *err)
@@ -638,7 +696,7 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
     b.c = &cap->rt.ctx;
     b.current = GS_NO_NODE;
     py_types_init(&b.types);
-    gs_addrmap_init(&b.index);
+    gs_nodeindex_init(&b.index, cap->image);
     gs_addrmap_init(&b.attr_names);
     gs_strpool_init(&b.strings);
     struct gs_snapshot *s = gs_xcalloc(1, sizeof *s);

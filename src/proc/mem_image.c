@@ -22,6 +22,7 @@ struct block {
 
 struct gs_image {
     gs_reader reader; /* first: the image is its own reader */
+    size_t last;      /* the region the previous lookup found: reads cluster */
     struct region *regions;
     size_t n, cap;
     struct block *blocks;
@@ -93,9 +94,12 @@ static size_t find_index(const gs_image *img, uint64_t addr)
     return lo;
 }
 
-static struct region *find_region(const gs_image *img, uint64_t addr)
+static struct region *find_region(gs_image *img, uint64_t addr)
 {
+    if (img->last < img->n && img->regions[img->last].start <= addr && addr < img->regions[img->last].end)
+        return &img->regions[img->last];
     size_t i = find_index(img, addr);
+    img->last = i;
     if (i < img->n && img->regions[i].start <= addr)
         return &img->regions[i];
     return NULL;
@@ -244,6 +248,14 @@ void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps)
 gs_reader *gs_image_reader(gs_image *img) { return &img->reader; }
 
 const struct gs_image_stats *gs_image_stats(const gs_image *img) { return &img->stats; }
+
+size_t gs_image_region_count(const gs_image *img) { return img->n; }
+
+void gs_image_region(const gs_image *img, size_t i, uint64_t *start, uint64_t *end)
+{
+    *start = img->regions[i].start;
+    *end = img->regions[i].end;
+}
 
 void gs_image_free(gs_image *img)
 {

@@ -53,6 +53,10 @@ void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps);
 gs_reader *gs_image_reader(gs_image *img);
 
 const struct gs_image_stats *gs_image_stats(const gs_image *img);
+
+/* The image's regions, in address order: [*start, *end) of region i < count. */
+size_t gs_image_region_count(const gs_image *img);
+void gs_image_region(const gs_image *img, size_t i, uint64_t *start, uint64_t *end);
 void gs_image_free(gs_image *img);
 
 /* The physical floor, for benchmarks: the time to bulk-copy the anonymous

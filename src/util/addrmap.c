@@ -3,65 +3,49 @@
 #include <stdlib.h>
 
 #include "util/addrmap.h"
-#include "util/alloc.h"
 
-static inline size_t hash(uint64_t k)
-{
-    /* Addresses are 16-byte aligned and clustered: mix all bits. */
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return (size_t)k;
-}
+#define hash gs_addrmap_hash
 
 void gs_addrmap_init(gs_addrmap *m) { *m = (gs_addrmap){0}; }
 
 void gs_addrmap_free(gs_addrmap *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     *m = (gs_addrmap){0};
 }
 
 static bool grow(gs_addrmap *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 64;
-    uint64_t *nk = calloc(ncap, sizeof *nk);
-    uint32_t *nv = malloc(ncap * sizeof *nv);
-    if (!nk || !nv) {
-        free(nk);
-        free(nv);
+    struct gs_addrmap_slot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
         return false;
-    }
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
+        if (!m->slots[i].key)
             continue;
-        size_t j = hash(m->keys[i]) & (ncap - 1);
-        while (nk[j])
+        size_t j = hash(m->slots[i].key) & (ncap - 1);
+        while (ns[j].key)
             j = (j + 1) & (ncap - 1);
-        nk[j] = m->keys[i];
-        nv[j] = m->vals[i];
+        ns[j] = m->slots[i];
     }
-    free(m->keys);
-    free(m->vals);
-    m->keys = nk;
-    m->vals = nv;
+    free(m->slots);
+    m->slots = ns;
     m->cap = ncap;
     return true;
 }
 
 bool gs_addrmap_put(gs_addrmap *m, uint64_t key, uint32_t val)
 {
-    if ((m->n + 1) * 4 > m->cap * 3 && !grow(m))
+    if ((m->n + 1) * 2 > m->cap && !grow(m))
         return false;
     size_t j = hash(key) & (m->cap - 1);
-    while (m->keys[j] && m->keys[j] != key)
+    while (m->slots[j].key && m->slots[j].key != key)
         j = (j + 1) & (m->cap - 1);
-    if (!m->keys[j]) {
-        m->keys[j] = key;
+    if (!m->slots[j].key) {
+        m->slots[j].key = key;
         m->n++;
     }
-    m->vals[j] = val;
+    m->slots[j].val = val;
     return true;
 }
 
@@ -70,9 +54,9 @@ uint32_t *gs_addrmap_get(const gs_addrmap *m, uint64_t key)
     if (!m->cap || !key)
         return NULL;
     size_t j = hash(key) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (m->keys[j] == key)
-            return &m->vals[j];
+    while (m->slots[j].key) {
+        if (m->slots[j].key == key)
+            return &m->slots[j].val;
         j = (j + 1) & (m->cap - 1);
     }
     return NULL;

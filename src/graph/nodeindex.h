@@ -1,0 +1,44 @@
+/* nodeindex.h: from an object's address to its node number, while the
+ * graph is built.
+ *
+ * Objects live in the captured regions, 16-byte aligned almost always
+ * (pymalloc and malloc both align to 16 on x86_64). So each region gets a
+ * dense array with one slot per 16 bytes, reserved with MAP_NORESERVE: only
+ * the pages that hold nodes cost memory (at most a quarter of the image),
+ * and a lookup is one access near the previous one, since objects that
+ * reference each other were mostly allocated near each other. Addresses
+ * that are not 16-byte aligned, or outside the regions, go to a hash map.
+ */
+#ifndef GCSCOPE_GRAPH_NODEINDEX_H
+#define GCSCOPE_GRAPH_NODEINDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proc/mem_image.h"
+#include "util/addrmap.h"
+
+struct gs_nodeindex_region {
+    uint64_t start, end;
+    uint32_t *slots; /* node + 1 per 16 bytes; 0 = no node */
+    size_t bytes;
+};
+
+struct gs_nodeindex {
+    struct gs_nodeindex_region *regions;
+    size_t n;
+    size_t last;       /* the region of the previous lookup */
+    gs_addrmap other;  /* everything else */
+};
+
+void gs_nodeindex_init(struct gs_nodeindex *x, const gs_image *img);
+void gs_nodeindex_free(struct gs_nodeindex *x);
+
+/* The node at addr, or GS_NO_NODE (UINT32_MAX). */
+uint32_t gs_nodeindex_get(struct gs_nodeindex *x, uint64_t addr);
+/* Record addr -> node. False when memory ran out. */
+bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node);
+/* Start loading the slot of addr (lookups are bound by memory latency). */
+void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr);
+
+#endif
