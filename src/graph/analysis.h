@@ -31,6 +31,12 @@ struct gs_scc {
 };
 
 gs_status gs_scc_compute(const struct gs_snapshot *s, struct gs_scc *out, gs_error *err);
+
+/* Is edge e (from node v) v's reference to its own class? Cycles leave it
+ * out: through a class and its module every stored instance would join
+ * one giant cycle. Both the label and the address must say so: an
+ * attribute that happens to hold the class is an ordinary edge. */
+bool gs_edge_is_class(const struct gs_snapshot *s, uint32_t v, uint64_t e);
 void gs_scc_free(struct gs_scc *scc);
 
 /* --- cyclic garbage ----------------------------------------------------- */
@@ -61,14 +67,19 @@ void gs_paths_free(struct gs_paths *p);
 
 #define GS_VIRTUAL_ROOT UINT32_MAX
 
+/* The virtual root's successors are the targets of every root, of every
+ * kind ("external" included); only strong edges are followed. */
 struct gs_dominators {
     /* Per node: its immediate dominator, GS_VIRTUAL_ROOT when only the
      * virtual root dominates it (directly held by a root, or by several
-     * roots' paths), and reachable[i] == 0 when no root reaches it. */
+     * roots' paths), and reachable[i] == 0 when no root reaches it (cyclic
+     * garbage): then idom[i] is GS_NO_NODE, the same value as
+     * GS_VIRTUAL_ROOT, so test reachable first. */
     uint32_t *idom;
     uint8_t *reachable;
     /* Per node: the bytes freed if it were freed (itself and everything it
-     * alone keeps alive), with sys.getsizeof sizes. */
+     * alone keeps alive), with sys.getsizeof sizes; an unreachable node's
+     * own size. */
     uint64_t *retained;
 };
 
