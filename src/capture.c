@@ -20,6 +20,7 @@ void gs_capture_opts_default(struct gs_capture_opts *o)
     memset(o, 0, sizeof *o);
     o->timeout = 10.0;
     o->retries = 5;
+    o->native_stacks = true;
 }
 
 static gs_status check_signals(gs_error *err)
@@ -124,6 +125,31 @@ out:
     return st;
 }
 
+/* While stopped, with the memory: the descriptors (so that they match the
+ * objects that own them) and each thread's native stack (which can only be
+ * walked while the thread is stopped). */
+static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, const struct gs_capture_opts *opts,
+                                      gs_error *err)
+{
+    free(cap->fds);
+    cap->fds = NULL;
+    cap->nfds = 0;
+    gs_status st = gs_fds_read(cap->pid, &cap->fds, &cap->nfds, err);
+    if (st != GS_OK)
+        return st;
+    size_t n;
+    const pid_t *tids = gs_attach_threads(a, &n);
+    free(cap->native);
+    cap->native = gs_xcalloc(n ? n : 1, sizeof *cap->native);
+    cap->nnative = n;
+    for (size_t i = 0; i < n; i++) {
+        cap->native[i].tid = tids[i];
+        if (opts->native_stacks)
+            gs_unwind_thread(cap->pid, tids[i], &cap->native[i]);
+    }
+    return GS_OK;
+}
+
 /* For benchmarks: the physical floor of a capture, measured in a stop of
  * its own right after the capture's, so that the pause reported is the
  * capture's alone and the scratch buffer is faulted in beforehand. */
@@ -176,6 +202,8 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     st = gs_maps_read(cap->pid, &cap->maps, err);
     if (st == GS_OK)
         st = gs_image_copy_writable(cap->image, cap->pid, &cap->maps, err);
+    if (st == GS_OK)
+        st = read_threads_and_fds(cap, a, opts, err);
     /* A testing aid: hold the stop, still answering signals promptly. */
     for (double held = 0; st == GS_OK && held < opts->debug_hold; held += 0.01) {
         if ((st = check_signals(err)) != GS_OK)
@@ -276,5 +304,7 @@ void gs_capture_free(struct gs_capture *cap)
     py_runtime_free(&cap->rt);
     gs_image_free(cap->image);
     gs_maps_free(&cap->maps);
+    free(cap->fds);
+    free(cap->native);
     free(cap);
 }

@@ -17,7 +17,9 @@
 #include <sys/types.h>
 
 #include "proc/maps.h"
+#include "proc/fds.h"
 #include "proc/mem_image.h"
+#include "proc/unwind.h"
 #include "py/locate.h"
 #include "py/runtime.h"
 #include "util/status.h"
@@ -28,6 +30,7 @@ struct gs_capture_opts {
     bool measure_floor;    /* also time a bare bulk copy (benchmarks) */
     double debug_hold;     /* keep the target stopped this long (tests) */
     int retries;           /* attempts when a collection is in progress */
+    bool native_stacks;    /* unwind every thread's C stack while stopped */
 };
 
 struct gs_capture {
@@ -47,6 +50,11 @@ struct gs_capture {
     int attempts;
     size_t threads_stopped;
     bool was_stopped;      /* the target was job-control stopped already */
+    /* read while the target was stopped, with the memory */
+    struct gs_fd_entry *fds;   /* its file descriptors */
+    size_t nfds;
+    struct gs_native_stack *native; /* one per kernel thread (stack empty without native_stacks) */
+    size_t nnative;
 };
 
 void gs_capture_opts_default(struct gs_capture_opts *o);

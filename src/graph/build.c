@@ -18,6 +18,8 @@
 
 #include "graph/build.h"
 #include "graph/nodeindex.h"
+#include "graph/threads.h"
+#include "py/resources.h"
 #include "graph/preview.h"
 #include "proc/attach.h"
 #include "py/heap.h"
@@ -60,6 +62,9 @@ struct builder {
         uint32_t kind, name;
     } *pending;
     size_t npending, cap_pending;
+    /* where each thread-owned interpreter frame's roots are (3.11+) */
+    struct gs_frame_roots *frame_roots;
+    size_t nframe_roots, cap_frame_roots;
     /* the node being decoded, or GS_NO_NODE while collecting roots */
     uint32_t current;
     uint32_t root_kind, root_name; /* while collecting roots */
@@ -405,6 +410,22 @@ static void root_frame_objects(struct builder *b, const struct py_thread *th, co
     }
 }
 
+/* Remember which roots a frame's locals became, for the thread report. */
+static void note_frame_roots(struct builder *b, uint64_t frame, uint64_t first)
+{
+    if (b->nframe_roots == b->cap_frame_roots) {
+        size_t cap = b->cap_frame_roots ? b->cap_frame_roots * 2 : 64;
+        struct gs_frame_roots *p = gs_try_reallocarray(b->frame_roots, cap, sizeof *p);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->frame_roots = p;
+        b->cap_frame_roots = cap;
+    }
+    b->frame_roots[b->nframe_roots++] = (struct gs_frame_roots){frame, (uint32_t)first, (uint32_t)(b->nroots - first)};
+}
+
 /* 3.11+: interpreter frames chained by `previous`. A frame owned by the
  * thread is no object: what it holds becomes roots of kind "local". A frame
  * owned by a generator or a frame object roots that object instead. */
@@ -439,7 +460,9 @@ static void root_interpreter_frames(struct builder *b, const struct py_thread *t
                 b->current = GS_NO_NODE;
                 b->root_kind = GS_ROOT_LOCAL;
                 b->root_name = intern(b, name);
+                uint64_t first = b->nroots;
                 py_iframe_roots(b->c, &b->types, f, depth == 0, &b->sink);
+                note_frame_roots(b, f, first);
             }
         }
         if (!py_field_ptr(b->c, f, L->iframe_previous, &f))
@@ -529,8 +552,69 @@ static uint32_t type_facts(const struct py_ctx *c, const struct py_type_info *t)
 
 /* --- finishing: reverse edges, counts, external roots, address index ----- */
 
+/* --- resources and descriptors -------------------------------------------- */
+
+static uint32_t intern_n(struct builder *b, const char *s) { return s && s[0] ? intern(b, s) : 0; }
+
+/* Objects that own a descriptor, a mapping or a child process, and the
+ * descriptors the process had, each joined to the object that owns it. */
+static gs_status collect_resources(struct builder *b, struct gs_snapshot *s, gs_error *err)
+{
+    size_t cap = 0;
+    for (uint64_t i = 0; i < s->nobjects; i++) {
+        if (s->type[i] == PY_TYPE_BAD)
+            continue;
+        struct py_resource_info info;
+        if (!py_resource_decode(b->c, s->addr[i], &b->types.v[s->type[i]], &info))
+            continue;
+        if (s->nresources == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct gs_resource *p = gs_try_reallocarray(s->resources, cap, sizeof *p);
+            if (!p)
+                return gs_fail(err, GS_ERR_NOMEM, "out of memory listing resources");
+            s->resources = p;
+        }
+        s->resources[s->nresources++] = (struct gs_resource){
+            .node = (uint32_t)i,
+            .kind = (uint32_t)info.kind,
+            .fd = info.fd,
+            .pid = info.pid,
+            .size = info.size,
+            .name = intern_n(b, info.name),
+            .mode = intern_n(b, info.mode),
+            .closed = info.closed,
+            .detail = intern_n(b, info.detail),
+        };
+    }
+    const struct gs_capture *cap_ = b->cap;
+    s->fds = gs_try_reallocarray(NULL, cap_->nfds ? cap_->nfds : 1, sizeof *s->fds);
+    if (!s->fds)
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing file descriptors");
+    s->nfds = cap_->nfds;
+    for (size_t i = 0; i < cap_->nfds; i++) {
+        const struct gs_fd_entry *e = &cap_->fds[i];
+        uint32_t owner = GS_NO_NODE;
+        /* The owner is an open resource object with that descriptor (the
+         * first found: a descriptor shared by several shows in the report). */
+        for (uint64_t r = 0; r < s->nresources && owner == GS_NO_NODE; r++)
+            if (!s->resources[r].closed && s->resources[r].fd == e->fd)
+                owner = s->resources[r].node;
+        s->fds[i] = (struct gs_fd){
+            .fd = e->fd,
+            .kind = (uint32_t)e->kind,
+            .target = intern_n(b, e->target),
+            .detail = intern_n(b, e->detail),
+            .pos = e->pos,
+            .flags = e->flags,
+            .owner = owner,
+        };
+    }
+    return GS_OK;
+}
+
 static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
 {
+    gs_status st;
     uint64_t n = b->n, m = b->nedges;
     s->nobjects = n;
     s->nedges = m;
@@ -610,6 +694,10 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     if (!gs_sort_by_address(s->by_addr, s->addr, (size_t)n))
         return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
 
+    if ((st = collect_resources(b, s, err)) != GS_OK ||
+        (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
+        return st;
+
     /* Types: names and modules into the string pool. */
     s->ntypes = b->types.n;
     s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
@@ -684,6 +772,7 @@ static void builder_free(struct builder *b)
     free(b->weak_dst);
     free(b->roots);
     free(b->pending);
+    free(b->frame_roots);
 }
 
 gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out, gs_error *err)

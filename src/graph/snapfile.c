@@ -39,8 +39,15 @@ enum section_id {
     SEC_ROOTS,
     SEC_TYPES,
     SEC_STRINGS,
-    SEC_LAST = SEC_STRINGS,
+    /* Sections from here on are optional: a file without them loads with
+     * the arrays empty. */
+    SEC_THREADS,
+    SEC_FRAMES,
+    SEC_FDS,
+    SEC_RESOURCES,
+    SEC_LAST = SEC_RESOURCES,
 };
+#define SEC_FIRST_OPTIONAL SEC_THREADS
 
 static const char *const section_names[] = {
     [SEC_META] = "meta",         [SEC_COUNTS] = "counts",     [SEC_ADDR] = "addr",
@@ -49,7 +56,8 @@ static const char *const section_names[] = {
     [SEC_BY_ADDR] = "by_addr",   [SEC_OUT_OFF] = "out_off",   [SEC_OUT_DST] = "out_dst",
     [SEC_OUT_LABEL] = "out_label", [SEC_IN_OFF] = "in_off",   [SEC_IN_SRC] = "in_src",
     [SEC_WEAK_SRC] = "weak_src", [SEC_WEAK_DST] = "weak_dst", [SEC_ROOTS] = "roots",
-    [SEC_TYPES] = "types",       [SEC_STRINGS] = "strings",
+    [SEC_TYPES] = "types",       [SEC_STRINGS] = "strings",   [SEC_THREADS] = "threads",
+    [SEC_FRAMES] = "frames",     [SEC_FDS] = "fds",           [SEC_RESOURCES] = "resources",
 };
 
 struct file_header {
@@ -72,6 +80,7 @@ struct section_entry {
 
 struct counts {
     uint64_t nobjects, nedges, nweak, nroots, ntypes, strings_len;
+    uint64_t nthreads, nframes, nfds, nresources;
 };
 
 struct section_plan {
@@ -107,6 +116,10 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
     SEC(SEC_ROOTS, s->roots, k->nroots);
     SEC(SEC_TYPES, s->types, k->ntypes);
     SEC(SEC_STRINGS, s->strings, k->strings_len);
+    SEC(SEC_THREADS, s->threads, k->nthreads);
+    SEC(SEC_FRAMES, s->frames, k->nframes);
+    SEC(SEC_FDS, s->fds, k->nfds);
+    SEC(SEC_RESOURCES, s->resources, k->nresources);
 #undef SEC
     return n;
 }
@@ -123,7 +136,8 @@ static bool write_padding(FILE *f, uint64_t from, uint64_t to)
 
 gs_status gs_snapfile_save(const struct gs_snapshot *s, const char *path, gs_error *err)
 {
-    struct counts k = {s->nobjects, s->nedges, s->nweak, s->nroots, s->ntypes, s->strings_len};
+    struct counts k = {s->nobjects, s->nedges,  s->nweak, s->nroots, s->ntypes,
+                       s->strings_len, s->nthreads, s->nframes, s->nfds, s->nresources};
     struct section_plan plan[MAX_SECTIONS];
     size_t n = plan_sections(s, &k, plan);
     struct section_entry table[MAX_SECTIONS];
@@ -194,6 +208,10 @@ static gs_status get_section(const unsigned char *base, const struct section_ent
                            section_names[id], (unsigned long long)table[i].count, table[i].elem_size,
                            (unsigned long long)count, elem_size);
         *ptr = base + table[i].offset;
+        return GS_OK;
+    }
+    if (id >= SEC_FIRST_OPTIONAL && count == 0) {
+        *ptr = NULL;
         return GS_OK;
     }
     return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: section %s is missing", section_names[id]);
@@ -270,6 +288,29 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
     for (uint64_t r = 0; r < s->nroots; r++)
         if (s->roots[r].node >= n || s->roots[r].kind >= GS_ROOT_KIND_COUNT || !valid_string(s, s->roots[r].name))
             return bad(err, "the snapshot is corrupt: bad root");
+    for (uint64_t t = 0; t < s->nthreads; t++) {
+        const struct gs_thread *th = &s->threads[t];
+        if (!valid_string(s, th->name) || th->first_frame > s->nframes || th->nframes > s->nframes - th->first_frame)
+            return bad(err, "the snapshot is corrupt: bad thread");
+    }
+    for (uint64_t f = 0; f < s->nframes; f++) {
+        const struct gs_frame *fr = &s->frames[f];
+        if (!valid_string(s, fr->function) || !valid_string(s, fr->file) ||
+            (fr->node != GS_NO_NODE && fr->node >= n) || fr->first_root > s->nroots ||
+            fr->nroots > s->nroots - fr->first_root)
+            return bad(err, "the snapshot is corrupt: bad frame");
+    }
+    for (uint64_t i = 0; i < s->nfds; i++) {
+        const struct gs_fd *fd = &s->fds[i];
+        if (!valid_string(s, fd->target) || !valid_string(s, fd->detail) || (fd->owner != GS_NO_NODE && fd->owner >= n))
+            return bad(err, "the snapshot is corrupt: bad file descriptor entry");
+    }
+    for (uint64_t i = 0; i < s->nresources; i++) {
+        const struct gs_resource *r = &s->resources[i];
+        if (r->node >= n || r->kind >= GS_RES_KIND_COUNT || !valid_string(s, r->name) || !valid_string(s, r->mode) ||
+            !valid_string(s, r->detail))
+            return bad(err, "the snapshot is corrupt: bad resource entry");
+    }
     struct gs_snap_meta *meta = &s->meta;
     if (meta->ninterps < 0 || meta->ninterps > GS_MAX_INTERPRETERS)
         return bad(err, "the snapshot is corrupt: bad interpreter count");
@@ -331,6 +372,14 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
     s->nroots = k->nroots;
     s->ntypes = k->ntypes;
     s->strings_len = k->strings_len;
+    s->nthreads = k->nthreads;
+    s->nframes = k->nframes;
+    s->nfds = k->nfds;
+    s->nresources = k->nresources;
+    if (k->nthreads > len || k->nframes > len || k->nfds > len || k->nresources > len) {
+        st = bad(err, "the snapshot is corrupt: impossible counts");
+        goto fail;
+    }
     if ((st = get_section(base, table, h.nsections, SEC_META, sizeof s->meta, 1, &p, err)) != GS_OK)
         goto fail;
     memcpy(&s->meta, p, sizeof s->meta);
@@ -357,6 +406,10 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
     GET(SEC_ROOTS, roots, s->nroots);
     GET(SEC_TYPES, types, s->ntypes);
     GET(SEC_STRINGS, strings, s->strings_len);
+    GET(SEC_THREADS, threads, s->nthreads);
+    GET(SEC_FRAMES, frames, s->nframes);
+    GET(SEC_FDS, fds, s->nfds);
+    GET(SEC_RESOURCES, resources, s->nresources);
 #undef GET
     if ((st = check_content(s, err)) != GS_OK)
         goto fail;

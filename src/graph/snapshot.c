@@ -41,6 +41,10 @@ void gs_snapshot_free(struct gs_snapshot *s)
         free(s->roots);
         free(s->types);
         free(s->strings);
+        free(s->threads);
+        free(s->frames);
+        free(s->fds);
+        free(s->resources);
     }
     free(s);
 }

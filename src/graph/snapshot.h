@@ -80,6 +80,84 @@ struct gs_snap_type {
     uint32_t facts;  /* enum gs_type_facts */
 };
 
+/* --- threads and their stacks ------------------------------------------ */
+
+enum gs_thread_flags {
+    GS_THREAD_PYTHON = 1 << 0, /* has a Python thread state */
+    GS_THREAD_MAIN = 1 << 1,   /* the process's main thread */
+    GS_THREAD_GIL = 1 << 2,    /* holds the GIL (of its interpreter) */
+};
+
+struct gs_thread {
+    int64_t tid;          /* kernel thread id */
+    uint64_t ident;       /* threading.get_ident() (pthread_t); 0 if not a Python thread */
+    uint32_t name;        /* string id: threading name, else the kernel's comm */
+    uint32_t interp;      /* index in meta.interps */
+    uint32_t flags;       /* enum gs_thread_flags */
+    uint32_t state;       /* the kernel's state letter: 'S', 'R', 'D', 'T'... */
+    uint32_t first_frame; /* frames[first_frame .. first_frame + nframes), innermost first */
+    uint32_t nframes;
+};
+
+enum gs_frame_kind {
+    GS_FRAME_PYTHON = 0,
+    GS_FRAME_NATIVE = 1,
+};
+
+struct gs_frame {
+    uint32_t kind;        /* enum gs_frame_kind */
+    uint32_t function;    /* string id: qualified function name, or the C symbol */
+    uint32_t file;        /* string id: the .py file, or the ELF module */
+    int32_t line;         /* Python line number; -1 for native frames */
+    uint64_t addr;        /* native: the instruction pointer; Python: frame object or interpreter frame */
+    uint32_t node;        /* Python: the frame object's node, else GS_NO_NODE */
+    uint32_t first_root;  /* Python: its locals are roots[first_root .. first_root + nroots) */
+    uint32_t nroots;
+    uint32_t reserved;
+};
+
+/* --- resources: file descriptors and the objects that own them -------- */
+
+enum gs_fd_kind {
+    GS_FD_FILE = 0, /* a path */
+    GS_FD_SOCKET,
+    GS_FD_PIPE,
+    GS_FD_ANON,     /* anon_inode: eventfd, epoll, signalfd, timerfd... */
+    GS_FD_DEVICE,   /* /dev/... */
+    GS_FD_OTHER,
+};
+
+struct gs_fd {
+    int32_t fd;
+    uint32_t kind;    /* enum gs_fd_kind */
+    uint32_t target;  /* string id: what /proc/PID/fd/N links to */
+    uint32_t detail;  /* string id: "tcp 127.0.0.1:8080 -> 127.0.0.1:40122 ESTABLISHED", "[eventfd]"... */
+    uint64_t pos;     /* fdinfo pos */
+    uint32_t flags;   /* fdinfo flags (octal O_* bits) */
+    uint32_t owner;   /* node of the Python object that owns it, GS_NO_NODE if none */
+};
+
+enum gs_resource_kind {
+    GS_RES_FILE = 0,  /* _io.FileIO (and the buffered/text layers above it) */
+    GS_RES_SOCKET,    /* _socket.socket */
+    GS_RES_MMAP,      /* mmap.mmap */
+    GS_RES_POPEN,     /* subprocess.Popen */
+    GS_RES_SELECTOR,  /* select.epoll / poll / selectors.*Selector */
+    GS_RES_KIND_COUNT
+};
+
+struct gs_resource {
+    uint32_t node;    /* the Python object */
+    uint32_t kind;    /* enum gs_resource_kind */
+    int64_t fd;       /* -1 when closed or none */
+    int64_t pid;      /* Popen: the child's pid; else 0 */
+    uint64_t size;    /* mmap: length; else 0 */
+    uint32_t name;    /* string id: file name, "AF_INET SOCK_STREAM", the args of a Popen */
+    uint32_t mode;    /* string id: "rb", "w+"... */
+    uint32_t closed;  /* 1 when closed */
+    uint32_t detail;  /* string id: anything else worth showing ("returncode None") */
+};
+
 #define GS_MAX_INTERPRETERS 64
 
 /* Facts about the capture: fixed-size, so a file holds it verbatim. */
@@ -132,6 +210,12 @@ struct gs_snapshot {
     struct gs_root *roots;
     struct gs_snap_type *types;
     char *strings;        /* NUL-separated; id = offset; id 0 is "" */
+    /* threads, stacks, file descriptors and resources (may be empty) */
+    struct gs_thread *threads;
+    struct gs_frame *frames;
+    struct gs_fd *fds;
+    struct gs_resource *resources;
+    uint64_t nthreads, nframes, nfds, nresources;
     /* where the memory comes from */
     void *mapping;
     size_t mapping_len;

@@ -1,0 +1,32 @@
+/* resources.h: Python objects that own an operating-system resource, read
+ * from memory: files (_io.FileIO, and the Buffered and TextIOWrapper layers
+ * above one), sockets, mmap objects, subprocess.Popen objects, and
+ * select/selectors objects with their descriptors. */
+#ifndef GCSCOPE_PY_RESOURCES_H
+#define GCSCOPE_PY_RESOURCES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph/snapshot.h"
+#include "py/object.h"
+#include "py/typeinfo.h"
+
+struct py_resource_info {
+    enum gs_resource_kind kind;
+    int64_t fd;        /* -1 when closed or none */
+    int64_t pid;       /* Popen: the child's pid */
+    uint64_t size;     /* mmap: its length */
+    char name[512];    /* file name; "AF_INET SOCK_STREAM"; Popen's args */
+    char mode[16];     /* "rb", "w+", ... */
+    bool closed;
+    char detail[256];  /* anything else worth showing */
+};
+
+/* Is obj (whose type entry is t) a resource object? Fills *out if so.
+ * Only the lowest layer that holds the descriptor counts for files
+ * (FileIO); BufferedReader/TextIOWrapper are reached through it. */
+bool py_resource_decode(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
+                        struct py_resource_info *out);
+
+#endif
