@@ -22,6 +22,11 @@ enum {
     OPT_REFERRERS,
     OPT_PATH,
     OPT_DIFF,
+    OPT_DUMP_RESOURCES,
+    OPT_DUMP_STACKS,
+    OPT_LOCALS,
+    OPT_CHECK,
+    OPT_FORMAT,
     OPT_JSON,
     OPT_TOP,
     OPT_TIMEOUT,
@@ -44,6 +49,11 @@ static const struct option long_options[] = {
     {"referrers", required_argument, NULL, OPT_REFERRERS},
     {"path", required_argument, NULL, OPT_PATH},
     {"diff", required_argument, NULL, OPT_DIFF},
+    {"dump-resources", no_argument, NULL, OPT_DUMP_RESOURCES},
+    {"dump-stacks", no_argument, NULL, OPT_DUMP_STACKS},
+    {"locals", no_argument, NULL, OPT_LOCALS},
+    {"check", required_argument, NULL, OPT_CHECK},
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"json", no_argument, NULL, OPT_JSON},
     {"top", required_argument, NULL, OPT_TOP},
     {"output", required_argument, NULL, 'o'},
@@ -88,9 +98,20 @@ void gs_cli_usage(FILE *out)
           "      --referrers ADDR   the objects that reference the object at ADDR\n"
           "      --path ADDR        the shortest path from a root to the object at ADDR\n"
           "      --diff OLD         what grew since the snapshot file OLD\n"
+          "      --dump-resources   open files, sockets, mmaps, child processes, and every file\n"
+          "                         descriptor with the object that owns it\n"
+          "      --dump-stacks      every thread: name, GIL, Python and native frames merged\n"
+          "      --locals           with --dump-stacks: each frame's locals and what they retain\n"
+          "\n"
+          "Checks (for runbooks and cron):\n"
+          "      --check EXPR       assert EXPR over the snapshot (repeatable): exit 0 when all\n"
+          "                         hold, 1 when one fails, e.g. --check 'garbage_bytes < 50MB'\n"
+          "                         (docs/checks.md lists the names and functions)\n"
           "\n"
           "Output:\n"
           "      --json             JSON instead of text\n"
+          "      --format FORMAT    text, json, or prometheus (the numbers --check knows, for\n"
+          "                         node_exporter's textfile collector)\n"
           "      --top N            text: show at most N rows (types, cycle shapes, objects)\n"
           "                         (40; 0 shows all)\n"
           "  -o, --output FILE      write the report to FILE instead of standard output\n"
@@ -189,7 +210,9 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         case OPT_DUMP_EXTERNAL:
         case OPT_REFERRERS:
         case OPT_PATH:
-        case OPT_DIFF: {
+        case OPT_DIFF:
+        case OPT_DUMP_RESOURCES:
+        case OPT_DUMP_STACKS: {
             static const struct {
                 int opt;
                 enum gs_report_kind kind;
@@ -198,7 +221,8 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
                 {OPT_DUMP_CYCLES, GS_REPORT_CYCLES},     {OPT_DUMP_RETAINED, GS_REPORT_RETAINED},
                 {OPT_DUMP_SUSPECTS, GS_REPORT_SUSPECTS}, {OPT_DUMP_EXTERNAL, GS_REPORT_EXTERNAL},
                 {OPT_REFERRERS, GS_REPORT_REFERRERS},    {OPT_PATH, GS_REPORT_PATH},
-                {OPT_DIFF, GS_REPORT_DIFF},
+                {OPT_DIFF, GS_REPORT_DIFF},              {OPT_DUMP_RESOURCES, GS_REPORT_RESOURCES},
+                {OPT_DUMP_STACKS, GS_REPORT_STACKS},
             };
             if (cli->report)
                 return gs_fail(err, GS_ERR_USAGE, "one report at a time (got %s after another report option)",
@@ -238,6 +262,22 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         case OPT_AFTER:
             if (!parse_double(optarg, 0, 86400, &cli->after))
                 return gs_fail(err, GS_ERR_USAGE, "--after needs seconds between 0 and 86400, not '%s'", optarg);
+            break;
+        case OPT_LOCALS:
+            cli->locals = true;
+            break;
+        case OPT_CHECK:
+            if (cli->nchecks == GS_MAX_CHECKS)
+                return gs_fail(err, GS_ERR_USAGE, "at most %d --check options", GS_MAX_CHECKS);
+            cli->checks[cli->nchecks++] = optarg;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "prometheus") == 0)
+                cli->prometheus = true;
+            else if (strcmp(optarg, "json") == 0)
+                cli->json = true;
+            else if (strcmp(optarg, "text") != 0)
+                return gs_fail(err, GS_ERR_USAGE, "--format takes text, json or prometheus, not '%s'", optarg);
             break;
         case OPT_KEEP:
             cli->keep = true;
@@ -289,6 +329,10 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
     if (sources == 0)
         return gs_fail(err, GS_ERR_USAGE,
                        "nothing to inspect: give -p PID, -- PROGRAM ARGS or a snapshot FILE (see gcscope --help)");
+    if (cli->locals && cli->report != GS_REPORT_STACKS)
+        return gs_fail(err, GS_ERR_USAGE, "--locals goes with --dump-stacks");
+    if (cli->prometheus && cli->report)
+        return gs_fail(err, GS_ERR_USAGE, "--format prometheus writes the metrics alone: drop the report option");
     if (cli->keep && !cli->spawn_argv)
         return gs_fail(err, GS_ERR_USAGE, "--keep only applies to a program started with --");
     return GS_OK;

@@ -22,7 +22,11 @@ enum gs_report_kind {
     GS_REPORT_PATH,
     GS_REPORT_DIFF,
     GS_REPORT_EXTERNAL,
+    GS_REPORT_RESOURCES,
+    GS_REPORT_STACKS,
 };
+
+#define GS_MAX_CHECKS 64
 
 struct gs_cli {
     pid_t pid;              /* -p; 0 when spawning */
@@ -31,6 +35,10 @@ struct gs_cli {
     const char *save;       /* --save FILE */
     uint64_t addr;          /* --referrers / --path ADDR */
     const char *diff_old;   /* --diff OLD.snapshot */
+    bool locals;            /* --locals: --dump-stacks shows each frame's locals */
+    const char *checks[GS_MAX_CHECKS]; /* --check EXPR, in order */
+    size_t nchecks;
+    bool prometheus;        /* --format prometheus */
     enum gs_report_kind report;
     bool json;
     size_t top;

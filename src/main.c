@@ -12,7 +12,10 @@
 #include "proc/spawn.h"
 #include "graph/build.h"
 #include "graph/snapfile.h"
+#include "report/check.h"
 #include "report/report.h"
+#include "report/resources.h"
+#include "report/stacks.h"
 
 static int fail(const gs_error *err)
 {
@@ -72,6 +75,12 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
     case GS_REPORT_EXTERNAL:
         st = gs_report_external(out, snap, &ro, err);
         break;
+    case GS_REPORT_RESOURCES:
+        st = gs_report_resources(out, snap, &ro, err);
+        break;
+    case GS_REPORT_STACKS:
+        st = gs_report_stacks(out, snap, &ro, cli->locals, err);
+        break;
     case GS_REPORT_GRAPH:
         gs_report_graph(out, snap, &ro);
         break;
@@ -79,6 +88,13 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
         gs_report_types(out, snap, &ro);
         break;
     case GS_REPORT_NONE:
+        if (cli->prometheus) {
+            st = gs_report_prometheus(out, snap, err);
+            break;
+        }
+        /* Checks alone print only what failed (the exit code says the rest). */
+        if (cli->nchecks)
+            break;
         /* The browser will open here; until it exists, --save alone saves
          * and anything else shows the type summary. */
         if (cli->save) {
@@ -94,10 +110,26 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
     return st;
 }
 
-static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *err)
+/* Runs the checks after the report; *failed is set when one does not hold. */
+static gs_status run_checks(struct gs_checks *checks, const struct gs_cli *cli, const struct gs_snapshot *snap,
+                            FILE *out, bool *failed, gs_error *err)
+{
+    bool all_hold = true;
+    /* With a report on stdout, failed checks go to stderr so both stay readable. */
+    FILE *to = cli->report || cli->prometheus ? stderr : out;
+    gs_status st = gs_checks_run(checks, snap, to, cli->json && !cli->report, &all_hold, err);
+    *failed = !all_hold;
+    return st;
+}
+
+static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *failed, gs_error *err)
 {
     struct gs_snapshot *snap = NULL, *old = NULL;
-    gs_status st = GS_OK;
+    struct gs_checks *checks = NULL;
+    /* A malformed check is refused before the target is touched. */
+    gs_status st = gs_checks_parse(cli->checks, cli->nchecks, &checks, err);
+    if (st != GS_OK)
+        return st;
     /* The older snapshot first: a bad file is refused before the target is touched. */
     if (cli->diff_old)
         st = gs_snapfile_load(cli->diff_old, &old, err);
@@ -105,6 +137,9 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, gs_error *e
         st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
     if (st == GS_OK)
         st = present(cli, snap, old, out, err);
+    if (st == GS_OK && cli->nchecks)
+        st = run_checks(checks, cli, snap, out, failed, err);
+    gs_checks_free(checks);
     gs_snapshot_free(snap);
     gs_snapshot_free(old);
     return st;
@@ -136,6 +171,7 @@ int main(int argc, char **argv)
     }
 
     gs_status st;
+    bool failed = false;
     gs_spawned child = {0};
     pid_t pid = cli.pid;
     if (cli.spawn_argv) {
@@ -144,15 +180,17 @@ int main(int argc, char **argv)
         pid = child.pid;
         st = gs_spawn_let_run(&child, cli.after, &err);
         if (st == GS_OK)
-            st = run(&cli, pid, out, &err);
+            st = run(&cli, pid, out, &failed, &err);
         if (!cli.keep)
             gs_spawn_end(&child);
         else if (st == GS_OK)
             fprintf(stderr, "gcscope: left process %d running (--keep)\n", (int)pid);
     } else {
-        st = run(&cli, pid, out, &err);
+        st = run(&cli, pid, out, &failed, &err);
     }
     if (out != stdout && fclose(out) != 0 && st == GS_OK)
         st = gs_fail(&err, GS_ERR_IO, "cannot write %s: %s", cli.output, strerror(errno));
-    return st == GS_OK ? 0 : fail(&err);
+    if (st != GS_OK)
+        return fail(&err);
+    return failed ? 1 : 0; /* 1: a --check did not hold */
 }
