@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -16,6 +17,7 @@
 #include "report/report.h"
 #include "report/resources.h"
 #include "report/stacks.h"
+#include "ui/browser.h"
 
 static int fail(const gs_error *err)
 {
@@ -95,13 +97,12 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
         /* Checks alone print only what failed (the exit code says the rest). */
         if (cli->nchecks)
             break;
-        /* The browser will open here; until it exists, --save alone saves
-         * and anything else shows the type summary. */
         if (cli->save) {
             char n[32];
             fprintf(stderr, "gcscope: saved %s objects to %s\n", gs_fmt_count(snap->nobjects, n, sizeof n), cli->save);
             return GS_OK;
         }
+        /* No terminal to browse in (a pipe, cron, CI): the type summary. */
         gs_report_types(out, snap, &ro);
         break;
     }
@@ -122,6 +123,26 @@ static gs_status run_checks(struct gs_checks *checks, const struct gs_cli *cli, 
     return st;
 }
 
+/* The browser's `R`: capture the same process again. */
+struct recapture_arg {
+    const struct gs_cli *cli;
+    pid_t pid;
+};
+
+static gs_status recapture(void *arg, struct gs_snapshot **out, gs_error *err)
+{
+    const struct recapture_arg *r = arg;
+    return snapshot_process(r->cli, r->pid, out, err);
+}
+
+/* The browser opens when nothing else was asked for and a person is at a
+ * terminal. */
+static bool wants_browser(const struct gs_cli *cli, FILE *out)
+{
+    return cli->report == GS_REPORT_NONE && !cli->nchecks && !cli->prometheus && !cli->save && !cli->json &&
+           out == stdout && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
 static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *failed, gs_error *err)
 {
     struct gs_snapshot *snap = NULL, *old = NULL;
@@ -135,8 +156,16 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
         st = gs_snapfile_load(cli->diff_old, &old, err);
     if (st == GS_OK)
         st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
-    if (st == GS_OK)
+    if (st == GS_OK && wants_browser(cli, out)) {
+        struct recapture_arg ra = {cli, pid};
+        char label[64];
+        snprintf(label, sizeof label, "process %d", (int)pid);
+        struct gs_browse_source src = {cli->snapshot ? NULL : recapture, &ra, cli->snapshot ? cli->snapshot : label};
+        st = gs_browse(snap, &src, err); /* the browser owns snap from here */
+        snap = NULL;
+    } else if (st == GS_OK) {
         st = present(cli, snap, old, out, err);
+    }
     if (st == GS_OK && cli->nchecks)
         st = run_checks(checks, cli, snap, out, failed, err);
     gs_checks_free(checks);
