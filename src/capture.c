@@ -284,16 +284,21 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
     return GS_OK;
 fail:
     gs_watchdog_disarm();
-    /* Whatever went wrong, a target that is gone explains it best. A dying
-     * process loses its mappings before it becomes a zombie, so reads that
-     * found "no Python" or nonsense get a moment to see it go. */
+    gs_capture_free(cap);
+    return gs_capture_explain(pid, st, err);
+}
+
+gs_status gs_capture_explain(pid_t pid, gs_status st, gs_error *err)
+{
+    /* A dying process loses its mappings before it becomes a zombie, so
+     * reads that found "no Python" or nonsense get a moment to see it go. */
     if (st == GS_ERR_NOT_PYTHON || st == GS_ERR_CORRUPT) {
         for (int i = 0; i < 10 && !process_gone(pid); i++)
             sleep_seconds(0.01);
     }
-    if (st != GS_ERR_NO_PROCESS && st != GS_ERR_USAGE && st != GS_ERR_INTERRUPTED && process_gone(pid))
+    if (st != GS_OK && st != GS_ERR_NO_PROCESS && st != GS_ERR_USAGE && st != GS_ERR_INTERRUPTED &&
+        st != GS_ERR_EXITED && process_gone(pid))
         st = gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)pid);
-    gs_capture_free(cap);
     return st;
 }
 

@@ -63,4 +63,9 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
                              gs_error *err);
 void gs_capture_free(struct gs_capture *cap);
 
+/* Whatever went wrong with a capture or what was built from it, a target
+ * that is gone explains it best: turn st into GS_ERR_EXITED when pid has
+ * exited (or is exiting), else return st unchanged. */
+gs_status gs_capture_explain(pid_t pid, gs_status st, gs_error *err);
+
 #endif

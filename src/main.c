@@ -43,7 +43,7 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
      * copy, and everything after reads only the snapshot. */
     st = gs_graph_build(cap, snap, err);
     gs_capture_free(cap);
-    return st;
+    return gs_capture_explain(pid, st, err);
 }
 
 static double started; /* gs_now() at start, for total_ms */

@@ -795,6 +795,10 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
     uint64_t max_objects = gs_image_stats(cap->image)->bytes / 32 + 1;
     gs_status st = py_heap_walk(&cap->rt, max_objects, visit_tracked, &b, &hs, err);
     s->meta.broken_lists = hs.broken_lists;
+    if (st == GS_OK && b.n == 0)
+        st = gs_fail(err, GS_ERR_CORRUPT,
+                     "no object in the collector's lists%s: the interpreter is starting up or exiting",
+                     hs.broken_lists ? " (they were being changed)" : "");
     if (st == GS_OK) {
         collect_roots(&b);
         /* gc.garbage, so that reports can show it. */
