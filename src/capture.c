@@ -125,8 +125,8 @@ out:
     return st;
 }
 
-/* While stopped, with the memory: the descriptors (so that they match the
- * objects that own them) and each thread's native stack (which can only be
+/* While stopped, with the memory: the descriptor table (so that it matches
+ * the objects that own them) and each thread's native stack (which can only be
  * walked while the thread is stopped). */
 static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, const struct gs_capture_opts *opts,
                                       gs_error *err)
@@ -134,7 +134,7 @@ static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, cons
     free(cap->fds);
     cap->fds = NULL;
     cap->nfds = 0;
-    gs_status st = gs_fds_read(cap->pid, &cap->fds, &cap->nfds, err);
+    gs_status st = gs_fds_read_table(cap->pid, &cap->fds, &cap->nfds, err);
     if (st != GS_OK)
         return st;
     size_t n;
@@ -220,6 +220,12 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
         return st;
     if (process_gone(cap->pid))
         return gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)cap->pid);
+    /* Positions, flags and socket addresses: fdinfo and the net tables cost
+     * milliseconds (reading tcp walks the kernel's TCP hash), not worth a
+     * longer pause. The table itself is from the stop, so owners agree with
+     * memory; a descriptor reused since shows its new occupant's details. */
+    if ((st = gs_fds_read_details(cap->pid, cap->fds, cap->nfds, err)) != GS_OK)
+        return st;
     if (opts->measure_floor && (st = measure_floor(cap, deadline, err)) != GS_OK)
         return st;
     /* Read-only file mappings cannot change: those mapped while the target

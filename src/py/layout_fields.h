@@ -46,6 +46,12 @@
     X(tstate_thread_id)                                                      \
     X(tstate_native_thread_id)    /* 3.11+ */                                \
     X(tstate_datastack_chunk)     /* 3.11+ */                               \
+    /* the GIL and eval-loop entries (threads report, src/py/stacks.c) */    \
+    X(runtime_ceval_gil)          /* <= 3.11: _PyRuntime.ceval.gil, inline */ \
+    X(interp_ceval_gil)           /* 3.12+: interp->ceval.gil, a pointer */ \
+    X(gil_last_holder)            /* struct _gil_runtime_state */           \
+    X(gil_locked)                 /* int; 3.13: -1 if uninitialized */     \
+    X(iframe_is_entry)            /* 3.11 only: bool is_entry */           \
     /* struct _gc_runtime_state and struct gc_generation */                  \
     X(gc_size)                                                               \
     X(gc_enabled)                                                            \
@@ -425,6 +431,26 @@
     X(nldecoder_size)                                                        \
     X(nldecoder_decoder)                                                     \
     X(nldecoder_errors)                                                      \
+    /* resources: objects that own a descriptor (src/py/resources.c) */     \
+    X(fileio_fd)                  /* int; -1 once closed */                 \
+    X(fileio_created_bit)         /* bit positions from the object's start */ \
+    X(fileio_readable_bit)                                                   \
+    X(fileio_writable_bit)                                                   \
+    X(fileio_appending_bit)                                                  \
+    X(sock_size)                  /* REPLICA PySocketSockObject */           \
+    X(sock_fd)                    /* int; -1 once closed */                 \
+    X(sock_family)                                                           \
+    X(sock_type)                                                             \
+    X(sock_proto)                                                            \
+    X(mmap_size)                  /* REPLICA mmap_object */                  \
+    X(mmap_data)                  /* NULL once closed */                    \
+    X(mmap_size_field)                                                       \
+    X(mmap_fd)                    /* a dup; -1 when anonymous or closed */  \
+    X(mmap_access)                /* enum access_mode */                    \
+    X(epoll_size)                 /* REPLICA pyEpoll_Object */               \
+    X(epoll_epfd)                                                            \
+    X(poll_size)                  /* REPLICA pollObject (select.poll) */     \
+    X(poll_dict)                  /* {fd: events} */                        \
     /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
     X(debug_offsets_present)      /* 1 if present, else PY_ABSENT */         \
     X(debug_offsets_size)         /* sizeof(_Py_DebugOffsets) */             \

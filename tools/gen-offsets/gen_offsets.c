@@ -403,6 +403,72 @@ typedef struct {
 } gen_nldecoder;
 _Static_assert(sizeof(gen_nldecoder) == 40, "_io.IncrementalNewlineDecoder");
 
+/* REPLICAS for the resources report (src/py/resources.c): objects that own
+ * a descriptor. Each struct's size is its type's __basicsize__ (asserted
+ * here); verify_live.py reads the descriptors of live objects. */
+
+/* Modules/socketmodule.h `PySocketSockObject` (not installed), 3.8.x-3.13.x:
+ * sock_fd (SOCKET_T: int on Linux; -1 once closed or detached), family,
+ * type, proto, errorhandler, sock_timeout (_PyTime_t); 3.12 appends a
+ * module-state pointer. */
+typedef struct {
+    PyObject_HEAD
+    int sock_fd;
+    int sock_family;
+    int sock_type;
+    int sock_proto;
+    PyObject *(*errorhandler)(void);
+    int64_t sock_timeout;
+#if PY_VERSION_HEX >= 0x030C0000
+    void *state;
+#endif
+} gen_socket;
+_Static_assert(sizeof(gen_socket) == (PY_VERSION_HEX >= 0x030C0000 ? 56 : 48), "_socket.socket.__basicsize__");
+
+/* Modules/mmapmodule.c `mmap_object` (UNIX), 3.8.x-3.13.x: data (NULL once
+ * closed), size, pos, offset (off_t), exports (int in 3.8, Py_ssize_t from
+ * 3.9), fd (a dup of the file's; -1 when anonymous or closed, and in 3.13
+ * with trackfd=False), weakreflist, access (enum access_mode); 3.13 adds
+ * `_Bool trackfd` in the padding, which moves nothing. */
+typedef struct {
+    PyObject_HEAD
+    char *data;
+    Py_ssize_t size;
+    Py_ssize_t pos;
+    int64_t offset;
+#if PY_VERSION_HEX >= 0x03090000
+    Py_ssize_t exports;
+#else
+    int exports;
+#endif
+    int fd;
+    PyObject *weakreflist;
+    int access;
+} gen_mmap;
+_Static_assert(sizeof(gen_mmap) == (PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
+               offsetof(gen_mmap, weakreflist) == (PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
+               "mmap.mmap.__basicsize__ and __weakrefoffset__");
+
+/* Modules/selectmodule.c `pyEpoll_Object` (select.epoll), 3.8.x-3.13.x:
+ * epfd (SOCKET: int on Linux), -1 once closed. */
+typedef struct {
+    PyObject_HEAD
+    int epfd;
+} gen_epoll;
+_Static_assert(sizeof(gen_epoll) == 24, "select.epoll.__basicsize__");
+
+/* Modules/selectmodule.c `pollObject` (select.poll), 3.8.x-3.13.x: dict
+ * {fd: events} of the registered descriptors, then the pollfd array. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *dict;
+    int ufd_uptodate;
+    int ufd_len;
+    void *ufds;
+    int poll_running;
+} gen_poll;
+_Static_assert(sizeof(gen_poll) == 48, "select.poll().__basicsize__");
+
 /* REPLICA: Modules/_collectionsmodule.c, collections.deque and its blocks.
  * 3.8-3.10: PyObject_VAR_HEAD, leftblock, rightblock, leftindex, rightindex,
  * state, maxlen, weakreflist. 3.11-3.13 insert numfreeblocks and
@@ -511,6 +577,27 @@ static int64_t state_shift(enum state_member m)
     if (w == 0)
         return ABSENT;
     return __builtin_ctz(w);
+}
+
+/* The bit positions (from the object's start) of fileio's mode bitfields:
+ * set one in a zeroed object and see which bit changed, as above. */
+enum fileio_member { FI_CREATED, FI_READABLE, FI_WRITABLE, FI_APPENDING };
+
+static int64_t fileio_bit(enum fileio_member m)
+{
+    gen_fileio f;
+    memset(&f, 0, sizeof f);
+    switch (m) {
+    case FI_CREATED:   f.created = 1; break;
+    case FI_READABLE:  f.readable = 1; break;
+    case FI_WRITABLE:  f.writable = 1; break;
+    case FI_APPENDING: f.appending = 1; break;
+    }
+    const unsigned char *bytes = (const unsigned char *)&f;
+    for (size_t i = 0; i < sizeof f; i++)
+        if (bytes[i])
+            return (int64_t)(i * 8 + (size_t)__builtin_ctz(bytes[i]));
+    return ABSENT;
 }
 
 static int64_t state_mask(enum state_member m)
@@ -628,6 +715,28 @@ static int64_t managed_before(int which)
 #else
 #define V_tstate_native_thread_id ABSENT
 #define V_tstate_datastack_chunk ABSENT
+#endif
+
+/* --- the GIL and eval-loop entries (threads report) ----------------------- */
+/* struct _gil_runtime_state (internal/pycore_gil.h): embedded in
+ * _PyRuntime.ceval up to 3.11; from 3.12 each interpreter's ceval points at
+ * one (its own, or the main interpreter's when it shares it). A thread holds
+ * the GIL when `locked` is 1 and `last_holder` is its thread state. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define V_runtime_ceval_gil ABSENT
+#define V_interp_ceval_gil OFF(PyInterpreterState, ceval.gil)
+#else
+#define V_runtime_ceval_gil OFF(_PyRuntimeState, ceval.gil)
+#define V_interp_ceval_gil ABSENT
+#endif
+#define V_gil_last_holder OFF(struct _gil_runtime_state, last_holder)
+#define V_gil_locked OFF(struct _gil_runtime_state, locked)
+/* 3.11 marks the first frame of each _PyEval_EvalFrameDefault call with
+ * is_entry; 3.12+ pushes a FRAME_OWNED_BY_CSTACK shim frame instead. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define V_iframe_is_entry OFF(_PyInterpreterFrame, is_entry)
+#else
+#define V_iframe_is_entry ABSENT
 #endif
 
 /* --- struct _gc_runtime_state, struct gc_generation, PyGC_Head ------------ */
@@ -1310,6 +1419,27 @@ static int64_t managed_before(int which)
 #define V_nldecoder_size SZ(gen_nldecoder)
 #define V_nldecoder_decoder OFF(gen_nldecoder, decoder)
 #define V_nldecoder_errors OFF(gen_nldecoder, errors)
+
+/* --- resources: objects that own a descriptor (REPLICAS above) ------------------- */
+#define V_fileio_fd OFF(gen_fileio, fd)
+#define V_fileio_created_bit fileio_bit(FI_CREATED)
+#define V_fileio_readable_bit fileio_bit(FI_READABLE)
+#define V_fileio_writable_bit fileio_bit(FI_WRITABLE)
+#define V_fileio_appending_bit fileio_bit(FI_APPENDING)
+#define V_sock_size SZ(gen_socket)
+#define V_sock_fd OFF(gen_socket, sock_fd)
+#define V_sock_family OFF(gen_socket, sock_family)
+#define V_sock_type OFF(gen_socket, sock_type)
+#define V_sock_proto OFF(gen_socket, sock_proto)
+#define V_mmap_size SZ(gen_mmap)
+#define V_mmap_data OFF(gen_mmap, data)
+#define V_mmap_size_field OFF(gen_mmap, size)
+#define V_mmap_fd OFF(gen_mmap, fd)
+#define V_mmap_access OFF(gen_mmap, access)
+#define V_epoll_size SZ(gen_epoll)
+#define V_epoll_epfd OFF(gen_epoll, epfd)
+#define V_poll_size SZ(gen_poll)
+#define V_poll_dict OFF(gen_poll, dict)
 
 /* --- _Py_DebugOffsets (3.13+) ------------------------------------------------------------- */
 #if PY_VERSION_HEX >= 0x030D0000

@@ -1241,6 +1241,88 @@ def check_referent_fields(C):
     w.close()
 
 
+def check_resources(C):
+    """Objects that own a descriptor (replicas for src/py/resources.c): the
+    descriptor, FileIO's mode bits, a socket's family/type/proto, an mmap's
+    data/size/fd/access, epoll's epfd and poll's dict, open and closed."""
+    import io
+    import mmap
+    import select
+    import socket
+    import tempfile
+
+    def bit(obj, name):
+        pos = C['fileio_%s_bit' % name]
+        return (u8(id(obj) + pos // 8) >> (pos % 8)) & 1
+
+    d = tempfile.mkdtemp()
+    try:
+        path = os.path.join(d, 'f')
+        with open(path, 'wb') as f:
+            f.write(b'x')
+        want = {'rb': (0, 1, 0, 0), 'wb': (0, 0, 1, 0), 'ab': (0, 0, 1, 1),
+                'r+b': (0, 1, 1, 0), 'xb': (1, 0, 1, 0)}
+        for mode, flags in want.items():
+            raw = io.FileIO(path + ('x' if mode == 'xb' else ''), mode.replace('b', ''))
+            C.eq('fileio %s fd' % mode, i32(id(raw) + C['fileio_fd']), raw.fileno())
+            C.eq('fileio %s created/readable/writable/appending' % mode,
+                 tuple(bit(raw, n) for n in ('created', 'readable', 'writable', 'appending')), flags)
+            C.eq('fileio %s mode' % mode, raw.mode, {'rb': 'rb', 'wb': 'wb', 'ab': 'ab', 'r+b': 'rb+',
+                                                    'xb': 'xb'}[mode])
+            raw.close()
+            C.eq('fileio %s closed: fd -1' % mode, i32(id(raw) + C['fileio_fd']), -1)
+
+        import _socket
+        C.eq('socket basicsize', C['sock_size'], _socket.socket.__basicsize__)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        C.eq('socket fd/family/type/proto', [i32(id(s) + C['sock_' + f]) for f in ('fd', 'family', 'type', 'proto')],
+             [s.fileno(), socket.AF_INET, socket.SOCK_DGRAM, s.proto])
+        s.close()
+        C.eq('socket closed: fd -1', i32(id(s) + C['sock_fd']), -1)
+
+        C.eq('mmap basicsize', C['mmap_size'], mmap.mmap.__basicsize__)
+        path = os.path.join(d, 'm')
+        with open(path, 'wb') as f:
+            f.write(b'x' * 4096)
+        with open(path, 'r+b') as f:
+            m = mmap.mmap(f.fileno(), 0)
+            view = ctypes.c_char.from_buffer(m)
+            data = ctypes.addressof(view)
+            del view
+            mfd = i32(id(m) + C['mmap_fd'])
+            C.eq('mmap data/size', [u64(id(m) + C['mmap_data']), i64(id(m) + C['mmap_size_field'])], [data, 4096])
+            C.check('mmap fd is its own dup of the file', mfd >= 0 and mfd != f.fileno() and
+                    os.readlink('/proc/self/fd/%d' % mfd) == os.path.realpath(path), mfd)
+            C.eq('mmap access ACCESS_DEFAULT', i32(id(m) + C['mmap_access']), 0)
+            r = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            C.eq('mmap access ACCESS_READ', i32(id(r) + C['mmap_access']), mmap.ACCESS_READ)
+            r.close()
+            m.close()
+            C.eq('mmap closed: data NULL, fd -1', [u64(id(m) + C['mmap_data']), i32(id(m) + C['mmap_fd'])], [0, -1])
+        anon = mmap.mmap(-1, 8192)
+        C.eq('anonymous mmap: fd -1, size', [i32(id(anon) + C['mmap_fd']), i64(id(anon) + C['mmap_size_field'])],
+             [-1, 8192])
+        anon.close()
+
+        C.eq('epoll basicsize', C['epoll_size'], select.epoll.__basicsize__)
+        ep = select.epoll()
+        C.eq('epoll epfd', i32(id(ep) + C['epoll_epfd']), ep.fileno())
+        ep.close()
+        C.eq('epoll closed: epfd -1', i32(id(ep) + C['epoll_epfd']), -1)
+        p = select.poll()
+        C.eq('poll basicsize', C['poll_size'], type(p).__basicsize__)
+        rfd, wfd = os.pipe()
+        p.register(rfd, select.POLLIN)
+        pd = ctypes.cast(u64(id(p) + C['poll_dict']), ctypes.py_object).value
+        C.eq('poll dict holds the registered fds', dict(pd), {rfd: select.POLLIN})
+        os.close(rfd)
+        os.close(wfd)
+    finally:
+        for name in os.listdir(d):
+            os.unlink(os.path.join(d, name))
+        os.rmdir(d)
+
+
 def check_debug_offsets(C):
     if not C.has('debug_offsets_present'):
         C.check('no debug offsets before 3.13', mem(RUNTIME, 8) != b'xdebugpy')
@@ -1298,6 +1380,7 @@ def main():
                      ('modules/functions', check_module_function), ('code', check_code),
                      ('frames', check_frames), ('misc', check_misc),
                      ('referent fields', check_referent_fields),
+                     ('resources', check_resources),
                      ('debug offsets', check_debug_offsets)):
         C.run(name, fn)
     print('verify_live %d.%d: %d checks passed, %d failed' % (PY[0], PY[1], C.passed, C.failed))
