@@ -58,8 +58,8 @@ static void root_expression(const struct gs_snapshot *s, uint32_t root_index, ch
 
 /* The path as one Python expression: a module's `.__dict__` followed by
  * `['name']` reads `.name`, as a programmer would write it. */
-static void path_expression(const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index,
-                            char *buf, size_t cap)
+void gs_report_path_expression(const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index,
+                               char *buf, size_t cap)
 {
     char label[300];
     size_t len = 0;
@@ -89,7 +89,7 @@ void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t 
 {
     char expr[1024], label[300], desc[300];
     size_t shown = n < PATH_MAX_SHOWN ? n : PATH_MAX_SHOWN;
-    path_expression(s, path, shown, root_index, expr, sizeof expr);
+    gs_report_path_expression(s, path, shown, root_index, expr, sizeof expr);
     fprintf(out, "    %s\n", expr);
     for (size_t i = 0; i < shown; i++) {
         if (i == 0) {
@@ -120,7 +120,7 @@ void gs_report_path_json(gs_json *w, const struct gs_snapshot *s, const uint32_t
         gs_json_key(w, "root_name");
         gs_json_string(w, gs_snapshot_string(s, s->roots[root_index].name));
     }
-    path_expression(s, path, shown, root_index, expr, sizeof expr);
+    gs_report_path_expression(s, path, shown, root_index, expr, sizeof expr);
     gs_json_key(w, "expression");
     gs_json_string(w, expr);
     gs_json_key(w, "length");

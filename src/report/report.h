@@ -72,6 +72,9 @@ gs_status gs_report_find(const struct gs_snapshot *s, uint64_t addr, uint32_t *n
  * with edge labels; and the same as a JSON array of {addr, type, edge}. */
 void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n,
                          uint32_t root_index);
+/* The path as one Python expression: "__main__.CACHE[0]". */
+void gs_report_path_expression(const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index,
+                               char *buf, size_t cap);
 void gs_report_path_json(gs_json *w, const struct gs_snapshot *s, const uint32_t *path, size_t n,
                          uint32_t root_index);
 

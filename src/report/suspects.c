@@ -759,12 +759,26 @@ static void wrap(FILE *out, const char *text, int indent, size_t width)
     }
 }
 
+/* A suspect's name: where it is bound, else the path that reaches it. */
+static const char *display_name(const struct gs_snapshot *s, const struct sus_report *r, const struct suspect *x,
+                                char *buf, size_t cap)
+{
+    if (x->name[0])
+        return x->name;
+    uint32_t path[PATH_CAP];
+    size_t n = x->node != NONE ? gs_path_to(&r->p, x->node, path, PATH_CAP) : 0;
+    if (!n)
+        return "(unnamed)";
+    gs_report_path_expression(s, path, n < PATH_CAP ? n : PATH_CAP, r->p.root[x->node], buf, cap);
+    return buf;
+}
+
 static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct sus_report *r,
                          const struct suspect *x, size_t rank_no)
 {
     char c1[32], b1[32], desc[300], name[300];
     gs_strbuf sb = {0};
-    fprintf(out, "\n%zu. %s: %s\n", rank_no, kind_names[x->kind], x->name[0] ? x->name : "(unnamed)");
+    fprintf(out, "\n%zu. %s: %s\n", rank_no, kind_names[x->kind], display_name(s, r, x, name, sizeof name));
     if (x->node != NONE) {
         gs_snapshot_describe(s, x->node, desc, sizeof desc);
         if (x->items >= 0)
@@ -861,6 +875,7 @@ static void garbage_json(gs_json *w, const struct gs_snapshot *s, const struct s
 static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct sus_report *r,
                          const struct suspect *x, size_t rank_no)
 {
+    char name[300];
     gs_strbuf sb = {0};
     gs_json_begin_object(w);
     gs_json_key(w, "rank");
@@ -868,7 +883,8 @@ static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct s
     gs_json_key(w, "kind");
     gs_json_string(w, kind_names[x->kind]);
     gs_json_key(w, "name");
-    gs_json_string(w, x->name);
+    const char *shown = display_name(s, r, x, name, sizeof name);
+    gs_json_string(w, strcmp(shown, "(unnamed)") == 0 ? "" : shown);
     gs_json_key(w, "retained");
     gs_json_uint(w, x->retained);
     gs_json_key(w, "share");
