@@ -34,6 +34,10 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
     opts.max_capture = cli->max_capture;
     opts.measure_floor = cli->bench_floor;
     opts.debug_hold = cli->debug_hold;
+    /* Native stacks cost about 0.15 ms of pause per thread: walk them only
+     * when something will show them (the stacks report, the browser, a
+     * snapshot file that may be browsed later). */
+    opts.native_stacks = cli->report == GS_REPORT_STACKS || cli->report == GS_REPORT_NONE || cli->save;
 
     struct gs_capture *cap = NULL;
     gs_status st = gs_capture_process(pid, &opts, &cap, err);

@@ -110,7 +110,9 @@ struct gs_frame {
     uint32_t file;        /* string id: the .py file, or the ELF module */
     int32_t line;         /* Python line number; -1 for native frames */
     uint64_t addr;        /* native: the instruction pointer; Python: frame object or interpreter frame */
-    uint32_t node;        /* Python: the frame object's node, else GS_NO_NODE */
+    uint32_t node;        /* Python: the object holding the frame's locals (the frame object up to
+                           * 3.10, the generator for a 3.11+ generator's frame), else the frame
+                           * object, else GS_NO_NODE */
     uint32_t first_root;  /* Python: its locals are roots[first_root .. first_root + nroots) */
     uint32_t nroots;
     uint32_t reserved;

@@ -14,20 +14,38 @@
 
 struct gs_native_stack {
     pid_t tid;
-    char state;          /* from /proc/PID/task/TID/stat */
-    char comm[32];       /* the kernel's thread name */
+    char state;          /* 'S' stopped inside a system call (blocked or about to
+                          * block), 'R' running user code; from the registers,
+                          * since /proc says 't' for every ptrace-stopped thread;
+                          * another letter when /proc reports one ('D', 'Z'...);
+                          * 0 when not read */
+    char comm[32];       /* the kernel's thread name (/proc/PID/task/TID/stat) */
+    uint64_t fs_base;    /* x86_64 glibc: the thread's TCB, pthread_self(), which is
+                          * what CPython records as the thread's ident; 0 if unread */
     size_t n;
+    /* ips[0] is where the thread stopped; ips[i > 0] are return addresses,
+     * so symbolize ips[i] - 1 (the call) for those. */
     uint64_t ips[GS_NATIVE_MAX_FRAMES];
 };
 
-/* While tid is ptrace-stopped: fill out with its instruction pointers,
- * innermost first (bounded). Never fails: an unwind that stops early
- * leaves what it had. */
+/* While tid is ptrace-stopped (and, for the caches' sake, the whole
+ * process with it): fill out with its state, name, TLS base and
+ * instruction pointers, innermost first (at most GS_NATIVE_MAX_FRAMES).
+ * Never fails: an unwind that stops early leaves what it had.
+ * What one walk learns (the unwind rules of each return address, each
+ * file's unwind table, read-only pages) is kept for the next threads and
+ * the next stops of the same process, until its maps change; it lives
+ * until the program exits (unwind.c's top comment has the figures). */
 void gs_unwind_thread(pid_t pid, pid_t tid, struct gs_native_stack *out);
 
 /* After the target runs again: "function+0x12" and the module's file name
- * for an ip, from the ELF symbols of the mapping it falls in. Caches the
- * opened files; free with gs_symbolizer_free(). */
+ * (its base name: "libc.so.6") for an ip, from the ELF symbols of the
+ * mapping it falls in; "??" when no symbol covers it, and an empty module
+ * outside any file mapping. Opens each file once (through /proc/PID/root,
+ * then its path, then /proc/PID/map_files) and keeps it with its sorted
+ * symbol table, taken from its separate debug file when one is installed
+ * (/usr/lib/debug/.build-id/, e.g. Debian's libc6-dbg); `maps` is borrowed
+ * and must outlive the symbolizer. Free with gs_symbolizer_free(). */
 typedef struct gs_symbolizer gs_symbolizer;
 gs_symbolizer *gs_symbolizer_new(pid_t pid, const gs_maps *maps);
 void gs_symbolize(gs_symbolizer *sym, uint64_t ip, char *func, size_t fcap, char *module, size_t mcap);
