@@ -170,7 +170,7 @@ bool gs_parse_size(const char *s, uint64_t *out)
             double bytes = v * units[i].mult;
             if (bytes > 1.8e19)
                 return false;
-            *out = (uint64_t)bytes;
+            *out = (uint64_t)(bytes + 0.5); /* 0.29KB is 290, not 289.99... */
             return true;
         }
     }

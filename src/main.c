@@ -207,6 +207,12 @@ int main(int argc, char **argv)
     bool failed = false;
     gs_spawned child = {0};
     pid_t pid = cli.pid;
+    /* A malformed check is refused before a program is started (run()
+     * parses them again, before it attaches). */
+    struct gs_checks *checks = NULL;
+    if (gs_checks_parse(cli.checks, cli.nchecks, &checks, &err) != GS_OK)
+        return fail(&err);
+    gs_checks_free(checks);
     if (cli.spawn_argv) {
         if ((st = gs_spawn(cli.spawn_argv, &child, &err)) != GS_OK)
             return fail(&err);

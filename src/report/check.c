@@ -1,9 +1,1254 @@
-/* check.c: being written (placeholder so the tree links). */
+/* check.c: --check EXPR (assertions over a snapshot) and --format
+ * prometheus (the same numbers as metrics).
+ *
+ * The language (docs/checks.md), parsed by recursive descent into an AST:
+ *
+ *   check    := or
+ *   or       := and { "or" and }
+ *   and      := unary { "and" unary }
+ *   unary    := "not" unary | compare
+ *   compare  := operand [ ("<" | "<=" | ">" | ">=" | "==" | "!=") operand ]
+ *   operand  := NUMBER [UNIT] | NAME | FUNC "(" TYPE ")" | "(" or ")"
+ *
+ * Expressions come from the command line, not from the target, but they are
+ * still treated as hostile: their length, nesting and type names are
+ * bounded, every error names its column, and the AST holds at most one node
+ * per character so no input can make it grow further. A comparison's
+ * operands must be numbers; a number where a condition is expected is true
+ * when it is not zero (so "--check 'not gc_enabled'" works).
+ *
+ * Evaluation computes the analyses every parsed check needs, once, and only
+ * those: the per-type summary for objects/bytes/count()/bytes(), the
+ * collector's garbage rule for garbage_*, the strongly connected components
+ * for cycles, the dominator tree for retained(). Every measured value is a
+ * whole number (uint64); literals are parsed exactly (no floating point),
+ * so "0.5KiB" is 512 and "1.5" is refused rather than rounded.
+ */
 #include "config.h"
 
-#include "report/check.h"
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
-gs_status gs_checks_parse(const char *const *exprs, size_t n, struct gs_checks **out, gs_error *err) { (void)exprs; (void)n; *out = NULL; (void)err; return GS_OK; }
-gs_status gs_checks_run(struct gs_checks *c, const struct gs_snapshot *s, FILE *out, bool json, bool *all_hold, gs_error *err) { (void)c; (void)s; (void)out; (void)json; *all_hold = true; return gs_fail(err, GS_ERR_INTERNAL, "not yet"); }
-void gs_checks_free(struct gs_checks *c) { (void)c; }
-gs_status gs_report_prometheus(FILE *out, const struct gs_snapshot *s, gs_error *err) { (void)out; (void)s; return gs_fail(err, GS_ERR_INTERNAL, "not yet"); }
+#include "cli.h"
+#include "graph/analysis.h"
+#include "report/check.h"
+#include "report/report.h"
+#include "util/alloc.h"
+#include "util/jsonw.h"
+
+#define MAX_EXPR_LEN 1024 /* characters of one expression */
+#define MAX_DEPTH 32      /* nested parentheses and "not"s */
+#define MAX_TYPE_LEN 255  /* a TYPE argument */
+#define MAX_NUM_LEN 40    /* a number's digits */
+#define SHOW_EXPR 60      /* an expression quoted in an error message, at most */
+#define PROM_TOP_TYPES 20 /* types listed by --format prometheus */
+
+/* --- what can be measured ------------------------------------------------- */
+
+enum need {
+    NEED_TYPES = 1 << 0,      /* gs_type_summary_build */
+    NEED_GARBAGE = 1 << 1,    /* gs_garbage_compute */
+    NEED_SCC = 1 << 2,        /* gs_scc_compute */
+    NEED_DOMINATORS = 1 << 3, /* gs_dominators_compute */
+};
+
+enum qty {
+    Q_OBJECTS,
+    Q_BYTES,
+    Q_GARBAGE_OBJECTS,
+    Q_GARBAGE_BYTES,
+    Q_CYCLES,
+    Q_GARBAGE_CYCLES,
+    Q_OPEN_FILES,
+    Q_OPEN_SOCKETS,
+    Q_FDS,
+    Q_UNOWNED_FDS,
+    Q_THREADS,
+    Q_GC_ENABLED,
+    Q_NAMES, /* the functions follow: they take a TYPE */
+    F_COUNT = Q_NAMES,
+    F_BYTES,
+    F_RETAINED,
+    Q_COUNT,
+};
+
+/* One table for the parser (names), the evaluator (needs), the output
+ * (bytes get a human size) and the metrics (metric name and help). */
+static const struct quantity {
+    const char *name;
+    unsigned needs;
+    bool is_bytes;
+    const char *metric; /* NULL: not a whole-process gauge */
+    const char *help;
+} quantities[Q_COUNT] = {
+    [Q_OBJECTS] = {"objects", NEED_TYPES, false, "gcscope_objects",
+                   "Objects the garbage collector tracks in generations 0-2 (gc.get_objects())."},
+    [Q_BYTES] = {"bytes", NEED_TYPES, true, "gcscope_bytes",
+                 "Sum of sys.getsizeof of the objects the garbage collector tracks in generations 0-2."},
+    [Q_GARBAGE_OBJECTS] = {"garbage_objects", NEED_GARBAGE, false, "gcscope_garbage_objects",
+                           "Objects the next full collection would free (cyclic garbage)."},
+    [Q_GARBAGE_BYTES] = {"garbage_bytes", NEED_GARBAGE, true, "gcscope_garbage_bytes",
+                         "Bytes (sys.getsizeof) the next full collection would free."},
+    [Q_CYCLES] = {"cycles", NEED_SCC, false, "gcscope_cycles", "Reference cycles, alive or garbage."},
+    [Q_GARBAGE_CYCLES] = {"garbage_cycles", NEED_SCC | NEED_GARBAGE, false, "gcscope_garbage_cycles",
+                          "Reference cycles the next full collection would free."},
+    [Q_OPEN_FILES] = {"open_files", 0, false, "gcscope_open_files", "Open Python file objects (_io.FileIO)."},
+    [Q_OPEN_SOCKETS] = {"open_sockets", 0, false, "gcscope_open_sockets", "Open Python socket objects."},
+    [Q_FDS] = {"fds", 0, false, "gcscope_open_fds", "Open file descriptors of the process."},
+    [Q_UNOWNED_FDS] = {"unowned_fds", 0, false, "gcscope_unowned_fds",
+                       "Open file descriptors that no open Python object owns."},
+    [Q_THREADS] = {"threads", 0, false, "gcscope_threads", "Threads of the process."},
+    [Q_GC_ENABLED] = {"gc_enabled", 0, false, "gcscope_gc_enabled",
+                      "1 when the main interpreter's garbage collector is enabled (gc.isenabled())."},
+    [F_COUNT] = {"count", NEED_TYPES, false, NULL, NULL},
+    [F_BYTES] = {"bytes", NEED_TYPES, true, NULL, NULL},
+    [F_RETAINED] = {"retained", NEED_DOMINATORS, true, NULL, NULL},
+};
+
+
+/* --- the AST ---------------------------------------------------------------- */
+
+enum node_kind { N_NUMBER, N_QTY, N_CMP, N_AND, N_OR, N_NOT };
+enum cmp_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE };
+
+struct node {
+    uint8_t kind;  /* enum node_kind */
+    uint8_t op;    /* N_CMP: enum cmp_op */
+    uint32_t a, b; /* operands; N_QTY: a is its leaf */
+    uint64_t num;  /* N_NUMBER */
+};
+
+/* A measured value a check refers to, once per distinct text. */
+struct leaf {
+    enum qty q;
+    char *module, *type; /* functions: the TYPE, module NULL when not given */
+    char *label;         /* "count(Session)": as it is shown with its value */
+    uint64_t value;
+    bool no_such_type;   /* functions: no type of the snapshot matched */
+};
+
+struct check {
+    char *text;
+    struct node *nodes;
+    size_t nnodes, cap;
+    uint32_t root;
+    struct leaf *leaves;
+    size_t nleaves;
+    bool holds;
+};
+
+struct gs_checks {
+    struct check *v;
+    size_t n;
+    unsigned needs;
+};
+
+/* --- the parser ------------------------------------------------------------- */
+
+struct parser {
+    const char *src;
+    size_t len, pos;
+    int depth;
+    struct check *c;
+    gs_error *err;
+    bool failed;
+};
+
+/* The expression as quoted in a message: printable, and cut when long. */
+static void shown_expr(const char *src, char *buf, size_t cap)
+{
+    size_t n = 0, len = strlen(src);
+    for (size_t i = 0; i < len && n + 4 < cap && i < SHOW_EXPR; i++)
+        buf[n++] = isprint((unsigned char)src[i]) ? src[i] : '?';
+    if (len > SHOW_EXPR && n + 4 < cap) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+}
+
+/* The first error wins: it is the one at the leftmost column. */
+static bool perr(struct parser *p, size_t pos, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool perr(struct parser *p, size_t pos, const char *hint, const char *fmt, ...)
+{
+    if (p->failed)
+        return false;
+    p->failed = true;
+    char what[384], expr[SHOW_EXPR + 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    shown_expr(p->src, expr, sizeof expr);
+    gs_fail(p->err, GS_ERR_USAGE, "--check '%s': %s at column %zu%s%s%s", expr, what, pos + 1,
+            pos >= p->len ? " (the end)" : "", hint ? ": " : "", hint ? hint : "");
+    return false;
+}
+
+static void skip_spaces(struct parser *p)
+{
+    while (p->pos < p->len && (p->src[p->pos] == ' ' || p->src[p->pos] == '\t'))
+        p->pos++;
+}
+
+static bool is_ident_start(char ch) { return isalpha((unsigned char)ch) || ch == '_'; }
+static bool is_ident_char(char ch) { return isalnum((unsigned char)ch) || ch == '_'; }
+
+/* Length of the identifier at pos (0 if none). */
+static size_t ident_len(const struct parser *p, size_t pos)
+{
+    size_t n = 0;
+    if (pos < p->len && is_ident_start(p->src[pos]))
+        while (pos + n < p->len && is_ident_char(p->src[pos + n]))
+            n++;
+    return n;
+}
+
+static bool word_is(const struct parser *p, size_t pos, const char *word)
+{
+    size_t n = ident_len(p, pos);
+    return n == strlen(word) && memcmp(p->src + pos, word, n) == 0;
+}
+
+static uint32_t add_node(struct parser *p, struct node nd)
+{
+    /* cap is the expression's length + 1, and every node consumes at
+     * least one character: the array never overflows. */
+    if (p->c->nnodes >= p->c->cap) {
+        perr(p, p->pos, NULL, "expression too complex");
+        return 0;
+    }
+    p->c->nodes[p->c->nnodes] = nd;
+    return (uint32_t)p->c->nnodes++;
+}
+
+/* Edit distance, for "did you mean": words here are short (bounded by
+ * the caller to 32 characters). */
+static size_t edit_distance(const char *a, size_t na, const char *b)
+{
+    size_t nb = strlen(b), row[33];
+    if (na > 32 || nb > 32)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[nb];
+}
+
+static bool unknown_name(struct parser *p, size_t pos, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = 3; /* only close matches are worth suggesting */
+    for (int q = 0; q < Q_COUNT; q++) {
+        size_t d = edit_distance(p->src + pos, n, quantities[q].name);
+        if (d < best_d && (d == 1 || d * 3 <= n)) { /* at most a third of it wrong */
+            best_d = d;
+            best = quantities[q].name;
+        }
+    }
+    int shown = n > 40 ? 40 : (int)n;
+    char hint[400];
+    size_t len = 0;
+    if (best)
+        len = (size_t)snprintf(hint, sizeof hint, "did you mean %s? ", best);
+    else if (isupper((unsigned char)p->src[pos])) /* a class name: they meant count() */
+        len = (size_t)snprintf(hint, sizeof hint, "objects of a type are count(%.*s); ", shown, p->src + pos);
+    /* The names and functions, from the table the parser reads. */
+    for (int q = 0; q < Q_COUNT && len < sizeof hint; q++)
+        len += (size_t)snprintf(hint + len, sizeof hint - len, "%s%s%s%s", q == 0 ? "names: " : "",
+                                q == F_COUNT ? "; functions: " : q ? ", " : "", quantities[q].name,
+                                q >= Q_NAMES ? "(TYPE)" : "");
+    return perr(p, pos, hint, "unknown name '%.*s'", shown, p->src + pos);
+}
+
+/* --- numbers ------------------------------------------------------------------ */
+
+static bool unit_multiplier(const char *unit, size_t n, uint64_t *mult)
+{
+    char buf[16];
+    if (n == 0 || n > 8)
+        return false;
+    /* gs_parse_size owns the suffix rules (K/KB = 1000, KiB = 1024, ...):
+     * ask it what one unit is worth. */
+    snprintf(buf, sizeof buf, "1%.*s", (int)n, unit);
+    return gs_parse_size(buf, mult);
+}
+
+/* digits [. digits] [spaces] [UNIT]: exactly, without floating point. */
+static bool parse_number(struct parser *p, uint64_t *out)
+{
+    size_t start = p->pos, i = p->pos;
+    uint64_t whole = 0, frac = 0, scale = 1;
+    while (i < p->len && isdigit((unsigned char)p->src[i])) {
+        if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, p->src[i] - '0', &whole))
+            return perr(p, start, NULL, "number too large");
+        i++;
+    }
+    if (i + 1 < p->len && p->src[i] == '.' && isdigit((unsigned char)p->src[i + 1])) {
+        for (i++; i < p->len && isdigit((unsigned char)p->src[i]); i++) {
+            if (scale >= 1000000000000000000ULL)
+                return perr(p, start, NULL, "too many decimals");
+            frac = frac * 10 + (uint64_t)(p->src[i] - '0');
+            scale *= 10;
+        }
+    }
+    if (i - start > MAX_NUM_LEN)
+        return perr(p, start, NULL, "number too long");
+    size_t num_end = i, u = i;
+    while (u < p->len && p->src[u] == ' ')
+        u++;
+    size_t unit_start = u;
+    while (u < p->len && isalpha((unsigned char)p->src[u]))
+        u++;
+    uint64_t mult = 1;
+    if (u > unit_start) {
+        if (unit_multiplier(p->src + unit_start, u - unit_start, &mult))
+            i = u;
+        else if (unit_start == num_end) /* "5XB": letters stuck to the number */
+            return perr(p, unit_start, "B, KB, MB, GB, TB are powers of 1000; KiB, MiB, GiB, TiB of 1024",
+                        "unknown size unit '%.*s'",
+                        (int)(u - unit_start > 16 ? 16 : u - unit_start), p->src + unit_start);
+        /* else a word after a space: the next token ("5 and ...") */
+    }
+    uint64_t value, part;
+    if (__builtin_mul_overflow(whole, mult, &value) || __builtin_mul_overflow(frac, mult, &part) ||
+        __builtin_add_overflow(value, part / scale, &value))
+        return perr(p, start, NULL, "number too large");
+    if (part % scale)
+        return perr(p, start, "counts and bytes are whole", "'%.*s' is not a whole number%s", (int)(i - start),
+                    p->src + start, mult > 1 ? " of bytes" : "");
+    *out = value;
+    p->pos = i;
+    return true;
+}
+
+/* --- names and functions -------------------------------------------------------- */
+
+static bool type_char_ok(char ch) { return isprint((unsigned char)ch) || (unsigned char)ch >= 0x80; }
+
+/* TYPE: a quoted string, or Name or module.Name bare. Split at the last
+ * dot into __module__ and __name__ (module.sub.Name: module.sub). */
+static bool parse_type(struct parser *p, struct leaf *lf)
+{
+    skip_spaces(p);
+    size_t start = p->pos, n;
+    const char *text;
+    if (p->pos < p->len && (p->src[p->pos] == '\'' || p->src[p->pos] == '"')) {
+        char quote = p->src[p->pos++];
+        const char *end = memchr(p->src + p->pos, quote, p->len - p->pos);
+        if (!end)
+            return perr(p, start, NULL, "unterminated quoted type name");
+        text = p->src + p->pos;
+        n = (size_t)(end - text);
+        for (size_t k = 0; k < n; k++)
+            if (!type_char_ok(text[k]))
+                return perr(p, p->pos + k, NULL, "control character in a type name");
+        p->pos += n + 1;
+    } else {
+        size_t i = p->pos;
+        while (i < p->len && (is_ident_char(p->src[i]) || p->src[i] == '.'))
+            i++;
+        text = p->src + p->pos;
+        n = i - p->pos;
+        if (n == 0 || !is_ident_start(text[0]) || memmem(text, n, "..", 2))
+            return perr(p, start, "such as Session, mymodule.Session or 'Session'", "expected a type");
+        p->pos = i;
+    }
+    if (n == 0)
+        return perr(p, start, NULL, "empty type name");
+    if (n > MAX_TYPE_LEN)
+        return perr(p, start, NULL, "type name longer than %d characters", MAX_TYPE_LEN);
+    char *full = gs_xmalloc(n + 1);
+    memcpy(full, text, n);
+    full[n] = '\0';
+    char *dot = strrchr(full, '.');
+    if (dot && (dot == full || dot[1] == '\0')) {
+        free(full);
+        return perr(p, start, NULL, "expected Name or module.Name as the type");
+    }
+    if (dot) {
+        *dot = '\0';
+        lf->module = full;
+        lf->type = gs_xstrdup(dot + 1);
+    } else {
+        lf->type = full;
+    }
+    return true;
+}
+
+/* Is the TYPE written bare without change of meaning (a dotted name)? */
+static bool plain_type(const struct leaf *lf)
+{
+    bool plain = is_ident_start(lf->type[0]);
+    for (const char *t = lf->type; *t && plain; t++)
+        plain = is_ident_char(*t);
+    for (const char *m = lf->module; m && *m && plain; m++)
+        plain = is_ident_char(*m) || *m == '.';
+    return plain;
+}
+
+/* How a leaf is shown: "count(Session)", "bytes(mod.Node)", or quoted
+ * when the type is no plain dotted name ("count('<bad type>')"). */
+static char *leaf_label(const struct leaf *lf)
+{
+    char buf[2 * MAX_TYPE_LEN + 32];
+    if (lf->q < Q_NAMES)
+        return gs_xstrdup(quantities[lf->q].name);
+    const char *quote = "";
+    if (!plain_type(lf))
+        quote = strchr(lf->type, '\'') || (lf->module && strchr(lf->module, '\'')) ? "\"" : "'";
+    snprintf(buf, sizeof buf, "%s(%s%s%s%s%s)", quantities[lf->q].name, quote, lf->module ? lf->module : "",
+             lf->module ? "." : "", lf->type, quote);
+    return gs_xstrdup(buf);
+}
+
+static void leaf_free(struct leaf *lf)
+{
+    free(lf->module);
+    free(lf->type);
+    free(lf->label);
+}
+
+/* The leaf for lf, shared with an earlier one of the same text. */
+static uint32_t intern_leaf(struct check *c, struct leaf *lf)
+{
+    lf->label = leaf_label(lf);
+    for (size_t i = 0; i < c->nleaves; i++)
+        if (strcmp(c->leaves[i].label, lf->label) == 0) {
+            leaf_free(lf);
+            return (uint32_t)i;
+        }
+    c->leaves = gs_xreallocarray(c->leaves, c->nleaves + 1, sizeof *c->leaves);
+    c->leaves[c->nleaves] = *lf;
+    return (uint32_t)c->nleaves++;
+}
+
+static bool name_is(enum qty q, const char *word, size_t n)
+{
+    return strlen(quantities[q].name) == n && memcmp(quantities[q].name, word, n) == 0;
+}
+
+/* NAME or FUNC(TYPE), the identifier of n characters at p->pos. */
+static bool parse_name(struct parser *p, size_t n, uint32_t *out)
+{
+    size_t start = p->pos;
+    const char *word = p->src + start;
+    p->pos += n;
+    size_t after = p->pos;
+    skip_spaces(p);
+    bool call = p->pos < p->len && p->src[p->pos] == '(';
+    int found = -1;
+    for (int q = 0; q < Q_COUNT && found < 0; q++)
+        if (name_is((enum qty)q, word, n) && (q >= Q_NAMES) == call)
+            found = q;
+    if (found < 0) {
+        /* The name exists, but not in this form. */
+        for (int q = 0; q < Q_COUNT; q++) {
+            if (!name_is((enum qty)q, word, n))
+                continue;
+            if (q >= Q_NAMES)
+                return perr(p, start, "write count(TYPE), bytes(TYPE) or retained(TYPE)", "%s without a type",
+                            quantities[q].name);
+            return perr(p, after, "the functions are count, bytes and retained", "%s takes no argument",
+                        quantities[q].name);
+        }
+        return unknown_name(p, start, n);
+    }
+    struct leaf lf = {.q = (enum qty)found};
+    if (call) {
+        p->pos++; /* ( */
+        if (!parse_type(p, &lf)) {
+            leaf_free(&lf);
+            return false;
+        }
+        skip_spaces(p);
+        if (p->pos >= p->len || p->src[p->pos] != ')') {
+            leaf_free(&lf);
+            return perr(p, p->pos, NULL, "expected ) after the type");
+        }
+        p->pos++;
+    }
+    uint32_t leaf = intern_leaf(p->c, &lf);
+    *out = add_node(p, (struct node){.kind = N_QTY, .a = leaf});
+    return !p->failed;
+}
+
+/* --- the grammar ------------------------------------------------------------------ */
+
+static bool parse_or(struct parser *p, uint32_t *out);
+
+static bool is_condition(const struct parser *p, uint32_t node)
+{
+    uint8_t k = p->c->nodes[node].kind;
+    return k != N_NUMBER && k != N_QTY;
+}
+
+static bool parse_group(struct parser *p, uint32_t *out)
+{
+    size_t start = p->pos;
+    if (++p->depth > MAX_DEPTH)
+        return perr(p, start, NULL, "nested too deeply (at most %d levels)", MAX_DEPTH);
+    p->pos++;
+    if (!parse_or(p, out))
+        return false;
+    skip_spaces(p);
+    if (p->pos >= p->len || p->src[p->pos] != ')') {
+        char hint[64];
+        snprintf(hint, sizeof hint, "to close the ( at column %zu", start + 1);
+        return perr(p, p->pos, hint, "expected )");
+    }
+    p->pos++;
+    p->depth--;
+    return true;
+}
+
+static bool parse_operand(struct parser *p, uint32_t *out)
+{
+    skip_spaces(p);
+    size_t start = p->pos;
+    if (p->pos >= p->len)
+        return perr(p, p->pos, NULL, "expected a number, a name or (");
+    char ch = p->src[p->pos];
+    if (ch == '(')
+        return parse_group(p, out);
+    if (isdigit((unsigned char)ch)) {
+        uint64_t v = 0;
+        if (!parse_number(p, &v))
+            return false;
+        *out = add_node(p, (struct node){.kind = N_NUMBER, .num = v});
+        return !p->failed;
+    }
+    size_t n = ident_len(p, p->pos);
+    if (n) {
+        if (word_is(p, start, "and") || word_is(p, start, "or") || word_is(p, start, "not"))
+            return perr(p, start, NULL, "expected a number, a name or ( before '%.*s'", (int)n, p->src + start);
+        if (n > 64)
+            return perr(p, start, NULL, "name too long");
+        return parse_name(p, n, out);
+    }
+    if (ch == '-')
+        return perr(p, start, "every value is a count or a size", "no negative numbers");
+    if (isprint((unsigned char)ch))
+        return perr(p, start, NULL, "expected a number, a name or (, not '%c'", ch);
+    return perr(p, start, NULL, "unexpected byte 0x%02x", (unsigned)(unsigned char)ch);
+}
+
+/* A comparison operator at p->pos: its length, 0 if none. */
+static size_t cmp_op_at(const struct parser *p, uint8_t *op)
+{
+    static const struct {
+        const char *text;
+        uint8_t op;
+    } ops[] = {{"<=", OP_LE}, {">=", OP_GE}, {"==", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT}, {">", OP_GT}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        size_t n = strlen(ops[i].text);
+        if (p->len - p->pos >= n && memcmp(p->src + p->pos, ops[i].text, n) == 0) {
+            *op = ops[i].op;
+            return n;
+        }
+    }
+    return 0;
+}
+
+static bool number_operand(struct parser *p, uint32_t node, size_t col)
+{
+    if (is_condition(p, node))
+        return perr(p, col, "a comparison compares two numbers", "expected a number, not a condition,");
+    return true;
+}
+
+static bool parse_compare(struct parser *p, uint32_t *out)
+{
+    skip_spaces(p);
+    size_t lcol = p->pos;
+    uint32_t l, r;
+    if (!parse_operand(p, &l))
+        return false;
+    skip_spaces(p);
+    uint8_t op;
+    size_t n = cmp_op_at(p, &op);
+    if (!n) {
+        if (p->pos < p->len && p->src[p->pos] == '=')
+            return perr(p, p->pos, "write ==", "'=' is no comparison");
+        *out = l;
+        return true;
+    }
+    if (!number_operand(p, l, lcol))
+        return false;
+    p->pos += n;
+    skip_spaces(p);
+    size_t rcol = p->pos;
+    if (!parse_operand(p, &r) || !number_operand(p, r, rcol))
+        return false;
+    skip_spaces(p);
+    uint8_t next;
+    if (cmp_op_at(p, &next) || (p->pos < p->len && p->src[p->pos] == '='))
+        return perr(p, p->pos, "comparisons do not chain: write a < b and b < c", "a second comparison");
+    *out = add_node(p, (struct node){.kind = N_CMP, .op = op, .a = l, .b = r});
+    return !p->failed;
+}
+
+static bool parse_unary(struct parser *p, uint32_t *out)
+{
+    skip_spaces(p);
+    if (word_is(p, p->pos, "not")) {
+        size_t start = p->pos;
+        if (++p->depth > MAX_DEPTH)
+            return perr(p, start, NULL, "nested too deeply (at most %d levels)", MAX_DEPTH);
+        p->pos += 3;
+        uint32_t x;
+        if (!parse_unary(p, &x))
+            return false;
+        p->depth--;
+        *out = add_node(p, (struct node){.kind = N_NOT, .a = x});
+        return !p->failed;
+    }
+    if (p->pos < p->len && p->src[p->pos] == '!' && (p->pos + 1 >= p->len || p->src[p->pos + 1] != '='))
+        return perr(p, p->pos, "write not", "'!' is no operator");
+    return parse_compare(p, out);
+}
+
+/* and / or: a left-associative chain of `sub` joined by `word`. */
+static bool parse_chain(struct parser *p, uint32_t *out, const char *word, uint8_t kind,
+                        bool (*sub)(struct parser *, uint32_t *))
+{
+    uint32_t l, r;
+    if (!sub(p, &l))
+        return false;
+    for (;;) {
+        skip_spaces(p);
+        if (!word_is(p, p->pos, word))
+            break;
+        p->pos += strlen(word);
+        if (!sub(p, &r))
+            return false;
+        l = add_node(p, (struct node){.kind = kind, .a = l, .b = r});
+        if (p->failed)
+            return false;
+    }
+    *out = l;
+    return true;
+}
+
+static bool parse_and(struct parser *p, uint32_t *out) { return parse_chain(p, out, "and", N_AND, parse_unary); }
+
+static bool parse_or(struct parser *p, uint32_t *out) { return parse_chain(p, out, "or", N_OR, parse_and); }
+
+/* After a whole expression: only the end may follow. */
+static bool expect_end(struct parser *p)
+{
+    skip_spaces(p);
+    if (p->pos >= p->len)
+        return true;
+    const char *rest = p->src + p->pos;
+    if (strncmp(rest, "&&", 2) == 0)
+        return perr(p, p->pos, "write and", "'&&' is no operator");
+    if (strncmp(rest, "||", 2) == 0)
+        return perr(p, p->pos, "write or", "'||' is no operator");
+    if (*rest == ')')
+        return perr(p, p->pos, NULL, "unbalanced )");
+    size_t n = ident_len(p, p->pos);
+    int shown = n ? (n > 40 ? 40 : (int)n) : 1;
+    return perr(p, p->pos, "expected and, or, a comparison or the end", "unexpected '%.*s'", shown, rest);
+}
+
+static gs_status parse_one(const char *expr, struct check *c, gs_error *err)
+{
+    struct parser p = {.src = expr, .len = strlen(expr), .c = c, .err = err};
+    c->text = gs_xstrdup(expr);
+    if (p.len > MAX_EXPR_LEN) {
+        perr(&p, MAX_EXPR_LEN, NULL, "expression longer than %d characters", MAX_EXPR_LEN);
+        return GS_ERR_USAGE;
+    }
+    c->cap = p.len + 1;
+    c->nodes = gs_xcalloc(c->cap, sizeof *c->nodes);
+    skip_spaces(&p);
+    if (p.pos >= p.len) {
+        perr(&p, p.pos, "write a comparison such as 'garbage_bytes < 50MB'", "empty expression");
+        return GS_ERR_USAGE;
+    }
+    if (!parse_or(&p, &c->root) || !expect_end(&p))
+        return GS_ERR_USAGE;
+    return GS_OK;
+}
+
+static void check_free(struct check *c)
+{
+    for (size_t i = 0; i < c->nleaves; i++)
+        leaf_free(&c->leaves[i]);
+    free(c->leaves);
+    free(c->nodes);
+    free(c->text);
+}
+
+void gs_checks_free(struct gs_checks *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        check_free(&c->v[i]);
+    free(c->v);
+    free(c);
+}
+
+gs_status gs_checks_parse(const char *const *exprs, size_t n, struct gs_checks **out, gs_error *err)
+{
+    *out = NULL;
+    struct gs_checks *c = gs_xcalloc(1, sizeof *c);
+    c->v = gs_xcalloc(n ? n : 1, sizeof *c->v);
+    for (size_t i = 0; i < n; i++) {
+        c->n = i + 1;
+        gs_status st = parse_one(exprs[i], &c->v[i], err);
+        if (st != GS_OK) {
+            gs_checks_free(c);
+            return st;
+        }
+        for (size_t k = 0; k < c->v[i].nleaves; k++)
+            c->needs |= quantities[c->v[i].leaves[k].q].needs;
+    }
+    *out = c;
+    return GS_OK;
+}
+
+/* --- measuring ------------------------------------------------------------------------ */
+
+/* The analyses computed for one snapshot: only those asked for. */
+struct measure {
+    const struct gs_snapshot *s;
+    unsigned have;
+    struct gs_type_summary sum;
+    uint8_t *garbage;
+    uint64_t garbage_objects, garbage_bytes;
+    struct gs_scc scc;
+    uint64_t garbage_cycles;
+    struct gs_dominators dom;
+};
+
+static gs_status measure_prepare(struct measure *m, const struct gs_snapshot *s, unsigned needs, gs_error *err)
+{
+    gs_status st;
+    memset(m, 0, sizeof *m);
+    m->s = s;
+    if (needs & NEED_TYPES) {
+        gs_type_summary_build(s, &m->sum);
+        m->have |= NEED_TYPES;
+    }
+    if (needs & NEED_GARBAGE) {
+        if ((st = gs_garbage_compute(s, &m->garbage, err)) != GS_OK)
+            return st;
+        m->have |= NEED_GARBAGE;
+        for (uint64_t v = 0; v < s->nobjects; v++)
+            if (m->garbage[v]) {
+                m->garbage_objects++;
+                m->garbage_bytes += s->size[v];
+            }
+    }
+    if (needs & NEED_SCC) {
+        if ((st = gs_scc_compute(s, &m->scc, err)) != GS_OK)
+            return st;
+        m->have |= NEED_SCC;
+        /* A cycle's members are all garbage or all alive (cycles.c). */
+        for (uint64_t c = 0; c < m->scc.ncycles && m->garbage; c++)
+            m->garbage_cycles += m->garbage[m->scc.members[m->scc.off[c]]] != 0;
+    }
+    if (needs & NEED_DOMINATORS) {
+        if ((st = gs_dominators_compute(s, &m->dom, err)) != GS_OK)
+            return st;
+        m->have |= NEED_DOMINATORS;
+    }
+    return GS_OK;
+}
+
+static void measure_free(struct measure *m)
+{
+    if (m->have & NEED_TYPES)
+        gs_type_summary_free(&m->sum);
+    free(m->garbage);
+    if (m->have & NEED_SCC)
+        gs_scc_free(&m->scc);
+    if (m->have & NEED_DOMINATORS)
+        gs_dominators_free(&m->dom);
+}
+
+static bool type_matches(const struct gs_snapshot *s, uint32_t t, const char *module, const char *name)
+{
+    if (t >= s->ntypes || strcmp(gs_snapshot_string(s, s->types[t].name), name) != 0)
+        return false;
+    return !module || strcmp(gs_snapshot_string(s, s->types[t].module), module) == 0;
+}
+
+/* Per type of the snapshot, 1 when it is the TYPE of lf; NULL if none is. */
+static uint8_t *matching_types(const struct gs_snapshot *s, const struct leaf *lf)
+{
+    uint8_t *match = gs_xcalloc((size_t)s->ntypes + 1, 1);
+    bool any = false;
+    for (uint32_t t = 0; t < s->ntypes; t++) {
+        match[t] = type_matches(s, t, lf->module, lf->type);
+        any |= match[t];
+    }
+    if (!any) {
+        free(match);
+        return NULL;
+    }
+    return match;
+}
+
+/* MAT's retained size of a type: the retained sizes of its reachable
+ * instances that no other instance of it dominates (a linked list of a
+ * million Nodes counts once), as --dump-retained ranks types. Whether a
+ * node has an instance among its dominators is memoized along the idom
+ * chain: each node is settled once, so this is linear. */
+static gs_status retained_of(const struct measure *m, const uint8_t *match, uint64_t *out, gs_error *err)
+{
+    const struct gs_snapshot *s = m->s;
+    const struct gs_dominators *d = &m->dom;
+    size_t n = (size_t)s->nobjects;
+    /* under[v]: 0 not settled, 1 no instance on v's chain (v included), 2 one is */
+    uint8_t *under = calloc(n ? n : 1, 1);
+    uint32_t *stack = gs_try_reallocarray(NULL, n ? n : 1, sizeof *stack);
+    if (!under || !stack) {
+        free(under);
+        free(stack);
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory computing the retained sizes of %zu objects", n);
+    }
+    uint64_t total = 0;
+    for (size_t v = 0; v < n; v++) {
+        if (!d->reachable[v] || under[v])
+            continue;
+        size_t top = 0;
+        uint32_t u = (uint32_t)v;
+        while (u < n && !under[u] && top < n) {
+            stack[top++] = u;
+            u = d->idom[u]; /* GS_VIRTUAL_ROOT (>= n) ends the chain */
+        }
+        uint8_t above = u < n ? under[u] : 1;
+        while (top > 0) {
+            uint32_t w = stack[--top];
+            bool mine = s->type[w] < s->ntypes && match[s->type[w]];
+            if (mine && above == 1)
+                total += d->retained[w];
+            under[w] = (mine || above == 2) ? 2 : 1;
+            above = under[w];
+        }
+    }
+    free(under);
+    free(stack);
+    *out = total;
+    return GS_OK;
+}
+
+static gs_status measure_function(const struct measure *m, struct leaf *lf, gs_error *err)
+{
+    uint8_t *match = matching_types(m->s, lf);
+    lf->value = 0;
+    lf->no_such_type = match == NULL;
+    if (!match)
+        return GS_OK;
+    gs_status st = GS_OK;
+    if (lf->q == F_RETAINED) {
+        st = retained_of(m, match, &lf->value, err);
+    } else {
+        for (size_t i = 0; i < m->sum.nrows; i++)
+            if (match[m->sum.rows[i].type])
+                lf->value += lf->q == F_COUNT ? m->sum.rows[i].count : m->sum.rows[i].bytes;
+    }
+    free(match);
+    return st;
+}
+
+/* Open resource objects of a kind (a closed file keeps its object). */
+static uint64_t count_resources(const struct gs_snapshot *s, enum gs_resource_kind kind)
+{
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < s->nresources; i++)
+        n += s->resources[i].kind == (uint32_t)kind && !s->resources[i].closed && s->resources[i].fd >= 0;
+    return n;
+}
+
+static uint64_t unowned_fds(const struct gs_snapshot *s)
+{
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < s->nfds; i++)
+        n += s->fds[i].owner == GS_NO_NODE;
+    return n;
+}
+
+static uint64_t measure_name(const struct measure *m, enum qty q)
+{
+    const struct gs_snapshot *s = m->s;
+    switch (q) {
+    case Q_OBJECTS:
+        return m->sum.objects;
+    case Q_BYTES:
+        return m->sum.bytes;
+    case Q_GARBAGE_OBJECTS:
+        return m->garbage_objects;
+    case Q_GARBAGE_BYTES:
+        return m->garbage_bytes;
+    case Q_CYCLES:
+        return m->scc.ncycles;
+    case Q_GARBAGE_CYCLES:
+        return m->garbage_cycles;
+    case Q_OPEN_FILES:
+        return count_resources(s, GS_RES_FILE);
+    case Q_OPEN_SOCKETS:
+        return count_resources(s, GS_RES_SOCKET);
+    case Q_FDS:
+        return s->nfds;
+    case Q_UNOWNED_FDS:
+        return unowned_fds(s);
+    case Q_THREADS:
+        /* The thread list when the snapshot has one, else the threads the
+         * capture stopped (every thread of the process). */
+        if (s->nthreads)
+            return s->nthreads;
+        return s->meta.threads_stopped > 0 ? (uint64_t)s->meta.threads_stopped : 0;
+    case Q_GC_ENABLED:
+        return s->meta.ninterps > 0 && s->meta.interps[0].gc_enabled;
+    default:
+        return 0;
+    }
+}
+
+static gs_status measure_leaf(const struct measure *m, struct leaf *lf, gs_error *err)
+{
+    if (lf->q >= Q_NAMES)
+        return measure_function(m, lf, err);
+    lf->value = measure_name(m, lf->q);
+    lf->no_such_type = false;
+    return GS_OK;
+}
+
+/* --- evaluating ------------------------------------------------------------------------ */
+
+static uint64_t eval_number(const struct check *c, uint32_t i)
+{
+    const struct node *nd = &c->nodes[i];
+    return nd->kind == N_NUMBER ? nd->num : c->leaves[nd->a].value;
+}
+
+static bool compare(uint8_t op, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case OP_LT:
+        return a < b;
+    case OP_LE:
+        return a <= b;
+    case OP_GT:
+        return a > b;
+    case OP_GE:
+        return a >= b;
+    case OP_EQ:
+        return a == b;
+    default:
+        return a != b;
+    }
+}
+
+/* Recursive: the parser bounds the depth (MAX_DEPTH levels of "not" and
+ * parentheses; and/or chains are left-deep but at most MAX_EXPR_LEN / 4
+ * long, well within any stack). */
+static bool eval_condition(const struct check *c, uint32_t i)
+{
+    const struct node *nd = &c->nodes[i];
+    switch (nd->kind) {
+    case N_AND:
+        return eval_condition(c, nd->a) && eval_condition(c, nd->b);
+    case N_OR:
+        return eval_condition(c, nd->a) || eval_condition(c, nd->b);
+    case N_NOT:
+        return !eval_condition(c, nd->a);
+    case N_CMP:
+        return compare(nd->op, eval_number(c, nd->a), eval_number(c, nd->b));
+    default: /* a number as a condition: true when not zero */
+        return eval_number(c, i) != 0;
+    }
+}
+
+/* --- presenting ---------------------------------------------------------------------------- */
+
+static void print_failed(FILE *out, const struct check *c)
+{
+    char b[32];
+    fprintf(out, "check failed: %s", c->text);
+    for (size_t i = 0; i < c->nleaves; i++) {
+        const struct leaf *lf = &c->leaves[i];
+        fprintf(out, "%s %s is %" PRIu64, i ? "," : ":", lf->label, lf->value);
+        if (lf->no_such_type)
+            fputs(" (no object of that type in the snapshot)", out);
+        else if (quantities[lf->q].is_bytes && lf->value >= 1024)
+            fprintf(out, " (%s)", gs_fmt_bytes(lf->value, b, sizeof b));
+    }
+    fputc('\n', out);
+}
+
+/* A check that holds only because its type is absent may well be a typo
+ * ("count(Sesion) < 10"): say so on stderr, whatever the output format. */
+static void warn_missing_types(const struct check *c)
+{
+    if (!c->holds)
+        return;
+    for (size_t i = 0; i < c->nleaves; i++)
+        if (c->leaves[i].no_such_type)
+            fprintf(stderr, "gcscope: warning: --check '%s': %s is 0: no object of that type in the snapshot\n",
+                    c->text, c->leaves[i].label);
+}
+
+static void json_check(gs_json *w, const struct check *c)
+{
+    gs_json_begin_object(w);
+    gs_json_key(w, "expr");
+    gs_json_string(w, c->text);
+    gs_json_key(w, "holds");
+    gs_json_bool(w, c->holds);
+    gs_json_key(w, "values");
+    gs_json_begin_object(w);
+    for (size_t k = 0; k < c->nleaves; k++) {
+        gs_json_key(w, c->leaves[k].label);
+        gs_json_uint(w, c->leaves[k].value);
+    }
+    gs_json_end_object(w);
+    gs_json_key(w, "missing_types");
+    gs_json_begin_array(w);
+    for (size_t k = 0; k < c->nleaves; k++)
+        if (c->leaves[k].no_such_type)
+            gs_json_string(w, c->leaves[k].label);
+    gs_json_end_array(w);
+    gs_json_end_object(w);
+}
+
+static void print_json(FILE *out, const struct gs_checks *cs, const struct gs_snapshot *s, bool all_hold)
+{
+    gs_json w;
+    gs_json_init(&w, out);
+    gs_json_begin_object(&w);
+    gs_report_header_json(&w, s);
+    gs_json_key(&w, "all_hold");
+    gs_json_bool(&w, all_hold);
+    gs_json_key(&w, "checks");
+    gs_json_begin_array(&w);
+    for (size_t i = 0; i < cs->n; i++)
+        json_check(&w, &cs->v[i]);
+    gs_json_end_array(&w);
+    gs_json_end_object(&w);
+    gs_json_finish(&w);
+}
+
+gs_status gs_checks_run(struct gs_checks *c, const struct gs_snapshot *s, FILE *out, bool json, bool *all_hold,
+                        gs_error *err)
+{
+    *all_hold = true;
+    if (!c || c->n == 0)
+        return GS_OK;
+    struct measure m;
+    gs_status st = measure_prepare(&m, s, c->needs, err);
+    for (size_t i = 0; i < c->n && st == GS_OK; i++) {
+        struct check *ck = &c->v[i];
+        for (size_t k = 0; k < ck->nleaves && st == GS_OK; k++)
+            st = measure_leaf(&m, &ck->leaves[k], err);
+        if (st == GS_OK) {
+            ck->holds = eval_condition(ck, ck->root);
+            *all_hold &= ck->holds;
+        }
+    }
+    measure_free(&m);
+    if (st != GS_OK)
+        return st;
+    for (size_t i = 0; i < c->n; i++)
+        warn_missing_types(&c->v[i]);
+    if (json) {
+        print_json(out, c, s, *all_hold);
+        return GS_OK;
+    }
+    for (size_t i = 0; i < c->n; i++)
+        if (!c->v[i].holds)
+            print_failed(out, &c->v[i]);
+    return GS_OK;
+}
+
+/* --- Prometheus ------------------------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid:
+ * type names come from the target's memory, label values must be UTF-8. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len;
+    if (p[0] < 0x80)
+        return 1;
+    else if ((p[0] & 0xe0) == 0xc0)
+        len = 2;
+    else if ((p[0] & 0xf0) == 0xe0)
+        len = 3;
+    else if ((p[0] & 0xf8) == 0xf0)
+        len = 4;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    uint32_t cp = p[0] & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* A label value as the exposition format wants it: backslash, double
+ * quote and line feed escaped; other control characters and invalid UTF-8
+ * replaced (the value must be UTF-8, and one line). */
+static void prom_label_value(FILE *out, const char *v)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    size_t n = strlen(v);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(p + i, n - i);
+        if (len == 0) {
+            fputs("\xef\xbf\xbd", out); /* U+FFFD */
+            i++;
+            continue;
+        }
+        if (p[i] == '\\')
+            fputs("\\\\", out);
+        else if (p[i] == '"')
+            fputs("\\\"", out);
+        else if (p[i] == '\n')
+            fputs("\\n", out);
+        else if (p[i] < 0x20 || p[i] == 0x7f)
+            fputc('?', out);
+        else
+            fwrite(p + i, 1, len, out);
+        i += len;
+    }
+}
+
+static void prom_family(FILE *out, const char *name, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* name{pid="..",python=".."[,type=".."]} */
+static void prom_series(FILE *out, const struct gs_snapshot *s, const char *name, const char *type)
+{
+    fprintf(out, "%s{pid=\"%lld\",python=\"", name, (long long)s->meta.pid);
+    prom_label_value(out, s->meta.python);
+    fputc('"', out);
+    if (type) {
+        fputs(",type=\"", out);
+        prom_label_value(out, type);
+        fputc('"', out);
+    }
+    fputc('}', out);
+}
+
+struct prom_type {
+    char name[256];
+    uint64_t count, bytes;
+};
+
+static int prom_by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct prom_type *)a)->name, ((const struct prom_type *)b)->name);
+}
+
+static int prom_by_bytes(const void *a, const void *b)
+{
+    const struct prom_type *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* The types by qualified name, merged: two classes of the same name and
+ * module would otherwise make two series with the same labels, which a
+ * Prometheus server rejects. Largest bytes first. */
+static struct prom_type *prom_types(const struct gs_snapshot *s, const struct gs_type_summary *sum, size_t *n)
+{
+    struct prom_type *rows = gs_xcalloc(sum->nrows + 1, sizeof *rows);
+    size_t k = 0;
+    for (size_t i = 0; i < sum->nrows; i++) {
+        if (!sum->rows[i].count)
+            continue;
+        gs_type_qualname(s, sum->rows[i].type, rows[k].name, sizeof rows[k].name);
+        rows[k].count = sum->rows[i].count;
+        rows[k++].bytes = sum->rows[i].bytes;
+    }
+    qsort(rows, k, sizeof *rows, prom_by_name);
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (m && strcmp(rows[m - 1].name, rows[i].name) == 0) {
+            rows[m - 1].count += rows[i].count;
+            rows[m - 1].bytes += rows[i].bytes;
+        } else {
+            rows[m++] = rows[i];
+        }
+    }
+    qsort(rows, m, sizeof *rows, prom_by_bytes);
+    *n = m;
+    return rows;
+}
+
+static void prom_types_out(FILE *out, const struct gs_snapshot *s, const struct gs_type_summary *sum)
+{
+    size_t n;
+    struct prom_type *rows = prom_types(s, sum, &n);
+    if (n > PROM_TOP_TYPES)
+        n = PROM_TOP_TYPES;
+    prom_family(out, "gcscope_type_objects",
+                "Tracked objects of a type (generations 0-2), for the 20 types with the most bytes.");
+    for (size_t i = 0; i < n; i++) {
+        prom_series(out, s, "gcscope_type_objects", rows[i].name);
+        fprintf(out, " %" PRIu64 "\n", rows[i].count);
+    }
+    prom_family(out, "gcscope_type_bytes", "Bytes (sys.getsizeof) of the tracked objects of a type, same types.");
+    for (size_t i = 0; i < n; i++) {
+        prom_series(out, s, "gcscope_type_bytes", rows[i].name);
+        fprintf(out, " %" PRIu64 "\n", rows[i].bytes);
+    }
+    free(rows);
+}
+
+gs_status gs_report_prometheus(FILE *out, const struct gs_snapshot *s, gs_error *err)
+{
+    struct measure m;
+    gs_status st = measure_prepare(&m, s, NEED_TYPES | NEED_GARBAGE | NEED_SCC, err);
+    if (st != GS_OK) {
+        measure_free(&m);
+        return st;
+    }
+    for (int q = 0; q < Q_NAMES; q++) {
+        prom_family(out, quantities[q].metric, quantities[q].help);
+        prom_series(out, s, quantities[q].metric, NULL);
+        fprintf(out, " %" PRIu64 "\n", measure_name(&m, (enum qty)q));
+    }
+    prom_types_out(out, s, &m.sum);
+    measure_free(&m);
+    prom_family(out, "gcscope_pause_seconds", "How long gcscope kept the process stopped for this capture.");
+    prom_series(out, s, "gcscope_pause_seconds", NULL);
+    fprintf(out, " %.6f\n", s->meta.pause_ms / 1e3);
+    prom_family(out, "gcscope_capture_timestamp_seconds", "When the capture was taken (Unix time).");
+    prom_series(out, s, "gcscope_capture_timestamp_seconds", NULL);
+    fprintf(out, " %.3f\n", s->meta.captured_at);
+    return GS_OK;
+}

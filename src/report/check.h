@@ -18,7 +18,7 @@
 struct gs_checks;
 
 /* Parse every expression. GS_ERR_USAGE with the expression and the column
- * of the error ("--check 'count(Session) <': expected a number at column 16"). */
+ * of the error ("--check 'count(Session) <': expected a number at column 17"). */
 gs_status gs_checks_parse(const char *const *exprs, size_t n, struct gs_checks **out, gs_error *err);
 
 /* Evaluate over s. Prints one line per failed check with the actual values

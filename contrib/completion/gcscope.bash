@@ -1,0 +1,111 @@
+# bash completion for gcscope                                -*- shell-script -*-
+#
+# Installed by `make install` into bash-completion's directory
+# ($(datadir)/bash-completion/completions/gcscope), where it is loaded the
+# first time gcscope is completed. To try it by hand:
+#     . contrib/completion/gcscope.bash
+#
+# Completes the options (the list matches `gcscope --help`: a test checks
+# it), the pids of running Python processes after -p, snapshot files as the
+# source and after --diff, file names after --save and -o, the values of
+# --format, the names --check knows, and after `--` the program to start and
+# its own arguments.
+
+# Pids of the processes whose program looks like a CPython: its argv[0] or
+# its executable is python, python3, python3.11, ... Reads /proc directly,
+# so it needs no procps; processes of other users are listed too (gcscope
+# will say if it may not trace them).
+_gcscope_python_pids()
+{
+    local dir pid exe arg0
+    for dir in /proc/[0-9]*; do
+        pid=${dir#/proc/}
+        exe=$(readlink "$dir/exe" 2>/dev/null) || exe=
+        arg0=
+        if [[ -r $dir/cmdline ]]; then
+            IFS= read -r -d '' arg0 <"$dir/cmdline" 2>/dev/null || true
+        fi
+        case ${exe##*/}/${arg0##*/} in
+        */python | */python[0-9]* | python/* | python[0-9]*/*)
+            printf '%s\n' "$pid"
+            ;;
+        esac
+    done
+}
+
+_gcscope()
+{
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion -n = || return
+    else
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD - 1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    fi
+
+    # After `--`: the program to start and its arguments.
+    local i
+    for ((i = 1; i < cword; i++)); do
+        if [[ ${words[i]} == -- ]]; then
+            if declare -F _command_offset >/dev/null 2>&1; then
+                _command_offset $((i + 1))
+            elif ((cword == i + 1)); then
+                mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            fi
+            return
+        fi
+    done
+
+    case $prev in
+    -p | --pid)
+        mapfile -t COMPREPLY < <(compgen -W "$(_gcscope_python_pids)" -- "$cur")
+        return
+        ;;
+    --diff)
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        compopt -o filenames 2>/dev/null
+        return
+        ;;
+    --save | -o | --output)
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        compopt -o filenames 2>/dev/null
+        return
+        ;;
+    --format)
+        mapfile -t COMPREPLY < <(compgen -W "text json prometheus" -- "$cur")
+        return
+        ;;
+    --check)
+        # The start of an expression: the names and functions (docs/checks.md).
+        mapfile -t COMPREPLY < <(compgen -W "objects bytes garbage_objects garbage_bytes cycles
+            garbage_cycles open_files open_sockets fds unowned_fds threads gc_enabled
+            count( bytes( retained( not" -- "$cur")
+        compopt -o nospace 2>/dev/null
+        return
+        ;;
+    --referrers | --path | --top | --timeout | --after | --max-capture | --debug-hold)
+        return # a value to type: an address, a number, a size
+        ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        local opts="-p --pid --after --keep
+            --dump-types --dump-graph --dump-cycles --dump-retained --dump-suspects
+            --dump-external --referrers --path --diff --dump-resources --dump-stacks --locals
+            --check --json --format --top -o --output --save
+            --timeout --max-capture --bench-floor --debug-hold
+            -h --help -V --version --"
+        mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+        return
+    fi
+
+    # A bare word: the snapshot FILE to read.
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    compopt -o filenames 2>/dev/null
+} && complete -F _gcscope gcscope
+
+# ex: filetype=sh
