@@ -1,0 +1,250 @@
+/* view_overview.c: the capture at a glance, the first screen.
+ *
+ * One line per fact; a line about cycles, suspects, resources or threads
+ * opens that view on Enter. The counts need the garbage, the cycles and
+ * the dominators: computed here, once, with "computing..." on the status
+ * line (the other views then open at once). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/report.h"
+#include "ui/ui.h"
+#include "util/alloc.h"
+
+#define LINE_MAX_BYTES 1024
+
+struct line {
+    char text[LINE_MAX_BYTES];
+    enum gs_role role;
+    int target; /* enum gs_top_view to open on Enter, -1 for none */
+};
+
+struct overview {
+    struct gs_view base;
+    struct line *lines;
+    size_t n, cap;
+    bool built;
+};
+
+static struct line *add(struct overview *o, enum gs_role role, int target)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 32;
+        o->lines = gs_xreallocarray(o->lines, o->cap, sizeof *o->lines);
+    }
+    struct line *l = &o->lines[o->n++];
+    l->text[0] = '\0';
+    l->role = role;
+    l->target = target;
+    return l;
+}
+
+#define ADDF(o, role, target, ...) snprintf(add(o, role, target)->text, LINE_MAX_BYTES, __VA_ARGS__)
+
+static void process_lines(struct overview *o, const struct gs_snapshot *s)
+{
+    const struct gs_snap_meta *m = &s->meta;
+    char b1[32], b2[32], when[64] = "?";
+    time_t t = (time_t)m->captured_at;
+    struct tm tm;
+    if (m->captured_at > 0 && localtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    ADDF(o, GS_ROLE_HEADER, -1, "Process");
+    ADDF(o, GS_ROLE_NORMAL, -1, "  process %lld%s%s, %s", (long long)m->pid, m->hostname[0] ? " on " : "",
+         m->hostname, m->binary);
+    ADDF(o, GS_ROLE_NORMAL, -1, "  Python %s, build %s", m->python, m->python_build);
+    ADDF(o, GS_ROLE_NORMAL, -1, "  captured %s: paused %.1f ms for %d thread%s, copied %s in %.1f ms%s", when,
+         m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
+         gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms,
+         m->target_was_stopped ? " (it was stopped already, and stays so)" : "");
+    ADDF(o, GS_ROLE_NORMAL, -1, "  graph built in %.1f ms; the process has run on since: browsing never touches it",
+         m->capture_ms + m->build_ms);
+    (void)b2;
+}
+
+static void heap_lines(struct overview *o, struct gs_ui *ui)
+{
+    const struct gs_snapshot *s = ui->snap;
+    const struct gs_model *m = &ui->model;
+    char c1[32], c2[32], c3[32], b1[32];
+    uint64_t bytes = 0;
+    for (uint64_t i = 0; i < s->nobjects; i++)
+        bytes += s->size[i];
+    ADDF(o, GS_ROLE_HEADER, -1, "Heap");
+    ADDF(o, GS_ROLE_NORMAL, GS_TOP_TYPES, "  %s objects, %s (sys.getsizeof), %s references, %s types",
+         gs_fmt_count(s->nobjects, c1, sizeof c1), gs_fmt_bytes(bytes, b1, sizeof b1),
+         gs_fmt_count(s->nedges, c2, sizeof c2), gs_fmt_count(s->ntypes, c3, sizeof c3));
+    if (m->have & GS_NEED_DOM)
+        ADDF(o, GS_ROLE_NORMAL, GS_TOP_DOMTREE, "  reachable from the %s roots: %s objects, %s",
+             gs_fmt_count(s->nroots, c1, sizeof c1), gs_fmt_count(m->reachable_objects, c2, sizeof c2),
+             gs_fmt_bytes(m->reachable_bytes, b1, sizeof b1));
+}
+
+static void collector_lines(struct overview *o, struct gs_ui *ui)
+{
+    const struct gs_snapshot *s = ui->snap;
+    const struct gs_model *m = &ui->model;
+    char c1[32], b1[32];
+    ADDF(o, GS_ROLE_HEADER, -1, "Collector");
+    for (int32_t i = 0; i < s->meta.ninterps; i++) {
+        const struct gs_snap_interp *in = &s->meta.interps[i];
+        ADDF(o, in->gc_enabled ? GS_ROLE_NORMAL : GS_ROLE_ALERT, -1,
+             "  %s%s, thresholds %d/%d/%d, counts %d/%d/%d, %d thread%s%s", s->meta.ninterps > 1 ? "interpreter: " : "",
+             in->gc_enabled ? "enabled" : "DISABLED (gc.disable())", in->thresholds[0], in->thresholds[1],
+             in->thresholds[2], in->counts[0], in->counts[1], in->counts[2], in->nthreads,
+             in->nthreads == 1 ? "" : "s", in->gc_collecting ? ", collecting" : "");
+        if (i == 0 && in->garbage_node < s->nobjects) {
+            uint32_t g = in->garbage_node;
+            uint64_t n = s->out_off[g + 1] - s->out_off[g];
+            ADDF(o, n ? GS_ROLE_ALERT : GS_ROLE_NORMAL, -1, "  gc.garbage: %s object%s",
+                 gs_fmt_count(n, c1, sizeof c1), n == 1 ? "" : "s");
+        }
+    }
+    if (m->have & GS_NEED_GARBAGE)
+        ADDF(o, m->garbage_objects ? GS_ROLE_ALERT : GS_ROLE_NORMAL, GS_TOP_CYCLES,
+             "  cyclic garbage: %s objects, %s: what gc.collect() would free now",
+             gs_fmt_count(m->garbage_objects, c1, sizeof c1), gs_fmt_bytes(m->garbage_bytes, b1, sizeof b1));
+}
+
+static void findings_lines(struct overview *o, struct gs_ui *ui)
+{
+    const struct gs_snapshot *s = ui->snap;
+    const struct gs_model *m = &ui->model;
+    char c1[32], c2[32], c3[32], c4[32], b1[32];
+    ADDF(o, GS_ROLE_HEADER, -1, "Findings (Enter opens)");
+    if (m->have & GS_NEED_CYCLES) {
+        uint64_t g = m->cycle_class_count[GS_CYCLE_GARBAGE] + m->cycle_class_count[GS_CYCLE_FINALIZERS];
+        ADDF(o, g ? GS_ROLE_ALERT : GS_ROLE_NORMAL, GS_TOP_CYCLES,
+             "  reference cycles: %s (%s garbage, %s of them with finalizers; %s reachable)",
+             gs_fmt_count(m->ncycles, c1, sizeof c1), gs_fmt_count(g, c2, sizeof c2),
+             gs_fmt_count(m->cycle_class_count[GS_CYCLE_FINALIZERS], c3, sizeof c3),
+             gs_fmt_count(m->cycle_class_count[GS_CYCLE_REACHABLE], c4, sizeof c4));
+    }
+    if (m->have & GS_NEED_SUSPECTS) {
+        const struct gs_model_suspect *top = m->nsuspects ? &m->suspects[0] : NULL;
+        if (top)
+            ADDF(o, GS_ROLE_ALERT, GS_TOP_SUSPECTS, "  suspects: %zu; the largest, %s, retains %s", m->nsuspects,
+                 top->name, gs_fmt_bytes(top->retained, b1, sizeof b1));
+        else
+            ADDF(o, GS_ROLE_NORMAL, GS_TOP_SUSPECTS, "  suspects: none");
+    }
+    uint64_t open_res = 0;
+    for (uint64_t i = 0; i < s->nresources; i++)
+        open_res += !s->resources[i].closed;
+    ADDF(o, GS_ROLE_NORMAL, GS_TOP_RESOURCES, "  open resources: %s file descriptor%s, %s Python object%s holding one",
+         gs_fmt_count(s->nfds, c1, sizeof c1), s->nfds == 1 ? "" : "s", gs_fmt_count(open_res, c2, sizeof c2),
+         open_res == 1 ? "" : "s");
+    uint64_t py = 0;
+    for (uint64_t i = 0; i < s->nthreads; i++)
+        py += (s->threads[i].flags & GS_THREAD_PYTHON) != 0;
+    if (s->nthreads)
+        ADDF(o, GS_ROLE_NORMAL, GS_TOP_THREADS, "  threads: %s (%s running Python), %s frames",
+             gs_fmt_count(s->nthreads, c1, sizeof c1), gs_fmt_count(py, c2, sizeof c2),
+             gs_fmt_count(s->nframes, c3, sizeof c3));
+    else
+        ADDF(o, GS_ROLE_NORMAL, GS_TOP_THREADS, "  threads: not recorded in this snapshot");
+}
+
+static void warning_lines(struct overview *o, const struct gs_snapshot *s)
+{
+    const struct gs_snap_meta *m = &s->meta;
+    char c1[32];
+    if (!m->bad_edges && !m->broken_lists && !m->unreadable_pages)
+        return;
+    ADDF(o, GS_ROLE_HEADER, -1, "Warnings");
+    if (m->bad_edges)
+        ADDF(o, GS_ROLE_ALERT, -1, "  %s references pointed at no valid object",
+             gs_fmt_count(m->bad_edges, c1, sizeof c1));
+    if (m->broken_lists)
+        ADDF(o, GS_ROLE_ALERT, -1, "  %s collector lists could not be walked to the end",
+             gs_fmt_count(m->broken_lists, c1, sizeof c1));
+    if (m->unreadable_pages)
+        ADDF(o, GS_ROLE_ALERT, -1, "  %s pages could not be read", gs_fmt_count(m->unreadable_pages, c1, sizeof c1));
+}
+
+static void build(struct overview *o, struct gs_ui *ui)
+{
+    /* One at a time: what cannot be computed is left out (the status
+     * line says why), and the rest is still shown. */
+    gs_ui_need(ui, GS_NEED_GARBAGE);
+    gs_ui_need(ui, GS_NEED_CYCLES);
+    gs_ui_need(ui, GS_NEED_SUSPECTS);
+    o->n = 0;
+    process_lines(o, ui->snap);
+    heap_lines(o, ui);
+    collector_lines(o, ui);
+    findings_lines(o, ui);
+    warning_lines(o, ui->snap);
+    gs_list_init(&o->base.list, o->base.list.src, o, NULL, o->n, false);
+    o->built = true;
+}
+
+static bool line_match(const void *ctx, uint32_t id, const char *pat)
+{
+    const struct overview *o = ctx;
+    return gs_contains(o->lines[id].text, pat);
+}
+
+static const struct gs_list_src lines_src = {.match = line_match};
+
+static void draw_row(struct gs_view *v, struct gs_ui *ui, uint32_t id, int y, bool selected)
+{
+    struct overview *o = (struct overview *)v;
+    const struct line *l = &o->lines[id];
+    gs_draw_text(&ui->draw, y, 0, COLS, gs_row_role(selected, l->role), l->text, true);
+}
+
+static void draw(struct gs_view *v, struct gs_ui *ui, int y, int h)
+{
+    struct overview *o = (struct overview *)v;
+    if (!o->built)
+        build(o, ui);
+    gs_ui_draw_list(v, ui, y, h, draw_row);
+}
+
+static bool request(struct gs_view *v, struct gs_ui *ui, enum gs_request req)
+{
+    struct overview *o = (struct overview *)v;
+    uint32_t id;
+    if (req != GS_REQ_OPEN || !gs_list_current(&v->list, &id))
+        return false;
+    if (o->lines[id].target >= 0)
+        gs_ui_open_top(ui, (enum gs_top_view)o->lines[id].target);
+    return true;
+}
+
+/* The overview has no names to find: a search looks for a type. */
+static bool search(struct gs_view *v, struct gs_ui *ui, const char *pat, int dir, bool include_current)
+{
+    (void)v;
+    gs_ui_open_top(ui, GS_TOP_TYPES);
+    struct gs_view *t = gs_ui_current(ui);
+    if (!t || t == v || !t->ops->search)
+        return false;
+    return t->ops->search(t, ui, pat, dir, include_current);
+}
+
+static void done(struct gs_view *v)
+{
+    struct overview *o = (struct overview *)v;
+    gs_list_free(&v->list);
+    free(o->lines);
+    free(o);
+}
+
+static const struct gs_view_ops ops = {
+    .name = "overview", .draw = draw, .request = request, .search = search, .done = done};
+
+struct gs_view *gs_view_overview_new(struct gs_ui *ui)
+{
+    (void)ui;
+    struct overview *o = gs_xcalloc(1, sizeof *o);
+    gs_view_init(&o->base, &ops, "Overview");
+    o->base.has_list = true;
+    gs_list_init(&o->base.list, &lines_src, o, NULL, 0, false);
+    return &o->base;
+}
