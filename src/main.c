@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -25,7 +26,12 @@ static int fail(const gs_error *err)
     return gs_status_exit_code(err->code);
 }
 
-/* Capture a live process and decode it into a snapshot. */
+/* Capture a live process and decode it into a snapshot. A thread stopped
+ * in the middle of linking an object into a collector list leaves the list
+ * broken in the copy: capture again, briefly later, a few times, and keep
+ * the last snapshot (with its warning) if the lists stay broken. */
+#define BROKEN_LIST_RETRIES 3
+
 static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs_snapshot **snap, gs_error *err)
 {
     struct gs_capture_opts opts;
@@ -39,14 +45,24 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
      * snapshot file that may be browsed later). */
     opts.native_stacks = cli->report == GS_REPORT_STACKS || cli->report == GS_REPORT_NONE || cli->save;
 
-    struct gs_capture *cap = NULL;
-    gs_status st = gs_capture_process(pid, &opts, &cap, err);
-    if (st != GS_OK)
-        return st;
-    /* The target runs again from here on: the graph is decoded from the
-     * copy, and everything after reads only the snapshot. */
-    st = gs_graph_build(cap, snap, err);
-    gs_capture_free(cap);
+    gs_status st = GS_OK;
+    *snap = NULL;
+    for (int attempt = 1; attempt <= BROKEN_LIST_RETRIES; attempt++) {
+        struct gs_capture *cap = NULL;
+        st = gs_capture_process(pid, &opts, &cap, err);
+        if (st != GS_OK)
+            return st;
+        /* The target runs again from here on: the graph is decoded from
+         * the copy, and everything after reads only the snapshot. */
+        gs_snapshot_free(*snap);
+        *snap = NULL;
+        st = gs_graph_build(cap, snap, err);
+        gs_capture_free(cap);
+        if (st != GS_OK || (*snap)->meta.broken_lists == 0 || gs_signal_pending)
+            break;
+        struct timespec pause_a_little = {0, 20 * 1000 * 1000};
+        nanosleep(&pause_a_little, NULL);
+    }
     return gs_capture_explain(pid, st, err);
 }
 
@@ -143,8 +159,10 @@ static gs_status recapture(void *arg, struct gs_snapshot **out, gs_error *err)
  * terminal. */
 static bool wants_browser(const struct gs_cli *cli, FILE *out)
 {
+    const char *term = getenv("TERM");
     return cli->report == GS_REPORT_NONE && !cli->nchecks && !cli->prometheus && !cli->save && !cli->json &&
-           out == stdout && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+           out == stdout && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && term[0] &&
+           strcmp(term, "dumb") != 0;
 }
 
 static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *failed, gs_error *err)
