@@ -80,12 +80,6 @@ static bool nomem(struct gs_model *m, const char *what)
     return false;
 }
 
-static uint32_t kind_of(const struct gs_snapshot *s, uint32_t node)
-{
-    uint32_t t = s->type[node];
-    return t < s->ntypes ? s->types[t].kind : PYK_OBJECT;
-}
-
 static bool is_heap_type(const struct gs_snapshot *s, uint32_t node)
 {
     return s->type[node] < s->ntypes && (s->types[s->type[node]].facts & GS_TYPE_HEAPTYPE);
@@ -334,7 +328,7 @@ static uint32_t loop_head(const struct gs_model *m, const uint32_t *mem, uint64_
         if (is_heap_type(s, mem[i]))
             return mem[i];
     for (uint64_t i = 0; i < k; i++)
-        if (kind_of(s, mem[i]) == PYK_TYPE || kind_of(s, mem[i]) == PYK_FUNCTION)
+        if (gs_snapshot_kind(s, mem[i]) == PYK_TYPE || gs_snapshot_kind(s, mem[i]) == PYK_FUNCTION)
             return mem[i];
     return mem[0];
 }
@@ -447,7 +441,7 @@ static uint32_t namespace_dict(const struct gs_snapshot *s, uint32_t owner)
         enum gs_label_kind k = gs_label_kind_of(l);
         if ((k == GS_LABEL_FIELD || k == GS_LABEL_ATTR) &&
             strcmp(gs_snapshot_string(s, gs_label_payload(l)), "__dict__") == 0 && s->out_dst[e] < s->nobjects &&
-            kind_of(s, s->out_dst[e]) == PYK_DICT)
+            gs_snapshot_kind(s, s->out_dst[e]) == PYK_DICT)
             return s->out_dst[e];
     }
     return GS_NO_NODE;
@@ -487,7 +481,7 @@ static bool key_name(const struct gs_snapshot *s, uint64_t e, char *buf, size_t 
 /* Bindings that are the program's structure, not its data. */
 static bool is_structure(const struct gs_snapshot *s, uint32_t node)
 {
-    switch (kind_of(s, node)) {
+    switch (gs_snapshot_kind(s, node)) {
     case PYK_MODULE:
     case PYK_TYPE:
     case PYK_FUNCTION:
@@ -549,7 +543,7 @@ static bool build_suspects(struct gs_model *m)
             suspect_offer(m, seen, v, GS_SUSPECT_GLOBAL, name, floor);
             /* A class defined here: its attributes. */
             uint32_t cd;
-            if (kind_of(s, v) != PYK_TYPE || (cd = namespace_dict(s, v)) == GS_NO_NODE)
+            if (gs_snapshot_kind(s, v) != PYK_TYPE || (cd = namespace_dict(s, v)) == GS_NO_NODE)
                 continue;
             for (uint64_t ce = s->out_off[cd]; ce < s->out_off[cd + 1]; ce++) {
                 if (!key_name(s, ce, ckey, sizeof ckey))

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "graph/snapshot.h"
+#include "py/kinds.h"
 
 static const char *const root_kind_names[GS_ROOT_KIND_COUNT] = {
 #define GS_ROOT_NAME(k, name) [k] = name,
@@ -121,4 +122,36 @@ void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf,
         snprintf(buf, cap, "%s@0x%" PRIx64 " %s", gs_snapshot_string(s, t->name), s->addr[node], preview);
     else
         snprintf(buf, cap, "%s@0x%" PRIx64, gs_snapshot_string(s, t->name), s->addr[node]);
+}
+
+uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node)
+{
+    uint32_t t = s->type[node];
+    return t < s->ntypes ? s->types[t].kind : PYK_OBJECT;
+}
+
+int64_t gs_snapshot_items(const struct gs_snapshot *s, uint32_t node)
+{
+    enum gs_label_kind want;
+    switch (gs_snapshot_kind(s, node)) {
+    case PYK_LIST:
+    case PYK_TUPLE:
+    case PYK_DEQUE:
+        want = GS_LABEL_INDEX;
+        break;
+    case PYK_DICT:
+    case PYK_ODICT:
+        want = GS_LABEL_VALUE;
+        break;
+    case PYK_SET:
+    case PYK_FROZENSET:
+        want = GS_LABEL_MEMBER;
+        break;
+    default:
+        return -1;
+    }
+    int64_t n = 0;
+    for (uint64_t e = s->out_off[node]; e < s->out_off[node + 1]; e++)
+        n += gs_label_kind_of(s->out_label[e]) == want;
+    return n;
 }

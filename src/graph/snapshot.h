@@ -235,6 +235,15 @@ const char *gs_snapshot_string(const struct gs_snapshot *s, uint32_t id);
  * buf; "" when the edge has no label. */
 void gs_snapshot_label(const struct gs_snapshot *s, uint32_t label, char *buf, size_t cap);
 
+/* The kind (enum py_kind, src/py/kinds.h) of a node's type; PYK_OBJECT for
+ * an unknown type. */
+uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node);
+
+/* A container's items, counted by its references' labels ([i] for lists,
+ * tuples and deques, ['key'] for dicts, <member> for sets); -1 for a node
+ * that is no container. */
+int64_t gs_snapshot_items(const struct gs_snapshot *s, uint32_t node);
+
 /* A node's short description: "Node@0x7f..", "str 'abc'" in buf. */
 void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf, size_t cap);
 

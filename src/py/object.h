@@ -31,6 +31,10 @@ bool py_read_ssize(const struct py_ctx *c, uint64_t addr, int64_t *out);
 bool py_field_ptr(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out);
 bool py_field_ssize(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out);
 
+/* A 32-bit int field (co_firstlineno, sock_fd...): false if the layout
+ * lacks it or memory is unreadable. */
+bool py_field_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int32_t *out);
+
 bool py_type_of(const struct py_ctx *c, uint64_t obj, uint64_t *type);
 bool py_type_flags(const struct py_ctx *c, uint64_t type, uint64_t *flags);
 

@@ -42,11 +42,6 @@ __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, 
     va_end(ap);
 }
 
-static bool read_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int32_t *out)
-{
-    return py_layout_has(offset) && gs_read_i32(c->r, obj + (uint64_t)offset, out);
-}
-
 /* An int's value when it fits in 63 bits (3.12+: lv_tag = ndigits << 3 |
  * sign, 0 positive, 1 zero, 2 negative; before: a signed ob_size). */
 static bool int_value(const struct py_ctx *c, uint64_t obj, int64_t *out)
@@ -262,7 +257,7 @@ static bool decode_fileio(const struct py_ctx *c, uint64_t obj, const struct py_
 {
     const struct py_layout *L = c->L;
     int32_t fd;
-    if (!fits(t, L->fileio_size) || !read_i32(c, obj, L->fileio_fd, &fd))
+    if (!fits(t, L->fileio_size) || !py_field_i32(c, obj, L->fileio_fd, &fd))
         return false;
     begin(out, GS_RES_FILE);
     out->fd = fd;
@@ -312,8 +307,8 @@ static bool decode_socket(const struct py_ctx *c, uint64_t obj, const struct py_
 {
     const struct py_layout *L = c->L;
     int32_t fd, family, type, proto;
-    if (!fits(t, L->sock_size) || !read_i32(c, obj, L->sock_fd, &fd) || !read_i32(c, obj, L->sock_family, &family) ||
-        !read_i32(c, obj, L->sock_type, &type) || !read_i32(c, obj, L->sock_proto, &proto))
+    if (!fits(t, L->sock_size) || !py_field_i32(c, obj, L->sock_fd, &fd) || !py_field_i32(c, obj, L->sock_family, &family) ||
+        !py_field_i32(c, obj, L->sock_type, &type) || !py_field_i32(c, obj, L->sock_proto, &proto))
         return false;
     char b1[16], b2[16];
     begin(out, GS_RES_SOCKET);
@@ -341,8 +336,8 @@ static bool decode_mmap(const struct py_ctx *c, uint64_t obj, const struct py_ty
     int64_t size;
     int32_t fd, acc;
     if (!fits(t, L->mmap_size) || !py_field_ptr(c, obj, L->mmap_data, &data) ||
-        !py_field_ssize(c, obj, L->mmap_size_field, &size) || !read_i32(c, obj, L->mmap_fd, &fd) ||
-        !read_i32(c, obj, L->mmap_access, &acc))
+        !py_field_ssize(c, obj, L->mmap_size_field, &size) || !py_field_i32(c, obj, L->mmap_fd, &fd) ||
+        !py_field_i32(c, obj, L->mmap_access, &acc))
         return false;
     begin(out, GS_RES_MMAP);
     out->fd = fd;
@@ -365,7 +360,7 @@ static bool decode_epoll(const struct py_ctx *c, uint64_t obj, const struct py_t
                          struct py_resource_info *out)
 {
     int32_t fd;
-    if (!fits(t, c->L->epoll_size) || !read_i32(c, obj, c->L->epoll_epfd, &fd))
+    if (!fits(t, c->L->epoll_size) || !py_field_i32(c, obj, c->L->epoll_epfd, &fd))
         return false;
     begin(out, GS_RES_SELECTOR);
     out->fd = fd;
@@ -467,7 +462,7 @@ static bool decode_selector(const struct py_ctx *c, uint64_t obj, const struct p
     if (instance_attr(c, obj, t, "_selector", &inner) && py_type_of(c, inner, &type) &&
         py_field_ptr(c, type, c->L->type_name, &tp_name) &&
         gs_read_cstring(c->r, tp_name, inner_name, sizeof inner_name) && strcmp(inner_name, "select.epoll") == 0 &&
-        read_i32(c, inner, c->L->epoll_epfd, &epfd) && epfd >= 0)
+        py_field_i32(c, inner, c->L->epoll_epfd, &epfd) && epfd >= 0)
         snprintf(out->detail, sizeof out->detail, "epoll fd %d; ", epfd);
     describe_fds(c, fd_to_key, "", out->detail, sizeof out->detail);
     return true;

@@ -128,11 +128,6 @@ struct walk {
     struct code_entry cache[CODE_CACHE];
 };
 
-static bool read_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int32_t *out)
-{
-    return py_layout_has(offset) && gs_read_i32(c->r, obj + (uint64_t)offset, out);
-}
-
 /* A bytes object's contents, copied (at most MAX_LINETABLE bytes). */
 static uint8_t *read_bytes(const struct py_ctx *c, uint64_t obj, size_t *len)
 {
@@ -172,7 +167,7 @@ static const struct code_entry *code_info(struct walk *w, uint64_t code)
                    sizeof e->function);
     read_str_field(w->c, code, L->code_filename, e->file, sizeof e->file);
     uint64_t table;
-    if (read_i32(w->c, code, L->code_firstlineno, &e->firstlineno) && py_field_ptr(w->c, code, L->code_linetable, &table))
+    if (py_field_i32(w->c, code, L->code_firstlineno, &e->firstlineno) && py_field_ptr(w->c, code, L->code_linetable, &table))
         e->table = read_bytes(w->c, table, &e->len);
     return e;
 }
@@ -198,7 +193,7 @@ static bool traced_line(const struct py_ctx *c, uint64_t frame_obj, int32_t *lin
     uint64_t trace;
     int32_t lineno;
     if (!frame_obj || !py_field_ptr(c, frame_obj, L->frame_trace, &trace) || !trace ||
-        !read_i32(c, frame_obj, L->frame_lineno, &lineno) || lineno <= 0)
+        !py_field_i32(c, frame_obj, L->frame_lineno, &lineno) || lineno <= 0)
         return false;
     *line = lineno;
     return true;
@@ -226,7 +221,7 @@ static size_t walk_frame_objects(struct walk *w, uint64_t tstate, size_t max, py
         struct py_frame_info info = {.addr = f, .frame_obj = f, .holder = f, .flags = PY_FRAME_ENTRY};
         int32_t lasti;
         uint64_t gen = 0, back = 0;
-        if (!py_field_ptr(c, f, L->frame_code, &info.code) || !read_i32(c, f, L->frame_lasti, &lasti))
+        if (!py_field_ptr(c, f, L->frame_code, &info.code) || !py_field_i32(c, f, L->frame_lasti, &lasti))
             break;
         py_field_ptr(c, f, L->frame_gen, &gen);
         if (gen)
@@ -483,7 +478,7 @@ uint64_t py_gil_holder(const struct py_ctx *c, uint64_t runtime_addr, const stru
     else if (!py_field_ptr(c, in->addr, L->interp_ceval_gil, &gil))
         return 0;
     /* `locked` is 1 while held, 0 when free, -1 before the GIL exists. */
-    if (!gil || !read_i32(c, gil, L->gil_locked, &locked) || locked != 1 ||
+    if (!gil || !py_field_i32(c, gil, L->gil_locked, &locked) || locked != 1 ||
         !py_field_ptr(c, gil, L->gil_last_holder, &holder))
         return 0;
     return holder;

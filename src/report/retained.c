@@ -82,39 +82,6 @@ struct domtree {
 
 /* --- what an object is --------------------------------------------------- */
 
-static uint32_t kind_of(const struct gs_snapshot *s, uint32_t node)
-{
-    uint32_t t = s->type[node];
-    return t < s->ntypes ? s->types[t].kind : PYK_OBJECT;
-}
-
-/* Items of a container by its references' labels, -1 for a non-container. */
-static int64_t container_items(const struct gs_snapshot *s, uint32_t node)
-{
-    enum gs_label_kind want;
-    switch (kind_of(s, node)) {
-    case PYK_LIST:
-    case PYK_TUPLE:
-    case PYK_DEQUE:
-        want = GS_LABEL_INDEX;
-        break;
-    case PYK_DICT:
-    case PYK_ODICT:
-        want = GS_LABEL_VALUE;
-        break;
-    case PYK_SET:
-    case PYK_FROZENSET:
-        want = GS_LABEL_MEMBER;
-        break;
-    default:
-        return -1;
-    }
-    int64_t n = 0;
-    for (uint64_t e = s->out_off[node]; e < s->out_off[node + 1]; e++)
-        n += gs_label_kind_of(s->out_label[e]) == want;
-    return n;
-}
-
 static bool is_interp_root(const struct gs_snapshot *s, uint32_t node)
 {
     if (!(s->flags[node] & GS_NODE_ROOT))
@@ -145,13 +112,13 @@ static bool edge_named(const struct gs_snapshot *s, uint32_t src, uint32_t dst, 
  * recognised by its owner's reference, not by its dominator. */
 static bool is_namespace(const struct gs_snapshot *s, uint32_t node)
 {
-    uint32_t k = kind_of(s, node);
+    uint32_t k = gs_snapshot_kind(s, node);
     if (k == PYK_MODULE || k == PYK_TYPE)
         return true;
     if (k != PYK_DICT)
         return false;
     for (uint64_t e = s->in_off[node]; e < s->in_off[node + 1]; e++) {
-        uint32_t src = s->in_src[e], sk = kind_of(s, src);
+        uint32_t src = s->in_src[e], sk = gs_snapshot_kind(s, src);
         if ((sk == PYK_MODULE || sk == PYK_TYPE) && edge_named(s, src, node, "__dict__"))
             return true;
     }
@@ -288,7 +255,7 @@ static void rank_objects(const struct gs_snapshot *s, struct ret_report *r, cons
     for (size_t i = 0; i < n; i++) {
         struct ret_object *o = &r->objects[i];
         o->node = best[i];
-        o->items = container_items(s, best[i]);
+        o->items = gs_snapshot_items(s, best[i]);
         /* the largest children, by insertion into a short sorted array */
         for (uint32_t c = t->first[best[i]]; c != NONE; c = t->next[c]) {
             o->nchildren++;
@@ -494,7 +461,7 @@ static void details_text(FILE *out, const struct gs_snapshot *s, const struct re
                 o->nchildren == 1 ? "" : "s", o->nchildren > 1 ? ", the largest:" : ":");
         for (uint32_t j = 0; j < o->nshown && j < CHILDREN_TEXT; j++) {
             uint32_t c = o->children[j];
-            object_label(s, c, container_items(s, c), label, sizeof label, 52);
+            object_label(s, c, gs_snapshot_items(s, c), label, sizeof label, 52);
             fprintf(out, "      %14s  %s\n", gs_fmt_count(r->d.retained[c], c1, sizeof c1), label);
         }
     }
@@ -569,7 +536,7 @@ static void object_json(gs_json *w, const struct gs_snapshot *s, const struct re
     gs_json_begin_array(w);
     for (uint32_t j = 0; j < o->nshown; j++) {
         gs_json_begin_object(w);
-        node_fields_json(w, s, r, o->children[j], container_items(s, o->children[j]));
+        node_fields_json(w, s, r, o->children[j], gs_snapshot_items(s, o->children[j]));
         gs_json_end_object(w);
     }
     gs_json_end_array(w);

@@ -48,18 +48,12 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static uint32_t kind_of(const struct gs_snapshot *s, uint32_t node)
-{
-    uint32_t t = s->type[node];
-    return t < s->ntypes ? s->types[t].kind : PYK_OBJECT;
-}
-
 /* --- locals -------------------------------------------------------------------- */
 
 /* A root's field name that is the frame's own reference, not a local. */
 static bool is_frame_field(const struct gs_snapshot *s, const char *name, uint32_t node)
 {
-    uint32_t k = kind_of(s, node);
+    uint32_t k = gs_snapshot_kind(s, node);
     return (strcmp(name, "f_code") == 0 && k == PYK_CODE) || (strcmp(name, "f_func") == 0 && k == PYK_FUNCTION) ||
            (strcmp(name, "f_locals") == 0 && k == PYK_DICT) || (strcmp(name, "frame_obj") == 0 && k == PYK_FRAME);
 }

@@ -134,12 +134,6 @@ struct sus_report {
 
 /* --- what an object is ---------------------------------------------------- */
 
-static uint32_t kind_of(const struct gs_snapshot *s, uint32_t node)
-{
-    uint32_t t = s->type[node];
-    return t < s->ntypes ? s->types[t].kind : PYK_OBJECT;
-}
-
 static bool is_mutable_container(uint32_t k)
 {
     return k == PYK_LIST || k == PYK_DICT || k == PYK_ODICT || k == PYK_SET || k == PYK_DEQUE;
@@ -170,17 +164,6 @@ static bool is_item(const struct gs_snapshot *s, uint64_t e, int want)
     return want >= 0 && (int)gs_label_kind_of(s->out_label[e]) == want;
 }
 
-static int64_t container_items(const struct gs_snapshot *s, uint32_t node)
-{
-    int want = item_label(kind_of(s, node));
-    if (want < 0)
-        return -1;
-    int64_t n = 0;
-    for (uint64_t e = s->out_off[node]; e < s->out_off[node + 1]; e++)
-        n += is_item(s, e, want);
-    return n;
-}
-
 /* The first reference of node named `.name` (a field or an attribute). */
 static uint32_t field(const struct gs_snapshot *s, uint32_t node, const char *name)
 {
@@ -199,7 +182,7 @@ static void text_of(const struct gs_snapshot *s, uint32_t node, char *buf, size_
 {
     const char *p = node < s->nobjects ? gs_snapshot_string(s, s->preview[node]) : "";
     size_t n = strlen(p);
-    if (node < s->nobjects && kind_of(s, node) == PYK_STR && n >= 2 && p[0] == '\'' && p[n - 1] == '\'')
+    if (node < s->nobjects && gs_snapshot_kind(s, node) == PYK_STR && n >= 2 && p[0] == '\'' && p[n - 1] == '\'')
         snprintf(buf, cap, "%.*s", (int)(n - 2), p + 1);
     else if (n)
         snprintf(buf, cap, "%s", p);
@@ -217,7 +200,7 @@ static void edge_name(const struct gs_snapshot *s, uint64_t e, char *buf, size_t
     switch (gs_label_kind_of(l)) {
     case GS_LABEL_VALUE: {
         uint32_t key = gs_label_payload(l);
-        if (key < s->nobjects && kind_of(s, key) == PYK_STR) {
+        if (key < s->nobjects && gs_snapshot_kind(s, key) == PYK_STR) {
             text_of(s, key, buf, cap);
             return;
         }
@@ -300,7 +283,7 @@ static void bind_attributes(const struct gs_snapshot *s, struct sus_report *r, u
         if (gs_label_kind_of(s->out_label[e]) == GS_LABEL_ATTR && s->out_dst[e] < s->nobjects)
             bind_add(r, s->out_dst[e], obj, e, SCOPE_GLOBAL, prefix);
     uint32_t dict = field(s, obj, "__dict__");
-    if (dict != NONE && kind_of(s, dict) == PYK_DICT)
+    if (dict != NONE && gs_snapshot_kind(s, dict) == PYK_DICT)
         bind_dict(s, r, dict, SCOPE_GLOBAL, prefix);
 }
 
@@ -312,7 +295,7 @@ static bool class_module(const struct gs_snapshot *s, uint32_t dict, char *buf, 
         if (gs_label_kind_of(s->out_label[e]) != GS_LABEL_VALUE)
             continue;
         edge_name(s, e, key, sizeof key);
-        if (strcmp(key, "__module__") == 0 && s->out_dst[e] < s->nobjects && kind_of(s, s->out_dst[e]) == PYK_STR) {
+        if (strcmp(key, "__module__") == 0 && s->out_dst[e] < s->nobjects && gs_snapshot_kind(s, s->out_dst[e]) == PYK_STR) {
             text_of(s, s->out_dst[e], buf, cap);
             return true;
         }
@@ -329,10 +312,10 @@ static void bind_classes(const struct gs_snapshot *s, struct sus_report *r, size
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < nglobals; i++) {
             const struct binding b = r->bind[i];
-            if (kind_of(s, b.node) != PYK_TYPE || (seen[b.node / 8] & (1u << (b.node % 8))))
+            if (gs_snapshot_kind(s, b.node) != PYK_TYPE || (seen[b.node / 8] & (1u << (b.node % 8))))
                 continue;
             uint32_t dict = field(s, b.node, "__dict__");
-            if (dict == NONE || kind_of(s, dict) != PYK_DICT)
+            if (dict == NONE || gs_snapshot_kind(s, dict) != PYK_DICT)
                 continue;
             if (!class_module(s, dict, mod, sizeof mod))
                 snprintf(mod, sizeof mod, "%.120s", prefix_of(r, &b));
@@ -359,10 +342,10 @@ static void collect_bindings(const struct gs_snapshot *s, struct sus_report *r)
     /* module globals, from the modules in sys.modules */
     for (uint64_t i = 0; i < s->nroots; i++) {
         const struct gs_root *root = &s->roots[i];
-        if (root->kind != GS_ROOT_MODULE || root->node >= s->nobjects || kind_of(s, root->node) != PYK_MODULE)
+        if (root->kind != GS_ROOT_MODULE || root->node >= s->nobjects || gs_snapshot_kind(s, root->node) != PYK_MODULE)
             continue;
         uint32_t dict = field(s, root->node, "__dict__");
-        if (dict != NONE && kind_of(s, dict) == PYK_DICT)
+        if (dict != NONE && gs_snapshot_kind(s, dict) == PYK_DICT)
             bind_dict(s, r, dict, SCOPE_GLOBAL, prefix_add(r, gs_snapshot_string(s, root->name)));
     }
     size_t nglobals = r->nbind;
@@ -371,7 +354,7 @@ static void collect_bindings(const struct gs_snapshot *s, struct sus_report *r)
     /* attributes of plain objects in globals: app.cache */
     for (size_t i = 0; i < nglobals; i++) {
         const struct binding b = r->bind[i];
-        if (kind_of(s, b.node) != PYK_OBJECT || (seen[b.node / 8] & (1u << (b.node % 8))))
+        if (gs_snapshot_kind(s, b.node) != PYK_OBJECT || (seen[b.node / 8] & (1u << (b.node % 8))))
             continue;
         seen[b.node / 8] |= (uint8_t)(1u << (b.node % 8));
         edge_name(s, b.edge, key, sizeof key);
@@ -440,7 +423,7 @@ static bool is_large(const struct gs_snapshot *s, const struct sus_report *r, ui
     uint64_t own = s->size[x], ret = r->d.retained[x];
     if (own < LARGE_BYTES && !(own >= FLOOR_BYTES && at_least_percent(own, r->reachable_bytes, SHARE_PERCENT)))
         return false;
-    int64_t items = container_items(s, x);
+    int64_t items = gs_snapshot_items(s, x);
     return items <= 0 || (ret - own) / (uint64_t)items <= LEAF_ITEM_BYTES;
 }
 
@@ -450,7 +433,7 @@ static void find_bound(const struct gs_snapshot *s, struct sus_report *r)
         uint32_t x = r->bind[i].node;
         if (i > 0 && r->bind[i - 1].node == x)
             continue; /* one object, several names: judged once */
-        uint32_t k = kind_of(s, x);
+        uint32_t k = gs_snapshot_kind(s, x);
         if (!r->d.reachable[x] || (s->flags[x] & GS_NODE_ROOT) || k == PYK_MODULE || k == PYK_TYPE)
             continue;
         const struct binding *b = binding_of(r, x);
@@ -459,13 +442,13 @@ static void find_bound(const struct gs_snapshot *s, struct sus_report *r)
         if (is_large(s, r, x)) {
             sus = suspect_add(s, r, SUS_LARGE_GLOBAL, x, ret);
         } else if (is_mutable_container(k) && ret >= FLOOR_BYTES) {
-            int64_t items = container_items(s, x);
+            int64_t items = gs_snapshot_items(s, x);
             if (at_least_percent(ret, r->reachable_bytes, SHARE_PERCENT) ||
                 (items >= CONTAINER_ITEMS && at_least_percent(ret, r->reachable_bytes, 1)))
                 sus = suspect_add(s, r, b->scope == SCOPE_CLASS ? SUS_CLASS_ATTRIBUTE : SUS_GLOBAL_CONTAINER, x, ret);
         }
         if (sus) {
-            sus->items = container_items(s, x);
+            sus->items = gs_snapshot_items(s, x);
             binding_name(s, r, b, sus->name, sizeof sus->name);
         }
     }
@@ -475,9 +458,9 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
                           const char *what)
 {
     uint32_t x = s->out_dst[e];
-    if (x >= s->nobjects || !r->d.reachable[x] || !is_mutable_container(kind_of(s, x)))
+    if (x >= s->nobjects || !r->d.reachable[x] || !is_mutable_container(gs_snapshot_kind(s, x)))
         return;
-    int64_t items = container_items(s, x);
+    int64_t items = gs_snapshot_items(s, x);
     uint64_t ret = r->d.retained[x];
     if (items < DEFAULT_ITEMS && !(ret >= FLOOR_BYTES && at_least_percent(ret, r->reachable_bytes, 1)))
         return;
@@ -490,7 +473,7 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
     text_of(s, fn, qual, sizeof qual);
     /* [0] for __defaults__, ['name'] for __kwdefaults__ */
     gs_snapshot_label(s, s->out_label[e], key, sizeof key);
-    if (m == NONE || kind_of(s, m) != PYK_STR)
+    if (m == NONE || gs_snapshot_kind(s, m) != PYK_STR)
         snprintf(sus->name, sizeof sus->name, "%s.%s%s%s", qual, what, key[0] == '[' ? "" : ".", key);
     else
         snprintf(sus->name, sizeof sus->name, "%s.%s.%s%s%s", mod, qual, what, key[0] == '[' ? "" : ".", key);
@@ -499,15 +482,15 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
 static void find_defaults(const struct gs_snapshot *s, struct sus_report *r)
 {
     for (uint32_t fn = 0; fn < s->nobjects; fn++) {
-        if (kind_of(s, fn) != PYK_FUNCTION || !r->d.reachable[fn])
+        if (gs_snapshot_kind(s, fn) != PYK_FUNCTION || !r->d.reachable[fn])
             continue;
         uint32_t t = field(s, fn, "__defaults__");
-        if (t != NONE && kind_of(s, t) == PYK_TUPLE)
+        if (t != NONE && gs_snapshot_kind(s, t) == PYK_TUPLE)
             for (uint64_t e = s->out_off[t]; e < s->out_off[t + 1]; e++)
                 if (gs_label_kind_of(s->out_label[e]) == GS_LABEL_INDEX)
                     check_default(s, r, fn, e, "__defaults__");
         uint32_t kw = field(s, fn, "__kwdefaults__");
-        if (kw != NONE && kind_of(s, kw) == PYK_DICT)
+        if (kw != NONE && gs_snapshot_kind(s, kw) == PYK_DICT)
             for (uint64_t e = s->out_off[kw]; e < s->out_off[kw + 1]; e++)
                 if (gs_label_kind_of(s->out_label[e]) == GS_LABEL_VALUE)
                     check_default(s, r, fn, e, "__kwdefaults__");
@@ -517,7 +500,7 @@ static void find_defaults(const struct gs_snapshot *s, struct sus_report *r)
 static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
 {
     for (uint32_t x = 0; x < s->nobjects; x++) {
-        uint32_t k = kind_of(s, x);
+        uint32_t k = gs_snapshot_kind(s, x);
         if (!is_mutable_container(k) || !r->d.reachable[x])
             continue;
         int want = item_label(k);
@@ -527,7 +510,7 @@ static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
                 continue;
             items++;
             uint32_t m = s->out_dst[e];
-            if (m >= s->nobjects || kind_of(s, m) != PYK_METHOD)
+            if (m >= s->nobjects || gs_snapshot_kind(s, m) != PYK_METHOD)
                 continue;
             methods++;
             uint32_t self = field(s, m, "__self__");
@@ -662,7 +645,7 @@ static gs_status report_build(const struct gs_snapshot *s, struct sus_report *r,
 
 static const char *container_word(const struct gs_snapshot *s, uint32_t node)
 {
-    switch (kind_of(s, node)) {
+    switch (gs_snapshot_kind(s, node)) {
     case PYK_LIST:
         return "list";
     case PYK_DICT:
