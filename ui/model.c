@@ -8,11 +8,7 @@
  *     tree, which the tree view needs anyway;
  *   - a loop through a cycle (a breadth-first search inside the cycle, as
  *     cycles.c's find_loop).
- * The suspects are the part of suspects.c's list that analysis.h can tell:
- * objects bound to a module global or a class attribute that keep a large
- * share of the heap alive, and the cyclic garbage; suspects.c's patterns
- * (mutable defaults, callbacks, the precise thresholds) need its ranking
- * behind a public function.
+ * The suspects are --dump-suspects' own list (report/suspects.h).
  */
 #include "config.h"
 
@@ -27,9 +23,6 @@
 #include "ui/model.h"
 #include "util/alloc.h"
 
-#define SUSPECTS_MAX 50
-#define SUSPECT_FLOOR (64u << 10) /* nothing smaller is a suspect */
-#define SUSPECT_PERCENT 1         /* ... nor less than this share of the reachable heap */
 #define PATH_STEPS 256            /* the reports cut paths there too */
 
 static const char *const class_names[GS_CYCLE_CLASS_COUNT] = {"garbage-with-finalizers", "garbage", "reachable"};
@@ -58,7 +51,7 @@ void gs_model_free(struct gs_model *m)
     free(m->dt_child);
     free(m->dt_sorted);
     free(m->cycles);
-    free(m->suspects);
+    gs_suspects_free(&m->suspects);
     free(m->by_type_off);
     free(m->by_type);
     free(m->by_type_addr);
@@ -433,137 +426,12 @@ bool gs_model_path_expr(const struct gs_model *m, uint32_t node, char *buf, size
 
 /* --- suspects -------------------------------------------------------------------- */
 
-/* The dict a module or class keeps its names in (its `.__dict__`). */
-static uint32_t namespace_dict(const struct gs_snapshot *s, uint32_t owner)
-{
-    for (uint64_t e = s->out_off[owner]; e < s->out_off[owner + 1]; e++) {
-        uint32_t l = s->out_label[e];
-        enum gs_label_kind k = gs_label_kind_of(l);
-        if ((k == GS_LABEL_FIELD || k == GS_LABEL_ATTR) &&
-            strcmp(gs_snapshot_string(s, gs_label_payload(l)), "__dict__") == 0 && s->out_dst[e] < s->nobjects &&
-            gs_snapshot_kind(s, s->out_dst[e]) == PYK_DICT)
-            return s->out_dst[e];
-    }
-    return GS_NO_NODE;
-}
-
-/* Up to three names joined with dots into buf, cut to fit. */
-static void join(char *buf, size_t cap, const char *a, const char *b, const char *c)
-{
-    const char *parts[3] = {a, b, c};
-    size_t len = 0;
-    for (int i = 0; i < 3 && parts[i]; i++) {
-        if (i && len + 1 < cap)
-            buf[len++] = '.';
-        size_t n = strlen(parts[i]);
-        if (n > cap - 1 - len)
-            n = cap - 1 - len;
-        memcpy(buf + len, parts[i], n);
-        len += n;
-    }
-    buf[len] = '\0';
-}
-
-/* A dict value's edge as a name: ['CACHE'] -> CACHE. */
-static bool key_name(const struct gs_snapshot *s, uint64_t e, char *buf, size_t cap)
-{
-    if (gs_label_kind_of(s->out_label[e]) != GS_LABEL_VALUE)
-        return false;
-    gs_snapshot_label(s, s->out_label[e], buf, cap);
-    size_t n = strlen(buf);
-    if (n >= 5 && buf[1] == '\'' && buf[n - 2] == '\'') {
-        memmove(buf, buf + 2, n - 4);
-        buf[n - 4] = '\0';
-    }
-    return true;
-}
-
-/* Bindings that are the program's structure, not its data. */
-static bool is_structure(const struct gs_snapshot *s, uint32_t node)
-{
-    switch (gs_snapshot_kind(s, node)) {
-    case PYK_MODULE:
-    case PYK_TYPE:
-    case PYK_FUNCTION:
-    case PYK_CODE:
-    case PYK_BUILTIN_FUNCTION:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static void suspect_offer(struct gs_model *m, uint8_t *seen, uint32_t node, uint8_t kind, const char *name,
-                          uint64_t floor)
-{
-    if (seen[node] || !m->dom.reachable[node] || m->dom.retained[node] < floor || is_structure(m->s, node) ||
-        m->nsuspects == SUSPECTS_MAX)
-        return;
-    seen[node] = 1;
-    struct gs_model_suspect *x = &m->suspects[m->nsuspects++];
-    x->node = node;
-    x->kind = kind;
-    x->retained = m->dom.retained[node];
-    join(x->name, sizeof x->name, name, NULL, NULL);
-}
-
-static int suspect_rank(const void *a, const void *b)
-{
-    const struct gs_model_suspect *x = a, *y = b;
-    if (x->retained != y->retained)
-        return x->retained > y->retained ? -1 : 1;
-    return strcmp(x->name, y->name);
-}
-
+/* The suspects are --dump-suspects' own list (report/suspects.h): the same
+ * patterns, ranking, names and explanations. It computes its analyses
+ * itself; on a large heap that is a second dominator pass, paid once. */
 static bool build_suspects(struct gs_model *m)
 {
-    const struct gs_snapshot *s = m->s;
-    uint64_t floor = m->reachable_bytes / 100 * SUSPECT_PERCENT;
-    if (floor < SUSPECT_FLOOR)
-        floor = SUSPECT_FLOOR;
-    m->suspects = calloc(SUSPECTS_MAX + 1, sizeof *m->suspects);
-    uint8_t *seen = calloc(s->nobjects ? s->nobjects : 1, 1);
-    if (!m->suspects || !seen) {
-        free(seen);
-        return nomem(m, "looking for suspects");
-    }
-    char name[192], key[128], ckey[128];
-    for (uint64_t r = 0; r < s->nroots; r++) {
-        if (s->roots[r].kind != GS_ROOT_MODULE)
-            continue;
-        const char *mod = gs_snapshot_string(s, s->roots[r].name);
-        uint32_t d = namespace_dict(s, s->roots[r].node);
-        if (d == GS_NO_NODE)
-            continue;
-        for (uint64_t e = s->out_off[d]; e < s->out_off[d + 1]; e++) {
-            uint32_t v = s->out_dst[e];
-            if (!key_name(s, e, key, sizeof key))
-                continue;
-            join(name, sizeof name, mod, key, NULL);
-            suspect_offer(m, seen, v, GS_SUSPECT_GLOBAL, name, floor);
-            /* A class defined here: its attributes. */
-            uint32_t cd;
-            if (gs_snapshot_kind(s, v) != PYK_TYPE || (cd = namespace_dict(s, v)) == GS_NO_NODE)
-                continue;
-            for (uint64_t ce = s->out_off[cd]; ce < s->out_off[cd + 1]; ce++) {
-                if (!key_name(s, ce, ckey, sizeof ckey))
-                    continue;
-                join(name, sizeof name, mod, key, ckey);
-                suspect_offer(m, seen, s->out_dst[ce], GS_SUSPECT_CLASS_ATTR, name, floor);
-            }
-        }
-    }
-    free(seen);
-    qsort(m->suspects, m->nsuspects, sizeof *m->suspects, suspect_rank);
-    if (m->garbage_objects) {
-        struct gs_model_suspect *x = &m->suspects[m->nsuspects++];
-        x->node = GS_NO_NODE;
-        x->kind = GS_SUSPECT_GARBAGE;
-        x->retained = m->garbage_bytes;
-        char c[32];
-        snprintf(x->name, sizeof x->name, "cyclic garbage: %s objects", gs_fmt_count(m->garbage_objects, c, sizeof c));
-    }
-    return true;
+    return gs_suspects_find(m->s, &m->suspects, &m->err) == GS_OK;
 }
 
 /* --- computing on demand ------------------------------------------------------------ */
@@ -571,7 +439,7 @@ static bool build_suspects(struct gs_model *m)
 static unsigned with_dependencies(unsigned what)
 {
     if (what & GS_NEED_SUSPECTS)
-        what |= GS_NEED_DOM | GS_NEED_GARBAGE;
+        what |= GS_NEED_DOM; /* for the share of the reachable heap the view shows */
     if (what & GS_NEED_TYPE_RETAINED)
         what |= GS_NEED_DOMTREE | GS_NEED_TYPES;
     if (what & GS_NEED_DOMTREE)

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "graph/analysis.h"
+#include "report/suspects.h"
 #include "graph/snapshot.h"
 #include "util/status.h"
 
@@ -55,14 +56,6 @@ struct gs_model_cycle {
     uint64_t count, bytes;
 };
 
-enum gs_suspect_kind { GS_SUSPECT_GLOBAL, GS_SUSPECT_CLASS_ATTR, GS_SUSPECT_GARBAGE };
-
-struct gs_model_suspect {
-    uint32_t node;     /* GS_NO_NODE for the cyclic garbage */
-    uint8_t kind;      /* enum gs_suspect_kind */
-    uint64_t retained;
-    char name[192];    /* "__main__.CACHE", "__main__.Registry.items" */
-};
 
 struct gs_model {
     const struct gs_snapshot *s;
@@ -90,8 +83,7 @@ struct gs_model {
     size_t ncycles;
     uint64_t cycle_class_count[GS_CYCLE_CLASS_COUNT];
 
-    struct gs_model_suspect *suspects;        /* by retained size */
-    size_t nsuspects;
+    struct gs_suspect_list suspects;          /* --dump-suspects' list, ranked */
 
     /* the instances of type t: by_type[by_type_off[t] .. by_type_off[t+1]),
      * largest retained size first when by_type_retained, else by node */

@@ -125,9 +125,9 @@ static void findings_lines(struct overview *o, struct gs_ui *ui)
              gs_fmt_count(m->cycle_class_count[GS_CYCLE_REACHABLE], c4, sizeof c4));
     }
     if (m->have & GS_NEED_SUSPECTS) {
-        const struct gs_model_suspect *top = m->nsuspects ? &m->suspects[0] : NULL;
+        const struct gs_suspect *top = m->suspects.n ? &m->suspects.v[0] : NULL;
         if (top)
-            ADDF(o, GS_ROLE_ALERT, GS_TOP_SUSPECTS, "  suspects: %zu; the largest, %s, retains %s", m->nsuspects,
+            ADDF(o, GS_ROLE_ALERT, GS_TOP_SUSPECTS, "  suspects: %zu; the largest, %s, retains %s", m->suspects.n,
                  top->name, gs_fmt_bytes(top->retained, b1, sizeof b1));
         else
             ADDF(o, GS_ROLE_NORMAL, GS_TOP_SUSPECTS, "  suspects: none");

@@ -1,7 +1,7 @@
-/* view_suspects.c: leak suspects, by the bytes they keep alive: the
- * module globals and class attributes that retain a large share of the
- * heap, and the cyclic garbage (model.c says what is and is not covered).
- * Enter opens the object, or the cycles for the garbage. */
+/* view_suspects.c: leak suspects, by the bytes they keep alive, as
+ * --dump-suspects ranks and explains them; the status line says why the
+ * selected one is a suspect. Enter opens the object, or the cycles for the
+ * garbage. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -12,8 +12,6 @@
 #include "ui/ui.h"
 #include "util/alloc.h"
 
-static const char *const kind_names[] = {"global", "class attribute", "garbage"};
-
 struct suspects {
     struct gs_view base;
     struct gs_ui *ui;
@@ -23,7 +21,7 @@ struct suspects {
 static bool match(const void *ctx, uint32_t i, const char *pat)
 {
     const struct suspects *v = ctx;
-    const struct gs_model_suspect *x = &v->ui->model.suspects[i];
+    const struct gs_suspect *x = &v->ui->model.suspects.v[i];
     char desc[300] = "";
     if (x->node != GS_NO_NODE)
         gs_snapshot_describe(v->ui->snap, x->node, desc, sizeof desc);
@@ -34,24 +32,27 @@ static const struct gs_list_src src = {.match = match};
 
 static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t i, int y, bool sel)
 {
-    const struct gs_model_suspect *x = &ui->model.suspects[i];
+    const struct gs_suspect *x = &ui->model.suspects.v[i];
     const struct gs_snapshot *s = ui->snap;
     char b[32], pct[16], desc[300], text[600];
-    uint64_t heap = ui->model.reachable_bytes;
+    uint64_t heap = ui->model.suspects.reachable_bytes;
     snprintf(pct, sizeof pct, "%.1f%%", heap ? 100.0 * (double)x->retained / (double)heap : 0.0);
     if (x->node != GS_NO_NODE) {
         gs_snapshot_describe(s, x->node, desc, sizeof desc);
-        snprintf(text, sizeof text, "%s  %s, %s references", x->name, desc,
-                 gs_fmt_count(s->out_off[x->node + 1] - s->out_off[x->node], b, sizeof b));
+        if (x->items >= 0)
+            snprintf(text, sizeof text, "%s  %s, %s items", x->name, desc,
+                     gs_fmt_count((uint64_t)x->items, b, sizeof b));
+        else
+            snprintf(text, sizeof text, "%s  %s", x->name, desc);
     } else {
         snprintf(text, sizeof text, "%s (Enter: the cycles)", x->name);
     }
     gs_draw_fill(&ui->draw, y, 0, COLS, gs_row_role(sel, GS_ROLE_NORMAL));
     gs_draw_right(&ui->draw, y, 0, 10, gs_row_role(sel, GS_ROLE_NUMBER), gs_fmt_bytes(x->retained, b, sizeof b));
     gs_draw_right(&ui->draw, y, 11, 6, gs_row_role(sel, GS_ROLE_NUMBER), pct);
-    gs_draw_text(&ui->draw, y, 19, 16, gs_row_role(sel, GS_ROLE_DIM), kind_names[x->kind], false);
-    gs_draw_text(&ui->draw, y, 36, COLS - 36, gs_row_role(sel, x->kind == GS_SUSPECT_GARBAGE ? GS_ROLE_ALERT : GS_ROLE_NORMAL),
-                 text, false);
+    gs_draw_text(&ui->draw, y, 19, 16, gs_row_role(sel, GS_ROLE_DIM), x->kind, false);
+    gs_draw_text(&ui->draw, y, 36, COLS - 36,
+                 gs_row_role(sel, x->node == GS_NO_NODE ? GS_ROLE_ALERT : GS_ROLE_NORMAL), text, false);
     (void)base;
 }
 
@@ -61,7 +62,7 @@ static bool build(struct suspects *v, struct gs_ui *ui)
         return true;
     if (!gs_ui_need(ui, GS_NEED_SUSPECTS))
         return false;
-    gs_list_init(&v->base.list, &src, v, NULL, ui->model.nsuspects, false);
+    gs_list_init(&v->base.list, &src, v, NULL, ui->model.suspects.n, false);
     v->built = true;
     return true;
 }
@@ -86,10 +87,10 @@ static bool request(struct gs_view *base, struct gs_ui *ui, enum gs_request req)
         return false;
     if (!gs_list_current(&base->list, &i))
         return true;
-    if (ui->model.suspects[i].node == GS_NO_NODE)
+    if (ui->model.suspects.v[i].node == GS_NO_NODE)
         gs_ui_open_top(ui, GS_TOP_CYCLES);
     else
-        gs_ui_open_object(ui, ui->model.suspects[i].node);
+        gs_ui_open_object(ui, ui->model.suspects.v[i].node);
     return true;
 }
 
@@ -102,9 +103,11 @@ static bool search(struct gs_view *base, struct gs_ui *ui, const char *pat, int 
 
 static void status(struct gs_view *base, struct gs_ui *ui, char *buf, size_t cap)
 {
-    (void)base;
-    (void)ui;
-    snprintf(buf, cap, "globals and class attributes keeping >= 1%% of the heap; --dump-suspects explains more");
+    uint32_t i;
+    if (ui->model.suspects.n && gs_list_current(&base->list, &i))
+        snprintf(buf, cap, "%s", ui->model.suspects.v[i].why);
+    else
+        snprintf(buf, cap, "caches, registries, mutable defaults, callbacks and cyclic garbage, as --dump-suspects finds them");
 }
 
 static void done(struct gs_view *base)

@@ -46,6 +46,7 @@
 #include "graph/analysis.h"
 #include "py/kinds.h"
 #include "report/report.h"
+#include "report/suspects.h"
 #include "util/alloc.h"
 #include "util/strbuf.h"
 
@@ -974,4 +975,42 @@ gs_status gs_report_suspects(FILE *out, const struct gs_snapshot *s, const struc
     }
     report_free(&r);
     return st;
+}
+
+/* --- the list as data (the browser) ------------------------------------------------ */
+
+gs_status gs_suspects_find(const struct gs_snapshot *s, struct gs_suspect_list *out, gs_error *err)
+{
+    struct sus_report r;
+    memset(out, 0, sizeof *out);
+    gs_status st = report_build(s, &r, err);
+    if (st != GS_OK) {
+        report_free(&r);
+        return st;
+    }
+    out->v = gs_xcalloc(r.nsus ? r.nsus : 1, sizeof *out->v);
+    out->n = r.nsus;
+    out->reachable_bytes = r.reachable_bytes;
+    for (size_t i = 0; i < r.nsus; i++) {
+        const struct suspect *x = &r.sus[i];
+        struct gs_suspect *y = &out->v[i];
+        gs_strbuf sb = {0};
+        snprintf(y->kind, sizeof y->kind, "%s", kind_names[x->kind]);
+        y->node = x->node == NONE ? GS_NO_NODE : x->node;
+        y->retained = x->retained;
+        y->items = x->items;
+        char name[300];
+        snprintf(y->name, sizeof y->name, "%.255s", display_name(s, &r, x, name, sizeof name));
+        why(s, &r, x, &sb);
+        snprintf(y->why, sizeof y->why, "%s", gs_strbuf_str(&sb));
+        gs_strbuf_free(&sb);
+    }
+    report_free(&r);
+    return GS_OK;
+}
+
+void gs_suspects_free(struct gs_suspect_list *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }
