@@ -162,7 +162,9 @@ static bool code_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t
         file[0] = '\0';
     gs_read_i32(c->r, obj + (uint64_t)L->code_firstlineno, &line);
     const char *base = strrchr(file, '/');
-    snprintf(out, cap, "%s %s:%d", name, base ? base + 1 : file, (int)line);
+    if (snprintf(out, cap, "%s %s:%d", name, base ? base + 1 : file, (int)line) >= (int)cap) {
+        /* cut: a preview is a glimpse, GS_PREVIEW_MAX bytes at most */
+    }
     return true;
 }
 

@@ -373,7 +373,7 @@ static void text_where(FILE *out, const struct report *r, const struct res_row *
         if (n) {
             path_line(r, path, n, res->node, expr, sizeof expr);
             fit(expr, WIDTH - 17);
-            snprintf(step, sizeof step, " from %s", expr);
+            snprintf(step, sizeof step, " from %.*s", (int)(sizeof step - 7), expr); /* fit() cut it already */
         } else {
             snprintf(step, sizeof step, " not reachable from a root");
         }
