@@ -162,9 +162,12 @@ static bool code_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t
         file[0] = '\0';
     gs_read_i32(c->r, obj + (uint64_t)L->code_firstlineno, &line);
     const char *base = strrchr(file, '/');
-    if (snprintf(out, cap, "%s %s:%d", name, base ? base + 1 : file, (int)line) >= (int)cap) {
-        /* cut: a preview is a glimpse, GS_PREVIEW_MAX bytes at most */
-    }
+    /* Made whole, then cut: a preview is a glimpse of GS_PREVIEW_MAX bytes. */
+    char whole[sizeof name + sizeof file + 16];
+    snprintf(whole, sizeof whole, "%s %s:%d", name, base ? base + 1 : file, (int)line);
+    size_t n = strnlen(whole, cap - 1);
+    memcpy(out, whole, n);
+    out[n] = '\0';
     return true;
 }
 
