@@ -21,6 +21,25 @@ void gs_capture_opts_default(struct gs_capture_opts *o)
     o->timeout = 10.0;
     o->retries = 5;
     o->native_stacks = true;
+    o->max_capture = gs_default_max_capture();
+}
+
+/* Without --max-capture, copy at most three quarters of the memory the
+ * system has available: a target with a huge sparse mapping (a sanitizer's
+ * shadow, a reserved arena) must be refused with a clear message, not take
+ * the machine down. 0 (no limit) when /proc/meminfo says nothing. */
+uint64_t gs_default_max_capture(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return (uint64_t)kib * 1024 / 4 * 3;
 }
 
 static gs_status check_signals(gs_error *err)

@@ -26,7 +26,8 @@
 
 struct gs_capture_opts {
     double timeout;        /* seconds for the whole capture (watchdog) */
-    uint64_t max_capture;  /* bytes of target memory to copy at most, 0 = no limit */
+    uint64_t max_capture;  /* bytes of target memory to copy at most, 0 = no limit;
+                            * the default is gs_default_max_capture() */
     bool measure_floor;    /* also time a bare bulk copy (benchmarks) */
     double debug_hold;     /* keep the target stopped this long (tests) */
     int retries;           /* attempts when a collection is in progress */
@@ -58,6 +59,7 @@ struct gs_capture {
 };
 
 void gs_capture_opts_default(struct gs_capture_opts *o);
+uint64_t gs_default_max_capture(void);
 
 gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, struct gs_capture **out,
                              gs_error *err);

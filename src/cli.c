@@ -120,7 +120,7 @@ void gs_cli_usage(FILE *out)
           "Capture:\n"
           "      --timeout SECONDS  give up (and leave the target running) after this long (10)\n"
           "      --max-capture SIZE refuse to copy more than SIZE of the target's memory\n"
-          "                         (e.g. 8GB; default: no limit)\n"
+          "                         (e.g. 8GB; default: 3/4 of the memory available)\n"
           "      --bench-floor      also time a bare bulk copy of the target's memory\n"
           "      --debug-hold SECONDS  keep the target stopped this long (for tests)\n"
           "\n"

@@ -37,7 +37,8 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
     struct gs_capture_opts opts;
     gs_capture_opts_default(&opts);
     opts.timeout = cli->timeout;
-    opts.max_capture = cli->max_capture;
+    if (cli->max_capture)
+        opts.max_capture = cli->max_capture;
     opts.measure_floor = cli->bench_floor;
     opts.debug_hold = cli->debug_hold;
     /* Native stacks cost about 0.15 ms of pause per thread: walk them only

@@ -33,7 +33,8 @@ uint64_t gs_hash64(const void *data, size_t len, uint64_t seed)
         h = mix(h, w);
     }
     uint64_t tail = 0;
-    memcpy(&tail, p + i, len - i);
+    if (len > i)
+        memcpy(&tail, p + i, len - i);
     h = mix(h, tail ^ ((uint64_t)(len - i) << 56));
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
