@@ -8,6 +8,7 @@
 
 #include "ui/list.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 void gs_list_init(struct gs_list *l, const struct gs_list_src *src, const void *ctx, uint32_t *items, size_t n,
                   bool own_items)
@@ -102,7 +103,7 @@ static bool sort_wide(uint32_t *ids, size_t n, bool desc, uint64_t (*key)(const 
             k[i] = desc ? ~v : v;
             pos[i] = (uint32_t)i;
         }
-        qsort_r(pos, n, sizeof *pos, by_wide_key, k);
+        gs_qsort_r(pos, n, sizeof *pos, by_wide_key, k);
         memcpy(copy, ids, n * sizeof *ids);
         for (size_t i = 0; i < n; i++)
             ids[i] = copy[pos[i]];
@@ -160,7 +161,7 @@ static bool sort_rows(struct gs_list *l)
         return true;
     if (l->src->text_cols & (1u << col)) {
         struct cmp_ctx c = {l, col, l->desc};
-        qsort_r(l->rows, n, sizeof *l->rows, by_text, &c);
+        gs_qsort_r(l->rows, n, sizeof *l->rows, by_text, &c);
         return true;
     }
     return sort_keyed(l->rows, n, l->desc, l->src->key, l->ctx, col, NULL);

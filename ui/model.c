@@ -22,6 +22,7 @@
 #include "ui/list.h"
 #include "ui/model.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define PATH_STEPS 256            /* the reports cut paths there too */
 
@@ -179,7 +180,7 @@ const uint32_t *gs_model_children(struct gs_model *m, uint32_t p, uint64_t *n)
     uint32_t *c = m->dt_child + m->dt_off[p];
     *n = m->dt_off[p + 1] - m->dt_off[p];
     if (!m->dt_sorted[p]) {
-        qsort_r(c, (size_t)*n, sizeof *c, by_retained, m->dom.retained);
+        gs_qsort_r(c, (size_t)*n, sizeof *c, by_retained, m->dom.retained);
         m->dt_sorted[p] = 1;
     }
     return c;
@@ -289,7 +290,7 @@ static bool build_cycles(struct gs_model *m)
         cy->cls = !m->garbage[mem[0]] ? GS_CYCLE_REACHABLE : finalizers ? GS_CYCLE_FINALIZERS : GS_CYCLE_GARBAGE;
         m->cycle_class_count[cy->cls]++;
     }
-    qsort(m->cycles, nc, sizeof *m->cycles, cycle_rank);
+    gs_qsort(m->cycles, nc, sizeof *m->cycles, cycle_rank);
     m->ncycles = nc;
     return true;
 }

@@ -15,6 +15,7 @@
 #include "report/report.h"
 #include "ui/ui.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define SUMMARY_TYPES 4
 
@@ -76,7 +77,7 @@ static const char *summary(struct cycles *v, uint32_t r)
         return "?";
     }
     memcpy(sorted, mem, k * sizeof *sorted);
-    qsort_r(sorted, k, sizeof *sorted, by_type, (void *)s);
+    gs_qsort_r(sorted, k, sizeof *sorted, by_type, (void *)s);
     size_t nt = 0;
     for (uint64_t i = 0; i < k; i++) {
         if (nt && tc[nt - 1].type == s->type[sorted[i]])
@@ -84,7 +85,7 @@ static const char *summary(struct cycles *v, uint32_t r)
         else
             tc[nt++] = (struct type_count){s->type[sorted[i]], 1};
     }
-    qsort(tc, nt, sizeof *tc, by_count);
+    gs_qsort(tc, nt, sizeof *tc, by_count);
     char buf[512] = "", name[128];
     size_t len = 0;
     for (size_t i = 0; i < nt && i < SUMMARY_TYPES && len < sizeof buf; i++) {

@@ -13,6 +13,7 @@
 
 #include "elf/symbolize.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 struct sym {
     uint64_t addr, size;
@@ -85,7 +86,7 @@ gs_status gs_symtab_build(const gs_elf *e, gs_symtab **out, gs_error *err)
         add_table(e, ".symtab", ".strtab", t->v, &t->n, cap);
         add_table(e, ".dynsym", ".dynstr", t->v, &t->n, cap);
     }
-    qsort(t->v, t->n, sizeof *t->v, by_addr);
+    gs_qsort(t->v, t->n, sizeof *t->v, by_addr);
     /* One entry per address: the first (best) of each run of aliases. */
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++)

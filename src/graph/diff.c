@@ -6,6 +6,7 @@
 
 #include "graph/diff.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 static void type_name(const struct gs_snapshot *s, uint32_t node, char *buf, size_t cap)
 {
@@ -163,9 +164,9 @@ gs_status gs_diff_compute(const struct gs_snapshot *old, const struct gs_snapsho
                                                        (int64_t)cur->size[i], fresh};
     }
     free(is_new);
-    qsort(tt.v, tt.n, sizeof *tt.v, by_growth);
-    qsort(d->grown, d->ngrown, sizeof *d->grown, by_new_referents);
-    qsort_r(d->new_objects, d->nnew, sizeof *d->new_objects, by_size_desc, (void *)cur);
+    gs_qsort(tt.v, tt.n, sizeof *tt.v, by_growth);
+    gs_qsort(d->grown, d->ngrown, sizeof *d->grown, by_new_referents);
+    gs_qsort_r(d->new_objects, d->nnew, sizeof *d->new_objects, by_size_desc, (void *)cur);
     d->types = tt.v;
     d->ntypes = tt.n;
     free(tt.slots);

@@ -37,6 +37,7 @@
 #include "graph/threads.h"
 #include "py/stacks.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define GLIBC_TCB_SELF 16      /* tcbhead_t.self */
 #define GLIBC_PTHREAD_TID 0x2d0 /* struct pthread.tid, x86_64 glibc >= 2.26 */
@@ -268,8 +269,8 @@ static void index_kernel_threads(struct tbuilder *tb)
         tb->ktids[i] = (struct kthread){(uint64_t)cap->native[i].tid, cap->native[i].tid};
         tb->kfs[i] = (struct kthread){cap->native[i].fs_base, cap->native[i].tid};
     }
-    qsort(tb->ktids, tb->nk, sizeof *tb->ktids, by_key);
-    qsort(tb->kfs, tb->nk, sizeof *tb->kfs, by_key);
+    gs_qsort(tb->ktids, tb->nk, sizeof *tb->ktids, by_key);
+    gs_qsort(tb->kfs, tb->nk, sizeof *tb->kfs, by_key);
 }
 
 /* <= 3.10 without registers: the kernel tid glibc keeps in the TCB that
@@ -396,7 +397,7 @@ static void collect_tstates(struct tbuilder *tb)
         struct interp_info *ii = &tb->interps[k];
         ii->names = py_thread_names(&rt->ctx, in, &ii->nnames);
         if (ii->names)
-            qsort(ii->names, ii->nnames, sizeof *ii->names, by_ident);
+            gs_qsort(ii->names, ii->nnames, sizeof *ii->names, by_ident);
         ii->gil_holder = py_gil_holder(&rt->ctx, rt->runtime_addr, in);
         for (size_t t = 0; t < in->nthreads; t++)
             tb->ts[tb->nts++] = (struct tstate_ref){&in->threads[t], (uint32_t)k, -1, false};
@@ -406,7 +407,7 @@ static void collect_tstates(struct tbuilder *tb)
         tb->ts[i].tid = kernel_tid(tb, tb->ts[i].th);
         tb->by_tid[i] = &tb->ts[i];
     }
-    qsort(tb->by_tid, tb->nts, sizeof *tb->by_tid, by_ref_tid);
+    gs_qsort(tb->by_tid, tb->nts, sizeof *tb->by_tid, by_ref_tid);
 }
 
 static void tbuilder_free(struct tbuilder *tb)
@@ -431,7 +432,7 @@ gs_status gs_threads_build(const struct gs_capture *cap, struct gs_snapshot *s, 
     tb.roots = gs_xcalloc(nroots ? nroots : 1, sizeof *tb.roots);
     if (nroots)
         memcpy(tb.roots, roots, nroots * sizeof *roots);
-    qsort(tb.roots, nroots, sizeof *tb.roots, by_frame);
+    gs_qsort(tb.roots, nroots, sizeof *tb.roots, by_frame);
     tb.sym = gs_symbolizer_new(cap->pid, &cap->maps);
     index_kernel_threads(&tb);
     collect_tstates(&tb);

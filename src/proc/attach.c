@@ -76,6 +76,7 @@
 
 #include "proc/attach.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
@@ -468,7 +469,7 @@ static gs_status seize_new(gs_attach *a, size_t *added, gs_error *err)
     known = gs_xcalloc(nknown ? nknown : 1, sizeof *known);
     for (size_t i = 0; i < nknown; i++)
         known[i] = a->th[i].tid;
-    qsort(known, nknown, sizeof *known, cmp_pid);
+    gs_qsort(known, nknown, sizeof *known, cmp_pid);
 
     while ((de = readdir(d)) != NULL) {
         char *end;

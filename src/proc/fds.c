@@ -42,6 +42,7 @@
 
 #include "proc/fds.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define FDINFO_MAX 65536          /* fdinfo bytes read (an epoll's list can be long) */
 #define EPOLL_NAMED 16            /* watched descriptors named in an epoll's detail */
@@ -130,7 +131,7 @@ static gs_status list_numbers(DIR *dir, int **out, size_t *n, gs_error *err)
         }
         v[count++] = (int)num;
     }
-    qsort(v, count, sizeof *v, by_fd);
+    gs_qsort(v, count, sizeof *v, by_fd);
     *out = v;
     *n = count;
     return GS_OK;
@@ -524,7 +525,7 @@ static gs_status resolve_sockets(pid_t pid, struct gs_fd_entry *e, size_t n, gs_
     for (size_t i = 0; i < n; i++)
         if (e[i].kind == GS_FD_SOCKET)
             so.refs[k++] = (struct ino_ref){e[i].inode, i};
-    qsort(so.refs, so.n, sizeof *so.refs, by_inode);
+    gs_qsort(so.refs, so.n, sizeof *so.refs, by_inode);
     for (size_t i = 0; i < so.n; i++)
         so.proto[i][0] = '\0';
     so.unresolved = so.n;
@@ -562,7 +563,7 @@ static gs_status describe_pipes(struct gs_fd_entry *e, size_t n, gs_error *err)
     for (size_t i = 0; i < n; i++)
         if (e[i].kind == GS_FD_PIPE)
             refs[k++] = (struct ino_ref){e[i].inode, i};
-    qsort(refs, np, sizeof *refs, by_inode);
+    gs_qsort(refs, np, sizeof *refs, by_inode);
     for (size_t i = 0; i < np; i++) {
         struct gs_fd_entry *p = &e[refs[i].entry];
         unsigned acc = p->flags & O_ACCMODE;

@@ -9,6 +9,7 @@
 
 #include "proc/maps.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 /* A line longer than this cannot be a real mapping: paths are at most
  * PATH_MAX bytes, and the kernel's escapes (\012 for a newline) at most
@@ -253,7 +254,7 @@ gs_status gs_maps_parse(const char *text, size_t len, gs_maps *out, gs_error *er
     for (size_t i = 1; i < n && sorted; i++)
         sorted = v[i - 1].start <= v[i].start;
     if (!sorted)
-        qsort(v, n, sizeof *v, cmp_start);
+        gs_qsort(v, n, sizeof *v, cmp_start);
 
     out->v = v;
     out->n = n;

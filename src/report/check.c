@@ -38,6 +38,7 @@
 #include "report/report.h"
 #include "util/alloc.h"
 #include "util/jsonw.h"
+#include "util/sort.h"
 
 #define MAX_EXPR_LEN 1024 /* characters of one expression */
 #define MAX_DEPTH 32      /* nested parentheses and "not"s */
@@ -1194,7 +1195,7 @@ static struct prom_type *prom_types(const struct gs_snapshot *s, const struct gs
         rows[k].count = sum->rows[i].count;
         rows[k++].bytes = sum->rows[i].bytes;
     }
-    qsort(rows, k, sizeof *rows, prom_by_name);
+    gs_qsort(rows, k, sizeof *rows, prom_by_name);
     size_t m = 0;
     for (size_t i = 0; i < k; i++) {
         if (m && strcmp(rows[m - 1].name, rows[i].name) == 0) {
@@ -1204,7 +1205,7 @@ static struct prom_type *prom_types(const struct gs_snapshot *s, const struct gs
             rows[m++] = rows[i];
         }
     }
-    qsort(rows, m, sizeof *rows, prom_by_bytes);
+    gs_qsort(rows, m, sizeof *rows, prom_by_bytes);
     *n = m;
     return rows;
 }

@@ -44,6 +44,7 @@
 #include "py/kinds.h"
 #include "report/report.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define WIDTH 80          /* text: the terminal width the output fits */
 #define LABEL_COL 16      /* text: where a cycle's field values start */
@@ -325,7 +326,7 @@ static void count_types(struct cycles *cy, const struct cycle_info *ci)
                                           gs_node_has_del(s, cy->rep[t])};
         cy->per_type[t] = 0;
     }
-    qsort(cy->rows, ntouched, sizeof *cy->rows, by_name);
+    gs_qsort(cy->rows, ntouched, sizeof *cy->rows, by_name);
     size_t n = 0;
     for (size_t i = 0; i < ntouched; i++) {
         if (n && strcmp(cy->rows[n - 1].name, cy->rows[i].name) == 0) {
@@ -335,7 +336,7 @@ static void count_types(struct cycles *cy, const struct cycle_info *ci)
             cy->rows[n++] = cy->rows[i];
         }
     }
-    qsort(cy->rows, n, sizeof *cy->rows, by_count_desc);
+    gs_qsort(cy->rows, n, sizeof *cy->rows, by_count_desc);
     cy->nrows = n;
 }
 
@@ -402,7 +403,7 @@ static gs_status group_shapes(struct cycles *cy, gs_error *err)
         cy->info[i].hash = shape_hash(cy, cy->info[i].cls);
         order[i] = (uint32_t)i;
     }
-    qsort_r(order, nc, sizeof *order, by_hash, cy->info);
+    gs_qsort_r(order, nc, sizeof *order, by_hash, cy->info);
     size_t n = 0;
     for (size_t j = 0; j < nc; j++) {
         struct cycle_info *ci = &cy->info[order[j]];
@@ -416,7 +417,7 @@ static gs_status group_shapes(struct cycles *cy, gs_error *err)
     }
     free(order);
     cy->nshapes = n;
-    qsort(cy->shapes, n, sizeof *cy->shapes, by_shape_rank);
+    gs_qsort(cy->shapes, n, sizeof *cy->shapes, by_shape_rank);
     /* The cycles learn their shape's rank through its first cycle. */
     for (size_t r = 0; r < n; r++)
         rank_of[cy->info[cy->shapes[r].first].shape] = (uint32_t)r;
@@ -458,7 +459,7 @@ static gs_status cycles_build(struct cycles *cy, const struct gs_snapshot *s, gs
         classify(cy, &cy->info[c], (uint32_t)c);
         cy->info[c].head = choose_head(cy, (uint32_t)c, cy->info[c].cls);
     }
-    qsort(cy->info, nc, sizeof *cy->info, by_rank);
+    gs_qsort(cy->info, nc, sizeof *cy->info, by_rank);
 
     size_t k = (size_t)(cy->max_members ? cy->max_members : 1), nt = (size_t)(s->ntypes ? s->ntypes : 1);
     cy->from = gs_try_reallocarray(NULL, k, sizeof *cy->from);

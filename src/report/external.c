@@ -12,6 +12,7 @@
 
 #include "report/report.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 struct ext_type {
     uint32_t type;
@@ -59,8 +60,8 @@ gs_status gs_report_external(FILE *out, const struct gs_snapshot *s, const struc
     }
     for (size_t i = 0; i < s->ntypes; i++)
         types[i].type = (uint32_t)i;
-    qsort(types, (size_t)s->ntypes, sizeof *types, by_refs);
-    qsort_r(roots, nroots, sizeof *roots, by_root_count, (void *)s);
+    gs_qsort(types, (size_t)s->ntypes, sizeof *types, by_refs);
+    gs_qsort_r(roots, nroots, sizeof *roots, by_root_count, (void *)s);
     size_t limit = o->top ? o->top : (size_t)-1;
     char name[300], desc[300], b1[32], b2[32];
     if (o->json) {

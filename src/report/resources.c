@@ -35,6 +35,7 @@
 #include "graph/analysis.h"
 #include "report/resources.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define WIDTH 80
 #define PATH_CAP 256    /* path steps kept (gs_report_path_* cut there too) */
@@ -200,8 +201,8 @@ static gs_status report_build(struct report *r, const struct gs_snapshot *s, con
         r->by_fd[i] = (uint32_t)i;
         r->claims[i] = 0;
     }
-    qsort_r(r->rows, (size_t)s->nresources, sizeof *r->rows, row_order, (void *)s);
-    qsort_r(r->by_fd, (size_t)s->nfds, sizeof *r->by_fd, fd_order, (void *)s);
+    gs_qsort_r(r->rows, (size_t)s->nresources, sizeof *r->rows, row_order, (void *)s);
+    gs_qsort_r(r->by_fd, (size_t)s->nfds, sizeof *r->by_fd, fd_order, (void *)s);
     classify_rows(r);
     return GS_OK;
 }

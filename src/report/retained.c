@@ -37,6 +37,7 @@
 #include "py/kinds.h"
 #include "report/report.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define OBJECTS_MAX 200         /* objects ranked */
 #define CHILDREN_MAX 10         /* dominator-tree children kept per ranked object */
@@ -328,7 +329,7 @@ static void rank_types(const struct gs_snapshot *s, struct ret_report *r, const 
             rows[n] = rows[i];
             rows[n++].type = (uint32_t)i;
         }
-    qsort(rows, n, sizeof *rows, types_by_retained);
+    gs_qsort(rows, n, sizeof *rows, types_by_retained);
     r->types = rows;
     r->ntypes = n;
 }

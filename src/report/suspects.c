@@ -49,6 +49,7 @@
 #include "report/suspects.h"
 #include "util/alloc.h"
 #include "util/strbuf.h"
+#include "util/sort.h"
 
 #define SHARE_PERCENT 5             /* of the reachable heap */
 #define FLOOR_BYTES (64u << 10)     /* nothing smaller is a suspect (bar garbage and defaults' items) */
@@ -364,7 +365,7 @@ static void collect_bindings(const struct gs_snapshot *s, struct sus_report *r)
     }
     free(seen);
     if (r->nbind)
-        qsort(r->bind, r->nbind, sizeof *r->bind, bindings_by_node);
+        gs_qsort(r->bind, r->nbind, sizeof *r->bind, bindings_by_node);
 }
 
 /* The binding of node to name it by: the one whose edge is the last step of
@@ -552,7 +553,7 @@ static void find_garbage(const struct gs_snapshot *s, struct sus_report *r)
         r->garbage_objects++;
         r->garbage_bytes += s->size[i];
     }
-    qsort(per, (size_t)s->ntypes, sizeof *per, garbage_types_by_bytes);
+    gs_qsort(per, (size_t)s->ntypes, sizeof *per, garbage_types_by_bytes);
     for (size_t i = 0; i < s->ntypes && i < GARBAGE_TYPES && per[i].count; i++)
         r->garbage_types[r->ngarbage_types++] = per[i];
     free(per);
@@ -593,12 +594,12 @@ static void rank(struct sus_report *r)
     if (!r->nsus)
         return;
     /* one entry per object, of its most specific pattern */
-    qsort(r->sus, r->nsus, sizeof *r->sus, by_node_then_kind);
+    gs_qsort(r->sus, r->nsus, sizeof *r->sus, by_node_then_kind);
     size_t n = 0;
     for (size_t i = 0; i < r->nsus; i++)
         if (n == 0 || r->sus[i].node == NONE || r->sus[i].node != r->sus[n - 1].node)
             r->sus[n++] = r->sus[i];
-    qsort(r->sus, n, sizeof *r->sus, by_rank);
+    gs_qsort(r->sus, n, sizeof *r->sus, by_rank);
     r->nsus = n < SUSPECTS_MAX ? n : SUSPECTS_MAX;
 }
 

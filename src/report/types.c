@@ -8,6 +8,7 @@
 #include "proc/attach.h"
 #include "report/report.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 static int by_bytes_desc(const void *a, const void *b)
 {
@@ -49,7 +50,7 @@ void gs_type_summary_build(const struct gs_snapshot *s, struct gs_type_summary *
     for (size_t t = 0; t < s->ntypes; t++)
         if (rows[t].count || rows[t].frozen_count)
             rows[n++] = rows[t];
-    qsort(rows, n, sizeof *rows, by_bytes_desc);
+    gs_qsort(rows, n, sizeof *rows, by_bytes_desc);
     sum->rows = rows;
     sum->nrows = n;
 }
