@@ -233,7 +233,7 @@ int main(int argc, char **argv)
         return fail(&err);
     gs_checks_free(checks);
     if (cli.spawn_argv) {
-        if ((st = gs_spawn(cli.spawn_argv, &child, &err)) != GS_OK)
+        if ((st = gs_spawn(cli.spawn_argv, wants_browser(&cli, out), &child, &err)) != GS_OK)
             return fail(&err);
         pid = child.pid;
         st = gs_spawn_let_run(&child, cli.after, &err);

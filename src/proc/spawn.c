@@ -12,7 +12,7 @@
 #include "proc/attach.h"
 #include "proc/spawn.h"
 
-gs_status gs_spawn(char *const argv[], gs_spawned *child, gs_error *err)
+gs_status gs_spawn(char *const argv[], bool quiet, gs_spawned *child, gs_error *err)
 {
     int pipefd[2];
     memset(child, 0, sizeof *child);
@@ -33,6 +33,16 @@ gs_status gs_spawn(char *const argv[], gs_spawned *child, gs_error *err)
         signal(SIGQUIT, SIG_DFL);
         signal(SIGPIPE, SIG_DFL);
         signal(SIGALRM, SIG_DFL);
+        if (quiet) {
+            int null = open("/dev/null", O_RDWR);
+            if (null >= 0) {
+                dup2(null, STDIN_FILENO);
+                dup2(null, STDOUT_FILENO);
+                dup2(null, STDERR_FILENO);
+                if (null > STDERR_FILENO)
+                    close(null);
+            }
+        }
         execvp(argv[0], argv);
         int e = errno;
         if (write(pipefd[1], &e, sizeof e) < 0) {

@@ -19,8 +19,10 @@ typedef struct gs_spawned {
 } gs_spawned;
 
 /* fork + execvp. GS_ERR_SPAWN with the reason when the program cannot be
- * run (the child reports exec's errno through a close-on-exec pipe). */
-gs_status gs_spawn(char *const argv[], gs_spawned *child, gs_error *err);
+ * run (the child reports exec's errno through a close-on-exec pipe). With
+ * quiet, the program's standard input, output and error are /dev/null (the
+ * browser owns the terminal: the program's output would garble it). */
+gs_status gs_spawn(char *const argv[], bool quiet, gs_spawned *child, gs_error *err);
 
 /* Let the child run `seconds`, returning early with an error if it exits
  * (GS_ERR_SPAWN, with its exit status) or a signal arrives for gcscope. */
