@@ -268,6 +268,30 @@ static int cycle_rank(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A cycle's shape: its class and how many members of each type it has,
+ * hashed independently of the members' order (a sum of mixed type ids). */
+static uint64_t shape_hash(const struct gs_snapshot *s, const uint32_t *mem, uint64_t k, uint8_t cls)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL * (cls + 1) + k;
+    for (uint64_t i = 0; i < k; i++) {
+        uint64_t t = (uint64_t)s->type[mem[i]] + 1;
+        t *= 0xff51afd7ed558ccdULL;
+        t ^= t >> 33;
+        t *= 0xc4ceb9fe1a85ec53ULL;
+        h += t ^ (t >> 29);
+    }
+    return h;
+}
+
+/* Shapes together, the best ranked first within each. */
+static int by_shape(const void *a, const void *b)
+{
+    const struct gs_model_cycle *x = a, *y = b;
+    if (x->shape != y->shape)
+        return x->shape < y->shape ? -1 : 1;
+    return cycle_rank(a, b);
+}
+
 static bool build_cycles(struct gs_model *m)
 {
     const struct gs_snapshot *s = m->s;
@@ -288,10 +312,22 @@ static bool build_cycles(struct gs_model *m)
         }
         /* All members share the class: garbage is closed under reference. */
         cy->cls = !m->garbage[mem[0]] ? GS_CYCLE_REACHABLE : finalizers ? GS_CYCLE_FINALIZERS : GS_CYCLE_GARBAGE;
+        cy->shape = shape_hash(s, mem, k, cy->cls);
         m->cycle_class_count[cy->cls]++;
     }
-    gs_qsort(m->cycles, nc, sizeof *m->cycles, cycle_rank);
-    m->ncycles = nc;
+    /* One row per shape: group by hash, keep the best ranked of each. */
+    gs_qsort(m->cycles, nc, sizeof *m->cycles, by_shape);
+    size_t kept = 0;
+    for (size_t c = 0; c < nc; c++) {
+        if (kept && m->cycles[kept - 1].shape == m->cycles[c].shape) {
+            m->cycles[kept - 1].alike++;
+            m->cycles[kept - 1].alike_bytes += m->cycles[c].bytes;
+            continue;
+        }
+        m->cycles[kept++] = m->cycles[c];
+    }
+    gs_qsort(m->cycles, kept, sizeof *m->cycles, cycle_rank);
+    m->ncycles = kept;
     return true;
 }
 

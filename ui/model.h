@@ -54,6 +54,12 @@ struct gs_model_cycle {
     uint8_t cls;       /* enum gs_cycle_class */
     bool internal;     /* no member is an instance of a class */
     uint64_t count, bytes;
+    /* Cycles of the same class and the same members per type are one row
+     * (as --dump-cycles groups its "shapes"): this one stands for `alike`
+     * more, holding `alike_bytes` between them. */
+    uint32_t alike;
+    uint64_t alike_bytes;
+    uint64_t shape;  /* the shape's hash, used while grouping */
 };
 
 

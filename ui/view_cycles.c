@@ -130,7 +130,15 @@ static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t r, int y, 
     gs_draw_text(&ui->draw, y, 1, 23, gs_row_role(sel, role), gs_cycle_class_name(c->cls), false);
     gs_draw_right(&ui->draw, y, 25, 9, gs_row_role(sel, GS_ROLE_NUMBER), gs_fmt_count(c->count, n, sizeof n));
     gs_draw_right(&ui->draw, y, 35, 10, gs_row_role(sel, GS_ROLE_NUMBER), gs_fmt_bytes(c->bytes, b, sizeof b));
-    gs_draw_text(&ui->draw, y, 47, COLS - 47, gs_row_role(sel, GS_ROLE_NORMAL), summary(v, r), false);
+    if (c->alike) {
+        char text[400];
+        /* The alike count first: the types may be cut at the right edge. */
+        snprintf(text, sizeof text, "[+%s alike, %s] %s", gs_fmt_count(c->alike, n, sizeof n),
+                 gs_fmt_bytes(c->alike_bytes, b, sizeof b), summary(v, r));
+        gs_draw_text(&ui->draw, y, 47, COLS - 47, gs_row_role(sel, GS_ROLE_NORMAL), text, false);
+    } else {
+        gs_draw_text(&ui->draw, y, 47, COLS - 47, gs_row_role(sel, GS_ROLE_NORMAL), summary(v, r), false);
+    }
 }
 
 static void draw(struct gs_view *base, struct gs_ui *ui, int y, int h)
