@@ -77,41 +77,19 @@ static bool bytes_preview(const struct py_ctx *c, uint64_t obj, char *out, size_
     return true;
 }
 
-/* An int's value when it fits in 64 bits; "<N digits>" otherwise. */
+/* An int's value when it fits in 64 bits; "<int of N digits>" otherwise. */
 static bool int_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
-    const struct py_layout *L = c->L;
-    int64_t ndigits;
+    uint64_t v;
     bool negative;
-    if (py_layout_has(L->long_lv_tag)) {
-        /* 3.12+: lv_tag = ndigits << 3 | sign (0 positive, 1 zero, 2 negative). */
-        uint64_t tag;
-        if (!py_field_ptr(c, obj, L->long_lv_tag, &tag))
-            return false;
-        ndigits = (int64_t)(tag >> 3);
-        negative = (tag & 3) == 2;
-    } else {
-        if (!py_field_ssize(c, obj, L->varobject_ob_size, &ndigits))
-            return false;
-        negative = ndigits < 0;
-        if (negative)
-            ndigits = -ndigits;
-    }
-    int shift = (int)L->long_shift;
-    if (shift <= 0 || shift > 30 || ndigits < 0)
-        return false;
-    if ((int64_t)ndigits * shift > 63) {
-        snprintf(out, cap, "<int of %lld digits>", (long long)ndigits);
+    int64_t ndigits;
+    if (py_int_value(c, obj, &v, &negative)) {
+        snprintf(out, cap, "%s%" PRIu64, negative ? "-" : "", v);
         return true;
     }
-    uint64_t v = 0;
-    for (int64_t i = ndigits; i-- > 0;) {
-        uint32_t d;
-        if (!gs_read_u32(c->r, obj + (uint64_t)L->long_digit + (uint64_t)i * 4, &d))
-            return false;
-        v = (v << shift) | (d & ((1u << shift) - 1));
-    }
-    snprintf(out, cap, "%s%" PRIu64, negative ? "-" : "", v);
+    if (!py_int_digits(c, obj, &ndigits, &negative))
+        return false;
+    snprintf(out, cap, "<int of %lld digits>", (long long)ndigits);
     return true;
 }
 

@@ -160,6 +160,49 @@ bool py_str_equals(const struct py_ctx *c, uint64_t str, const char *s)
     return strcmp(buf, s) == 0;
 }
 
+bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool *negative)
+{
+    const struct py_layout *L = c->L;
+    if (!py_has_type_flag(c, obj, L->flag_long_subclass))
+        return false;
+    if (py_layout_has(L->long_lv_tag)) {
+        uint64_t tag;
+        if (!py_field_ptr(c, obj, L->long_lv_tag, &tag))
+            return false;
+        *ndigits = (int64_t)(tag >> L->long_non_size_bits);
+        *negative = (tag & 3) == 2;
+        return true;
+    }
+    if (!py_field_ssize(c, obj, L->varobject_ob_size, ndigits))
+        return false;
+    *negative = *ndigits < 0;
+    if (*negative)
+        *ndigits = -*ndigits;
+    return *ndigits >= 0; /* -INT64_MIN stays negative: corrupt */
+}
+
+bool py_int_value(const struct py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative)
+{
+    const struct py_layout *L = c->L;
+    int64_t ndigits;
+    int shift = (int)L->long_shift;
+    int64_t dsize = L->long_digit_size;
+    if (!py_int_digits(c, obj, &ndigits, negative) || shift <= 0 || shift > 32 || (dsize != 2 && dsize != 4) ||
+        ndigits > 64 / shift + 1)
+        return false;
+    uint64_t v = 0;
+    for (int64_t i = ndigits; i-- > 0;) {
+        uint32_t digit = 0;
+        if (gs_read(c->r, obj + (uint64_t)L->long_digit + (uint64_t)(i * dsize), &digit, (size_t)dsize) != (size_t)dsize)
+            return false;
+        if (v >> (64 - shift))
+            return false; /* more than 64 bits */
+        v = (v << shift) | (digit & (uint32_t)(((uint64_t)1 << shift) - 1));
+    }
+    *magnitude = v;
+    return true;
+}
+
 /* Geometry of a keys object: where entries start, their size, how many. */
 struct keys_geom {
     uint64_t entries;

@@ -53,6 +53,14 @@ bool py_str_utf8(const struct py_ctx *c, uint64_t str, char *buf, size_t cap, in
 /* Compare a str object with a C string (ASCII or UTF-8). */
 bool py_str_equals(const struct py_ctx *c, uint64_t str, const char *s);
 
+/* An int's (or bool's) digit count and sign: 3.12+ lv_tag = ndigits <<
+ * _PyLong_NON_SIZE_BITS | sign (0 positive, 1 zero, 2 negative); before,
+ * the signed ob_size. False if obj is no int or is unreadable. */
+bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool *negative);
+
+/* An int's magnitude and sign when the magnitude fits in 64 bits. */
+bool py_int_value(const struct py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative);
+
 /* Iterate a dict's live entries (key, value), in storage order. The callback
  * returns false to stop. Returns false if the dict is unreadable or corrupt
  * (entries seen before the problem were still reported). */

@@ -81,6 +81,17 @@ bool py_refs_field(const struct py_refs_ctx *rc, int64_t offset, const char *nam
     return true;
 }
 
+enum py_decode py_refs_fields(const struct py_refs_ctx *rc, const struct named_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!py_layout_has(f[i].offset))
+            continue; /* this version has no such field */
+        if (!py_refs_field(rc, f[i].offset, f[i].name))
+            return PY_DECODE_BAD;
+    }
+    return PY_DECODE_OK;
+}
+
 /* Does the tp_members array at `members` list an object member at `offset`? */
 static bool member_at(const struct py_ctx *c, uint64_t members, int64_t offset)
 {

@@ -13,27 +13,6 @@
 
 #include "py/refs_internal.h"
 
-/* One pointer field of a struct and the name Python knows it by. */
-struct named_field {
-    int64_t offset;
-    const char *name;
-};
-
-/* Report every present field of the list; BAD at the first unreadable one
- * (those before it stay reported). */
-static enum py_decode report_fields(const struct py_refs_ctx *rc, const struct named_field *f, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!py_layout_has(f[i].offset))
-            continue; /* this version has no such field */
-        if (!py_refs_field(rc, f[i].offset, f[i].name))
-            return PY_DECODE_BAD;
-    }
-    return PY_DECODE_OK;
-}
-
-#define REPORT(rc, list) report_fields((rc), (list), sizeof(list) / sizeof((list)[0]))
-
 /* A struct replicated from a CPython .c file (tools/gen-offsets) must fit
  * in the object: its type's tp_basicsize is at least the replica's size.
  * A smaller type means the replica does not describe this build. */
@@ -55,7 +34,7 @@ enum py_decode py_refs_module(const struct py_refs_ctx *rc)
         {L->module_dict, "__dict__"},
         {L->module_name, "__name__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* PyFunctionObject (Include/funcobject.h, cpython/funcobject.h from 3.9):
@@ -80,7 +59,7 @@ enum py_decode py_refs_function(const struct py_refs_ctx *rc)
         {L->func_annotations, "__annotations__"},
         {L->func_typeparams, "__type_params__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* 3.12+ code objects compute co_code, co_varnames, co_cellvars and
@@ -145,7 +124,7 @@ enum py_decode py_refs_code(const struct py_refs_ctx *rc)
         {L->code_linetable, linetable},
         {L->code_exceptiontable, "co_exceptiontable"},
     };
-    enum py_decode r = REPORT(rc, f);
+    enum py_decode r = PY_REFS_FIELDS(rc, f);
     if (r != PY_DECODE_OK)
         return r;
     return code_cached(rc);
@@ -155,7 +134,7 @@ enum py_decode py_refs_code(const struct py_refs_ctx *rc)
 enum py_decode py_refs_cell(const struct py_refs_ctx *rc)
 {
     const struct named_field f[] = {{rc->c->L->cell_ref, "cell_contents"}};
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* PyMethodObject (Include/classobject.h, cpython/classobject.h from
@@ -167,7 +146,7 @@ enum py_decode py_refs_method(const struct py_refs_ctx *rc)
         {L->method_func, "__func__"},
         {L->method_self, "__self__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* classmethod and staticmethod (Objects/funcobject.c, replicated in
@@ -179,7 +158,7 @@ enum py_decode py_refs_classmethod(const struct py_refs_ctx *rc)
         {L->classmethod_callable, "__func__"},
         {L->classmethod_dict, "__dict__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* propertyobject (Objects/descrobject.c, replicated in tools/gen-offsets):
@@ -197,7 +176,7 @@ enum py_decode py_refs_property(const struct py_refs_ctx *rc)
         {L->property_doc, "__doc__"},
         {L->property_name, "__name__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* partialobject (Modules/_functoolsmodule.c, replicated in
@@ -215,7 +194,7 @@ enum py_decode py_refs_partial(const struct py_refs_ctx *rc)
         {L->partial_kw, "keywords"},
         {L->partial_dict, "__dict__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* PyCFunctionObject (Include/methodobject.h; cpython/methodobject.h from
@@ -232,7 +211,7 @@ enum py_decode py_refs_builtin_function(const struct py_refs_ctx *rc)
         {L->cfunc_self, "__self__"},
         {L->cfunc_module, "__module__"},
     };
-    enum py_decode r = REPORT(rc, f);
+    enum py_decode r = PY_REFS_FIELDS(rc, f);
     if (r != PY_DECODE_OK)
         return r;
     if (py_layout_has(L->cmethod_class) && rc->t->basicsize >= L->cmethod_class + 8 &&
@@ -253,7 +232,7 @@ enum py_decode py_refs_method_wrapper(const struct py_refs_ctx *rc)
         {L->wrapper_descr, "_descr"},
         {L->wrapper_self, "__self__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* functools._lru_cache_wrapper and its links (Modules/_functoolsmodule.c,
@@ -274,7 +253,7 @@ enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
             {L->lruelem_key, "key"},
             {L->lruelem_result, "result"},
         };
-        return replica_fits(rc, L->lruelem_size) ? REPORT(rc, link) : PY_DECODE_BAD;
+        return replica_fits(rc, L->lruelem_size) ? PY_REFS_FIELDS(rc, link) : PY_DECODE_BAD;
     }
     const struct named_field f[] = {
         {L->lrucache_func, "__wrapped__"},
@@ -284,5 +263,5 @@ enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
         {L->lrucache_cache_info_type, "_cache_info_type"},
         {L->lrucache_dict, "__dict__"},
     };
-    return replica_fits(rc, L->lrucache_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->lrucache_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }

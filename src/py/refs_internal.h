@@ -37,6 +37,16 @@ static inline void py_refs_emit(const struct py_refs_ctx *rc, uint64_t dst, enum
  * unreadable memory). */
 bool py_refs_field(const struct py_refs_ctx *rc, int64_t offset, const char *name);
 
+/* A list of fields reported with FIELD labels: each present one (a field
+ * the version lacks is skipped); PY_DECODE_BAD at the first unreadable one
+ * (those before it stay reported). PY_REFS_FIELDS takes an array. */
+struct named_field {
+    int64_t offset;
+    const char *name;
+};
+enum py_decode py_refs_fields(const struct py_refs_ctx *rc, const struct named_field *f, size_t n);
+#define PY_REFS_FIELDS(rc, list) py_refs_fields((rc), (list), sizeof(list) / sizeof((list)[0]))
+
 /* Every live entry of a dict object as KEY and VALUE edges (refs_containers.c). */
 enum py_decode py_refs_dict_entries(const struct py_refs_ctx *rc, uint64_t dict);
 

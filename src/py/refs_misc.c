@@ -11,24 +11,6 @@
 
 #include "py/refs_internal.h"
 
-struct named_field {
-    int64_t offset;
-    const char *name;
-};
-
-static enum py_decode report_fields(const struct py_refs_ctx *rc, const struct named_field *f, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!py_layout_has(f[i].offset))
-            continue; /* this version has no such field */
-        if (!py_refs_field(rc, f[i].offset, f[i].name))
-            return PY_DECODE_BAD;
-    }
-    return PY_DECODE_OK;
-}
-
-#define REPORT(rc, list) report_fields((rc), (list), sizeof(list) / sizeof((list)[0]))
-
 /* PyWeakReference (Include/weakrefobject.h; cpython/weakrefobject.h from
  * 3.11), shared by weakref.ref, its proxies and their subclasses (e.g.
  * weakref.KeyedRef, whose `key` slot the dispatcher reports):
@@ -44,7 +26,7 @@ enum py_decode py_refs_weakref(const struct py_refs_ctx *rc)
     if (referent)
         rc->sink->weak(rc->sink, referent);
     const struct named_field f[] = {{L->weakref_callback, "__callback__"}};
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* PyBaseExceptionObject (Include/cpython/pyerrors.h): dict, args, notes
@@ -63,7 +45,7 @@ enum py_decode py_refs_exception(const struct py_refs_ctx *rc)
         {L->exc_context, "__context__"},
         {L->exc_cause, "__cause__"},
     };
-    return REPORT(rc, f);
+    return PY_REFS_FIELDS(rc, f);
 }
 
 /* --- _io ------------------------------------------------------------------- */
@@ -78,7 +60,7 @@ static enum py_decode io_fileio(const struct py_refs_ctx *rc)
 {
     const struct py_layout *L = rc->c->L;
     const struct named_field f[] = {{L->fileio_dict, "__dict__"}};
-    return replica_fits(rc, L->fileio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->fileio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 /* bufferedio.c `buffered`: raw (the FileIO or other raw stream) and dict;
@@ -90,7 +72,7 @@ static enum py_decode io_buffered(const struct py_refs_ctx *rc)
         {L->buffered_raw, "raw"},
         {L->buffered_dict, "__dict__"},
     };
-    return replica_fits(rc, L->buffered_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->buffered_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 /* bufferedio.c `rwpair`: the BufferedReader and BufferedWriter it made,
@@ -103,7 +85,7 @@ static enum py_decode io_rwpair(const struct py_refs_ctx *rc)
         {L->rwpair_writer, "writer"},
         {L->rwpair_dict, "__dict__"},
     };
-    return replica_fits(rc, L->rwpair_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->rwpair_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 /* bytesio.c: buf, the bytes object holding the content (strong, what
@@ -115,7 +97,7 @@ static enum py_decode io_bytesio(const struct py_refs_ctx *rc)
         {L->bytesio_buf, "buf"},
         {L->bytesio_dict, "__dict__"},
     };
-    return replica_fits(rc, L->bytesio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->bytesio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 /* stringio.c: while accumulating writes, 3.8-3.11 hold two lists in a
@@ -134,7 +116,7 @@ static enum py_decode io_stringio(const struct py_refs_ctx *rc)
         {L->stringio_writenl, "_writenl"},
         {L->stringio_dict, "__dict__"},
     };
-    return replica_fits(rc, L->stringio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->stringio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 /* textio.c `textio` (TextIOWrapper): buffer, encoding, encoder, decoder,
@@ -157,7 +139,7 @@ static enum py_decode io_textio(const struct py_refs_ctx *rc)
         {L->textio_raw, "_raw"},
         {L->textio_dict, "__dict__"},
     };
-    return replica_fits(rc, L->textio_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->textio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 /* textio.c `nldecoder_object` (IncrementalNewlineDecoder): the wrapped
@@ -169,7 +151,7 @@ static enum py_decode io_nldecoder(const struct py_refs_ctx *rc)
         {L->nldecoder_decoder, "decoder"},
         {L->nldecoder_errors, "errors"},
     };
-    return replica_fits(rc, L->nldecoder_size) ? REPORT(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->nldecoder_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
 }
 
 enum py_decode py_refs_io(const struct py_refs_ctx *rc)

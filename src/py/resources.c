@@ -42,39 +42,12 @@ __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, 
     va_end(ap);
 }
 
-/* An int's value when it fits in 63 bits (3.12+: lv_tag = ndigits << 3 |
- * sign, 0 positive, 1 zero, 2 negative; before: a signed ob_size). */
+/* An int's value when it fits in an int64_t. */
 static bool int_value(const struct py_ctx *c, uint64_t obj, int64_t *out)
 {
-    const struct py_layout *L = c->L;
-    int64_t ndigits;
+    uint64_t v;
     bool negative;
-    if (!py_has_type_flag(c, obj, L->flag_long_subclass))
-        return false;
-    if (py_layout_has(L->long_lv_tag)) {
-        uint64_t tag;
-        if (!py_field_ptr(c, obj, L->long_lv_tag, &tag))
-            return false;
-        ndigits = (int64_t)(tag >> 3);
-        negative = (tag & 3) == 2;
-    } else {
-        if (!py_field_ssize(c, obj, L->varobject_ob_size, &ndigits))
-            return false;
-        negative = ndigits < 0;
-        if (negative)
-            ndigits = -ndigits;
-    }
-    int shift = (int)L->long_shift;
-    if (shift <= 0 || shift > 30 || ndigits < 0 || ndigits * shift > 63)
-        return false;
-    uint64_t v = 0;
-    for (int64_t i = ndigits; i-- > 0;) {
-        uint32_t d;
-        if (!gs_read_u32(c->r, obj + (uint64_t)L->long_digit + (uint64_t)i * 4, &d))
-            return false;
-        v = (v << shift) | (d & ((1u << shift) - 1));
-    }
-    if (v > INT64_MAX)
+    if (!py_int_value(c, obj, &v, &negative) || v > INT64_MAX)
         return false;
     *out = negative ? -(int64_t)v : (int64_t)v;
     return true;

@@ -75,17 +75,9 @@ static bool int_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
 {
     const struct py_layout *L = c->L;
     int64_t ndigits;
-    if (py_layout_has(L->long_lv_tag)) {
-        uint64_t tag;
-        if (!py_read_ptr(c, obj + (uint64_t)L->long_lv_tag, &tag))
-            return false;
-        ndigits = (int64_t)(tag >> L->long_non_size_bits);
-    } else {
-        if (!py_field_ssize(c, obj, L->varobject_ob_size, &ndigits))
-            return false;
-        if (ndigits < 0)
-            ndigits = -ndigits;
-    }
+    bool negative;
+    if (!py_int_digits(c, obj, &ndigits, &negative))
+        return false;
     if (ndigits < L->long_sizeof_min_digits)
         ndigits = L->long_sizeof_min_digits;
     if (ndigits > ((int64_t)1 << 40))

@@ -328,35 +328,8 @@ size_t py_stack_walk(const struct py_ctx *c, uint64_t tstate, size_t max_frames,
 /* A non-negative int that fits 64 bits (a thread ident). */
 static bool read_uint(const struct py_ctx *c, uint64_t obj, uint64_t *out)
 {
-    const struct py_layout *L = c->L;
-    int64_t ndigits;
-    if (!py_has_type_flag(c, obj, L->flag_long_subclass))
-        return false;
-    if (py_layout_has(L->long_lv_tag)) {
-        /* 3.12+: lv_tag = ndigits << non_size_bits | sign (0 +, 1 zero, 2 -). */
-        uint64_t tag;
-        if (!py_field_ptr(c, obj, L->long_lv_tag, &tag) || (tag & 3) == 2)
-            return false;
-        ndigits = (int64_t)(tag >> L->long_non_size_bits);
-    } else if (!py_field_ssize(c, obj, L->varobject_ob_size, &ndigits) || ndigits < 0) {
-        return false;
-    }
-    int shift = (int)L->long_shift;
-    int64_t dsize = L->long_digit_size;
-    if (ndigits > 4 || shift <= 0 || shift > 32 || (dsize != 2 && dsize != 4))
-        return false;
-    uint64_t v = 0;
-    for (int64_t i = ndigits; i-- > 0;) {
-        uint32_t digit = 0;
-        if (gs_read(c->r, obj + (uint64_t)L->long_digit + (uint64_t)(i * dsize), &digit, (size_t)dsize) !=
-            (size_t)dsize)
-            return false;
-        if (v >> (64 - shift))
-            return false; /* more than 64 bits */
-        v = (v << shift) | digit;
-    }
-    *out = v;
-    return true;
+    bool negative;
+    return py_int_value(c, obj, out, &negative) && !negative;
 }
 
 /* The references of one object as a sink collects them: looking for the
