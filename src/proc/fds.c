@@ -43,6 +43,7 @@
 #include "proc/fds.h"
 #include "util/alloc.h"
 #include "util/sort.h"
+#include "util/strbuf.h"
 
 #define FDINFO_MAX 65536          /* fdinfo bytes read (an epoll's list can be long) */
 #define EPOLL_NAMED 16            /* watched descriptors named in an epoll's detail */
@@ -55,18 +56,6 @@
 /* --- helpers ------------------------------------------------------------ */
 
 static bool starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
-
-/* printf at the end of a fixed field. */
-__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strnlen(buf, cap);
-    if (len + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-}
 
 /* The number in "socket:[12345]", 0 if none. */
 static uint64_t bracket_inode(const char *s)
@@ -205,12 +194,12 @@ static void parse_fdinfo(struct gs_fd_entry *e, char *text)
         } else if (epoll && starts_with(line, "tfd:")) {
             long tfd = strtol(line + 4, NULL, 10);
             if (watched < EPOLL_NAMED)
-                append(e->detail, sizeof e->detail, "%s%ld", watched ? ", " : " watching fds ", tfd);
+                gs_str_appendf(e->detail, sizeof e->detail, "%s%ld", watched ? ", " : " watching fds ", tfd);
             watched++;
         }
     }
     if (watched > EPOLL_NAMED)
-        append(e->detail, sizeof e->detail, " and %zu more", watched - EPOLL_NAMED);
+        gs_str_appendf(e->detail, sizeof e->detail, " and %zu more", watched - EPOLL_NAMED);
 }
 
 /* --- sockets: the net tables --------------------------------------------- */
@@ -353,9 +342,9 @@ static void inet_line(struct sockets *so, char *line, enum net_table t)
         return;
     snprintf(detail, sizeof detail, "%s %s", net_files[t], local);
     if (rport)
-        append(detail, sizeof detail, " -> %s", remote);
+        gs_str_appendf(detail, sizeof detail, " -> %s", remote);
     if (tcp)
-        append(detail, sizeof detail, " %s", tcp_state((unsigned)strtoul(tok[3], NULL, 16)));
+        gs_str_appendf(detail, sizeof detail, " %s", tcp_state((unsigned)strtoul(tok[3], NULL, 16)));
     resolve(so, inode, detail);
 }
 
@@ -574,7 +563,7 @@ static gs_status describe_pipes(struct gs_fd_entry *e, size_t n, gs_error *err)
         for (size_t j = find_inode(refs, np, p->inode); j < np && refs[j].inode == p->inode; j++) {
             const struct gs_fd_entry *q = &e[refs[j].entry];
             if (q != p && (q->flags & O_ACCMODE) != acc) {
-                append(p->detail, sizeof p->detail, " (other end: fd %d)", q->fd);
+                gs_str_appendf(p->detail, sizeof p->detail, " (other end: fd %d)", q->fd);
                 break;
             }
         }

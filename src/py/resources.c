@@ -24,23 +24,13 @@
 #include <string.h>
 
 #include "py/resources.h"
+#include "util/strbuf.h"
 
 #define MAX_CACHED_KEYS 4096   /* a shared-keys table never gets near this */
 #define MAX_LISTED_FDS 16      /* registered descriptors named in a detail */
 #define MAX_ARGS 64            /* Popen args joined into its name */
 
 /* --- small readers ------------------------------------------------------- */
-
-__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strnlen(buf, cap);
-    if (len + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-}
 
 /* An int's value when it fits in an int64_t. */
 static bool int_value(const struct py_ctx *c, uint64_t obj, int64_t *out)
@@ -73,10 +63,10 @@ static bool scalar_text(const struct py_ctx *c, uint64_t obj, char *buf, size_t 
     if (!gs_read_exact(c->r, obj + (uint64_t)L->bytes_sval, data, take))
         return false;
     buf[0] = '\0';
-    append(buf, cap, "b'");
+    gs_str_appendf(buf, cap, "b'");
     for (size_t i = 0; i < take; i++)
-        append(buf, cap, data[i] >= 0x20 && data[i] < 0x7f && data[i] != '\'' ? "%c" : "\\x%02x", data[i]);
-    append(buf, cap, "%s'", (size_t)n > take ? "..." : "");
+        gs_str_appendf(buf, cap, data[i] >= 0x20 && data[i] < 0x7f && data[i] != '\'' ? "%c" : "\\x%02x", data[i]);
+    gs_str_appendf(buf, cap, "%s'", (size_t)n > take ? "..." : "");
     return true;
 }
 
@@ -181,7 +171,7 @@ static bool list_fd_key(void *arg, uint64_t key, uint64_t value)
     struct fd_list *l = arg;
     int64_t fd;
     if (l->count < MAX_LISTED_FDS && int_value(l->c, key, &fd))
-        append(l->buf, l->cap, "%s%" PRId64, l->count ? ", " : "", fd);
+        gs_str_appendf(l->buf, l->cap, "%s%" PRId64, l->count ? ", " : "", fd);
     l->count++;
     return true;
 }
@@ -193,12 +183,12 @@ static void describe_fds(const struct py_ctx *c, uint64_t dict, const char *pref
     if (!dict || !py_dict_foreach(c, dict, list_fd_key, &l))
         return;
     if (l.count == 0) {
-        append(buf, cap, "%sno fds registered", prefix);
+        gs_str_appendf(buf, cap, "%sno fds registered", prefix);
         return;
     }
-    append(buf, cap, "%sregistered fd%s %s", prefix, l.count == 1 ? "" : "s", list);
+    gs_str_appendf(buf, cap, "%sregistered fd%s %s", prefix, l.count == 1 ? "" : "s", list);
     if (l.count > MAX_LISTED_FDS)
-        append(buf, cap, " and %zu more", l.count - MAX_LISTED_FDS);
+        gs_str_appendf(buf, cap, " and %zu more", l.count - MAX_LISTED_FDS);
 }
 
 /* --- the C objects ----------------------------------------------------------- */
@@ -383,10 +373,10 @@ static void args_text(const struct py_ctx *c, uint64_t args, char *buf, size_t c
         char word[256];
         if (!py_read_ptr(c, items + (uint64_t)i * 8, &item) || !scalar_text(c, item, word, sizeof word))
             snprintf(word, sizeof word, "?");
-        append(buf, cap, "%s%s", i ? " " : "", word);
+        gs_str_appendf(buf, cap, "%s%s", i ? " " : "", word);
     }
     if (n > MAX_ARGS)
-        append(buf, cap, " ...");
+        gs_str_appendf(buf, cap, " ...");
 }
 
 /* subprocess.Popen: pid, returncode (None while the child has not been

@@ -58,3 +58,14 @@ void gs_strbuf_free(gs_strbuf *sb)
 }
 
 const char *gs_strbuf_str(const gs_strbuf *sb) { return sb->buf ? sb->buf : ""; }
+
+void gs_str_appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strnlen(buf, cap);
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}

@@ -16,4 +16,8 @@ void gs_strbuf_reset(gs_strbuf *sb);
 void gs_strbuf_free(gs_strbuf *sb);
 const char *gs_strbuf_str(const gs_strbuf *sb); /* "" when empty */
 
+/* printf at the end of the NUL-terminated text in a fixed buffer of cap
+ * bytes, cut to fit; nothing when the buffer is already full. */
+void gs_str_appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif
