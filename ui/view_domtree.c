@@ -127,11 +127,7 @@ static void how_held(const struct gs_ui *ui, const struct trow *row, char *buf, 
     uint32_t node = row->node, parent = ui->model.dom.idom[node];
     buf[0] = '\0';
     if (row->depth > 0 && parent != GS_VIRTUAL_ROOT) {
-        for (uint64_t e = s->out_off[parent]; e < s->out_off[parent + 1]; e++)
-            if (s->out_dst[e] == node) {
-                gs_snapshot_label(s, s->out_label[e], buf, cap);
-                return;
-            }
+        gs_snapshot_edge_label(s, parent, node, buf, cap);
         return;
     }
     if (!(s->flags[node] & GS_NODE_ROOT))

@@ -41,13 +41,7 @@ static uint32_t row_node(const struct object *o, uint32_t id, char *label, size_
         return s->out_dst[e];
     }
     uint32_t src = s->in_src[s->in_off[o->node] + (id - o->nout - 2)];
-    /* The label of the first edge from src to this object. */
-    label[0] = '\0';
-    for (uint64_t e = s->out_off[src]; e < s->out_off[src + 1]; e++)
-        if (s->out_dst[e] == o->node) {
-            gs_snapshot_label(s, s->out_label[e], label, cap);
-            break;
-        }
+    gs_snapshot_edge_label(s, src, o->node, label, cap);
     return src;
 }
 

@@ -155,3 +155,14 @@ int64_t gs_snapshot_items(const struct gs_snapshot *s, uint32_t node)
         n += gs_label_kind_of(s->out_label[e]) == want;
     return n;
 }
+
+void gs_snapshot_edge_label(const struct gs_snapshot *s, uint32_t src, uint32_t dst, char *buf, size_t cap)
+{
+    if (cap)
+        buf[0] = '\0';
+    for (uint64_t e = s->out_off[src]; e < s->out_off[src + 1]; e++)
+        if (s->out_dst[e] == dst) {
+            gs_snapshot_label(s, s->out_label[e], buf, cap);
+            return;
+        }
+}

@@ -235,6 +235,10 @@ const char *gs_snapshot_string(const struct gs_snapshot *s, uint32_t id);
  * buf; "" when the edge has no label. */
 void gs_snapshot_label(const struct gs_snapshot *s, uint32_t label, char *buf, size_t cap);
 
+/* The label of the first edge from src to dst, as gs_snapshot_label
+ * writes it; "" when src holds no reference to dst. */
+void gs_snapshot_edge_label(const struct gs_snapshot *s, uint32_t src, uint32_t dst, char *buf, size_t cap);
+
 /* The kind (enum py_kind, src/py/kinds.h) of a node's type; PYK_OBJECT for
  * an unknown type. */
 uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node);

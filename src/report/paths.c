@@ -23,17 +23,6 @@ gs_status gs_report_find(const struct gs_snapshot *s, uint64_t addr, uint32_t *n
     return GS_OK;
 }
 
-/* The label of the first edge from src to dst, "" if none. */
-static void edge_label(const struct gs_snapshot *s, uint32_t src, uint32_t dst, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    for (uint64_t e = s->out_off[src]; e < s->out_off[src + 1]; e++)
-        if (s->out_dst[e] == dst) {
-            gs_snapshot_label(s, s->out_label[e], buf, cap);
-            return;
-        }
-}
-
 /* How a root is written at the start of an expression. */
 static void root_expression(const struct gs_snapshot *s, uint32_t root_index, char *buf, size_t cap)
 {
@@ -66,7 +55,7 @@ void gs_report_path_expression(const struct gs_snapshot *s, const uint32_t *path
     root_expression(s, root_index, buf, cap);
     len = strlen(buf);
     for (size_t i = 1; i < n && len + 1 < cap; i++) {
-        edge_label(s, path[i - 1], path[i], label, sizeof label);
+        gs_snapshot_edge_label(s, path[i - 1], path[i], label, sizeof label);
         if (!label[0])
             snprintf(label, sizeof label, "->");
         /* .__dict__['x'] -> .x */
@@ -97,7 +86,7 @@ void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t 
             snprintf(label, sizeof label, "%s %s", r ? gs_root_kind_name(r->kind) : "?",
                      r ? gs_snapshot_string(s, r->name) : "");
         } else {
-            edge_label(s, path[i - 1], path[i], label, sizeof label);
+            gs_snapshot_edge_label(s, path[i - 1], path[i], label, sizeof label);
         }
         gs_snapshot_describe(s, path[i], desc, sizeof desc);
         if (strlen(label) > 28)
@@ -138,7 +127,7 @@ void gs_report_path_json(gs_json *w, const struct gs_snapshot *s, const uint32_t
         if (i == 0) {
             gs_json_null(w);
         } else {
-            edge_label(s, path[i - 1], path[i], label, sizeof label);
+            gs_snapshot_edge_label(s, path[i - 1], path[i], label, sizeof label);
             gs_json_string(w, label);
         }
         gs_json_end_object(w);
@@ -198,7 +187,7 @@ gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const stru
         gs_json_begin_array(&w);
         for (uint64_t e = s->in_off[node]; e < s->in_off[node + 1]; e++) {
             uint32_t src = s->in_src[e];
-            edge_label(s, src, node, label, sizeof label);
+            gs_snapshot_edge_label(s, src, node, label, sizeof label);
             gs_json_begin_object(&w);
             gs_json_key(&w, "addr");
             gs_json_addr(&w, s->addr[src]);
@@ -243,7 +232,7 @@ gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const stru
             break;
         }
         uint32_t src = s->in_src[e];
-        edge_label(s, src, node, label, sizeof label);
+        gs_snapshot_edge_label(s, src, node, label, sizeof label);
         gs_snapshot_describe(s, src, desc, sizeof desc);
         fprintf(out, "  %-60s via %s\n", desc, label[0] ? label : "(unnamed reference)");
         shown++;
