@@ -635,14 +635,3 @@ gs_status gs_fds_read_details(pid_t pid, struct gs_fd_entry *v, size_t n, gs_err
     gs_status st = resolve_sockets(pid, v, n, err);
     return st == GS_OK ? describe_pipes(v, n, err) : st;
 }
-
-gs_status gs_fds_read(pid_t pid, struct gs_fd_entry **out, size_t *n, gs_error *err)
-{
-    gs_status st = gs_fds_read_table(pid, out, n, err);
-    if (st == GS_OK && (st = gs_fds_read_details(pid, *out, *n, err)) != GS_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return st;
-}

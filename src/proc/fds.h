@@ -6,12 +6,11 @@
  * udp6}; for pipes which end it is and the descriptor of the other end; for
  * an epoll the descriptors it watches.
  *
- * gs_fds_read() does it all. It is also split in two, for a caller that
- * wants the pause as short as possible: gs_fds_read_table() (a readlink
- * per descriptor: what must match the memory copied in the same stop) and
- * gs_fds_read_details() (fdinfo and the net tables: may run after the
- * target resumed; a descriptor closed or reused in between then shows the
- * details of its new occupant, or none).
+ * In two calls, so that the pause stays short: gs_fds_read_table() (a
+ * readlink per descriptor: what must match the memory copied in the same
+ * stop) and gs_fds_read_details() (fdinfo and the net tables: may run after
+ * the target resumed; a descriptor closed or reused in between then shows
+ * the details of its new occupant, or none).
  */
 #ifndef GCSCOPE_PROC_FDS_H
 #define GCSCOPE_PROC_FDS_H
@@ -36,13 +35,11 @@ struct gs_fd_entry {
     uint64_t inode;    /* sockets and pipes: the inode in brackets */
 };
 
-/* All descriptors of pid, sorted by number; *out is malloc'd (free it).
+/* The first half: all descriptors of pid, sorted by number, with their
+ * numbers, targets, kinds and inodes only; *out is malloc'd (free it).
  * GS_ERR_NO_PROCESS / GS_ERR_PERMISSION when /proc/PID/fd cannot be read;
  * one descriptor that cannot be read is listed as "(unreadable: ...)", one
  * that vanished is left out. */
-gs_status gs_fds_read(pid_t pid, struct gs_fd_entry **out, size_t *n, gs_error *err);
-
-/* The first half: numbers, targets, kinds and inodes only. */
 gs_status gs_fds_read_table(pid_t pid, struct gs_fd_entry **out, size_t *n, gs_error *err);
 
 /* The second half, on a table from gs_fds_read_table(): pos, flags (not

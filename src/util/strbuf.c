@@ -44,13 +44,6 @@ void gs_strbuf_addf(gs_strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
-void gs_strbuf_reset(gs_strbuf *sb)
-{
-    sb->len = 0;
-    if (sb->buf)
-        sb->buf[0] = '\0';
-}
-
 void gs_strbuf_free(gs_strbuf *sb)
 {
     free(sb->buf);

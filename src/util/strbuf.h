@@ -12,7 +12,6 @@ typedef struct gs_strbuf {
 void gs_strbuf_add(gs_strbuf *sb, const char *data, size_t len);
 void gs_strbuf_puts(gs_strbuf *sb, const char *s);
 void gs_strbuf_addf(gs_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void gs_strbuf_reset(gs_strbuf *sb);
 void gs_strbuf_free(gs_strbuf *sb);
 const char *gs_strbuf_str(const gs_strbuf *sb); /* "" when empty */
 
