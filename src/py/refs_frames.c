@@ -31,12 +31,13 @@
 
 /* --- small readers -------------------------------------------------------- */
 
+/* py_field_i32, widened: the counts below are compared as int64_t. */
 static bool read_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
 {
-    uint32_t v;
-    if (offset < 0 || !gs_read_u32(c->r, obj + (uint64_t)offset, &v))
+    int32_t v;
+    if (!py_field_i32(c, obj, offset, &v))
         return false;
-    *out = (int32_t)v;
+    *out = v;
     return true;
 }
 
