@@ -464,11 +464,11 @@ bool gs_model_path_expr(const struct gs_model *m, uint32_t node, char *buf, size
 /* --- suspects -------------------------------------------------------------------- */
 
 /* The suspects are --dump-suspects' own list (report/suspects.h): the same
- * patterns, ranking, names and explanations. It computes its analyses
- * itself; on a large heap that is a second dominator pass, paid once. */
+ * patterns, ranking, names and explanations, over the model's analyses. */
 static bool build_suspects(struct gs_model *m)
 {
-    return gs_suspects_find(m->s, &m->suspects, &m->err) == GS_OK;
+    struct gs_suspects_given given = {&m->dom, &m->paths, m->garbage};
+    return gs_suspects_find(m->s, &given, &m->suspects, &m->err) == GS_OK;
 }
 
 /* --- computing on demand ------------------------------------------------------------ */
@@ -476,7 +476,7 @@ static bool build_suspects(struct gs_model *m)
 static unsigned with_dependencies(unsigned what)
 {
     if (what & GS_NEED_SUSPECTS)
-        what |= GS_NEED_DOM; /* for the share of the reachable heap the view shows */
+        what |= GS_NEED_DOM | GS_NEED_PATHS | GS_NEED_GARBAGE; /* handed to gs_suspects_find */
     if (what & GS_NEED_TYPE_RETAINED)
         what |= GS_NEED_DOMTREE | GS_NEED_TYPES;
     if (what & GS_NEED_DOMTREE)

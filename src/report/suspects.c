@@ -120,6 +120,7 @@ struct sus_report {
     struct gs_dominators d;
     struct gs_paths p;
     bool have_paths;
+    bool borrowed;          /* d, p and garbage belong to the caller */
     uint8_t *garbage;
     uint64_t reachable_bytes, reachable_objects;
     uint64_t garbage_objects, garbage_bytes;
@@ -607,26 +608,37 @@ static void rank(struct sus_report *r)
 
 static void report_free(struct sus_report *r)
 {
-    gs_dominators_free(&r->d);
-    if (r->have_paths)
-        gs_paths_free(&r->p);
-    free(r->garbage);
+    if (!r->borrowed) {
+        gs_dominators_free(&r->d);
+        if (r->have_paths)
+            gs_paths_free(&r->p);
+        free(r->garbage);
+    }
     free(r->bind);
     gs_strbuf_free(&r->prefixes);
     free(r->sus);
 }
 
-static gs_status report_build(const struct gs_snapshot *s, struct sus_report *r, gs_error *err)
+/* The analyses come from the caller (given, borrowed) or are computed. */
+static gs_status report_build(const struct gs_snapshot *s, const struct gs_suspects_given *given,
+                              struct sus_report *r, gs_error *err)
 {
     memset(r, 0, sizeof *r);
     gs_status st;
-    if ((st = gs_dominators_compute(s, &r->d, err)) != GS_OK)
-        return st;
-    if ((st = gs_paths_compute(s, &r->p, err)) != GS_OK)
-        return st;
-    r->have_paths = true;
-    if ((st = gs_garbage_compute(s, &r->garbage, err)) != GS_OK)
-        return st;
+    if (given) {
+        r->d = *given->dom;
+        r->p = *given->paths;
+        r->garbage = given->garbage;
+        r->have_paths = r->borrowed = true;
+    } else {
+        if ((st = gs_dominators_compute(s, &r->d, err)) != GS_OK)
+            return st;
+        if ((st = gs_paths_compute(s, &r->p, err)) != GS_OK)
+            return st;
+        r->have_paths = true;
+        if ((st = gs_garbage_compute(s, &r->garbage, err)) != GS_OK)
+            return st;
+    }
     for (uint64_t i = 0; i < s->nobjects; i++)
         if (r->d.reachable[i]) {
             r->reachable_objects++;
@@ -967,7 +979,7 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct sus
 gs_status gs_report_suspects(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct sus_report r;
-    gs_status st = report_build(s, &r, err);
+    gs_status st = report_build(s, NULL, &r, err);
     if (st == GS_OK) {
         if (o->json)
             report_json(out, s, &r);
@@ -980,11 +992,12 @@ gs_status gs_report_suspects(FILE *out, const struct gs_snapshot *s, const struc
 
 /* --- the list as data (the browser) ------------------------------------------------ */
 
-gs_status gs_suspects_find(const struct gs_snapshot *s, struct gs_suspect_list *out, gs_error *err)
+gs_status gs_suspects_find(const struct gs_snapshot *s, const struct gs_suspects_given *given,
+                           struct gs_suspect_list *out, gs_error *err)
 {
     struct sus_report r;
     memset(out, 0, sizeof *out);
-    gs_status st = report_build(s, &r, err);
+    gs_status st = report_build(s, given, &r, err);
     if (st != GS_OK) {
         report_free(&r);
         return st;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "graph/analysis.h"
 #include "graph/snapshot.h"
 #include "util/status.h"
 
@@ -24,7 +25,17 @@ struct gs_suspect_list {
     uint64_t reachable_bytes;
 };
 
-gs_status gs_suspects_find(const struct gs_snapshot *s, struct gs_suspect_list *out, gs_error *err);
+/* Analyses the caller has already computed over the same snapshot (the
+ * browser's model): borrowed, not freed. */
+struct gs_suspects_given {
+    const struct gs_dominators *dom;
+    const struct gs_paths *paths;
+    uint8_t *garbage;
+};
+
+/* given may be NULL: the analyses are then computed (and freed) here. */
+gs_status gs_suspects_find(const struct gs_snapshot *s, const struct gs_suspects_given *given,
+                           struct gs_suspect_list *out, gs_error *err);
 void gs_suspects_free(struct gs_suspect_list *l);
 
 #endif
