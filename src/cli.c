@@ -11,20 +11,14 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "report/table.h"
+
+/* The reports' options are made from report/table.h: getopt returns
+ * OPT_REPORT + the row's index for them. */
+#define OPT_REPORT 1024
 
 enum {
-    OPT_DUMP_TYPES = 256,
-    OPT_DUMP_GRAPH,
-    OPT_DUMP_CYCLES,
-    OPT_DUMP_RETAINED,
-    OPT_DUMP_SUSPECTS,
-    OPT_DUMP_EXTERNAL,
-    OPT_REFERRERS,
-    OPT_PATH,
-    OPT_DIFF,
-    OPT_DUMP_RESOURCES,
-    OPT_DUMP_STACKS,
-    OPT_LOCALS,
+    OPT_LOCALS = 256,
     OPT_CHECK,
     OPT_FORMAT,
     OPT_JSON,
@@ -38,19 +32,8 @@ enum {
     OPT_SAVE,
 };
 
-static const struct option long_options[] = {
+static const struct option fixed_options[] = {
     {"pid", required_argument, NULL, 'p'},
-    {"dump-types", no_argument, NULL, OPT_DUMP_TYPES},
-    {"dump-graph", no_argument, NULL, OPT_DUMP_GRAPH},
-    {"dump-cycles", no_argument, NULL, OPT_DUMP_CYCLES},
-    {"dump-retained", no_argument, NULL, OPT_DUMP_RETAINED},
-    {"dump-suspects", no_argument, NULL, OPT_DUMP_SUSPECTS},
-    {"dump-external", no_argument, NULL, OPT_DUMP_EXTERNAL},
-    {"referrers", required_argument, NULL, OPT_REFERRERS},
-    {"path", required_argument, NULL, OPT_PATH},
-    {"diff", required_argument, NULL, OPT_DIFF},
-    {"dump-resources", no_argument, NULL, OPT_DUMP_RESOURCES},
-    {"dump-stacks", no_argument, NULL, OPT_DUMP_STACKS},
     {"locals", no_argument, NULL, OPT_LOCALS},
     {"check", required_argument, NULL, OPT_CHECK},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -88,21 +71,10 @@ void gs_cli_usage(FILE *out)
           "      --keep             leave the spawned program running afterwards\n"
           "  FILE                   read a snapshot saved with --save instead of a process\n"
           "\n"
-          "Reports:\n"
-          "      --dump-types       objects the collector tracks, per type: count and bytes\n"
-          "                         (sys.getsizeof), largest first; the collector's state\n"
-          "      --dump-graph       every object, reference (with its label) and root\n"
-          "      --dump-cycles      reference cycles, cyclic garbage first, each with one loop\n"
-          "      --dump-retained    the objects and types that keep the most memory alive\n"
-          "      --dump-suspects    likely leaks, ranked and explained\n"
-          "      --dump-external    references held from outside the graph (C code, leaks)\n"
-          "      --referrers ADDR   the objects that reference the object at ADDR\n"
-          "      --path ADDR        the shortest path from a root to the object at ADDR\n"
-          "      --diff OLD         what grew since the snapshot file OLD\n"
-          "      --dump-resources   open files, sockets, mmaps, child processes, and every file\n"
-          "                         descriptor with the object that owns it\n"
-          "      --dump-stacks      every thread: name, GIL, Python and native frames merged\n"
-          "      --locals           with --dump-stacks: each frame's locals and what they retain\n"
+          "Reports:\n",
+          out);
+    gs_reports_usage(out);
+    fputs("      --locals           with --dump-stacks: each frame's locals and what they retain\n"
           "\n"
           "Checks (for runbooks and cron):\n"
           "      --check EXPR       assert EXPR over the snapshot (repeatable): exit 0 when all\n"
@@ -178,6 +150,39 @@ bool gs_parse_size(const char *s, uint64_t *out)
     return false;
 }
 
+/* The report options after the fixed ones, then the terminating zeros. */
+static void make_options(struct option *opts)
+{
+    size_t n = 0;
+    for (; fixed_options[n].name; n++)
+        opts[n] = fixed_options[n];
+    for (size_t i = 0; i < gs_nreports && i < GS_MAX_REPORTS - 1; i++, n++)
+        opts[n] = (struct option){gs_reports[i].option, gs_reports[i].arg ? required_argument : no_argument, NULL,
+                                  OPT_REPORT + (int)i};
+    opts[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* A report's option and its value (an address, an older snapshot). */
+static gs_status take_report(struct gs_cli *cli, const struct gs_report *r, const char *given, const char *arg,
+                             gs_error *err)
+{
+    if (cli->report)
+        return gs_fail(err, GS_ERR_USAGE, "one report at a time (got %s after another report option)", given);
+    cli->report = r;
+    if (r->needs & GS_REPORT_NEEDS_ADDR) {
+        char *end;
+        errno = 0;
+        unsigned long long a = strtoull(arg, &end, 0);
+        if (errno || end == arg || *end || a == 0)
+            return gs_fail(err, GS_ERR_USAGE, "--%s needs an object address such as 0x7f3a5c2b1e40, not '%s'",
+                           r->option, arg);
+        cli->addr = a;
+    }
+    if (r->needs & GS_REPORT_NEEDS_OLD)
+        cli->diff_old = arg;
+    return GS_OK;
+}
+
 gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
 {
     memset(cli, 0, sizeof *cli);
@@ -189,6 +194,8 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
     int c;
     /* Options may follow a snapshot FILE; everything after -- belongs to the
      * program to start (getopt stops at --). */
+    struct option long_options[sizeof fixed_options / sizeof fixed_options[0] + GS_MAX_REPORTS];
+    make_options(long_options);
     while ((c = getopt_long(argc, argv, ":p:o:hV", long_options, NULL)) != -1) {
         double d;
         switch (c) {
@@ -201,47 +208,6 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
             if (cli->pid)
                 return gs_fail(err, GS_ERR_USAGE, "-p given twice: inspect one process at a time");
             cli->pid = (pid_t)v;
-            break;
-        }
-        case OPT_DUMP_TYPES:
-        case OPT_DUMP_GRAPH:
-        case OPT_DUMP_CYCLES:
-        case OPT_DUMP_RETAINED:
-        case OPT_DUMP_SUSPECTS:
-        case OPT_DUMP_EXTERNAL:
-        case OPT_REFERRERS:
-        case OPT_PATH:
-        case OPT_DIFF:
-        case OPT_DUMP_RESOURCES:
-        case OPT_DUMP_STACKS: {
-            static const struct {
-                int opt;
-                enum gs_report_kind kind;
-            } reports[] = {
-                {OPT_DUMP_TYPES, GS_REPORT_TYPES},       {OPT_DUMP_GRAPH, GS_REPORT_GRAPH},
-                {OPT_DUMP_CYCLES, GS_REPORT_CYCLES},     {OPT_DUMP_RETAINED, GS_REPORT_RETAINED},
-                {OPT_DUMP_SUSPECTS, GS_REPORT_SUSPECTS}, {OPT_DUMP_EXTERNAL, GS_REPORT_EXTERNAL},
-                {OPT_REFERRERS, GS_REPORT_REFERRERS},    {OPT_PATH, GS_REPORT_PATH},
-                {OPT_DIFF, GS_REPORT_DIFF},              {OPT_DUMP_RESOURCES, GS_REPORT_RESOURCES},
-                {OPT_DUMP_STACKS, GS_REPORT_STACKS},
-            };
-            if (cli->report)
-                return gs_fail(err, GS_ERR_USAGE, "one report at a time (got %s after another report option)",
-                               argv[optind - 1]);
-            for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
-                if (reports[i].opt == c)
-                    cli->report = reports[i].kind;
-            if (c == OPT_REFERRERS || c == OPT_PATH) {
-                char *end;
-                errno = 0;
-                unsigned long long a = strtoull(optarg, &end, 0);
-                if (errno || end == optarg || *end || a == 0)
-                    return gs_fail(err, GS_ERR_USAGE, "%s needs an object address such as 0x7f3a5c2b1e40, not '%s'",
-                                   c == OPT_PATH ? "--path" : "--referrers", optarg);
-                cli->addr = a;
-            }
-            if (c == OPT_DIFF)
-                cli->diff_old = optarg;
             break;
         }
         case OPT_JSON:
@@ -307,6 +273,12 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         case ':':
             return gs_fail(err, GS_ERR_USAGE, "option %s needs a value (see gcscope --help)", argv[optind - 1]);
         default:
+            if (c >= OPT_REPORT && (size_t)(c - OPT_REPORT) < gs_nreports) {
+                gs_status st = take_report(cli, &gs_reports[c - OPT_REPORT], argv[optind - 1], optarg, err);
+                if (st != GS_OK)
+                    return st;
+                break;
+            }
             if (optopt)
                 return gs_fail(err, GS_ERR_USAGE, "unknown option -%c (see gcscope --help)", optopt);
             return gs_fail(err, GS_ERR_USAGE, "unknown option %s (see gcscope --help)", argv[optind - 1]);
@@ -330,7 +302,7 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
     if (sources == 0)
         return gs_fail(err, GS_ERR_USAGE,
                        "nothing to inspect: give -p PID, -- PROGRAM ARGS or a snapshot FILE (see gcscope --help)");
-    if (cli->locals && cli->report != GS_REPORT_STACKS)
+    if (cli->locals && cli->report != gs_report_by_name("stacks"))
         return gs_fail(err, GS_ERR_USAGE, "--locals goes with --dump-stacks");
     if (cli->prometheus && cli->report)
         return gs_fail(err, GS_ERR_USAGE, "--format prometheus writes the metrics alone: drop the report option");

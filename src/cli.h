@@ -11,20 +11,7 @@
 
 #include "util/status.h"
 
-enum gs_report_kind {
-    GS_REPORT_NONE = 0, /* the browser, once it exists; the type summary until then */
-    GS_REPORT_TYPES,
-    GS_REPORT_GRAPH,
-    GS_REPORT_CYCLES,
-    GS_REPORT_RETAINED,
-    GS_REPORT_SUSPECTS,
-    GS_REPORT_REFERRERS,
-    GS_REPORT_PATH,
-    GS_REPORT_DIFF,
-    GS_REPORT_EXTERNAL,
-    GS_REPORT_RESOURCES,
-    GS_REPORT_STACKS,
-};
+struct gs_report;
 
 #define GS_MAX_CHECKS 64
 
@@ -39,7 +26,7 @@ struct gs_cli {
     const char *checks[GS_MAX_CHECKS]; /* --check EXPR, in order */
     size_t nchecks;
     bool prometheus;        /* --format prometheus */
-    enum gs_report_kind report;
+    const struct gs_report *report; /* a row of report/table.h; NULL: the browser or the type summary */
     bool json;
     size_t top;
     const char *output;     /* -o FILE, NULL = stdout */

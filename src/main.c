@@ -16,8 +16,7 @@
 #include "graph/snapfile.h"
 #include "report/check.h"
 #include "report/report.h"
-#include "report/resources.h"
-#include "report/stacks.h"
+#include "report/table.h"
 #include "ui/browser.h"
 
 static int fail(const gs_error *err)
@@ -44,7 +43,7 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
     /* Native stacks cost about 0.15 ms of pause per thread: walk them only
      * when something will show them (the stacks report, the browser, a
      * snapshot file that may be browsed later). */
-    opts.native_stacks = cli->report == GS_REPORT_STACKS || cli->report == GS_REPORT_NONE || cli->save;
+    opts.native_stacks = !cli->report || (cli->report->needs & GS_REPORT_NEEDS_NATIVE_STACKS) || cli->save;
 
     gs_status st = GS_OK;
     *snap = NULL;
@@ -75,57 +74,25 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
     gs_status st = GS_OK;
     if (cli->save && (st = gs_snapfile_save(snap, cli->save, err)) != GS_OK)
         return st;
-    struct gs_report_opts ro = {.json = cli->json, .top = cli->top, .addr = cli->addr, .old = old, .started = started};
-    switch (cli->report) {
-    case GS_REPORT_CYCLES:
-        st = gs_report_cycles(out, snap, &ro, err);
-        break;
-    case GS_REPORT_RETAINED:
-        st = gs_report_retained(out, snap, &ro, err);
-        break;
-    case GS_REPORT_SUSPECTS:
-        st = gs_report_suspects(out, snap, &ro, err);
-        break;
-    case GS_REPORT_REFERRERS:
-        st = gs_report_referrers(out, snap, &ro, err);
-        break;
-    case GS_REPORT_PATH:
-        st = gs_report_path(out, snap, &ro, err);
-        break;
-    case GS_REPORT_DIFF:
-        st = gs_report_diff(out, snap, &ro, err);
-        break;
-    case GS_REPORT_EXTERNAL:
-        st = gs_report_external(out, snap, &ro, err);
-        break;
-    case GS_REPORT_RESOURCES:
-        st = gs_report_resources(out, snap, &ro, err);
-        break;
-    case GS_REPORT_STACKS:
-        st = gs_report_stacks(out, snap, &ro, cli->locals, err);
-        break;
-    case GS_REPORT_GRAPH:
-        gs_report_graph(out, snap, &ro);
-        break;
-    case GS_REPORT_TYPES:
-        gs_report_types(out, snap, &ro);
-        break;
-    case GS_REPORT_NONE:
-        if (cli->prometheus) {
-            st = gs_report_prometheus(out, snap, err);
-            break;
-        }
+    struct gs_report_opts ro = {.json = cli->json,
+                                .top = cli->top,
+                                .addr = cli->addr,
+                                .old = old,
+                                .started = started,
+                                .locals = cli->locals};
+    if (cli->report) {
+        st = gs_report_write(cli->report, out, snap, &ro, err);
+    } else if (cli->prometheus) {
+        st = gs_report_prometheus(out, snap, err);
+    } else if (cli->nchecks) {
         /* Checks alone print only what failed (the exit code says the rest). */
-        if (cli->nchecks)
-            break;
-        if (cli->save) {
-            char n[32];
-            fprintf(stderr, "gcscope: saved %s objects to %s\n", gs_fmt_count(snap->nobjects, n, sizeof n), cli->save);
-            return GS_OK;
-        }
+    } else if (cli->save) {
+        char n[32];
+        fprintf(stderr, "gcscope: saved %s objects to %s\n", gs_fmt_count(snap->nobjects, n, sizeof n), cli->save);
+        return GS_OK;
+    } else {
         /* No terminal to browse in (a pipe, cron, CI): the type summary. */
-        gs_report_types(out, snap, &ro);
-        break;
+        st = gs_report_write(gs_report_by_name("types"), out, snap, &ro, err);
     }
     if (st == GS_OK && (fflush(out) != 0 || ferror(out)))
         return gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
@@ -161,7 +128,7 @@ static gs_status recapture(void *arg, struct gs_snapshot **out, gs_error *err)
 static bool wants_browser(const struct gs_cli *cli, FILE *out)
 {
     const char *term = getenv("TERM");
-    return cli->report == GS_REPORT_NONE && !cli->nchecks && !cli->prometheus && !cli->save && !cli->json &&
+    return !cli->report && !cli->nchecks && !cli->prometheus && !cli->save && !cli->json &&
            out == stdout && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && term[0] &&
            strcmp(term, "dumb") != 0;
 }

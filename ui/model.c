@@ -453,7 +453,7 @@ bool gs_model_path_expr(const struct gs_model *m, uint32_t node, char *buf, size
     FILE *mem = open_memstream(&text, &len);
     if (!mem)
         return false;
-    gs_report_path_text(mem, m->s, path, n, m->paths.root[node]);
+    gs_path_write_text(mem, m->s, path, n, m->paths.root[node]);
     fclose(mem);
     const char *p = text ? text + strspn(text, " ") : "";
     snprintf(buf, cap, "%.*s", (int)strcspn(p, "\n"), p);

@@ -5,8 +5,8 @@
 # first time gcscope is completed. To try it by hand:
 #     . contrib/completion/gcscope.bash
 #
-# Completes the options (the list matches `gcscope --help`: a test checks
-# it), the pids of running Python processes after -p, snapshot files as the
+# Completes the options (read from `gcscope --help`), the pids of running
+# Python processes after -p, snapshot files as the
 # source and after --diff, file names after --save and -o, the values of
 # --format, the names --check knows, and after `--` the program to start and
 # its own arguments.
@@ -31,6 +31,14 @@ _gcscope_python_pids()
             ;;
         esac
     done
+}
+
+# The options `gcscope --help` lists: "-p, --pid PID" gives -p and --pid.
+_gcscope_options()
+{
+    local cmd=${1:-gcscope}
+    [[ $cmd == */* || -n $(type -P "$cmd") ]] || cmd=gcscope
+    "$cmd" --help 2>/dev/null | sed -nE 's/^ +(-[a-zA-Z]), (--[a-z][a-z-]*).*/\1 \2/p; s/^ +(--[a-z][a-z-]*).*/\1/p'
 }
 
 _gcscope()
@@ -93,12 +101,11 @@ _gcscope()
     esac
 
     if [[ $cur == -* ]]; then
-        local opts="-p --pid --after --keep
-            --dump-types --dump-graph --dump-cycles --dump-retained --dump-suspects
-            --dump-external --referrers --path --diff --dump-resources --dump-stacks --locals
-            --check --json --format --top -o --output --save
-            --timeout --max-capture --bench-floor --debug-hold
-            -h --help -V --version --"
+        # The options come from the program's own --help, which is made from
+        # its option and report tables: a new report completes without an
+        # edit here.
+        local opts
+        opts="$(_gcscope_options "${words[0]}") --"
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         return
     fi

@@ -43,6 +43,7 @@
 #include "graph/analysis.h"
 #include "py/kinds.h"
 #include "report/report.h"
+#include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
@@ -690,11 +691,11 @@ static void text_path(FILE *out, const struct cycles *cy, const struct cycle_inf
     FILE *mem = open_memstream(&block, &len);
     if (!mem) {
         fputc('\n', out);
-        gs_report_path_text(out, cy->s, path, n, cy->paths.root[ci->head]);
+        gs_path_write_text(out, cy->s, path, n, cy->paths.root[ci->head]);
         free(path);
         return;
     }
-    gs_report_path_text(mem, cy->s, path, n, cy->paths.root[ci->head]);
+    gs_path_write_text(mem, cy->s, path, n, cy->paths.root[ci->head]);
     fclose(mem);
     free(path);
     const char *p = block ? block : "";
@@ -847,7 +848,7 @@ static void json_path(gs_json *w, const struct cycles *cy, const struct cycle_in
     uint32_t *path = head_path(cy, ci->head, &n);
     gs_json_key(w, "path");
     if (path)
-        gs_report_path_json(w, cy->s, path, n, cy->paths.root[ci->head]);
+        gs_path_write_json(w, cy->s, path, n, cy->paths.root[ci->head]);
     else
         gs_json_null(w);
     free(path);
@@ -964,16 +965,23 @@ static void cycles_json(FILE *out, struct cycles *cy)
     gs_json_finish(&w);
 }
 
-gs_status gs_report_cycles(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+gs_status gs_report_cycles_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct cycles cy;
     gs_status st = cycles_build(&cy, s, err);
-    if (st == GS_OK) {
-        if (o->json)
-            cycles_json(out, &cy);
-        else
-            cycles_text(out, &cy, o);
-    }
+    if (st == GS_OK)
+        cycles_text(out, &cy, o);
+    cycles_free(&cy);
+    return st;
+}
+
+gs_status gs_report_cycles_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    (void)o;
+    struct cycles cy;
+    gs_status st = cycles_build(&cy, s, err);
+    if (st == GS_OK)
+        cycles_json(out, &cy);
     cycles_free(&cy);
     return st;
 }

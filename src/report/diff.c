@@ -7,6 +7,7 @@
 #include "graph/analysis.h"
 #include "graph/diff.h"
 #include "report/report.h"
+#include "report/table.h"
 
 #define PATH_CAP 64
 
@@ -32,7 +33,7 @@ static void grown_json(gs_json *w, const struct gs_snapshot *s, const struct gs_
     size_t n = gs_path_to(p, g->node, path, PATH_CAP);
     gs_json_key(w, "path");
     if (n)
-        gs_report_path_json(w, s, path, n < PATH_CAP ? n : PATH_CAP, p->root[g->node]);
+        gs_path_write_json(w, s, path, n < PATH_CAP ? n : PATH_CAP, p->root[g->node]);
     else
         gs_json_null(w);
     gs_json_end_object(w);
@@ -129,32 +130,50 @@ static void diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_sn
                 desc, g->items_before, g->items_after, g->new_referents, g->bytes_before, g->bytes_after);
         size_t n = gs_path_to(p, g->node, path, PATH_CAP);
         if (n)
-            gs_report_path_text(out, s, path, n < PATH_CAP ? n : PATH_CAP, p->root[g->node]);
+            gs_path_write_text(out, s, path, n < PATH_CAP ? n : PATH_CAP, p->root[g->node]);
     }
     if (d->ngrown == 0)
         fprintf(out, "  none\n");
 }
 
-gs_status gs_report_diff(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+/* The diff and this snapshot's paths (for where each grown object lives);
+ * warns when the two snapshots are of different processes. */
+static gs_status diff_build(const struct gs_snapshot *s, const struct gs_snapshot *old, struct gs_diff *d,
+                            struct gs_paths *p, gs_error *err)
 {
-    const struct gs_snapshot *old = o->old;
     if (old->meta.pid != s->meta.pid)
         fprintf(stderr, "gcscope: warning: the old snapshot is of process %lld, this one of %lld: objects are "
                         "matched by address, which only means something within one process\n",
                 (long long)old->meta.pid, (long long)s->meta.pid);
-    struct gs_diff d;
-    gs_status st = gs_diff_compute(old, s, &d, err);
+    gs_status st = gs_diff_compute(old, s, d, err);
     if (st != GS_OK)
         return st;
+    if ((st = gs_paths_compute(s, p, err)) != GS_OK)
+        gs_diff_free(d);
+    return st;
+}
+
+gs_status gs_report_diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_diff d;
     struct gs_paths p;
-    if ((st = gs_paths_compute(s, &p, err)) != GS_OK) {
-        gs_diff_free(&d);
+    gs_status st = diff_build(s, o->old, &d, &p, err);
+    if (st != GS_OK)
         return st;
-    }
-    if (o->json)
-        diff_json(out, s, old, &d, &p);
-    else
-        diff_text(out, s, old, &d, &p, o->top);
+    diff_text(out, s, o->old, &d, &p, o->top);
+    gs_paths_free(&p);
+    gs_diff_free(&d);
+    return GS_OK;
+}
+
+gs_status gs_report_diff_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_diff d;
+    struct gs_paths p;
+    gs_status st = diff_build(s, o->old, &d, &p, err);
+    if (st != GS_OK)
+        return st;
+    diff_json(out, s, o->old, &d, &p);
     gs_paths_free(&p);
     gs_diff_free(&d);
     return GS_OK;

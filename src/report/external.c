@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
@@ -37,14 +38,27 @@ static int by_root_count(const void *a, const void *b, void *ctx)
     return x->node < y->node ? -1 : x->node > y->node;
 }
 
-gs_status gs_report_external(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+/* The external references per type (most first) and per object. */
+struct ext_report {
+    struct ext_type *types; /* one per type of the snapshot, sorted */
+    uint32_t *roots;        /* indexes of the external roots, sorted */
+    size_t nroots;
+    uint64_t total;
+};
+
+static void ext_free(struct ext_report *x)
+{
+    free(x->types);
+    free(x->roots);
+}
+
+static gs_status ext_build(const struct gs_snapshot *s, struct ext_report *x, gs_error *err)
 {
     struct ext_type *types = gs_xcalloc((size_t)s->ntypes + 1, sizeof *types);
     uint32_t *roots = gs_try_reallocarray(NULL, (size_t)s->nroots + 1, sizeof *roots);
-    if (!roots) {
-        free(types);
+    *x = (struct ext_report){types, roots, 0, 0};
+    if (!roots)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory");
-    }
     size_t nroots = 0;
     uint64_t total = 0;
     for (uint64_t r = 0; r < s->nroots; r++) {
@@ -62,70 +76,102 @@ gs_status gs_report_external(FILE *out, const struct gs_snapshot *s, const struc
         types[i].type = (uint32_t)i;
     gs_qsort(types, (size_t)s->ntypes, sizeof *types, by_refs);
     gs_qsort_r(roots, nroots, sizeof *roots, by_root_count, (void *)s);
+    x->nroots = nroots;
+    x->total = total;
+    return GS_OK;
+}
+
+gs_status gs_report_external_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                  gs_error *err)
+{
+    struct ext_report x;
+    gs_status st = ext_build(s, &x, err);
+    if (st != GS_OK) {
+        ext_free(&x);
+        return st;
+    }
+    const struct ext_type *types = x.types;
+    const uint32_t *roots = x.roots;
+    size_t nroots = x.nroots;
+    uint64_t total = x.total;
     size_t limit = o->top ? o->top : (size_t)-1;
     char name[300], desc[300], b1[32], b2[32];
-    if (o->json) {
-        gs_json w;
-        gs_json_init(&w, out);
-        gs_json_begin_object(&w);
-        gs_report_header_json(&w, s);
-        gs_json_key(&w, "external_references");
-        gs_json_uint(&w, total);
-        gs_json_key(&w, "types");
-        gs_json_begin_array(&w);
-        for (size_t i = 0; i < s->ntypes && types[i].refs; i++) {
-            gs_json_begin_object(&w);
-            gs_json_key(&w, "name");
-            gs_json_string(&w, gs_snapshot_string(s, s->types[types[i].type].name));
-            gs_json_key(&w, "module");
-            gs_json_string(&w, gs_snapshot_string(s, s->types[types[i].type].module));
-            gs_json_key(&w, "objects");
-            gs_json_uint(&w, types[i].objects);
-            gs_json_key(&w, "references");
-            gs_json_uint(&w, types[i].refs);
-            gs_json_end_object(&w);
-        }
-        gs_json_end_array(&w);
-        gs_json_key(&w, "objects");
-        gs_json_begin_array(&w);
-        for (size_t i = 0; i < nroots && i < 10000; i++) {
-            const struct gs_root *root = &s->roots[roots[i]];
-            gs_json_begin_object(&w);
-            gs_json_key(&w, "addr");
-            gs_json_addr(&w, s->addr[root->node]);
-            gs_json_key(&w, "type");
-            gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[root->node]].name));
-            gs_json_key(&w, "refcnt");
-            gs_json_int(&w, s->refcnt[root->node]);
-            gs_json_key(&w, "explained");
-            gs_json_uint(&w, s->explained[root->node]);
-            gs_json_key(&w, "external");
-            gs_json_uint(&w, root->count);
-            gs_json_end_object(&w);
-        }
-        gs_json_end_array(&w);
-        gs_json_end_object(&w);
-        gs_json_finish(&w);
-    } else {
-        gs_report_header_text(out, s);
-        fprintf(out, "\n%s references from outside the graph, held on %s objects\n",
-                gs_fmt_count(total, b1, sizeof b1), gs_fmt_count(nroots, b2, sizeof b2));
-        fprintf(out, "(C extensions' statics and caches, the C stack of running calls, interned strings, "
-                     "or leaked references)\n\n");
-        fprintf(out, "%12s %12s  %s\n", "references", "objects", "type");
-        for (size_t i = 0; i < s->ntypes && types[i].refs && i < limit; i++) {
-            gs_type_qualname(s, types[i].type, name, sizeof name);
-            fprintf(out, "%12s %12s  %s\n", gs_fmt_count(types[i].refs, b1, sizeof b1),
-                    gs_fmt_count(types[i].objects, b2, sizeof b2), name);
-        }
-        fprintf(out, "\n%12s %12s  %s\n", "external", "refcnt", "object");
-        for (size_t i = 0; i < nroots && i < limit; i++) {
-            const struct gs_root *root = &s->roots[roots[i]];
-            gs_snapshot_describe(s, root->node, desc, sizeof desc);
-            fprintf(out, "%12" PRIu32 " %12" PRId64 "  %s\n", root->count, s->refcnt[root->node], desc);
-        }
+    gs_report_header_text(out, s);
+    fprintf(out, "\n%s references from outside the graph, held on %s objects\n",
+            gs_fmt_count(total, b1, sizeof b1), gs_fmt_count(nroots, b2, sizeof b2));
+    fprintf(out, "(C extensions' statics and caches, the C stack of running calls, interned strings, "
+                 "or leaked references)\n\n");
+    fprintf(out, "%12s %12s  %s\n", "references", "objects", "type");
+    for (size_t i = 0; i < s->ntypes && types[i].refs && i < limit; i++) {
+        gs_type_qualname(s, types[i].type, name, sizeof name);
+        fprintf(out, "%12s %12s  %s\n", gs_fmt_count(types[i].refs, b1, sizeof b1),
+                gs_fmt_count(types[i].objects, b2, sizeof b2), name);
     }
-    free(types);
-    free(roots);
+    fprintf(out, "\n%12s %12s  %s\n", "external", "refcnt", "object");
+    for (size_t i = 0; i < nroots && i < limit; i++) {
+        const struct gs_root *root = &s->roots[roots[i]];
+        gs_snapshot_describe(s, root->node, desc, sizeof desc);
+        fprintf(out, "%12" PRIu32 " %12" PRId64 "  %s\n", root->count, s->refcnt[root->node], desc);
+    }
+    ext_free(&x);
+    return GS_OK;
+}
+
+gs_status gs_report_external_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                  gs_error *err)
+{
+    (void)o;
+    struct ext_report x;
+    gs_status st = ext_build(s, &x, err);
+    if (st != GS_OK) {
+        ext_free(&x);
+        return st;
+    }
+    const struct ext_type *types = x.types;
+    const uint32_t *roots = x.roots;
+    size_t nroots = x.nroots;
+    uint64_t total = x.total;
+    gs_json w;
+    gs_json_init(&w, out);
+    gs_json_begin_object(&w);
+    gs_report_header_json(&w, s);
+    gs_json_key(&w, "external_references");
+    gs_json_uint(&w, total);
+    gs_json_key(&w, "types");
+    gs_json_begin_array(&w);
+    for (size_t i = 0; i < s->ntypes && types[i].refs; i++) {
+        gs_json_begin_object(&w);
+        gs_json_key(&w, "name");
+        gs_json_string(&w, gs_snapshot_string(s, s->types[types[i].type].name));
+        gs_json_key(&w, "module");
+        gs_json_string(&w, gs_snapshot_string(s, s->types[types[i].type].module));
+        gs_json_key(&w, "objects");
+        gs_json_uint(&w, types[i].objects);
+        gs_json_key(&w, "references");
+        gs_json_uint(&w, types[i].refs);
+        gs_json_end_object(&w);
+    }
+    gs_json_end_array(&w);
+    gs_json_key(&w, "objects");
+    gs_json_begin_array(&w);
+    for (size_t i = 0; i < nroots && i < 10000; i++) {
+        const struct gs_root *root = &s->roots[roots[i]];
+        gs_json_begin_object(&w);
+        gs_json_key(&w, "addr");
+        gs_json_addr(&w, s->addr[root->node]);
+        gs_json_key(&w, "type");
+        gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[root->node]].name));
+        gs_json_key(&w, "refcnt");
+        gs_json_int(&w, s->refcnt[root->node]);
+        gs_json_key(&w, "explained");
+        gs_json_uint(&w, s->explained[root->node]);
+        gs_json_key(&w, "external");
+        gs_json_uint(&w, root->count);
+        gs_json_end_object(&w);
+    }
+    gs_json_end_array(&w);
+    gs_json_end_object(&w);
+    gs_json_finish(&w);
+    ext_free(&x);
     return GS_OK;
 }

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "report/report.h"
+#include "report/table.h"
 
 static const char *node_flag_names(uint16_t f, char *buf, size_t cap)
 {
@@ -152,10 +153,16 @@ static void graph_text(FILE *out, const struct gs_snapshot *s)
     }
 }
 
-void gs_report_graph(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o)
+gs_status gs_report_graph_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
-    if (o->json)
-        graph_json(out, s);
-    else
-        graph_text(out, s);
+    (void)o, (void)err;
+    graph_text(out, s);
+    return GS_OK;
+}
+
+gs_status gs_report_graph_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    (void)o, (void)err;
+    graph_json(out, s);
+    return GS_OK;
 }

@@ -8,6 +8,7 @@
 
 #include "graph/analysis.h"
 #include "report/report.h"
+#include "report/table.h"
 #include "util/alloc.h"
 
 #define PATH_MAX_SHOWN 256 /* longer paths are cut in the middle */
@@ -74,7 +75,7 @@ void gs_report_path_expression(const struct gs_snapshot *s, const uint32_t *path
     }
 }
 
-void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index)
+void gs_path_write_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index)
 {
     char expr[1024], label[300], desc[300];
     size_t shown = n < PATH_MAX_SHOWN ? n : PATH_MAX_SHOWN;
@@ -98,7 +99,7 @@ void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t 
         fprintf(out, "      ... %zu more steps\n", n - shown);
 }
 
-void gs_report_path_json(gs_json *w, const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index)
+void gs_path_write_json(gs_json *w, const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index)
 {
     char label[300], expr[1024];
     size_t shown = n < PATH_MAX_SHOWN ? n : PATH_MAX_SHOWN;
@@ -168,7 +169,59 @@ static int64_t external_refs(const struct gs_snapshot *s, uint32_t node)
     return extra > 0 ? extra : 0;
 }
 
-gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+gs_status gs_report_referrers_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                   gs_error *err)
+{
+    uint32_t node;
+    gs_status st = gs_report_find(s, o->addr, &node, err);
+    if (st != GS_OK)
+        return st;
+    char label[300];
+    gs_json w;
+    gs_json_init(&w, out);
+    gs_json_begin_object(&w);
+    gs_report_header_json(&w, s);
+    gs_json_key(&w, "object");
+    object_json(&w, s, node);
+    gs_json_key(&w, "referrers");
+    gs_json_begin_array(&w);
+    for (uint64_t e = s->in_off[node]; e < s->in_off[node + 1]; e++) {
+        uint32_t src = s->in_src[e];
+        gs_snapshot_edge_label(s, src, node, label, sizeof label);
+        gs_json_begin_object(&w);
+        gs_json_key(&w, "addr");
+        gs_json_addr(&w, s->addr[src]);
+        gs_json_key(&w, "type");
+        gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[src]].name));
+        gs_json_key(&w, "tracked");
+        gs_json_bool(&w, (s->flags[src] & GS_NODE_TRACKED) != 0);
+        gs_json_key(&w, "edge");
+        gs_json_string(&w, label);
+        gs_json_end_object(&w);
+    }
+    gs_json_end_array(&w);
+    gs_json_key(&w, "roots");
+    gs_json_begin_array(&w);
+    for (uint64_t r = 0; r < s->nroots; r++) {
+        if (s->roots[r].node != node || s->roots[r].kind == GS_ROOT_EXTERNAL)
+            continue;
+        gs_json_begin_object(&w);
+        gs_json_key(&w, "kind");
+        gs_json_string(&w, gs_root_kind_name(s->roots[r].kind));
+        gs_json_key(&w, "name");
+        gs_json_string(&w, gs_snapshot_string(s, s->roots[r].name));
+        gs_json_end_object(&w);
+    }
+    gs_json_end_array(&w);
+    gs_json_key(&w, "external_references");
+    gs_json_int(&w, external_refs(s, node));
+    gs_json_end_object(&w);
+    gs_json_finish(&w);
+    return GS_OK;
+}
+
+gs_status gs_report_referrers_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                   gs_error *err)
 {
     uint32_t node;
     gs_status st = gs_report_find(s, o->addr, &node, err);
@@ -176,49 +229,6 @@ gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const stru
         return st;
     char desc[300], label[300];
     uint64_t nin = s->in_off[node + 1] - s->in_off[node];
-    if (o->json) {
-        gs_json w;
-        gs_json_init(&w, out);
-        gs_json_begin_object(&w);
-        gs_report_header_json(&w, s);
-        gs_json_key(&w, "object");
-        object_json(&w, s, node);
-        gs_json_key(&w, "referrers");
-        gs_json_begin_array(&w);
-        for (uint64_t e = s->in_off[node]; e < s->in_off[node + 1]; e++) {
-            uint32_t src = s->in_src[e];
-            gs_snapshot_edge_label(s, src, node, label, sizeof label);
-            gs_json_begin_object(&w);
-            gs_json_key(&w, "addr");
-            gs_json_addr(&w, s->addr[src]);
-            gs_json_key(&w, "type");
-            gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[src]].name));
-            gs_json_key(&w, "tracked");
-            gs_json_bool(&w, (s->flags[src] & GS_NODE_TRACKED) != 0);
-            gs_json_key(&w, "edge");
-            gs_json_string(&w, label);
-            gs_json_end_object(&w);
-        }
-        gs_json_end_array(&w);
-        gs_json_key(&w, "roots");
-        gs_json_begin_array(&w);
-        for (uint64_t r = 0; r < s->nroots; r++) {
-            if (s->roots[r].node != node || s->roots[r].kind == GS_ROOT_EXTERNAL)
-                continue;
-            gs_json_begin_object(&w);
-            gs_json_key(&w, "kind");
-            gs_json_string(&w, gs_root_kind_name(s->roots[r].kind));
-            gs_json_key(&w, "name");
-            gs_json_string(&w, gs_snapshot_string(s, s->roots[r].name));
-            gs_json_end_object(&w);
-        }
-        gs_json_end_array(&w);
-        gs_json_key(&w, "external_references");
-        gs_json_int(&w, external_refs(s, node));
-        gs_json_end_object(&w);
-        gs_json_finish(&w);
-        return GS_OK;
-    }
     gs_report_header_text(out, s);
     gs_snapshot_describe(s, node, desc, sizeof desc);
     fprintf(out, "\n%s\n  size %" PRIu64 ", refcnt %" PRId64 ": %" PRIu64 " referrer%s in the graph, %" PRId64
@@ -244,7 +254,7 @@ gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const stru
     return GS_OK;
 }
 
-gs_status gs_report_path(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     uint32_t node;
     gs_status st = gs_report_find(s, o->addr, &node, err);
@@ -256,33 +266,46 @@ gs_status gs_report_path(FILE *out, const struct gs_snapshot *s, const struct gs
     uint32_t buf[PATH_MAX_SHOWN];
     size_t n = gs_path_to(&p, node, buf, PATH_MAX_SHOWN);
     uint32_t root = p.root[node];
-    if (o->json) {
-        gs_json w;
-        gs_json_init(&w, out);
-        gs_json_begin_object(&w);
-        gs_report_header_json(&w, s);
-        gs_json_key(&w, "object");
-        object_json(&w, s, node);
-        gs_json_key(&w, "reachable");
-        gs_json_bool(&w, n > 0);
-        gs_json_key(&w, "path");
-        if (n)
-            gs_report_path_json(&w, s, buf, n, root);
-        else
-            gs_json_null(&w);
-        gs_json_end_object(&w);
-        gs_json_finish(&w);
+    char desc[300];
+    gs_report_header_text(out, s);
+    gs_snapshot_describe(s, node, desc, sizeof desc);
+    if (n) {
+        fprintf(out, "\n%s is reached in %zu step%s:\n", desc, n - 1, n == 2 ? "" : "s");
+        gs_path_write_text(out, s, buf, n, root);
     } else {
-        char desc[300];
-        gs_report_header_text(out, s);
-        gs_snapshot_describe(s, node, desc, sizeof desc);
-        if (n) {
-            fprintf(out, "\n%s is reached in %zu step%s:\n", desc, n - 1, n == 2 ? "" : "s");
-            gs_report_path_text(out, s, buf, n, root);
-        } else {
-            fprintf(out, "\n%s is reached from no root: it is garbage (see --dump-cycles)\n", desc);
-        }
+        fprintf(out, "\n%s is reached from no root: it is garbage (see --dump-cycles)\n", desc);
     }
+    gs_paths_free(&p);
+    return GS_OK;
+}
+
+gs_status gs_report_path_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    uint32_t node;
+    gs_status st = gs_report_find(s, o->addr, &node, err);
+    if (st != GS_OK)
+        return st;
+    struct gs_paths p;
+    if ((st = gs_paths_compute(s, &p, err)) != GS_OK)
+        return st;
+    uint32_t buf[PATH_MAX_SHOWN];
+    size_t n = gs_path_to(&p, node, buf, PATH_MAX_SHOWN);
+    uint32_t root = p.root[node];
+    gs_json w;
+    gs_json_init(&w, out);
+    gs_json_begin_object(&w);
+    gs_report_header_json(&w, s);
+    gs_json_key(&w, "object");
+    object_json(&w, s, node);
+    gs_json_key(&w, "reachable");
+    gs_json_bool(&w, n > 0);
+    gs_json_key(&w, "path");
+    if (n)
+        gs_path_write_json(&w, s, buf, n, root);
+    else
+        gs_json_null(&w);
+    gs_json_end_object(&w);
+    gs_json_finish(&w);
     gs_paths_free(&p);
     return GS_OK;
 }

@@ -21,6 +21,7 @@ struct gs_report_opts {
     uint64_t addr;                  /* --referrers, --path: the object */
     const struct gs_snapshot *old;  /* --diff: the older snapshot */
     double started;                 /* gs_now() when gcscope started, for total_ms; 0 = unknown */
+    bool locals;                    /* --locals: the stacks report shows each frame's locals */
 };
 
 /* --- the per-type summary (--dump-types) --------------------------------- */
@@ -42,40 +43,22 @@ struct gs_type_summary {
 void gs_type_summary_build(const struct gs_snapshot *s, struct gs_type_summary *sum);
 void gs_type_summary_free(struct gs_type_summary *sum);
 
-void gs_report_types(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o);
+/* --- the reports --------------------------------------------------------- */
 
-/* --- the whole graph (--dump-graph) ------------------------------------- */
-
-void gs_report_graph(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o);
-
-/* --- leak analyses (each computes what it needs from the snapshot) ------ */
-
-/* --dump-cycles: reference cycles, garbage first, with one loop each. */
-gs_status gs_report_cycles(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
-/* --dump-retained: the objects and types that retain the most. */
-gs_status gs_report_retained(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
-/* --dump-suspects: ranked, explained leak suspects. */
-gs_status gs_report_suspects(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
-/* --referrers ADDR: who holds the object. */
-gs_status gs_report_referrers(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
-/* --path ADDR: the shortest path from a root to the object. */
-gs_status gs_report_path(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
-/* --diff OLD: what grew since the older snapshot o->old. */
-gs_status gs_report_diff(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
-/* --dump-external: references held from outside the graph, per type and object. */
-gs_status gs_report_external(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err);
+/* Each report's writers (gs_report_NAME_text, gs_report_NAME_json) are
+ * reached through the table, report/table.h. */
 
 /* The node at o->addr, or GS_ERR_USAGE "no object at 0x..." . */
 gs_status gs_report_find(const struct gs_snapshot *s, uint64_t addr, uint32_t *node, gs_error *err);
 
 /* A path from a root to node in text: "module __main__ -> dict['cache'] -> ...",
  * with edge labels; and the same as a JSON array of {addr, type, edge}. */
-void gs_report_path_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n,
+void gs_path_write_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n,
                          uint32_t root_index);
 /* The path as one Python expression: "__main__.CACHE[0]". */
 void gs_report_path_expression(const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index,
                                char *buf, size_t cap);
-void gs_report_path_json(gs_json *w, const struct gs_snapshot *s, const uint32_t *path, size_t n,
+void gs_path_write_json(gs_json *w, const struct gs_snapshot *s, const uint32_t *path, size_t n,
                          uint32_t root_index);
 
 /* --- shared by the reports ---------------------------------------------- */

@@ -33,12 +33,13 @@
 #include <string.h>
 
 #include "graph/analysis.h"
-#include "report/resources.h"
+#include "report/report.h"
+#include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
 #define WIDTH 80
-#define PATH_CAP 256    /* path steps kept (gs_report_path_* cut there too) */
+#define PATH_CAP 256    /* path steps kept (gs_path_write_* cut there too) */
 #define HELD_STEPS 6    /* garbage holders followed back from a leaked resource */
 #define WHAT_COL 40     /* text: the width of a descriptor's "what" column */
 
@@ -309,7 +310,7 @@ static void path_line(const struct report *r, const uint32_t *path, size_t n, ui
     FILE *mem = open_memstream(&block, &len);
     if (!mem)
         return;
-    gs_report_path_text(mem, r->s, path, n, r->paths.root[node]);
+    gs_path_write_text(mem, r->s, path, n, r->paths.root[node]);
     fclose(mem);
     if (block) {
         const char *p = block + strspn(block, " ");
@@ -741,7 +742,7 @@ static void json_resource(gs_json *w, const struct report *r, const struct res_r
     gs_json_bool(w, n > 0);
     gs_json_key(w, "path");
     if (n)
-        gs_report_path_json(w, s, path, n, r->paths.root[res->node]);
+        gs_path_write_json(w, s, path, n, r->paths.root[res->node]);
     else
         gs_json_null(w);
     if (row->flags & RES_GARBAGE)
@@ -895,16 +896,24 @@ static void resources_json(FILE *out, const struct report *r)
     gs_json_finish(&w);
 }
 
-gs_status gs_report_resources(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+gs_status gs_report_resources_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                   gs_error *err)
 {
     struct report r;
     gs_status st = report_build(&r, s, o, err);
-    if (st == GS_OK) {
-        if (o->json)
-            resources_json(out, &r);
-        else
-            resources_text(out, &r);
-    }
+    if (st == GS_OK)
+        resources_text(out, &r);
+    report_free(&r);
+    return st;
+}
+
+gs_status gs_report_resources_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                   gs_error *err)
+{
+    struct report r;
+    gs_status st = report_build(&r, s, o, err);
+    if (st == GS_OK)
+        resources_json(out, &r);
     report_free(&r);
     return st;
 }

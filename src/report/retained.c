@@ -36,6 +36,7 @@
 #include "graph/analysis.h"
 #include "py/kinds.h"
 #include "report/report.h"
+#include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
@@ -45,7 +46,7 @@
 #define DETAILS_MAX 10          /* text: objects shown with path and children */
 #define TRIVIAL_BYTES 1024      /* retaining less than this: not listed */
 #define WRAPPER_PERCENT 90      /* one child holding this much of it: a wrapper */
-#define PATH_CAP 256            /* path steps kept (gs_report_path_* cut there too) */
+#define PATH_CAP 256            /* path steps kept (gs_path_write_* cut there too) */
 #define NONE UINT32_MAX
 
 struct ret_object {
@@ -433,7 +434,7 @@ static void path_text(FILE *out, const struct gs_snapshot *s, const struct gs_pa
     uint32_t buf[PATH_CAP];
     size_t n = gs_path_to(p, node, buf, PATH_CAP);
     if (n)
-        gs_report_path_text(out, s, buf, n, p->root[node]);
+        gs_path_write_text(out, s, buf, n, p->root[node]);
     else
         fprintf(out, "    (no path: not reached by breadth-first search)\n");
 }
@@ -528,7 +529,7 @@ static void object_json(gs_json *w, const struct gs_snapshot *s, const struct re
     size_t n = gs_path_to(&r->p, o->node, buf, PATH_CAP);
     gs_json_key(w, "path");
     if (n)
-        gs_report_path_json(w, s, buf, n, r->p.root[o->node]);
+        gs_path_write_json(w, s, buf, n, r->p.root[o->node]);
     else
         gs_json_null(w);
     gs_json_key(w, "children_count");
@@ -601,16 +602,25 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct ret
     gs_json_finish(&w);
 }
 
-gs_status gs_report_retained(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+gs_status gs_report_retained_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                  gs_error *err)
 {
     struct ret_report r;
     gs_status st = report_build(s, &r, err);
-    if (st == GS_OK) {
-        if (o->json)
-            report_json(out, s, &r);
-        else
-            report_text(out, s, &r, o->top);
-    }
+    if (st == GS_OK)
+        report_text(out, s, &r, o->top);
+    report_free(&r);
+    return st;
+}
+
+gs_status gs_report_retained_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                  gs_error *err)
+{
+    (void)o;
+    struct ret_report r;
+    gs_status st = report_build(s, &r, err);
+    if (st == GS_OK)
+        report_json(out, s, &r);
     report_free(&r);
     return st;
 }

@@ -30,6 +30,7 @@
 #include "graph/analysis.h"
 #include "py/kinds.h"
 #include "report/stacks.h"
+#include "report/table.h"
 #include "util/alloc.h"
 
 #define MAX_LOCALS 100000 /* per frame; more is not a real frame */
@@ -306,23 +307,44 @@ static void report_json(FILE *out, struct stacks *st, bool locals)
     gs_json_finish(&w);
 }
 
-gs_status gs_report_stacks(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, bool locals,
-                           gs_error *err)
+/* With --locals, what each local retains: the dominators. */
+static gs_status stacks_build(struct stacks *st, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                              struct gs_dominators *d, gs_error *err)
+{
+    *st = (struct stacks){.s = s, .interp_module = base_name(s->meta.binary)};
+    if (!o->locals)
+        return GS_OK;
+    gs_status status = gs_dominators_compute(s, d, err);
+    if (status == GS_OK)
+        st->d = d;
+    return status;
+}
+
+static void stacks_free(struct stacks *st)
+{
+    if (st->d)
+        gs_dominators_free((struct gs_dominators *)st->d);
+    free(st->locals);
+}
+
+gs_status gs_report_stacks_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_dominators d;
-    struct stacks st = {.s = s, .interp_module = base_name(s->meta.binary)};
-    if (locals) {
-        gs_status status = gs_dominators_compute(s, &d, err);
-        if (status != GS_OK)
-            return status;
-        st.d = &d;
-    }
-    if (o->json)
-        report_json(out, &st, locals);
-    else
-        report_text(out, &st, locals);
-    if (locals)
-        gs_dominators_free(&d);
-    free(st.locals);
-    return GS_OK;
+    struct stacks st;
+    gs_status status = stacks_build(&st, s, o, &d, err);
+    if (status == GS_OK)
+        report_text(out, &st, o->locals);
+    stacks_free(&st);
+    return status;
+}
+
+gs_status gs_report_stacks_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_dominators d;
+    struct stacks st;
+    gs_status status = stacks_build(&st, s, o, &d, err);
+    if (status == GS_OK)
+        report_json(out, &st, o->locals);
+    stacks_free(&st);
+    return status;
 }

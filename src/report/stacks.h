@@ -24,9 +24,8 @@ struct gs_frame_local {
 size_t gs_frame_locals(const struct gs_snapshot *s, const struct gs_frame *f, struct gs_frame_local *out,
                        size_t cap);
 
-/* Text (like py-spy dump) or JSON (o->json; docs/json.md). With locals,
- * computes the dominator tree for retained sizes. */
-gs_status gs_report_stacks(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, bool locals,
-                           gs_error *err);
+/* The report's writers (gs_report_stacks_text, _json) are reached through
+ * report/table.h; text is like py-spy dump, JSON is in docs/json.md. With
+ * o->locals, the dominator tree gives what each local retains. */
 
 #endif

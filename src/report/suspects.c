@@ -46,6 +46,7 @@
 #include "graph/analysis.h"
 #include "py/kinds.h"
 #include "report/report.h"
+#include "report/table.h"
 #include "report/suspects.h"
 #include "util/alloc.h"
 #include "util/strbuf.h"
@@ -802,7 +803,7 @@ static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct su
     uint32_t buf[PATH_CAP];
     size_t n = gs_path_to(&r->p, x->node, buf, PATH_CAP);
     if (n)
-        gs_report_path_text(out, s, buf, n, r->p.root[x->node]);
+        gs_path_write_text(out, s, buf, n, r->p.root[x->node]);
 }
 
 static void report_text(FILE *out, const struct gs_snapshot *s, const struct sus_report *r, size_t top)
@@ -928,7 +929,7 @@ static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct s
     uint32_t buf[PATH_CAP];
     size_t n = x->node != NONE ? gs_path_to(&r->p, x->node, buf, PATH_CAP) : 0;
     if (n)
-        gs_report_path_json(w, s, buf, n, r->p.root[x->node]);
+        gs_path_write_json(w, s, buf, n, r->p.root[x->node]);
     else
         gs_json_null(w);
     gs_json_end_object(w);
@@ -976,16 +977,25 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct sus
     gs_json_finish(&w);
 }
 
-gs_status gs_report_suspects(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+gs_status gs_report_suspects_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                  gs_error *err)
 {
     struct sus_report r;
     gs_status st = report_build(s, NULL, &r, err);
-    if (st == GS_OK) {
-        if (o->json)
-            report_json(out, s, &r);
-        else
-            report_text(out, s, &r, o->top);
-    }
+    if (st == GS_OK)
+        report_text(out, s, &r, o->top);
+    report_free(&r);
+    return st;
+}
+
+gs_status gs_report_suspects_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                  gs_error *err)
+{
+    (void)o;
+    struct sus_report r;
+    gs_status st = report_build(s, NULL, &r, err);
+    if (st == GS_OK)
+        report_json(out, s, &r);
     report_free(&r);
     return st;
 }

@@ -7,6 +7,7 @@
 
 #include "proc/attach.h"
 #include "report/report.h"
+#include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
@@ -147,13 +148,22 @@ static void types_json(FILE *out, const struct gs_snapshot *s, const struct gs_t
     gs_json_finish(&w);
 }
 
-void gs_report_types(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o)
+gs_status gs_report_types_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
+    (void)err;
     struct gs_type_summary sum;
     gs_type_summary_build(s, &sum);
-    if (o->json)
-        types_json(out, s, &sum, o->started);
-    else
-        types_text(out, s, &sum, o);
+    types_text(out, s, &sum, o);
     gs_type_summary_free(&sum);
+    return GS_OK;
+}
+
+gs_status gs_report_types_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    (void)err;
+    struct gs_type_summary sum;
+    gs_type_summary_build(s, &sum);
+    types_json(out, s, &sum, o->started);
+    gs_type_summary_free(&sum);
+    return GS_OK;
 }

@@ -1,0 +1,91 @@
+/* table.h: every report gcscope offers, as one table.
+ *
+ * Part of src/report/, the presenters: they read a snapshot (and the
+ * analyses over it) and write text or JSON; they never touch a process.
+ *
+ * The table (report/table.c, GS_REPORTS) is the only list of reports. The
+ * option parser (cli.c) makes one long option per row, main.c dispatches
+ * through it, --help prints its rows, the bash completion reads the options
+ * from --help, and tests/integration/docs.py checks the man page against
+ * --help. Adding a report is one file (its two writers) and one row.
+ *
+ * A writer writes one report in one format. Both writers of a report read
+ * the same analyses, so the text and the JSON always say the same thing.
+ */
+#ifndef GCSCOPE_REPORT_TABLE_H
+#define GCSCOPE_REPORT_TABLE_H
+
+#include <stdio.h>
+
+#include "report/report.h"
+#include "util/status.h"
+
+enum gs_format {
+    GS_FORMAT_TEXT,
+    GS_FORMAT_JSON,
+    GS_FORMAT_COUNT,
+};
+
+typedef gs_status gs_report_writer(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
+                                   gs_error *err);
+
+/* What a report needs beyond the snapshot. */
+enum gs_report_needs {
+    GS_REPORT_NEEDS_ADDR = 1u << 0,          /* its option takes an object address: o->addr */
+    GS_REPORT_NEEDS_OLD = 1u << 1,           /* its option takes an older snapshot file: o->old */
+    GS_REPORT_NEEDS_NATIVE_STACKS = 1u << 2, /* the capture walks every thread's native stack */
+};
+
+struct gs_report {
+    const char *name;   /* "cycles": the writers are gs_report_cycles_text and _json */
+    const char *option; /* "dump-cycles": the long option, without its dashes */
+    const char *arg;    /* the option's value as --help names it ("ADDR"), NULL for none */
+    unsigned needs;     /* enum gs_report_needs */
+    gs_report_writer *write[GS_FORMAT_COUNT];
+    const char *help;   /* for --help; lines after the first are indented under it */
+};
+
+/* The table. Each row: the report's name (its writers are
+ * gs_report_NAME_text and gs_report_NAME_json, declared here, defined in
+ * the report's file), its option, the option's value, what it needs, and
+ * its --help text ("\n" starts a continuation line). The rows' order is
+ * --help's order. */
+#define GS_REPORTS(R)                                                                                            \
+    R(types, "dump-types", NULL, 0,                                                                              \
+      "objects the collector tracks, per type: count and bytes\n"                                                \
+      "(sys.getsizeof), largest first; the collector's state")                                                   \
+    R(graph, "dump-graph", NULL, 0, "every object, reference (with its label) and root")                         \
+    R(cycles, "dump-cycles", NULL, 0, "reference cycles, cyclic garbage first, each with one loop")              \
+    R(retained, "dump-retained", NULL, 0, "the objects and types that keep the most memory alive")               \
+    R(suspects, "dump-suspects", NULL, 0, "likely leaks, ranked and explained")                                  \
+    R(external, "dump-external", NULL, 0, "references held from outside the graph (C code, leaks)")              \
+    R(referrers, "referrers", "ADDR", GS_REPORT_NEEDS_ADDR, "the objects that reference the object at ADDR")     \
+    R(path, "path", "ADDR", GS_REPORT_NEEDS_ADDR, "the shortest path from a root to the object at ADDR")         \
+    R(diff, "diff", "OLD", GS_REPORT_NEEDS_OLD, "what grew since the snapshot file OLD")                         \
+    R(resources, "dump-resources", NULL, 0,                                                                      \
+      "open files, sockets, mmaps, child processes, and every file\n"                                            \
+      "descriptor with the object that owns it")                                                                 \
+    R(stacks, "dump-stacks", NULL, GS_REPORT_NEEDS_NATIVE_STACKS,                                                \
+      "every thread: name, GIL, Python and native frames merged")
+
+#define GS_REPORT_DECLARE_WRITERS(name, option, arg, needs, help) \
+    gs_report_writer gs_report_##name##_text, gs_report_##name##_json;
+GS_REPORTS(GS_REPORT_DECLARE_WRITERS)
+
+/* The reports in --help's order; gs_nreports rows, fewer than GS_MAX_REPORTS
+ * (the option parser's array is sized by it). */
+#define GS_MAX_REPORTS 64
+extern const struct gs_report gs_reports[];
+extern const size_t gs_nreports;
+
+/* The row whose name is name, NULL if none. */
+const struct gs_report *gs_report_by_name(const char *name);
+
+/* Writes r in o->json's format: the one dispatch, for main.c and tests. */
+gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_snapshot *s,
+                          const struct gs_report_opts *o, gs_error *err);
+
+/* --help's "Reports:" lines, one entry per row. */
+void gs_reports_usage(FILE *out);
+
+#endif
