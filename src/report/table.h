@@ -54,6 +54,7 @@ struct gs_report {
     R(types, "dump-types", NULL, 0,                                                                              \
       "objects the collector tracks, per type: count and bytes\n"                                                \
       "(sys.getsizeof), largest first; the collector's state")                                                   \
+    R(modules, "dump-modules", NULL, 0, "the same objects summed per module of their type")                      \
     R(graph, "dump-graph", NULL, 0, "every object, reference (with its label) and root")                         \
     R(cycles, "dump-cycles", NULL, 0, "reference cycles, cyclic garbage first, each with one loop")              \
     R(retained, "dump-retained", NULL, 0, "the objects and types that keep the most memory alive")               \
