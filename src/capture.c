@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -148,7 +149,7 @@ out:
  * the objects that own them) and each thread's native stack (which can only be
  * walked while the thread is stopped). */
 static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, const struct gs_capture_opts *opts,
-                                      gs_error *err)
+                                      double deadline, gs_error *err)
 {
     free(cap->fds);
     cap->fds = NULL;
@@ -163,8 +164,12 @@ static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, cons
     cap->nnative = n;
     for (size_t i = 0; i < n; i++) {
         cap->native[i].tid = tids[i];
-        if (opts->native_stacks)
+        /* Past the deadline the remaining threads go without a native
+         * stack rather than hold the target longer. */
+        if (opts->native_stacks && gs_now() < deadline && !gs_deadline_hit)
             gs_unwind_thread(cap->pid, tids[i], &cap->native[i]);
+        if ((st = check_signals(err)) != GS_OK)
+            return st;
     }
     return GS_OK;
 }
@@ -174,15 +179,75 @@ static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, cons
  * capture's alone and the scratch buffer is faulted in beforehand. */
 static gs_status measure_floor(struct gs_capture *cap, double deadline, gs_error *err)
 {
-    gs_floor *f = gs_floor_prepare(&cap->maps);
+    gs_floor *f = gs_floor_prepare(cap->image);
     gs_attach *a = NULL;
     gs_status st = gs_attach_process(cap->pid, deadline, &a, err);
     if (st == GS_OK) {
-        cap->floor_seconds = gs_floor_measure(f, cap->pid, &cap->maps, &cap->floor_bytes);
+        cap->floor_seconds = gs_floor_measure(f, cap->pid, &cap->floor_bytes);
         gs_detach(a);
     }
     gs_floor_free(f);
     return st;
+}
+
+/* Where each interpreter keeps its "a collection is running" flag, found
+ * before the stop through the live process (the interpreter states never
+ * move). Nothing found (a race with start-up, an odd layout) only means
+ * no early check: the check on the copy still runs. */
+static void find_gc_flags(struct gs_capture *cap)
+{
+    gs_reader *live = gs_reader_live_new(cap->pid);
+    struct py_runtime rt;
+    gs_error ignored;
+    cap->ngc_flags = 0;
+    if (py_runtime_read(live, cap->layout, cap->loc.runtime_addr, &rt, &ignored) == GS_OK) {
+        for (size_t i = 0; i < rt.ninterps && cap->ngc_flags < GS_CAPTURE_GC_FLAGS; i++)
+            cap->gc_flags[cap->ngc_flags++] = rt.interps[i].gc.addr + (uint64_t)cap->layout->gc_collecting;
+        py_runtime_free(&rt);
+    }
+    gs_reader_free(live);
+}
+
+/* One small read right after the stop: is any interpreter collecting? */
+static bool collecting_now(const struct gs_capture *cap)
+{
+    for (size_t i = 0; i < cap->ngc_flags; i++) {
+        int32_t v = 0;
+        struct iovec local = {&v, sizeof v}, remote = {(void *)(uintptr_t)cap->gc_flags[i], sizeof v};
+        if (process_vm_readv(cap->pid, &local, 1, &remote, 1, 0) == (ssize_t)sizeof v && v != 0)
+            return true;
+    }
+    return false;
+}
+
+/* The target is stopped in the middle of a collection: let it run a
+ * moment and stop it again, as often as the deadline allows. Each window
+ * doubles (0.5 ms to 32 ms): a short collection ends in the first, a long
+ * full one is not interrupted a hundred times. Each stop costs about what
+ * seizing costs, not a copy. */
+static gs_status wait_out_collection(struct gs_capture *cap, gs_attach *a, double deadline, gs_error *err)
+{
+    double window = 0.0005;
+    while (collecting_now(cap)) {
+        if (gs_attach_was_stopped(a))
+            return gs_fail(err, GS_ERR_BUSY,
+                           "process %d is stopped (job control) in the middle of a garbage collection: "
+                           "resume it (kill -CONT %d) and retry",
+                           (int)cap->pid, (int)cap->pid);
+        if (gs_now() + window >= deadline)
+            return gs_fail(err, GS_ERR_BUSY,
+                           "a garbage collection was in progress at each of %d stops until --timeout: try again "
+                           "or raise --timeout",
+                           cap->attempts);
+        gs_status st = gs_attach_cycle(a, window, deadline, err);
+        if (st != GS_OK)
+            return st;
+        cap->attempts++;
+        cap->gc_waits++;
+        if (window < 0.032)
+            window *= 2;
+    }
+    return GS_OK;
 }
 
 /* Stop the target, copy its writable memory, let it go. */
@@ -195,7 +260,7 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
         return st;
     gs_image_free(cap->image);
     cap->image = NULL;
-    st = gs_image_plan(&before, opts->max_capture, &cap->image, err);
+    st = gs_image_plan(cap->pid, &before, opts->max_capture, deadline, &cap->image, err);
     /* Read-only file mappings (.rodata: static type names, member tables)
      * never change: copy them before the stop, so that the pause is spent
      * on the writable memory only and a target that dies afterwards still
@@ -211,18 +276,19 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     gs_attach *a = NULL;
     if ((st = gs_attach_process(cap->pid, deadline, &a, err)) != GS_OK)
         return st;
-    double first_stop = gs_attach_first_stop(a);
+    cap->was_stopped = gs_attach_was_stopped(a);
+
+    st = wait_out_collection(cap, a, deadline, err);
     size_t nthreads;
     gs_attach_threads(a, &nthreads);
     cap->threads_stopped = nthreads;
-    cap->was_stopped = gs_attach_was_stopped(a);
-
     gs_maps_free(&cap->maps);
-    st = gs_maps_read(cap->pid, &cap->maps, err);
     if (st == GS_OK)
-        st = gs_image_copy_writable(cap->image, cap->pid, &cap->maps, err);
+        st = gs_maps_read(cap->pid, &cap->maps, err);
     if (st == GS_OK)
-        st = read_threads_and_fds(cap, a, opts, err);
+        st = gs_image_copy_writable(cap->image, cap->pid, &cap->maps, deadline, err);
+    if (st == GS_OK)
+        st = read_threads_and_fds(cap, a, opts, deadline, err);
     /* A testing aid: hold the stop, still answering signals promptly. */
     for (double held = 0; st == GS_OK && held < opts->debug_hold; held += 0.01) {
         if ((st = check_signals(err)) != GS_OK)
@@ -231,9 +297,10 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     }
     if (st == GS_OK)
         st = check_signals(err);
+    double stopped = gs_attach_last_stop(a);
     double last_detach = gs_now();
     gs_detach_at(a, &last_detach);
-    cap->pause_seconds = last_detach - first_stop;
+    cap->pause_seconds = last_detach - stopped;
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
     if (st != GS_OK)
         return st;
@@ -277,7 +344,9 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
     if (st != GS_OK || (st = choose_layout(cap, err)) != GS_OK)
         goto fail;
 
-    for (cap->attempts = 1;; cap->attempts++) {
+    find_gc_flags(cap);
+    for (int full = 1;; full++) {
+        cap->attempts++;
         if ((st = stop_and_copy(cap, opts, deadline, err)) != GS_OK)
             goto fail;
         py_runtime_free(&cap->rt);
@@ -286,13 +355,15 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
             goto fail;
         if (!py_runtime_collecting(&cap->rt))
             break;
-        if (cap->was_stopped || cap->attempts >= opts->retries) {
+        /* Collecting in an interpreter the early check did not know of:
+         * a full capture again, a few times. */
+        if (cap->was_stopped || full >= opts->retries) {
             st = gs_fail(err, GS_ERR_BUSY,
                          "a garbage collection was in progress in all %d captures%s: try again", cap->attempts,
                          cap->was_stopped ? " (the target is stopped in the middle of one)" : "");
             goto fail;
         }
-        sleep_seconds(0.02 * cap->attempts); /* let the collection finish */
+        sleep_seconds(0.02 * full); /* let the collection finish */
     }
     if (cap->rt.version[0]) {
         int maj, min;

@@ -5,8 +5,11 @@
  *      3.13's debug offsets, and pre-fault the buffer for the copy;
  *   2. stop every thread, bulk-copy the writable memory, let them go
  *      (the pause is this step only);
- *   3. read the runtime from the copy; if a collection was in progress,
- *      let the target run briefly and start again (a few times).
+ *      Right after the stop, one small read tells whether a collection is
+ *      running; if so the target runs a moment and is stopped again (as
+ *      often as the deadline allows) before anything is copied;
+ *   3. read the runtime from the copy; if a collection was in progress
+ *      all the same (an interpreter born meanwhile), start again.
  * Everything after (walks, reports) reads the image, never the process.
  */
 #ifndef GCSCOPE_CAPTURE_H
@@ -23,6 +26,8 @@
 #include "py/locate.h"
 #include "py/runtime.h"
 #include "util/status.h"
+
+#define GS_CAPTURE_GC_FLAGS 16
 
 struct gs_capture_opts {
     double timeout;        /* seconds for the whole capture (watchdog) */
@@ -48,7 +53,10 @@ struct gs_capture {
     uint64_t floor_bytes;
     double started;        /* gs_now() when capture began */
     double ready;          /* gs_now() when the runtime was read */
-    int attempts;
+    int attempts;          /* stops made: the first, one per wait for a collection, full retries */
+    int gc_waits;          /* stops that found a collection in progress and let it finish */
+    uint64_t gc_flags[GS_CAPTURE_GC_FLAGS]; /* where each interpreter says it is collecting */
+    size_t ngc_flags;
     size_t threads_stopped;
     bool was_stopped;      /* the target was job-control stopped already */
     /* read while the target was stopped, with the memory */

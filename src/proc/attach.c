@@ -118,6 +118,7 @@ struct gs_attach {
     bool leader_gone;   /* the leader's exit was reported: the process is gone */
     bool leader_zombie; /* the leader was seen as a zombie we still trace */
     double first_stop;  /* gs_now() at the first PTRACE_INTERRUPT */
+    double last_stop;   /* the same for the latest stop (after gs_attach_cycle) */
 };
 
 volatile sig_atomic_t gs_signal_pending;
@@ -709,6 +710,8 @@ bool gs_attach_was_stopped(const gs_attach *a) { return a && a->was_stopped; }
 
 double gs_attach_first_stop(const gs_attach *a) { return a ? a->first_stop : 0; }
 
+double gs_attach_last_stop(const gs_attach *a) { return a ? (a->last_stop ? a->last_stop : a->first_stop) : 0; }
+
 gs_status gs_attach_cycle(gs_attach *a, double resume_seconds, double deadline, gs_error *err)
 {
     double until;
@@ -756,6 +759,7 @@ gs_status gs_attach_cycle(gs_attach *a, double resume_seconds, double deadline, 
         nanosleep(&ts, NULL);
     }
 
+    a->last_stop = gs_now();
     for (size_t i = 0; i < a->n; i++) {
         if (a->th[i].state == T_RUNNING) {
             ptrace(PTRACE_INTERRUPT, a->th[i].tid, NULL, NULL);

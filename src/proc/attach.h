@@ -65,6 +65,9 @@ int gs_detach_at(gs_attach *a, double *last_detach);
 const pid_t *gs_attach_threads(const gs_attach *a, size_t *n);
 bool gs_attach_was_stopped(const gs_attach *a); /* in a group-stop before */
 double gs_attach_first_stop(const gs_attach *a); /* gs_now() of first stop */
+/* gs_now() when the latest stop began: the first, or the re-stop of the
+ * last gs_attach_cycle. The pause of the stop that was used. */
+double gs_attach_last_stop(const gs_attach *a);
 
 /* Resume all threads briefly and stop them again (a GC was in progress).
  * Signals owed to threads are delivered on resume; threads born during the

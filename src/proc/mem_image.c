@@ -1,42 +1,65 @@
 #include "config.h"
 
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "proc/attach.h"
+#include "proc/bulk_copy.h"
 #include "proc/mem_image.h"
 #include "proc/mem_live.h"
+#include "proc/resident.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
+/* A mapping in the image: reads inside it but outside every run are zeros. */
 struct region {
     uint64_t start, end;
-    unsigned char *data; /* inside one of the image's blocks */
 };
 
-/* A block of anonymous memory from mmap, carved into regions. */
+/* Stored bytes: [start, end) of the target at data (inside a block). */
+struct run {
+    uint64_t start, end;
+    unsigned char *data;
+    bool anonymous; /* from an anonymous mapping (the floor copies those) */
+};
+
+/* A block of anonymous memory from mmap, carved into runs. */
 struct block {
     unsigned char *base;
     size_t size, used;
 };
 
+/* A file-backed writable mapping read from its file before the stop: the
+ * pages the target has not written are the file's, so only its resident
+ * pages need the stop (and reading the others from the target would give
+ * it page-cache pages it never asked for). */
+struct prefill {
+    uint64_t start, end, offset, inode;
+    unsigned char *data;
+};
+
 struct gs_image {
     gs_reader reader; /* first: the image is its own reader */
-    size_t last;      /* the region the previous lookup found: reads cluster */
+    size_t last;      /* the run the previous lookup found: reads cluster */
     struct region *regions;
-    size_t n, cap;
+    size_t nregions, capregions;
+    struct run *runs;
+    size_t nruns, capruns;
     struct block *blocks;
     size_t nblocks;
     struct gs_image_stats stats;
     uint64_t max_bytes;
+    gs_resident *resident; /* kept open from the plan to the copy */
+    pid_t pid;
+    struct prefill *prefills;
+    size_t nprefills;
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool is_special(const gs_map *m)
 {
@@ -80,13 +103,13 @@ static unsigned char *carve(gs_image *img, size_t size, bool populate)
     return base;
 }
 
-static size_t find_index(const gs_image *img, uint64_t addr)
+/* First run whose end > addr. */
+static size_t run_index(const gs_image *img, uint64_t addr)
 {
-    /* First region whose end > addr. */
-    size_t lo = 0, hi = img->n;
+    size_t lo = 0, hi = img->nruns;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (img->regions[mid].end <= addr)
+        if (img->runs[mid].end <= addr)
             lo = mid + 1;
         else
             hi = mid;
@@ -94,37 +117,136 @@ static size_t find_index(const gs_image *img, uint64_t addr)
     return lo;
 }
 
-static struct region *find_region(gs_image *img, uint64_t addr)
+static const struct region *find_region(const gs_image *img, uint64_t addr)
 {
-    if (img->last < img->n && img->regions[img->last].start <= addr && addr < img->regions[img->last].end)
-        return &img->regions[img->last];
-    size_t i = find_index(img, addr);
-    img->last = i;
-    if (i < img->n && img->regions[i].start <= addr)
-        return &img->regions[i];
+    size_t lo = 0, hi = img->nregions;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (img->regions[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < img->nregions && img->regions[lo].start <= addr ? &img->regions[lo] : NULL;
+}
+
+static bool overlaps_region(const gs_image *img, uint64_t start, uint64_t end)
+{
+    for (size_t i = 0; i < img->nregions; i++)
+        if (img->regions[i].start < end && start < img->regions[i].end)
+            return true;
+    return false;
+}
+
+static void add_region(gs_image *img, uint64_t start, uint64_t end)
+{
+    if (img->nregions == img->capregions) {
+        img->capregions = img->capregions ? img->capregions * 2 : 256;
+        img->regions = gs_xreallocarray(img->regions, img->capregions, sizeof *img->regions);
+    }
+    img->regions[img->nregions++] = (struct region){start, end};
+    img->stats.regions = img->nregions;
+    img->stats.mapped_bytes += end - start;
+}
+
+/* Storage for [start, end): appended unsorted (sort_image() orders). */
+static struct run *add_run_at(gs_image *img, uint64_t start, uint64_t end, bool anonymous, unsigned char *data)
+{
+    if (img->nruns == img->capruns) {
+        img->capruns = img->capruns ? img->capruns * 2 : 256;
+        img->runs = gs_xreallocarray(img->runs, img->capruns, sizeof *img->runs);
+    }
+    img->runs[img->nruns] = (struct run){start, end, data, anonymous};
+    img->stats.runs = ++img->nruns;
+    img->stats.bytes += end - start;
+    return &img->runs[img->nruns - 1];
+}
+
+static struct run *add_run(gs_image *img, uint64_t start, uint64_t end, bool anonymous)
+{
+    unsigned char *data = carve(img, (size_t)(end - start), false);
+    return data ? add_run_at(img, start, end, anonymous, data) : NULL;
+}
+
+/* Read a file mapping's bytes from its file, as the target sees it: through
+ * /proc/PID/map_files (the very file, even deleted), else through the
+ * target's root; the inode must match. Bytes past the end of the file are
+ * zeros. False when the file cannot be opened or read. */
+static bool fill_from_file(pid_t pid, const gs_map *m, unsigned char *data)
+{
+    char path[4200];
+    int fd = -1;
+    for (int route = 0; route < 2 && fd < 0; route++) {
+        if (route == 0)
+            snprintf(path, sizeof path, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, m->start, m->end);
+        else if (!m->deleted && m->path[0] == '/')
+            snprintf(path, sizeof path, "/proc/%d/root%s", (int)pid, m->path);
+        else
+            break;
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != m->inode)) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd < 0)
+        return false;
+    size_t len = (size_t)(m->end - m->start), done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, data + done, len - done, (off_t)(m->offset + done));
+        if (n < 0) {
+            close(fd);
+            return false;
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    close(fd);
+    memset(data + done, 0, len - done);
+    return true;
+}
+
+static const struct prefill *find_prefill(const gs_image *img, const gs_map *m)
+{
+    for (size_t i = 0; i < img->nprefills; i++) {
+        const struct prefill *p = &img->prefills[i];
+        if (p->start == m->start && p->end == m->end && p->offset == m->offset && p->inode == m->inode)
+            return p;
+    }
     return NULL;
 }
 
-/* Reserve a region for [start, end), keeping the array sorted. Returns NULL
- * when it overlaps an existing region (maps changed) or memory ran out. */
-static struct region *add_region(gs_image *img, uint64_t start, uint64_t end, bool populate)
+static int cmp_region(const void *a, const void *b)
 {
-    size_t i = find_index(img, start);
-    if (i < img->n && img->regions[i].start < end)
-        return NULL;
-    unsigned char *data = carve(img, (size_t)(end - start), populate);
-    if (!data)
-        return NULL;
-    if (img->n == img->cap) {
-        img->cap = img->cap ? img->cap * 2 : 256;
-        img->regions = gs_xreallocarray(img->regions, img->cap, sizeof *img->regions);
+    uint64_t x = ((const struct region *)a)->start, y = ((const struct region *)b)->start;
+    return (x > y) - (x < y);
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+    uint64_t x = ((const struct run *)a)->start, y = ((const struct run *)b)->start;
+    return (x > y) - (x < y);
+}
+
+static void sort_image(gs_image *img)
+{
+    gs_qsort(img->regions, img->nregions, sizeof *img->regions, cmp_region);
+    gs_qsort(img->runs, img->nruns, sizeof *img->runs, cmp_run);
+    img->last = 0;
+}
+
+static const struct run *find_run(gs_image *img, uint64_t addr)
+{
+    if (img->last < img->nruns && img->runs[img->last].start <= addr && addr < img->runs[img->last].end)
+        return &img->runs[img->last];
+    size_t i = run_index(img, addr);
+    if (i < img->nruns && img->runs[i].start <= addr) {
+        img->last = i;
+        return &img->runs[i];
     }
-    memmove(&img->regions[i + 1], &img->regions[i], (img->n - i) * sizeof *img->regions);
-    img->regions[i] = (struct region){start, end, data};
-    img->n++;
-    img->stats.regions = img->n;
-    img->stats.bytes += end - start;
-    return &img->regions[i];
+    return NULL;
 }
 
 static size_t image_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
@@ -132,14 +254,32 @@ static size_t image_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
     gs_image *img = (gs_image *)r;
     size_t done = 0;
     while (done < len) {
-        struct region *reg = find_region(img, addr + done);
+        uint64_t a = addr + done;
+        if (a < addr)
+            break; /* wrapped around */
+        const struct run *run = find_run(img, a);
+        if (run) {
+            size_t off = (size_t)(a - run->start);
+            size_t n = (size_t)(run->end - run->start) - off;
+            if (n > len - done)
+                n = len - done;
+            memcpy((char *)buf + done, run->data + off, n);
+            done += n;
+            continue;
+        }
+        /* Not stored: zeros up to the next run, if the address is in a
+         * captured mapping at all (a page the target never touched). */
+        const struct region *reg = find_region(img, a);
         if (!reg)
             break;
-        size_t off = (size_t)(addr + done - reg->start);
-        size_t n = (size_t)(reg->end - reg->start) - off;
+        size_t next = run_index(img, a);
+        uint64_t stop = reg->end;
+        if (next < img->nruns && img->runs[next].start < stop)
+            stop = img->runs[next].start;
+        size_t n = (size_t)(stop - a);
         if (n > len - done)
             n = len - done;
-        memcpy((char *)buf + done, reg->data + off, n);
+        memset((char *)buf + done, 0, n);
         done += n;
     }
     return done;
@@ -148,10 +288,10 @@ static size_t image_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
 static const void *image_view(gs_reader *r, uint64_t addr, size_t len)
 {
     gs_image *img = (gs_image *)r;
-    struct region *reg = find_region(img, addr);
-    if (!reg || len > reg->end - addr)
+    const struct run *run = find_run(img, addr);
+    if (!run || len > run->end - addr)
         return NULL;
-    return reg->data + (addr - reg->start);
+    return run->data + (addr - run->start);
 }
 
 static void image_reader_free(gs_reader *r)
@@ -161,95 +301,204 @@ static void image_reader_free(gs_reader *r)
 
 static const struct gs_reader_ops image_ops = {image_read, image_view, image_reader_free};
 
-gs_status gs_image_plan(const gs_maps *maps, uint64_t max_bytes, gs_image **out, gs_error *err)
+/* The runs to copy of one writable mapping: the resident pages of an
+ * anonymous one, all of a file-backed one. False on deadline or signal. */
+static bool mapping_runs(gs_image *img, const gs_map *m, bool whole, double deadline, struct gs_run **runs,
+                         size_t *n, size_t *cap)
+{
+    if (whole || !gs_resident_exact(img->resident)) {
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 64;
+            *runs = gs_xreallocarray(*runs, *cap, sizeof **runs);
+        }
+        (*runs)[(*n)++] = (struct gs_run){m->start, m->end};
+        return true;
+    }
+    return gs_resident_scan(img->resident, m->start, m->end, deadline, runs, n, cap);
+}
+
+static gs_status stopped_early(gs_error *err, const char *what, uint64_t done, uint64_t total)
+{
+    if (gs_signal_pending)
+        return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d %s (%.1f of %.1f MiB copied): the target "
+                       "was left running", (int)gs_signal_pending, what, (double)done / 1048576.0,
+                       (double)total / 1048576.0);
+    return gs_fail(err, GS_ERR_DEADLINE, "the capture took longer than --timeout %s (%.1f of %.1f MiB copied): "
+                   "the target was left running; raise --timeout", what, (double)done / 1048576.0,
+                   (double)total / 1048576.0);
+}
+
+gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, double deadline, gs_image **out,
+                        gs_error *err)
 {
     gs_image *img = gs_xcalloc(1, sizeof *img);
     img->reader.ops = &image_ops;
     img->max_bytes = max_bytes;
+    img->resident = gs_resident_open(pid);
+    img->pid = pid;
     uint64_t total = 0;
-    for (size_t i = 0; i < maps->n; i++)
-        if (gs_image_wants_writable(&maps->v[i]))
-            total += maps->v[i].end - maps->v[i].start;
+    struct gs_run *runs = NULL;
+    size_t nruns = 0, cap = 0;
+    for (size_t i = 0; i < maps->n; i++) {
+        if (!gs_image_wants_writable(&maps->v[i]))
+            continue;
+        nruns = 0;
+        if (!mapping_runs(img, &maps->v[i], !gs_map_is_anonymous(&maps->v[i]), deadline, &runs, &nruns, &cap)) {
+            free(runs);
+            gs_image_free(img);
+            return stopped_early(err, "while finding the resident pages", 0, 0);
+        }
+        for (size_t k = 0; k < nruns; k++)
+            total += runs[k].end - runs[k].start;
+    }
+    free(runs);
     if (max_bytes && total > max_bytes) {
-        free(img);
+        gs_image_free(img);
         return gs_fail(err, GS_ERR_NOMEM,
-                       "the target has %.1f MiB of writable memory, more than --max-capture %.1f MiB: "
+                       "the target has %.1f MiB of resident writable memory, more than --max-capture %.1f MiB: "
                        "raise --max-capture",
                        (double)total / 1048576.0, (double)max_bytes / 1048576.0);
     }
-    /* One pre-faulted block for everything planned: carve() fills it. */
-    if (total) {
-        if (!carve(img, (size_t)total, true)) {
-            free(img);
-            return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %.1f MiB to copy the target's memory",
-                           (double)total / 1048576.0);
-        }
-        img->blocks[0].used = 0; /* carved as a whole; handed out region by region below */
+    /* One pre-faulted block for what is resident now, plus slack for what
+     * the target touches before it stops: carve() hands it out. */
+    uint64_t planned = total + total / 16 + (4u << 20);
+    if (!carve(img, (size_t)planned, true)) {
+        gs_image_free(img);
+        return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %.1f MiB to copy the target's memory",
+                       (double)planned / 1048576.0);
     }
+    img->blocks[0].used = 0; /* carved as a whole; handed out run by run */
     for (size_t i = 0; i < maps->n; i++) {
         const gs_map *m = &maps->v[i];
-        if (gs_image_wants_writable(m) && !add_region(img, m->start, m->end, false)) {
-            gs_image_free(img);
-            return gs_fail(err, GS_ERR_NOMEM,
-                           "cannot allocate %.1f MiB to copy the target's memory: free memory or use a "
-                           "smaller --max-capture",
-                           (double)total / 1048576.0);
-        }
+        if (!gs_image_wants_writable(m) || gs_map_is_anonymous(m))
+            continue;
+        unsigned char *data = carve(img, (size_t)(m->end - m->start), false);
+        if (!data || !fill_from_file(pid, m, data))
+            continue; /* copied whole from the target during the stop */
+        img->prefills = gs_xreallocarray(img->prefills, img->nprefills + 1, sizeof *img->prefills);
+        img->prefills[img->nprefills++] = (struct prefill){m->start, m->end, m->offset, m->inode, data};
     }
     *out = img;
     return GS_OK;
 }
 
-gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, gs_error *err)
+/* Copy jobs for the resident parts of `runs` that fall in run `r`. */
+static void add_jobs(struct gs_copy_job **jobs, size_t *n, size_t *cap, const struct run *r,
+                     const struct gs_run *runs, size_t nruns, uint64_t *total)
 {
-    double t0 = now();
-    for (size_t i = 0; i < maps->n; i++) {
-        const gs_map *m = &maps->v[i];
-        if (!gs_image_wants_writable(m))
+    for (size_t k = 0; k < nruns; k++) {
+        uint64_t a = runs[k].start > r->start ? runs[k].start : r->start;
+        uint64_t b = runs[k].end < r->end ? runs[k].end : r->end;
+        if (a >= b)
             continue;
-        struct region *reg = find_region(img, m->start);
-        if (!reg || reg->start != m->start || reg->end != m->end) {
-            /* The mapping appeared or changed between planning and the stop:
-             * copy what is planned of it, and add what is not. */
-            if (!reg && !(reg = add_region(img, m->start, m->end, false))) {
-                if (img->max_bytes && img->stats.bytes + (m->end - m->start) > img->max_bytes)
-                    return gs_fail(err, GS_ERR_NOMEM, "the target's writable memory grew past --max-capture");
-                continue; /* overlaps a planned region that changed shape: its planned part is copied */
-            }
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            *jobs = gs_xreallocarray(*jobs, *cap, sizeof **jobs);
         }
-        uint64_t start = m->start > reg->start ? m->start : reg->start;
-        uint64_t end = m->end < reg->end ? m->end : reg->end;
-        size_t bad = 0;
-        img->stats.bytes_read += gs_live_copy(pid, start, reg->data + (start - reg->start),
-                                              (size_t)(end - start), &bad);
-        img->stats.bad_pages += bad;
+        (*jobs)[(*n)++] = (struct gs_copy_job){a, r->data + (a - r->start), (size_t)(b - a)};
+        *total += b - a;
     }
-    img->stats.copy_seconds += now() - t0;
+}
+
+gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, double deadline, gs_error *err)
+{
+    double t0 = gs_now();
+    struct gs_run *runs = NULL;
+    size_t nruns = 0, cap = 0;
+    struct gs_copy_job *jobs = NULL;
+    size_t njobs = 0, capjobs = 0;
+    uint64_t total = 0;
+    gs_status st = GS_OK;
+    for (size_t i = 0; i < maps->n && st == GS_OK; i++) {
+        const gs_map *m = &maps->v[i];
+        if (!gs_image_wants_writable(m) || overlaps_region(img, m->start, m->end))
+            continue;
+        add_region(img, m->start, m->end);
+        const struct prefill *pre = gs_map_is_anonymous(m) ? NULL : find_prefill(img, m);
+        bool whole = !gs_map_is_anonymous(m) && !pre;
+        nruns = 0;
+        if (!mapping_runs(img, m, whole, deadline, &runs, &nruns, &cap)) {
+            st = stopped_early(err, "while finding the resident pages", 0, 0);
+            break;
+        }
+        if (pre) {
+            /* The file's bytes are in place: the resident pages on top. */
+            struct run *r = add_run_at(img, m->start, m->end, false, pre->data);
+            add_jobs(&jobs, &njobs, &capjobs, r, runs, nruns, &total);
+            continue;
+        }
+        for (size_t k = 0; k < nruns; k++) {
+            if (img->max_bytes && img->stats.bytes + (runs[k].end - runs[k].start) > img->max_bytes) {
+                st = gs_fail(err, GS_ERR_NOMEM, "the target's resident writable memory grew past --max-capture "
+                             "%.1f MiB", (double)img->max_bytes / 1048576.0);
+                break;
+            }
+            struct run *r = add_run(img, runs[k].start, runs[k].end, gs_map_is_anonymous(m));
+            if (!r) {
+                st = gs_fail(err, GS_ERR_NOMEM, "cannot allocate memory to copy the target's memory");
+                break;
+            }
+            add_jobs(&jobs, &njobs, &capjobs, r, &runs[k], 1, &total);
+        }
+    }
+    free(runs);
+    struct gs_copy_result res;
+    memset(&res, 0, sizeof res);
+    if (st == GS_OK)
+        gs_bulk_copy(pid, jobs, njobs, 0, deadline, &res);
+    free(jobs);
+    sort_image(img);
+    img->stats.bytes_read += res.bytes_read;
+    img->stats.bad_pages += res.bad_pages;
+    img->stats.copy_threads = res.threads;
+    img->stats.copy_seconds += gs_now() - t0;
+    if (st != GS_OK)
+        return st;
+    if (res.target_gone)
+        return gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)pid);
+    if (!res.complete)
+        return stopped_early(err, "while copying", res.bytes_done, total);
     return GS_OK;
 }
 
 void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps)
 {
+    struct gs_run *runs = NULL;
+    size_t nruns = 0, cap = 0;
     for (size_t i = 0; i < maps->n; i++) {
         const gs_map *m = &maps->v[i];
-        if (!wants_readonly(m))
+        if (!wants_readonly(m) || overlaps_region(img, m->start, m->end))
+            continue; /* copied already (before the stop), or the maps changed shape */
+        struct run *run = add_run(img, m->start, m->end, false);
+        if (!run)
             continue;
-        if (find_region(img, m->start))
-            continue; /* copied already (before the stop) */
-        struct region *reg = add_region(img, m->start, m->end, false);
-        if (!reg)
-            continue;
-        size_t bad = 0;
-        img->stats.bytes_read += gs_live_copy(pid, m->start, reg->data, (size_t)(m->end - m->start), &bad);
-        img->stats.bad_pages += bad;
+        add_region(img, m->start, m->end);
+        /* From the file, then the target's resident pages on top (relocated
+         * .data.rel.ro pages are the target's own): the target gains no page. */
+        nruns = 0;
+        bool from_file = fill_from_file(pid, m, run->data) && gs_resident_exact(img->resident);
+        if (!mapping_runs(img, m, !from_file, 0, &runs, &nruns, &cap)) {
+            nruns = 0;
+            if (!from_file)
+                continue;
+        }
+        for (size_t k = 0; k < nruns; k++) {
+            size_t bad = 0;
+            uint64_t off = runs[k].start - m->start;
+            img->stats.bytes_read += gs_live_copy(pid, runs[k].start, run->data + off,
+                                                  (size_t)(runs[k].end - runs[k].start), &bad);
+            img->stats.bad_pages += bad;
+        }
     }
+    free(runs);
+    sort_image(img);
 }
 
 gs_reader *gs_image_reader(gs_image *img) { return &img->reader; }
 
 const struct gs_image_stats *gs_image_stats(const gs_image *img) { return &img->stats; }
 
-size_t gs_image_region_count(const gs_image *img) { return img->n; }
+size_t gs_image_region_count(const gs_image *img) { return img->nregions; }
 
 void gs_image_region(const gs_image *img, size_t i, uint64_t *start, uint64_t *end)
 {
@@ -265,47 +514,52 @@ void gs_image_free(gs_image *img)
         munmap(img->blocks[i].base, img->blocks[i].size);
     free(img->blocks);
     free(img->regions);
+    free(img->runs);
+    free(img->prefills);
+    gs_resident_close(img->resident);
     free(img);
 }
 
 struct gs_floor {
     void *scratch;
     size_t size;
+    struct gs_copy_job *jobs;
+    size_t njobs;
 };
 
-gs_floor *gs_floor_prepare(const gs_maps *maps)
+gs_floor *gs_floor_prepare(const gs_image *img)
 {
-    size_t largest = 0;
-    for (size_t i = 0; i < maps->n; i++) {
-        const gs_map *m = &maps->v[i];
-        if (gs_image_wants_writable(m) && gs_map_is_anonymous(m) && m->end - m->start > largest)
-            largest = (size_t)(m->end - m->start);
-    }
     gs_floor *f = gs_xcalloc(1, sizeof *f);
-    /* Room for the largest mapping plus slack for one that grows meanwhile. */
-    f->size = largest + (64u << 20);
-    f->scratch = mmap(NULL, f->size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
-    if (f->scratch == MAP_FAILED)
-        f->scratch = NULL;
+    f->jobs = gs_xcalloc(img->nruns ? img->nruns : 1, sizeof *f->jobs);
+    for (size_t i = 0; i < img->nruns; i++) {
+        const struct run *r = &img->runs[i];
+        if (!r->anonymous)
+            continue;
+        f->jobs[f->njobs++] = (struct gs_copy_job){r->start, NULL, (size_t)(r->end - r->start)};
+        if (r->end - r->start > f->size)
+            f->size = (size_t)(r->end - r->start);
+    }
+    if (f->size) {
+        f->scratch = mmap(NULL, f->size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+        if (f->scratch == MAP_FAILED)
+            f->scratch = NULL;
+    }
+    for (size_t i = 0; i < f->njobs; i++)
+        f->jobs[i].dst = f->scratch; /* every run over the same scratch: only the time counts */
     return f;
 }
 
-double gs_floor_measure(gs_floor *f, pid_t pid, const gs_maps *maps, uint64_t *bytes)
+double gs_floor_measure(gs_floor *f, pid_t pid, uint64_t *bytes)
 {
-    uint64_t total = 0;
     *bytes = 0;
     if (!f || !f->scratch)
         return -1;
-    double t0 = now();
-    for (size_t i = 0; i < maps->n; i++) {
-        const gs_map *m = &maps->v[i];
-        size_t len = (size_t)(m->end - m->start);
-        if (gs_image_wants_writable(m) && gs_map_is_anonymous(m))
-            total += gs_live_copy(pid, m->start, f->scratch, len < f->size ? len : f->size, NULL);
-    }
-    *bytes = total;
-    return now() - t0;
+    double t0 = gs_now();
+    struct gs_copy_result res;
+    gs_bulk_copy(pid, f->jobs, f->njobs, 1, 0, &res);
+    *bytes = res.bytes_read;
+    return gs_now() - t0;
 }
 
 void gs_floor_free(gs_floor *f)
@@ -314,5 +568,6 @@ void gs_floor_free(gs_floor *f)
         return;
     if (f->scratch)
         munmap(f->scratch, f->size);
+    free(f->jobs);
     free(f);
 }

@@ -1,19 +1,28 @@
 /* mem_image.h: a copy of the target's memory, taken while it is stopped.
  *
  * The pause is spent only on bulk copies: gs_image_plan() (before stopping
- * the target) chooses the regions and pre-faults the buffer, so that
- * gs_image_copy_writable() (while stopped) is process_vm_readv straight into
- * ready pages. gs_image_copy_readonly() (before the stop, and again after it
- * for mappings that appeared meanwhile) adds the small
- * read-only file mappings (.rodata: static type names, member tables), which
- * cannot change. Decoders then read the image through gs_image_reader()
- * and never touch the live process.
+ * the target) estimates what is resident and pre-faults a buffer that
+ * large, so that gs_image_copy_writable() (while stopped) finds the
+ * resident pages again (src/proc/resident.h) and copies them with
+ * process_vm_readv straight into ready pages, in bounded chunks on every
+ * core (src/proc/bulk_copy.h). gs_image_copy_readonly() (before the stop,
+ * and again after it for mappings that appeared meanwhile) adds the small
+ * read-only file mappings (.rodata: static type names, member tables),
+ * which cannot change. Decoders then read the image through
+ * gs_image_reader() and never touch the live process.
  *
  * Which regions: every private readable mapping that is writable (heap,
  * pymalloc arenas, thread stacks, the data and bss of libpython and the
  * extension modules), and read-only, non-executable file mappings of at most
  * GS_IMAGE_RO_MAX bytes. Never device files (/dev/...), [vvar], [vsyscall],
  * or shared mappings (a shared file can be huge and holds no Python objects).
+ *
+ * The image is sparse: of an anonymous mapping only the pages that are
+ * present or swapped out are copied and stored; the others read as zeros
+ * (what the target itself would read there) and cost nothing, neither to
+ * the target (reading them would give it real pages that stay) nor to
+ * gcscope. File-backed writable mappings (.data) are copied whole: their
+ * untouched pages hold the file's bytes, not zeros, and they are small.
  */
 #ifndef GCSCOPE_PROC_MEM_IMAGE_H
 #define GCSCOPE_PROC_MEM_IMAGE_H
@@ -29,21 +38,31 @@
 typedef struct gs_image gs_image;
 
 struct gs_image_stats {
-    size_t regions;        /* regions in the image */
-    uint64_t bytes;        /* bytes held */
+    size_t regions;        /* regions (mappings) in the image */
+    size_t runs;           /* stored runs of pages */
+    uint64_t bytes;        /* bytes held (stored runs) */
+    uint64_t mapped_bytes; /* bytes the regions span (held + absent pages read as zeros) */
+    int copy_threads;      /* workers of the stopped copy */
     uint64_t bytes_read;   /* bytes actually read from the target */
     size_t bad_pages;      /* pages that could not be read (zero-filled) */
     double copy_seconds;   /* time spent in the stopped copy */
 };
 
-/* Make an empty image sized for the writable regions of `maps`, with its
- * buffer pre-faulted. max_bytes (0 = no limit) refuses a larger heap with
- * GS_ERR_NOMEM and a message naming --max-capture. */
-gs_status gs_image_plan(const gs_maps *maps, uint64_t max_bytes, gs_image **out, gs_error *err);
+/* Before the stop: make an empty image for process pid with a pre-faulted
+ * buffer as large as the resident part of the writable regions of `maps`
+ * (plus slack for what the target adds before it stops). max_bytes (0 = no
+ * limit) refuses a larger resident heap with GS_ERR_NOMEM and a message
+ * naming --max-capture. deadline: gs_now() time (0 = none); past it, or on
+ * a stop signal, GS_ERR_DEADLINE / GS_ERR_INTERRUPTED. */
+gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, double deadline, gs_image **out,
+                        gs_error *err);
 
-/* While the target is stopped: copy the writable regions of `maps` (re-read
- * after the stop; regions not planned are allocated now). */
-gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, gs_error *err);
+/* While the target is stopped: find the resident pages of the writable
+ * regions of `maps` (re-read after the stop) and copy them, in chunks,
+ * checking the deadline and the stop signals between chunks. Call once per
+ * image. Errors: GS_ERR_DEADLINE or GS_ERR_INTERRUPTED saying how much was
+ * copied, GS_ERR_EXITED, GS_ERR_NOMEM (grew past max_bytes). */
+gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, double deadline, gs_error *err);
 
 /* Add the small read-only file mappings not in the image yet. They never
  * change, so this runs while the target runs. */
@@ -59,14 +78,15 @@ size_t gs_image_region_count(const gs_image *img);
 void gs_image_region(const gs_image *img, size_t i, uint64_t *start, uint64_t *end);
 void gs_image_free(gs_image *img);
 
-/* The physical floor, for benchmarks: the time to bulk-copy the anonymous
- * writable mappings with process_vm_readv into a pre-faulted scratch
- * buffer. Prepare (allocate and fault the scratch) before stopping the
- * target, measure while it is stopped, free after. */
+/* The physical floor, for benchmarks: the time to bulk-copy the resident
+ * runs of the image's anonymous regions with process_vm_readv, on one
+ * thread, into a pre-faulted scratch buffer. Prepare (allocate and fault
+ * the scratch) before stopping the target, measure while it is stopped,
+ * free after. */
 typedef struct gs_floor gs_floor;
-gs_floor *gs_floor_prepare(const gs_maps *maps);
+gs_floor *gs_floor_prepare(const gs_image *img);
 /* Seconds for the copy (< 0 on failure); *bytes gets the amount copied. */
-double gs_floor_measure(gs_floor *f, pid_t pid, const gs_maps *maps, uint64_t *bytes);
+double gs_floor_measure(gs_floor *f, pid_t pid, uint64_t *bytes);
 void gs_floor_free(gs_floor *f);
 
 /* Is this mapping one that the image copies while stopped? */

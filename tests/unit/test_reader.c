@@ -74,13 +74,13 @@ int main(void)
     /* With the default limit, as gcscope runs. Under AddressSanitizer this
      * process has terabytes of shadow mappings: the plan is refused, which
      * is the limit doing its job; the copy checks then do not apply. */
-    gs_status planned = gs_image_plan(&maps, gs_default_max_capture(), &img, &err);
+    gs_status planned = gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, &err);
     if (planned == GS_ERR_NOMEM)
         printf("note: this process is larger than the capture limit (sanitizer shadow?): %s\n", err.msg);
     else
         UNIT_CHECK(planned == GS_OK);
     if (img) {
-        UNIT_CHECK(gs_image_copy_writable(img, getpid(), &maps, &err) == GS_OK);
+        UNIT_CHECK(gs_image_copy_writable(img, getpid(), &maps, 0, &err) == GS_OK);
         strcpy(heap_copy, "changed after the copy");
         gs_reader *ir = gs_image_reader(img);
         UNIT_CHECK(gs_read_cstring(ir, (uint64_t)(uintptr_t)heap_copy, buf, sizeof buf));
@@ -92,14 +92,14 @@ int main(void)
         UNIT_CHECK(gs_read_cstring(ir, (uint64_t)(uintptr_t)planted, buf, sizeof buf));
         UNIT_CHECK_STR(buf, planted);
         uint64_t fb = 0;
-        gs_floor *fl = gs_floor_prepare(&maps);
-        double t = gs_floor_measure(fl, getpid(), &maps, &fb);
+        gs_floor *fl = gs_floor_prepare(img);
+        double t = gs_floor_measure(fl, getpid(), &fb);
         gs_floor_free(fl);
         UNIT_CHECK(t >= 0 && fb > 0);
         gs_image_free(img);
     }
     /* A capture limit smaller than the memory is refused with a message. */
-    UNIT_CHECK(gs_image_plan(&maps, 4096, &img, &err) == GS_ERR_NOMEM);
+    UNIT_CHECK(gs_image_plan(getpid(), &maps, 4096, 0, &img, &err) == GS_ERR_NOMEM);
     UNIT_CHECK(strstr(err.msg, "--max-capture") != NULL);
     gs_maps_free(&maps);
     free(heap_copy);
