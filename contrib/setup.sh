@@ -1,5 +1,7 @@
 #!/bin/sh
-# setup.sh: install what gcscope needs on Debian 12 (as root), then build it.
+# setup.sh: install what gcscope needs on Debian 12, then build it.
+#
+# As root it installs with apt-get directly; as a user, through sudo.
 #
 # Installs Debian packages only (nothing from PyPI): the compiler and
 # autotools, the three libraries gcscope links (libunwind, cJSON, ncursesw),
@@ -17,16 +19,22 @@ for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-    if [ "$(id -u)" -ne 0 ]; then
+    # Root installs directly (Debian installs no sudo for root, and containers
+    # have none); a user goes through sudo for apt-get alone, so that the build
+    # below stays the user's own and leaves no root-owned files in the tree.
+    if [ "$(id -u)" -eq 0 ]; then
+        as_root=""
+    elif command -v sudo >/dev/null 2>&1; then
+        as_root="sudo"
+    else
         echo "setup.sh: these Debian packages are missing:$missing" >&2
-        echo "setup.sh: run as root (sudo contrib/setup.sh) to install them" >&2
+        echo "setup.sh: run this script as root, or install sudo, to install them" >&2
         exit 1
     fi
     echo "setup.sh: installing$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
