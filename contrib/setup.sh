@@ -12,7 +12,22 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
-packages="build-essential autoconf automake pkg-config libunwind-dev libcjson-dev libncurses-dev python3 python3.11 tmux procps util-linux"
+# One package (or one purpose) a line, so that additions merge cleanly.
+packages="
+    build-essential autoconf automake pkg-config
+    libunwind-dev
+    libcjson-dev
+    libncurses-dev
+    python3 python3.11
+    tmux
+    procps util-linux
+"
+# What the tests use beyond the build: the Debian package test builds and
+# installs the .deb; the Prometheus test scrapes a real node_exporter.
+packages="$packages
+    debhelper dpkg-dev fakeroot lintian
+    prometheus-node-exporter
+"
 
 missing=""
 for p in $packages; do
