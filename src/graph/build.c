@@ -156,15 +156,18 @@ static uint32_t node_for(struct builder *b, uint64_t addr)
     if (addr < 4096 || (addr & 7))
         return GS_NO_NODE;
     struct {
-        int64_t refcnt;
+        uint64_t refcnt; /* 3.14: a 32-bit count and flags (py_refcnt_of_word) */
         uint64_t type;
     } h;
-    if (!gs_read_exact(b->c->r, addr, &h, sizeof h) || h.refcnt == 0)
+    if (!gs_read_exact(b->c->r, addr, &h, sizeof h))
+        return GS_NO_NODE;
+    int64_t refcnt = py_refcnt_of_word(b->c->L, h.refcnt);
+    if (refcnt == 0)
         return GS_NO_NODE;
     uint32_t t = py_types_get(&b->types, b->c, h.type);
     if (t == PY_TYPE_BAD)
         return GS_NO_NODE;
-    return add_node(b, addr, t, h.refcnt, 0);
+    return add_node(b, addr, t, refcnt, 0);
 }
 
 static uint32_t intern(struct builder *b, const char *s)
@@ -445,11 +448,11 @@ static void root_interpreter_frames(struct builder *b, const struct py_thread *t
         uint64_t code = 0, frame_obj = 0;
         char fn[128], name[256];
         gs_read_u8(b->c->r, f + (uint64_t)L->iframe_owner, &owner);
-        py_field_ptr(b->c, f, L->iframe_code, &code);
+        py_field_stackref(b->c, f, L->iframe_code, &code);
         py_field_ptr(b->c, f, L->iframe_frame_obj, &frame_obj);
         code_name(b, code, fn, sizeof fn);
         snprintf(name, sizeof name, "%s %s()", tname, fn);
-        if (py_layout_has(L->iframe_owner_cstack) && owner == L->iframe_owner_cstack) {
+        if (py_layout_has(L->iframe_owner_cstack) && owner >= L->iframe_owner_cstack) {
             /* A shim frame of the C stack (3.12+): holds nothing. */
         } else if (owner == L->iframe_owner_generator) {
             root_object(b, f - (uint64_t)L->gen_iframe, GS_ROOT_FRAME, name);

@@ -10,7 +10,11 @@
  *     is the group's struct size (dbg_<group>_size), and a group runs until
  *     the next group (or the end of the struct);
  *   - every other element of a group is an offset (or, for
- *     unicode_object.asciiobject_size, a smaller size) inside that struct.
+ *     unicode_object.asciiobject_size, a smaller size) inside that struct;
+ *   - except in the groups without a size (3.14's llist_node and
+ *     debugger_support, 3.15's err_stackitem), which only delimit the others.
+ * Groups are found by name through the table of the target's own minor
+ * version, never by position: 3.14 and 3.15 insert groups in the middle.
  */
 #include "config.h"
 
@@ -38,24 +42,33 @@
 struct dbg_group {
     const char *name;
     size_t start_field;
+    bool sized;     /* starts with the size of the struct it describes */
 };
 
+/* Every group some supported version has; one the table marks PY_ABSENT is
+ * not in that version. */
 static const struct dbg_group groups[] = {
-    {"runtime_state", LF(dbg_runtime_size)},
-    {"interpreter_state", LF(dbg_interp_size)},
-    {"thread_state", LF(dbg_tstate_size)},
-    {"interpreter_frame", LF(dbg_iframe_size)},
-    {"code_object", LF(dbg_code_size)},
-    {"pyobject", LF(dbg_object_size)},
-    {"type_object", LF(dbg_type_size)},
-    {"tuple_object", LF(dbg_tuple_size)},
-    {"list_object", LF(dbg_list_size)},
-    {"dict_object", LF(dbg_dict_size)},
-    {"float_object", LF(dbg_float_size)},
-    {"long_object", LF(dbg_long_size)},
-    {"bytes_object", LF(dbg_bytes_size)},
-    {"unicode_object", LF(dbg_unicode_size)},
-    {"gc", LF(dbg_gc_size)},
+    {"runtime_state", LF(dbg_runtime_size), true},
+    {"interpreter_state", LF(dbg_interp_size), true},
+    {"thread_state", LF(dbg_tstate_size), true},
+    {"err_stackitem", LF(dbg_err_stackitem_start), false},
+    {"interpreter_frame", LF(dbg_iframe_size), true},
+    {"code_object", LF(dbg_code_size), true},
+    {"pyobject", LF(dbg_object_size), true},
+    {"type_object", LF(dbg_type_size), true},
+    {"heap_type_object", LF(dbg_heaptype_size), true},
+    {"tuple_object", LF(dbg_tuple_size), true},
+    {"list_object", LF(dbg_list_size), true},
+    {"set_object", LF(dbg_set_size), true},
+    {"dict_object", LF(dbg_dict_size), true},
+    {"float_object", LF(dbg_float_size), true},
+    {"long_object", LF(dbg_long_size), true},
+    {"bytes_object", LF(dbg_bytes_size), true},
+    {"unicode_object", LF(dbg_unicode_size), true},
+    {"gc", LF(dbg_gc_size), true},
+    {"gen_object", LF(dbg_gen_size), true},
+    {"llist_node", LF(dbg_llist_node_start), false},
+    {"debugger_support", LF(dbg_debugger_support_start), false},
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
@@ -95,6 +108,7 @@ static const struct dbg_check checks[] = {
     CHECK("interpreter_frame.instr_ptr", dbg_iframe_instr, iframe_instr),
     CHECK("interpreter_frame.localsplus", dbg_iframe_localsplus, iframe_localsplus),
     CHECK("interpreter_frame.owner", dbg_iframe_owner, iframe_owner),
+    CHECK("interpreter_frame.stackpointer", dbg_iframe_stackpointer, iframe_stackpointer),
     CHECK("code_object.size", dbg_code_size, code_size),
     CHECK("code_object.filename", dbg_code_filename, code_filename),
     CHECK("code_object.name", dbg_code_name, code_name),
@@ -110,12 +124,20 @@ static const struct dbg_check checks[] = {
     CHECK("type_object.size", dbg_type_size, type_size),
     CHECK("type_object.tp_name", dbg_type_name, type_name),
     CHECK("type_object.tp_flags", dbg_type_flags, type_flags),
+    CHECK("type_object.tp_basicsize", dbg_type_basicsize, type_basicsize),
+    CHECK("type_object.tp_dictoffset", dbg_type_dictoffset, type_dictoffset),
+    CHECK("heap_type_object.size", dbg_heaptype_size, heaptype_size),
+    CHECK("heap_type_object.ht_cached_keys", dbg_heaptype_cached_keys, heaptype_cached_keys),
     CHECK("tuple_object.size", dbg_tuple_size, tuple_size),
     CHECK("tuple_object.ob_item", dbg_tuple_ob_item, tuple_ob_item),
     CHECK("tuple_object.ob_size", dbg_tuple_ob_size, varobject_ob_size),
     CHECK("list_object.size", dbg_list_size, list_size),
     CHECK("list_object.ob_item", dbg_list_ob_item, list_ob_item),
     CHECK("list_object.ob_size", dbg_list_ob_size, varobject_ob_size),
+    CHECK("set_object.size", dbg_set_size, set_size),
+    CHECK("set_object.used", dbg_set_used, set_used),
+    CHECK("set_object.table", dbg_set_table, set_table),
+    CHECK("set_object.mask", dbg_set_mask, set_mask),
     CHECK("dict_object.size", dbg_dict_size, dict_size),
     CHECK("dict_object.ma_keys", dbg_dict_ma_keys, dict_ma_keys),
     CHECK("dict_object.ma_values", dbg_dict_ma_values, dict_ma_values),
@@ -133,6 +155,10 @@ static const struct dbg_check checks[] = {
     CHECK("unicode_object.asciiobject_size", dbg_unicode_ascii_size, unicode_ascii_size),
     CHECK("gc.size", dbg_gc_size, gc_size),
     CHECK("gc.collecting", dbg_gc_collecting, gc_collecting),
+    CHECK("gen_object.size", dbg_gen_size, gen_size),
+    CHECK("gen_object.gi_name", dbg_gen_name, gen_name),
+    CHECK("gen_object.gi_iframe", dbg_gen_iframe, gen_iframe),
+    CHECK("gen_object.gi_frame_state", dbg_gen_frame_state, gen_frame_state),
 };
 #undef CHECK
 #define NCHECKS (sizeof checks / sizeof checks[0])
@@ -199,11 +225,15 @@ static gs_status check_table(const struct py_layout *L, gs_error *err)
             goto bad;
     for (size_t i = 0; i < NGROUPS; i++) {
         int64_t off = field(L, groups[i].start_field);
+        if (!py_layout_has(off))
+            continue;   /* a group this version does not have */
         if (off < DEBUG_COOKIE_LEN || off % 8 != 0 || off + 8 > size)
             goto bad;
     }
     for (size_t i = 0; i < NCHECKS; i++) {
         int64_t off = field(L, checks[i].dbg_field);
+        if (!py_layout_has(off))
+            continue;
         if (off < DEBUG_COOKIE_LEN || off % 8 != 0 || off + 8 > size)
             goto bad;
     }
@@ -215,6 +245,14 @@ bad:
                    L->major, L->minor);
 }
 
+/* Members of a sized group that are the size of something else, not an
+ * offset inside the group's struct: 3.15's gc.generation_stats_size (the
+ * stats live in a buffer of their own). */
+static bool is_size_member(const struct py_layout *L, int64_t off)
+{
+    return py_layout_has(L->dbg_gc_stats_size) && off == L->dbg_gc_stats_size;
+}
+
 /* Each group: a sane size, and every member inside the struct it describes. */
 static gs_status check_groups(const unsigned char *buf, const struct py_layout *L,
                               gs_error *err)
@@ -222,11 +260,13 @@ static gs_status check_groups(const unsigned char *buf, const struct py_layout *
     int64_t size = L->debug_offsets_size;
     for (size_t i = 0; i < NGROUPS; i++) {
         int64_t start = field(L, groups[i].start_field);
+        if (!py_layout_has(start) || !groups[i].sized)
+            continue;
         /* The group runs to the next group start above it, or to the end. */
         int64_t end = size;
         for (size_t j = 0; j < NGROUPS; j++) {
             int64_t s = field(L, groups[j].start_field);
-            if (s > start && s < end)
+            if (py_layout_has(s) && s > start && s < end)
                 end = s;
         }
         uint64_t gsize = member(buf, start);
@@ -238,7 +278,7 @@ static gs_status check_groups(const unsigned char *buf, const struct py_layout *
                            groups[i].name, gsize);
         for (int64_t off = start + 8; off < end; off += 8) {
             uint64_t v = member(buf, off);
-            if (v >= gsize) {
+            if (v >= gsize && !is_size_member(L, off)) {
                 const char *name = member_name(L, off);
                 char anon[64];
                 if (!name) {
@@ -318,8 +358,8 @@ gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
 
     for (size_t i = 0; i < NCHECKS; i++) {
         int64_t ours = field(L, checks[i].our_field);
-        if (!py_layout_has(ours))
-            continue;   /* the table lacks it: nothing to compare */
+        if (!py_layout_has(ours) || !py_layout_has(field(L, checks[i].dbg_field)))
+            continue;   /* the table or this version lacks it: nothing to compare */
         uint64_t theirs = member(buf, field(L, checks[i].dbg_field));
         if (theirs != (uint64_t)ours)
             return gs_fail(err, GS_ERR_CORRUPT,

@@ -62,18 +62,20 @@ static bool walk_list(const struct py_runtime *rt, size_t interp, int gen, uint6
         }
         struct py_heap_object o = {
             .addr = cur + hsize,
-            .refcnt = (int64_t)h.refcnt,
+            .refcnt = py_refcnt_of_word(L, h.refcnt),
             .type = h.type,
             .generation = gen,
             .interp = interp,
         };
         /* The object header follows the 16-byte PyGC_Head in every version. */
         if (hsize != 16) {
-            if (!py_read_ssize(c, o.addr + (uint64_t)L->object_refcnt, &o.refcnt) ||
+            uint64_t word;
+            if (!py_read_ptr(c, o.addr + (uint64_t)L->object_refcnt, &word) ||
                 !py_read_ptr(c, o.addr + (uint64_t)L->object_type, &o.type)) {
                 problem(st, "unreadable object at 0x%llx (generation %d)", (unsigned long long)o.addr, gen);
                 return true;
             }
+            o.refcnt = py_refcnt_of_word(L, word);
         }
         st->objects[gen]++;
         if (!fn(arg, &o))

@@ -12,7 +12,7 @@
 #include "py/layout.h"
 
 /* Oldest first; py_layout_supported() prints them in this order. */
-#define PY_LAYOUT_MINORS(X) X(8) X(9) X(10) X(11) X(12) X(13)
+#define PY_LAYOUT_MINORS(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
 #define PY_LAYOUT_EXTERN(m) extern const struct py_layout py_layout_3##m;
 PY_LAYOUT_MINORS(PY_LAYOUT_EXTERN)

@@ -68,10 +68,20 @@
     X(gc_head_size)               /* sizeof(PyGC_Head) */                   \
     X(gc_head_next)                                                          \
     X(gc_head_prev)                                                          \
+    /* 3.14.0-3.14.4 ran the incremental collector over the same bytes     \
+     * (young, old[2]; work_to_do, visited_space, phase where 3.14.5+ keeps \
+     * dummy1..3; no long_lived_*, no generation0): see src/py/gcstate.c */ \
+    X(gc_incremental_size)        /* sizeof() of that struct */              \
+    X(gc_incremental_visited_space)                                          \
+    X(gc_incremental_phase)                                                  \
     /* PyObject / PyVarObject */                                             \
     X(object_size)                /* sizeof(PyObject) */                     \
     X(object_refcnt)                                                         \
     X(object_type)                                                           \
+    X(object_refcnt_bits)         /* 64; 3.14+ GIL: a 32-bit count */        \
+    X(object_flags)               /* 3.14+: u16 ob_flags */                  \
+    X(object_flag_immortal)       /* 3.14+: _Py_IMMORTAL_FLAGS */            \
+    X(object_flag_static)         /* 3.14+: _Py_STATICALLY_ALLOCATED_FLAG */ \
     X(varobject_size)             /* sizeof(PyVarObject), 24 */              \
     X(varobject_ob_size)          /* offsetof(PyVarObject, ob_size) */       \
     /* PyTypeObject / PyHeapTypeObject */                                    \
@@ -342,12 +352,19 @@
     X(iframe_frame_obj)                                                      \
     X(iframe_instr)               /* prev_instr <= 3.12, instr_ptr 3.13 */  \
     X(iframe_stacktop)                                                       \
+    X(iframe_stackpointer)        /* 3.14+: _PyStackRef *, replaces stacktop */\
     X(iframe_owner)                                                          \
     X(iframe_localsplus)                                                     \
     X(iframe_owner_cstack)        /* FRAME_OWNED_BY_CSTACK, absent 3.11 */  \
     X(iframe_owner_generator)                                                \
     X(iframe_owner_frame_object)                                             \
     X(iframe_owner_thread)                                                   \
+    /* _PyStackRef (3.14+): tagged words in frames; PY_ABSENT = plain     \
+     * PyObject * (<= 3.13) */                                              \
+    X(stackref_tag_mask)          /* Py_TAG_BITS */                          \
+    X(stackref_null_bits)         /* PyStackRef_NULL_BITS */                 \
+    X(stackref_int_tag)           /* Py_INT_TAG: (bits & mask) == it */      \
+    X(stackref_refcnt_tag)        /* Py_TAG_REFCNT: borrowed/deferred */     \
     /* _PyStackChunk (3.11+) */                                              \
     X(datastack_size)                                                        \
     X(datastack_previous)                                                    \
@@ -485,6 +502,7 @@
     X(dbg_iframe_instr)           /* instr_ptr */                            \
     X(dbg_iframe_localsplus)                                                 \
     X(dbg_iframe_owner)                                                      \
+    X(dbg_iframe_stackpointer)    /* 3.14+ */                                \
     X(dbg_code_size)              /* code_object group */                    \
     X(dbg_code_filename)                                                     \
     X(dbg_code_name)                                                         \
@@ -523,6 +541,25 @@
     X(dbg_unicode_ascii_size)     /* asciiobject_size */                     \
     X(dbg_gc_size)                /* gc group, the last */                   \
     X(dbg_gc_collecting)                                                     \
+    /* groups that 3.14 and 3.15 add (PY_ABSENT where a version lacks    \
+     * them); the *_start ones have no size member                       \
+     * (src/py/debug_offsets.c) */                                        \
+    X(dbg_set_size)               /* 3.14+ set_object group */               \
+    X(dbg_set_used)                                                          \
+    X(dbg_set_table)                                                         \
+    X(dbg_set_mask)                                                          \
+    X(dbg_gen_size)               /* 3.14+ gen_object group */               \
+    X(dbg_gen_name)               /* gi_name */                              \
+    X(dbg_gen_iframe)             /* gi_iframe */                            \
+    X(dbg_gen_frame_state)        /* gi_frame_state */                       \
+    X(dbg_err_stackitem_start)    /* 3.15: err_stackitem, no size */         \
+    X(dbg_heaptype_size)          /* 3.15: heap_type_object group */         \
+    X(dbg_heaptype_cached_keys)                                              \
+    X(dbg_type_basicsize)         /* 3.15 */                                 \
+    X(dbg_type_dictoffset)        /* 3.15 */                                 \
+    X(dbg_gc_stats_size)          /* 3.15: gc.generation_stats_size */      \
+    X(dbg_llist_node_start)       /* 3.14+: llist_node, no size */           \
+    X(dbg_debugger_support_start) /* 3.14+: no size, other structs */        \
     /* version of the headers the table was generated from */                \
     X(py_version_hex)
 

@@ -27,6 +27,15 @@ bool py_field_ssize(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_
     return offset >= 0 && py_read_ssize(c, obj + (uint64_t)offset, out);
 }
 
+bool py_field_stackref(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out)
+{
+    uint64_t bits;
+    if (!py_field_ptr(c, obj, offset, &bits))
+        return false;
+    *out = py_stackref_object(c->L, bits, NULL);
+    return true;
+}
+
 bool py_field_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int32_t *out)
 {
     return offset >= 0 && gs_read_i32(c->r, obj + (uint64_t)offset, out);

@@ -24,12 +24,44 @@ struct py_ctx {
 /* Largest dict we will iterate; larger claims are treated as corrupt. */
 #define PY_DICT_MAX_ENTRIES (1u << 28)
 
+/* The reference count held in an object header's first word, as read (8
+ * bytes at object_refcnt). Up to 3.13 the word is the count; from 3.14 (GIL
+ * build) it is {u32 ob_refcnt, u16 ob_overflow, u16 ob_flags}, and the
+ * count is the low 32 bits (immortal ones have bit 31 set, as before). */
+static inline int64_t py_refcnt_of_word(const struct py_layout *L, uint64_t word)
+{
+    return L->object_refcnt_bits == 32 ? (int64_t)(word & 0xffffffffu) : (int64_t)word;
+}
+
+/* A _PyStackRef word (3.14+: f_executable, f_funcobj, localsplus[] of an
+ * interpreter frame) as an object address: 0 for NULL and for tagged ints,
+ * which are no object; the pointer with its tag bits cleared otherwise. Up
+ * to 3.13 these words are plain PyObject pointers, returned as they are.
+ * *borrowed (may be NULL) is set when the tag says the reference holds no
+ * count of its own (borrowed or immortal: Py_TAG_REFCNT). */
+static inline uint64_t py_stackref_object(const struct py_layout *L, uint64_t bits, bool *borrowed)
+{
+    if (borrowed)
+        *borrowed = false;
+    if (L->stackref_tag_mask <= 0)
+        return bits;
+    uint64_t mask = (uint64_t)L->stackref_tag_mask;
+    if (bits == (uint64_t)L->stackref_null_bits || (bits & mask) == (uint64_t)L->stackref_int_tag)
+        return 0;
+    if (borrowed)
+        *borrowed = (bits & (uint64_t)L->stackref_refcnt_tag) != 0;
+    return bits & ~mask;
+}
+
 bool py_read_ptr(const struct py_ctx *c, uint64_t addr, uint64_t *out);
 bool py_read_ssize(const struct py_ctx *c, uint64_t addr, int64_t *out);
 
 /* A field at `offset` from obj: fails if the layout lacks it (PY_ABSENT). */
 bool py_field_ptr(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out);
 bool py_field_ssize(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out);
+
+/* A _PyStackRef field (py_stackref_object): fails like py_field_ptr. */
+bool py_field_stackref(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out);
 
 /* A 32-bit int field (co_firstlineno, sock_fd...): false if the layout
  * lacks it or memory is unreadable. */

@@ -102,7 +102,10 @@ static const char *slot_name(const struct py_ctx *c, const struct slot_names *nm
 }
 
 /* Report `count` slots from `base`: the first `nnamed` as locals named by
- * nm, the rest as value stack entries. NULL slots are empty. */
+ * nm, the rest as value stack entries. NULL slots are empty. From 3.14 the
+ * slots are _PyStackRef words: tagged ints are no object, and the tag bits
+ * are cleared (py_stackref_object). A borrowed stack reference is still a
+ * referent, as gc.get_referents() reports it (gc.c _PyGC_VisitStackRef). */
 static enum py_decode report_slots(const struct py_refs_ctx *rc, uint64_t base, int64_t count, int64_t nnamed,
                                    const struct slot_names *nm)
 {
@@ -113,12 +116,13 @@ static enum py_decode report_slots(const struct py_refs_ctx *rc, uint64_t base, 
         if (!gs_read_exact(rc->c->r, base + (uint64_t)i * 8, batch, (size_t)k * 8))
             return PY_DECODE_BAD;
         for (int64_t j = 0; j < k; j++) {
-            if (!batch[j])
+            uint64_t obj = py_stackref_object(rc->c->L, batch[j], NULL);
+            if (!obj)
                 continue;
             if (i + j < nnamed)
-                py_refs_emit(rc, batch[j], GS_LABEL_LOCAL, 0, slot_name(rc->c, nm, i + j, name, sizeof name));
+                py_refs_emit(rc, obj, GS_LABEL_LOCAL, 0, slot_name(rc->c, nm, i + j, name, sizeof name));
             else
-                py_refs_emit(rc, batch[j], GS_LABEL_ITEM_NAMED, 0, STACK_LABEL);
+                py_refs_emit(rc, obj, GS_LABEL_ITEM_NAMED, 0, STACK_LABEL);
         }
     }
     return PY_DECODE_OK;
@@ -133,6 +137,44 @@ static bool field_at(const struct py_refs_ctx *rc, uint64_t base, int64_t offset
     if (!py_field_ptr(rc->c, base, offset, &v))
         return false;
     py_refs_emit(rc, v, GS_LABEL_FIELD, 0, name);
+    return true;
+}
+
+/* A _PyStackRef field of any address (3.14+; a plain pointer before). */
+static bool stackref_at(const struct py_refs_ctx *rc, uint64_t base, int64_t offset, const char *name)
+{
+    uint64_t v;
+    if (!py_layout_has(offset))
+        return true;
+    if (!py_field_stackref(rc->c, base, offset, &v))
+        return false;
+    py_refs_emit(rc, v, GS_LABEL_FIELD, 0, name);
+    return true;
+}
+
+/* How many slots of localsplus[] are in use: stacktop (3.11-3.13), or
+ * stackpointer - localsplus (3.14+). -1 when not recorded: 3.11-3.13 keep
+ * -1 while the frame executes, 3.14 debug builds NULL (release builds keep
+ * the pointer saved before the last call out of the eval loop, which is
+ * where a stopped thread is). */
+static bool frame_stack_top(const struct py_refs_ctx *rc, uint64_t iframe, int64_t *top)
+{
+    const struct py_layout *L = rc->c->L;
+    if (py_layout_has(L->iframe_stacktop))
+        return read_i32(rc->c, iframe, L->iframe_stacktop, top);
+    uint64_t sp;
+    if (!py_field_ptr(rc->c, iframe, L->iframe_stackpointer, &sp))
+        return false;
+    uint64_t base = iframe + (uint64_t)L->iframe_localsplus;
+    if (!sp) {
+        *top = -1;
+        return true;
+    }
+    if (sp < base || (sp - base) % 8 != 0 || (sp - base) / 8 > PY_FRAME_MAX_SLOTS) {
+        *top = -2; /* not a pointer into this frame: corrupt */
+        return true;
+    }
+    *top = (int64_t)((sp - base) / 8);
     return true;
 }
 
@@ -175,18 +217,18 @@ enum py_decode py_refs_iframe(const struct py_refs_ctx *rc, uint64_t iframe, boo
     struct slot_names nm = {{0}, {0}, {0}, 0};
     if (!py_layout_has(L->iframe_code))
         return PY_DECODE_OPAQUE; /* <= 3.10 has no interpreter frames */
-    if (!read_i8(rc->c, iframe, L->iframe_owner, &owner) || !py_field_ptr(rc->c, iframe, L->iframe_code, &code))
+    if (!read_i8(rc->c, iframe, L->iframe_owner, &owner) || !py_field_stackref(rc->c, iframe, L->iframe_code, &code))
         return PY_DECODE_BAD;
-    if (py_layout_has(L->iframe_owner_cstack) && owner == L->iframe_owner_cstack)
+    if (py_layout_has(L->iframe_owner_cstack) && owner >= L->iframe_owner_cstack)
         return PY_DECODE_OK;
     py_refs_emit(rc, code, GS_LABEL_FIELD, 0, "f_code");
-    if (!field_at(rc, iframe, L->iframe_func, "f_func") || !field_at(rc, iframe, L->iframe_locals, "f_locals") ||
+    if (!stackref_at(rc, iframe, L->iframe_func, "f_func") || !field_at(rc, iframe, L->iframe_locals, "f_locals") ||
         !field_at(rc, iframe, L->iframe_frame_obj, "frame_obj"))
         return PY_DECODE_BAD;
     if (!is_code(rc, code))
         return code ? PY_DECODE_OK : PY_DECODE_BAD; /* 3.13: None for frames without code */
     if (!code_localsplus(rc, code, &nlocalsplus, &stacksize, &nm) ||
-        !read_i32(rc->c, iframe, L->iframe_stacktop, &stacktop))
+        !frame_stack_top(rc, iframe, &stacktop))
         return PY_DECODE_BAD;
     uint64_t slots = iframe + (uint64_t)L->iframe_localsplus;
     if (stacktop >= 0 && stacktop <= nlocalsplus + stacksize)

@@ -431,7 +431,7 @@ static bool embedded_frame_sizeof(const struct py_ctx *c, uint64_t obj, const st
     uint64_t iframe = obj + (uint64_t)frame_offset, code;
     if (via_pointer && !py_read_ptr(c, obj + (uint64_t)L->frame_frame, &iframe))
         return false;
-    if (!py_field_ptr(c, iframe, L->iframe_code, &code) || !code)
+    if (!py_field_stackref(c, iframe, L->iframe_code, &code) || !code)
         return false;
     int64_t slots;
     if (py_layout_has(L->code_framesize)) {

@@ -244,7 +244,7 @@ static bool is_shim(const struct py_ctx *c, uint64_t iframe)
     const struct py_layout *L = c->L;
     uint8_t owner;
     return iframe && py_layout_has(L->iframe_owner_cstack) &&
-           gs_read_u8(c->r, iframe + (uint64_t)L->iframe_owner, &owner) && owner == L->iframe_owner_cstack;
+           gs_read_u8(c->r, iframe + (uint64_t)L->iframe_owner, &owner) && owner >= L->iframe_owner_cstack;
 }
 
 uint64_t py_stack_top(const struct py_ctx *c, uint64_t tstate)
@@ -290,7 +290,7 @@ static size_t walk_iframes(struct walk *w, uint64_t tstate, size_t max, py_frame
             continue;
         }
         struct py_frame_info info = {.addr = f};
-        if (!py_field_ptr(c, f, L->iframe_code, &info.code))
+        if (!py_field_stackref(c, f, L->iframe_code, &info.code))
             break;
         py_field_ptr(c, f, L->iframe_frame_obj, &info.frame_obj);
         if (owner == L->iframe_owner_generator) {

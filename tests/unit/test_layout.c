@@ -55,7 +55,7 @@ static void check_table(const struct py_layout *L)
 {
     int m = L->minor;
     UNIT_CHECK(L->major == 3);
-    UNIT_CHECK(m >= 8 && m <= 13);
+    UNIT_CHECK(m >= 8 && m <= 15);
     UNIT_CHECK(L->generated_from && strstr(L->generated_from, "headers"));
     UNIT_CHECK_EQ_U64((L->py_version_hex >> 24) & 0xff, 3);
     UNIT_CHECK_EQ_U64((L->py_version_hex >> 16) & 0xff, (uint64_t)m);
@@ -73,17 +73,19 @@ static void check_table(const struct py_layout *L)
     UNIT_CHECK(L->gc_num_generations == 3);
     UNIT_CHECK(L->gc_generation_size == L->gc_head_size + 8);
     UNIT_CHECK(L->gc_generation0 > L->gc_generations);
-    UNIT_CHECK(L->gc_permanent_generation ==
-               L->gc_generation0 + 8); /* right after the generation0 pointer */
+    if (m <= 13) /* right after the generation0 pointer; 3.14 moved it to the end */
+        UNIT_CHECK(L->gc_permanent_generation == L->gc_generation0 + 8);
+    else
+        UNIT_CHECK(L->gc_generation0 + 8 == L->gc_size);
     UNIT_CHECK(L->gc_generations + L->gc_num_generations * L->gc_generation_size <=
                L->gc_generation0);
     UNIT_CHECK(L->gc_collecting < L->gc_size && L->gc_enabled < L->gc_size);
 
     /* Where the runtime keeps things. */
     CHECK_RANGE(L, runtime_gc, 8, 8);
-    CHECK_RANGE(L, interp_gc, 9, 13);
-    CHECK_RANGE(L, interp_runtime, 9, 13);
-    CHECK_RANGE(L, runtime_main_interpreter, 11, 13);
+    CHECK_RANGE(L, interp_gc, 9, 15);
+    CHECK_RANGE(L, interp_runtime, 9, 15);
+    CHECK_RANGE(L, runtime_main_interpreter, 11, 15);
     UNIT_CHECK(L->runtime_interpreters_head < L->runtime_size);
     UNIT_CHECK(L->interp_threads_head < L->interp_size);
     if (HAS(L, interp_gc))
@@ -95,25 +97,38 @@ static void check_table(const struct py_layout *L)
     CHECK_RANGE(L, tstate_frame, 8, 10);
     CHECK_RANGE(L, tstate_cframe, 11, 12);
     CHECK_RANGE(L, cframe_current_frame, 11, 12);
-    CHECK_RANGE(L, tstate_current_frame, 13, 13);
-    CHECK_RANGE(L, tstate_native_thread_id, 11, 13);
-    CHECK_RANGE(L, tstate_datastack_chunk, 11, 13);
+    CHECK_RANGE(L, tstate_current_frame, 13, 15);
+    CHECK_RANGE(L, tstate_native_thread_id, 11, 15);
+    CHECK_RANGE(L, tstate_datastack_chunk, 11, 15);
     CHECK_RANGE(L, frame_back, 8, 10);
     CHECK_RANGE(L, frame_localsplus, 8, 10);
     CHECK_RANGE(L, frame_stacktop, 8, 9);
     CHECK_RANGE(L, frame_stackdepth, 10, 10);
-    CHECK_RANGE(L, frame_frame, 11, 13);
-    CHECK_RANGE(L, iframe_size, 11, 13);
-    CHECK_RANGE(L, iframe_localsplus, 11, 13);
-    CHECK_RANGE(L, iframe_owner_cstack, 12, 13);
-    CHECK_RANGE(L, datastack_data, 11, 13);
+    CHECK_RANGE(L, frame_frame, 11, 15);
+    CHECK_RANGE(L, iframe_size, 11, 15);
+    CHECK_RANGE(L, iframe_localsplus, 11, 15);
+    CHECK_RANGE(L, iframe_owner_cstack, 12, 15);
+    CHECK_RANGE(L, datastack_data, 11, 15);
+    CHECK_RANGE(L, iframe_stacktop, 11, 13);
+    CHECK_RANGE(L, iframe_stackpointer, 14, 15);
+    CHECK_RANGE(L, stackref_tag_mask, 14, 15);
+    CHECK_RANGE(L, object_flags, 14, 15);
+    CHECK_RANGE(L, gc_incremental_size, 14, 14);
+    CHECK_RANGE(L, gc_incremental_visited_space, 14, 14);
+    CHECK_RANGE(L, module_def, 8, 14);
+    CHECK_RANGE(L, dbg_gen_size, 14, 15);
+    CHECK_RANGE(L, dbg_llist_node_start, 14, 15);
+    CHECK_RANGE(L, dbg_err_stackitem_start, 15, 15);
+    CHECK_RANGE(L, dbg_gc_stats_size, 15, 15);
+    UNIT_CHECK(L->object_refcnt_bits == (L->minor >= 14 ? 32 : 64));
     CHECK_RANGE(L, gen_frame, 8, 10);
     CHECK_RANGE(L, gen_code, 8, 11);
-    CHECK_RANGE(L, gen_iframe, 11, 13);
+    CHECK_RANGE(L, gen_iframe, 11, 15);
     if (HAS(L, iframe_size)) {
         UNIT_CHECK(L->iframe_localsplus + 8 == L->iframe_size);
         UNIT_CHECK(L->iframe_owner_thread == 0);
-        UNIT_CHECK(L->gen_frame_state_cleared == 4);
+        /* 3.15 inserted SUSPENDED_YIELD_FROM_LOCKED before EXECUTING. */
+        UNIT_CHECK(L->gen_frame_state_cleared == (L->minor >= 15 ? 5 : 4));
         /* The embedded frame is the last member of a generator. */
         UNIT_CHECK(L->gen_iframe + L->iframe_size >= L->gen_size);
     }
@@ -121,32 +136,33 @@ static void check_table(const struct py_layout *L)
     /* Code objects. */
     CHECK_RANGE(L, code_code, 8, 10);
     CHECK_RANGE(L, code_varnames, 8, 10);
-    CHECK_RANGE(L, code_localsplusnames, 11, 13);
-    CHECK_RANGE(L, code_code_adaptive, 11, 13);
-    CHECK_RANGE(L, code_framesize, 12, 13);
-    CHECK_RANGE(L, func_builtins, 10, 13);
-    CHECK_RANGE(L, func_typeparams, 12, 13);
-    CHECK_RANGE(L, heaptype_module, 9, 13);
+    CHECK_RANGE(L, code_localsplusnames, 11, 15);
+    CHECK_RANGE(L, code_code_adaptive, 11, 15);
+    CHECK_RANGE(L, code_framesize, 12, 15);
+    CHECK_RANGE(L, func_builtins, 10, 15);
+    CHECK_RANGE(L, func_typeparams, 12, 15);
+    CHECK_RANGE(L, heaptype_module, 9, 15);
 
     /* Flags. */
-    CHECK_RANGE(L, flag_managed_dict, 11, 13);
-    CHECK_RANGE(L, flag_managed_weakref, 12, 13);
-    CHECK_RANGE(L, flag_inline_values, 13, 13);
+    CHECK_RANGE(L, flag_managed_dict, 11, 15);
+    CHECK_RANGE(L, flag_managed_weakref, 12, 15);
+    CHECK_RANGE(L, flag_inline_values, 13, 15);
     UNIT_CHECK_EQ_U64(L->flag_heaptype, 1u << 9);
     UNIT_CHECK_EQ_U64(L->flag_have_gc, 1u << 14);
 
     /* Containers. */
-    UNIT_CHECK(L->list_ob_item == 24 && L->tuple_ob_item == 24);
+    UNIT_CHECK(L->list_ob_item == 24);
+    UNIT_CHECK(L->tuple_ob_item == (L->minor >= 14 ? 32 : 24)); /* 3.14: ob_hash first */
     UNIT_CHECK(L->tuple_size == L->tuple_ob_item + 8); /* one item included */
     UNIT_CHECK(L->setentry_size == 16);
 
     /* Dict keys: header fields, then the indices, then the entries. */
     CHECK_RANGE(L, dictkeys_size_field, 8, 10);
-    CHECK_RANGE(L, dictkeys_log2_size, 11, 13);
-    CHECK_RANGE(L, dictkeys_log2_index_bytes, 11, 13);
-    CHECK_RANGE(L, dictkeys_kind, 11, 13);
-    CHECK_RANGE(L, dictunicodeentry_size, 11, 13);
-    CHECK_RANGE(L, dictvalues_capacity, 13, 13);
+    CHECK_RANGE(L, dictkeys_log2_size, 11, 15);
+    CHECK_RANGE(L, dictkeys_log2_index_bytes, 11, 15);
+    CHECK_RANGE(L, dictkeys_kind, 11, 15);
+    CHECK_RANGE(L, dictunicodeentry_size, 11, 15);
+    CHECK_RANGE(L, dictvalues_capacity, 13, 15);
     UNIT_CHECK(L->dictkeys_refcnt == 0);
     UNIT_CHECK(L->dictkeys_usable < L->dictkeys_nentries);
     UNIT_CHECK(L->dictkeys_nentries + 8 == L->dictkeys_indices);
@@ -168,15 +184,15 @@ static void check_table(const struct py_layout *L)
     /* Strings and ints. */
     CHECK_RANGE(L, unicode_state_ready_shift, 8, 11);
     CHECK_RANGE(L, unicode_wstr, 8, 11);
-    CHECK_RANGE(L, long_lv_tag, 12, 13);
+    CHECK_RANGE(L, long_lv_tag, 12, 15);
     UNIT_CHECK(L->unicode_state_kind_mask == 7);
     UNIT_CHECK(L->unicode_ascii_size < L->unicode_compact_size);
     UNIT_CHECK(L->long_digit_size == 4 && L->long_shift == 30);
 
     /* Debug offsets. */
-    CHECK_RANGE(L, debug_offsets_present, 13, 13);
-    CHECK_RANGE(L, dbg_interp_threads_head, 13, 13);
-    CHECK_RANGE(L, dbg_gc_collecting, 13, 13);
+    CHECK_RANGE(L, debug_offsets_present, 13, 15);
+    CHECK_RANGE(L, dbg_interp_threads_head, 13, 15);
+    CHECK_RANGE(L, dbg_gc_collecting, 13, 15);
 }
 
 static void test_tables(void)
@@ -188,11 +204,11 @@ static void test_tables(void)
         prev = (*p)->minor;
         UNIT_CHECK(py_layout_for(3, (*p)->minor) == *p);
     }
-    UNIT_CHECK(n == 6);
+    UNIT_CHECK(n == 8);
     UNIT_CHECK(py_layout_for(3, 7) == NULL);
-    UNIT_CHECK(py_layout_for(3, 14) == NULL);
+    UNIT_CHECK(py_layout_for(3, 16) == NULL);
     UNIT_CHECK(py_layout_for(2, 7) == NULL);
-    UNIT_CHECK_STR(py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13");
+    UNIT_CHECK_STR(py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15");
 }
 
 /* --- _Py_DebugOffsets ------------------------------------------------------ */
@@ -277,6 +293,30 @@ static void build_debug_offsets(const struct py_layout *L, unsigned char *buf)
     PAIR(dbg_unicode_ascii_size, unicode_ascii_size)
     PAIR(dbg_gc_size, gc_size)
     PAIR(dbg_gc_collecting, gc_collecting)
+#define PAIR_IF(dbg, ours) if (py_layout_has(L->dbg)) put(buf, L->dbg, (uint64_t)L->ours);
+    PAIR_IF(dbg_iframe_stackpointer, iframe_stackpointer)
+    PAIR_IF(dbg_set_size, set_size)
+    PAIR_IF(dbg_set_used, set_used)
+    PAIR_IF(dbg_set_table, set_table)
+    PAIR_IF(dbg_set_mask, set_mask)
+    PAIR_IF(dbg_gen_size, gen_size)
+    PAIR_IF(dbg_gen_name, gen_name)
+    PAIR_IF(dbg_gen_iframe, gen_iframe)
+    PAIR_IF(dbg_gen_frame_state, gen_frame_state)
+    PAIR_IF(dbg_heaptype_size, heaptype_size)
+    PAIR_IF(dbg_heaptype_cached_keys, heaptype_cached_keys)
+    PAIR_IF(dbg_type_basicsize, type_basicsize)
+    PAIR_IF(dbg_type_dictoffset, type_dictoffset)
+    /* 3.15: the stats buffer's size, larger than the gc struct itself. */
+    if (py_layout_has(L->dbg_gc_stats_size))
+        put(buf, L->dbg_gc_stats_size, 4096);
+    /* Groups without a size: offsets inside other structs, garbage to the
+     * group checks (they must be skipped). */
+    if (py_layout_has(L->dbg_llist_node_start))
+        put(buf, L->dbg_llist_node_start + 8, (uint64_t)1 << 40);
+    if (py_layout_has(L->dbg_err_stackitem_start))
+        put(buf, L->dbg_err_stackitem_start, (uint64_t)1 << 40);
+#undef PAIR_IF
 #undef PAIR
 }
 
@@ -292,9 +332,9 @@ static gs_status run_check(const struct py_layout *L, const unsigned char *buf, 
     return st;
 }
 
-static void test_debug_offsets(void)
+static void test_debug_offsets(int minor)
 {
-    const struct py_layout *L = py_layout_for(3, 13);
+    const struct py_layout *L = py_layout_for(3, minor);
     UNIT_CHECK(L != NULL);
     if (!L)
         return;
@@ -324,12 +364,17 @@ static void test_debug_offsets(void)
     UNIT_CHECK(strstr(err.msg, "cookie") != NULL);
     UNIT_CHECK(strstr(err.msg, "xdebugpz") != NULL);
 
-    /* Wrong version: a 3.14 runtime read with the 3.13 table. */
+    /* Wrong version: the next minor's runtime read with this table. */
     memcpy(bad, good, len);
-    put(bad, L->debug_offsets_version, 0x030E00F0u);
+    uint64_t next = 0x030000F0u | ((uint64_t)(minor + 1) << 16);
+    put(bad, L->debug_offsets_version, next);
     UNIT_CHECK(run_check(L, bad, len, &version, &err) == GS_ERR_UNSUPPORTED);
-    UNIT_CHECK_EQ_U64(version, 0x030E00F0u);
-    UNIT_CHECK(strstr(err.msg, "3.14") != NULL);
+    UNIT_CHECK_EQ_U64(version, next);
+    {
+        char want[16];
+        snprintf(want, sizeof want, "3.%d", minor + 1);
+        UNIT_CHECK(strstr(err.msg, want) != NULL);
+    }
 
     /* Free-threaded build. */
     memcpy(bad, good, len);
@@ -364,9 +409,9 @@ static void test_debug_offsets(void)
     {
         char want[256];
         snprintf(want, sizeof want,
-                 "debug offsets disagree with gcscope's 3.13 table: "
+                 "debug offsets disagree with gcscope's 3.%d table: "
                  "interpreter_state.threads_head is %lld, table says %lld",
-                 (long long)L->interp_threads_head + 8, (long long)L->interp_threads_head);
+                 minor, (long long)L->interp_threads_head + 8, (long long)L->interp_threads_head);
         UNIT_CHECK_STR(err.msg, want);
     }
     memcpy(bad, good, len);
@@ -390,6 +435,7 @@ static void test_debug_offsets(void)
 int main(void)
 {
     test_tables();
-    test_debug_offsets();
+    for (int minor = 13; minor <= 15; minor++)
+        test_debug_offsets(minor);
     return unit_finish("test_layout");
 }

@@ -385,9 +385,50 @@ static void iframe_fill(struct env *e, uint64_t f, int64_t owner, uint64_t code,
     const struct py_layout *L = e->L;
     fh_w8(&e->h, f + (uint64_t)L->iframe_owner, (uint8_t)owner);
     w64(e, f, L->iframe_code, code);
-    w32(e, f, L->iframe_stacktop, (uint32_t)stacktop);
+    if (py_layout_has(L->iframe_stackpointer)) /* 3.14+: a pointer, NULL when unknown */
+        w64(e, f, L->iframe_stackpointer,
+            stacktop < 0 ? 0 : f + (uint64_t)L->iframe_localsplus + (uint64_t)stacktop * 8);
+    else
+        w32(e, f, L->iframe_stacktop, (uint32_t)stacktop);
     for (int i = 0; i < 5; i++)
         fh_w64(&e->h, f + (uint64_t)L->iframe_localsplus + (uint64_t)i * 8, slots[i]);
+}
+
+/* 3.14+: _PyStackRef words. Locals and stack entries may be tagged: a
+ * borrowed reference (Py_TAG_REFCNT) is still a referent, a tagged int and
+ * the NULL ref are no object; the code object may be tagged too. */
+static void test_stackrefs_314(struct env *e)
+{
+    const struct py_layout *L = e->L;
+    if (!py_layout_has(L->stackref_tag_mask))
+        return;
+    struct recorder r;
+    static const char *const names[] = {"x", "y"};
+    uint64_t code = make_code(e, names, 2, 3, -1);
+    uint64_t a = fh_str(&e->h, "a"), b = fh_str(&e->h, "b");
+    uint64_t slots[5] = {
+        a | (uint64_t)L->stackref_refcnt_tag,            /* x: borrowed */
+        (uint64_t)L->stackref_null_bits,                 /* y: unbound (NULL) */
+        (42u << 2) | (uint64_t)L->stackref_int_tag,       /* stack: a tagged int */
+        b,                                               /* stack: owned */
+        0,
+    };
+    uint64_t tf = fh_alloc(&e->h, (size_t)L->iframe_size + 8 * 8);
+    iframe_fill(e, tf, L->iframe_owner_thread, code | (uint64_t)L->stackref_refcnt_tag, slots, 4);
+    rec_init(&r);
+    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_OK);
+    UNIT_CHECK(has(&r, code, GS_LABEL_FIELD, "f_code"));
+    UNIT_CHECK(has(&r, a, GS_LABEL_LOCAL, "x"));
+    UNIT_CHECK(has(&r, b, GS_LABEL_ITEM_NAMED, "value stack"));
+    UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 1);
+    UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_ITEM_NAMED), 1);
+    /* A stack pointer below the frame's slots or misaligned: corrupt. */
+    w64(e, tf, L->iframe_stackpointer, tf + (uint64_t)L->iframe_localsplus - 8);
+    rec_init(&r);
+    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_BAD);
+    w64(e, tf, L->iframe_stackpointer, tf + (uint64_t)L->iframe_localsplus + 12);
+    rec_init(&r);
+    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_BAD);
 }
 
 static uint64_t generator_311(struct env *e, uint64_t code, const uint64_t *slots, int stacktop, int state)
@@ -549,6 +590,7 @@ int main(void)
             test_frames_311(&e);
         else
             test_frames_310(&e);
+        test_stackrefs_314(&e);
         test_misc(&e);
         env_free(&e);
     }

@@ -78,6 +78,16 @@ if [ -z "$includes" ]; then
         fi
         echo "$minor $inc"
     done | awk '{ last[$1] = $2 } END { for (m in last) print m, last[m] }' | sort -n > "$tmp/list"
+    # Minors pyenv lacks, from a Debian root (tests/setup-interpreters.sh
+    # makes one with sid's 3.14 and 3.15 headers): release builds only.
+    sid=${GCSCOPE_SID_ROOT:-/var/cache/gcscope-test/sid}
+    for inc in "$sid"/usr/include/python3.*; do
+        [ -f "$inc/patchlevel.h" ] && [ -d "$inc/internal" ] || continue
+        case ${inc##*/} in *[dt]) continue ;; esac
+        minor=$(sed -n 's/^#define PY_MINOR_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$inc/patchlevel.h")
+        grep -q "^$minor " "$tmp/list" || echo "$minor $inc" >> "$tmp/list"
+    done
+    sort -n -o "$tmp/list" "$tmp/list"
 else
     for inc in $includes; do
         if [ ! -f "$inc/patchlevel.h" ] || [ ! -d "$inc/internal" ]; then
@@ -97,9 +107,31 @@ fi
 status=0
 while read -r minor inc; do
     name="py3$minor.c"
+    # Debian splits pyconfig.h per architecture: <inc>/pyconfig.h includes
+    # <x86_64-linux-gnu/python3.X/pyconfig.h> from the same root. Offer
+    # exactly that directory (not the root's libc headers) when present.
+    multi=""
+    arch_dir=$(dirname "$inc")/x86_64-linux-gnu/${inc##*/}
+    if [ -d "$arch_dir" ]; then
+        mkdir -p "$tmp/multi$minor/x86_64-linux-gnu"
+        ln -sfn "$arch_dir" "$tmp/multi$minor/x86_64-linux-gnu/${inc##*/}"
+        multi="-isystem $tmp/multi$minor"
+    fi
+    # Defines the interpreter was compiled with that are not in pyconfig.h
+    # but change the internal structs: Debian builds 3.14 and 3.15 with
+    # -D_Py_JIT -D_Py_TIER2=3 (3.15's PyInterpreterState is 8 bytes larger
+    # with them). They are in the install's config Makefile.
+    defs=""
+    for mk in "$(dirname "$(dirname "$inc")")/lib/python3.$minor/config-3.$minor-"*/Makefile \
+              "$(dirname "$(dirname "$inc")")/lib/python3.$minor/config-3.$minor/Makefile"; do
+        [ -f "$mk" ] || continue
+        defs=$(grep -o -- '-D_Py_[A-Za-z0-9_]*\(=[^ ]*\)\{0,1\}' "$mk" | sort -u | tr '\n' ' ')
+        break
+    done
+    [ -z "$defs" ] || echo "gen-offsets: 3.$minor built with $defs" >&2
     # -isystem: warnings inside CPython's own headers are not ours to fix.
-    if ! $CC -std=gnu11 -O0 -Wall -Wextra -Werror -DPy_BUILD_CORE \
-            -isystem "$inc" -I"$top/src" "$here/gen_offsets.c" -o "$tmp/gen_3$minor"; then
+    if ! $CC -std=gnu11 -O0 -Wall -Wextra -Werror -DPy_BUILD_CORE $defs \
+            -isystem "$inc" $multi -I"$top/src" "$here/gen_offsets.c" -o "$tmp/gen_3$minor"; then
         echo "gen-offsets: cannot build the generator against $inc" >&2
         exit 2
     fi

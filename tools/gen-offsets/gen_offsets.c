@@ -60,6 +60,10 @@
 #include "internal/pycore_code.h"     /* _PyOpcache (3.8-3.10) */
 #endif
 
+#if PY_VERSION_HEX >= 0x030E0000
+#include "internal/pycore_stackref.h"   /* _PyStackRef tags (3.14+) */
+#endif
+
 #if PY_VERSION_HEX < 0x030C0000
 #include "internal/pycore_accu.h"   /* _PyAccu, in the _io.StringIO replica (gone in 3.12) */
 #endif
@@ -757,11 +761,50 @@ static int64_t managed_before(int which)
 #define V_gc_head_size SZ(PyGC_Head)
 #define V_gc_head_next OFF(PyGC_Head, _gc_next)
 #define V_gc_head_prev OFF(PyGC_Head, _gc_prev)
+#if PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030F0000
+/* 3.14.0-3.14.4 ran the incremental collector; 3.14.5 (gh-142516) brought
+ * the generational one back over the same bytes: generations[3] where
+ * young + old[2] were, and dummy1..3 "to preserve other offsets" where
+ * work_to_do, visited_space and phase were; then it appended
+ * long_lived_total, long_lived_pending and generation0, which the
+ * incremental struct ends before. So the incremental struct is described by
+ * these headers too: its size is where long_lived_total starts. Headers of
+ * 3.14.0-3.14.4 are not at hand; the same facts are pinned from them by the
+ * asserts (each member follows the last without padding). */
+_Static_assert(offsetof(struct _gc_runtime_state, dummy1) == offsetof(struct _gc_runtime_state, heap_size) + 8 &&
+               offsetof(struct _gc_runtime_state, dummy2) == offsetof(struct _gc_runtime_state, dummy1) + 8 &&
+               offsetof(struct _gc_runtime_state, dummy3) == offsetof(struct _gc_runtime_state, dummy2) + 4 &&
+               offsetof(struct _gc_runtime_state, long_lived_total) ==
+                   offsetof(struct _gc_runtime_state, dummy3) + 4,
+               "3.14's collector state: heap_size, dummy1 (work_to_do), dummy2 (visited_space), dummy3 (phase)");
+#define V_gc_incremental_size OFF(struct _gc_runtime_state, long_lived_total)
+#define V_gc_incremental_visited_space OFF(struct _gc_runtime_state, dummy2)
+#define V_gc_incremental_phase OFF(struct _gc_runtime_state, dummy3)
+#else
+#define V_gc_incremental_size ABSENT
+#define V_gc_incremental_visited_space ABSENT
+#define V_gc_incremental_phase ABSENT
+#endif
 
 /* --- PyObject / PyVarObject ------------------------------------------------- */
 #define V_object_size SZ(PyObject)
 #define V_object_refcnt OFF(PyObject, ob_refcnt)
 #define V_object_type OFF(PyObject, ob_type)
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14 (GIL build, 64-bit): the first word is {uint32_t ob_refcnt;
+ * uint16_t ob_overflow; uint16_t ob_flags}: the count is 32 bits, and
+ * immortal or statically allocated objects say so in ob_flags. */
+#define V_object_refcnt_bits ((int64_t)sizeof(((PyObject *)0)->ob_refcnt) * 8)
+#define V_object_flags OFF(PyObject, ob_flags)
+#define V_object_flag_immortal ((int64_t)_Py_IMMORTAL_FLAGS)
+#define V_object_flag_static ((int64_t)_Py_STATICALLY_ALLOCATED_FLAG)
+_Static_assert(sizeof(((PyObject *)0)->ob_refcnt) == 4, "3.14: a 32-bit ob_refcnt");
+#else
+#define V_object_refcnt_bits ((int64_t)sizeof(((PyObject *)0)->ob_refcnt) * 8)
+#define V_object_flags ABSENT
+#define V_object_flag_immortal ABSENT
+#define V_object_flag_static ABSENT
+#endif
 #define V_varobject_size SZ(PyVarObject)
 #define V_varobject_ob_size OFF(PyVarObject, ob_size)
 
@@ -1021,7 +1064,12 @@ static int64_t managed_before(int which)
 /* --- module ------------------------------------------------------------------------------ */
 #define V_module_size SZ(PyModuleObject)
 #define V_module_dict OFF(PyModuleObject, md_dict)
+#if PY_VERSION_HEX >= 0x030F0000
+/* 3.15: md_def became md_token (a def only when md_token_is_def). */
+#define V_module_def ABSENT
+#else
 #define V_module_def OFF(PyModuleObject, md_def)
+#endif
 #define V_module_state OFF(PyModuleObject, md_state)
 #define V_module_name OFF(PyModuleObject, md_name)
 #define V_moduledef_size_field OFF(PyModuleDef, m_size)
@@ -1256,7 +1304,15 @@ static int64_t managed_before(int which)
 #define V_iframe_code OFF(_PyInterpreterFrame, f_code)
 #define V_iframe_instr OFF(_PyInterpreterFrame, prev_instr)
 #endif
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14 renumbered the owners: the shim frame that each entry into the eval
+ * loop pushes is FRAME_OWNED_BY_INTERPRETER (3; ceval.c `entry.frame.owner`);
+ * 3.14's FRAME_OWNED_BY_CSTACK (4) is given to no frame and 3.15 drops it.
+ * Decoders treat every owner >= this value as "not a Python frame", as
+ * CPython does (`frame->owner >= FRAME_OWNED_BY_INTERPRETER`). */
+#define V_iframe_func OFF(_PyInterpreterFrame, f_funcobj)
+#define V_iframe_owner_cstack ((int64_t)FRAME_OWNED_BY_INTERPRETER)
+#elif PY_VERSION_HEX >= 0x030C0000
 #define V_iframe_func OFF(_PyInterpreterFrame, f_funcobj)
 #define V_iframe_owner_cstack ((int64_t)FRAME_OWNED_BY_CSTACK)
 #else
@@ -1268,12 +1324,38 @@ static int64_t managed_before(int which)
 #define V_iframe_builtins OFF(_PyInterpreterFrame, f_builtins)
 #define V_iframe_locals OFF(_PyInterpreterFrame, f_locals)
 #define V_iframe_frame_obj OFF(_PyInterpreterFrame, frame_obj)
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14: `_PyStackRef *stackpointer` (one past the top of the stack; release
+ * builds keep its last saved value while the frame runs, debug builds NULL)
+ * instead of `int stacktop`. */
+#define V_iframe_stacktop ABSENT
+#define V_iframe_stackpointer OFF(_PyInterpreterFrame, stackpointer)
+#else
 #define V_iframe_stacktop OFF(_PyInterpreterFrame, stacktop)
+#define V_iframe_stackpointer ABSENT
+#endif
 #define V_iframe_owner OFF(_PyInterpreterFrame, owner)
 #define V_iframe_localsplus OFF(_PyInterpreterFrame, localsplus)
 #define V_iframe_owner_generator ((int64_t)FRAME_OWNED_BY_GENERATOR)
 #define V_iframe_owner_frame_object ((int64_t)FRAME_OWNED_BY_FRAME_OBJECT)
 #define V_iframe_owner_thread ((int64_t)FRAME_OWNED_BY_THREAD)
+#if PY_VERSION_HEX >= 0x030E0000
+/* _PyStackRef (internal/pycore_stackref.h, GIL build): a word whose low
+ * Py_TAG_BITS bits are a tag. NULL is PyStackRef_NULL_BITS; (bits & mask) ==
+ * Py_INT_TAG is a tagged int (no object); otherwise the object is bits &
+ * ~mask, and the Py_TAG_REFCNT bit says the reference is borrowed or to an
+ * immortal (the collector does not count it: gc.c _PyGC_VisitStackRef). */
+#define V_stackref_tag_mask ((int64_t)Py_TAG_BITS)
+#define V_stackref_null_bits ((int64_t)PyStackRef_NULL_BITS)
+#define V_stackref_int_tag ((int64_t)Py_INT_TAG)
+#define V_stackref_refcnt_tag ((int64_t)Py_TAG_REFCNT)
+_Static_assert(sizeof(_PyStackRef) == sizeof(void *), "a _PyStackRef is one word");
+#else
+#define V_stackref_tag_mask ABSENT
+#define V_stackref_null_bits ABSENT
+#define V_stackref_int_tag ABSENT
+#define V_stackref_refcnt_tag ABSENT
+#endif
 #define V_datastack_size SZ(_PyStackChunk)
 #define V_datastack_previous OFF(_PyStackChunk, previous)
 #define V_datastack_size_field OFF(_PyStackChunk, size)
@@ -1290,12 +1372,17 @@ static int64_t managed_before(int which)
 #define V_iframe_frame_obj ABSENT
 #define V_iframe_instr ABSENT
 #define V_iframe_stacktop ABSENT
+#define V_iframe_stackpointer ABSENT
 #define V_iframe_owner ABSENT
 #define V_iframe_localsplus ABSENT
 #define V_iframe_owner_cstack ABSENT
 #define V_iframe_owner_generator ABSENT
 #define V_iframe_owner_frame_object ABSENT
 #define V_iframe_owner_thread ABSENT
+#define V_stackref_tag_mask ABSENT
+#define V_stackref_null_bits ABSENT
+#define V_stackref_int_tag ABSENT
+#define V_stackref_refcnt_tag ABSENT
 #define V_datastack_size ABSENT
 #define V_datastack_previous ABSENT
 #define V_datastack_size_field ABSENT
@@ -1473,6 +1560,11 @@ static int64_t managed_before(int which)
 #define V_dbg_iframe_instr DBG(interpreter_frame.instr_ptr)
 #define V_dbg_iframe_localsplus DBG(interpreter_frame.localsplus)
 #define V_dbg_iframe_owner DBG(interpreter_frame.owner)
+#if PY_VERSION_HEX >= 0x030E0000
+#define V_dbg_iframe_stackpointer DBG(interpreter_frame.stackpointer)
+#else
+#define V_dbg_iframe_stackpointer ABSENT
+#endif
 #define V_dbg_code_size DBG(code_object.size)
 #define V_dbg_code_filename DBG(code_object.filename)
 #define V_dbg_code_name DBG(code_object.name)
@@ -1511,14 +1603,67 @@ static int64_t managed_before(int which)
 #define V_dbg_unicode_ascii_size DBG(unicode_object.asciiobject_size)
 #define V_dbg_gc_size DBG(gc.size)
 #define V_dbg_gc_collecting DBG(gc.collecting)
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14 adds set_object and gen_object (with sizes), then llist_node
+ * (offsets inside struct llist_node) and debugger_support (offsets in
+ * several structs, a buffer size): the last two have no size member. */
+#define V_dbg_set_size DBG(set_object.size)
+#define V_dbg_set_used DBG(set_object.used)
+#define V_dbg_set_table DBG(set_object.table)
+#define V_dbg_set_mask DBG(set_object.mask)
+#define V_dbg_gen_size DBG(gen_object.size)
+#define V_dbg_gen_name DBG(gen_object.gi_name)
+#define V_dbg_gen_iframe DBG(gen_object.gi_iframe)
+#define V_dbg_gen_frame_state DBG(gen_object.gi_frame_state)
+#define V_dbg_llist_node_start DBG(llist_node)
+#define V_dbg_debugger_support_start DBG(debugger_support)
+#define DBG_NEXT(a, b) (offsetof(_Py_DebugOffsets, a) + sizeof(((_Py_DebugOffsets *)0)->a) == offsetof(_Py_DebugOffsets, b))
+_Static_assert(DBG_NEXT(gc, gen_object) && DBG_NEXT(gen_object, llist_node) &&
+               DBG_NEXT(llist_node, debugger_support) &&
+               offsetof(_Py_DebugOffsets, debugger_support) + sizeof(((_Py_DebugOffsets *)0)->debugger_support) ==
+                   sizeof(_Py_DebugOffsets),
+               "3.14+: gc, gen_object, llist_node, debugger_support close the struct");
+#else
+#define V_dbg_set_size ABSENT
+#define V_dbg_set_used ABSENT
+#define V_dbg_set_table ABSENT
+#define V_dbg_set_mask ABSENT
+#define V_dbg_gen_size ABSENT
+#define V_dbg_gen_name ABSENT
+#define V_dbg_gen_iframe ABSENT
+#define V_dbg_gen_frame_state ABSENT
+#define V_dbg_llist_node_start ABSENT
+#define V_dbg_debugger_support_start ABSENT
+_Static_assert(offsetof(_Py_DebugOffsets, gc.collecting) + 8 == sizeof(_Py_DebugOffsets),
+               "3.13: gc is the last group");
+#endif
+#if PY_VERSION_HEX >= 0x030F0000
+/* 3.15 inserts err_stackitem (no size) after thread_state, heap_type_object
+ * after type_object, and grows several groups (parsed by name here, never
+ * by position: see src/py/debug_offsets.c). */
+#define V_dbg_err_stackitem_start DBG(err_stackitem)
+#define V_dbg_heaptype_size DBG(heap_type_object.size)
+#define V_dbg_heaptype_cached_keys DBG(heap_type_object.ht_cached_keys)
+#define V_dbg_type_basicsize DBG(type_object.tp_basicsize)
+#define V_dbg_type_dictoffset DBG(type_object.tp_dictoffset)
+/* A size, not an offset inside the gc struct (the stats moved out of it). */
+#define V_dbg_gc_stats_size DBG(gc.generation_stats_size)
+_Static_assert(DBG_NEXT(thread_state, err_stackitem) && DBG_NEXT(err_stackitem, interpreter_frame),
+               "3.15: err_stackitem between thread_state and interpreter_frame");
+#else
+#define V_dbg_err_stackitem_start ABSENT
+#define V_dbg_heaptype_size ABSENT
+#define V_dbg_heaptype_cached_keys ABSENT
+#define V_dbg_type_basicsize ABSENT
+#define V_dbg_type_dictoffset ABSENT
+#define V_dbg_gc_stats_size ABSENT
+#endif
 /* debug_offsets.c walks every group as an array of uint64_t that starts with
- * its `size`, and takes the groups in the order of the *_size fields; both
- * hold for 3.13 and are pinned here. */
+ * its `size` (the *_start groups excepted) and runs to the next group's
+ * start: the groups follow each other with nothing between them. */
 _Static_assert(offsetof(_Py_DebugOffsets, cookie) == 0, "cookie first");
 _Static_assert(offsetof(_Py_DebugOffsets, runtime_state) == 24, "groups start after the header");
 _Static_assert(sizeof(_Py_DebugOffsets) % sizeof(uint64_t) == 0, "only uint64 members");
-_Static_assert(offsetof(_Py_DebugOffsets, gc.collecting) + 8 == sizeof(_Py_DebugOffsets),
-               "gc is the last group");
 _Static_assert(offsetof(_PyRuntimeState, debug_offsets) == 0, "_Py_DebugOffsets opens _PyRuntime");
 #else
 #define V_debug_offsets_present ABSENT
@@ -1588,6 +1733,23 @@ _Static_assert(offsetof(_PyRuntimeState, debug_offsets) == 0, "_Py_DebugOffsets 
 #define V_dbg_unicode_ascii_size ABSENT
 #define V_dbg_gc_size ABSENT
 #define V_dbg_gc_collecting ABSENT
+#define V_dbg_iframe_stackpointer ABSENT
+#define V_dbg_set_size ABSENT
+#define V_dbg_set_used ABSENT
+#define V_dbg_set_table ABSENT
+#define V_dbg_set_mask ABSENT
+#define V_dbg_gen_size ABSENT
+#define V_dbg_gen_name ABSENT
+#define V_dbg_gen_iframe ABSENT
+#define V_dbg_gen_frame_state ABSENT
+#define V_dbg_err_stackitem_start ABSENT
+#define V_dbg_heaptype_size ABSENT
+#define V_dbg_heaptype_cached_keys ABSENT
+#define V_dbg_type_basicsize ABSENT
+#define V_dbg_type_dictoffset ABSENT
+#define V_dbg_gc_stats_size ABSENT
+#define V_dbg_llist_node_start ABSENT
+#define V_dbg_debugger_support_start ABSENT
 #endif
 
 #define V_py_version_hex ((int64_t)PY_VERSION_HEX)
