@@ -18,6 +18,7 @@
 #include "report/report.h"
 #include "report/table.h"
 #include "ui/browser.h"
+#include "util/safefile.h"
 
 static int fail(const gs_error *err)
 {
@@ -68,11 +69,25 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
 
 static double started; /* gs_now() at start, for total_ms */
 
+/* A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ends gcscope between any
+ * two stages with exit 9: the target was released long before, what was
+ * printed is flushed, and a file being written is removed (safefile). */
+static gs_status interrupted(gs_error *err)
+{
+    if (!gs_signal_pending)
+        return GS_OK;
+    return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d", (int)gs_signal_pending);
+}
+
 static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *snap, const struct gs_snapshot *old,
                          FILE *out, gs_error *err)
 {
     gs_status st = GS_OK;
+    if ((st = interrupted(err)) != GS_OK)
+        return st;
     if (cli->save && (st = gs_snapfile_save(snap, cli->save, err)) != GS_OK)
+        return st;
+    if ((st = interrupted(err)) != GS_OK)
         return st;
     struct gs_report_opts ro = {.json = cli->json,
                                 .top = cli->top,
@@ -96,6 +111,8 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
     }
     if (st == GS_OK && (fflush(out) != 0 || ferror(out)))
         return gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+    if (st == GS_OK)
+        st = interrupted(err);
     return st;
 }
 
@@ -146,6 +163,8 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
         st = gs_snapfile_load(cli->diff_old, &old, err);
     if (st == GS_OK)
         st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
+    if (st == GS_OK)
+        st = interrupted(err);
     if (st == GS_OK && wants_browser(cli, out)) {
         struct recapture_arg ra = {cli, pid};
         char label[64];
@@ -158,6 +177,8 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
     }
     if (st == GS_OK && cli->nchecks)
         st = run_checks(checks, cli, snap, out, failed, err);
+    if (st == GS_OK)
+        st = interrupted(err);
     gs_checks_free(checks);
     gs_snapshot_free(snap);
     gs_snapshot_free(old);
@@ -183,10 +204,14 @@ int main(int argc, char **argv)
     }
     gs_signals_install();
 
+    /* -o: a temporary file renamed into place at the end, never a symbolic
+     * link or a device (src/util/safefile.h); removed if anything fails. */
     FILE *out = stdout;
-    if (cli.output && !(out = fopen(cli.output, "w"))) {
-        gs_fail(&err, GS_ERR_IO, "cannot write %s: %s", cli.output, strerror(errno));
-        return fail(&err);
+    struct gs_safefile out_file = {0};
+    if (cli.output) {
+        if (gs_safefile_open(&out_file, cli.output, &err) != GS_OK)
+            return fail(&err);
+        out = out_file.f;
     }
 
     gs_status st;
@@ -213,8 +238,12 @@ int main(int argc, char **argv)
     } else {
         st = run(&cli, pid, out, &failed, &err);
     }
-    if (out != stdout && fclose(out) != 0 && st == GS_OK)
-        st = gs_fail(&err, GS_ERR_IO, "cannot write %s: %s", cli.output, strerror(errno));
+    if (cli.output) {
+        if (st == GS_OK)
+            st = gs_safefile_commit(&out_file, &err);
+        else
+            gs_safefile_abort(&out_file);
+    }
     if (st != GS_OK)
         return fail(&err);
     return failed ? 1 : 0; /* 1: a --check did not hold */

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "graph/snapfile.h"
+#include "proc/attach.h"
+#include "util/safefile.h"
 #include "util/alloc.h"
 #include "util/hash.h"
 
@@ -160,32 +162,26 @@ gs_status gs_snapfile_save(const struct gs_snapshot *s, const char *path, gs_err
     uint64_t sum = gs_hash64(&h, sizeof h, 0);
     h.checksum = gs_hash64(table, n * sizeof *table, sum);
 
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= sizeof tmp)
-        return gs_fail(err, GS_ERR_IO, "snapshot path too long: %s", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return gs_fail(err, GS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    struct gs_safefile sf;
+    gs_status st = gs_safefile_open(&sf, path, err);
+    if (st != GS_OK)
+        return st;
+    FILE *f = sf.f;
     bool ok = write_all(f, &h, sizeof h) && write_all(f, table, n * sizeof *table);
     uint64_t pos = sizeof h + n * sizeof *table;
-    for (size_t i = 0; ok && i < n; i++) {
+    for (size_t i = 0; ok && i < n && !gs_signal_pending; i++) {
         ok = write_padding(f, pos, table[i].offset) &&
              write_all(f, plan[i].data, (size_t)(plan[i].count * plan[i].elem_size));
         pos = table[i].offset + plan[i].count * plan[i].elem_size;
     }
     ok = ok && write_padding(f, pos, h.file_size);
-    int saved_errno = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        saved_errno = errno;
+    if (!ok) {
+        int e = errno;
+        gs_safefile_abort(&sf);
+        return gs_fail(err, GS_ERR_IO, "cannot write %s: %s", path, strerror(e));
     }
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok)
-            saved_errno = errno;
-        unlink(tmp);
-        return gs_fail(err, GS_ERR_IO, "cannot write %s: %s", path, strerror(saved_errno));
-    }
-    return GS_OK;
+    /* A stop signal before the rename leaves PATH as it was. */
+    return gs_safefile_commit(&sf, err);
 }
 
 /* --- loading ------------------------------------------------------------ */
@@ -424,13 +420,14 @@ fail:
 
 gs_status gs_snapfile_load(const char *path, struct gs_snapshot **out, gs_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return gs_fail(err, GS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    int fd;
+    gs_status opened = gs_open_regular_input(path, "snapshot", GS_ERR_SNAPSHOT, &fd, err);
+    if (opened != GS_OK)
+        return opened;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         close(fd);
-        return gs_fail(err, GS_ERR_SNAPSHOT, "%s is not a regular file: give a snapshot written by --save", path);
+        return gs_fail(err, GS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     }
     if (st.st_size < (off_t)sizeof(struct file_header)) {
         close(fd);
@@ -467,8 +464,9 @@ gs_status gs_snapfile_load_buffer(const void *data, size_t len, struct gs_snapsh
 int gs_snapfile_sniff(const char *path)
 {
     char magic[8];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    /* Never blocks: a FIFO or a device is simply not a snapshot. */
+    int fd;
+    if (gs_open_regular_input(path, "snapshot", GS_ERR_SNAPSHOT, &fd, NULL) != GS_OK)
         return 0;
     ssize_t n = read(fd, magic, sizeof magic);
     close(fd);

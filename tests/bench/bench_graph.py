@@ -56,7 +56,7 @@ def report_times(snap, timeout):
     rows = {}
     for rep in REPORTS:
         t0 = time.monotonic()
-        rc, out, err, rss = run_measured([gstest.gcscope_path(), snap, rep, "--json", "-o", os.devnull], timeout)
+        rc, out, err, rss = run_measured([gstest.gcscope_path(), snap, rep, "--json"], timeout)
         rows[rep] = (time.monotonic() - t0, rss / 1024.0, rc, err.strip()[:200])
     return rows
 
