@@ -122,25 +122,26 @@ static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *ma
     return GS_OK;
 }
 
-static gs_status choose_layout(struct gs_capture *cap, gs_error *err)
+gs_status gs_capture_choose_layout(struct gs_capture *cap, gs_reader *mem, gs_error *err)
 {
-    gs_status st;
-    gs_reader *live = gs_reader_live_new(cap->pid);
     int major, minor;
-    if ((st = detect_version(cap, live, &major, &minor, err)) != GS_OK)
-        goto out;
+    gs_status st = detect_version(cap, mem, &major, &minor, err);
+    if (st != GS_OK)
+        return st;
     cap->layout = py_layout_for(major, minor);
-    if (!cap->layout) {
-        st = gs_fail(err, GS_ERR_UNSUPPORTED, "Python %s is not supported: gcscope reads CPython %s",
-                     cap->version, py_layout_supported());
-        goto out;
-    }
+    if (!cap->layout)
+        return gs_fail(err, GS_ERR_UNSUPPORTED, "Python %s is not supported: gcscope reads CPython %s", cap->version,
+                       py_layout_supported());
     /* 3.13+: the interpreter describes its own layout; refuse a table that
      * disagrees with it rather than read with wrong offsets. */
     uint64_t hex = 0;
-    if ((st = py_debug_offsets_check(live, cap->loc.runtime_addr, cap->layout, &hex, err)) != GS_OK)
-        goto out;
-out:
+    return py_debug_offsets_check(mem, cap->loc.runtime_addr, cap->layout, &hex, err);
+}
+
+static gs_status choose_layout(struct gs_capture *cap, gs_error *err)
+{
+    gs_reader *live = gs_reader_live_new(cap->pid);
+    gs_status st = gs_capture_choose_layout(cap, live, err);
     gs_reader_free(live);
     return st;
 }
@@ -320,6 +321,18 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     return GS_OK;
 }
 
+gs_status gs_capture_check_version(struct gs_capture *cap, gs_error *err)
+{
+    if (!cap->rt.version[0])
+        return GS_OK;
+    int maj, min;
+    if (!parse_version(cap->rt.version, &maj, &min) || maj != cap->layout->major || min != cap->layout->minor)
+        return gs_fail(err, GS_ERR_CORRUPT, "sys.version says %s but the binary looked like %d.%d: refusing to guess",
+                       cap->rt.version, cap->layout->major, cap->layout->minor);
+    snprintf(cap->version, sizeof cap->version, "%s", cap->rt.version);
+    return GS_OK;
+}
+
 gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, struct gs_capture **out,
                              gs_error *err)
 {
@@ -365,15 +378,8 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
         }
         sleep_seconds(0.02 * full); /* let the collection finish */
     }
-    if (cap->rt.version[0]) {
-        int maj, min;
-        if (!parse_version(cap->rt.version, &maj, &min) || maj != cap->layout->major || min != cap->layout->minor) {
-            st = gs_fail(err, GS_ERR_CORRUPT, "sys.version says %s but the binary looked like %d.%d: refusing to guess",
-                         cap->rt.version, cap->layout->major, cap->layout->minor);
-            goto fail;
-        }
-        snprintf(cap->version, sizeof cap->version, "%s", cap->rt.version);
-    }
+    if ((st = gs_capture_check_version(cap, err)) != GS_OK)
+        goto fail;
     gs_watchdog_disarm();
     cap->ready = gs_now();
     *out = cap;
@@ -404,6 +410,7 @@ void gs_capture_free(struct gs_capture *cap)
         return;
     py_runtime_free(&cap->rt);
     gs_image_free(cap->image);
+    gs_core_close(cap->core); /* after the image, which borrows its memory */
     gs_maps_free(&cap->maps);
     free(cap->fds);
     free(cap->native);

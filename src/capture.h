@@ -21,6 +21,7 @@
 
 #include "proc/maps.h"
 #include "proc/fds.h"
+#include "proc/core.h"
 #include "proc/mem_image.h"
 #include "proc/unwind.h"
 #include "py/locate.h"
@@ -64,9 +65,22 @@ struct gs_capture {
     size_t nfds;
     struct gs_native_stack *native; /* one per kernel thread (stack empty without native_stacks) */
     size_t nnative;
+    /* A capture from a core file (capture_core.h) instead of a process:
+     * the core (the image borrows its memory), and the root its files were
+     * read under ("" for this machine). NULL for a live capture. */
+    gs_core *core;
+    const char *files_root;
 };
 
 void gs_capture_opts_default(struct gs_capture_opts *o);
+
+/* From cap->loc: the version (read through mem) and its layout, checked
+ * against 3.13's debug offsets; fills cap->version and cap->layout. */
+gs_status gs_capture_choose_layout(struct gs_capture *cap, gs_reader *mem, gs_error *err);
+
+/* After the runtime was read: sys.version must agree with the layout chosen;
+ * it then replaces cap->version. */
+gs_status gs_capture_check_version(struct gs_capture *cap, gs_error *err);
 uint64_t gs_default_max_capture(void);
 
 gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, struct gs_capture **out,

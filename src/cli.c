@@ -30,6 +30,9 @@ enum {
     OPT_BENCH_FLOOR,
     OPT_DEBUG_HOLD,
     OPT_SAVE,
+    OPT_CORE,
+    OPT_EXE,
+    OPT_SYSROOT,
 };
 
 static const struct option fixed_options[] = {
@@ -47,6 +50,9 @@ static const struct option fixed_options[] = {
     {"bench-floor", no_argument, NULL, OPT_BENCH_FLOOR},
     {"debug-hold", required_argument, NULL, OPT_DEBUG_HOLD},
     {"save", required_argument, NULL, OPT_SAVE},
+    {"core", required_argument, NULL, OPT_CORE},
+    {"exe", required_argument, NULL, OPT_EXE},
+    {"sysroot", required_argument, NULL, OPT_SYSROOT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -57,6 +63,7 @@ void gs_cli_usage(FILE *out)
     fputs("usage: gcscope [OPTIONS] -p PID\n"
           "       gcscope [OPTIONS] -- PROGRAM [ARGS...]\n"
           "       gcscope [OPTIONS] FILE\n"
+          "       gcscope [OPTIONS] --core CORE [--exe PATH] [--sysroot DIR]\n"
           "\n"
           "Look inside a running CPython (3.8 to 3.13) from outside: pause it briefly with\n"
           "ptrace, copy its memory, resume it, then report on its garbage-collected heap.\n"
@@ -69,7 +76,14 @@ void gs_cli_usage(FILE *out)
           "                         goes to /dev/null so that it does not garble the screen\n"
           "      --after SECONDS    how long a spawned program runs before the capture (2)\n"
           "      --keep             leave the spawned program running afterwards\n"
-          "  FILE                   read a snapshot saved with --save instead of a process\n"
+          "  FILE                   read a snapshot saved with --save, or a core file (told\n"
+          "                         apart by its ELF header), instead of a process\n"
+          "      --core CORE        read the core dump CORE (the kernel's, gcore's, or\n"
+          "                         coredumpctl dump's); compressed cores must be unpacked\n"
+          "      --exe PATH         with a core: the program it is of, when the file the\n"
+          "                         core names has moved or been replaced\n"
+          "      --sysroot DIR      with a core: the root its files are under (a core from\n"
+          "                         a container or another machine)\n"
           "\n"
           "Reports:\n",
           out);
@@ -257,6 +271,15 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         case OPT_SAVE:
             cli->save = optarg;
             break;
+        case OPT_CORE:
+            cli->core = optarg;
+            break;
+        case OPT_EXE:
+            cli->exe = optarg;
+            break;
+        case OPT_SYSROOT:
+            cli->sysroot = optarg;
+            break;
         case OPT_BENCH_FLOOR:
             cli->bench_floor = true;
             break;
@@ -296,12 +319,16 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
                            argv[optind + 1]);
         }
     }
-    int sources = (cli->pid != 0) + (cli->spawn_argv != NULL) + (cli->snapshot != NULL);
+    int sources = (cli->pid != 0) + (cli->spawn_argv != NULL) + (cli->snapshot != NULL) + (cli->core != NULL);
     if (sources > 1)
-        return gs_fail(err, GS_ERR_USAGE, "give one of -p PID, -- PROGRAM or a snapshot FILE, not several");
+        return gs_fail(err, GS_ERR_USAGE, "give one of -p PID, -- PROGRAM, --core CORE or a FILE, not several");
     if (sources == 0)
         return gs_fail(err, GS_ERR_USAGE,
-                       "nothing to inspect: give -p PID, -- PROGRAM ARGS or a snapshot FILE (see gcscope --help)");
+                       "nothing to inspect: give -p PID, -- PROGRAM ARGS, --core CORE or a snapshot FILE (see gcscope "
+                       "--help)");
+    /* A positional FILE may still turn out to be a core (main.c looks). */
+    if ((cli->exe || cli->sysroot) && !cli->core && !cli->snapshot)
+        return gs_fail(err, GS_ERR_USAGE, "%s goes with a core file", cli->exe ? "--exe" : "--sysroot");
     if (cli->locals && cli->report != gs_report_by_name("stacks"))
         return gs_fail(err, GS_ERR_USAGE, "--locals goes with --dump-stacks");
     if (cli->prometheus && cli->report)

@@ -19,6 +19,9 @@ struct gs_cli {
     pid_t pid;              /* -p; 0 when spawning */
     char **spawn_argv;      /* after --; NULL when attaching */
     const char *snapshot;   /* FILE: read a saved snapshot instead of a process */
+    const char *core;       /* --core FILE, or a FILE that is a core (main.c sniffs it) */
+    const char *exe;        /* --exe PATH: the core's executable */
+    const char *sysroot;    /* --sysroot DIR: the root the core's files are under */
     const char *save;       /* --save FILE */
     uint64_t addr;          /* --referrers / --path ADDR */
     const char *diff_old;   /* --diff OLD.snapshot */

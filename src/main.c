@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "capture_core.h"
 #include "cli.h"
 #include "proc/attach.h"
 #include "proc/spawn.h"
@@ -32,6 +33,14 @@ static int fail(const gs_error *err)
  * the last snapshot (with its warning) if the lists stay broken. */
 #define BROKEN_LIST_RETRIES 3
 
+/* Native stacks cost about 0.15 ms of pause per thread: walk them only
+ * when something will show them (the stacks report, the browser, a
+ * snapshot file that may be browsed later). */
+static bool wants_native_stacks(const struct gs_cli *cli)
+{
+    return !cli->report || (cli->report->needs & GS_REPORT_NEEDS_NATIVE_STACKS) || cli->save;
+}
+
 static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs_snapshot **snap, gs_error *err)
 {
     struct gs_capture_opts opts;
@@ -41,10 +50,7 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
         opts.max_capture = cli->max_capture;
     opts.measure_floor = cli->bench_floor;
     opts.debug_hold = cli->debug_hold;
-    /* Native stacks cost about 0.15 ms of pause per thread: walk them only
-     * when something will show them (the stacks report, the browser, a
-     * snapshot file that may be browsed later). */
-    opts.native_stacks = !cli->report || (cli->report->needs & GS_REPORT_NEEDS_NATIVE_STACKS) || cli->save;
+    opts.native_stacks = wants_native_stacks(cli);
 
     gs_status st = GS_OK;
     *snap = NULL;
@@ -65,6 +71,36 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
         nanosleep(&pause_a_little, NULL);
     }
     return gs_capture_explain(pid, st, err);
+}
+
+/* A core file: decoded like a capture, with nothing to stop and nothing to
+ * retry (a core does not change). */
+static gs_status snapshot_core(const struct gs_cli *cli, struct gs_snapshot **snap, gs_error *err)
+{
+    struct gs_core_opts o = {
+        .path = cli->core,
+        .exe = cli->exe,
+        .sysroot = cli->sysroot,
+        .native_stacks = wants_native_stacks(cli),
+        .max_capture = cli->max_capture ? cli->max_capture : gs_default_max_capture(),
+    };
+    struct gs_capture *cap = NULL;
+    *snap = NULL;
+    gs_status st = gs_capture_core(&o, &cap, err);
+    if (st == GS_OK)
+        st = gs_graph_build(cap, snap, err);
+    gs_capture_free(cap);
+    return st;
+}
+
+/* `gcscope FILE`: a core (an ELF header, or a compressed one, which
+ * gs_core_open refuses with how to unpack it) or else a snapshot. */
+static void tell_file_kind(struct gs_cli *cli)
+{
+    if (cli->snapshot && gs_core_sniff_file(cli->snapshot) != GS_SNIFF_OTHER) {
+        cli->core = cli->snapshot;
+        cli->snapshot = NULL;
+    }
 }
 
 static double started; /* gs_now() at start, for total_ms */
@@ -162,14 +198,17 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
     if (cli->diff_old)
         st = gs_snapfile_load(cli->diff_old, &old, err);
     if (st == GS_OK)
-        st = cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err) : snapshot_process(cli, pid, &snap, err);
+        st = cli->core       ? snapshot_core(cli, &snap, err)
+             : cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err)
+                             : snapshot_process(cli, pid, &snap, err);
     if (st == GS_OK)
         st = interrupted(err);
     if (st == GS_OK && wants_browser(cli, out)) {
         struct recapture_arg ra = {cli, pid};
         char label[64];
         snprintf(label, sizeof label, "process %d", (int)pid);
-        struct gs_browse_source src = {cli->snapshot ? NULL : recapture, &ra, cli->snapshot ? cli->snapshot : label};
+        const char *file = cli->core ? cli->core : cli->snapshot;
+        struct gs_browse_source src = {file ? NULL : recapture, &ra, file ? file : label};
         st = gs_browse(snap, &src, err); /* the browser owns snap from here */
         snap = NULL;
     } else if (st == GS_OK) {
@@ -201,6 +240,12 @@ int main(int argc, char **argv)
     if (cli.version) {
         printf("gcscope %s\n", PACKAGE_VERSION);
         return 0;
+    }
+    tell_file_kind(&cli);
+    if ((cli.exe || cli.sysroot) && !cli.core) {
+        gs_fail(&err, GS_ERR_USAGE, "%s goes with a core file, and %s is not one", cli.exe ? "--exe" : "--sysroot",
+                cli.snapshot);
+        return fail(&err);
     }
     gs_signals_install();
 

@@ -433,7 +433,7 @@ gs_status gs_threads_build(const struct gs_capture *cap, struct gs_snapshot *s, 
     if (nroots)
         memcpy(tb.roots, roots, nroots * sizeof *roots);
     gs_qsort(tb.roots, nroots, sizeof *tb.roots, by_frame);
-    tb.sym = gs_symbolizer_new(cap->pid, &cap->maps);
+    tb.sym = cap->core ? gs_symbolizer_new_root(cap->files_root, &cap->maps) : gs_symbolizer_new(cap->pid, &cap->maps);
     index_kernel_threads(&tb);
     collect_tstates(&tb);
     for (size_t i = 0; i < cap->nnative && !tb.oom; i++)

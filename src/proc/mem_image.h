@@ -89,6 +89,15 @@ gs_floor *gs_floor_prepare(const gs_image *img);
 double gs_floor_measure(gs_floor *f, pid_t pid, uint64_t *bytes);
 void gs_floor_free(gs_floor *f);
 
+/* An image of memory that needs no stop (a core file): the regions a live
+ * capture would copy (the writable mappings and the small read-only file
+ * mappings of `maps`), each borrowed from `from`'s view when it has the
+ * region whole (a core's own data: no copy), else copied through read()
+ * with the pages it cannot supply zero-filled and counted in bad_pages.
+ * `from` must outlive the image. max_bytes as for gs_image_plan(). */
+gs_status gs_image_from_reader(const gs_maps *maps, gs_reader *from, uint64_t max_bytes, gs_image **out,
+                               gs_error *err);
+
 /* Is this mapping one that the image copies while stopped? */
 bool gs_image_wants_writable(const gs_map *m);
 

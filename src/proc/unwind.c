@@ -310,7 +310,8 @@ struct module {
 };
 
 struct gs_symbolizer {
-    pid_t pid;
+    pid_t pid;           /* 0: no process (a core): files under root */
+    const char *root;
     const gs_maps *maps;
     struct module *mods;
     size_t n, cap;
@@ -351,6 +352,10 @@ static gs_elf *open_mapped(const gs_symbolizer *sym, const gs_map *m)
 {
     char routes[3][4200];
     int n = 0;
+    if (sym->pid == 0) {
+        snprintf(routes[n++], sizeof routes[0], "%s%s", sym->root, m->path);
+        return open_routes(routes, n, 0);
+    }
     if (!m->deleted) {
         snprintf(routes[n++], sizeof routes[0], "/proc/%d/root%s", (int)sym->pid, m->path);
         snprintf(routes[n++], sizeof routes[0], "%s", m->path);
@@ -368,8 +373,11 @@ static gs_elf *open_debug_file(const gs_symbolizer *sym, const gs_elf *e)
     if (!gs_elf_build_id(e, id, sizeof id) || strlen(id) < 3)
         return NULL;
     char routes[2][4200];
-    snprintf(routes[0], sizeof routes[0], "/proc/%d/root/usr/lib/debug/.build-id/%.2s/%s.debug", (int)sym->pid, id,
-             id + 2);
+    if (sym->pid == 0)
+        snprintf(routes[0], sizeof routes[0], "%s/usr/lib/debug/.build-id/%.2s/%s.debug", sym->root, id, id + 2);
+    else
+        snprintf(routes[0], sizeof routes[0], "/proc/%d/root/usr/lib/debug/.build-id/%.2s/%s.debug", (int)sym->pid,
+                 id, id + 2);
     snprintf(routes[1], sizeof routes[1], "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
     return open_routes(routes, 2, 0);
 }
@@ -410,7 +418,15 @@ gs_symbolizer *gs_symbolizer_new(pid_t pid, const gs_maps *maps)
 {
     gs_symbolizer *sym = gs_xcalloc(1, sizeof *sym);
     sym->pid = pid;
+    sym->root = "";
     sym->maps = maps;
+    return sym;
+}
+
+gs_symbolizer *gs_symbolizer_new_root(const char *root, const gs_maps *maps)
+{
+    gs_symbolizer *sym = gs_symbolizer_new(0, maps);
+    sym->root = root ? root : "";
     return sym;
 }
 

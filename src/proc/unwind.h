@@ -48,6 +48,9 @@ void gs_unwind_thread(pid_t pid, pid_t tid, struct gs_native_stack *out);
  * and must outlive the symbolizer. Free with gs_symbolizer_free(). */
 typedef struct gs_symbolizer gs_symbolizer;
 gs_symbolizer *gs_symbolizer_new(pid_t pid, const gs_maps *maps);
+/* The same without a process (a core file): each file opened as
+ * <root><path> ("" for this machine's files); root is borrowed. */
+gs_symbolizer *gs_symbolizer_new_root(const char *root, const gs_maps *maps);
 void gs_symbolize(gs_symbolizer *sym, uint64_t ip, char *func, size_t fcap, char *module, size_t mcap);
 void gs_symbolizer_free(gs_symbolizer *sym);
 

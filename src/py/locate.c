@@ -223,7 +223,9 @@ static const gs_map *first_mapping(const gs_maps *maps, const char *path)
 }
 
 struct search {
-    pid_t pid;
+    pid_t pid;                  /* 0 for a core: see files */
+    const struct py_files *files;
+    char name[64];              /* "process 1234" or "the core", for messages */
     const gs_maps *maps;
     struct py_location *out;
     /* An old Python seen without a runtime, returned if nothing better. */
@@ -262,6 +264,16 @@ static gs_status open_mapped(struct search *S, const char *path, const gs_map *m
         snprintf(routes[n++], sizeof routes[0], "%s", is_exe ? exe : map_files);
     }
 
+    if (S->pid == 0) {
+        /* A core: no process to ask; the file under the sysroot, or the
+         * one --exe names for the executable. */
+        n = 0;
+        if (is_exe && S->files->exe_file)
+            snprintf(routes[n++], sizeof routes[0], "%s", S->files->exe_file);
+        else
+            snprintf(routes[n++], sizeof routes[0], "%s%s", S->files->root ? S->files->root : "", path);
+    }
+
     gs_status first_code = GS_OK;
     gs_error first_err = {GS_OK, ""};
     for (int pass = 0; pass < 2; pass++) {
@@ -282,6 +294,15 @@ static gs_status open_mapped(struct search *S, const char *path, const gs_map *m
                 continue; /* pass 0: matching inodes; pass 1: the others */
             gs_error e2;
             gs_status s = gs_elf_open(routes[i], elf, &e2);
+            if (s == GS_OK && S->files && S->files->check && (s = S->files->check(S->files->arg, path, &e2)) != GS_OK) {
+                gs_elf_close(*elf);
+                *elf = NULL;
+                if (first_code == GS_OK || first_code == GS_ERR_IO) {
+                    first_code = s; /* a file that is not the one the process ran says most */
+                    first_err = e2;
+                }
+                continue;
+            }
             if (s == GS_OK) {
                 size_t len = strlen(routes[i]);
                 if (len >= opened_cap) { /* cannot happen: paths are < 4096 */
@@ -378,9 +399,9 @@ static int try_candidate(struct search *S, const char *path, bool is_exe)
     if (!gs_elf_load_bias(e, S->maps, path, &bias)) {
         if (S->fail_code == GS_OK) {
             S->fail_code = gs_fail(&S->fail, GS_ERR_IO,
-                                   "cannot find where %s is loaded in process %d: its mappings "
+                                   "cannot find where %s is loaded in %s: its mappings "
                                    "do not match the file (was it replaced while running?)",
-                                   path, (int)S->pid);
+                                   path, S->name);
         }
         gs_elf_close(e);
         return 0;
@@ -448,12 +469,23 @@ static bool process_gone(pid_t pid)
 
 gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_error *err)
 {
+    struct py_files files = {.pid = pid};
+    return py_locate_files(&files, maps, out, err);
+}
+
+gs_status py_locate_files(const struct py_files *files, const gs_maps *maps, struct py_location *out, gs_error *err)
+{
     memset(out, 0, sizeof *out);
     out->name_major = out->name_minor = -1;
     out->runtime_how = "none";
 
+    pid_t pid = files->pid;
     struct py_location *old = gs_xmalloc(sizeof *old);
-    struct search S = {.pid = pid, .maps = maps, .out = out, .old = old, .fail_code = GS_OK};
+    struct search S = {.pid = pid, .files = files, .maps = maps, .out = out, .old = old, .fail_code = GS_OK};
+    if (pid)
+        snprintf(S.name, sizeof S.name, "process %d", (int)pid);
+    else
+        snprintf(S.name, sizeof S.name, "%.63s", files->name ? files->name : "the core");
     struct seen seen = {NULL, 0, 0};
     int found = 0;
 
@@ -476,7 +508,9 @@ gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_
     /* 2. The main executable, as the maps name it. */
     char exe[4096];
     bool exe_deleted = false;
-    if (!found && read_exe(pid, exe, sizeof exe, &exe_deleted)) {
+    bool have_exe = pid ? read_exe(pid, exe, sizeof exe, &exe_deleted)
+                        : files->exe && snprintf(exe, sizeof exe, "%s", files->exe) < (int)sizeof exe;
+    if (!found && have_exe) {
         const gs_map *m = first_mapping(maps, exe);
         if (m && !seen_has(&seen, m->path)) {
             seen_add(&seen, m->path);
@@ -508,7 +542,7 @@ gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_
     }
     free(old);
 
-    if (process_gone(pid))
+    if (pid && process_gone(pid))
         return gs_fail(err, GS_ERR_NO_PROCESS, "no process with pid %d: check the pid (ps -p %d)",
                        (int)pid, (int)pid);
     if (S.fail_code != GS_OK) {
@@ -517,6 +551,11 @@ gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_
         return S.fail_code;
     }
     char comm[64];
+    if (!pid)
+        return gs_fail(err, GS_ERR_NOT_PYTHON,
+                       "%s (%s) is not of a Python process: no libpython or _PyRuntime symbol found in "
+                       "the files it maps",
+                       S.name, files->comm && files->comm[0] ? files->comm : "?");
     read_comm(pid, comm, sizeof comm);
     return gs_fail(err, GS_ERR_NOT_PYTHON,
                    "process %d (%s) is not a Python process: no libpython or _PyRuntime symbol "

@@ -51,6 +51,23 @@ struct py_location {
  * GS_ERR_IO (a libpython or python executable could not be opened). */
 gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_error *err);
 
+/* Where the target's files are found. A live process (pid > 0): through
+ * /proc/PID as above. A core (pid 0): <root><path>, exe_file instead of the
+ * executable when given (--exe); check() refuses a file that is not the
+ * one the process ran (the core's build ids), with its message. */
+struct py_files {
+    pid_t pid;
+    const char *root;       /* "" or NULL: this machine's files */
+    const char *exe;        /* the executable's path as the maps name it */
+    const char *exe_file;   /* open this for it instead, or NULL */
+    const char *name;       /* the target in messages: "core.1234" */
+    const char *comm;       /* its command name, for messages */
+    gs_status (*check)(void *arg, const char *path, gs_error *err);
+    void *arg;
+};
+gs_status py_locate_files(const struct py_files *files, const gs_maps *maps, struct py_location *out,
+                          gs_error *err);
+
 /* Version from a file name: "libpython3.12.so.1.0", "libpython3.7m.so",
  * "python3.11", "python2.7" (a full path is fine). false if the base name
  * is not a libpython or python name; *minor is -1 when absent
