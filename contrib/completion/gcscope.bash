@@ -78,8 +78,13 @@ _gcscope()
         compopt -o filenames 2>/dev/null
         return
         ;;
-    --save | -o | --output)
+    --save | -o | --output | --core | --exe)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        compopt -o filenames 2>/dev/null
+        return
+        ;;
+    --sysroot)
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         compopt -o filenames 2>/dev/null
         return
         ;;

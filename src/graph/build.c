@@ -758,6 +758,38 @@ static void fill_meta(const struct gs_capture *cap, struct gs_snap_meta *m)
     m->ninterps = (int32_t)k;
 }
 
+/* Text from a core (its command line, file names) reaches terminals: bytes
+ * that are not printable ASCII become '?'. */
+static void printable_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = 0;
+    for (; src[n] && n + 1 < cap; n++)
+        dst[n] = src[n] >= 0x20 && src[n] < 0x7f ? src[n] : '?';
+    dst[n] = '\0';
+}
+
+/* A snapshot of a core says so, with what the core told and lacked. */
+static void fill_core(const struct gs_capture *cap, struct gs_snapshot *s)
+{
+    if (!cap->core)
+        return;
+    const struct gs_core_info *info = gs_core_info(cap->core);
+    struct gs_snap_core *c = gs_xcalloc(1, sizeof *c);
+    printable_copy(c->path, sizeof c->path, gs_core_path(cap->core));
+    printable_copy(c->exe, sizeof c->exe, info->exe);
+    printable_copy(c->cmdline, sizeof c->cmdline, info->psargs);
+    printable_copy(c->comm, sizeof c->comm, info->fname);
+    c->signo = info->signo;
+    c->si_code = info->si_code;
+    c->fault_addr = info->fault_addr;
+    c->bytes_missing = info->bytes_missing;
+    c->bytes_unavailable = info->bytes_unavailable;
+    c->bytes_from_files = info->bytes_from_files;
+    c->segments_truncated = (int32_t)info->segments_truncated;
+    c->nthreads = (int32_t)cap->nnative;
+    s->core = c;
+}
+
 static void builder_free(struct builder *b)
 {
     py_types_free(&b->types);
@@ -793,6 +825,7 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
     gs_strpool_init(&b.strings);
     struct gs_snapshot *s = gs_xcalloc(1, sizeof *s);
     fill_meta(cap, &s->meta);
+    fill_core(cap, s);
 
     struct py_heap_stats hs;
     uint64_t max_objects = gs_image_stats(cap->image)->bytes / 32 + 1;

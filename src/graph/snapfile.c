@@ -47,7 +47,8 @@ enum section_id {
     SEC_FRAMES,
     SEC_FDS,
     SEC_RESOURCES,
-    SEC_LAST = SEC_RESOURCES,
+    SEC_CORE,
+    SEC_LAST = SEC_CORE,
 };
 #define SEC_FIRST_OPTIONAL SEC_THREADS
 
@@ -60,6 +61,7 @@ static const char *const section_names[] = {
     [SEC_WEAK_SRC] = "weak_src", [SEC_WEAK_DST] = "weak_dst", [SEC_ROOTS] = "roots",
     [SEC_TYPES] = "types",       [SEC_STRINGS] = "strings",   [SEC_THREADS] = "threads",
     [SEC_FRAMES] = "frames",     [SEC_FDS] = "fds",           [SEC_RESOURCES] = "resources",
+    [SEC_CORE] = "core",
 };
 
 struct file_header {
@@ -122,6 +124,8 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
     SEC(SEC_FRAMES, s->frames, k->nframes);
     SEC(SEC_FDS, s->fds, k->nfds);
     SEC(SEC_RESOURCES, s->resources, k->nresources);
+    if (s->core)
+        SEC(SEC_CORE, s->core, 1);
 #undef SEC
     return n;
 }
@@ -407,6 +411,23 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
     GET(SEC_FDS, fds, s->nfds);
     GET(SEC_RESOURCES, resources, s->nresources);
 #undef GET
+    /* From a core file: one entry, or none for a live process. */
+    for (uint32_t i = 0; i < h.nsections; i++) {
+        if (table[i].id != SEC_CORE)
+            continue;
+        if (table[i].elem_size != sizeof *s->core || table[i].count != 1) {
+            st = bad(err, "the snapshot is corrupt: bad core section");
+            goto fail;
+        }
+        s->core = (void *)(base + table[i].offset);
+        /* Text fields are used as C strings: each must end inside its field. */
+        const struct gs_snap_core *c = s->core;
+        if (!memchr(c->path, 0, sizeof c->path) || !memchr(c->exe, 0, sizeof c->exe) ||
+            !memchr(c->cmdline, 0, sizeof c->cmdline) || !memchr(c->comm, 0, sizeof c->comm)) {
+            st = bad(err, "the snapshot is corrupt: unterminated text in the core section");
+            goto fail;
+        }
+    }
     if ((st = check_content(s, err)) != GS_OK)
         goto fail;
     s->mapping = map;

@@ -46,6 +46,7 @@ void gs_snapshot_free(struct gs_snapshot *s)
         free(s->frames);
         free(s->fds);
         free(s->resources);
+        free(s->core);
     }
     free(s);
 }

@@ -190,8 +190,25 @@ struct gs_snap_meta {
     uint64_t broken_lists;
 };
 
+/* Where a snapshot came from when it was read from a core file rather than
+ * a live process; what the core said of the process and what it lacked. */
+struct gs_snap_core {
+    char path[256];             /* the core file as given */
+    char exe[256];              /* the executable the core names */
+    char cmdline[96];           /* NT_PRPSINFO: the start of the command line */
+    char comm[24];              /* NT_PRPSINFO: the command name */
+    int32_t signo, si_code;     /* the signal that made the core (0: none, e.g. gcore) */
+    uint64_t fault_addr;        /* its address, for SIGSEGV/SIGBUS/SIGILL/SIGFPE */
+    uint64_t bytes_missing;     /* cut off the end of a truncated core */
+    uint64_t bytes_unavailable; /* left out of the core, and in no file found */
+    uint64_t bytes_from_files;  /* left out of the core, read from its files on disk */
+    int32_t segments_truncated;
+    int32_t nthreads;           /* NT_PRSTATUS notes */
+};
+
 struct gs_snapshot {
     struct gs_snap_meta meta;
+    struct gs_snap_core *core; /* NULL unless read from a core file */
     uint64_t nobjects, nedges, nweak, nroots, ntypes, strings_len;
     /* per node */
     uint64_t *addr;

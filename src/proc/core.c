@@ -736,15 +736,16 @@ gs_status gs_core_attach_files(gs_core *c, const char *sysroot, const char *exe,
         const struct segment *seg = &c->segs[s];
         if (seg->filesz >= seg->memsz || !seg->file)
             continue;
-        uint64_t left = seg->memsz - seg->filesz, have = 0;
+        uint64_t left = seg->memsz - seg->filesz;
+        /* A used file supplies what it has; a mapping past its end (the
+         * tail of its last page) holds nothing the process could read. */
         if (seg->file->state == FILE_USED) {
             uint64_t foff = seg->file_off + seg->filesz;
-            have = foff < seg->file->size ? seg->file->size - foff : 0;
-            if (have > left)
-                have = left;
+            uint64_t have = foff < seg->file->size ? seg->file->size - foff : 0;
+            c->info.bytes_from_files += have < left ? have : left;
+        } else {
+            c->info.bytes_unavailable += left;
         }
-        c->info.bytes_from_files += have;
-        c->info.bytes_unavailable += left - have;
     }
     return GS_OK;
 }
@@ -797,16 +798,6 @@ const struct gs_core_thread *gs_core_threads(const gs_core *c, size_t *n)
 }
 
 const char *gs_core_path(const gs_core *c) { return c->path; }
-
-const char *gs_core_signal_name(int signo, char *buf, size_t cap)
-{
-    const char *abbrev = signo > 0 && signo < NSIG ? sigabbrev_np(signo) : NULL;
-    if (abbrev)
-        snprintf(buf, cap, "SIG%s", abbrev);
-    else
-        snprintf(buf, cap, "signal %d", signo);
-    return buf;
-}
 
 void gs_core_close(gs_core *c)
 {

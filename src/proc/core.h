@@ -126,7 +126,4 @@ const char *gs_core_path(const gs_core *c); /* "" for a buffer */
 
 void gs_core_close(gs_core *c);
 
-/* The signal's name ("SIGSEGV"), or "signal N" in buf. */
-const char *gs_core_signal_name(int signo, char *buf, size_t cap);
-
 #endif

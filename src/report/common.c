@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -50,15 +51,58 @@ void gs_type_qualname(const struct gs_snapshot *s, uint32_t type, char *buf, siz
         snprintf(buf, cap, "%s.%s", module, name);
 }
 
+/* "SIGSEGV" for a signal number, "signal 70" for one without a name. */
+static const char *signal_name(int signo, char *buf, size_t cap)
+{
+    const char *abbrev = signo > 0 && signo < NSIG ? sigabbrev_np(signo) : NULL;
+    if (abbrev)
+        snprintf(buf, cap, "SIG%s", abbrev);
+    else
+        snprintf(buf, cap, "signal %d", signo);
+    return buf;
+}
+
+/* A core's header: where it came from, why it was written, and what it
+ * lacks (a truncated core, parts in no file found). */
+static void core_header_text(FILE *out, const struct gs_snapshot *s)
+{
+    const struct gs_snap_core *c = s->core;
+    const struct gs_snap_meta *m = &s->meta;
+    char b1[32], b2[32], sig[32];
+    fprintf(out, "core %s of process %lld (%s), Python %s (%s)\n", c->path, (long long)m->pid,
+            c->cmdline[0] ? c->cmdline : c->comm, m->python, m->binary);
+    if (c->signo > 0 && (c->signo == SIGSEGV || c->signo == SIGBUS || c->signo == SIGILL || c->signo == SIGFPE))
+        fprintf(out, "written on %s at 0x%llx", signal_name(c->signo, sig, sizeof sig),
+                (unsigned long long)c->fault_addr);
+    else if (c->signo > 0)
+        fprintf(out, "written on %s", signal_name(c->signo, sig, sizeof sig));
+    else
+        fprintf(out, "written without a signal (gcore)");
+    fprintf(out, "; %d thread%s; graph of %s objects ready in %.1f ms\n", c->nthreads, c->nthreads == 1 ? "" : "s",
+            gs_fmt_count(s->nobjects, b2, sizeof b2), m->capture_ms + m->build_ms);
+    if (c->bytes_missing)
+        fprintf(out, "the core is truncated: %s of %d segment%s missing; objects there are left out\n",
+                gs_fmt_bytes(c->bytes_missing, b1, sizeof b1), c->segments_truncated,
+                c->segments_truncated == 1 ? "" : "s");
+    if (c->bytes_unavailable)
+        fprintf(out, "%s of file mappings are neither in the core nor in a matching file (--sysroot, --exe)\n",
+                gs_fmt_bytes(c->bytes_unavailable, b1, sizeof b1));
+}
+
 void gs_report_header_text(FILE *out, const struct gs_snapshot *s)
 {
     const struct gs_snap_meta *m = &s->meta;
     char b1[32], b2[32];
-    fprintf(out, "process %lld, Python %s (%s)\n", (long long)m->pid, m->python, m->binary);
-    fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s\n",
-            m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
-            gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms, gs_fmt_count(s->nobjects, b2, sizeof b2),
-            m->capture_ms + m->build_ms, m->target_was_stopped ? "; the target was already stopped and stays so" : "");
+    if (s->core) {
+        core_header_text(out, s);
+    } else {
+        fprintf(out, "process %lld, Python %s (%s)\n", (long long)m->pid, m->python, m->binary);
+        fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s\n",
+                m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
+                gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms, gs_fmt_count(s->nobjects, b2, sizeof b2),
+                m->capture_ms + m->build_ms,
+                m->target_was_stopped ? "; the target was already stopped and stays so" : "");
+    }
     if (m->floor_ms >= 0)
         fprintf(out, "bulk-copy floor: %s in %.1f ms\n", gs_fmt_bytes(m->floor_bytes, b1, sizeof b1), m->floor_ms);
     for (int32_t i = 0; i < m->ninterps; i++) {
@@ -109,6 +153,36 @@ void gs_report_header_json(gs_json *w, const struct gs_snapshot *s)
     gs_json_int(w, m->threads_stopped);
     gs_json_key(w, "target_was_stopped");
     gs_json_bool(w, m->target_was_stopped != 0);
+    if (s->core) {
+        const struct gs_snap_core *c = s->core;
+        gs_json_key(w, "core");
+        gs_json_begin_object(w);
+        gs_json_key(w, "path");
+        gs_json_string(w, c->path);
+        gs_json_key(w, "exe");
+        gs_json_string(w, c->exe);
+        gs_json_key(w, "cmdline");
+        gs_json_string(w, c->cmdline);
+        gs_json_key(w, "comm");
+        gs_json_string(w, c->comm);
+        gs_json_key(w, "signal");
+        gs_json_int(w, c->signo);
+        gs_json_key(w, "si_code");
+        gs_json_int(w, c->si_code);
+        gs_json_key(w, "fault_addr");
+        gs_json_uint(w, c->fault_addr);
+        gs_json_key(w, "threads");
+        gs_json_int(w, c->nthreads);
+        gs_json_key(w, "bytes_missing");
+        gs_json_uint(w, c->bytes_missing);
+        gs_json_key(w, "segments_truncated");
+        gs_json_int(w, c->segments_truncated);
+        gs_json_key(w, "bytes_unavailable");
+        gs_json_uint(w, c->bytes_unavailable);
+        gs_json_key(w, "bytes_from_files");
+        gs_json_uint(w, c->bytes_from_files);
+        gs_json_end_object(w);
+    }
     /* The main interpreter's collector is "gc" (the one `import gc` shows). */
     if (m->ninterps > 0) {
         const struct gs_snap_interp *in = &m->interps[0];
