@@ -494,14 +494,14 @@ void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps)
     sort_image(img);
 }
 
-/* Copy [start, end) from a reader page by page: a page it cannot supply
- * stays zero and is counted, as an unreadable page of a live process is. */
-static void copy_from_reader(gs_image *img, struct region *reg, gs_reader *from)
+/* Copy a run from a reader page by page: a page it cannot supply stays
+ * zero and is counted, as an unreadable page of a live process is. */
+static void copy_from_reader(gs_image *img, struct run *run, gs_reader *from)
 {
-    for (uint64_t a = reg->start; a < reg->end;) {
+    for (uint64_t a = run->start; a < run->end;) {
         uint64_t next = (a | 4095) + 1;
-        size_t len = (size_t)((next < reg->end ? next : reg->end) - a);
-        size_t got = gs_read(from, a, reg->data + (a - reg->start), len);
+        size_t len = (size_t)((next < run->end ? next : run->end) - a);
+        size_t got = gs_read(from, a, run->data + (a - run->start), len);
         img->stats.bytes_read += got;
         if (got < len)
             img->stats.bad_pages++;
@@ -515,28 +515,18 @@ gs_status gs_image_from_reader(const gs_maps *maps, gs_reader *from, uint64_t ma
     gs_image *img = gs_xcalloc(1, sizeof *img);
     img->reader.ops = &image_ops;
     img->max_bytes = max_bytes;
-    double t0 = now();
+    double t0 = gs_now();
     uint64_t copied = 0;
     for (size_t i = 0; i < maps->n; i++) {
         const gs_map *m = &maps->v[i];
+        /* maps are sorted and disjoint (a core's are made so): no overlap test */
         if (!gs_image_wants_writable(m) && !wants_readonly(m))
             continue;
         size_t len = (size_t)(m->end - m->start);
+        add_region(img, m->start, m->end);
         const void *whole = gs_view(from, m->start, len);
-        if (whole) {
-            /* Borrowed: an overlap cannot happen with sorted, disjoint maps. */
-            size_t at = find_index(img, m->start);
-            if (at < img->n && img->regions[at].start < m->end)
-                continue;
-            if (img->n == img->cap) {
-                img->cap = img->cap ? img->cap * 2 : 256;
-                img->regions = gs_xreallocarray(img->regions, img->cap, sizeof *img->regions);
-            }
-            memmove(&img->regions[at + 1], &img->regions[at], (img->n - at) * sizeof *img->regions);
-            img->regions[at] = (struct region){m->start, m->end, (unsigned char *)(uintptr_t)whole};
-            img->n++;
-            img->stats.regions = img->n;
-            img->stats.bytes += len;
+        if (whole) { /* borrowed: the reader outlives the image */
+            add_run_at(img, m->start, m->end, gs_map_is_anonymous(m), (unsigned char *)(uintptr_t)whole);
             img->stats.bytes_read += len;
             continue;
         }
@@ -546,13 +536,17 @@ gs_status gs_image_from_reader(const gs_maps *maps, gs_reader *from, uint64_t ma
                            "the core's memory needs more than --max-capture %.1f MiB to assemble: raise --max-capture",
                            (double)max_bytes / 1048576.0);
         }
-        struct region *reg = add_region(img, m->start, m->end, false);
-        if (!reg)
-            continue;
+        struct run *run = add_run(img, m->start, m->end, gs_map_is_anonymous(m));
+        if (!run) {
+            gs_image_free(img);
+            return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %.1f MiB to assemble the core's memory",
+                           (double)len / 1048576.0);
+        }
         copied += len;
-        copy_from_reader(img, reg, from);
+        copy_from_reader(img, run, from);
     }
-    img->stats.copy_seconds = now() - t0;
+    sort_image(img);
+    img->stats.copy_seconds = gs_now() - t0;
     *out = img;
     return GS_OK;
 }
