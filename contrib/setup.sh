@@ -23,10 +23,11 @@ packages="
     procps util-linux
 "
 # What the tests use beyond the build: the Debian package test builds and
-# installs the .deb; the Prometheus test scrapes a real node_exporter.
+# installs the .deb; the Prometheus test scrapes a real node_exporter and
+# lints the metrics with promtool (in Debian's prometheus package).
 packages="$packages
     debhelper dpkg-dev fakeroot lintian
-    prometheus-node-exporter
+    prometheus-node-exporter prometheus
 "
 
 missing=""
