@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "capture_core.h"
 #include "cli.h"
+#include "util/alloc.h"
 #include "proc/attach.h"
 #include "proc/spawn.h"
 #include "graph/build.h"
@@ -227,6 +228,7 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
 int main(int argc, char **argv)
 {
     started = gs_now();
+    gs_alloc_init();
     struct gs_cli cli;
     gs_error err = {0};
     if (gs_cli_parse(argc, argv, &cli, &err) != GS_OK) {

@@ -28,6 +28,7 @@
 #include "py/typeinfo.h"
 #include "util/addrmap.h"
 #include "util/alloc.h"
+#include "util/phases.h"
 #include "util/sort.h"
 #include "util/strpool.h"
 
@@ -70,6 +71,7 @@ struct builder {
     uint32_t root_kind, root_name; /* while collecting roots */
     uint64_t bad_edges;
     bool oom;
+    struct gs_phases phases; /* GCSCOPE_TRACE_PHASES=1 */
 };
 
 /* Grow an array to hold at least `need` elements (doubling). */
@@ -669,6 +671,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
             s->in_src[fill[s->out_dst[e]]++] = (uint32_t)i;
     free(fill);
 
+    gs_phase_mark(&b->phases, "reverse edges");
     /* Sizes and previews, then held-from-outside roots. */
     bool immortals = b->c->L->minor >= 12;
     for (uint64_t i = 0; i < n; i++) {
@@ -688,19 +691,22 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
             add_root(b, (uint32_t)i, GS_ROOT_EXTERNAL, 0, extra > UINT32_MAX ? UINT32_MAX : (uint32_t)extra);
         }
     }
+    gs_phase_mark(&b->phases, "sizes previews");
     for (uint64_t r = 0; r < b->nroots; r++)
         s->flags[b->roots[r].node] |= GS_NODE_ROOT;
     s->roots = b->roots;
     s->nroots = b->nroots;
     b->roots = NULL;
 
-    if (!gs_sort_by_address(s->by_addr, s->addr, (size_t)n))
+    if (!gs_nodeindex_in_order(&b->index, s->addr, s->by_addr, (size_t)n))
         return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
 
+    gs_phase_mark(&b->phases, "address order");
     if ((st = collect_resources(b, s, err)) != GS_OK ||
         (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
         return st;
 
+    gs_phase_mark(&b->phases, "resources");
     /* Types: names and modules into the string pool. */
     s->ntypes = b->types.n;
     s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
@@ -716,6 +722,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         };
     }
     s->strings = gs_strpool_take(&b->strings, &s->strings_len);
+    gs_phase_mark(&b->phases, "types");
     return GS_OK;
 }
 
@@ -819,6 +826,7 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
     b.cap = cap;
     b.c = &cap->rt.ctx;
     b.current = GS_NO_NODE;
+    gs_phases_start(&b.phases);
     py_types_init(&b.types);
     gs_nodeindex_init(&b.index, cap->image);
     gs_addrmap_init(&b.attr_names);
@@ -835,8 +843,10 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
         st = gs_fail(err, GS_ERR_CORRUPT,
                      "no object in the collector's lists%s: the interpreter is starting up or exiting",
                      hs.broken_lists ? " (they were being changed)" : "");
+    gs_phase_mark(&b.phases, "collector lists");
     if (st == GS_OK) {
         collect_roots(&b);
+        gs_phase_mark(&b.phases, "roots");
         /* gc.garbage, so that reports can show it. */
         for (int32_t k = 0; k < s->meta.ninterps; k++) {
             const struct py_interp *in = &cap->rt.interps[cap->rt.ninterps - 1 - (size_t)k];
@@ -844,6 +854,7 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
                 s->meta.interps[k].garbage_node = node_for(&b, in->gc.garbage);
         }
         decode_all(&b);
+        gs_phase_mark(&b.phases, "referents");
         if (gs_signal_pending)
             st = gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d while building the graph",
                          (int)gs_signal_pending);
@@ -856,6 +867,7 @@ gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out,
         st = finish(&b, s, err);
     }
     builder_free(&b);
+    gs_phase_mark(&b.phases, "free");
     if (st != GS_OK) {
         gs_snapshot_free(s);
         return st;

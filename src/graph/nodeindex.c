@@ -6,6 +6,7 @@
 
 #include "graph/nodeindex.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #define GRANULE_SHIFT 4
 
@@ -23,6 +24,7 @@ void gs_nodeindex_init(struct gs_nodeindex *x, const gs_image *img)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED)
             continue; /* this region's objects go to the hash map */
+        gs_advise_huge(p, r->bytes); /* densely touched where objects are */
         r->slots = p;
         x->n++;
     }
@@ -86,4 +88,52 @@ void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr)
         __builtin_prefetch(s);
     else
         gs_addrmap_prefetch(&x->other, addr);
+}
+
+/* The dense slots are in address order already: one sequential scan lists
+ * their nodes sorted, where sorting the address array (a radix sort of
+ * 16-byte pairs) cost two passes of random writes and two temporary copies
+ * of it. The few nodes in the hash map are sorted apart and merged in. */
+bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n)
+{
+    const gs_addrmap *m = &x->other;
+    size_t k = 0, done = 0, e = 0;
+    uint32_t *extra = gs_try_malloc((m->n ? m->n : 1) * sizeof *extra);
+    uint32_t *order = gs_try_malloc((m->n ? m->n : 1) * sizeof *order);
+    uint64_t *keys = gs_try_malloc((m->n ? m->n : 1) * sizeof *keys);
+    bool ok = extra && order && keys;
+    for (size_t i = 0; ok && i < m->cap; i++) {
+        if (!m->slots[i].key)
+            continue;
+        if (k == m->n || m->slots[i].val >= n) {
+            ok = false;
+            break;
+        }
+        extra[k] = m->slots[i].val;
+        keys[k++] = m->slots[i].key;
+    }
+    ok = ok && gs_sort_by_address(order, keys, k);
+    for (size_t r = 0; ok && r < x->n; r++) {
+        const struct gs_nodeindex_region *reg = &x->regions[r];
+        size_t nslots = (size_t)((reg->end - reg->start) >> GRANULE_SHIFT);
+        for (size_t j = 0; j < nslots; j++) {
+            uint32_t v = reg->slots[j];
+            if (!v)
+                continue;
+            uint64_t a = reg->start + ((uint64_t)j << GRANULE_SHIFT);
+            while (e < k && keys[order[e]] < a && done < n)
+                out[done++] = extra[order[e++]];
+            if (done == n || v - 1 >= n || addr[v - 1] != a) {
+                ok = false;
+                break;
+            }
+            out[done++] = v - 1;
+        }
+    }
+    while (ok && e < k && done < n)
+        out[done++] = extra[order[e++]];
+    free(extra);
+    free(order);
+    free(keys);
+    return ok && done == n && e == k;
 }

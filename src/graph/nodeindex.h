@@ -41,4 +41,9 @@ bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node);
 /* Start loading the slot of addr (lookups are bound by memory latency). */
 void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr);
 
+/* Every node's number in address order: out[0..n) (n = the nodes recorded,
+ * addr = their addresses, to check the index against). False when memory
+ * ran out or the index does not hold exactly those n nodes. */
+bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n);
+
 #endif

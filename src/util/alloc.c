@@ -1,9 +1,12 @@
 #include "config.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 
@@ -58,12 +61,58 @@ char *gs_xstrdup(const char *s)
     return p;
 }
 
-void *gs_try_malloc(size_t n) { return malloc(n ? n : 1); }
+/* Large arrays sized by the heap (node and edge arrays, the node index)
+ * are written once in near-random order: with 4 KiB pages, each first touch
+ * is a page fault and each later access a likely TLB miss. Asking for
+ * transparent huge pages (where the system allows them on request, the
+ * Debian default) makes it one fault per 2 MiB. The advice covers every
+ * page the block touches: such a block is a mapping of its own
+ * (gs_alloc_init), and advising only its interior would split it in two
+ * areas that mremap cannot grow (EFAULT), turning every realloc into a
+ * copy. */
+#define HUGE_ADVICE_MIN ((size_t)4 << 20)
+
+void gs_alloc_init(void)
+{
+#ifdef M_MMAP_THRESHOLD
+    /* A fixed threshold: every block of 1 MiB or more is its own mapping,
+     * so growing one (realloc) moves page tables (mremap) instead of
+     * copying (with glibc's adaptive threshold, arrays of a few MiB to 32
+     * MiB come from the heap and every doubling copies them), and freeing
+     * one gives its memory back to the system at once. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
+
+void gs_advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    if (!p || n < HUGE_ADVICE_MIN)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    uintptr_t end = ((uintptr_t)p + n + page - 1) & ~(uintptr_t)(page - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+void *gs_try_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    gs_advise_huge(p, n);
+    return p;
+}
 
 void *gs_try_reallocarray(void *p, size_t count, size_t size)
 {
     if (size && count > SIZE_MAX / size)
         return NULL;
     size_t n = count * size;
-    return realloc(p, n ? n : 1);
+    void *q = realloc(p, n ? n : 1);
+    gs_advise_huge(q, n);
+    return q;
 }

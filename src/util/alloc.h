@@ -15,6 +15,13 @@ void *gs_xreallocarray(void *p, size_t count, size_t size);
 void *gs_try_malloc(size_t n);
 void *gs_try_reallocarray(void *p, size_t count, size_t size);
 
+/* Allocator settings, once at startup (see alloc.c). */
+void gs_alloc_init(void);
+
+/* Ask for transparent huge pages on a large block (>= 4 MiB; advice only).
+ * gs_try_malloc and gs_try_reallocarray do it for every block they return. */
+void gs_advise_huge(void *p, size_t n);
+
 /* Called before gs_x* aborts (the browser sets it to restore the terminal). */
 void gs_set_abort_hook(void (*hook)(void));
 

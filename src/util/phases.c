@@ -1,0 +1,37 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/phases.h"
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void gs_phases_start(struct gs_phases *p)
+{
+    const char *v = getenv("GCSCOPE_TRACE_PHASES");
+    p->on = v && strcmp(v, "1") == 0;
+    if (!p->on)
+        return;
+    p->wall = clock_s(CLOCK_MONOTONIC);
+    p->cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+void gs_phase_mark(struct gs_phases *p, const char *name)
+{
+    if (!p->on)
+        return;
+    double wall = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    fprintf(stderr, "gcscope: phase %-14s %9.1f ms wall %9.1f ms cpu\n", name, (wall - p->wall) * 1e3,
+            (cpu - p->cpu) * 1e3);
+    p->wall = wall;
+    p->cpu = cpu;
+}

@@ -1,0 +1,88 @@
+/* test_nodeindex: the address -> node index and its address order, with
+ * nodes in the dense slots (16-byte aligned, inside a captured region) and
+ * in the hash map (8 mod 16, or outside every region), in mixed order. The
+ * regions are this process's own writable mappings. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "graph/nodeindex.h"
+#include "proc/maps.h"
+#include "proc/mem_image.h"
+#include "unit.h"
+
+#define NODES 3000
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+    gs_maps maps = {0};
+    gs_error err;
+    UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
+    gs_image *img = NULL;
+    if (gs_image_plan(&maps, gs_default_max_capture(), &img, &err) != GS_OK)
+        unit_skip("this process is larger than the capture limit (sanitizer shadow?)");
+    UNIT_CHECK(gs_image_region_count(img) > 0);
+    /* The largest region, so that the slot addresses below are distinct. */
+    uint64_t start = 0, end = 0;
+    for (size_t r = 0; r < gs_image_region_count(img); r++) {
+        uint64_t s, e;
+        gs_image_region(img, r, &s, &e);
+        if (e - s > end - start) {
+            start = s;
+            end = e;
+        }
+    }
+    if ((end - start) / 16 < 2 * NODES)
+        unit_skip("no writable mapping of this process is large enough");
+
+    struct gs_nodeindex x;
+    gs_nodeindex_init(&x, img);
+    uint64_t *addr = calloc(NODES, sizeof *addr), *sorted = calloc(NODES, sizeof *sorted);
+    uint32_t *order = calloc(NODES, sizeof *order);
+    /* Every third node is 8 mod 16 (hash map), every seventh lies below
+     * every region (hash map), the rest are slots; numbered out of address
+     * order, as a breadth-first walk numbers them. */
+    size_t span = (size_t)((end - start) / 16);
+    for (uint32_t i = 0; i < NODES; i++) {
+        uint64_t a = start + (uint64_t)(((uint64_t)i * 7919u) % span) * 16;
+        if (i % 7 == 0)
+            a = 4096 + (uint64_t)i * 16;
+        else if (i % 3 == 0)
+            a += 8;
+        addr[i] = a;
+    }
+    /* Distinct addresses only (the index holds one node per address). */
+    memcpy(sorted, addr, NODES * sizeof *addr);
+    qsort(sorted, NODES, sizeof *sorted, by_value);
+    for (size_t i = 1; i < NODES; i++)
+        UNIT_CHECK(sorted[i] != sorted[i - 1]);
+    for (uint32_t i = 0; i < NODES; i++)
+        UNIT_CHECK(gs_nodeindex_put(&x, addr[i], i));
+    for (uint32_t i = 0; i < NODES; i++)
+        UNIT_CHECK_EQ_U64(gs_nodeindex_get(&x, addr[i]), i);
+    UNIT_CHECK_EQ_U64(gs_nodeindex_get(&x, start + 32 * 16 + 4), UINT32_MAX);
+
+    UNIT_CHECK(gs_nodeindex_in_order(&x, addr, order, NODES));
+    for (size_t i = 0; i < NODES; i++)
+        UNIT_CHECK_EQ_U64(addr[order[i]], sorted[i]);
+    /* An index that does not hold what the caller says is refused. */
+    UNIT_CHECK(!gs_nodeindex_in_order(&x, addr, order, NODES - 1));
+    addr[5] += 16;
+    UNIT_CHECK(!gs_nodeindex_in_order(&x, addr, order, NODES));
+
+    gs_nodeindex_free(&x);
+    gs_image_free(img);
+    gs_maps_free(&maps);
+    free(addr);
+    free(sorted);
+    free(order);
+    return unit_finish("test_nodeindex");
+}
