@@ -1,7 +1,7 @@
 /* test_nodeindex: the address -> node index and its address order, with
  * nodes in the dense slots (16-byte aligned, inside a captured region) and
  * in the hash map (8 mod 16, or outside every region), in mixed order. The
- * regions are this process's own writable mappings. */
+ * regions are this process's own resident writable memory. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -23,12 +23,17 @@ static int by_value(const void *a, const void *b)
 
 int main(void)
 {
+    /* A resident megabyte, so that one region is large enough below. */
+    char *ballast = malloc(1 << 20);
+    memset(ballast, 1, 1 << 20);
     gs_maps maps = {0};
     gs_error err;
     UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
     gs_image *img = NULL;
-    if (gs_image_plan(&maps, gs_default_max_capture(), &img, &err) != GS_OK)
+    if (gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, &err) != GS_OK)
         unit_skip("this process is larger than the capture limit (sanitizer shadow?)");
+    /* Regions are what the copy found resident. */
+    UNIT_CHECK(gs_image_copy_writable(img, getpid(), &maps, 0, &err) == GS_OK);
     UNIT_CHECK(gs_image_region_count(img) > 0);
     /* The largest region, so that the slot addresses below are distinct. */
     uint64_t start = 0, end = 0;
@@ -84,5 +89,6 @@ int main(void)
     free(addr);
     free(sorted);
     free(order);
+    free(ballast);
     return unit_finish("test_nodeindex");
 }
