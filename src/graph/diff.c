@@ -78,6 +78,16 @@ static struct gs_diff_type *type_entry(struct type_table *t, const char *name)
     return e;
 }
 
+/* Byte totals saturate instead of overflowing: a live capture's sizes come
+ * from untrusted memory (a file's are bounded when it is loaded). */
+#define BYTES_MAX (INT64_C(1) << 62)
+static int64_t clamp_size(uint64_t v) { return v > (uint64_t)BYTES_MAX ? BYTES_MAX : (int64_t)v; }
+static void add_bytes(int64_t *acc, uint64_t v)
+{
+    int64_t c = clamp_size(v);
+    *acc = *acc > BYTES_MAX - c ? BYTES_MAX : *acc + c;
+}
+
 static int by_growth(const void *a, const void *b)
 {
     const struct gs_diff_type *x = a, *y = b;
@@ -119,7 +129,7 @@ gs_status gs_diff_compute(const struct gs_snapshot *old, const struct gs_snapsho
         type_name(old, (uint32_t)i, name, sizeof name);
         struct gs_diff_type *e = type_entry(&tt, name);
         e->old_count++;
-        e->old_bytes += (int64_t)old->size[i];
+        add_bytes(&e->old_bytes, old->size[i]);
     }
     uint8_t *is_new = gs_try_malloc((size_t)cur->nobjects + 1);
     d->new_objects = gs_try_reallocarray(NULL, (size_t)cur->nobjects + 1, sizeof *d->new_objects);
@@ -134,14 +144,14 @@ gs_status gs_diff_compute(const struct gs_snapshot *old, const struct gs_snapsho
         is_new[i] = match(old, cur, (uint32_t)i) == GS_NO_NODE;
         if (is_new[i]) {
             d->new_objects[d->nnew++] = (uint32_t)i;
-            d->new_bytes += cur->size[i];
+            d->new_bytes = d->new_bytes + cur->size[i] < d->new_bytes ? UINT64_MAX : d->new_bytes + cur->size[i];
         }
         if (!(cur->flags[i] & GS_NODE_TRACKED))
             continue;
         type_name(cur, (uint32_t)i, name, sizeof name);
         struct gs_diff_type *e = type_entry(&tt, name);
         e->new_count++;
-        e->new_bytes += (int64_t)cur->size[i];
+        add_bytes(&e->new_bytes, cur->size[i]);
     }
     /* Containers in both snapshots that hold more than they did. */
     size_t cap = 0;
@@ -160,8 +170,8 @@ gs_status gs_diff_compute(const struct gs_snapshot *old, const struct gs_snapsho
             cap = cap ? cap * 2 : 256;
             d->grown = gs_xreallocarray(d->grown, cap, sizeof *d->grown);
         }
-        d->grown[d->ngrown++] = (struct gs_diff_grown){(uint32_t)i, o, before, after, (int64_t)old->size[o],
-                                                       (int64_t)cur->size[i], fresh};
+        d->grown[d->ngrown++] = (struct gs_diff_grown){(uint32_t)i, o, before, after, clamp_size(old->size[o]),
+                                                       clamp_size(cur->size[i]), fresh};
     }
     free(is_new);
     gs_qsort(tt.v, tt.n, sizeof *tt.v, by_growth);

@@ -62,7 +62,12 @@ static bool held_from_outside(const struct gs_snapshot *s, uint32_t v)
     uint16_t f = s->flags[v];
     if (!examined(f) || (f & (GS_NODE_IMMORTAL | GS_NODE_ROOT)))
         return true;
+    /* A negative count (a snapshot file's, or corrupt memory's) explains
+     * nothing: held. From 0 up, at most in-degree decrements follow: no
+     * overflow (INT64_MIN - 1 was one). */
     int64_t gc_refs = s->refcnt[v];
+    if (gc_refs < 0)
+        return true;
     for (uint64_t e = s->in_off[v]; e < s->in_off[v + 1]; e++)
         if (examined(s->flags[s->in_src[e]]))
             gc_refs--;

@@ -251,6 +251,14 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
     for (uint64_t t = 0; t < s->ntypes; t++)
         if (!valid_string(s, s->types[t].name) || !valid_string(s, s->types[t].module))
             return bad(err, "the snapshot is corrupt: bad type name");
+    /* Sizes add up to less than 2^62 bytes: every total and every
+     * difference of two totals the reports compute fits an int64_t. */
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (s->size[i] > (UINT64_C(1) << 62) - total)
+            return bad(err, "the snapshot is corrupt: object sizes add up to more than any memory");
+        total += s->size[i];
+    }
     for (uint64_t i = 0; i < n; i++) {
         if (s->type[i] >= s->ntypes || !valid_string(s, s->preview[i]) || s->by_addr[i] >= n)
             return bad(err, "the snapshot is corrupt: bad object entry");

@@ -13,6 +13,7 @@
 #include "py/referents.h"
 #include "py/stacks.h"
 #include "py/typeinfo.h"
+#include "util/addrmap.h"
 #include "util/alloc.h"
 
 #define MAX_LINETABLE (1u << 20) /* bytes; a real function's table is far smaller */
@@ -126,7 +127,19 @@ struct code_entry {
 struct walk {
     const struct py_ctx *c;
     struct code_entry cache[CODE_CACHE];
+    gs_addrmap seen; /* frames visited: a chain that comes back is a loop */
 };
+
+/* True when the chain reaches frame f a second time: corrupt memory (or a
+ * frame being relinked) made a loop, and the walk ends there instead of
+ * printing the same frames until PY_STACK_MAX_FRAMES. */
+static bool seen_before(struct walk *w, uint64_t f)
+{
+    if (gs_addrmap_get(&w->seen, f))
+        return true;
+    gs_addrmap_put(&w->seen, f, 1);
+    return false;
+}
 
 /* A bytes object's contents, copied (at most MAX_LINETABLE bytes). */
 static uint8_t *read_bytes(const struct py_ctx *c, uint64_t obj, size_t *len)
@@ -217,7 +230,7 @@ static size_t walk_frame_objects(struct walk *w, uint64_t tstate, size_t max, py
     const struct py_layout *L = c->L;
     uint64_t f = py_stack_top(c, tstate);
     size_t n = 0;
-    while (f && n < max) {
+    while (f && n < max && !seen_before(w, f)) {
         struct py_frame_info info = {.addr = f, .frame_obj = f, .holder = f, .flags = PY_FRAME_ENTRY};
         int32_t lasti;
         uint64_t gen = 0, back = 0;
@@ -279,7 +292,7 @@ static size_t walk_iframes(struct walk *w, uint64_t tstate, size_t max, py_frame
     const struct py_layout *L = c->L;
     uint64_t f = py_stack_top(c, tstate);
     size_t n = 0, steps = 0;
-    while (f && n < max && steps++ < PY_STACK_MAX_FRAMES) {
+    while (f && n < max && steps++ < PY_STACK_MAX_FRAMES && !seen_before(w, f)) {
         uint8_t owner;
         uint64_t prev = 0;
         if (!gs_read_u8(c->r, f + (uint64_t)L->iframe_owner, &owner) ||
@@ -314,11 +327,13 @@ size_t py_stack_walk(const struct py_ctx *c, uint64_t tstate, size_t max_frames,
 {
     struct walk *w = gs_xcalloc(1, sizeof *w);
     w->c = c;
+    gs_addrmap_init(&w->seen);
     if (max_frames > PY_STACK_MAX_FRAMES)
         max_frames = PY_STACK_MAX_FRAMES;
     size_t n = py_layout_has(c->L->tstate_frame) ? walk_frame_objects(w, tstate, max_frames, fn, arg)
                                                   : walk_iframes(w, tstate, max_frames, fn, arg);
     walk_free(w);
+    gs_addrmap_free(&w->seen);
     free(w);
     return n;
 }
