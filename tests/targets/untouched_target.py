@@ -1,12 +1,14 @@
 """untouched_target: memory and threads the target never touches, and a
 ticker that measures how long the target was frozen.
 
-    untouched_target.py MIB THREADS [NORESERVE_GIB]
+    untouched_target.py MIB THREADS [NORESERVE_GIB [TOUCHED_MIB]]
 
 MIB: a private anonymous mapping of that many MiB, never written (mmap
 through ctypes: Python's own mmap module maps anonymous memory shared).
 THREADS: idle threads (each with the default stack, 8 MiB of which only
 the top is touched). NORESERVE_GIB: a MAP_NORESERVE reservation that large.
+TOUCHED_MIB: a private mapping that large, every page written (so that a
+capture has that much to copy: the deadline tests).
 A ticker thread wakes every millisecond; whenever the longest gap between
 two wake-ups grows it writes it (seconds) to GSTEST_DIR/freeze, so a test
 can compare what the target felt with what gcscope reported. The ready
@@ -22,6 +24,7 @@ import time
 MIB = int(sys.argv[1])
 THREADS = int(sys.argv[2])
 NORESERVE_GIB = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+TOUCHED_MIB = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 DIR = os.environ["GSTEST_DIR"]
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -40,6 +43,9 @@ def reserve(nbytes, flags):
 
 untouched = reserve(MIB << 20, 0) if MIB else None
 reservation = reserve(NORESERVE_GIB << 30, MAP_NORESERVE) if NORESERVE_GIB else None
+touched = reserve(TOUCHED_MIB << 20, 0) if TOUCHED_MIB else None
+if touched:
+    ctypes.memset(touched, 0x33, TOUCHED_MIB << 20)
 # A few touched pages in the reservation, so it is not all holes.
 if reservation:
     for k in range(16):
