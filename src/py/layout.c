@@ -13,27 +13,43 @@
 
 /* Oldest first; py_layout_supported() prints them in this order. */
 #define PY_LAYOUT_MINORS(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+/* Free-threaded builds (py3NNt.c, ft_build set), listed after the GIL ones. */
+#define PY_LAYOUT_FT_MINORS(X) X(14)
 
 #define PY_LAYOUT_EXTERN(m) extern const struct py_layout py_layout_3##m;
+#define PY_LAYOUT_FT_EXTERN(m) extern const struct py_layout py_layout_3##m##t;
 PY_LAYOUT_MINORS(PY_LAYOUT_EXTERN)
+PY_LAYOUT_FT_MINORS(PY_LAYOUT_FT_EXTERN)
 #undef PY_LAYOUT_EXTERN
+#undef PY_LAYOUT_FT_EXTERN
 
 #define PY_LAYOUT_REF(m) &py_layout_3##m,
-const struct py_layout *const py_layouts[] = {PY_LAYOUT_MINORS(PY_LAYOUT_REF) NULL};
+#define PY_LAYOUT_FT_REF(m) &py_layout_3##m##t,
+const struct py_layout *const py_layouts[] = {PY_LAYOUT_MINORS(PY_LAYOUT_REF)
+                                                  PY_LAYOUT_FT_MINORS(PY_LAYOUT_FT_REF) NULL};
 #undef PY_LAYOUT_REF
+#undef PY_LAYOUT_FT_REF
 
-/* ", 3.8, 3.9, ..." built at compile time (so no lazy init and no thread
- * hazard); the leading ", " is skipped when returned. */
+/* ", 3.8, 3.9, ..., 3.14t" built at compile time (so no lazy init and no
+ * thread hazard); the leading ", " is skipped when returned. */
 #define PY_LAYOUT_NAME(m) ", 3." #m
-static const char supported_text[] = PY_LAYOUT_MINORS(PY_LAYOUT_NAME);
+#define PY_LAYOUT_FT_NAME(m) ", 3." #m "t (free-threaded)"
+static const char supported_text[] = PY_LAYOUT_MINORS(PY_LAYOUT_NAME) PY_LAYOUT_FT_MINORS(PY_LAYOUT_FT_NAME);
 #undef PY_LAYOUT_NAME
+#undef PY_LAYOUT_FT_NAME
+
+const struct py_layout *py_layout_for_build(int major, int minor, bool free_threaded)
+{
+    for (size_t i = 0; py_layouts[i]; i++)
+        if (py_layouts[i]->major == major && py_layouts[i]->minor == minor &&
+            py_layout_is_free_threaded(py_layouts[i]) == free_threaded)
+            return py_layouts[i];
+    return NULL;
+}
 
 const struct py_layout *py_layout_for(int major, int minor)
 {
-    for (size_t i = 0; py_layouts[i]; i++)
-        if (py_layouts[i]->major == major && py_layouts[i]->minor == minor)
-            return py_layouts[i];
-    return NULL;
+    return py_layout_for_build(major, minor, false);
 }
 
 const char *py_layout_supported(void)

@@ -27,12 +27,22 @@ struct py_layout {
 /* The table for major.minor, or NULL when gcscope has none. */
 const struct py_layout *py_layout_for(int major, int minor);
 
-/* The supported versions as text, "3.8, 3.9, ..., 3.13", for error messages. */
+/* The same for a default (GIL) or a free-threaded (Py_GIL_DISABLED, "3.14t")
+ * build: their object headers, collectors and many structs differ, so each
+ * has its own table. */
+const struct py_layout *py_layout_for_build(int major, int minor, bool free_threaded);
+
+/* The supported versions as text, "3.8, 3.9, ..., 3.13, 3.14t (free-threaded)",
+ * for error messages. */
 const char *py_layout_supported(void);
 
 /* All tables, NULL-terminated (for tests). */
 extern const struct py_layout *const py_layouts[];
 
 static inline bool py_layout_has(int64_t value) { return value != PY_ABSENT; }
+
+/* A free-threaded table: objects live in mimalloc heaps (src/py/heap_ft.c),
+ * not in collector lists, and the reference count is split in two. */
+static inline bool py_layout_is_free_threaded(const struct py_layout *L) { return L->ft_build == 1; }
 
 #endif

@@ -468,6 +468,65 @@
     X(epoll_epfd)                                                            \
     X(poll_size)                  /* REPLICA pollObject (select.poll) */     \
     X(poll_dict)                  /* {fd: events} */                        \
+    /* Free-threaded builds (Py_GIL_DISABLED, 3.13t+; PY_ABSENT in GIL   \
+     * tables). Object header: ob_tid, ob_flags, ob_mutex, ob_gc_bits,     \
+     * ob_ref_local, ob_ref_shared, ob_type (src/py/heap_ft.c). */          \
+    X(ft_build)                   /* 1: this table is a free-threaded one */ \
+    X(ft_object_tid)                                                         \
+    X(ft_object_gc_bits)          /* uint8 */                               \
+    X(ft_object_ref_local)        /* uint32; UINT32_MAX = immortal */       \
+    X(ft_object_ref_shared)       /* Py_ssize_t: count << shift | flags */  \
+    X(ft_ref_shared_shift)        /* _Py_REF_SHARED_SHIFT */               \
+    X(ft_immortal_local)          /* _Py_IMMORTAL_REFCNT_LOCAL */           \
+    X(ft_ref_deferred)            /* _Py_REF_DEFERRED: the deferred bias */ \
+    X(ft_gc_bit_tracked)          /* _PyGC_BITS_TRACKED */                  \
+    X(ft_gc_bit_unreachable)                                                 \
+    X(ft_gc_bit_frozen)                                                      \
+    X(ft_gc_bit_deferred)                                                    \
+    /* per-thread reference counts (unique ids: heap types, code...) */    \
+    X(ft_tstate_refcounts_values) /* _PyThreadStateImpl.refcounts.values */ \
+    X(ft_tstate_refcounts_size)                                              \
+    X(ft_interp_unique_ids_table) /* interp->unique_ids.table */            \
+    X(ft_interp_unique_ids_size)                                             \
+    /* mimalloc: _PyThreadStateImpl.mimalloc and the abandoned pool */      \
+    X(ft_tstate_mimalloc)         /* offsetof(_PyThreadStateImpl, mimalloc) */ \
+    X(ft_mimalloc_heaps)          /* struct _mimalloc_thread_state.heaps */  \
+    X(ft_mimalloc_initialized)                                               \
+    X(ft_mimalloc_heap_gc)        /* _Py_MIMALLOC_HEAP_GC */                 \
+    X(ft_mimalloc_heap_gc_pre)    /* _Py_MIMALLOC_HEAP_GC_PRE */             \
+    X(ft_interp_abandoned_pool)   /* interp->mimalloc.abandoned_pool */     \
+    X(mi_pool_abandoned)          /* tagged segment pointer */              \
+    X(mi_pool_abandoned_visited)                                             \
+    X(mi_heap_size)               /* sizeof(mi_heap_t) */                    \
+    X(mi_heap_pages)              /* mi_page_queue_t pages[MI_BIN_FULL+1] */ \
+    X(mi_heap_page_count)                                                    \
+    X(mi_heap_thread_delayed_free)                                           \
+    X(mi_heap_keys)               /* PY_ABSENT unless free lists encoded */ \
+    X(mi_bin_full)                /* MI_BIN_FULL */                         \
+    X(mi_page_queue_size)                                                    \
+    X(mi_page_queue_first)                                                   \
+    X(mi_page_size)               /* sizeof(mi_page_t) == sizeof(mi_slice_t) */ \
+    X(mi_page_slice_count)                                                   \
+    X(mi_page_slice_offset)                                                  \
+    X(mi_page_tag_byte)           /* the byte holding the `tag` bitfield */ \
+    X(mi_page_tag_shift)                                                     \
+    X(mi_page_tag_mask)                                                      \
+    X(mi_page_capacity)           /* uint16 */                              \
+    X(mi_page_reserved)           /* uint16 */                              \
+    X(mi_page_free)                                                          \
+    X(mi_page_used)               /* uint32 */                              \
+    X(mi_page_xblock_size)        /* uint32 */                              \
+    X(mi_page_local_free)                                                    \
+    X(mi_page_keys)               /* PY_ABSENT unless free lists encoded */ \
+    X(mi_page_xthread_free)       /* low 2 bits: delayed-free flags */      \
+    X(mi_page_next)                                                          \
+    X(mi_padding_size)            /* MI_PADDING_SIZE */                     \
+    X(mi_huge_block_size)         /* MI_HUGE_BLOCK_SIZE */                  \
+    X(mi_segment_size)            /* MI_SEGMENT_SIZE (alignment too) */     \
+    X(mi_segment_slice_size)      /* MI_SEGMENT_SLICE_SIZE */               \
+    X(mi_segment_slices)          /* offsetof(mi_segment_t, slices) */      \
+    X(mi_segment_slice_entries)                                              \
+    X(mi_segment_abandoned_next)                                             \
     /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
     X(debug_offsets_present)      /* 1 if present, else PY_ABSENT */         \
     X(debug_offsets_size)         /* sizeof(_Py_DebugOffsets) */             \

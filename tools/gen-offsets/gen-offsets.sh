@@ -8,6 +8,9 @@
 #   ... --include /usr/include/python3.11            use these header dirs instead
 #                                                    of discovering pyenv installs
 #                                                    (repeatable)
+#   ... --include PREFIX/include/python3.14t         a free-threaded build: writes
+#                                                    py314t.c (pyconfig.h says
+#                                                    Py_GIL_DISABLED)
 #   ... --outdir DIR                                 write somewhere else
 #
 # Discovery: every $PYENV_ROOT/versions/3.X.Y with X >= 8 (3.6, 3.7, 2.7 are
@@ -31,7 +34,7 @@ includes=""
 CC=${CC:-cc}
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -106,7 +109,13 @@ fi
 # --- generate -------------------------------------------------------------------
 status=0
 while read -r minor inc; do
-    name="py3$minor.c"
+    # A free-threaded install (pyconfig.h defines Py_GIL_DISABLED, e.g.
+    # include/python3.14t) gets a table of its own, py3NNt.c.
+    suffix=""
+    if grep -Eq '^#define[[:space:]]+Py_GIL_DISABLED[[:space:]]+1' "$inc/pyconfig.h" 2>/dev/null; then
+        suffix=t
+    fi
+    name="py3$minor$suffix.c"
     # Debian splits pyconfig.h per architecture: <inc>/pyconfig.h includes
     # <x86_64-linux-gnu/python3.X/pyconfig.h> from the same root. Offer
     # exactly that directory (not the root's libc headers) when present.
@@ -131,11 +140,11 @@ while read -r minor inc; do
     [ -z "$defs" ] || echo "gen-offsets: 3.$minor built with $defs" >&2
     # -isystem: warnings inside CPython's own headers are not ours to fix.
     if ! $CC -std=gnu11 -O0 -Wall -Wextra -Werror -DPy_BUILD_CORE $defs \
-            -isystem "$inc" $multi -I"$top/src" "$here/gen_offsets.c" -o "$tmp/gen_3$minor"; then
+            -isystem "$inc" $multi -I"$top/src" "$here/gen_offsets.c" -o "$tmp/gen_3$minor$suffix"; then
         echo "gen-offsets: cannot build the generator against $inc" >&2
         exit 2
     fi
-    if ! "$tmp/gen_3$minor" > "$tmp/out/$name"; then
+    if ! "$tmp/gen_3$minor$suffix" > "$tmp/out/$name"; then
         echo "gen-offsets: the generator failed for $inc" >&2
         exit 2
     fi

@@ -36,8 +36,11 @@
 #if PY_VERSION_HEX < 0x03080000 || PY_MAJOR_VERSION != 3
 #error "gcscope supports CPython 3.8 and later only"
 #endif
-#if defined(Py_GIL_DISABLED) || defined(Py_DEBUG) || defined(Py_TRACE_REFS)
-#error "these headers are for a free-threaded or debug build; gcscope's tables describe release builds"
+#if defined(Py_DEBUG) || defined(Py_TRACE_REFS)
+#error "these headers are for a debug build; gcscope's tables describe release builds"
+#endif
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX < 0x030E0000
+#error "free-threaded tables are generated from 3.14t headers and later"
 #endif
 
 #if PY_VERSION_HEX < 0x030B0000
@@ -83,6 +86,12 @@
 /* ======================================================================
  * REPLICAS of structs CPython keeps private to a .c file.
  * ====================================================================== */
+
+/* The replicas' sizes below are x86_64 figures for a GIL build, whose object
+ * header is 16 bytes; a free-threaded header (ob_tid, ob_flags, ob_mutex,
+ * ob_gc_bits, ob_ref_local, ob_ref_shared, ob_type) is 32, and every member
+ * after it moves by the difference. */
+#define FT_HEAD (sizeof(PyObject) - 16)
 
 #if PY_VERSION_HEX < 0x030B0000
 /* REPLICA: Objects/dict-common.h, CPython 3.8.x, 3.9.x and 3.10.x (the file
@@ -170,7 +179,7 @@ typedef struct {
 #endif
     int getter_doc;
 } gen_property;
-_Static_assert(sizeof(gen_property) == (PY_VERSION_HEX >= 0x030A0000 ? 64 : 56), "property.__basicsize__");
+_Static_assert(sizeof(gen_property) - FT_HEAD == (PY_VERSION_HEX >= 0x030A0000 ? 64 : 56), "property.__basicsize__");
 
 /* REPLICA: Modules/_functoolsmodule.c, `partialobject`, 3.8.x-3.13.x: fn,
  * args, kw, dict, weakreflist, then one more word: `int use_fastcall` in
@@ -191,8 +200,8 @@ typedef struct {
     int use_fastcall;
 #endif
 } gen_partial;
-_Static_assert(sizeof(gen_partial) == 64, "functools.partial.__basicsize__");
-_Static_assert(offsetof(gen_partial, dict) == 40, "functools.partial.__dictoffset__");
+_Static_assert(sizeof(gen_partial) - FT_HEAD == 64, "functools.partial.__basicsize__");
+_Static_assert(offsetof(gen_partial, dict) - FT_HEAD == 40, "functools.partial.__dictoffset__");
 
 /* REPLICA: Modules/_functoolsmodule.c, `lru_list_elem` and
  * `lru_cache_object` (functools._lru_cache_wrapper). A link is
@@ -209,7 +218,7 @@ typedef struct gen_lru_list_elem {
     Py_hash_t hash;
     PyObject *key, *result;
 } gen_lru_list_elem;
-_Static_assert(sizeof(gen_lru_list_elem) == 56, "functools._lru_list_elem.__basicsize__");
+_Static_assert(sizeof(gen_lru_list_elem) - FT_HEAD == 56, "functools._lru_list_elem.__basicsize__");
 typedef struct {
     gen_lru_list_elem root;
     void *wrapper;
@@ -229,8 +238,8 @@ typedef struct {
     PyObject *weakreflist;
 #endif
 } gen_lru_cache;
-_Static_assert(sizeof(gen_lru_cache) == (PY_VERSION_HEX >= 0x030A0000 ? 152 : PY_VERSION_HEX >= 0x03090000 ? 136 : 128) &&
-               offsetof(gen_lru_cache, dict) == (PY_VERSION_HEX >= 0x030A0000 ? 136 : 120),
+_Static_assert(sizeof(gen_lru_cache) - FT_HEAD == (PY_VERSION_HEX >= 0x030A0000 ? 152 : PY_VERSION_HEX >= 0x03090000 ? 136 : 128) &&
+               offsetof(gen_lru_cache, dict) - FT_HEAD == (PY_VERSION_HEX >= 0x030A0000 ? 136 : 120),
                "functools._lru_cache_wrapper");
 
 /* REPLICA: Objects/descrobject.c, `wrapperobject` (method-wrapper), every
@@ -240,7 +249,7 @@ typedef struct {
     PyWrapperDescrObject *descr;
     PyObject *self;
 } gen_wrapper;
-_Static_assert(sizeof(gen_wrapper) == 32, "method-wrapper.__basicsize__");
+_Static_assert(sizeof(gen_wrapper) - FT_HEAD == 32, "method-wrapper.__basicsize__");
 
 /* REPLICAS: the _io module's objects (Modules/_io/fileio.c, bufferedio.c,
  * bytesio.c, stringio.c, textio.c), 3.8.x-3.13.x. Static types up to 3.11,
@@ -266,7 +275,7 @@ typedef struct {
     PyObject *weakreflist;
     PyObject *dict;
 } gen_fileio;
-_Static_assert(sizeof(gen_fileio) == 48 && offsetof(gen_fileio, dict) == 40, "_io.FileIO");
+_Static_assert(sizeof(gen_fileio) - FT_HEAD == 48 && offsetof(gen_fileio, dict) - FT_HEAD == 40, "_io.FileIO");
 
 /* Py_off_t (Modules/_io/_iomodule.h) is off_t on Linux: 64 bits on x86_64. */
 typedef int64_t gen_off_t;
@@ -297,7 +306,7 @@ typedef struct {
     PyObject *dict;
     PyObject *weakreflist;
 } gen_buffered;
-_Static_assert(sizeof(gen_buffered) == 152 && offsetof(gen_buffered, dict) == 136, "_io.BufferedReader");
+_Static_assert(sizeof(gen_buffered) - FT_HEAD == 152 && offsetof(gen_buffered, dict) - FT_HEAD == 136, "_io.BufferedReader");
 
 /* bufferedio.c `rwpair`: the two buffered objects it owns, dict,
  * weakreflist. Unchanged 3.8-3.13. */
@@ -308,7 +317,7 @@ typedef struct {
     PyObject *dict;
     PyObject *weakreflist;
 } gen_rwpair;
-_Static_assert(sizeof(gen_rwpair) == 48 && offsetof(gen_rwpair, dict) == 32, "_io.BufferedRWPair");
+_Static_assert(sizeof(gen_rwpair) - FT_HEAD == 48 && offsetof(gen_rwpair, dict) - FT_HEAD == 32, "_io.BufferedRWPair");
 
 /* bytesio.c `bytesio`: buf (a bytes object), pos, string_size, dict,
  * weakreflist, exports. Unchanged 3.8-3.13. */
@@ -321,7 +330,7 @@ typedef struct {
     PyObject *weakreflist;
     Py_ssize_t exports;
 } gen_bytesio;
-_Static_assert(sizeof(gen_bytesio) == 64 && offsetof(gen_bytesio, dict) == 40, "_io.BytesIO");
+_Static_assert(sizeof(gen_bytesio) - FT_HEAD == 64 && offsetof(gen_bytesio, dict) - FT_HEAD == 40, "_io.BytesIO");
 
 /* stringio.c `stringio`: while accumulating, 3.8-3.11 keep the text in a
  * _PyAccu (two lists, internal/pycore_accu.h), 3.12-3.13 in a
@@ -352,8 +361,8 @@ typedef struct {
     void *module_state;
 #endif
 } gen_stringio;
-_Static_assert(sizeof(gen_stringio) == (PY_VERSION_HEX >= 0x030C0000 ? 168 : 120) &&
-               offsetof(gen_stringio, dict) == (PY_VERSION_HEX >= 0x030C0000 ? 144 : 104), "_io.StringIO");
+_Static_assert(sizeof(gen_stringio) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 168 : 120) &&
+               offsetof(gen_stringio, dict) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 144 : 104), "_io.StringIO");
 
 /* textio.c `textio` (TextIOWrapper). 3.12 appends a module-state pointer. */
 typedef struct {
@@ -392,8 +401,8 @@ typedef struct {
     void *state;
 #endif
 } gen_textio;
-_Static_assert(sizeof(gen_textio) == (PY_VERSION_HEX >= 0x030C0000 ? 200 : 192) &&
-               offsetof(gen_textio, dict) == 184, "_io.TextIOWrapper");
+_Static_assert(sizeof(gen_textio) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 200 : 192) &&
+               offsetof(gen_textio, dict) - FT_HEAD == 184, "_io.TextIOWrapper");
 
 /* textio.c `nldecoder_object` (IncrementalNewlineDecoder): decoder, errors,
  * then bitfields. Unchanged 3.8-3.13. */
@@ -405,7 +414,7 @@ typedef struct {
     unsigned int translate : 1;
     unsigned int seennl : 3;
 } gen_nldecoder;
-_Static_assert(sizeof(gen_nldecoder) == 40, "_io.IncrementalNewlineDecoder");
+_Static_assert(sizeof(gen_nldecoder) - FT_HEAD == 40, "_io.IncrementalNewlineDecoder");
 
 /* REPLICAS for the resources report (src/py/resources.c): objects that own
  * a descriptor. Each struct's size is its type's __basicsize__ (asserted
@@ -427,7 +436,7 @@ typedef struct {
     void *state;
 #endif
 } gen_socket;
-_Static_assert(sizeof(gen_socket) == (PY_VERSION_HEX >= 0x030C0000 ? 56 : 48), "_socket.socket.__basicsize__");
+_Static_assert(sizeof(gen_socket) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 56 : 48), "_socket.socket.__basicsize__");
 
 /* Modules/mmapmodule.c `mmap_object` (UNIX), 3.8.x-3.13.x: data (NULL once
  * closed), size, pos, offset (off_t), exports (int in 3.8, Py_ssize_t from
@@ -449,8 +458,8 @@ typedef struct {
     PyObject *weakreflist;
     int access;
 } gen_mmap;
-_Static_assert(sizeof(gen_mmap) == (PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
-               offsetof(gen_mmap, weakreflist) == (PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
+_Static_assert(sizeof(gen_mmap) - FT_HEAD == (PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
+               offsetof(gen_mmap, weakreflist) - FT_HEAD == (PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
                "mmap.mmap.__basicsize__ and __weakrefoffset__");
 
 /* Modules/selectmodule.c `pyEpoll_Object` (select.epoll), 3.8.x-3.13.x:
@@ -459,7 +468,7 @@ typedef struct {
     PyObject_HEAD
     int epfd;
 } gen_epoll;
-_Static_assert(sizeof(gen_epoll) == 24, "select.epoll.__basicsize__");
+_Static_assert(sizeof(gen_epoll) - FT_HEAD == 24, "select.epoll.__basicsize__");
 
 /* Modules/selectmodule.c `pollObject` (select.poll), 3.8.x-3.13.x: dict
  * {fd: events} of the registered descriptors, then the pollfd array. */
@@ -471,7 +480,7 @@ typedef struct {
     void *ufds;
     int poll_running;
 } gen_poll;
-_Static_assert(sizeof(gen_poll) == 48, "select.poll().__basicsize__");
+_Static_assert(sizeof(gen_poll) - FT_HEAD == 48, "select.poll().__basicsize__");
 
 /* REPLICA: Modules/_collectionsmodule.c, collections.deque and its blocks.
  * 3.8-3.10: PyObject_VAR_HEAD, leftblock, rightblock, leftindex, rightindex,
@@ -500,9 +509,9 @@ typedef struct {
     PyObject *weakreflist;
 } gen_deque;
 #if PY_VERSION_HEX >= 0x030B0000
-_Static_assert(sizeof(gen_deque) == 216, "deque.__basicsize__ is 216 in 3.11-3.13");
+_Static_assert(sizeof(gen_deque) - FT_HEAD == 216, "deque.__basicsize__ is 216 in 3.11-3.13");
 #else
-_Static_assert(sizeof(gen_deque) == 80, "deque.__basicsize__ is 80 in 3.8-3.10");
+_Static_assert(sizeof(gen_deque) - FT_HEAD == 80, "deque.__basicsize__ is 80 in 3.8-3.10");
 #endif
 
 /* REPLICA: Objects/odictobject.c, every version 3.8-3.13: the dict, then
@@ -749,19 +758,36 @@ static int64_t managed_before(int which)
 #define V_gc_size SZ(struct _gc_runtime_state)
 #define V_gc_enabled OFF(struct _gc_runtime_state, enabled)
 #define V_gc_debug OFF(struct _gc_runtime_state, debug)
+#ifdef Py_GIL_DISABLED
+/* Free-threaded: young + old[2] over the same bytes hold only thresholds and
+ * counts; no object is ever linked into a list (src/py/heap_ft.c walks the
+ * mimalloc heaps instead), and there is no generation0 pointer. */
+#define V_gc_generations OFF(struct _gc_runtime_state, young)
+#define V_gc_generation0 ABSENT
+#else
 #define V_gc_generations OFF(struct _gc_runtime_state, generations)
+#define V_gc_generation0 OFF(struct _gc_runtime_state, generation0)
+#endif
 #define V_gc_permanent_generation OFF(struct _gc_runtime_state, permanent_generation)
 #define V_gc_collecting OFF(struct _gc_runtime_state, collecting)
 #define V_gc_garbage OFF(struct _gc_runtime_state, garbage)
-#define V_gc_generation0 OFF(struct _gc_runtime_state, generation0)
 #define V_gc_generation_size SZ(struct gc_generation)
 #define V_gc_generation_threshold OFF(struct gc_generation, threshold)
 #define V_gc_generation_count OFF(struct gc_generation, count)
 #define V_gc_num_generations ((int64_t)NUM_GENERATIONS)
+#ifdef Py_GIL_DISABLED
+/* No PyGC_Head before a free-threaded object (_PyType_PreHeaderSize counts
+ * only the managed dict and weakref words): 0 bytes, and no links. */
+#define V_gc_head_size ((int64_t)0)
+#define V_gc_head_next ABSENT
+#define V_gc_head_prev ABSENT
+#else
 #define V_gc_head_size SZ(PyGC_Head)
 #define V_gc_head_next OFF(PyGC_Head, _gc_next)
 #define V_gc_head_prev OFF(PyGC_Head, _gc_prev)
-#if PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030F0000
+#endif
+/* Free-threaded builds never ran the incremental collector. */
+#if PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030F0000 && !defined(Py_GIL_DISABLED)
 /* 3.14.0-3.14.4 ran the incremental collector; 3.14.5 (gh-142516) brought
  * the generational one back over the same bytes: generations[3] where
  * young + old[2] were, and dummy1..3 "to preserve other offsets" where
@@ -788,9 +814,21 @@ _Static_assert(offsetof(struct _gc_runtime_state, dummy1) == offsetof(struct _gc
 
 /* --- PyObject / PyVarObject ------------------------------------------------- */
 #define V_object_size SZ(PyObject)
+#ifdef Py_GIL_DISABLED
+#define V_object_refcnt ABSENT   /* split: ft_object_ref_local + ft_object_ref_shared */
+#else
 #define V_object_refcnt OFF(PyObject, ob_refcnt)
+#endif
 #define V_object_type OFF(PyObject, ob_type)
-#if PY_VERSION_HEX >= 0x030E0000
+#ifdef Py_GIL_DISABLED
+/* Free-threaded: ob_flags (u16) after ob_tid; the count is split
+ * (ft_object_ref_local, ft_object_ref_shared) and immortality is
+ * ob_ref_local == UINT32_MAX, not a flag. */
+#define V_object_refcnt_bits ABSENT
+#define V_object_flags OFF(PyObject, ob_flags)
+#define V_object_flag_immortal ABSENT
+#define V_object_flag_static ((int64_t)_Py_STATICALLY_ALLOCATED_FLAG)
+#elif PY_VERSION_HEX >= 0x030E0000
 /* 3.14 (GIL build, 64-bit): the first word is {uint32_t ob_refcnt;
  * uint16_t ob_overflow; uint16_t ob_flags}: the count is 32 bits, and
  * immortal or statically allocated objects say so in ob_flags. */
@@ -1346,7 +1384,12 @@ _Static_assert(sizeof(((PyObject *)0)->ob_refcnt) == 4, "3.14: a 32-bit ob_refcn
  * ~mask, and the Py_TAG_REFCNT bit says the reference is borrowed or to an
  * immortal (the collector does not count it: gc.c _PyGC_VisitStackRef). */
 #define V_stackref_tag_mask ((int64_t)Py_TAG_BITS)
+#ifdef Py_GIL_DISABLED
+/* Free-threaded: PyStackRef_NULL is { .bits = Py_TAG_DEFERRED } (1). */
+#define V_stackref_null_bits ((int64_t)Py_TAG_DEFERRED)
+#else
 #define V_stackref_null_bits ((int64_t)PyStackRef_NULL_BITS)
+#endif
 #define V_stackref_int_tag ((int64_t)Py_INT_TAG)
 #define V_stackref_refcnt_tag ((int64_t)Py_TAG_REFCNT)
 _Static_assert(sizeof(_PyStackRef) == sizeof(void *), "a _PyStackRef is one word");
@@ -1754,6 +1797,15 @@ _Static_assert(offsetof(_PyRuntimeState, debug_offsets) == 0, "_Py_DebugOffsets 
 
 #define V_py_version_hex ((int64_t)PY_VERSION_HEX)
 
+#include "gen_offsets_ft.h"
+
+/* Free-threaded tables are named py3NNt (py_layout_3NNt). */
+#ifdef Py_GIL_DISABLED
+#define GEN_SUFFIX "t"
+#else
+#define GEN_SUFFIX ""
+#endif
+
 /* ======================================================================
  * Output
  * ====================================================================== */
@@ -1776,7 +1828,7 @@ static void emit(const char *name, int64_t value)
 
 int main(void)
 {
-    printf("/* py3%d.c: CPython %d.%d layout for gcscope.\n"
+    printf("/* py3%d" GEN_SUFFIX ".c: CPython %d.%d" GEN_SUFFIX " layout for gcscope.\n"
            " *\n"
            " * generated by tools/gen-offsets; do not edit.\n"
            " * Source: the CPython %s headers (offsetof/sizeof with -DPy_BUILD_CORE),\n"
@@ -1786,12 +1838,12 @@ int main(void)
            "\n"
            "#include \"py/layout.h\"\n"
            "\n"
-           "extern const struct py_layout py_layout_3%d;\n"
+           "extern const struct py_layout py_layout_3%d" GEN_SUFFIX ";\n"
            "\n"
-           "const struct py_layout py_layout_3%d = {\n"
+           "const struct py_layout py_layout_3%d" GEN_SUFFIX " = {\n"
            "    .major = %d,\n"
            "    .minor = %d,\n"
-           "    .generated_from = \"%s headers\",\n",
+           "    .generated_from = \"%s" GEN_SUFFIX " headers\",\n",
            PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION,
            PY_MINOR_VERSION, PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION);
 #define GEN_EMIT(name) emit(#name, (int64_t)(V_##name));
