@@ -485,9 +485,9 @@
     X(ft_gc_bit_deferred)                                                    \
     /* per-thread reference counts (unique ids: heap types, code...) */    \
     X(ft_tstate_refcounts_values) /* _PyThreadStateImpl.refcounts.values */ \
-    X(ft_tstate_refcounts_size)                                              \
+    X(ft_tstate_refcounts_count)                                              \
     X(ft_interp_unique_ids_table) /* interp->unique_ids.table */            \
-    X(ft_interp_unique_ids_size)                                             \
+    X(ft_interp_unique_ids_count)                                             \
     /* mimalloc: _PyThreadStateImpl.mimalloc and the abandoned pool */      \
     X(ft_tstate_mimalloc)         /* offsetof(_PyThreadStateImpl, mimalloc) */ \
     X(ft_mimalloc_heaps)          /* struct _mimalloc_thread_state.heaps */  \
@@ -515,12 +515,12 @@
     X(mi_page_reserved)           /* uint16 */                              \
     X(mi_page_free)                                                          \
     X(mi_page_used)               /* uint32 */                              \
-    X(mi_page_xblock_size)        /* uint32 */                              \
+    X(mi_page_xblock)        /* uint32 */                              \
     X(mi_page_local_free)                                                    \
     X(mi_page_keys)               /* PY_ABSENT unless free lists encoded */ \
     X(mi_page_xthread_free)       /* low 2 bits: delayed-free flags */      \
     X(mi_page_next)                                                          \
-    X(mi_padding_size)            /* MI_PADDING_SIZE */                     \
+    X(mi_padding_bytes)            /* MI_PADDING_SIZE */                     \
     X(mi_huge_block_size)         /* MI_HUGE_BLOCK_SIZE */                  \
     X(mi_segment_size)            /* MI_SEGMENT_SIZE (alignment too) */     \
     X(mi_segment_slice_size)      /* MI_SEGMENT_SLICE_SIZE */               \

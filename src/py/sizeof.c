@@ -25,7 +25,8 @@ static bool object_heaptype(const struct py_ctx *c, uint64_t obj)
  * (3.12+, Py_TPFLAGS_PREHEADER). Before 3.11 only the GC header. */
 uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info *type)
 {
-    uint64_t size = type->is_gc ? (uint64_t)L->gc_head_size : 0;
+    /* No GC head in a free-threaded build (gc_head_size PY_ABSENT). */
+    uint64_t size = type->is_gc && py_layout_has(L->gc_head_size) ? (uint64_t)L->gc_head_size : 0;
     uint64_t managed = 0;
     if (py_layout_has(L->flag_managed_dict))
         managed |= (uint64_t)L->flag_managed_dict;

@@ -195,20 +195,53 @@ static void check_table(const struct py_layout *L)
     CHECK_RANGE(L, dbg_gc_collecting, 13, 15);
 }
 
+/* A free-threaded table: the split object header, no GC head or lists,
+ * the mimalloc structures the heap walk reads. */
+static void check_ft_table(const struct py_layout *L)
+{
+    UNIT_CHECK(L->major == 3 && L->minor >= 14);
+    UNIT_CHECK(L->generated_from && strstr(L->generated_from, "t headers"));
+    check_all_fields(L);
+    UNIT_CHECK(py_layout_is_free_threaded(L));
+    UNIT_CHECK(!HAS(L, object_refcnt) && !HAS(L, gc_head_size) && !HAS(L, gc_head_next));
+    UNIT_CHECK_EQ_U64(L->object_size, 32);
+    UNIT_CHECK_EQ_U64(L->object_type, 24);
+    UNIT_CHECK_EQ_U64(L->ft_object_tid, 0);
+    UNIT_CHECK(L->ft_object_gc_bits < L->ft_object_ref_local && L->ft_object_ref_local + 4 <= L->ft_object_ref_shared);
+    UNIT_CHECK(L->ft_object_ref_shared + 8 <= L->object_type);
+    UNIT_CHECK_EQ_U64(L->ft_immortal_local, UINT32_MAX);
+    UNIT_CHECK(L->ft_gc_bit_tracked == 1 && L->ft_ref_shared_shift == 2);
+    UNIT_CHECK_EQ_U64(L->managed_dict_before, 8); /* MANAGED_DICT_OFFSET: one word before */
+    UNIT_CHECK(L->ft_mimalloc_heap_gc == 2 && L->ft_mimalloc_heap_gc_pre == 3);
+    UNIT_CHECK(L->mi_page_size > L->mi_page_next && L->mi_segment_size % L->mi_segment_slice_size == 0);
+    UNIT_CHECK(L->mi_heap_pages + (L->mi_bin_full + 1) * L->mi_page_queue_size <= L->mi_heap_size);
+    UNIT_CHECK(L->mi_page_tag_mask == 15);
+    UNIT_CHECK(py_layout_for_build(3, L->minor, true) == L);
+}
+
 static void test_tables(void)
 {
-    int n = 0, prev = 0;
-    for (const struct py_layout *const *p = py_layouts; *p; p++, n++) {
+    int n = 0, prev = 0, nft = 0;
+    for (const struct py_layout *const *p = py_layouts; *p; p++) {
+        if (py_layout_is_free_threaded(*p)) {
+            check_ft_table(*p);
+            nft++;
+            continue;
+        }
+        n++;
         check_table(*p);
+        UNIT_CHECK(!HAS(*p, ft_build) && !HAS(*p, mi_heap_pages));
         UNIT_CHECK((*p)->minor > prev); /* oldest first, no duplicates */
         prev = (*p)->minor;
         UNIT_CHECK(py_layout_for(3, (*p)->minor) == *p);
     }
     UNIT_CHECK(n == 8);
+    UNIT_CHECK(nft == 1);
+    UNIT_CHECK(py_layout_for_build(3, 13, true) == NULL);
     UNIT_CHECK(py_layout_for(3, 7) == NULL);
     UNIT_CHECK(py_layout_for(3, 16) == NULL);
     UNIT_CHECK(py_layout_for(2, 7) == NULL);
-    UNIT_CHECK_STR(py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15");
+    UNIT_CHECK_STR(py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15, 3.14t (free-threaded)");
 }
 
 /* --- _Py_DebugOffsets ------------------------------------------------------ */

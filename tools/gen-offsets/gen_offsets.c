@@ -777,8 +777,8 @@ static int64_t managed_before(int which)
 #define V_gc_num_generations ((int64_t)NUM_GENERATIONS)
 #ifdef Py_GIL_DISABLED
 /* No PyGC_Head before a free-threaded object (_PyType_PreHeaderSize counts
- * only the managed dict and weakref words): 0 bytes, and no links. */
-#define V_gc_head_size ((int64_t)0)
+ * only the managed dict and weakref words). */
+#define V_gc_head_size ABSENT
 #define V_gc_head_next ABSENT
 #define V_gc_head_prev ABSENT
 #else

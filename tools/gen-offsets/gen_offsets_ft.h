@@ -74,9 +74,9 @@ static int64_t page_tag_mask(void)
 #define V_ft_gc_bit_frozen ((int64_t)_PyGC_BITS_FROZEN)
 #define V_ft_gc_bit_deferred ((int64_t)_PyGC_BITS_DEFERRED)
 #define V_ft_tstate_refcounts_values OFF(_PyThreadStateImpl, refcounts.values)
-#define V_ft_tstate_refcounts_size OFF(_PyThreadStateImpl, refcounts.size)
+#define V_ft_tstate_refcounts_count OFF(_PyThreadStateImpl, refcounts.size)
 #define V_ft_interp_unique_ids_table OFF(PyInterpreterState, unique_ids.table)
-#define V_ft_interp_unique_ids_size OFF(PyInterpreterState, unique_ids.size)
+#define V_ft_interp_unique_ids_count OFF(PyInterpreterState, unique_ids.size)
 #define V_ft_tstate_mimalloc OFF(_PyThreadStateImpl, mimalloc)
 #define V_ft_mimalloc_heaps OFF(struct _mimalloc_thread_state, heaps)
 #define V_ft_mimalloc_initialized OFF(struct _mimalloc_thread_state, initialized)
@@ -102,11 +102,11 @@ static int64_t page_tag_mask(void)
 #define V_mi_page_reserved OFF(mi_page_t, reserved)
 #define V_mi_page_free OFF(mi_page_t, free)
 #define V_mi_page_used OFF(mi_page_t, used)
-#define V_mi_page_xblock_size OFF(mi_page_t, xblock_size)
+#define V_mi_page_xblock OFF(mi_page_t, xblock_size)
 #define V_mi_page_local_free OFF(mi_page_t, local_free)
 #define V_mi_page_xthread_free OFF(mi_page_t, xthread_free)
 #define V_mi_page_next OFF(mi_page_t, next)
-#define V_mi_padding_size ((int64_t)MI_PADDING_SIZE)
+#define V_mi_padding_bytes ((int64_t)MI_PADDING_SIZE)
 #define V_mi_huge_block_size ((int64_t)MI_HUGE_BLOCK_SIZE)
 #define V_mi_segment_size ((int64_t)MI_SEGMENT_SIZE)
 #define V_mi_segment_slice_size ((int64_t)MI_SEGMENT_SLICE_SIZE)
@@ -129,9 +129,9 @@ static int64_t page_tag_mask(void)
 #define V_ft_gc_bit_frozen ABSENT
 #define V_ft_gc_bit_deferred ABSENT
 #define V_ft_tstate_refcounts_values ABSENT
-#define V_ft_tstate_refcounts_size ABSENT
+#define V_ft_tstate_refcounts_count ABSENT
 #define V_ft_interp_unique_ids_table ABSENT
-#define V_ft_interp_unique_ids_size ABSENT
+#define V_ft_interp_unique_ids_count ABSENT
 #define V_ft_tstate_mimalloc ABSENT
 #define V_ft_mimalloc_heaps ABSENT
 #define V_ft_mimalloc_initialized ABSENT
@@ -158,11 +158,12 @@ static int64_t page_tag_mask(void)
 #define V_mi_page_reserved ABSENT
 #define V_mi_page_free ABSENT
 #define V_mi_page_used ABSENT
-#define V_mi_page_xblock_size ABSENT
+#define V_mi_page_xblock ABSENT
 #define V_mi_page_local_free ABSENT
+#define V_mi_page_keys ABSENT
 #define V_mi_page_xthread_free ABSENT
 #define V_mi_page_next ABSENT
-#define V_mi_padding_size ABSENT
+#define V_mi_padding_bytes ABSENT
 #define V_mi_huge_block_size ABSENT
 #define V_mi_segment_size ABSENT
 #define V_mi_segment_slice_size ABSENT
