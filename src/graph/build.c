@@ -157,16 +157,11 @@ static uint32_t node_for(struct builder *b, uint64_t addr)
         return hit;
     if (addr < 4096 || (addr & 7))
         return GS_NO_NODE;
-    struct {
-        uint64_t refcnt; /* 3.14: a 32-bit count and flags (py_refcnt_of_word) */
-        uint64_t type;
-    } h;
-    if (!gs_read_exact(b->c->r, addr, &h, sizeof h))
+    int64_t refcnt;
+    uint64_t type;
+    if (!py_object_refcount(b->c, &b->cap->rt.thread_refs, addr, &refcnt, &type))
         return GS_NO_NODE;
-    int64_t refcnt = py_refcnt_of_word(b->c->L, h.refcnt);
-    if (refcnt == 0)
-        return GS_NO_NODE;
-    uint32_t t = py_types_get(&b->types, b->c, h.type);
+    uint32_t t = py_types_get(&b->types, b->c, type);
     if (t == PY_TYPE_BAD)
         return GS_NO_NODE;
     return add_node(b, addr, t, refcnt, 0);
@@ -732,6 +727,9 @@ static void fill_meta(const struct gs_capture *cap, struct gs_snap_meta *m)
     snprintf(m->python, sizeof m->python, "%.31s", cap->version);
     snprintf(m->python_build, sizeof m->python_build, "%.159s", cap->rt.version_full);
     snprintf(m->binary, sizeof m->binary, "%.255s", cap->loc.binary);
+    bool debug = strchr(cap->rt.abiflags, 'd') != NULL;
+    snprintf(m->build, sizeof m->build, "%s%s%s", cap->rt.free_threaded ? "free-threaded" : "",
+             cap->rt.free_threaded && debug ? " " : "", debug ? "debug" : "");
     if (gethostname(m->hostname, sizeof m->hostname) != 0)
         m->hostname[0] = '\0';
     m->hostname[sizeof m->hostname - 1] = '\0';

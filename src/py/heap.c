@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "py/heap.h"
+#include "py/heap_ft.h"
 
 /* _gc_prev's low two bits are flags (PREV_MASK_COLLECTING, FINALIZED) from
  * 3.8 on; _gc_next's low bit marks unreachable objects during a collection
@@ -94,6 +95,9 @@ gs_status py_heap_walk(const struct py_runtime *rt, uint64_t max_objects, py_hea
         max_objects = (uint64_t)1 << 32;
     if (py_runtime_collecting(rt))
         return gs_fail(err, GS_ERR_BUSY, "a garbage collection is in progress in the target");
+    /* Free-threaded: no lists; the objects are found in the mimalloc heaps. */
+    if (py_layout_is_free_threaded(rt->ctx.L))
+        return py_heap_walk_ft(rt, max_objects, fn, arg, stats, err);
     for (size_t i = 0; i < rt->ninterps; i++) {
         const struct py_gcstate *gc = &rt->interps[i].gc;
         for (int g = 0; g <= PY_GEN_PERMANENT; g++) {

@@ -5,6 +5,10 @@
  * every back link, and report each object to a visitor. A broken list (a
  * back link that disagrees, an unreadable header, more objects than the
  * memory could hold) stops that list's walk and is counted, never followed.
+ *
+ * A free-threaded interpreter has no lists: heap_ft.c walks its mimalloc
+ * heaps instead, behind the same call (frozen objects as the permanent
+ * generation, the others as generation 0).
  */
 #ifndef GCSCOPE_PY_HEAP_H
 #define GCSCOPE_PY_HEAP_H

@@ -37,6 +37,10 @@ static gs_status read_gcstate(const struct py_ctx *c, uint64_t addr, struct py_g
     gc->permanent_head = addr + (uint64_t)L->gc_permanent_generation;
     if (py_layout_has(L->gc_garbage))
         py_read_ptr(c, addr + (uint64_t)L->gc_garbage, &gc->garbage);
+    /* Free-threaded: the generations carry thresholds and counts only; no
+     * object is linked into them (src/py/heap_ft.c). */
+    if (py_layout_is_free_threaded(L))
+        return GS_OK;
     /* A list head's next pointer is never NULL: an empty list points at
      * itself. NULL means we are not looking at a GC state. */
     for (int g = 0; g < PY_NUM_GENERATIONS; g++) {
@@ -107,6 +111,9 @@ static void read_version(struct py_runtime *rt)
         n = sizeof rt->version - 1;
     memcpy(rt->version, rt->version_full, n);
     rt->version[n] = '\0';
+    /* "t" free-threaded, "d" debug (3.8+); checked against the layout. */
+    if (py_dict_get_str(c, rt->interps[0].sysdict, "abiflags", &v))
+        py_str_utf8(c, v, rt->abiflags, sizeof rt->abiflags, NULL);
 }
 
 gs_status py_runtime_read(gs_reader *r, const struct py_layout *L, uint64_t runtime_addr,
@@ -176,11 +183,23 @@ gs_status py_runtime_read(gs_reader *r, const struct py_layout *L, uint64_t runt
                        "the interpreter has no sys module yet: it is starting up or shutting down, try again");
     }
     read_version(rt);
+    rt->free_threaded = py_layout_is_free_threaded(L);
+    /* The build the table describes must be the build sys says it is: a
+     * GIL table on a free-threaded process (or the reverse) reads nonsense. */
+    if (rt->abiflags[0] && (strchr(rt->abiflags, 't') != NULL) != rt->free_threaded) {
+        bool ft = strchr(rt->abiflags, 't') != NULL;
+        py_runtime_free(rt);
+        return gs_fail(err, GS_ERR_UNSUPPORTED,
+                       "sys.abiflags says this is a %s build, but the binary looked like a %s one",
+                       ft ? "free-threaded" : "default (GIL)", ft ? "default (GIL)" : "free-threaded");
+    }
+    py_thread_refcounts_read(c, rt->interps, rt->ninterps, &rt->thread_refs);
     return GS_OK;
 }
 
 void py_runtime_free(struct py_runtime *rt)
 {
+    py_thread_refcounts_free(&rt->thread_refs);
     for (size_t i = 0; i < rt->ninterps; i++)
         free(rt->interps[i].threads);
     free(rt->interps);

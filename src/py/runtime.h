@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "py/object.h"
+#include "py/refcount.h"
 #include "util/status.h"
 
 #define PY_MAX_INTERPRETERS 256
@@ -54,6 +55,11 @@ struct py_runtime {
     char version_full[160]; /* sys.version, cut */
     struct py_interp *interps;
     size_t ninterps;
+    bool free_threaded;    /* a Py_GIL_DISABLED build (the layout says so) */
+    char abiflags[8];      /* sys.abiflags, "" when unreadable */
+    /* free-threaded: every thread's per-object refcounts, summed (empty
+     * for GIL builds); py_object_refcount() adds them */
+    struct py_thread_refcounts thread_refs;
 };
 
 /* Read the runtime at runtime_addr with layout L (the caller has chosen L
