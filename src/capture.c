@@ -128,10 +128,15 @@ gs_status gs_capture_choose_layout(struct gs_capture *cap, gs_reader *mem, gs_er
     gs_status st = detect_version(cap, mem, &major, &minor, err);
     if (st != GS_OK)
         return st;
-    cap->layout = py_layout_for(major, minor);
+    /* The build: the debug offsets' free_threaded field (3.13+) when there
+     * is one, else the file name's ABI flag (libpython3.14t.so); sys.abiflags
+     * confirms it after the capture (py_runtime_read). */
+    int dbg_ft = py_debug_offsets_free_threaded(mem, cap->loc.runtime_addr);
+    bool ft = dbg_ft >= 0 ? dbg_ft == 1 : py_name_is_free_threaded(cap->loc.binary);
+    cap->layout = py_layout_for_build(major, minor, ft);
     if (!cap->layout)
-        return gs_fail(err, GS_ERR_UNSUPPORTED, "Python %s is not supported: gcscope reads CPython %s", cap->version,
-                       py_layout_supported());
+        return gs_fail(err, GS_ERR_UNSUPPORTED, "Python %s%s is not supported: gcscope reads CPython %s", cap->version,
+                       ft ? " (free-threaded build)" : "", py_layout_supported());
     /* 3.13+: the interpreter describes its own layout; refuse a table that
      * disagrees with it rather than read with wrong offsets. */
     uint64_t hex = 0;

@@ -56,7 +56,8 @@ static void process_lines(struct overview *o, const struct gs_snapshot *s)
     ADDF(o, GS_ROLE_HEADER, -1, "Process");
     ADDF(o, GS_ROLE_NORMAL, -1, "  process %lld%s%s, %s", (long long)m->pid, m->hostname[0] ? " on " : "",
          m->hostname, m->binary);
-    ADDF(o, GS_ROLE_NORMAL, -1, "  Python %s, build %s", m->python, m->python_build);
+    ADDF(o, GS_ROLE_NORMAL, -1, "  Python %s%s%s, build %s", m->python, m->build[0] ? " " : "", m->build,
+         m->python_build);
     ADDF(o, GS_ROLE_NORMAL, -1, "  captured %s: paused %.1f ms for %d thread%s, copied %s in %.1f ms%s", when,
          m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
          gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms,

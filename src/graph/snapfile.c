@@ -396,6 +396,7 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
     s->meta.python_build[sizeof s->meta.python_build - 1] = '\0';
     s->meta.binary[sizeof s->meta.binary - 1] = '\0';
     s->meta.hostname[sizeof s->meta.hostname - 1] = '\0';
+    s->meta.build[sizeof s->meta.build - 1] = '\0';
     GET(SEC_ADDR, addr, s->nobjects);
     GET(SEC_TYPE, type, s->nobjects);
     GET(SEC_SIZE, size, s->nobjects);

@@ -15,7 +15,7 @@
 #include "util/status.h"
 
 #define GS_SNAPFILE_MAGIC "GCSCOPE\x1a"
-#define GS_SNAPFILE_VERSION 1
+#define GS_SNAPFILE_VERSION 2 /* 2: meta.build */
 
 /* Write s to path (through a temporary file renamed into place).
  * GS_ERR_IO with the reason on failure. */

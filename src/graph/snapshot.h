@@ -188,6 +188,10 @@ struct gs_snap_meta {
     } interps[GS_MAX_INTERPRETERS]; /* [0] is the main interpreter */
     uint64_t bad_edges;      /* references that pointed at no valid object */
     uint64_t broken_lists;
+    /* The interpreter's build when not the default one: "free-threaded"
+     * (Py_GIL_DISABLED), "debug" (Py_DEBUG), "free-threaded debug"; "" for a
+     * default build. Reports print it next to the version. */
+    char build[32];
 };
 
 /* Where a snapshot came from when it was read from a core file rather than

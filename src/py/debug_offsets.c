@@ -195,6 +195,16 @@ bool py_debug_offsets_present(gs_reader *r, uint64_t runtime_addr)
            memcmp(cookie, DEBUG_COOKIE, DEBUG_COOKIE_LEN) == 0;
 }
 
+int py_debug_offsets_free_threaded(gs_reader *r, uint64_t runtime_addr)
+{
+    /* cookie[8], version, free_threaded: the same 24-byte header in 3.13,
+     * 3.14 and 3.15 (Include/internal/pycore_debug_offsets.h). */
+    uint64_t flag;
+    if (!py_debug_offsets_present(r, runtime_addr) || !gs_read_u64(r, runtime_addr + 16, &flag) || flag > 1)
+        return -1;
+    return (int)flag;
+}
+
 /* Print up to 8 bytes of a cookie with anything unprintable escaped. */
 static void quote_cookie(const unsigned char *c, char *out, size_t cap)
 {
@@ -344,13 +354,14 @@ gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
                        "), not %d.%d as expected",
                        vmajor, vminor, version, L->major, L->minor);
 
-    /* Free-threaded builds lay out objects and the GC differently; the tables
-     * describe GIL builds only. */
-    if (member(buf, L->dbg_free_threaded) != 0)
+    /* Free-threaded builds lay out objects and the GC differently: each has
+     * its own table, and the build must be the one the table describes. */
+    bool target_ft = member(buf, L->dbg_free_threaded) != 0;
+    if (target_ft != py_layout_is_free_threaded(L))
         return gs_fail(err, GS_ERR_UNSUPPORTED,
-                       "the target is a free-threaded build of Python %d.%d: gcscope supports "
-                       "only the default (GIL) build",
-                       vmajor, vminor);
+                       "the target is a %s build of Python %d.%d: gcscope's table for it describes a %s build",
+                       target_ft ? "free-threaded" : "default (GIL)", vmajor, vminor,
+                       target_ft ? "default (GIL)" : "free-threaded");
 
     st = check_groups(buf, L, err);
     if (st != GS_OK)

@@ -26,8 +26,8 @@
  *                       message names the first one ("debug offsets disagree
  *                       with gcscope's 3.13 table: interpreter_state.threads_head
  *                       is 7344, table says 7352")
- *   GS_ERR_UNSUPPORTED  the version is not L's major.minor, or the target is
- *                       a free-threaded build
+ *   GS_ERR_UNSUPPORTED  the version is not L's major.minor, or the target's
+ *                       build (free-threaded or not) is not L's
  * For L without debug offsets (< 3.13): GS_OK and *version_hex = 0. */
 gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
                                  const struct py_layout *L, uint64_t *version_hex,
@@ -35,5 +35,10 @@ gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
 
 /* Peek: does the memory at runtime_addr start with the cookie "xdebugpy"? */
 bool py_debug_offsets_present(gs_reader *r, uint64_t runtime_addr);
+
+/* Peek: the free_threaded field of the target's debug offsets (3.13+):
+ * 1 for a free-threaded build, 0 for a default one, -1 when there are no
+ * debug offsets or the field holds anything else. */
+int py_debug_offsets_free_threaded(gs_reader *r, uint64_t runtime_addr);
 
 #endif

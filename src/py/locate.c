@@ -86,6 +86,24 @@ bool py_version_from_name(const char *path, int *major, int *minor)
     return true;
 }
 
+bool py_name_is_free_threaded(const char *path)
+{
+    int major, minor;
+    if (!py_version_from_name(path, &major, &minor) || minor < 0)
+        return false;
+    /* the ABI flags follow the version digits: "3.14t", "3.14td" */
+    const char *b = strstr(base_name(path), "3.");
+    if (!b)
+        return false;
+    b += 2;
+    while (*b >= '0' && *b <= '9')
+        b++;
+    for (; *b == 'd' || *b == 't' || *b == 'm' || *b == 'u'; b++)
+        if (*b == 't')
+            return true;
+    return false;
+}
+
 static bool is_libpython(const char *path)
 {
     int maj, min;

@@ -74,6 +74,10 @@ gs_status py_locate_files(const struct py_files *files, const gs_maps *maps, str
  * ("libpython3.so", "python3"). */
 bool py_version_from_name(const char *path, int *major, int *minor);
 
+/* Does the file name carry the free-threaded ABI flag ("libpython3.14t.so",
+ * "python3.14t")? */
+bool py_name_is_free_threaded(const char *path);
+
 /* Scan bytes (such as .rodata) for a NUL-terminated PY_VERSION literal
  * ^3\.[0-9]{1,2}\.[0-9]{1,2}([abc]|rc)?[0-9]*\+?$ with this minor (any
  * minor if want_minor < 0). Literals merged into the tail of a longer

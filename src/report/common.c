@@ -69,8 +69,8 @@ static void core_header_text(FILE *out, const struct gs_snapshot *s)
     const struct gs_snap_core *c = s->core;
     const struct gs_snap_meta *m = &s->meta;
     char b1[32], b2[32], sig[32];
-    fprintf(out, "core %s of process %lld (%s), Python %s (%s)\n", c->path, (long long)m->pid,
-            c->cmdline[0] ? c->cmdline : c->comm, m->python, m->binary);
+    fprintf(out, "core %s of process %lld (%s), Python %s%s%s (%s)\n", c->path, (long long)m->pid,
+            c->cmdline[0] ? c->cmdline : c->comm, m->python, m->build[0] ? " " : "", m->build, m->binary);
     if (c->signo > 0 && (c->signo == SIGSEGV || c->signo == SIGBUS || c->signo == SIGILL || c->signo == SIGFPE))
         fprintf(out, "written on %s at 0x%llx", signal_name(c->signo, sig, sizeof sig),
                 (unsigned long long)c->fault_addr);
@@ -96,8 +96,11 @@ void gs_report_header_text(FILE *out, const struct gs_snapshot *s)
     if (s->core) {
         core_header_text(out, s);
     } else {
-        fprintf(out, "process %lld, Python %s (%s)\n", (long long)m->pid, m->python, m->binary);
-        fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s\n",
+        fprintf(out, "process %lld, Python %s%s%s (%s)
+", (long long)m->pid, m->python, m->build[0] ? " " : "",
+                m->build, m->binary);
+        fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s
+",
                 m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
                 gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms, gs_fmt_count(s->nobjects, b2, sizeof b2),
                 m->capture_ms + m->build_ms,
@@ -123,6 +126,10 @@ void gs_report_header_json(gs_json *w, const struct gs_snapshot *s)
     gs_json_string(w, m->python);
     gs_json_key(w, "python_build");
     gs_json_string(w, m->python_build);
+    gs_json_key(w, "build");    /* "free-threaded", "debug", ... or "default" */
+    gs_json_string(w, m->build[0] ? m->build : "default");
+    gs_json_key(w, "free_threaded");
+    gs_json_bool(w, strstr(m->build, "free-threaded") != NULL);
     gs_json_key(w, "binary");
     gs_json_string(w, m->binary);
     gs_json_key(w, "pid");
