@@ -488,6 +488,12 @@
     X(ft_tstate_refcounts_count)                                              \
     X(ft_interp_unique_ids_table) /* interp->unique_ids.table */            \
     X(ft_interp_unique_ids_count)                                             \
+    /* thread-local bytecode: a frame's instr_ptr points into its thread's \
+     * copy, co_tlbc->entries[frame->tlbc_index] (_PyFrame_GetBytecode) */  \
+    X(ft_iframe_tlbc_index)       /* int32 */                               \
+    X(ft_code_tlbc)               /* _PyCodeArray *co_tlbc */               \
+    X(ft_codearray_size)                                                     \
+    X(ft_codearray_entries)                                                  \
     /* mimalloc: _PyThreadStateImpl.mimalloc and the abandoned pool */      \
     X(ft_tstate_mimalloc)         /* offsetof(_PyThreadStateImpl, mimalloc) */ \
     X(ft_mimalloc_heaps)          /* struct _mimalloc_thread_state.heaps */  \

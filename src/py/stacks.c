@@ -273,6 +273,23 @@ uint64_t py_stack_top(const struct py_ctx *c, uint64_t tstate)
     return f;
 }
 
+/* A free-threaded frame runs its thread's copy of the bytecode,
+ * co_tlbc->entries[tlbc_index] (_PyFrame_GetBytecode; entries[0] is
+ * co_code_adaptive itself). 0 when the frame has none or it is unreadable. */
+static uint64_t thread_local_bytecode(const struct py_ctx *c, uint64_t f, uint64_t code)
+{
+    const struct py_layout *L = c->L;
+    int32_t index;
+    int64_t size;
+    uint64_t tlbc, entry;
+    if (!py_layout_has(L->ft_iframe_tlbc_index) || !py_field_i32(c, f, L->ft_iframe_tlbc_index, &index) ||
+        !py_field_ptr(c, code, L->ft_code_tlbc, &tlbc) || !tlbc ||
+        !py_field_ssize(c, tlbc, L->ft_codearray_size, &size) || index < 0 || index >= size ||
+        !py_read_ptr(c, tlbc + (uint64_t)L->ft_codearray_entries + (uint64_t)index * 8, &entry))
+        return 0;
+    return entry;
+}
+
 /* The byte offset of the frame's instruction in its bytecode, which lies
  * inline in the code object at co_code_adaptive: prev_instr (3.11, 3.12)
  * or instr_ptr (3.13) minus its start, as _PyInterpreterFrame_LASTI. */
@@ -282,7 +299,10 @@ static int64_t iframe_offset(const struct py_ctx *c, uint64_t f, uint64_t code)
     uint64_t instr;
     if (!py_field_ptr(c, f, L->iframe_instr, &instr) || !py_layout_has(L->code_code_adaptive))
         return INT64_MAX; /* unknown: no line */
-    int64_t off = (int64_t)(instr - (code + (uint64_t)L->code_code_adaptive));
+    uint64_t start = thread_local_bytecode(c, f, code);
+    if (!start)
+        start = code + (uint64_t)L->code_code_adaptive;
+    int64_t off = (int64_t)(instr - start);
     return off < -2 ? INT64_MAX : off;
 }
 

@@ -39,6 +39,10 @@ import traceback
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGETS_DIR = os.path.join(SRCDIR, "tests", "targets")
 DEBIAN_PYTHON = "/usr/bin/python3.11"
+# The interpreter cache the CI set-up fills (docs: ../shared/docs/test-interpreters.md):
+# a free-threaded 3.14t built from source with --disable-gil --enable-shared.
+TEST_CACHE = os.environ.get("GSTEST_CACHE", "/var/cache/gcscope-test")
+FREE_THREADED_PYTHONS = (("3.14t", os.path.join(TEST_CACHE, "py3.14t", "bin", "python3.14t")),)
 SKIP_EXIT = 77
 
 # The exit codes of the gcscope interface (src/util/status.h).
@@ -187,11 +191,13 @@ def pythons():
 
     Each pyenv CPython >= 3.8 (shared libpython builds) plus Debian's
     /usr/bin/python3.11 (a static, stripped, non-PIE build: the hard case
-    for finding _PyRuntime). GSTEST_PYTHONS narrows the list for quick runs.
+    for finding _PyRuntime), plus the free-threaded builds in the test cache
+    ("3.14t"). GSTEST_PYTHONS narrows the list for quick runs.
     """
     result = [(v, p) for v, p in pyenv_pythons(min_version=(3, 8))]
     if os.access(DEBIAN_PYTHON, os.X_OK):
         result.append(("debian-3.11", DEBIAN_PYTHON))
+    result += [(l, p) for l, p in FREE_THREADED_PYTHONS if os.access(p, os.X_OK)]
     wanted = os.environ.get("GSTEST_PYTHONS", "").strip()
     if wanted:
         keys = [w.strip() for w in wanted.split(",") if w.strip()]

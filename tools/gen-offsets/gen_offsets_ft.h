@@ -77,6 +77,10 @@ static int64_t page_tag_mask(void)
 #define V_ft_tstate_refcounts_count OFF(_PyThreadStateImpl, refcounts.size)
 #define V_ft_interp_unique_ids_table OFF(PyInterpreterState, unique_ids.table)
 #define V_ft_interp_unique_ids_count OFF(PyInterpreterState, unique_ids.size)
+#define V_ft_iframe_tlbc_index OFF(_PyInterpreterFrame, tlbc_index)
+#define V_ft_code_tlbc OFF(PyCodeObject, co_tlbc)
+#define V_ft_codearray_size OFF(_PyCodeArray, size)
+#define V_ft_codearray_entries OFF(_PyCodeArray, entries)
 #define V_ft_tstate_mimalloc OFF(_PyThreadStateImpl, mimalloc)
 #define V_ft_mimalloc_heaps OFF(struct _mimalloc_thread_state, heaps)
 #define V_ft_mimalloc_initialized OFF(struct _mimalloc_thread_state, initialized)
@@ -132,6 +136,10 @@ static int64_t page_tag_mask(void)
 #define V_ft_tstate_refcounts_count ABSENT
 #define V_ft_interp_unique_ids_table ABSENT
 #define V_ft_interp_unique_ids_count ABSENT
+#define V_ft_iframe_tlbc_index ABSENT
+#define V_ft_code_tlbc ABSENT
+#define V_ft_codearray_size ABSENT
+#define V_ft_codearray_entries ABSENT
 #define V_ft_tstate_mimalloc ABSENT
 #define V_ft_mimalloc_heaps ABSENT
 #define V_ft_mimalloc_initialized ABSENT

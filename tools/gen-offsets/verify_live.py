@@ -320,7 +320,8 @@ class Plain:
 def check_object_type(C):
     o = object()
     C.eq('ob_type', u64(id(o) + C['object_type']), id(object))
-    C.eq('ob_refcnt', i64(id(o) + C['object_refcnt']) & 0xffffffff, sys.getrefcount(o) - 1)
+    if C.has('object_refcnt'):  # free-threaded: split, see verify_live_ft.py
+        C.eq('ob_refcnt', i64(id(o) + C['object_refcnt']) & 0xffffffff, sys.getrefcount(o) - 1)
     C.eq('tp_name', cstring(u64(id(int) + C['type_name'])), 'int')
     for T in (int, list, tuple, dict, Plain, Slotted, type, types.FunctionType):
         C.eq('%s tp_basicsize' % T.__name__, i64(id(T) + C['type_basicsize']), T.__basicsize__)
@@ -1330,7 +1331,7 @@ def check_debug_offsets(C):
     base = RUNTIME + C['runtime_debug_offsets']
     C.eq('cookie', mem(base, 8), b'xdebugpy')
     C.eq('version', u64(base + C['debug_offsets_version']), sys.hexversion)
-    C.eq('free_threaded', u64(base + C['dbg_free_threaded']), 0)
+    C.eq('free_threaded', u64(base + C['dbg_free_threaded']), 1 if C.T.get('ft_build') == 1 else 0)
     bad = [(d, u64(base + C['dbg_' + d]), C[ours]) for d, ours in DBG_PAIRS
            if u64(base + C['dbg_' + d]) != C[ours]]
     C.eq('every cross-checked member agrees (%d)' % len(DBG_PAIRS), bad, [])
@@ -1367,13 +1368,24 @@ def main():
         print('verify_live: the table is for %s.%s, this is %d.%d' % (
             table.get('major'), table.get('minor'), PY[0], PY[1]), file=sys.stderr)
         return 2
-    if hasattr(sys, 'abiflags') and sys.abiflags:
-        print('verify_live: this is a "%s" build; the tables describe release GIL builds'
-              % sys.abiflags, file=sys.stderr)
+    ft_table = table.get('ft_build') == 1
+    flags = getattr(sys, 'abiflags', '')
+    if flags.replace('t', '') or ('t' in flags) != ft_table:
+        print('verify_live: this is a "%s" build; the table describes a release %s build'
+              % (flags, 'free-threaded' if ft_table else 'GIL'), file=sys.stderr)
         return 2
     RUNTIME = runtime_address()
     print('  (_PyRuntime at 0x%x)' % RUNTIME)
-    for name, fn in (('runtime', check_runtime), ('threads', check_threads), ('gc', check_gc),
+    if ft_table:
+        # Free-threaded: no collector lists; the mimalloc heap walk instead.
+        import verify_live_ft
+        reader = {'u64': u64, 'u32': u32, 'u8': u8, 'i64': i64, 'mem': mem}
+
+        def check_gc_lists(C):
+            verify_live_ft.check_ft(C, dict(reader, interp=main_interp(C)))
+    else:
+        check_gc_lists = check_gc
+    for name, fn in (('runtime', check_runtime), ('threads', check_threads), ('gc', check_gc_lists),
                      ('types', check_object_type), ('containers', check_containers),
                      ('dicts', check_dicts), ('scalars', check_scalars),
                      ('private containers', check_private_containers),
