@@ -492,7 +492,7 @@
      * copy, co_tlbc->entries[frame->tlbc_index] (_PyFrame_GetBytecode) */  \
     X(ft_iframe_tlbc_index)       /* int32 */                               \
     X(ft_code_tlbc)               /* _PyCodeArray *co_tlbc */               \
-    X(ft_codearray_size)                                                     \
+    X(ft_codearray_count)                                                     \
     X(ft_codearray_entries)                                                  \
     /* mimalloc: _PyThreadStateImpl.mimalloc and the abandoned pool */      \
     X(ft_tstate_mimalloc)         /* offsetof(_PyThreadStateImpl, mimalloc) */ \

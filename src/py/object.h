@@ -46,7 +46,10 @@ static inline uint64_t py_stackref_object(const struct py_layout *L, uint64_t bi
     if (L->stackref_tag_mask <= 0)
         return bits;
     uint64_t mask = (uint64_t)L->stackref_tag_mask;
-    if (bits == (uint64_t)L->stackref_null_bits || (bits & mask) == (uint64_t)L->stackref_int_tag)
+    /* a tagged int has every Py_INT_TAG bit set: (bits & 3) == 3 in both
+     * builds, though a free-threaded build's Py_TAG_BITS is 1 */
+    uint64_t int_tag = (uint64_t)L->stackref_int_tag;
+    if (bits == (uint64_t)L->stackref_null_bits || (bits & int_tag) == int_tag)
         return 0;
     if (borrowed)
         *borrowed = (bits & (uint64_t)L->stackref_refcnt_tag) != 0;

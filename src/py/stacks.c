@@ -284,7 +284,7 @@ static uint64_t thread_local_bytecode(const struct py_ctx *c, uint64_t f, uint64
     uint64_t tlbc, entry;
     if (!py_layout_has(L->ft_iframe_tlbc_index) || !py_field_i32(c, f, L->ft_iframe_tlbc_index, &index) ||
         !py_field_ptr(c, code, L->ft_code_tlbc, &tlbc) || !tlbc ||
-        !py_field_ssize(c, tlbc, L->ft_codearray_size, &size) || index < 0 || index >= size ||
+        !py_field_ssize(c, tlbc, L->ft_codearray_count, &size) || index < 0 || index >= size ||
         !py_read_ptr(c, tlbc + (uint64_t)L->ft_codearray_entries + (uint64_t)index * 8, &entry))
         return 0;
     return entry;

@@ -79,7 +79,7 @@ static int64_t page_tag_mask(void)
 #define V_ft_interp_unique_ids_count OFF(PyInterpreterState, unique_ids.size)
 #define V_ft_iframe_tlbc_index OFF(_PyInterpreterFrame, tlbc_index)
 #define V_ft_code_tlbc OFF(PyCodeObject, co_tlbc)
-#define V_ft_codearray_size OFF(_PyCodeArray, size)
+#define V_ft_codearray_count OFF(_PyCodeArray, size)
 #define V_ft_codearray_entries OFF(_PyCodeArray, entries)
 #define V_ft_tstate_mimalloc OFF(_PyThreadStateImpl, mimalloc)
 #define V_ft_mimalloc_heaps OFF(struct _mimalloc_thread_state, heaps)
@@ -138,7 +138,7 @@ static int64_t page_tag_mask(void)
 #define V_ft_interp_unique_ids_count ABSENT
 #define V_ft_iframe_tlbc_index ABSENT
 #define V_ft_code_tlbc ABSENT
-#define V_ft_codearray_size ABSENT
+#define V_ft_codearray_count ABSENT
 #define V_ft_codearray_entries ABSENT
 #define V_ft_tstate_mimalloc ABSENT
 #define V_ft_mimalloc_heaps ABSENT
