@@ -194,13 +194,19 @@ typedef struct {
     PyObject *kw;
     PyObject *dict;
     PyObject *weakreflist;
+#if PY_VERSION_HEX >= 0x030E0000
+    /* 3.14 (gh-119127, functools.Placeholder) */
+    PyObject *placeholder;
+    Py_ssize_t phcount;
+#endif
 #if PY_VERSION_HEX >= 0x03090000
     vectorcallfunc vectorcall;
 #else
     int use_fastcall;
 #endif
 } gen_partial;
-_Static_assert(sizeof(gen_partial) - FT_HEAD == 64, "functools.partial.__basicsize__");
+_Static_assert(sizeof(gen_partial) - FT_HEAD == (PY_VERSION_HEX >= 0x030E0000 ? 80 : 64),
+               "functools.partial.__basicsize__");
 _Static_assert(offsetof(gen_partial, dict) - FT_HEAD == 40, "functools.partial.__dictoffset__");
 
 /* REPLICA: Modules/_functoolsmodule.c, `lru_list_elem` and
@@ -329,8 +335,14 @@ typedef struct {
     PyObject *dict;
     PyObject *weakreflist;
     Py_ssize_t exports;
+#if PY_VERSION_HEX >= 0x030E0000 && defined(Py_GIL_DISABLED)
+    int buf_shared; /* 3.14 free-threaded */
+#define GEN_BYTESIO_SIZE 72
+#else
+#define GEN_BYTESIO_SIZE 64
+#endif
 } gen_bytesio;
-_Static_assert(sizeof(gen_bytesio) - FT_HEAD == 64 && offsetof(gen_bytesio, dict) - FT_HEAD == 40, "_io.BytesIO");
+_Static_assert(sizeof(gen_bytesio) - FT_HEAD == GEN_BYTESIO_SIZE && offsetof(gen_bytesio, dict) - FT_HEAD == 40, "_io.BytesIO");
 
 /* stringio.c `stringio`: while accumulating, 3.8-3.11 keep the text in a
  * _PyAccu (two lists, internal/pycore_accu.h), 3.12-3.13 in a
@@ -343,7 +355,9 @@ typedef struct {
     Py_ssize_t string_size;
     size_t buf_size;
     int state;
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030E0000
+    PyUnicodeWriter *writer; /* 3.14: the public API's opaque writer */
+#elif PY_VERSION_HEX >= 0x030C0000
     _PyUnicodeWriter writer;
 #else
     _PyAccu accu;
@@ -361,8 +375,8 @@ typedef struct {
     void *module_state;
 #endif
 } gen_stringio;
-_Static_assert(sizeof(gen_stringio) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 168 : 120) &&
-               offsetof(gen_stringio, dict) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 144 : 104), "_io.StringIO");
+_Static_assert(sizeof(gen_stringio) - FT_HEAD == (PY_VERSION_HEX >= 0x030E0000 ? 120 : PY_VERSION_HEX >= 0x030C0000 ? 168 : 120) &&
+               offsetof(gen_stringio, dict) - FT_HEAD == (PY_VERSION_HEX >= 0x030E0000 ? 96 : PY_VERSION_HEX >= 0x030C0000 ? 144 : 104), "_io.StringIO");
 
 /* textio.c `textio` (TextIOWrapper). 3.12 appends a module-state pointer. */
 typedef struct {
@@ -455,11 +469,16 @@ typedef struct {
     int exports;
 #endif
     int fd;
+#if PY_VERSION_HEX >= 0x030E0000
+    _Bool trackfd;
+    int flags; /* 3.14: the mmap flags, after trackfd: weakreflist moves */
+#endif
     PyObject *weakreflist;
     int access;
 } gen_mmap;
-_Static_assert(sizeof(gen_mmap) - FT_HEAD == (PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
-               offsetof(gen_mmap, weakreflist) - FT_HEAD == (PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
+_Static_assert(sizeof(gen_mmap) - FT_HEAD == (PY_VERSION_HEX >= 0x030E0000 ? 88 : PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
+               offsetof(gen_mmap, weakreflist) - FT_HEAD ==
+                   (PY_VERSION_HEX >= 0x030E0000 ? 72 : PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
                "mmap.mmap.__basicsize__ and __weakrefoffset__");
 
 /* Modules/selectmodule.c `pyEpoll_Object` (select.epoll), 3.8.x-3.13.x:
@@ -1521,7 +1540,13 @@ _Static_assert(sizeof(_PyStackRef) == sizeof(void *), "a _PyStackRef is one word
 #define V_bytesio_buf OFF(gen_bytesio, buf)
 #define V_bytesio_dict OFF(gen_bytesio, dict)
 #define V_stringio_size SZ(gen_stringio)
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030E0000
+/* 3.14: the writer is a separate PyUnicodeWriter behind a pointer; its
+ * buffer str is that object's, not one of the StringIO's fields. */
+#define V_stringio_accu_large ABSENT
+#define V_stringio_accu_small ABSENT
+#define V_stringio_writer_buffer ABSENT
+#elif PY_VERSION_HEX >= 0x030C0000
 #define V_stringio_accu_large ABSENT
 #define V_stringio_accu_small ABSENT
 #define V_stringio_writer_buffer OFF(gen_stringio, writer.buffer)

@@ -786,6 +786,28 @@ def genf(a):
     yield 2
 
 
+def sref(C, bits):
+    """A _PyStackRef word (3.14+) as an address, as py_stackref_object() reads
+    it: 0 for NULL and tagged ints, else the pointer without its tag bits
+    (Py_TAG_BITS: 3 in a GIL build, 1 in a free-threaded one). Up to 3.13
+    the word is the pointer."""
+    if not C.has('stackref_tag_mask'):
+        return bits
+    it = C['stackref_int_tag']
+    if bits == C['stackref_null_bits'] or bits & it == it:
+        return 0
+    return bits & ~C['stackref_tag_mask']
+
+
+def stack_top(C, fr):
+    """3.11-3.13 stacktop (slots), or 3.14+ stackpointer as slots from
+    localsplus."""
+    if C.has('iframe_stacktop'):
+        return i32(fr + C['iframe_stacktop'])
+    sp = u64(fr + C['iframe_stackpointer'])
+    return (sp - (fr + C['iframe_localsplus'])) // 8 if sp else -1
+
+
 def check_frames(C):
     ts = this_tstate()
 
@@ -841,28 +863,28 @@ def check_frames(C):
         C.eq('frame itemsize (localsplus slots)', types.FrameType.__itemsize__, 8)
     else:
         iframe = cur
-        C.eq('current frame runs caller_view', seen[0], id(caller_view.__code__))
-        C.eq('current frame func', seen[1], id(caller_view))
+        C.eq('current frame runs caller_view', sref(C, seen[0]), id(caller_view.__code__))
+        C.eq('current frame func', sref(C, seen[1]), id(caller_view))
         C.eq('current frame owned by the thread', seen[2] & 0xff, C['iframe_owner_thread'])
         # Python-to-Python calls run in the same eval loop, so the previous
         # frame is the caller's (3.12+ puts C-stack-owned entry frames only
         # where the C code re-entered the eval loop).
         prev = u64(iframe + C['iframe_previous'])
-        C.eq('previous is check_frames', u64(prev + C['iframe_code']), id(check_frames.__code__))
+        C.eq('previous is check_frames', sref(C, u64(prev + C['iframe_code'])), id(check_frames.__code__))
         C.eq('previous frame_obj', u64(prev + C['iframe_frame_obj']), id(fobj))
         C.eq('frame object f_frame', u64(id(fobj) + C['frame_frame']), prev)
         C.eq('iframe globals', u64(prev + C['iframe_globals']), id(fobj.f_globals))
         C.eq('iframe builtins', u64(prev + C['iframe_builtins']), id(fobj.f_builtins))
         C.eq('function frame f_locals NULL', u64(prev + C['iframe_locals']), 0)
         C.eq('localsplus[i] is local "marker"',
-             u64(prev + C['iframe_localsplus'] + 8 * marker_slot), id(marker))
+             sref(C, u64(prev + C['iframe_localsplus'] + 8 * marker_slot)), id(marker))
         code = fobj.f_code
         instr = u64(prev + C['iframe_instr'])
         start = id(code) + C['code_code_adaptive']
         C.check('instr pointer inside co_code_adaptive', start <= instr < start + len(code.co_code),
                 hex(instr))
         nplus = i32(id(code) + C['code_nlocalsplus'])
-        top = i32(prev + C['iframe_stacktop'])
+        top = stack_top(C, prev)
         C.check('stacktop of a calling frame', nplus <= top <= nplus + code.co_stacksize,
                 (top, nplus))
         # Walk to the bottom: the <module> frame has f_locals == its globals.
@@ -871,7 +893,7 @@ def check_frames(C):
             owner = u8(node + C['iframe_owner'])
             owners.add(owner)
             cstack = C.has('iframe_owner_cstack') and owner == C['iframe_owner_cstack']
-            if not cstack and u64(node + C['iframe_code']) == id(MODULE_CODE):
+            if not cstack and sref(C, u64(node + C['iframe_code'])) == id(MODULE_CODE):
                 bottom = node
             node, n = u64(node + C['iframe_previous']), n + 1
         C.check('reached the <module> frame', bottom is not None)
@@ -934,11 +956,11 @@ def check_frames(C):
                     <= g.gi_code.co_stacksize)
     if C.has('gen_iframe'):
         fr = id(g) + C['gen_iframe']
-        C.eq('embedded frame code', u64(fr + C['iframe_code']), id(g.gi_code))
+        C.eq('embedded frame code', sref(C, u64(fr + C['iframe_code'])), id(g.gi_code))
         C.eq('embedded frame owner', u8(fr + C['iframe_owner']), C['iframe_owner_generator'])
-        C.eq('embedded frame local a', u64(fr + C['iframe_localsplus']), id(41))
+        C.eq('embedded frame local a', sref(C, u64(fr + C['iframe_localsplus'])), id(41))
         nplus = i32(id(g.gi_code) + C['code_nlocalsplus'])
-        top = i32(fr + C['iframe_stacktop'])
+        top = stack_top(C, fr)
         C.check('suspended stacktop', nplus <= top <= nplus + g.gi_code.co_stacksize, top)
         st = i8(id(g) + C['gen_frame_state'])
         C.check('suspended frame state < 0', st < 0, st)
@@ -1235,7 +1257,7 @@ def check_referent_fields(C):
     if C.has('stringio_accu_small'):
         C.check('stringio accumulating: accu.small is a list', type(ctypes.cast(
             u64(id(sio) + C['stringio_accu_small']), ctypes.py_object).value) is list)
-    else:
+    elif C.has('stringio_writer_buffer'):  # 3.14: behind a PyUnicodeWriter pointer
         C.check('stringio accumulating: writer.buffer is a str', type(ctypes.cast(
             u64(id(sio) + C['stringio_writer_buffer']), ctypes.py_object).value) is str)
     t.close()
