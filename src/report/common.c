@@ -96,11 +96,9 @@ void gs_report_header_text(FILE *out, const struct gs_snapshot *s)
     if (s->core) {
         core_header_text(out, s);
     } else {
-        fprintf(out, "process %lld, Python %s%s%s (%s)
-", (long long)m->pid, m->python, m->build[0] ? " " : "",
+        fprintf(out, "process %lld, Python %s%s%s (%s)\n", (long long)m->pid, m->python, m->build[0] ? " " : "",
                 m->build, m->binary);
-        fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s
-",
+        fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s\n",
                 m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
                 gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms, gs_fmt_count(s->nobjects, b2, sizeof b2),
                 m->capture_ms + m->build_ms,
