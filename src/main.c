@@ -21,10 +21,20 @@
 #include "report/table.h"
 #include "ui/browser.h"
 #include "util/safefile.h"
+#include "util/text.h"
+
+/* Error messages quote what the target gave (its binary's path, its
+ * name): shown escaped, as every target string is. */
+static void say_error(const char *msg)
+{
+    char safe[sizeof ((gs_error *)0)->msg * 4];
+    gs_text_escape(safe, sizeof safe, msg, strlen(msg), 0);
+    fprintf(stderr, "gcscope: %s\n", safe);
+}
 
 static int fail(const gs_error *err)
 {
-    fprintf(stderr, "gcscope: %s\n", err->msg);
+    say_error(err->msg);
     return gs_status_exit_code(err->code);
 }
 
@@ -213,10 +223,17 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
         st = gs_browse(snap, &src, err); /* the browser owns snap from here */
         snap = NULL;
     } else if (st == GS_OK) {
-        st = present(cli, snap, old, out, err);
+        /* Text goes through gs_text_escape (util/text.h) as a whole: no
+         * string of the target reaches the terminal raw, whichever
+         * presenter printed it. JSON and Prometheus escape by their own
+         * rules and stay exact. */
+        FILE *shown = cli->json || cli->prometheus ? NULL : gs_text_stream(out);
+        st = present(cli, snap, old, shown ? shown : out, err);
+        if (st == GS_OK && cli->nchecks)
+            st = run_checks(checks, cli, snap, shown ? shown : out, failed, err);
+        if (shown && fclose(shown) != 0 && st == GS_OK)
+            st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
     }
-    if (st == GS_OK && cli->nchecks)
-        st = run_checks(checks, cli, snap, out, failed, err);
     if (st == GS_OK)
         st = interrupted(err);
     gs_checks_free(checks);
@@ -232,7 +249,7 @@ int main(int argc, char **argv)
     struct gs_cli cli;
     gs_error err = {0};
     if (gs_cli_parse(argc, argv, &cli, &err) != GS_OK) {
-        fprintf(stderr, "gcscope: %s\n", err.msg);
+        say_error(err.msg);
         return gs_status_exit_code(GS_ERR_USAGE);
     }
     if (cli.help) {

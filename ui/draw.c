@@ -7,6 +7,7 @@
 #include <wchar.h>
 
 #include "ui/draw.h"
+#include "util/text.h"
 
 #define MAX_UNITS 2048 /* characters of one string looked at; the rest is cut */
 #define MAX_BYTES 8192
@@ -38,10 +39,15 @@ static bool add_unit(struct cleaned *c, size_t *pos, const char *bytes, size_t l
     return true;
 }
 
-/* What a terminal may safely be sent: '?' for control characters, bytes
- * that are not UTF-8 and characters the locale cannot print. */
-static void clean(const struct gs_draw *d, const char *s, struct cleaned *c)
+/* What a terminal may safely be sent: control characters, bytes that are
+ * not UTF-8 and bidi overrides escaped as every presenter shows them
+ * (gs_text_escape: "\x1b", "\u202e"), then '?' for characters the locale
+ * cannot print. */
+static void clean(const struct gs_draw *d, const char *raw, struct cleaned *c)
 {
+    char escaped[MAX_BYTES];
+    gs_text_escape(escaped, sizeof escaped, raw, strnlen(raw, MAX_BYTES), 0);
+    const char *s = escaped;
     size_t pos = 0;
     mbstate_t st;
     memset(&st, 0, sizeof st);

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "graph/snapshot.h"
+#include "util/text.h"
 #include "py/kinds.h"
 
 static const char *const root_kind_names[GS_ROOT_KIND_COUNT] = {
@@ -119,10 +120,12 @@ void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf,
     }
     const struct gs_snap_type *t = &s->types[s->type[node]];
     const char *preview = gs_snapshot_string(s, s->preview[node]);
+    char raw[1024];
     if (preview[0])
-        snprintf(buf, cap, "%s@0x%" PRIx64 " %s", gs_snapshot_string(s, t->name), s->addr[node], preview);
+        snprintf(raw, sizeof raw, "%s@0x%" PRIx64 " %s", gs_snapshot_string(s, t->name), s->addr[node], preview);
     else
-        snprintf(buf, cap, "%s@0x%" PRIx64, gs_snapshot_string(s, t->name), s->addr[node]);
+        snprintf(raw, sizeof raw, "%s@0x%" PRIx64, gs_snapshot_string(s, t->name), s->addr[node]);
+    gs_text_escape(buf, cap, raw, strlen(raw), 0);
 }
 
 uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node)

@@ -269,7 +269,8 @@ uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node);
  * that is no container. */
 int64_t gs_snapshot_items(const struct gs_snapshot *s, uint32_t node);
 
-/* A node's short description: "Node@0x7f..", "str 'abc'" in buf. */
+/* A node's short description: "Node@0x7f..", "str 'abc'" in buf, for
+ * text: escaped and bounded by gs_text_escape (util/text.h). */
 void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf, size_t cap);
 
 #endif

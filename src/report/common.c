@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/text.h"
 
 const char *gs_fmt_count(uint64_t v, char *buf, size_t cap)
 {
@@ -68,9 +69,13 @@ static void core_header_text(FILE *out, const struct gs_snapshot *s)
 {
     const struct gs_snap_core *c = s->core;
     const struct gs_snap_meta *m = &s->meta;
-    char b1[32], b2[32], sig[32];
-    fprintf(out, "core %s of process %lld (%s), Python %s%s%s (%s)\n", c->path, (long long)m->pid,
-            c->cmdline[0] ? c->cmdline : c->comm, m->python, m->build[0] ? " " : "", m->build, m->binary);
+    char b1[32], b2[32], sig[32], path[1024], name[1024], python[sizeof m->python * 4], build[sizeof m->build * 4],
+        binary[sizeof m->binary * 4];
+    /* The command line and name are the target's: escaped, as every string of it. */
+    fprintf(out, "core %s of process %lld (%s), Python %s%s%s (%s)\n", gs_text(path, sizeof path, c->path),
+            (long long)m->pid, gs_text(name, sizeof name, c->cmdline[0] ? c->cmdline : c->comm),
+            gs_text(python, sizeof python, m->python), m->build[0] ? " " : "", gs_text(build, sizeof build, m->build),
+            gs_text(binary, sizeof binary, m->binary));
     if (c->signo > 0 && (c->signo == SIGSEGV || c->signo == SIGBUS || c->signo == SIGILL || c->signo == SIGFPE))
         fprintf(out, "written on %s at 0x%llx", signal_name(c->signo, sig, sizeof sig),
                 (unsigned long long)c->fault_addr);
@@ -89,15 +94,22 @@ static void core_header_text(FILE *out, const struct gs_snapshot *s)
                 gs_fmt_bytes(c->bytes_unavailable, b1, sizeof b1));
 }
 
+void gs_type_qualname_text(const struct gs_snapshot *s, uint32_t type, char *buf, size_t cap)
+{
+    char raw[1024];
+    gs_type_qualname(s, type, raw, sizeof raw);
+    gs_text(buf, cap, raw);
+}
+
 void gs_report_header_text(FILE *out, const struct gs_snapshot *s)
 {
     const struct gs_snap_meta *m = &s->meta;
-    char b1[32], b2[32];
+    char b1[32], b2[32], python[sizeof m->python * 4], build[sizeof m->build * 4], binary[sizeof m->binary * 4];
     if (s->core) {
         core_header_text(out, s);
     } else {
-        fprintf(out, "process %lld, Python %s%s%s (%s)\n", (long long)m->pid, m->python, m->build[0] ? " " : "",
-                m->build, m->binary);
+        fprintf(out, "process %lld, Python %s%s%s (%s)\n", (long long)m->pid, gs_text(python, sizeof python, m->python),
+                m->build[0] ? " " : "", gs_text(build, sizeof build, m->build), gs_text(binary, sizeof binary, m->binary));
         fprintf(out, "paused %.1f ms for %d thread%s (copied %s in %.1f ms), graph of %s objects ready in %.1f ms%s\n",
                 m->pause_ms, m->threads_stopped, m->threads_stopped == 1 ? "" : "s",
                 gs_fmt_bytes(m->copied_bytes, b1, sizeof b1), m->copy_ms, gs_fmt_count(s->nobjects, b2, sizeof b2),

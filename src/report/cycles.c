@@ -46,6 +46,7 @@
 #include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
+#include "util/text.h"
 
 #define WIDTH 80          /* text: the terminal width the output fits */
 #define LABEL_COL 16      /* text: where a cycle's field values start */
@@ -521,8 +522,10 @@ struct wrap {
     int col, indent;
 };
 
-static void wrap_word(struct wrap *w, const char *word, bool space)
+static void wrap_word(struct wrap *w, const char *raw, bool space)
 {
+    char word[600]; /* type names and labels come from the target */
+    gs_text(word, sizeof word, raw);
     int len = (int)strlen(word);
     if (w->col > w->indent && w->col + (space ? 1 : 0) + len > WIDTH) {
         fprintf(w->out, "\n%*s", w->indent, "");

@@ -103,7 +103,7 @@ gs_status gs_report_external_text(FILE *out, const struct gs_snapshot *s, const 
                  "or leaked references)\n\n");
     fprintf(out, "%12s %12s  %s\n", "references", "objects", "type");
     for (size_t i = 0; i < s->ntypes && types[i].refs && i < limit; i++) {
-        gs_type_qualname(s, types[i].type, name, sizeof name);
+        gs_type_qualname_text(s, types[i].type, name, sizeof name);
         fprintf(out, "%12s %12s  %s\n", gs_fmt_count(types[i].refs, b1, sizeof b1),
                 gs_fmt_count(types[i].objects, b2, sizeof b2), name);
     }

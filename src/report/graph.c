@@ -6,6 +6,7 @@
 
 #include "report/report.h"
 #include "report/table.h"
+#include "util/text.h"
 
 static const char *node_flag_names(uint16_t f, char *buf, size_t cap)
 {
@@ -131,7 +132,7 @@ static void graph_json(FILE *out, const struct gs_snapshot *s)
 
 static void graph_text(FILE *out, const struct gs_snapshot *s)
 {
-    char desc[256], label[300], flags[64];
+    char desc[256], raw[300], label[300], flags[64];
     gs_report_header_text(out, s);
     fprintf(out, "%" PRIu64 " objects, %" PRIu64 " references, %" PRIu64 " weak references, %" PRIu64 " roots\n\n",
             s->nobjects, s->nedges, s->nweak, s->nroots);
@@ -140,7 +141,8 @@ static void graph_text(FILE *out, const struct gs_snapshot *s)
         fprintf(out, "%s  size %" PRIu64 " refcnt %" PRId64 "%s\n", desc, s->size[i], s->refcnt[i],
                 node_flag_names(s->flags[i], flags, sizeof flags));
         for (uint64_t e = s->out_off[i]; e < s->out_off[i + 1]; e++) {
-            gs_snapshot_label(s, s->out_label[e], label, sizeof label);
+            gs_snapshot_label(s, s->out_label[e], raw, sizeof raw);
+            gs_text(label, sizeof label, raw);
             gs_snapshot_describe(s, s->out_dst[e], desc, sizeof desc);
             fprintf(out, "    %-24s -> %s\n", label[0] ? label : "", desc);
         }
@@ -149,7 +151,7 @@ static void graph_text(FILE *out, const struct gs_snapshot *s)
     for (uint64_t r = 0; r < s->nroots; r++) {
         gs_snapshot_describe(s, s->roots[r].node, desc, sizeof desc);
         fprintf(out, "  %-10s %-40s %s\n", gs_root_kind_name(s->roots[r].kind),
-                gs_snapshot_string(s, s->roots[r].name), desc);
+                gs_text(label, sizeof label, gs_snapshot_string(s, s->roots[r].name)), desc);
     }
 }
 

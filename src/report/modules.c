@@ -9,6 +9,7 @@
 
 #include "report/report.h"
 #include "report/table.h"
+#include "util/text.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
@@ -89,8 +90,9 @@ gs_status gs_report_modules_text(FILE *out, const struct gs_snapshot *s, const s
             break;
         }
         const struct module_row *r = &m.rows[i];
+        char module[600];
         fprintf(out, "%12s %14s %7zu  %s\n", gs_fmt_count(r->objects + r->frozen_objects, c1, sizeof c1),
-                gs_fmt_count(r->bytes + r->frozen_bytes, c2, sizeof c2), r->types, r->module);
+                gs_fmt_count(r->bytes + r->frozen_bytes, c2, sizeof c2), r->types, gs_text(module, sizeof module, r->module));
     }
     fprintf(out, "%12s %14s\n", "------------", "--------------");
     fprintf(out, "%12s %14s %7s  total: %zu modules (%s), frozen objects included\n",

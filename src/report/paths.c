@@ -9,6 +9,7 @@
 #include "graph/analysis.h"
 #include "report/report.h"
 #include "report/table.h"
+#include "util/text.h"
 #include "util/alloc.h"
 
 #define PATH_MAX_SHOWN 256 /* longer paths are cut in the middle */
@@ -77,18 +78,19 @@ void gs_report_path_expression(const struct gs_snapshot *s, const uint32_t *path
 
 void gs_path_write_text(FILE *out, const struct gs_snapshot *s, const uint32_t *path, size_t n, uint32_t root_index)
 {
-    char expr[1024], label[300], desc[300];
+    char expr[1024], raw[300], label[300], desc[300];
     size_t shown = n < PATH_MAX_SHOWN ? n : PATH_MAX_SHOWN;
-    gs_report_path_expression(s, path, shown, root_index, expr, sizeof expr);
-    fprintf(out, "    %s\n", expr);
+    gs_report_path_expression(s, path, shown, root_index, raw, sizeof raw);
+    fprintf(out, "    %s\n", gs_text(expr, sizeof expr, raw));
     for (size_t i = 0; i < shown; i++) {
         if (i == 0) {
             const struct gs_root *r = root_index < s->nroots ? &s->roots[root_index] : NULL;
-            snprintf(label, sizeof label, "%s %s", r ? gs_root_kind_name(r->kind) : "?",
+            snprintf(raw, sizeof raw, "%s %s", r ? gs_root_kind_name(r->kind) : "?",
                      r ? gs_snapshot_string(s, r->name) : "");
         } else {
-            gs_snapshot_edge_label(s, path[i - 1], path[i], label, sizeof label);
+            gs_snapshot_edge_label(s, path[i - 1], path[i], raw, sizeof raw);
         }
+        gs_text(label, sizeof label, raw);
         gs_snapshot_describe(s, path[i], desc, sizeof desc);
         if (strlen(label) > 28)
             fprintf(out, "      %s\n      %-28s %s\n", label, "", desc); /* a long root name on its own line */
@@ -227,7 +229,7 @@ gs_status gs_report_referrers_text(FILE *out, const struct gs_snapshot *s, const
     gs_status st = gs_report_find(s, o->addr, &node, err);
     if (st != GS_OK)
         return st;
-    char desc[300], label[300];
+    char desc[300], raw[300], label[300];
     uint64_t nin = s->in_off[node + 1] - s->in_off[node];
     gs_report_header_text(out, s);
     gs_snapshot_describe(s, node, desc, sizeof desc);
@@ -242,7 +244,8 @@ gs_status gs_report_referrers_text(FILE *out, const struct gs_snapshot *s, const
             break;
         }
         uint32_t src = s->in_src[e];
-        gs_snapshot_edge_label(s, src, node, label, sizeof label);
+        gs_snapshot_edge_label(s, src, node, raw, sizeof raw);
+        gs_text(label, sizeof label, raw);
         gs_snapshot_describe(s, src, desc, sizeof desc);
         fprintf(out, "  %-60s via %s\n", desc, label[0] ? label : "(unnamed reference)");
         shown++;
@@ -250,7 +253,7 @@ gs_status gs_report_referrers_text(FILE *out, const struct gs_snapshot *s, const
     for (uint64_t r = 0; r < s->nroots; r++)
         if (s->roots[r].node == node && s->roots[r].kind != GS_ROOT_EXTERNAL)
             fprintf(out, "  root: %s %s\n", gs_root_kind_name(s->roots[r].kind),
-                    gs_snapshot_string(s, s->roots[r].name));
+                    gs_text(raw, sizeof raw, gs_snapshot_string(s, s->roots[r].name)));
     return GS_OK;
 }
 

@@ -71,7 +71,9 @@ void gs_report_header_json(gs_json *w, const struct gs_snapshot *s);
 const char *gs_fmt_count(uint64_t v, char *buf, size_t cap);
 const char *gs_fmt_bytes(uint64_t v, char *buf, size_t cap);
 
-/* "Leaky" or "collections.deque": module omitted for builtins. */
+/* "Leaky" or "collections.deque": module omitted for builtins. Exact, for
+ * JSON and Prometheus; the _text form is escaped for text output. */
 void gs_type_qualname(const struct gs_snapshot *s, uint32_t type, char *buf, size_t cap);
+void gs_type_qualname_text(const struct gs_snapshot *s, uint32_t type, char *buf, size_t cap);
 
 #endif

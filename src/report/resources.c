@@ -34,6 +34,7 @@
 
 #include "graph/analysis.h"
 #include "report/report.h"
+#include "util/text.h"
 #include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
@@ -334,8 +335,10 @@ static void wrap_start(struct wrap *w, FILE *out, size_t indent)
     fprintf(out, "%*s", (int)indent, "");
 }
 
-static void wrap_add(struct wrap *w, const char *segment)
+static void wrap_add(struct wrap *w, const char *raw)
 {
+    char safe[600]; /* type names and labels come from the target */
+    const char *segment = gs_text(safe, sizeof safe, raw);
     size_t len = strlen(segment);
     if (w->col > w->indent && w->col + len > WIDTH) {
         fprintf(w->out, "\n%*s", (int)w->indent + 2, "");
@@ -413,7 +416,7 @@ static void row_text(FILE *out, const char *prefix, const char *text)
     size_t plen = strlen(prefix), trimmed = plen;
     while (trimmed > 0 && prefix[trimmed - 1] == ' ')
         trimmed--;
-    snprintf(buf, sizeof buf, "%s", text);
+    gs_text(buf, sizeof buf, text);
     if (!buf[0]) {
         fprintf(out, "%.*s\n", (int)trimmed, prefix);
     } else if (plen + strlen(buf) <= WIDTH) {
@@ -517,13 +520,14 @@ static void owner_text(const struct report *r, size_t index, char *buf, size_t c
 static void what_text(const struct gs_snapshot *s, const struct gs_fd *fd, char *buf, size_t cap)
 {
     const char *target = gs_snapshot_string(s, fd->target), *detail = gs_snapshot_string(s, fd->detail);
-    char acc[16];
+    char acc[16], raw[1024];
     if (fd->kind == GS_FD_FILE || fd->kind == GS_FD_DEVICE) {
         access_text(fd, acc, sizeof acc);
-        snprintf(buf, cap, "%s (%s)", target, acc);
+        snprintf(raw, sizeof raw, "%s (%s)", target, acc);
     } else {
-        snprintf(buf, cap, "%s", detail[0] ? detail : target);
+        snprintf(raw, sizeof raw, "%s", detail[0] ? detail : target);
     }
+    gs_text(buf, cap, raw);
 }
 
 static void text_fds(FILE *out, const struct report *r)
@@ -577,12 +581,15 @@ static void text_flagged(FILE *out, const struct report *r, uint32_t flag, size_
         }
         const struct gs_resource *res = &s->resources[row->res];
         fd_text(fd, sizeof fd, res->fd);
-        snprintf(text, sizeof text, "%s", gs_snapshot_string(s, res->name));
+        gs_text(text, sizeof text, gs_snapshot_string(s, res->name));
         fit(text, WIDTH - 40);
-        fprintf(out, "  %6s  %s@0x%" PRIx64 "  %s\n", fd, type_name(s, res->node), s->addr[res->node], text);
+        char type[300];
+        fprintf(out, "  %6s  %s@0x%" PRIx64 "  %s\n", fd, gs_text(type, sizeof type, type_name(s, res->node)),
+                s->addr[res->node], text);
         if (flag == RES_MISMATCH) {
+            char target[600];
             snprintf(text, sizeof text, "but the descriptor is %s",
-                     gs_snapshot_string(s, s->fds[row->fd_index].target));
+                     gs_text(target, sizeof target, gs_snapshot_string(s, s->fds[row->fd_index].target)));
             fit(text, WIDTH - 10);
             fprintf(out, "%10s%s\n", "", text);
         }

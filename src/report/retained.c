@@ -418,7 +418,7 @@ static void types_text(FILE *out, const struct gs_snapshot *s, const struct ret_
     fprintf(out, "%11s %13s %14s %6s  %s\n", "count", "shallow", "retained", "%heap", "type");
     for (size_t i = 0; i < shown; i++) {
         const struct ret_type *row = &r->types[i];
-        gs_type_qualname(s, row->type, name, sizeof name);
+        gs_type_qualname_text(s, row->type, name, sizeof name);
         if (strlen(name) > 28)
             memcpy(name + 25, "...", 4);
         fprintf(out, "%11s %13s %14s %5.1f%%  %s\n", gs_fmt_count(row->count, c1, sizeof c1),

@@ -31,6 +31,7 @@
 #include "py/kinds.h"
 #include "report/stacks.h"
 #include "report/table.h"
+#include "util/text.h"
 #include "util/alloc.h"
 
 #define MAX_LOCALS 100000 /* per frame; more is not a real frame */
@@ -120,14 +121,16 @@ static void text_locals(FILE *out, struct stacks *st, const struct gs_frame *f)
     collect_locals(st, f);
     for (size_t i = 0; i < st->nlocals; i++) {
         gs_snapshot_describe(st->s, st->locals[i].node, desc, sizeof desc);
-        fprintf(out, "        %s = %s  (retains %s)\n", st->locals[i].name, desc,
+        char name[300];
+        fprintf(out, "        %s = %s  (retains %s)\n", gs_text(name, sizeof name, st->locals[i].name), desc,
                 gs_fmt_bytes(retained_of(st, st->locals[i].node), b, sizeof b));
     }
 }
 
 static void text_header(FILE *out, const struct gs_snapshot *s, const struct gs_thread *t)
 {
-    const char *name = gs_snapshot_string(s, t->name);
+    char name[300];
+    gs_text(name, sizeof name, gs_snapshot_string(s, t->name));
     fprintf(out, "\nThread %lld (%s%s)", (long long)t->tid, name, (t->flags & GS_THREAD_MAIN) ? ", main thread" : "");
     if (t->flags & GS_THREAD_GIL)
         fprintf(out, " holds the GIL");
@@ -150,7 +153,9 @@ static void text_thread(FILE *out, struct stacks *st, const struct gs_thread *t,
     text_header(out, s, t);
     for (size_t i = 0; i < n; i++) {
         const struct gs_frame *f = &fr[i];
-        const char *func = gs_snapshot_string(s, f->function), *file = gs_snapshot_string(s, f->file);
+        char func[300], file[600];
+        gs_text(func, sizeof func, gs_snapshot_string(s, f->function));
+        gs_text(file, sizeof file, gs_snapshot_string(s, f->file));
         if (is_python(f)) {
             if (f->line >= 0)
                 fprintf(out, "    %s (%s:%d)\n", func, file, f->line);

@@ -47,6 +47,7 @@
 #include "py/kinds.h"
 #include "report/report.h"
 #include "report/table.h"
+#include "util/text.h"
 #include "report/suspects.h"
 #include "util/alloc.h"
 #include "util/strbuf.h"
@@ -774,9 +775,10 @@ static const char *display_name(const struct gs_snapshot *s, const struct sus_re
 static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct sus_report *r,
                          const struct suspect *x, size_t rank_no)
 {
-    char c1[32], b1[32], desc[300], name[300];
+    char c1[32], b1[32], desc[300], name[300], shown[600];
     gs_strbuf sb = {0};
-    fprintf(out, "\n%zu. %s: %s\n", rank_no, kind_names[x->kind], display_name(s, r, x, name, sizeof name));
+    fprintf(out, "\n%zu. %s: %s\n", rank_no, kind_names[x->kind],
+            gs_text(shown, sizeof shown, display_name(s, r, x, name, sizeof name)));
     if (x->node != NONE) {
         gs_snapshot_describe(s, x->node, desc, sizeof desc);
         if (x->items >= 0)
@@ -793,7 +795,7 @@ static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct su
     if (x->kind == SUS_CYCLIC_GARBAGE) {
         for (size_t i = 0; i < r->ngarbage_types; i++) {
             const struct garbage_type *g = &r->garbage_types[i];
-            gs_type_qualname(s, g->type, name, sizeof name);
+            gs_type_qualname_text(s, g->type, name, sizeof name);
             fprintf(out, "   %12s object%s %14s bytes  %s\n", gs_fmt_count(g->count, c1, sizeof c1),
                     g->count == 1 ? " " : "s", gs_fmt_count(g->bytes, b1, sizeof b1), name);
         }

@@ -81,7 +81,7 @@ static void types_text(FILE *out, const struct gs_snapshot *s, const struct gs_t
             fprintf(out, "%12s %14s  ... %zu more type%s (--top 0 shows all)\n", "", "", rest, rest == 1 ? "" : "s");
             break;
         }
-        gs_type_qualname(s, r->type, name, sizeof name);
+        gs_type_qualname_text(s, r->type, name, sizeof name);
         fprintf(out, "%12s %14s  %s\n", gs_fmt_count(r->count, c1, sizeof c1), gs_fmt_count(r->bytes, c2, sizeof c2),
                 name);
         shown++;
