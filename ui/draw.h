@@ -1,8 +1,9 @@
 /* draw.h: putting text on the screen, cut cleanly.
  *
- * Everything the browser prints goes through gs_draw_text(): it replaces
- * what a terminal must not see (control characters, invalid UTF-8, and any
- * non-ASCII byte when the locale is not UTF-8) with '?', measures what is
+ * Everything the browser prints goes through gs_draw_text(): it escapes
+ * what a terminal must not see (control characters, invalid UTF-8, bidi
+ * overrides) with gs_text_escape (util/text.h), as every presenter does,
+ * replaces any non-ASCII byte with '?' when the locale is not UTF-8, measures what is
  * left in terminal cells (wcwidth: a CJK character is two), and cuts it at
  * a character boundary with an ellipsis, so that a long type name or a
  * preview full of emoji never spills into the next column or line.
