@@ -47,6 +47,8 @@ struct builder {
     uint32_t *type;
     uint16_t *flags;
     int64_t *refcnt;
+    uint64_t *size;    /* sys.getsizeof, filled as each node is decoded */
+    uint32_t *preview; /* string id, the same */
     uint64_t n, cap_nodes;
     /* edges */
     uint64_t *out_off;
@@ -68,6 +70,11 @@ struct builder {
     size_t nframe_roots, cap_frame_roots;
     /* the node being decoded, or GS_NO_NODE while collecting roots */
     uint32_t current;
+    /* The collector's lists run in allocation order, so neighbours are
+     * mostly of one type: the previous object's type id saves most of the
+     * per-object type lookups. */
+    uint64_t last_type_addr;
+    uint32_t last_type;
     uint32_t root_kind, root_name; /* while collecting roots */
     uint64_t bad_edges;
     bool oom;
@@ -109,6 +116,12 @@ static bool reserve_node(struct builder *b)
     if (!(p = gs_try_reallocarray(b->refcnt, (size_t)ncap, sizeof *b->refcnt)))
         return false;
     b->refcnt = p;
+    if (!(p = gs_try_reallocarray(b->size, (size_t)ncap, sizeof *b->size)))
+        return false;
+    b->size = p;
+    if (!(p = gs_try_reallocarray(b->preview, (size_t)ncap, sizeof *b->preview)))
+        return false;
+    b->preview = p;
     if (!(p = gs_try_reallocarray(b->out_off, (size_t)ncap + 1, sizeof *b->out_off)))
         return false;
     b->out_off = p;
@@ -338,7 +351,11 @@ static bool visit_tracked(void *arg, const struct py_heap_object *o)
         flags |= GS_NODE_FROZEN;
     else
         flags |= (uint16_t)(o->generation << GS_NODE_GEN_SHIFT);
-    uint32_t t = py_types_get(&b->types, b->c, o->type);
+    if (o->type != b->last_type_addr || !o->type) {
+        b->last_type = py_types_get(&b->types, b->c, o->type);
+        b->last_type_addr = o->type;
+    }
+    uint32_t t = b->last_type;
     if (t == PY_TYPE_BAD)
         flags |= GS_NODE_BAD;
     uint32_t hit = gs_nodeindex_get(&b->index, o->addr);
@@ -496,10 +513,16 @@ static void collect_roots(struct builder *b)
 
 /* --- decoding every node -------------------------------------------------- */
 
+/* Each node's referents, size and preview in one visit: the object's
+ * memory is in cache once, where separate passes for sizes and previews
+ * read every object of the image again in node order (random addresses). */
 static void decode_all(struct builder *b)
 {
+    bool immortals = b->c->L->minor >= 12;
     for (uint64_t i = 0; i < b->n && !b->oom; i++) {
         b->out_off[i] = b->nedges;
+        b->size[i] = 0;
+        b->preview[i] = 0;
         if (gs_signal_pending)
             break;
         if (b->type[i] == PY_TYPE_BAD)
@@ -513,6 +536,10 @@ static void decode_all(struct builder *b)
             b->flags[i] |= GS_NODE_OPAQUE;
         else if (r == PY_DECODE_BAD)
             b->flags[i] |= GS_NODE_BAD;
+        py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
+        b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
+        if (immortals && (int32_t)b->refcnt[i] < 0)
+            b->flags[i] |= GS_NODE_IMMORTAL;
     }
     b->out_off[b->n] = b->nedges;
 }
@@ -622,6 +649,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     s->type = b->type;
     s->flags = b->flags;
     s->refcnt = b->refcnt;
+    s->size = b->size;
+    s->preview = b->preview;
     s->out_off = b->out_off;
     s->out_dst = b->out_dst;
     s->out_label = b->out_label;
@@ -632,6 +661,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     b->type = NULL;
     b->flags = NULL;
     b->refcnt = NULL;
+    b->size = NULL;
+    b->preview = NULL;
     b->out_off = NULL;
     b->out_dst = b->out_label = NULL;
     b->weak_src = b->weak_dst = NULL;
@@ -643,10 +674,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
     s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
     s->explained = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->explained);
-    s->size = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->size);
-    s->preview = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->preview);
     s->by_addr = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->by_addr);
-    if (!s->in_off || !s->in_src || !s->explained || !s->size || !s->preview || !s->by_addr)
+    if (!s->in_off || !s->in_src || !s->explained || !s->by_addr)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory building the reverse edges of %llu objects",
                        (unsigned long long)n);
     /* Reverse rows by counting. */
@@ -667,26 +696,14 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     free(fill);
 
     gs_phase_mark(&b->phases, "reverse edges");
-    /* Sizes and previews, then held-from-outside roots. */
-    bool immortals = b->c->L->minor >= 12;
-    for (uint64_t i = 0; i < n; i++) {
-        s->size[i] = 0;
-        s->preview[i] = 0;
-        if (s->type[i] == PY_TYPE_BAD)
-            continue;
-        const struct py_type_info *t = &b->types.v[s->type[i]];
-        py_getsizeof(b->c, s->addr[i], t, &s->size[i]);
-        s->preview[i] = gs_preview(b->c, s->addr[i], t, &b->strings);
-        if (immortals && (int32_t)s->refcnt[i] < 0)
-            s->flags[i] |= GS_NODE_IMMORTAL;
-    }
+    /* Held-from-outside roots (sizes and previews came with the referents). */
     for (uint64_t i = 0; i < n; i++) {
         if (!(s->flags[i] & GS_NODE_IMMORTAL) && s->refcnt[i] > (int64_t)s->explained[i]) {
             int64_t extra = s->refcnt[i] - (int64_t)s->explained[i];
             add_root(b, (uint32_t)i, GS_ROOT_EXTERNAL, 0, extra > UINT32_MAX ? UINT32_MAX : (uint32_t)extra);
         }
     }
-    gs_phase_mark(&b->phases, "sizes previews");
+    gs_phase_mark(&b->phases, "outside roots");
     for (uint64_t r = 0; r < b->nroots; r++)
         s->flags[b->roots[r].node] |= GS_NODE_ROOT;
     s->roots = b->roots;
@@ -805,6 +822,8 @@ static void builder_free(struct builder *b)
     free(b->type);
     free(b->flags);
     free(b->refcnt);
+    free(b->size);
+    free(b->preview);
     free(b->out_off);
     free(b->out_dst);
     free(b->out_label);
