@@ -2,7 +2,8 @@
  * graph is built.
  *
  * Objects live in the captured regions, 16-byte aligned almost always
- * (pymalloc and malloc both align to 16 on x86_64). So each region gets a
+ * (pymalloc and malloc both align to 16 on x86_64). So each region (regions
+ * less than 64 MiB apart share one, see nodeindex.c) gets a
  * dense array with one slot per 16 bytes, reserved with MAP_NORESERVE: only
  * the pages that hold nodes cost memory (at most a quarter of the image),
  * and a lookup is one access near the previous one, since objects that
