@@ -36,7 +36,7 @@
 
 struct builder {
     struct py_refs_sink sink; /* first: the sink callbacks get the builder */
-    const struct gs_capture *cap;
+    struct gs_capture *cap;
     const struct py_ctx *c;
     struct py_types types;
     struct gs_nodeindex index; /* address -> node */
@@ -671,11 +671,42 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     if (!s->out_label)
         s->out_label = gs_xcalloc(1, sizeof *s->out_label);
 
+    /* Address order first: it reads the node index, which goes next. */
+    s->by_addr = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->by_addr);
+    if (!s->by_addr || !gs_nodeindex_in_order(&b->index, s->addr, s->by_addr, (size_t)n))
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
+    gs_nodeindex_free(&b->index);
+    gs_addrmap_free(&b->attr_names);
+    gs_phase_mark(&b->phases, "address order");
+
+    /* The last readers of the image. */
+    if ((st = collect_resources(b, s, err)) != GS_OK ||
+        (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
+        return st;
+    gs_phase_mark(&b->phases, "resources");
+    /* Types: names and modules into the string pool. */
+    s->ntypes = b->types.n;
+    s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
+    for (size_t t = 0; t < b->types.n; t++) {
+        const struct py_type_info *ti = &b->types.v[t];
+        s->types[t] = (struct gs_snap_type){
+            .addr = ti->addr,
+            .flags = ti->flags,
+            .name = intern(b, ti->name),
+            .module = intern(b, ti->module),
+            .kind = (uint32_t)ti->kind,
+            .facts = type_facts(b->c, ti),
+        };
+    }
+    gs_phase_mark(&b->phases, "types");
+    /* Nothing reads the target's memory from here on (see build.h). */
+    gs_image_free(b->cap->image);
+    b->cap->image = NULL;
+
     s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
     s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
     s->explained = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->explained);
-    s->by_addr = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->by_addr);
-    if (!s->in_off || !s->in_src || !s->explained || !s->by_addr)
+    if (!s->in_off || !s->in_src || !s->explained)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory building the reverse edges of %llu objects",
                        (unsigned long long)n);
     /* Reverse rows by counting. */
@@ -694,8 +725,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         for (uint64_t e = s->out_off[i]; e < s->out_off[i + 1]; e++)
             s->in_src[fill[s->out_dst[e]]++] = (uint32_t)i;
     free(fill);
-
     gs_phase_mark(&b->phases, "reverse edges");
+
     /* Held-from-outside roots (sizes and previews came with the referents). */
     for (uint64_t i = 0; i < n; i++) {
         if (!(s->flags[i] & GS_NODE_IMMORTAL) && s->refcnt[i] > (int64_t)s->explained[i]) {
@@ -703,38 +734,13 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
             add_root(b, (uint32_t)i, GS_ROOT_EXTERNAL, 0, extra > UINT32_MAX ? UINT32_MAX : (uint32_t)extra);
         }
     }
-    gs_phase_mark(&b->phases, "outside roots");
     for (uint64_t r = 0; r < b->nroots; r++)
         s->flags[b->roots[r].node] |= GS_NODE_ROOT;
     s->roots = b->roots;
     s->nroots = b->nroots;
     b->roots = NULL;
-
-    if (!gs_nodeindex_in_order(&b->index, s->addr, s->by_addr, (size_t)n))
-        return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
-
-    gs_phase_mark(&b->phases, "address order");
-    if ((st = collect_resources(b, s, err)) != GS_OK ||
-        (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
-        return st;
-
-    gs_phase_mark(&b->phases, "resources");
-    /* Types: names and modules into the string pool. */
-    s->ntypes = b->types.n;
-    s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
-    for (size_t t = 0; t < b->types.n; t++) {
-        const struct py_type_info *ti = &b->types.v[t];
-        s->types[t] = (struct gs_snap_type){
-            .addr = ti->addr,
-            .flags = ti->flags,
-            .name = intern(b, ti->name),
-            .module = intern(b, ti->module),
-            .kind = (uint32_t)ti->kind,
-            .facts = type_facts(b->c, ti),
-        };
-    }
+    gs_phase_mark(&b->phases, "outside roots");
     s->strings = gs_strpool_take(&b->strings, &s->strings_len);
-    gs_phase_mark(&b->phases, "types");
     return GS_OK;
 }
 
@@ -834,7 +840,7 @@ static void builder_free(struct builder *b)
     free(b->frame_roots);
 }
 
-gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out, gs_error *err)
+gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_error *err)
 {
     double t0 = gs_now();
     struct builder b = {0};

@@ -1,11 +1,16 @@
-/* build.h: decode a capture into a snapshot (see snapshot.h). The capture
- * is only read; the target is not touched (it runs again already). */
+/* build.h: decode a capture into a snapshot (see snapshot.h). The target
+ * is not touched (it runs again already). The capture's image, the copy of
+ * the target's memory and the largest thing gcscope holds, is released
+ * (cap->image = NULL) as soon as nothing reads it any more: after the
+ * referents, sizes, previews, resources, thread stacks and type facts, and
+ * before the reverse edges are made, so that the copy and the reverse
+ * arrays are never in memory together. The rest of cap stays valid. */
 #ifndef GCSCOPE_GRAPH_BUILD_H
 #define GCSCOPE_GRAPH_BUILD_H
 
 #include "capture.h"
 #include "graph/snapshot.h"
 
-gs_status gs_graph_build(const struct gs_capture *cap, struct gs_snapshot **out, gs_error *err);
+gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_error *err);
 
 #endif
