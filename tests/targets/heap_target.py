@@ -48,6 +48,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import select  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 import weakref  # noqa: E402
 
 # Base instance counts (scale 1). --scale multiplies them. LEAKY is what the
@@ -378,6 +379,22 @@ def take_view(with_objects):
     return view
 
 
+def time_walk():
+    """The interpreter's own bare walk of its heap, timed: gc.get_objects(),
+    then gc.get_referents() and sys.getsizeof() of every object. It builds
+    no graph (no index, no reverse edges, no labels): the floor gcscope's
+    ready graph is compared with (tests/bench/bench_graph.py). Everything it
+    makes dies with this call's frame, before the views are taken."""
+    t0 = time.perf_counter()
+    objs = gc.get_objects()
+    referents = size = 0
+    for o in objs:
+        referents += len(gc.get_referents(o))
+        size += sys.getsizeof(o)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "objects": len(objs), "referents": referents, "bytes": size}
+
+
 def write_atomic(path, text):
     """Write text to path through a temporary file and a rename, so a reader
     never sees half a file."""
@@ -394,6 +411,8 @@ def parse_args(argv):
     p.add_argument("--freeze", action="store_true", help="plant Frozen objects and gc.freeze() them")
     p.add_argument("--oracle", default=os.environ.get("GSTEST_ORACLE", "oracle.json"))
     p.add_argument("--ready", default=os.environ.get("GSTEST_READY", "ready"))
+    p.add_argument("--time-walk", action="store_true",
+                   help="time the interpreter's own walk of the heap (oracle key 'walk')")
     p.add_argument("--verify", action="store_true",
                    help="instead of parking, check that a second view equals the first")
     return p.parse_args(argv)
@@ -415,10 +434,13 @@ def main():
     KEPT.append(build_heap(opts.scale, opts.freeze))
     rfd, wfd = os.pipe()  # never written: select() on it blocks forever
     rlist, empty = [rfd], []
+    # As a str: a dict would be tracked and show in the views.
+    walk = json.dumps(time_walk()) if opts.time_walk else "null"
     # Rehearse the write-out so caches it fills exist before the real view.
     write_atomic(opts.oracle, json.dumps(take_view(opts.objects)))
     view = take_view(opts.objects)
     view["scale"] = opts.scale
+    view["walk"] = json.loads(walk)
     view["frozen_planted"] = FROZEN * opts.scale if opts.freeze else 0
     write_atomic(opts.oracle, json.dumps(view))
     if opts.verify:  # kept as a str: untracked, so not in the second view
