@@ -24,10 +24,12 @@ packages="
 "
 # What the tests use beyond the build: the Debian package test builds and
 # installs the .deb; the Prometheus test scrapes a real node_exporter and
-# lints the metrics with promtool (in Debian's prometheus package).
+# lints the metrics with promtool (in Debian's prometheus package); the
+# pictures test renders --format svg in headless Chromium.
 packages="$packages
     debhelper dpkg-dev fakeroot lintian
     prometheus-node-exporter prometheus
+    chromium
 "
 
 missing=""

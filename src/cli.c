@@ -97,8 +97,11 @@ void gs_cli_usage(FILE *out)
           "\n"
           "Output:\n"
           "      --json             JSON instead of text\n"
-          "      --format FORMAT    text, json, or prometheus (the numbers --check knows, for\n"
-          "                         node_exporter's textfile collector)\n"
+          "      --format FORMAT    text, json, prometheus (the numbers --check knows, for\n"
+          "                         node_exporter's textfile collector), or a picture of\n"
+          "                         --dump-retained, --dump-types or --dump-modules: svg (a\n"
+          "                         zoomable icicle chart) or folded (for flamegraph.pl,\n"
+          "                         speedscope)\n"
           "      --top N            text: show at most N rows (types, cycle shapes, objects)\n"
           "                         (40; 0 shows all)\n"
           "  -o, --output FILE      write the report to FILE instead of standard output\n"
@@ -226,6 +229,7 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         }
         case OPT_JSON:
             cli->json = true;
+            cli->format = GS_FORMAT_JSON;
             break;
         case OPT_TOP:
             if (!parse_double(optarg, 0, 1e9, &d) || d != floor(d))
@@ -253,12 +257,16 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
             cli->checks[cli->nchecks++] = optarg;
             break;
         case OPT_FORMAT:
-            if (strcmp(optarg, "prometheus") == 0)
+            if (strcmp(optarg, "prometheus") == 0) {
                 cli->prometheus = true;
-            else if (strcmp(optarg, "json") == 0)
-                cli->json = true;
-            else if (strcmp(optarg, "text") != 0)
-                return gs_fail(err, GS_ERR_USAGE, "--format takes text, json or prometheus, not '%s'", optarg);
+            } else {
+                enum gs_format f = gs_format_by_name(optarg);
+                if (f == GS_FORMAT_COUNT)
+                    return gs_fail(err, GS_ERR_USAGE,
+                                   "--format takes text, json, svg, folded or prometheus, not '%s'", optarg);
+                cli->format = f;
+                cli->json = f == GS_FORMAT_JSON;
+            }
             break;
         case OPT_KEEP:
             cli->keep = true;
@@ -333,6 +341,19 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         return gs_fail(err, GS_ERR_USAGE, "--locals goes with --dump-stacks");
     if (cli->prometheus && cli->report)
         return gs_fail(err, GS_ERR_USAGE, "--format prometheus writes the metrics alone: drop the report option");
+    if (cli->format == GS_FORMAT_SVG || cli->format == GS_FORMAT_FOLDED) {
+        char with[256];
+        gs_reports_with_format(cli->format, with, sizeof with);
+        if (!cli->report)
+            return gs_fail(err, GS_ERR_USAGE, "--format %s draws %s: give one of them",
+                           gs_format_name(cli->format), with);
+        if (!gs_report_writer_for(cli->report, cli->format))
+            return gs_fail(err, GS_ERR_USAGE, "--format %s draws %s, not --%s", gs_format_name(cli->format), with,
+                           cli->report->option);
+        if (cli->nchecks)
+            return gs_fail(err, GS_ERR_USAGE, "--format %s writes a picture: run --check separately",
+                           gs_format_name(cli->format));
+    }
     if (cli->keep && !cli->spawn_argv)
         return gs_fail(err, GS_ERR_USAGE, "--keep only applies to a program started with --");
     return GS_OK;

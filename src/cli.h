@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "report/report.h"
 #include "util/status.h"
 
 struct gs_report;
@@ -30,7 +31,8 @@ struct gs_cli {
     size_t nchecks;
     bool prometheus;        /* --format prometheus */
     const struct gs_report *report; /* a row of report/table.h; NULL: the browser or the type summary */
-    bool json;
+    bool json;              /* --json or --format json */
+    enum gs_format format;  /* the report's format (--json, --format): text by default */
     size_t top;
     const char *output;     /* -o FILE, NULL = stdout */
     double timeout;

@@ -136,7 +136,7 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
         return st;
     if ((st = interrupted(err)) != GS_OK)
         return st;
-    struct gs_report_opts ro = {.json = cli->json,
+    struct gs_report_opts ro = {.format = cli->format,
                                 .top = cli->top,
                                 .addr = cli->addr,
                                 .old = old,

@@ -15,8 +15,19 @@
 #include "util/jsonw.h"
 #include "util/status.h"
 
+/* What a report is written as. Text and JSON exist for every report; the
+ * pictures (an SVG icicle chart, folded stacks) for the reports whose rows
+ * GS_REPORT_FORMATS lists (report/table.h). */
+enum gs_format {
+    GS_FORMAT_TEXT,
+    GS_FORMAT_JSON,
+    GS_FORMAT_SVG,
+    GS_FORMAT_FOLDED,
+    GS_FORMAT_COUNT,
+};
+
 struct gs_report_opts {
-    bool json;
+    enum gs_format format;
     size_t top;                     /* text: rows to show, 0 = all */
     uint64_t addr;                  /* --referrers, --path: the object */
     const struct gs_snapshot *old;  /* --diff: the older snapshot */

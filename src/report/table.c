@@ -19,10 +19,63 @@ const struct gs_report *gs_report_by_name(const char *name)
     return NULL;
 }
 
+static const struct {
+    const char *report;
+    enum gs_format format;
+    gs_report_writer *write;
+} extra_formats[] = {
+#define FORMAT_ROW(name, FORMAT, format) {#name, GS_FORMAT_##FORMAT, gs_report_##name##_##format},
+    GS_REPORT_FORMATS(FORMAT_ROW)
+};
+
+static const char *const format_names[GS_FORMAT_COUNT] = {
+    [GS_FORMAT_TEXT] = "text", [GS_FORMAT_JSON] = "json", [GS_FORMAT_SVG] = "svg", [GS_FORMAT_FOLDED] = "folded"};
+
+const char *gs_format_name(enum gs_format f)
+{
+    return f < GS_FORMAT_COUNT ? format_names[f] : "?";
+}
+
+enum gs_format gs_format_by_name(const char *name)
+{
+    for (int f = 0; f < GS_FORMAT_COUNT; f++)
+        if (strcmp(format_names[f], name) == 0)
+            return (enum gs_format)f;
+    return GS_FORMAT_COUNT;
+}
+
+gs_report_writer *gs_report_writer_for(const struct gs_report *r, enum gs_format f)
+{
+    if (f >= GS_FORMAT_COUNT)
+        return NULL;
+    if (r->write[f])
+        return r->write[f];
+    for (size_t i = 0; i < sizeof extra_formats / sizeof extra_formats[0]; i++)
+        if (extra_formats[i].format == f && strcmp(extra_formats[i].report, r->name) == 0)
+            return extra_formats[i].write;
+    return NULL;
+}
+
+void gs_reports_with_format(enum gs_format f, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < gs_nreports && at < cap; i++)
+        if (gs_report_writer_for(&gs_reports[i], f)) {
+            int n = snprintf(buf + at, cap - at, "%s--%s", at ? ", " : "", gs_reports[i].option);
+            if (n < 0)
+                break;
+            at += (size_t)n;
+        }
+}
+
 gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_snapshot *s,
                           const struct gs_report_opts *o, gs_error *err)
 {
-    return r->write[o->json ? GS_FORMAT_JSON : GS_FORMAT_TEXT](out, s, o, err);
+    gs_report_writer *w = gs_report_writer_for(r, o->format);
+    if (!w)
+        return gs_fail(err, GS_ERR_USAGE, "--%s has no %s format", r->option, gs_format_name(o->format));
+    return w(out, s, o, err);
 }
 
 /* "      --referrers ADDR   the objects ...": the help starts in column 25

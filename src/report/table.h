@@ -20,12 +20,6 @@
 #include "report/report.h"
 #include "util/status.h"
 
-enum gs_format {
-    GS_FORMAT_TEXT,
-    GS_FORMAT_JSON,
-    GS_FORMAT_COUNT,
-};
-
 typedef gs_status gs_report_writer(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                    gs_error *err);
 
@@ -73,6 +67,27 @@ struct gs_report {
     gs_report_writer gs_report_##name##_text, gs_report_##name##_json;
 GS_REPORTS(GS_REPORT_DECLARE_WRITERS)
 
+/* The formats beyond text and JSON: one row per report and format, its
+ * writer gs_report_NAME_FORMAT (report/pictures.c draws them all). */
+#define GS_REPORT_FORMATS(F)                                                \
+    F(retained, SVG, svg) F(retained, FOLDED, folded)                       \
+    F(types, SVG, svg) F(types, FOLDED, folded)                             \
+    F(modules, SVG, svg) F(modules, FOLDED, folded)
+
+#define GS_REPORT_DECLARE_FORMAT(name, FORMAT, format) gs_report_writer gs_report_##name##_##format;
+GS_REPORT_FORMATS(GS_REPORT_DECLARE_FORMAT)
+
+/* The format's name ("svg") and back (GS_FORMAT_COUNT if unknown). */
+const char *gs_format_name(enum gs_format f);
+enum gs_format gs_format_by_name(const char *name);
+
+/* r's writer for format f, NULL when r has none in that format. */
+gs_report_writer *gs_report_writer_for(const struct gs_report *r, enum gs_format f);
+
+/* ", " separated options of the reports that have format f
+ * ("--dump-retained, --dump-types"), for messages. */
+void gs_reports_with_format(enum gs_format f, char *buf, size_t cap);
+
 /* The reports in --help's order; gs_nreports rows, fewer than GS_MAX_REPORTS
  * (the option parser's array is sized by it). */
 #define GS_MAX_REPORTS 64
@@ -82,7 +97,7 @@ extern const size_t gs_nreports;
 /* The row whose name is name, NULL if none. */
 const struct gs_report *gs_report_by_name(const char *name);
 
-/* Writes r in o->json's format: the one dispatch, for main.c and tests. */
+/* Writes r in o->format: the one dispatch, for main.c and tests. */
 gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_snapshot *s,
                           const struct gs_report_opts *o, gs_error *err);
 
