@@ -158,7 +158,9 @@ static void classify_rows(struct report *r)
             row->flags |= RES_LEAKED;
             r->nleaked++;
         }
-        if (res->fd < 0)
+        /* A core holds no descriptor table: a descriptor the objects
+         * claim cannot be checked against one. */
+        if (res->fd < 0 || s->core)
             continue;
         if (row->fd_index == SIZE_MAX) {
             row->flags |= RES_MISSING;
@@ -530,11 +532,37 @@ static void what_text(const struct gs_snapshot *s, const struct gs_fd *fd, char 
     gs_text(buf, cap, raw);
 }
 
+/* A core has no descriptor table (the kernel does not write one): the
+ * descriptors the open objects hold, by number, from memory. */
+static void text_core_fds(FILE *out, const struct report *r)
+{
+    const struct gs_snapshot *s = r->s;
+    fprintf(out, "\nDESCRIPTORS: the descriptor table is not in a core; the open objects hold these:\n");
+    fprintf(out, "%6s  %s\n", "fd", "owner");
+    size_t shown = 0;
+    for (uint64_t i = 0; i < s->nresources; i++) {
+        const struct gs_resource *res = &s->resources[r->rows[i].res];
+        if (res->closed || res->fd < 0)
+            continue;
+        if (r->o->top && shown == r->o->top) {
+            fprintf(out, "  ... more (--top 0 shows all)\n");
+            break;
+        }
+        shown++;
+        fprintf(out, "%6" PRId64 "  %s@0x%" PRIx64 " %s\n", (int64_t)res->fd, type_name(s, res->node), s->addr[res->node],
+                gs_snapshot_string(s, res->name));
+    }
+}
+
 static void text_fds(FILE *out, const struct report *r)
 {
     const struct gs_snapshot *s = r->s;
     static const char *const plural[] = {"files", "sockets", "pipes", "anon", "devices", "other"};
     char what[600], owner[128];
+    if (s->core) {
+        text_core_fds(out, r);
+        return;
+    }
     fprintf(out, "\nDESCRIPTORS: %" PRIu64 " (", s->nfds);
     for (int k = 0, first = 1; k < 6; k++) {
         if (!r->per_fd_kind[k])
@@ -887,6 +915,8 @@ static void resources_json(FILE *out, const struct report *r)
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
     gs_report_header_json(&w, s);
+    gs_json_key(&w, "descriptor_table"); /* false: read from a core, which holds none */
+    gs_json_bool(&w, s->core == NULL);
     json_counts(&w, r);
     gs_json_key(&w, "resources");
     gs_json_begin_array(&w);
