@@ -17,16 +17,6 @@ static gs_status check_file(void *arg, const char *path, gs_error *err)
     return gs_core_file_check(arg, path, err);
 }
 
-static void copy_maps(const gs_maps *from, gs_maps *to)
-{
-    to->v = gs_xcalloc(from->n ? from->n : 1, sizeof *to->v);
-    to->n = from->n;
-    for (size_t i = 0; i < from->n; i++) {
-        to->v[i] = from->v[i];
-        to->v[i].path = gs_xstrdup(from->v[i].path);
-    }
-}
-
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -99,7 +89,7 @@ gs_status gs_capture_core(const struct gs_core_opts *opts, struct gs_capture **o
     }
     if ((st = gs_core_attach_files(cap->core, opts->sysroot, opts->exe, err)) != GS_OK)
         goto fail;
-    copy_maps(gs_core_maps(cap->core), &cap->maps);
+    gs_maps_copy(gs_core_maps(cap->core), &cap->maps);
     if ((st = locate(cap, opts, err)) != GS_OK)
         goto fail;
     gs_reader *mem = gs_core_reader(cap->core);

@@ -537,8 +537,8 @@ static gs_status parse(gs_core *c, const char *what, gs_error *err)
     link_files(c);
     if (!c->info.pid && c->nthreads)
         c->info.pid = c->threads[0].tid;
-    if (!c->info.signo && c->nthreads)
-        c->info.signo = c->threads[0].cursig;
+    /* The signal only from NT_SIGINFO, which the kernel always writes: a
+     * thread's cursig in gdb's gcore is the SIGSTOP gdb stopped it with. */
     c->info.no_file_note = c->files == NULL;
     /* The executable: the file mapped where the auxiliary vector says the
      * program headers are; else the first file (the kernel lists them in
@@ -784,7 +784,7 @@ const gs_maps *gs_core_maps(const gs_core *c)
         g->perms = GS_MAP_PRIVATE | (s->flags & PF_R ? GS_MAP_READ : 0) | (s->flags & PF_W ? GS_MAP_WRITE : 0) |
                    (s->flags & PF_X ? GS_MAP_EXEC : 0);
         g->offset = s->file ? s->file_off : 0;
-        g->path = gs_xstrdup(s->file ? s->file->path : "");
+        g->path = s->file ? s->file->path : (char *)""; /* borrowed: gs_maps_free frees only v */
     }
     return &c->maps;
 }

@@ -61,7 +61,7 @@ struct gs_core_info {
     char fname[17];     /* the command name (comm), NUL-terminated */
     char state;         /* the process's state letter when the core was made ('T': stopped), 0 if unknown */
     char psargs[81];    /* the first 80 bytes of the command line, spaces for NULs */
-    int signo;          /* NT_SIGINFO (else the first thread's cursig), 0 if none */
+    int signo;          /* NT_SIGINFO, 0 if none (gdb's gcore writes none) */
     int si_code;
     uint64_t fault_addr; /* the faulting address of SIGSEGV/SIGBUS/SIGILL/SIGFPE */
     char exe[4096];     /* the executable's path (the file mapped at AT_PHDR), "" if unknown */

@@ -342,6 +342,23 @@ void gs_maps_free(gs_maps *m)
     m->n = 0;
 }
 
+void gs_maps_copy(const gs_maps *from, gs_maps *to)
+{
+    /* One block, as gs_maps_parse makes: the entries, then their paths. */
+    size_t strings = 0;
+    for (size_t i = 0; i < from->n; i++)
+        strings += strlen(from->v[i].path) + 1;
+    to->n = from->n;
+    to->v = gs_xmalloc(from->n * sizeof *to->v + strings + 1);
+    char *p = (char *)(to->v + from->n);
+    for (size_t i = 0; i < from->n; i++) {
+        size_t len = strlen(from->v[i].path) + 1;
+        to->v[i] = from->v[i];
+        to->v[i].path = memcpy(p, from->v[i].path, len);
+        p += len;
+    }
+}
+
 const gs_map *gs_maps_find(const gs_maps *m, uint64_t addr)
 {
     if (!m || !m->v)

@@ -46,6 +46,9 @@ gs_status gs_maps_read(pid_t pid, gs_maps *out, gs_error *err);
 
 void gs_maps_free(gs_maps *m);
 
+/* A copy of from in one block, freed with gs_maps_free(). */
+void gs_maps_copy(const gs_maps *from, gs_maps *to);
+
 /* The mapping containing addr, or NULL (binary search). */
 const gs_map *gs_maps_find(const gs_maps *m, uint64_t addr);
 
