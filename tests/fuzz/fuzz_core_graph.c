@@ -41,12 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct gs_snapshot *s = NULL;
         if (gs_graph_build(cap, &s, &err) == GS_OK) {
             FILE *null = fopen("/dev/null", "w");
-            struct gs_report_opts ro = {.json = true};
+            struct gs_report_opts ro = {.format = GS_FORMAT_JSON};
             for (size_t i = 0; i < gs_nreports; i++) {
                 if (gs_reports[i].needs & (GS_REPORT_NEEDS_ADDR | GS_REPORT_NEEDS_OLD))
                     continue;
                 for (int json = 0; json < 2; json++) {
-                    ro.json = json;
+                    ro.format = json ? GS_FORMAT_JSON : GS_FORMAT_TEXT;
                     gs_report_write(&gs_reports[i], null, s, &ro, &err);
                 }
             }

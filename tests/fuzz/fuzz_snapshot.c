@@ -18,13 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (gs_snapfile_load_buffer(data, size, &s, &err) == GS_OK) {
         /* Whatever loads must be safe to report on. */
         FILE *null = fopen("/dev/null", "w");
-        struct gs_report_opts o = {.json = true};
+        struct gs_report_opts o = {.format = GS_FORMAT_JSON};
         /* Every report that needs nothing more than the snapshot, in both formats. */
         for (size_t i = 0; i < gs_nreports; i++) {
             if (gs_reports[i].needs & (GS_REPORT_NEEDS_ADDR | GS_REPORT_NEEDS_OLD))
                 continue;
             for (int json = 0; json < 2; json++) {
-                o.json = json;
+                o.format = json ? GS_FORMAT_JSON : GS_FORMAT_TEXT;
                 gs_report_write(&gs_reports[i], null, s, &o, &err);
             }
         }

@@ -213,7 +213,7 @@ static void test_deep(bool ring)
     if (ring) {
         /* The report walks the whole ring for its loop. */
         FILE *null = fopen("/dev/null", "w");
-        struct gs_report_opts o = {.json = true};
+        struct gs_report_opts o = {.format = GS_FORMAT_JSON};
         UNIT_CHECK(gs_report_write(gs_report_by_name("cycles"), null, s, &o, &err) == GS_OK);
         fclose(null);
     }
@@ -285,7 +285,7 @@ static char *report(const struct gs_snapshot *s, bool json, size_t top)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    struct gs_report_opts o = {.json = json, .top = top};
+    struct gs_report_opts o = {.format = json ? GS_FORMAT_JSON : GS_FORMAT_TEXT, .top = top};
     gs_error err;
     UNIT_CHECK(gs_report_write(gs_report_by_name("cycles"), f, s, &o, &err) == GS_OK);
     fclose(f);

@@ -45,11 +45,11 @@ static char *read_file(const char *path, size_t *len)
 static void exercise(const struct gs_snapshot *s)
 {
     FILE *null = fopen("/dev/null", "w");
-    struct gs_report_opts o = {.json = true};
+    struct gs_report_opts o = {.format = GS_FORMAT_JSON};
     gs_error err;
     UNIT_CHECK(gs_report_write(gs_report_by_name("graph"), null, s, &o, &err) == GS_OK);
     UNIT_CHECK(gs_report_write(gs_report_by_name("types"), null, s, &o, &err) == GS_OK);
-    o.json = false;
+    o.format = GS_FORMAT_TEXT;
     UNIT_CHECK(gs_report_write(gs_report_by_name("graph"), null, s, &o, &err) == GS_OK);
     fclose(null);
 }
