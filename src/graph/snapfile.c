@@ -188,6 +188,27 @@ gs_status gs_snapfile_save(const struct gs_snapshot *s, const char *path, gs_err
     return gs_safefile_commit(&sf, err);
 }
 
+/* --- the layout, for the format document's test ------------------------ */
+
+size_t gs_snapfile_layout(struct gs_snapfile_section_info *out, size_t max, size_t *header_size,
+                          size_t *entry_size)
+{
+    struct gs_snapshot zero;
+    struct gs_snap_core core;
+    memset(&zero, 0, sizeof zero);
+    zero.core = &core;
+    struct counts k;
+    memset(&k, 0, sizeof k);
+    struct section_plan plan[MAX_SECTIONS];
+    size_t n = plan_sections(&zero, &k, plan);
+    *header_size = sizeof(struct file_header);
+    *entry_size = sizeof(struct section_entry);
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = (struct gs_snapfile_section_info){(unsigned)plan[i].id, section_names[plan[i].id],
+                                                   plan[i].elem_size, plan[i].id >= SEC_FIRST_OPTIONAL};
+    return n < max ? n : max;
+}
+
 /* --- loading ------------------------------------------------------------ */
 
 static gs_status bad(gs_error *err, const char *what)

@@ -9,6 +9,7 @@
 #ifndef GCSCOPE_GRAPH_SNAPFILE_H
 #define GCSCOPE_GRAPH_SNAPFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "graph/snapshot.h"
@@ -28,6 +29,18 @@ gs_status gs_snapfile_load(const char *path, struct gs_snapshot **out, gs_error 
 
 /* The same over a buffer (for fuzzing and tests). The buffer is copied. */
 gs_status gs_snapfile_load_buffer(const void *data, size_t len, struct gs_snapshot **out, gs_error *err);
+
+/* The format as the code writes it, for the test that keeps
+ * docs/snapshot-format.md true: each section's id, name, element size and
+ * whether a file may lack it; the header and table-entry sizes. */
+struct gs_snapfile_section_info {
+    unsigned id;
+    const char *name;
+    size_t elem_size;
+    bool optional;
+};
+size_t gs_snapfile_layout(struct gs_snapfile_section_info *out, size_t max, size_t *header_size,
+                          size_t *entry_size);
 
 /* Does the file start with the snapshot magic? (choosing FILE vs PID) */
 int gs_snapfile_sniff(const char *path);

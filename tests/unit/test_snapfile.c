@@ -54,8 +54,47 @@ static void exercise(const struct gs_snapshot *s)
     fclose(null);
 }
 
+/* docs/snapshot-format.md describes the file the code writes: the header
+ * and table-entry sizes, and one row per section with its id, name and
+ * element size, no more and no fewer. */
+static void check_format_doc(void)
+{
+    const char *srcdir = getenv("GCSCOPE_SRCDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/snapshot-format.md", srcdir && *srcdir ? srcdir : ".");
+    size_t len = 0;
+    char *doc = read_file(path, &len);
+    UNIT_CHECK(doc != NULL);
+    if (!doc)
+        return;
+    struct gs_snapfile_section_info info[64];
+    size_t header, entry;
+    size_t n = gs_snapfile_layout(info, 64, &header, &entry);
+    char want[256];
+    snprintf(want, sizeof want, "## Header (%zu bytes)", header);
+    UNIT_CHECK(strstr(doc, want) != NULL);
+    snprintf(want, sizeof want, "one %zu-byte entry per section", entry);
+    UNIT_CHECK(strstr(doc, want) != NULL);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof want, "\n| %u | %s | %zu | ", info[i].id, info[i].name, info[i].elem_size);
+        if (!strstr(doc, want))
+            printf("docs/snapshot-format.md lacks the row %s\n", want + 1);
+        UNIT_CHECK(strstr(doc, want) != NULL);
+    }
+    /* Rows of the sections table: from its heading to the first blank line. */
+    size_t rows = 0;
+    const char *table = strstr(doc, "\n| id | name | bytes each |");
+    UNIT_CHECK(table != NULL);
+    for (const char *p = table; p && (p = strstr(p + 1, "\n")) != NULL && p[1] == '|';)
+        if (p[3] >= '0' && p[3] <= '9')
+            rows++;
+    UNIT_CHECK_EQ_U64(rows, n);
+    free(doc);
+}
+
 int main(void)
 {
+    check_format_doc();
     uint32_t src[] = {0, 1, 2, 2, 3, 4};
     uint32_t dst[] = {1, 2, 0, 3, 4, 3};
     uint32_t roots[] = {0};
