@@ -192,7 +192,9 @@ static void report_text(FILE *out, struct stacks *st, bool locals)
     }
     fprintf(out, "%" PRIu64 " thread%s, %zu with a Python thread state; ", s->nthreads, s->nthreads == 1 ? "" : "s",
             python);
-    if (gil <= 1)
+    if (gil == 0 && strstr(s->meta.build, "free-threaded"))
+        fprintf(out, "no GIL (a free-threaded build: every thread runs Python at once)\n");
+    else if (gil <= 1)
         fprintf(out, "%s\n", gil ? "one holds the GIL" : "none holds the GIL");
     else
         fprintf(out, "%zu hold a GIL (interpreters with GILs of their own)\n", gil);

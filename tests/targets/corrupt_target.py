@@ -33,6 +33,11 @@ MODE = sys.argv[1]
 P = ctypes.POINTER(ctypes.c_ssize_t)
 UNMAPPED = 0x10  # page 0 is never mapped
 KEEP = []
+# A free-threaded build's object header is 16 bytes longer (ob_tid, ob_flags,
+# ob_mutex, ob_gc_bits, ob_ref_local, ob_ref_shared, then ob_type at 24):
+# every field after it moves by H. Its collector has no lists (below).
+FREE_THREADED = "t" in getattr(sys, "abiflags", "")
+H = 16 if FREE_THREADED else 0
 
 
 def word(addr, index=0):
@@ -63,33 +68,45 @@ def guarded_text(nbytes, fill):
 gc.disable()
 if MODE == "list_size":
     victim = [1, 2, 3]
-    poke(id(victim) + 16, 10 ** 12)
+    poke(id(victim) + 16 + H, 10 ** 12)
 elif MODE == "list_unmapped":
     victim = [object(), object()]
-    items = word(id(victim) + 24)
+    items = word(id(victim) + 24 + H)
     poke(items + 8, UNMAPPED)
     other = [1, 2]
-    poke(id(other) + 24, UNMAPPED)
+    poke(id(other) + 24 + H, UNMAPPED)
     KEEP.append(other)
 elif MODE == "tuple_size":
     victim = tuple(range(5))
-    poke(id(victim) + 16, 1 << 40)
+    poke(id(victim) + 16 + H, 1 << 40)
 elif MODE == "dict_keys":
     victim = {"a": 1, "b": 2}
     junk = bytes(range(256)) * 64
     KEEP.append(junk)
-    poke(id(victim) + 32, id(junk) + 40)
+    poke(id(victim) + 32 + H, id(junk) + 40 + H)
 elif MODE == "type_self":
     class Odd:
         pass
     victim = Odd()
-    poke(id(victim) + 8, id(victim))
+    poke(id(victim) + 8 + H, id(victim))
 elif MODE == "type_name_long":
     class Named:
         pass
     victim = Named()
     KEEP.append(Named)
-    poke(id(Named) + 24, guarded_text(10 << 20, "A"))
+    poke(id(Named) + 24 + H, guarded_text(10 << 20, "A"))
+elif MODE in ("gc_loop", "gc_unmapped") and FREE_THREADED:
+    # No collector lists: the objects are found by walking mimalloc pages,
+    # skipping free blocks. Damage a page's free list instead: an instance
+    # (no per-thread freelist keeps it) goes back to its page's local_free
+    # list when deleted, with the link in its block's first word (the
+    # block starts 2 words before the object: managed dict and weakrefs).
+    class Freed:
+        pass
+    gone, victim = Freed(), Freed()
+    block = id(gone) - 16
+    del gone
+    poke(block, UNMAPPED if MODE == "gc_unmapped" else block)
 elif MODE in ("gc_loop", "gc_unmapped"):
     first, second, third = [1], [2], [3]
     KEEP.extend([first, third])
@@ -106,7 +123,7 @@ elif MODE == "tstate_loop":
 elif MODE == "refcnt_min":
     victim = [object()]
     KEEP.append(victim[0])
-    poke(id(victim), -(1 << 63))
+    poke(id(victim) + H, -(1 << 63))  # free-threaded: ob_ref_shared
 elif MODE == "frame_loop":
     victim = None  # done in park(), on the frame that stays
 elif MODE == "nested":
@@ -134,7 +151,7 @@ def loop_this_frame():
     if sys.version_info < (3, 11):
         poke(id(frame) + 24, id(frame))
     else:
-        iframe = word(id(frame) + 24)
+        iframe = word(id(frame) + 24 + H)
         poke(iframe + (48 if sys.version_info < (3, 12) else 8), iframe)
 
 
