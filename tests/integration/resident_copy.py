@@ -79,6 +79,22 @@ def settled_rss(pid):
     return last
 
 
+def wakeup_allowance(out, threads):
+    """KiB a free-threaded target may add by itself after a capture: every
+    thread woken from its wait by the stop runs the lock's retry path, which
+    in a free-threaded build allocates from the thread's own mimalloc heap
+    (a fresh page per thread) and runs libpython code not run before.
+    Measured on 3.14t with smaps: about 38 KiB per thread in the mimalloc
+    arena plus about 70 KiB of libpython text, the same on a second capture
+    minus the one-time part; none of it in the untouched mappings. A GIL
+    build's threads wake into a lock with no heap of their own: 0."""
+    try:
+        ft = gstest.parse_json(out).get("free_threaded")
+    except Exception:
+        ft = False
+    return 64 * (threads + 2) + 256 if ft else 0
+
+
 def untouched(res, label, python):
     with gstest.start_target(python, "untouched_target.py", args=(1024, 200), label=label) as t:
         before = settled_rss(t.pid)
@@ -86,7 +102,7 @@ def untouched(res, label, python):
         res.check(rc == 0, "%s: capture of the untouched target" % label, "rc %s: %s" % (rc, err[-300:]))
         time.sleep(0.2)
         after = rss_kib(t.pid)
-        allowed = max(before // 100, 128)
+        allowed = max(before // 100, 128) + wakeup_allowance(out, 200)
         res.check(abs(after - before) <= allowed,
                   "%s: the target's RSS does not grow (1 GiB untouched, 200 threads)" % label,
                   "before %d KiB, after %d KiB" % (before, after))
@@ -103,7 +119,8 @@ def noreserve(res, label, python):
         res.check(rc == 0, "%s: a 100 GiB MAP_NORESERVE reservation is captured without --max-capture" % label,
                   "rc %s: %s" % (rc, err[-300:]))
         after = rss_kib(t.pid)
-        res.check(abs(after - before) <= max(before // 100, 128), "%s: ... and stays unfaulted" % label,
+        res.check(abs(after - before) <= max(before // 100, 128) + wakeup_allowance(out, 0),
+                  "%s: ... and stays unfaulted" % label,
                   "before %d KiB, after %d KiB" % (before, after))
 
 
