@@ -58,71 +58,87 @@ static const struct option fixed_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* --help: sections of {option, what it does}, each printed by
+ * gs_help_item (report/table.c) wrapped to fit 80 columns; the reports'
+ * rows come from the report table. */
+struct help_item {
+    const char *tag, *text;
+};
+
+static const struct help_item source_help[] = {
+    {"-p, --pid PID", "inspect the running process PID"},
+    {"-- PROGRAM [ARGS...]", "start PROGRAM, let it run --after seconds, inspect it, then end it (unless --keep); "
+                             "with the browser, its output goes to /dev/null so that it does not garble the screen"},
+    {"    --after SECONDS", "how long a spawned program runs before the capture (2)"},
+    {"    --keep", "leave the spawned program running afterwards"},
+    {"FILE", "read a snapshot saved with --save, or a core file (told apart by its ELF header), instead of a "
+             "process"},
+    {"    --core CORE", "read the core dump CORE (the kernel's, gcore's, or coredumpctl dump's); compressed cores "
+                        "must be unpacked"},
+    {"    --exe PATH", "with a core: the program it is of, when the file the core names has moved or been "
+                       "replaced"},
+    {"    --sysroot DIR", "with a core: the root its files are under (a core from a container or another "
+                          "machine)"},
+    {NULL, NULL}};
+
+static const struct help_item check_help[] = {
+    {"    --check EXPR", "assert EXPR over the snapshot (repeatable): exit 0 when all hold, 1 when one fails, "
+                         "e.g. --check 'garbage_bytes < 50MB' (docs/checks.md lists the names and functions)"},
+    {NULL, NULL}};
+
+static const struct help_item output_help[] = {
+    {"    --json", "JSON instead of text"},
+    {"    --format FORMAT", "text, json, prometheus (the numbers --check knows, for node_exporter's textfile "
+                            "collector), or a picture of --dump-retained, --dump-types or --dump-modules: svg (a "
+                            "zoomable icicle chart) or folded (for flamegraph.pl, speedscope)"},
+    {"    --top N", "text: show at most N rows (types, cycle shapes, objects) (40; 0 shows all)"},
+    {"-o, --output FILE", "write the report to FILE instead of standard output (- is standard output)"},
+    {"    --save FILE", "also save the snapshot to FILE (browse or report on it later)"},
+    {NULL, NULL}};
+
+static const struct help_item capture_help[] = {
+    {"    --timeout SECONDS", "give up (and leave the target running) after this long (10)"},
+    {"    --max-capture SIZE", "refuse to copy more than SIZE of the target's memory (e.g. 8GB; default: 3/4 of "
+                               "the memory available)"},
+    {"    --bench-floor", "also time a bare bulk copy of the target's memory"},
+    {"    --debug-hold SECONDS", "keep the target stopped this long (for tests)"},
+    {NULL, NULL}};
+
+static const struct help_item misc_help[] = {
+    {"-h, --help", "show this help"}, {"-V, --version", "show the version"}, {NULL, NULL}};
+
+static void help_section(FILE *out, const char *title, const struct help_item *items)
+{
+    if (title)
+        fprintf(out, "\n%s:\n", title);
+    else
+        fputc('\n', out);
+    for (const struct help_item *i = items; i->tag; i++)
+        gs_help_item(out, i->tag, i->text);
+}
+
 void gs_cli_usage(FILE *out)
 {
     fputs("usage: gcscope [OPTIONS] -p PID\n"
           "       gcscope [OPTIONS] -- PROGRAM [ARGS...]\n"
           "       gcscope [OPTIONS] FILE\n"
-          "       gcscope [OPTIONS] --core CORE [--exe PATH] [--sysroot DIR]\n"
-          "\n"
-          "Look inside a running CPython (3.8 to 3.13) from outside: pause it briefly with\n"
-          "ptrace, copy its memory, resume it, then report on its garbage-collected heap.\n"
-          "Nothing runs inside the target.\n"
-          "\n"
-          "Source:\n"
-          "  -p, --pid PID          inspect the running process PID\n"
-          "  -- PROGRAM [ARGS...]   start PROGRAM, let it run --after seconds, inspect it,\n"
-          "                         then end it (unless --keep); with the browser, its output\n"
-          "                         goes to /dev/null so that it does not garble the screen\n"
-          "      --after SECONDS    how long a spawned program runs before the capture (2)\n"
-          "      --keep             leave the spawned program running afterwards\n"
-          "  FILE                   read a snapshot saved with --save, or a core file (told\n"
-          "                         apart by its ELF header), instead of a process\n"
-          "      --core CORE        read the core dump CORE (the kernel's, gcore's, or\n"
-          "                         coredumpctl dump's); compressed cores must be unpacked\n"
-          "      --exe PATH         with a core: the program it is of, when the file the\n"
-          "                         core names has moved or been replaced\n"
-          "      --sysroot DIR      with a core: the root its files are under (a core from\n"
-          "                         a container or another machine)\n"
-          "\n"
-          "Reports:\n",
+          "       gcscope [OPTIONS] --core CORE [--exe PATH] [--sysroot DIR]\n",
           out);
+    fputc('\n', out);
+    gs_help_paragraph(out, "Look inside a running CPython (3.8 to 3.13) from outside: pause it briefly with ptrace, copy its memory, resume it, then report on its garbage-collected heap. Nothing runs inside the target.");
+    help_section(out, "Source", source_help);
+    fputs("\nReports:\n", out);
     gs_reports_usage(out);
-    fputs("      --locals           with --dump-stacks: each frame's locals and what they retain\n"
-          "\n"
-          "Checks (for runbooks and cron):\n"
-          "      --check EXPR       assert EXPR over the snapshot (repeatable): exit 0 when all\n"
-          "                         hold, 1 when one fails, e.g. --check 'garbage_bytes < 50MB'\n"
-          "                         (docs/checks.md lists the names and functions)\n"
-          "\n"
-          "Output:\n"
-          "      --json             JSON instead of text\n"
-          "      --format FORMAT    text, json, prometheus (the numbers --check knows, for\n"
-          "                         node_exporter's textfile collector), or a picture of\n"
-          "                         --dump-retained, --dump-types or --dump-modules: svg (a\n"
-          "                         zoomable icicle chart) or folded (for flamegraph.pl,\n"
-          "                         speedscope)\n"
-          "      --top N            text: show at most N rows (types, cycle shapes, objects)\n"
-          "                         (40; 0 shows all)\n"
-          "  -o, --output FILE      write the report to FILE instead of standard output\n"
-          "      --save FILE        also save the snapshot to FILE (browse or report on it later)\n"
-          "\n"
-          "Capture:\n"
-          "      --timeout SECONDS  give up (and leave the target running) after this long (10)\n"
-          "      --max-capture SIZE refuse to copy more than SIZE of the target's memory\n"
-          "                         (e.g. 8GB; default: 3/4 of the memory available)\n"
-          "      --bench-floor      also time a bare bulk copy of the target's memory\n"
-          "      --debug-hold SECONDS  keep the target stopped this long (for tests)\n"
-          "\n"
-          "  -h, --help             show this help\n"
-          "  -V, --version          show the version\n"
-          "\n"
-          "Exit codes: 0 ok, 2 bad arguments, 3 no such process, 4 permission denied,\n"
-          "5 not a Python process, 6 unsupported Python version, 7 target exited,\n"
-          "8 deadline passed, 9 interrupted, 10 inconsistent interpreter memory,\n"
-          "11 garbage collection kept running, 12 I/O error, 13 out of memory,\n"
-          "15 could not start the program, 70 internal error.\n",
-          out);
+    gs_help_item(out, "    --locals", "with --dump-stacks: each frame's locals and what they retain");
+    help_section(out, "Checks (for runbooks and cron)", check_help);
+    help_section(out, "Output", output_help);
+    help_section(out, "Capture", capture_help);
+    help_section(out, NULL, misc_help);
+    fputc('\n', out);
+    gs_help_paragraph(out, "Exit codes: 0 ok, 2 bad arguments, 3 no such process, 4 permission denied, 5 not a "
+                           "Python process, 6 unsupported Python version, 7 target exited, 8 deadline passed, "
+                           "9 interrupted, 10 inconsistent interpreter memory, 11 garbage collection kept running, "
+                           "12 I/O error, 13 out of memory, 15 could not start the program, 70 internal error.");
 }
 
 static bool parse_double(const char *s, double lo, double hi, double *out)
@@ -237,7 +253,8 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
             cli->top = (size_t)d;
             break;
         case 'o':
-            cli->output = optarg;
+            /* "-o -" is standard output, as for most Unix tools. */
+            cli->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
             break;
         case OPT_TIMEOUT:
             if (!parse_double(optarg, 0.001, 86400, &cli->timeout))

@@ -24,12 +24,40 @@
 #include "util/text.h"
 
 /* Error messages quote what the target gave (its binary's path, its
- * name): shown escaped, as every target string is. */
+ * name): shown escaped, as every target string is. A message is one line
+ * (scripts read it); at a terminal it is wrapped at word boundaries to fit
+ * 80 columns, its continuation lines indented under the text. */
+#define ERROR_WIDTH 79
+#define ERROR_INDENT 9 /* strlen("gcscope: ") */
+
 static void say_error(const char *msg)
 {
     char safe[sizeof ((gs_error *)0)->msg * 4];
     gs_text_escape(safe, sizeof safe, msg, strlen(msg), 0);
-    fprintf(stderr, "gcscope: %s\n", safe);
+    if (!isatty(STDERR_FILENO)) {
+        fprintf(stderr, "gcscope: %s\n", safe);
+        return;
+    }
+    fputs("gcscope:", stderr);
+    int col = ERROR_INDENT - 1;
+    for (const char *p = safe; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (!len)
+            break;
+        if (col > ERROR_INDENT && col + 1 + (int)len > ERROR_WIDTH) {
+            fprintf(stderr, "\n%*s", ERROR_INDENT, "");
+            col = ERROR_INDENT;
+        } else {
+            fputc(' ', stderr);
+            col++;
+        }
+        fwrite(p, 1, len, stderr);
+        col += (int)len;
+        p += len;
+    }
+    fputc('\n', stderr);
 }
 
 static int fail(const gs_error *err)
@@ -227,7 +255,9 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
          * string of the target reaches the terminal raw, whichever
          * presenter printed it. JSON and Prometheus escape by their own
          * rules and stay exact. */
-        FILE *shown = cli->json || cli->prometheus ? NULL : gs_text_stream(out);
+        /* Text goes through the escaping stream; JSON, metrics and the
+         * pictures escape what they quote in their own syntax. */
+        FILE *shown = cli->format != GS_FORMAT_TEXT || cli->prometheus ? NULL : gs_text_stream(out);
         st = present(cli, snap, old, shown ? shown : out, err);
         if (st == GS_OK && cli->nchecks)
             st = run_checks(checks, cli, snap, shown ? shown : out, failed, err);

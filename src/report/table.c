@@ -2,6 +2,7 @@
  * (see table.h). */
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "report/table.h"
@@ -78,22 +79,60 @@ gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_
     return w(out, s, o, err);
 }
 
-/* "      --referrers ADDR   the objects ...": the help starts in column 25
- * as the rest of --help does; continuation lines start there too. */
+/* --help's layout: an option in column 3, its text from column 25, every
+ * line within HELP_WIDTH so that --help fits an 80-column terminal. */
 #define HELP_COLUMN 25
+#define HELP_WIDTH 79
+
+/* Writes text's words from column `at` (the cursor's column) to HELP_WIDTH,
+ * continuing lines at column `indent`; "\n" in text is a space. */
+static void help_wrap(FILE *out, const char *text, int at, int indent)
+{
+    int col = at;
+    bool first = true;
+    for (const char *p = text; *p;) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        size_t len = strcspn(p, " \n");
+        if (!len)
+            break;
+        if (!first && col + 1 + (int)len > HELP_WIDTH) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(p, 1, len, out);
+        col += (int)len;
+        first = false;
+        p += len;
+    }
+    fputc('\n', out);
+}
+
+void gs_help_item(FILE *out, const char *tag, const char *text)
+{
+    int n = fprintf(out, "  %s", tag);
+    if (n + 1 > HELP_COLUMN) { /* a long option: its text starts on the next line */
+        fprintf(out, "\n%*s", HELP_COLUMN, "");
+    } else {
+        fprintf(out, "%*s", HELP_COLUMN - n, "");
+    }
+    help_wrap(out, text, HELP_COLUMN, HELP_COLUMN);
+}
+
+void gs_help_paragraph(FILE *out, const char *text)
+{
+    help_wrap(out, text, 0, 0);
+}
 
 void gs_reports_usage(FILE *out)
 {
     for (size_t i = 0; i < gs_nreports; i++) {
         const struct gs_report *r = &gs_reports[i];
         char tag[64];
-        snprintf(tag, sizeof tag, "--%s%s%s", r->option, r->arg ? " " : "", r->arg ? r->arg : "");
-        fprintf(out, "      %-*s ", HELP_COLUMN - 7, tag);
-        for (const char *p = r->help; *p; p++) {
-            fputc(*p, out);
-            if (*p == '\n')
-                fprintf(out, "%*s", HELP_COLUMN, "");
-        }
-        fputc('\n', out);
+        snprintf(tag, sizeof tag, "    --%s%s%s", r->option, r->arg ? " " : "", r->arg ? r->arg : "");
+        gs_help_item(out, tag, r->help);
     }
 }

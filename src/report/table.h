@@ -104,4 +104,10 @@ gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_
 /* --help's "Reports:" lines, one entry per row. */
 void gs_reports_usage(FILE *out);
 
+/* One --help entry: "  TAG" then TEXT from column 25, wrapped so that no
+ * line passes column 79 ("\n" in TEXT is a space). And a paragraph
+ * wrapped the same way from column 0. */
+void gs_help_item(FILE *out, const char *tag, const char *text);
+void gs_help_paragraph(FILE *out, const char *text);
+
 #endif
