@@ -18,6 +18,10 @@ with TERM=xterm-256color, and the test drives it like a person would:
     shell's terminal modes are back (echo, icanon) and no browser line is
     left on the screen; the target is still running, untraced.
 
+With the target stopped, its core (gdb's gcore) browsed: the Types, Cycles
+and Suspects views equal the live process's, and the same walk (an
+instance, its referrer up to the root, a garbage cycle) works on it.
+
 Then, once: a snapshot saved with --save browsed the same way (R refused:
 a file cannot be captured again), its help screen compared line by line
 with the key list in docs/browser.md, and NO_COLOR=1 checked to draw
@@ -167,6 +171,58 @@ def live_flow(res, label, python, gcscope):
             quit_and_check(tm)
             gstest.assert_running_untraced(t.pid, within=2.0)
             assert t.alive(), "the target died"
+
+
+def view_body(tm, key, name):
+    """A view's screen without its title and key bar (they name the source)."""
+    tm.keys(key)
+    scr = tm.wait_for(lambda s: name in title(s), what="the %s view" % name)
+    return "\n".join(scr.rstrip("\n").split("\n")[1:-1])
+
+
+def core_flow(res, label, python, gcscope, tmpdir):
+    """A core of the target, browsed: the Types, Cycles and Suspects views
+    as on the live process (stopped around both), and the same walk."""
+    import signal as sig
+    import subprocess
+    old = python_minor(python) < (3, 11)
+    with gstest.start_target(python, "leaks_target.py", label=label) as t:
+        os.kill(t.pid, sig.SIGSTOP)
+        views = (("2", "Types"), ("3", "Cycles"), ("4", "Suspects"))
+        live = {}
+        with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
+            open_overview(tm, [gcscope, "-p", str(t.pid)])
+            for key, name in views:
+                live[name] = view_body(tm, key, name)
+            quit_and_check(tm)
+        prefix = os.path.join(tmpdir, "core")
+        subprocess.run(["gcore", "-o", prefix, str(t.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=120)
+        core = "%s.%d" % (prefix, t.pid)
+    if not res.check(os.path.exists(core), "%s: gcore made a core" % label):
+        return
+    # A short name, relative to the browser's directory: the title bar
+    # shows it, and a long path would cut the view names short.
+    short = os.path.join(tmpdir, "core")
+    os.rename(core, short)
+    core = short
+    with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
+        with res.case("%s: a core browsed: its views show what the live process showed" % label):
+            tm.start([gcscope, "core"], env=ENV, cwd=tmpdir)
+            scr = tm.wait_for(lambda s: "Findings" in s and "threads: " in s and "qQuit" in s, timeout=90,
+                              what="the overview")
+            assert os.path.basename(core) in title(scr), title(scr)
+            for key, name in views:
+                got = view_body(tm, key, name)
+                assert got == live[name], "%s differs:\n--- live\n%s\n--- core\n%s" % (name, live[name], got)
+        with res.case("%s: a core browsed: an instance, a referrer to the root, a garbage cycle" % label):
+            tm.keys("1")
+            scr = find_type_and_instance(tm)
+            assert re.search(r"^path: __main__\.CACHE\[\d+\]", scr, re.M), scr
+            follow_referrer_to_root(tm)
+            garbage_cycle(tm, old)
+            quit_and_check(tm)
+    os.unlink(core)
 
 
 def python_minor(python):
@@ -320,9 +376,15 @@ def main():
         gstest.skip("no CPython 3.8+ found")
     res = gstest.Results("browser")
     started = time.monotonic()
+    import shutil
     for label, python in pys:
         try:
             live_flow(res, label, python, gcscope)
+            if shutil.which("gcore"):
+                with tempfile.TemporaryDirectory(prefix="gcscope-ui-core-") as coredir:
+                    core_flow(res, label, python, gcscope, coredir)
+            else:
+                res.skip("%s: a core browsed" % label, "gdb's gcore is not installed")
         except gstest.TargetError as e:
             res.check(False, "%s: target started" % label, e)
     newest = pys[-1][1] if pys[-1][0] != "debian-3.11" or len(pys) == 1 else pys[-2][1]
