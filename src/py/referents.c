@@ -120,6 +120,9 @@ static enum py_decode static_members(const struct py_refs_ctx *rc, bool *decoded
     const char *stop = py_kind_name(rc->t->kind);
     enum py_decode res = PY_DECODE_OK;
     uint64_t type = rc->t->addr;
+    bool found = false;
+    if (rc->t->no_static_members)
+        return PY_DECODE_OK;
     for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
         uint64_t flags, name_ptr, members = 0;
         char name[128];
@@ -132,7 +135,7 @@ static enum py_decode static_members(const struct py_refs_ctx *rc, bool *decoded
                 break;
             if (py_field_ptr(c, type, L->type_members, &members) && members) {
                 res = worse(res, py_refs_members(rc, type));
-                *decoded = true;
+                *decoded = found = true;
             }
             /* A C type with an instance dict (tp_dictoffset) keeps it there,
              * unless a member already exposes that slot (SimpleNamespace's
@@ -142,11 +145,17 @@ static enum py_decode static_members(const struct py_refs_ctx *rc, bool *decoded
                 py_field_ssize(c, type, L->type_dictoffset, &dictoffset) && dictoffset > 0 && depth == 0 &&
                 !member_at(c, members, dictoffset)) {
                 py_refs_field(rc, dictoffset, "__dict__");
-                *decoded = true;
+                *decoded = found = true;
             }
         }
         if (!py_field_ptr(c, type, L->type_base, &type))
             return PY_DECODE_BAD;
+    }
+    /* The walk depends on the type alone: remember that it finds nothing. */
+    if (!found && res == PY_DECODE_OK) {
+        uint32_t id = py_types_get(rc->types, c, rc->t->addr);
+        if (id != PY_TYPE_BAD)
+            rc->types->v[id].no_static_members = true;
     }
     return res;
 }

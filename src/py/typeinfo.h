@@ -27,6 +27,10 @@ struct py_type_info {
     enum py_kind kind;
     bool heaptype;
     bool is_gc;
+    /* Known to have no static base with members or an instance dict before
+     * its kind's own type (py_referents then skips that walk: it reads
+     * type names, and would for every object of the type). */
+    bool no_static_members;
 };
 
 struct py_types {
