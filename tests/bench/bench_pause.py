@@ -39,9 +39,10 @@ def parse_args():
     return p.parse_args()
 
 
-def run_measured(cmd, timeout):
+def run_measured(cmd, timeout, cpu=None):
     """Run cmd; return (rc, stdout, stderr, peak RSS in KiB) with wait4's
-    per-child rusage. Bounded: SIGKILL to its group after timeout."""
+    per-child rusage. Bounded: SIGKILL to its group after timeout. With a
+    list as cpu, appends the child's CPU seconds (user + system) to it."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 start_new_session=True)
@@ -58,6 +59,8 @@ def run_measured(cmd, timeout):
                 break
             time.sleep(0.005)
         proc.returncode = 0  # reaped by wait4: keep Popen from waiting again
+        if cpu is not None:
+            cpu.append(usage.ru_utime + usage.ru_stime)
         out.seek(0)
         err.seek(0)
         rc = None if status is None else (os.WEXITSTATUS(status) if os.WIFEXITED(status)
