@@ -318,6 +318,16 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
      * memory; a descriptor reused since shows its new occupant's details. */
     if ((st = gs_fds_read_details(cap->pid, cap->fds, cap->nfds, err)) != GS_OK)
         return st;
+    /* Resident memory per mapping, for the RSS accounting: a failure here
+     * (a kernel without smaps) leaves the accounting out, not the capture. */
+    free(cap->smaps);
+    cap->smaps = NULL;
+    cap->nsmaps = 0;
+    gs_error serr;
+    if (gs_smaps_read(cap->pid, &cap->smaps, &cap->nsmaps, &serr) != GS_OK) {
+        cap->smaps = NULL;
+        cap->nsmaps = 0;
+    }
     if (opts->measure_floor && (st = measure_floor(cap, deadline, err)) != GS_OK)
         return st;
     /* Read-only file mappings cannot change: those mapped while the target
@@ -419,5 +429,6 @@ void gs_capture_free(struct gs_capture *cap)
     gs_maps_free(&cap->maps);
     free(cap->fds);
     free(cap->native);
+    free(cap->smaps);
     free(cap);
 }

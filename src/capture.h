@@ -23,6 +23,7 @@
 #include "proc/fds.h"
 #include "proc/core.h"
 #include "proc/mem_image.h"
+#include "proc/smaps.h"
 #include "proc/unwind.h"
 #include "py/locate.h"
 #include "py/runtime.h"
@@ -70,6 +71,9 @@ struct gs_capture {
      * read under ("" for this machine). NULL for a live capture. */
     gs_core *core;
     const char *files_root;
+    /* read right after the target resumed (smaps.h says why not during) */
+    struct gs_smap *smaps;     /* resident memory per mapping; NULL if unreadable */
+    size_t nsmaps;
 };
 
 void gs_capture_opts_default(struct gs_capture_opts *o);

@@ -18,6 +18,7 @@
 
 #include "graph/build.h"
 #include "graph/nodeindex.h"
+#include "graph/memory.h"
 #include "graph/threads.h"
 #include "py/resources.h"
 #include "graph/preview.h"
@@ -684,6 +685,9 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
         return st;
     gs_phase_mark(&b->phases, "resources");
+    if ((st = gs_memory_build(b->cap, s, &b->types, &b->strings, err)) != GS_OK)
+        return st;
+    gs_phase_mark(&b->phases, "memory");
     /* Types: names and modules into the string pool. */
     s->ntypes = b->types.n;
     s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);

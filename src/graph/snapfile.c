@@ -48,7 +48,17 @@ enum section_id {
     SEC_FDS,
     SEC_RESOURCES,
     SEC_CORE,
-    SEC_LAST = SEC_CORE,
+    /* Where the memory goes (graph/memory.h): each carries its own count
+     * in the section table; a file without them loads with memory.present 0. */
+    SEC_MEMORY,
+    SEC_MAPPINGS,
+    SEC_ARENAS,
+    SEC_TM_TRACES,
+    SEC_TM_TRACEBACKS,
+    SEC_TM_FRAMES,
+    SEC_SLACK,
+    SEC_CONTENT,
+    SEC_LAST = SEC_CONTENT,
 };
 #define SEC_FIRST_OPTIONAL SEC_THREADS
 
@@ -62,6 +72,9 @@ static const char *const section_names[] = {
     [SEC_TYPES] = "types",       [SEC_STRINGS] = "strings",   [SEC_THREADS] = "threads",
     [SEC_FRAMES] = "frames",     [SEC_FDS] = "fds",           [SEC_RESOURCES] = "resources",
     [SEC_CORE] = "core",
+    [SEC_MEMORY] = "memory",     [SEC_MAPPINGS] = "mappings", [SEC_ARENAS] = "arenas",
+    [SEC_TM_TRACES] = "tm_traces", [SEC_TM_TRACEBACKS] = "tm_tracebacks", [SEC_TM_FRAMES] = "tm_frames",
+    [SEC_SLACK] = "slack",       [SEC_CONTENT] = "content",
 };
 
 struct file_header {
@@ -126,6 +139,16 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
     SEC(SEC_RESOURCES, s->resources, k->nresources);
     if (s->core)
         SEC(SEC_CORE, s->core, 1);
+    if (s->memory.present) {
+        SEC(SEC_MEMORY, &s->memory, 1);
+        SEC(SEC_MAPPINGS, s->mappings, s->nmappings);
+        SEC(SEC_ARENAS, s->arenas, s->narenas);
+        SEC(SEC_TM_TRACES, s->tm_traces, s->ntm_traces);
+        SEC(SEC_TM_TRACEBACKS, s->tm_tracebacks, s->ntm_tracebacks);
+        SEC(SEC_TM_FRAMES, s->tm_frames, s->ntm_frames);
+        SEC(SEC_SLACK, s->slack, s->slack ? k->nobjects : 0);
+        SEC(SEC_CONTENT, s->content, s->content ? k->nobjects : 0);
+    }
 #undef SEC
     return n;
 }
@@ -238,6 +261,25 @@ static gs_status get_section(const unsigned char *base, const struct section_ent
     return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: section %s is missing", section_names[id]);
 }
 
+/* An optional section whose count is its own: *ptr NULL and *count 0 when
+ * absent; the element size must match. */
+static gs_status get_counted(const unsigned char *base, const struct section_entry *table, uint32_t n,
+                             enum section_id id, uint32_t elem_size, const void **ptr, uint64_t *count, gs_error *err)
+{
+    *ptr = NULL;
+    *count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (table[i].id != id)
+            continue;
+        if (table[i].elem_size != elem_size || table[i].count >= GS_NO_NODE)
+            return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: section %s has %u-byte elements, expected %u",
+                           section_names[id], table[i].elem_size, elem_size);
+        *ptr = table[i].count ? base + table[i].offset : NULL;
+        *count = table[i].count;
+    }
+    return GS_OK;
+}
+
 static gs_status check_table(const unsigned char *base, size_t len, const struct file_header *h,
                              const struct section_entry *table, gs_error *err)
 {
@@ -340,6 +382,24 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
             !valid_string(s, r->detail))
             return bad(err, "the snapshot is corrupt: bad resource entry");
     }
+    for (uint64_t i = 0; i < s->nmappings; i++)
+        if (!valid_string(s, s->mappings[i].path) || s->mappings[i].kind > GS_MAPPING_OTHER)
+            return bad(err, "the snapshot is corrupt: bad mapping");
+    for (uint64_t i = 0; i < s->ntm_traces; i++)
+        if (s->tm_traces[i].traceback >= s->ntm_tracebacks ||
+            (i > 0 && (s->tm_traces[i].domain < s->tm_traces[i - 1].domain ||
+                       (s->tm_traces[i].domain == s->tm_traces[i - 1].domain &&
+                        s->tm_traces[i].addr < s->tm_traces[i - 1].addr))))
+            return bad(err, "the snapshot is corrupt: bad allocation trace");
+    for (uint64_t i = 0; i < s->ntm_tracebacks; i++)
+        if (s->tm_tracebacks[i].first_frame > s->ntm_frames ||
+            s->tm_tracebacks[i].nframe > s->ntm_frames - s->tm_tracebacks[i].first_frame)
+            return bad(err, "the snapshot is corrupt: bad allocation traceback");
+    for (uint64_t i = 0; i < s->ntm_frames; i++)
+        if (!valid_string(s, s->tm_frames[i].filename))
+            return bad(err, "the snapshot is corrupt: bad allocation frame");
+    if (s->memory.pymalloc.nclasses > PY_PYMALLOC_MAX_CLASSES)
+        return bad(err, "the snapshot is corrupt: bad pymalloc size classes");
     struct gs_snap_meta *meta = &s->meta;
     if (meta->ninterps < 0 || meta->ninterps > GS_MAX_INTERPRETERS)
         return bad(err, "the snapshot is corrupt: bad interpreter count");
@@ -458,6 +518,37 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
             goto fail;
         }
     }
+    uint64_t nmem, nslack, ncontent;
+    const void *pmem;
+#define COUNTED(ID, FIELD, COUNTVAR)                                                                     \
+    do {                                                                                                 \
+        if ((st = get_counted(base, table, h.nsections, ID, (uint32_t)sizeof *s->FIELD, &p, &COUNTVAR, err)) != GS_OK) \
+            goto fail;                                                                                   \
+        s->FIELD = (void *)p;                                                                            \
+    } while (0)
+    if ((st = get_counted(base, table, h.nsections, SEC_MEMORY, sizeof s->memory, &pmem, &nmem, err)) != GS_OK)
+        goto fail;
+    if (nmem == 1) {
+        memcpy(&s->memory, pmem, sizeof s->memory);
+        s->memory.present = 1;
+        s->memory.tm_why[sizeof s->memory.tm_why - 1] = '\0';
+        s->memory.pymalloc.why[sizeof s->memory.pymalloc.why - 1] = '\0';
+        COUNTED(SEC_MAPPINGS, mappings, s->nmappings);
+        COUNTED(SEC_ARENAS, arenas, s->narenas);
+        COUNTED(SEC_TM_TRACES, tm_traces, s->ntm_traces);
+        COUNTED(SEC_TM_TRACEBACKS, tm_tracebacks, s->ntm_tracebacks);
+        COUNTED(SEC_TM_FRAMES, tm_frames, s->ntm_frames);
+        COUNTED(SEC_SLACK, slack, nslack);
+        COUNTED(SEC_CONTENT, content, ncontent);
+        if ((nslack && nslack != s->nobjects) || (ncontent && ncontent != s->nobjects)) {
+            st = bad(err, "the snapshot is corrupt: per-object memory sections of the wrong length");
+            goto fail;
+        }
+    } else if (nmem > 1) {
+        st = bad(err, "the snapshot is corrupt: more than one memory section");
+        goto fail;
+    }
+#undef COUNTED
     if ((st = check_content(s, err)) != GS_OK)
         goto fail;
     s->mapping = map;

@@ -44,6 +44,13 @@ void gs_snapshot_free(struct gs_snapshot *s)
         free(s->types);
         free(s->strings);
         free(s->threads);
+        free(s->mappings);
+        free(s->arenas);
+        free(s->tm_traces);
+        free(s->tm_tracebacks);
+        free(s->tm_frames);
+        free(s->slack);
+        free(s->content);
         free(s->frames);
         free(s->fds);
         free(s->resources);

@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "graph/label.h"
+#include "py/obmalloc.h"
+#include "py/tracemalloc.h"
 
 #define GS_NO_NODE UINT32_MAX
 
@@ -160,6 +162,50 @@ struct gs_resource {
     uint32_t detail;  /* string id: anything else worth showing ("returncode None") */
 };
 
+/* --- where the memory goes (graph/memory.h) ------------------------------ */
+
+enum gs_mapping_kind {
+    GS_MAPPING_ANON = 0,      /* anonymous: malloc's mmaps, pymalloc arenas */
+    GS_MAPPING_HEAP,          /* [heap] (brk) */
+    GS_MAPPING_STACK,         /* the main thread's [stack] */
+    GS_MAPPING_THREAD_STACK,  /* an anonymous mapping holding a thread's stack */
+    GS_MAPPING_FILE,          /* a file: code, libraries, their data */
+    GS_MAPPING_OTHER,         /* [vdso], [vvar], shared memory */
+};
+
+/* One mapping from /proc/PID/smaps, as read at capture time. */
+struct gs_snap_mapping {
+    uint64_t start, end;
+    uint64_t rss, anonymous, swap;
+    uint32_t path;            /* string id */
+    uint32_t kind;            /* enum gs_mapping_kind */
+};
+
+/* The resident memory of the process, split (memory.c's top comment says
+ * how each figure is computed). All in bytes. */
+struct gs_snap_memory {
+    uint32_t present;         /* 0: a file from a gcscope without this section */
+    uint32_t smaps_read;      /* 0: /proc/PID/smaps could not be read */
+    uint64_t rss, anonymous, file_rss, swap;
+    uint64_t objects_pymalloc;   /* graph objects and their buffers in pymalloc blocks (block sizes) */
+    uint64_t objects_malloc;     /* graph objects and their buffers in other anonymous memory */
+    uint64_t external_buffers;   /* of objects_malloc: the buffers (list/dict/set tables, bytearray data) */
+    uint64_t pymalloc_other;     /* pymalloc blocks in use that no graph object accounts for */
+    uint64_t pymalloc_free;      /* carved arena bytes not in use: free blocks and pools, headers */
+    uint64_t arenas_carved;      /* arena bytes ever touched (up to each arena's pool_address) */
+    uint64_t tracemalloc_tables; /* tracemalloc's own traces and tracebacks (estimated) */
+    uint64_t stacks;             /* anonymous resident bytes of thread stacks */
+    uint64_t libraries;          /* anonymous (written) pages of file mappings: libraries' data */
+    uint64_t unexplained;        /* anonymous bytes none of the above explains */
+    uint64_t objects_in_files;   /* graph objects inside file mappings (static types): in libraries */
+    struct py_pymalloc_stats pymalloc;
+    uint32_t tm_status;          /* enum py_tm_status */
+    int32_t tm_max_nframe;
+    uint64_t tm_traced_memory;
+    uint64_t tm_bad_entries;
+    char tm_why[512];
+};
+
 #define GS_MAX_INTERPRETERS 64
 
 /* Facts about the capture: fixed-size, so a file holds it verbatim. */
@@ -239,6 +285,16 @@ struct gs_snapshot {
     struct gs_fd *fds;
     struct gs_resource *resources;
     uint64_t nthreads, nframes, nfds, nresources;
+    /* where the memory goes (may be empty: memory.present says) */
+    struct gs_snap_memory memory;
+    struct gs_snap_mapping *mappings;
+    struct py_pymalloc_arena *arenas;
+    struct gs_tm_trace *tm_traces;        /* sorted by (domain, address) */
+    struct gs_tm_traceback *tm_tracebacks;
+    struct gs_tm_frame *tm_frames;
+    uint32_t *slack;      /* per node: bytes of a container's capacity its items do not use (NULL: unknown) */
+    uint64_t *content;    /* per node: hash of a str's or bytes' value, 0 for other objects (NULL: unknown) */
+    uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames;
     /* where the memory comes from */
     void *mapping;
     size_t mapping_len;

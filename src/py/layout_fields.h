@@ -625,6 +625,49 @@
     X(dbg_gc_stats_size)          /* 3.15: gc.generation_stats_size */      \
     X(dbg_llist_node_start)       /* 3.14+: llist_node, no size */           \
     X(dbg_debugger_support_start) /* 3.14+: no size, other structs */        \
+    /* pymalloc (src/py/obmalloc.c): 3.12+ interp->obmalloc; up to 3.11   \
+     * the same figures are statics of Objects/obmalloc.c, found by symbol */ \
+    X(interp_obmalloc)            /* 3.12+: struct _obmalloc_state (or a pointer) */ \
+    X(interp_obmalloc_indirect)   /* 1: interp->obmalloc is a pointer (3.13+) */ \
+    X(obmalloc_arenas)            /* offsets in struct _obmalloc_state */    \
+    X(obmalloc_maxarenas)         /* uint */                                 \
+    X(obmalloc_narenas_current)   /* size_t narenas_currently_allocated */   \
+    X(obmalloc_ntimes_arena_allocated)                                       \
+    X(obmalloc_narenas_highwater)                                            \
+    X(arena_object_size)          /* struct arena_object */                  \
+    X(arena_address)                                                         \
+    X(arena_pool_address)                                                    \
+    X(arena_nfreepools)           /* uint */                                 \
+    X(arena_ntotalpools)          /* uint */                                 \
+    X(pool_ref_count)             /* struct pool_header: uint ref.count */   \
+    X(pool_szidx)                 /* uint */                                 \
+    X(pymalloc_arena_size)        /* ARENA_SIZE */                           \
+    X(pymalloc_pool_size)         /* POOL_SIZE */                            \
+    X(pymalloc_pool_overhead)     /* POOL_OVERHEAD */                        \
+    X(pymalloc_alignment_shift)   /* ALIGNMENT_SHIFT */                      \
+    X(pymalloc_small_threshold)   /* SMALL_REQUEST_THRESHOLD */              \
+    /* tracemalloc (src/py/tracemalloc.c): 3.12+ _PyRuntime.tracemalloc;  \
+     * 3.9-3.11 statics of Modules/_tracemalloc.c, found by symbol */        \
+    X(tm_config_tracing)          /* int, in struct _PyTraceMalloc_Config */ \
+    X(tm_config_max_nframe)       /* int */                                  \
+    X(runtime_tracemalloc)        /* 3.12+ */                                \
+    X(tmstate_traces)             /* 3.12+ struct _tracemalloc_runtime_state */ \
+    X(tmstate_domains)                                                       \
+    X(tmstate_traced_memory)                                                 \
+    X(hashtable_nentries)         /* _Py_hashtable_t, 3.9+ */                \
+    X(hashtable_nbuckets)                                                    \
+    X(hashtable_buckets)                                                     \
+    X(hashentry_next)             /* _Py_hashtable_entry_t */                \
+    X(hashentry_key)                                                         \
+    X(hashentry_value)                                                       \
+    X(tmtrace_size)               /* trace_t: size_t size */                 \
+    X(tmtrace_traceback)                                                     \
+    X(tmtraceback_nframe)         /* traceback_t: uint16_t */                \
+    X(tmtraceback_total_nframe)   /* uint16_t */                             \
+    X(tmtraceback_frames)                                                    \
+    X(tmframe_size)               /* frame_t, packed */                      \
+    X(tmframe_filename)                                                      \
+    X(tmframe_lineno)             /* unsigned int */                         \
     /* version of the headers the table was generated from */                \
     X(py_version_hex)
 

@@ -280,6 +280,16 @@ bool py_dictkeys_size(const struct py_ctx *c, uint64_t keys, uint64_t *size, int
     return true;
 }
 
+bool py_dictkeys_capacity(const struct py_ctx *c, uint64_t keys, uint64_t *entries, uint64_t *entry_size)
+{
+    struct keys_geom g;
+    if (!keys_geometry(c, keys, &g))
+        return false;
+    *entries = (uint64_t)((g.size * 2) / 3);
+    *entry_size = (uint64_t)g.entry_size;
+    return true;
+}
+
 bool py_dict_foreach(const struct py_ctx *c, uint64_t dict, py_dict_visit_fn fn, void *arg)
 {
     const struct py_layout *L = c->L;

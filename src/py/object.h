@@ -109,4 +109,8 @@ bool py_dict_get_str(const struct py_ctx *c, uint64_t dict, const char *key, uin
  * whether the keys are shared (refcount != 1). */
 bool py_dictkeys_size(const struct py_ctx *c, uint64_t keys, uint64_t *size, int64_t *refcnt);
 
+/* How many entries a dict keys object has room for (USABLE_FRACTION of its
+ * size) and the size of one entry (the waste report's capacity). */
+bool py_dictkeys_capacity(const struct py_ctx *c, uint64_t keys, uint64_t *entries, uint64_t *entry_size);
+
 #endif

@@ -61,7 +61,22 @@ struct gs_report {
       "open files, sockets, mmaps, child processes, and every file\n"                                            \
       "descriptor with the object that owns it")                                                                 \
     R(stacks, "dump-stacks", NULL, GS_REPORT_NEEDS_NATIVE_STACKS,                                                \
-      "every thread: name, GIL, Python and native frames merged")
+      "every thread: name, GIL, Python and native frames merged")                                                \
+    R(allocations, "dump-allocations", NULL, 0,                                                                  \
+      "with tracemalloc on in the target: the top allocation lines as\n"                                         \
+      "tracemalloc's statistics('lineno'), and where each type's objects\n"                                      \
+      "were allocated")                                                                                          \
+    R(allocation_tracebacks, "dump-allocation-tracebacks", NULL, 0,                                              \
+      "the same grouped by whole traceback, as statistics('traceback')")                                         \
+    R(pymalloc, "dump-pymalloc", NULL, 0,                                                                        \
+      "pymalloc's arenas and size classes as sys._debugmallocstats()\n"                                          \
+      "prints them; the arenas fragmentation keeps, and what pins them")                                         \
+    R(memory, "dump-memory", NULL, 0,                                                                            \
+      "the resident memory (smaps at capture time) split into objects,\n"                                        \
+      "their buffers, pymalloc free space, stacks, libraries, unexplained")                                      \
+    R(waste, "dump-waste", NULL, 0,                                                                              \
+      "duplicate str and bytes values, unused container capacity, weak\n"                                        \
+      "references and finalizers, what each module's classes retain")
 
 #define GS_REPORT_DECLARE_WRITERS(name, option, arg, needs, help) \
     gs_report_writer gs_report_##name##_text, gs_report_##name##_json;

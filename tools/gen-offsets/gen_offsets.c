@@ -1596,6 +1596,138 @@ _Static_assert(sizeof(_PyStackRef) == sizeof(void *), "a _PyStackRef is one word
 #define V_poll_size SZ(gen_poll)
 #define V_poll_dict OFF(gen_poll, dict)
 
+/* --- pymalloc and tracemalloc (src/py/obmalloc.c, src/py/tracemalloc.c) ------------------ */
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12+: everything in pycore_obmalloc.h and pycore_tracemalloc.h. */
+#include "internal/pycore_hashtable.h"
+#define V_interp_obmalloc OFF(PyInterpreterState, obmalloc)
+/* 3.12 embeds the state; 3.13 points at it (the main interpreter's is a
+ * static of obmalloc.c): asked of the member's type, not of the version. */
+#define V_interp_obmalloc_indirect \
+    ((int64_t)__builtin_types_compatible_p(__typeof__(((PyInterpreterState *)0)->obmalloc), struct _obmalloc_state *))
+#define V_obmalloc_arenas OFF(struct _obmalloc_state, mgmt.arenas)
+#define V_obmalloc_maxarenas OFF(struct _obmalloc_state, mgmt.maxarenas)
+#define V_obmalloc_narenas_current OFF(struct _obmalloc_state, mgmt.narenas_currently_allocated)
+#define V_obmalloc_ntimes_arena_allocated OFF(struct _obmalloc_state, mgmt.ntimes_arena_allocated)
+#define V_obmalloc_narenas_highwater OFF(struct _obmalloc_state, mgmt.narenas_highwater)
+typedef struct arena_object gen_arena_object;
+typedef struct pool_header gen_pool_header;
+#define GEN_ARENA_SIZE ARENA_SIZE
+#define GEN_POOL_SIZE POOL_SIZE
+#define GEN_POOL_OVERHEAD POOL_OVERHEAD
+#define GEN_ALIGNMENT_SHIFT ALIGNMENT_SHIFT
+#define GEN_SMALL_REQUEST_THRESHOLD SMALL_REQUEST_THRESHOLD
+#define V_runtime_tracemalloc OFF(_PyRuntimeState, tracemalloc)
+#define V_tmstate_traces OFF(struct _tracemalloc_runtime_state, traces)
+#define V_tmstate_domains OFF(struct _tracemalloc_runtime_state, domains)
+#define V_tmstate_traced_memory OFF(struct _tracemalloc_runtime_state, traced_memory)
+typedef struct tracemalloc_traceback gen_tm_traceback;
+typedef struct tracemalloc_frame gen_tm_frame;
+/* REPLICA: trace_t stays private to Modules/_tracemalloc.c (3.12: Python/tracemalloc.c). */
+typedef struct { size_t size; gen_tm_traceback *traceback; } gen_tm_trace;
+#else
+/* REPLICA: Objects/obmalloc.c, 3.8-3.11 (struct arena_object, struct
+ * pool_header; the same members 3.12 moved to pycore_obmalloc.h, where the
+ * 3.12 table checks them). The figures themselves are statics there
+ * (arenas, maxarenas, narenas_currently_allocated, ...), found by symbol. */
+typedef struct gen_pool_header {
+    union { uint8_t *_padding; unsigned int count; } ref;
+    uint8_t *freeblock;
+    struct gen_pool_header *nextpool, *prevpool;
+    unsigned int arenaindex, szidx, nextoffset, maxnextoffset;
+} gen_pool_header;
+typedef struct gen_arena_object {
+    uintptr_t address;
+    uint8_t *pool_address;
+    unsigned int nfreepools, ntotalpools;
+    struct gen_pool_header *freepools;
+    struct gen_arena_object *nextarena, *prevarena;
+} gen_arena_object;
+_Static_assert(sizeof(gen_pool_header) == 48, "pool_header is 48 bytes on x86_64");
+_Static_assert(sizeof(gen_arena_object) == 48, "arena_object is 48 bytes on x86_64");
+/* 3.10 made arenas 1 MiB and pools 16 KiB on 64-bit builds with the radix
+ * tree (USE_LARGE_ARENAS, USE_LARGE_POOLS, bpo-37448); before: 256 KiB, 4 KiB.
+ * ALIGNMENT is 16 on x86_64 since 3.8. */
+#if PY_VERSION_HEX >= 0x030A0000
+#define GEN_ARENA_SIZE (1 << 20)
+#define GEN_POOL_SIZE (1 << 14)
+#else
+#define GEN_ARENA_SIZE (1 << 18)
+#define GEN_POOL_SIZE (1 << 12)
+#endif
+#define GEN_ALIGNMENT_SHIFT 4
+#define GEN_POOL_OVERHEAD (((sizeof(gen_pool_header) + 15) / 16) * 16)
+#define GEN_SMALL_REQUEST_THRESHOLD 512
+#define V_interp_obmalloc ABSENT
+#define V_interp_obmalloc_indirect ABSENT
+#define V_obmalloc_arenas ABSENT
+#define V_obmalloc_maxarenas ABSENT
+#define V_obmalloc_narenas_current ABSENT
+#define V_obmalloc_ntimes_arena_allocated ABSENT
+#define V_obmalloc_narenas_highwater ABSENT
+#define V_runtime_tracemalloc ABSENT
+#define V_tmstate_traces ABSENT
+#define V_tmstate_domains ABSENT
+#define V_tmstate_traced_memory ABSENT
+/* REPLICA: Modules/_tracemalloc.c, 3.9-3.11 (frame_t, traceback_t, trace_t:
+ * the members 3.12 moved to pycore_tracemalloc.h). 3.8's hashtable stored
+ * keys and values inline and is not read. */
+typedef struct __attribute__((packed)) { PyObject *filename; unsigned int lineno; } gen_tm_frame;
+typedef struct { Py_uhash_t hash; uint16_t nframe; uint16_t total_nframe; gen_tm_frame frames[1]; } gen_tm_traceback;
+/* REPLICA: trace_t (private in every version). */
+typedef struct { size_t size; gen_tm_traceback *traceback; } gen_tm_trace;
+_Static_assert(sizeof(gen_tm_frame) == 12, "frame_t is packed");
+#if PY_VERSION_HEX >= 0x03090000
+#include "internal/pycore_hashtable.h"
+#include "internal/pycore_pymem.h"
+#endif
+#endif
+#define V_arena_object_size SZ(gen_arena_object)
+#define V_arena_address OFF(gen_arena_object, address)
+#define V_arena_pool_address OFF(gen_arena_object, pool_address)
+#define V_arena_nfreepools OFF(gen_arena_object, nfreepools)
+#define V_arena_ntotalpools OFF(gen_arena_object, ntotalpools)
+#define V_pool_ref_count OFF(gen_pool_header, ref.count)
+#define V_pool_szidx OFF(gen_pool_header, szidx)
+#define V_pymalloc_arena_size ((int64_t)GEN_ARENA_SIZE)
+#define V_pymalloc_pool_size ((int64_t)GEN_POOL_SIZE)
+#define V_pymalloc_pool_overhead ((int64_t)GEN_POOL_OVERHEAD)
+#define V_pymalloc_alignment_shift ((int64_t)GEN_ALIGNMENT_SHIFT)
+#define V_pymalloc_small_threshold ((int64_t)GEN_SMALL_REQUEST_THRESHOLD)
+#define V_tm_config_tracing OFF(struct _PyTraceMalloc_Config, tracing)
+#define V_tm_config_max_nframe OFF(struct _PyTraceMalloc_Config, max_nframe)
+#if PY_VERSION_HEX >= 0x03090000
+#define V_hashtable_nentries OFF(_Py_hashtable_t, nentries)
+#define V_hashtable_nbuckets OFF(_Py_hashtable_t, nbuckets)
+#define V_hashtable_buckets OFF(_Py_hashtable_t, buckets)
+#define V_hashentry_next OFF(_Py_hashtable_entry_t, _Py_slist_item.next)
+#define V_hashentry_key OFF(_Py_hashtable_entry_t, key)
+#define V_hashentry_value OFF(_Py_hashtable_entry_t, value)
+#define V_tmtrace_size OFF(gen_tm_trace, size)
+#define V_tmtrace_traceback OFF(gen_tm_trace, traceback)
+#define V_tmtraceback_nframe OFF(gen_tm_traceback, nframe)
+#define V_tmtraceback_total_nframe OFF(gen_tm_traceback, total_nframe)
+#define V_tmtraceback_frames OFF(gen_tm_traceback, frames)
+#define V_tmframe_size SZ(gen_tm_frame)
+#define V_tmframe_filename OFF(gen_tm_frame, filename)
+#define V_tmframe_lineno OFF(gen_tm_frame, lineno)
+#else
+#define V_hashtable_nentries ABSENT
+#define V_hashtable_nbuckets ABSENT
+#define V_hashtable_buckets ABSENT
+#define V_hashentry_next ABSENT
+#define V_hashentry_key ABSENT
+#define V_hashentry_value ABSENT
+#define V_tmtrace_size ABSENT
+#define V_tmtrace_traceback ABSENT
+#define V_tmtraceback_nframe ABSENT
+#define V_tmtraceback_total_nframe ABSENT
+#define V_tmtraceback_frames ABSENT
+#define V_tmframe_size ABSENT
+#define V_tmframe_filename ABSENT
+#define V_tmframe_lineno ABSENT
+#endif
+
 /* --- _Py_DebugOffsets (3.13+) ------------------------------------------------------------- */
 #if PY_VERSION_HEX >= 0x030D0000
 #define DBG(member) OFF(_Py_DebugOffsets, member)

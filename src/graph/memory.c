@@ -1,0 +1,383 @@
+/* memory.c: see memory.h.
+ *
+ * How the anonymous resident memory (the sum of smaps' Anonymous: the
+ * pages the process wrote, not backed by a file) is split:
+ *   - every node's bytes (sys.getsizeof) are cut into its own block and the
+ *     buffers it points to (list items, a dict's keys table when it owns it,
+ *     a set's table when not inline, bytearray data). Each piece is placed
+ *     by its address: inside a pymalloc arena it counts in
+ *     objects_pymalloc, rounded up to the 16-byte size class as pymalloc
+ *     rounds it; inside a file mapping (static types in libpython's data)
+ *     it is already in that mapping's figure; anywhere else it counts in
+ *     objects_malloc (external_buffers for the buffers);
+ *   - pymalloc: arenas_carved is each arena up to its pool_address (pools
+ *     past it were never touched); allocated blocks no node accounts for
+ *     are pymalloc_other (objects outside the graph: untracked objects not
+ *     referenced from a tracked one, the interpreter's own blocks), the rest
+ *     of the carved bytes pymalloc_free;
+ *   - stacks: the main thread's [stack] and every anonymous mapping holding
+ *     another thread's TCB (glibc puts it at the top of the thread's stack;
+ *     its address is the thread's fs_base);
+ *   - libraries: the written (anonymous) pages of file mappings, their data;
+ *   - tracemalloc_tables: when tracing, tracemalloc's own entries (an
+ *     estimate from glibc's chunk sizes: entry and trace per block, each
+ *     traceback and its frames);
+ *   - unexplained: what remains.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/memory.h"
+#include "py/sizeof.h"
+#include "py/statics.h"
+#include "util/alloc.h"
+#include "util/hash.h"
+#include "util/sort.h"
+
+#define MAX_HASHED_BYTES (64u << 20) /* longer values are not compared */
+
+struct ranges {
+    uint64_t *start, *end;  /* sorted, disjoint */
+    size_t n;
+};
+
+static bool in_ranges(const struct ranges *r, uint64_t addr)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->end[mid] <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n && r->start[lo] <= addr && addr < r->end[lo];
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Arenas as sorted ranges (one arena is [address, address + arena_size)). */
+static void arena_ranges(const struct gs_snapshot *s, struct ranges *r)
+{
+    r->n = 0;
+    r->start = gs_xcalloc(s->narenas + 1, sizeof *r->start);
+    r->end = gs_xcalloc(s->narenas + 1, sizeof *r->end);
+    for (uint64_t i = 0; i < s->narenas; i++)
+        r->start[r->n++] = s->arenas[i].address;
+    gs_qsort(r->start, r->n, sizeof *r->start, cmp_u64);
+    for (size_t i = 0; i < r->n; i++)
+        r->end[i] = r->start[i] + s->memory.pymalloc.arena_size;
+}
+
+static void file_ranges(const struct gs_snapshot *s, struct ranges *r)
+{
+    r->n = 0;
+    r->start = gs_xcalloc(s->nmappings + 1, sizeof *r->start);
+    r->end = gs_xcalloc(s->nmappings + 1, sizeof *r->end);
+    for (uint64_t i = 0; i < s->nmappings; i++)
+        if (s->mappings[i].kind == GS_MAPPING_FILE) {
+            r->start[r->n] = s->mappings[i].start;
+            r->end[r->n++] = s->mappings[i].end;
+        }
+}
+
+static void ranges_free(struct ranges *r)
+{
+    free(r->start);
+    free(r->end);
+}
+
+static enum gs_mapping_kind mapping_kind(const char *path)
+{
+    if (!path[0] || strncmp(path, "[anon", 5) == 0)
+        return GS_MAPPING_ANON;
+    if (strcmp(path, "[heap]") == 0)
+        return GS_MAPPING_HEAP;
+    if (strcmp(path, "[stack]") == 0)
+        return GS_MAPPING_STACK;
+    if (path[0] == '/')
+        return GS_MAPPING_FILE;
+    return GS_MAPPING_OTHER;
+}
+
+static void build_mappings(const struct gs_capture *cap, struct gs_snapshot *s, gs_strpool *strings)
+{
+    struct gs_snap_memory *m = &s->memory;
+    if (!cap->smaps || !cap->nsmaps)
+        return;
+    m->smaps_read = 1;
+    s->mappings = gs_xcalloc(cap->nsmaps, sizeof *s->mappings);
+    s->nmappings = cap->nsmaps;
+    for (size_t i = 0; i < cap->nsmaps; i++) {
+        const struct gs_smap *e = &cap->smaps[i];
+        s->mappings[i] = (struct gs_snap_mapping){
+            .start = e->start, .end = e->end, .rss = e->rss, .anonymous = e->anonymous, .swap = e->swap,
+            .path = e->path[0] ? gs_strpool_add_cstr(strings, e->path) : 0,
+            .kind = (uint32_t)mapping_kind(e->path),
+        };
+    }
+    /* Other threads' stacks: the anonymous mapping holding their TCB. */
+    for (size_t t = 0; t < cap->nnative; t++) {
+        uint64_t tcb = cap->native[t].fs_base;
+        if (!tcb || cap->native[t].tid == cap->pid)
+            continue;
+        for (uint64_t i = 0; i < s->nmappings; i++)
+            if (s->mappings[i].start < tcb && tcb <= s->mappings[i].end &&
+                s->mappings[i].kind == GS_MAPPING_ANON)
+                s->mappings[i].kind = GS_MAPPING_THREAD_STACK;
+    }
+    for (uint64_t i = 0; i < s->nmappings; i++) {
+        const struct gs_snap_mapping *e = &s->mappings[i];
+        m->rss += e->rss;
+        m->anonymous += e->anonymous;
+        m->swap += e->swap;
+        if (e->kind == GS_MAPPING_STACK || e->kind == GS_MAPPING_THREAD_STACK)
+            m->stacks += e->anonymous;
+        else if (e->kind == GS_MAPPING_FILE)
+            m->libraries += e->anonymous;
+    }
+    m->file_rss = m->rss - m->anonymous;
+}
+
+/* --- per node: buffers, slack, value hash --------------------------------- */
+
+struct piece {
+    uint64_t addr, size;
+};
+
+/* The buffers a node points to (at most 2) and its unused capacity. */
+static size_t node_buffers(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, struct piece *buf,
+                           uint64_t *slack)
+{
+    const struct py_layout *L = c->L;
+    size_t n = 0;
+    *slack = 0;
+    switch (t->kind) {
+    case PYK_LIST: {
+        uint64_t items;
+        int64_t allocated, len;
+        if (py_field_ptr(c, obj, L->list_ob_item, &items) && py_field_ssize(c, obj, L->list_allocated, &allocated) &&
+            py_field_ssize(c, obj, L->varobject_ob_size, &len) && allocated >= len && len >= 0) {
+            if (items && allocated > 0)
+                buf[n++] = (struct piece){items, (uint64_t)allocated * 8};
+            *slack = (uint64_t)(allocated - len) * 8;
+        }
+        break;
+    }
+    case PYK_DICT:
+    case PYK_ODICT: {
+        uint64_t keys, ksize, entries, esize;
+        int64_t refcnt, used;
+        if (py_field_ptr(c, obj, L->dict_ma_keys, &keys) && keys && py_dictkeys_size(c, keys, &ksize, &refcnt) &&
+            refcnt == 1 && py_field_ssize(c, obj, L->dict_ma_used, &used) && used >= 0) {
+            buf[n++] = (struct piece){keys, ksize};
+            if (py_dictkeys_capacity(c, keys, &entries, &esize) && entries >= (uint64_t)used)
+                *slack = (entries - (uint64_t)used) * esize;
+        }
+        break;
+    }
+    case PYK_SET:
+    case PYK_FROZENSET: {
+        uint64_t table;
+        int64_t mask, used;
+        if (py_field_ptr(c, obj, L->set_table, &table) && py_field_ssize(c, obj, L->set_mask, &mask) &&
+            py_field_ssize(c, obj, L->set_used, &used) && mask >= 0 && used >= 0 && used <= mask + 1 &&
+            table != obj + (uint64_t)L->set_smalltable) {
+            buf[n++] = (struct piece){table, (uint64_t)(mask + 1) * (uint64_t)L->setentry_size};
+            *slack = (uint64_t)(mask + 1 - used) * (uint64_t)L->setentry_size;
+        }
+        break;
+    }
+    case PYK_BYTEARRAY: {
+        uint64_t bytes;
+        int64_t alloc, len;
+        if (py_field_ptr(c, obj, L->bytearray_bytes, &bytes) && py_field_ssize(c, obj, L->bytearray_alloc, &alloc) &&
+            py_field_ssize(c, obj, L->varobject_ob_size, &len) && bytes && alloc > len && len >= 0) {
+            buf[n++] = (struct piece){bytes, (uint64_t)alloc};
+            *slack = (uint64_t)(alloc - len - 1);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return n;
+}
+
+/* A hash of a str's or bytes' value (0: not one, or unreadable). Compact
+ * str only (every str made since 3.3 except legacy C-API ones). */
+static uint64_t value_hash(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t)
+{
+    const struct py_layout *L = c->L;
+    uint64_t data, len;
+    uint64_t seed;
+    if (t->kind == PYK_STR) {
+        int64_t length;
+        uint32_t state;
+        if (!py_field_ssize(c, obj, L->unicode_length, &length) || length < 0 ||
+            !gs_read_u32(c->r, obj + (uint64_t)L->unicode_state, &state))
+            return 0;
+        unsigned kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
+        if (!((state >> L->unicode_state_compact_shift) & 1) || kind == 0)
+            return 0;
+        bool ascii = (state >> L->unicode_state_ascii_shift) & 1;
+        data = obj + (uint64_t)(ascii ? L->unicode_ascii_size : L->unicode_compact_size);
+        len = (uint64_t)length * kind;
+        seed = 0x5354520000000000ull | kind;
+    } else if (t->kind == PYK_BYTES) {
+        int64_t n;
+        if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+            return 0;
+        data = obj + (uint64_t)L->bytes_sval;
+        len = (uint64_t)n;
+        seed = 0x4259540000000000ull;
+    } else {
+        return 0;
+    }
+    if (len > MAX_HASHED_BYTES)
+        return 0;
+    const void *p = gs_view(c->r, data, len ? len : 1);
+    if (!p)
+        return 0;
+    uint64_t h = gs_hash64(p, len, seed ^ len);
+    return h ? h : 1;
+}
+
+static uint64_t round_class(uint64_t n, uint64_t alignment)
+{
+    return (n + alignment - 1) / alignment * alignment;
+}
+
+static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct py_types *types)
+{
+    const struct py_ctx *c = &cap->rt.ctx;
+    struct gs_snap_memory *m = &s->memory;
+    struct ranges arenas, files;
+    arena_ranges(s, &arenas);
+    file_ranges(s, &files);
+    uint64_t small = m->pymalloc.status == PY_PYMALLOC_OK ? m->pymalloc.small_threshold : 0;
+    uint64_t align = m->pymalloc.alignment ? m->pymalloc.alignment : 16;
+    s->slack = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->slack);
+    s->content = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
+    for (uint64_t i = 0; i < s->nobjects; i++) {
+        if (s->type[i] == PY_TYPE_BAD || s->type[i] >= types->n)
+            continue;
+        const struct py_type_info *t = &types->v[s->type[i]];
+        uint64_t addr = s->addr[i], slack = 0;
+        struct piece pieces[3];
+        size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
+        s->slack[i] = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
+        s->content[i] = value_hash(c, addr, t);
+        uint64_t bufs = 0;
+        for (size_t k = 1; k <= nb; k++)
+            bufs += pieces[k].size;
+        uint64_t pre = py_preheader_size(c->L, t);
+        pieces[0] = (struct piece){addr >= pre ? addr - pre : addr, s->size[i] > bufs ? s->size[i] - bufs : 0};
+        for (size_t k = 0; k <= nb; k++) {
+            const struct piece *p = &pieces[k];
+            if (!p->size)
+                continue;
+            if (small && p->size <= small && in_ranges(&arenas, p->addr))
+                m->objects_pymalloc += round_class(p->size, align);
+            else if (in_ranges(&files, p->addr))
+                m->objects_in_files += p->size;
+            else {
+                m->objects_malloc += p->size;
+                if (k > 0)
+                    m->external_buffers += p->size;
+            }
+        }
+    }
+    ranges_free(&arenas);
+    ranges_free(&files);
+}
+
+/* tracemalloc's own memory, estimated from glibc chunk sizes: per trace a
+ * hashtable entry (32 bytes: a 48-byte chunk) and a trace_t (16: 32), and
+ * a bucket pointer; per traceback its entry and the traceback itself. */
+static uint64_t tracemalloc_tables(const struct gs_snapshot *s)
+{
+    uint64_t bytes = s->ntm_traces * (48 + 32 + 8);
+    for (uint64_t i = 0; i < s->ntm_tracebacks; i++)
+        bytes += 48 + round_class(16 + 12 * (uint64_t)s->tm_tracebacks[i].nframe + 8, 16) + 8;
+    return bytes;
+}
+
+gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct py_types *types,
+                          gs_strpool *strings, gs_error *err)
+{
+    (void)err;
+    const struct py_ctx *c = &cap->rt.ctx;
+    struct gs_snap_memory *m = &s->memory;
+    memset(m, 0, sizeof *m);
+    m->present = 1;
+
+    /* The main interpreter is the first one created: the last in the list. */
+    uint64_t main_interp = cap->rt.ninterps ? cap->rt.interps[cap->rt.ninterps - 1].addr : 0;
+    for (size_t i = 0; i < cap->rt.ninterps; i++)
+        if (cap->rt.interps[i].id == 0)
+            main_interp = cap->rt.interps[i].addr;
+
+    struct py_statics statics;
+    py_statics_open(&cap->loc, &statics);
+    size_t narenas = 0;
+    py_pymalloc_read(c, main_interp, &statics, &cap->loc, &m->pymalloc, &s->arenas, &narenas);
+    s->narenas = narenas;
+    struct py_tracemalloc tm;
+    py_tracemalloc_read(c, cap->loc.runtime_addr, &statics, &cap->loc, strings, &tm);
+    py_statics_close(&statics);
+    m->tm_status = tm.status;
+    m->tm_max_nframe = tm.max_nframe;
+    m->tm_traced_memory = tm.traced_memory;
+    m->tm_bad_entries = tm.bad_entries;
+    memcpy(m->tm_why, tm.why, sizeof m->tm_why);
+    s->tm_traces = tm.traces;
+    s->ntm_traces = tm.ntraces;
+    s->tm_tracebacks = tm.tracebacks;
+    s->ntm_tracebacks = tm.ntracebacks;
+    s->tm_frames = tm.frames;
+    s->ntm_frames = tm.nframes;
+
+    build_mappings(cap, s, strings);
+    account_nodes(cap, s, types);
+    if (m->pymalloc.status == PY_PYMALLOC_OK) {
+        for (uint64_t i = 0; i < s->narenas; i++)
+            m->arenas_carved += s->arenas[i].carved_bytes;
+        uint64_t allocated = m->pymalloc.allocated_bytes;
+        m->pymalloc_other = allocated > m->objects_pymalloc ? allocated - m->objects_pymalloc : 0;
+        m->pymalloc_free = m->arenas_carved > allocated ? m->arenas_carved - allocated : 0;
+    }
+    m->tracemalloc_tables = tracemalloc_tables(s);
+    if (m->smaps_read) {
+        uint64_t explained = m->objects_pymalloc + m->pymalloc_other + m->pymalloc_free + m->objects_malloc +
+                             m->tracemalloc_tables + m->stacks + m->libraries;
+        m->unexplained = m->anonymous > explained ? m->anonymous - explained : 0;
+    }
+    return GS_OK;
+}
+
+const struct gs_tm_trace *gs_memory_trace_of(const struct gs_snapshot *s, uint32_t node)
+{
+    uint64_t addr = s->addr[node];
+    /* Domain 0 traces come first, by address: the last one starting at or
+     * before addr. */
+    size_t lo = 0, hi = s->ntm_traces;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct gs_tm_trace *t = &s->tm_traces[mid];
+        if (t->domain == 0 && t->addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const struct gs_tm_trace *t = &s->tm_traces[lo - 1];
+    return t->domain == 0 && addr < t->addr + t->size ? t : NULL;
+}

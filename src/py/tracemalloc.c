@@ -1,0 +1,261 @@
+/* tracemalloc.c: see tracemalloc.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "py/tracemalloc.h"
+#include "util/addrmap.h"
+#include "util/alloc.h"
+#include "util/sort.h"
+
+#define MAX_BUCKETS (1ull << 31)
+#define MAX_DOMAINS 4096
+
+struct reader {
+    const struct py_ctx *c;
+    gs_strpool *strings;
+    struct py_tracemalloc *t;
+    gs_addrmap tracebacks;  /* traceback address -> index */
+    gs_addrmap filenames;   /* str address -> string id */
+    size_t cap_traces, cap_tracebacks, cap_frames;
+    uint64_t budget;        /* entries left to visit in all tables */
+    bool oom;
+};
+
+static uint32_t filename_id(struct reader *R, uint64_t str)
+{
+    uint32_t *hit = gs_addrmap_get(&R->filenames, str);
+    if (hit)
+        return *hit;
+    char buf[1024];
+    uint32_t id;
+    if (str && py_str_utf8(R->c, str, buf, sizeof buf, NULL)) {
+        /* A file name from the target reaches terminals: control
+         * characters become \xNN here, once, for every presenter. */
+        char safe[sizeof buf * 4];
+        size_t o = 0;
+        for (const unsigned char *p = (const unsigned char *)buf; *p && o + 5 < sizeof safe; p++)
+            if (*p < 0x20 || *p == 0x7f)
+                o += (size_t)snprintf(safe + o, sizeof safe - o, "\\x%02x", *p);
+            else
+                safe[o++] = (char)*p;
+        safe[o] = '\0';
+        id = gs_strpool_add_cstr(R->strings, safe);
+    }
+    else
+        id = gs_strpool_add_cstr(R->strings, "<unreadable>");
+    if (str && !gs_addrmap_put(&R->filenames, str, id))
+        R->oom = true;
+    return id;
+}
+
+static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = gs_try_reallocarray(*arr, ncap, elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+/* The index of the traceback at addr, reading it the first time. */
+static bool traceback_index(struct reader *R, uint64_t addr, uint32_t *out)
+{
+    uint32_t *hit = gs_addrmap_get(&R->tracebacks, addr);
+    if (hit) {
+        *out = *hit;
+        return true;
+    }
+    const struct py_layout *L = R->c->L;
+    uint16_t nframe = 0, total = 0;
+    if (!gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_nframe, &nframe, 2) ||
+        !gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_total_nframe, &total, 2))
+        return false;
+    if (nframe > PY_TM_MAX_FRAMES_PER_TRACEBACK)
+        return false;
+    struct py_tracemalloc *t = R->t;
+    if (!grow((void **)&t->tracebacks, &R->cap_tracebacks, t->ntracebacks + 1, sizeof *t->tracebacks) ||
+        !grow((void **)&t->frames, &R->cap_frames, t->nframes + nframe, sizeof *t->frames)) {
+        R->oom = true;
+        return false;
+    }
+    uint64_t fsz = (uint64_t)L->tmframe_size;
+    uint64_t first = addr + (uint64_t)L->tmtraceback_frames;
+    size_t base = t->nframes;
+    for (uint16_t i = 0; i < nframe; i++) {
+        uint64_t fname;
+        uint32_t lineno;
+        if (!gs_read_u64(R->c->r, first + i * fsz + (uint64_t)L->tmframe_filename, &fname) ||
+            !gs_read_u32(R->c->r, first + i * fsz + (uint64_t)L->tmframe_lineno, &lineno))
+            return false; /* the frames added so far are dropped with nframes unchanged */
+        t->frames[base + i] = (struct gs_tm_frame){filename_id(R, fname), lineno};
+    }
+    t->nframes = base + nframe;
+    uint32_t idx = (uint32_t)t->ntracebacks++;
+    t->tracebacks[idx] = (struct gs_tm_traceback){(uint32_t)base, nframe, total};
+    if (!gs_addrmap_put(&R->tracebacks, addr, idx))
+        R->oom = true;
+    *out = idx;
+    return true;
+}
+
+/* Every entry of a _Py_hashtable_t: fn(key, value). Bounded by the table's
+ * own count, the global budget, and the bucket count; a chain that loops
+ * ends when the count is spent. */
+typedef void (*entry_fn)(struct reader *R, uint64_t key, uint64_t value, uint32_t domain);
+
+static bool walk_table(struct reader *R, uint64_t table, entry_fn fn, uint32_t domain)
+{
+    const struct py_layout *L = R->c->L;
+    uint64_t nentries, nbuckets, buckets;
+    if (!gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_nentries, &nentries) ||
+        !gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_nbuckets, &nbuckets) ||
+        !py_read_ptr(R->c, table + (uint64_t)L->hashtable_buckets, &buckets))
+        return false;
+    if (nbuckets > MAX_BUCKETS || nentries > R->budget)
+        return false;
+    uint64_t left = nentries;
+    for (uint64_t b = 0; b < nbuckets && left > 0 && !R->oom; b++) {
+        uint64_t e;
+        if (!py_read_ptr(R->c, buckets + b * 8, &e))
+            return false;
+        while (e && left > 0) {
+            uint64_t key, value, next;
+            if (!gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_key, &key) ||
+                !gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_value, &value) ||
+                !py_read_ptr(R->c, e + (uint64_t)L->hashentry_next, &next)) {
+                R->t->bad_entries++;
+                break;
+            }
+            fn(R, key, value, domain);
+            left--;
+            R->budget--;
+            e = next;
+        }
+    }
+    return true;
+}
+
+static void add_trace(struct reader *R, uint64_t block, uint64_t trace, uint32_t domain)
+{
+    const struct py_layout *L = R->c->L;
+    uint64_t size, tb;
+    uint32_t idx;
+    if (!gs_read_u64(R->c->r, trace + (uint64_t)L->tmtrace_size, &size) ||
+        !py_read_ptr(R->c, trace + (uint64_t)L->tmtrace_traceback, &tb) || !traceback_index(R, tb, &idx)) {
+        R->t->bad_entries++;
+        return;
+    }
+    struct py_tracemalloc *t = R->t;
+    if (!grow((void **)&t->traces, &R->cap_traces, t->ntraces + 1, sizeof *t->traces)) {
+        R->oom = true;
+        return;
+    }
+    t->traces[t->ntraces++] = (struct gs_tm_trace){block, size, idx, domain};
+}
+
+static void add_domain(struct reader *R, uint64_t domain, uint64_t table, uint32_t unused)
+{
+    (void)unused;
+    if (!walk_table(R, table, add_trace, (uint32_t)domain))
+        R->t->bad_entries++;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+    const struct gs_tm_trace *x = a, *y = b;
+    if (x->domain != y->domain)
+        return x->domain < y->domain ? -1 : 1;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+#define fail(t, st, ...) ((t)->status = (st), (void)snprintf((t)->why, sizeof (t)->why, __VA_ARGS__))
+
+void py_tracemalloc_read(const struct py_ctx *c, uint64_t runtime_addr, const struct py_statics *statics,
+                         const struct py_location *loc, gs_strpool *strings, struct py_tracemalloc *t)
+{
+    const struct py_layout *L = c->L;
+    memset(t, 0, sizeof *t);
+    uint64_t config, traces_at = 0, domains_at = 0;
+    bool statics_ok = true;
+    if (py_layout_has(L->runtime_tracemalloc)) {
+        /* The config is the state's first member (pycore_tracemalloc.h). */
+        config = runtime_addr + (uint64_t)L->runtime_tracemalloc;
+        traces_at = config + (uint64_t)L->tmstate_traces;
+        domains_at = config + (uint64_t)L->tmstate_domains;
+    } else if (!py_statics_find(statics, "_Py_tracemalloc_config", 0, &config)) {
+        char why[300];
+        py_statics_why(statics, loc, why, sizeof why);
+        fail(t, PY_TM_NO_SYMBOLS, "cannot tell whether tracemalloc is tracing: %.300s", why);
+        return;
+    } else {
+        statics_ok = py_statics_find(statics, "tracemalloc_traces", 8, &traces_at) &&
+                     py_statics_find(statics, "tracemalloc_domains", 8, &domains_at);
+    }
+    int32_t tracing = 0;
+    if (!gs_read_i32(c->r, config + (uint64_t)L->tm_config_tracing, &tracing) ||
+        !gs_read_i32(c->r, config + (uint64_t)L->tm_config_max_nframe, &t->max_nframe)) {
+        fail(t, PY_TM_UNREADABLE, "tracemalloc's configuration is not in the copy");
+        return;
+    }
+    if (!tracing) {
+        fail(t, PY_TM_NOT_TRACING,
+             "not tracing: the target does not run tracemalloc (start it with -X tracemalloc=25 or "
+             "PYTHONTRACEMALLOC=25)");
+        return;
+    }
+    if (!py_layout_has(L->hashtable_nentries)) {
+        fail(t, PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
+             "3.8 (3.9 and later only)");
+        return;
+    }
+    if (!statics_ok) {
+        char why[300];
+        py_statics_why(statics, loc, why, sizeof why);
+        fail(t, PY_TM_NO_SYMBOLS, "tracemalloc is tracing, but its tables cannot be found: %.300s", why);
+        return;
+    }
+    if (py_layout_has(L->tmstate_traced_memory))
+        gs_read_u64(c->r, config + (uint64_t)L->tmstate_traced_memory, &t->traced_memory);
+
+    struct reader R = {.c = c, .strings = strings, .t = t, .budget = PY_TM_MAX_TRACES};
+    gs_addrmap_init(&R.tracebacks);
+    gs_addrmap_init(&R.filenames);
+    uint64_t traces = 0, domains = 0;
+    bool ok = py_read_ptr(c, traces_at, &traces) && py_read_ptr(c, domains_at, &domains) && traces &&
+              walk_table(&R, traces, add_trace, 0);
+    if (ok && domains)
+        ok = walk_table(&R, domains, add_domain, 0);
+    gs_addrmap_free(&R.tracebacks);
+    gs_addrmap_free(&R.filenames);
+    if (!ok || R.oom) {
+        py_tracemalloc_free(t);
+        fail(t, PY_TM_UNREADABLE, "tracemalloc is tracing, but its tables %s",
+             R.oom ? "are too large for the memory available" : "are not in the copy or are corrupt");
+        return;
+    }
+    gs_qsort(t->traces, t->ntraces, sizeof *t->traces, by_addr);
+    if (!py_layout_has(L->tmstate_traced_memory))
+        for (size_t i = 0; i < t->ntraces; i++)
+            t->traced_memory += t->traces[i].size;
+    t->status = PY_TM_TRACING;
+}
+
+void py_tracemalloc_free(struct py_tracemalloc *t)
+{
+    free(t->traces);
+    free(t->tracebacks);
+    free(t->frames);
+    t->traces = NULL;
+    t->tracebacks = NULL;
+    t->frames = NULL;
+    t->ntraces = t->ntracebacks = t->nframes = 0;
+}

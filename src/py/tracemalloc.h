@@ -1,0 +1,80 @@
+/* tracemalloc.h: the allocation tracebacks tracemalloc keeps inside the
+ * target, read from a captured image.
+ *
+ * A target run with -X tracemalloc[=N] or PYTHONTRACEMALLOC keeps, for
+ * every live memory block it traced, a trace {size, traceback}; tracebacks
+ * are interned (one copy per distinct stack), each a list of frames
+ * {filename str, lineno}, the most recent first. gcscope reads them from
+ * the copy, as tracemalloc's _get_traces() would inside:
+ *   - 3.12+: _PyRuntime.tracemalloc {config, traces, domains, ...};
+ *   - 3.9-3.11: _Py_tracemalloc_config (exported) and the statics
+ *     tracemalloc_traces / tracemalloc_domains of Modules/_tracemalloc.c,
+ *     through .symtab or a debug file (statics.h);
+ *   - 3.8 keeps traces in an older hashtable that is not read: its status
+ *     says so.
+ * traces (domain 0, the interpreter's own allocations) map a block address
+ * to its trace; domains map other domains (numpy's, for example) to tables
+ * of the same shape. Every table walk is bounded by the table's own entry
+ * count and a global cap; chains that loop are cut.
+ */
+#ifndef GCSCOPE_PY_TRACEMALLOC_H
+#define GCSCOPE_PY_TRACEMALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "py/object.h"
+#include "py/statics.h"
+#include "util/strpool.h"
+
+#define PY_TM_MAX_TRACES (64u << 20)
+#define PY_TM_MAX_FRAMES_PER_TRACEBACK 1024
+
+enum py_tm_status {
+    PY_TM_TRACING = 0,      /* traces read */
+    PY_TM_NOT_READ,         /* no snapshot data (an older file) */
+    PY_TM_NOT_TRACING,      /* tracemalloc is not tracing in the target */
+    PY_TM_NO_SYMBOLS,       /* tracing, but its tables are statics gcscope cannot find */
+    PY_TM_UNSUPPORTED,      /* tracing, in a version whose tables are not read (3.8) */
+    PY_TM_UNREADABLE,       /* tracing, but the tables are not in the copy or corrupt */
+};
+
+/* One live traced block (snapshot section tm_traces, sorted by address). */
+struct gs_tm_trace {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t traceback;     /* index into tracebacks */
+    uint32_t domain;
+};
+
+struct gs_tm_traceback {
+    uint32_t first_frame;   /* frames[first_frame .. first_frame + nframe), most recent first */
+    uint16_t nframe;
+    uint16_t total_nframe;  /* frames the stack had (nframe is cut at max_nframe) */
+};
+
+struct gs_tm_frame {
+    uint32_t filename;      /* string id */
+    uint32_t lineno;
+};
+
+struct py_tracemalloc {
+    uint32_t status;        /* enum py_tm_status */
+    int32_t max_nframe;     /* tracemalloc.get_traceback_limit() */
+    uint64_t traced_memory; /* tracemalloc.get_traced_memory()[0] (3.12+; else the traces' sum) */
+    char why[512];
+    struct gs_tm_trace *traces;
+    struct gs_tm_traceback *tracebacks;
+    struct gs_tm_frame *frames;
+    size_t ntraces, ntracebacks, nframes;
+    uint64_t bad_entries;   /* entries skipped as unreadable */
+};
+
+/* Read tracemalloc's tables; filenames are interned into strings. Never
+ * fails hard: out->status says what happened. Free with
+ * py_tracemalloc_free(). */
+void py_tracemalloc_read(const struct py_ctx *c, uint64_t runtime_addr, const struct py_statics *statics,
+                         const struct py_location *loc, gs_strpool *strings, struct py_tracemalloc *out);
+void py_tracemalloc_free(struct py_tracemalloc *t);
+
+#endif

@@ -1,0 +1,276 @@
+/* pymalloc.c: --dump-pymalloc, sys._debugmallocstats() from outside, and
+ * the arenas that fragmentation keeps from the system.
+ *
+ * The first part prints what pymalloc_print_stats() prints, in its format
+ * (printone(): the label padded to 35 columns, '=', the value with commas
+ * right-aligned in 21), so that the two can be compared line by line. The
+ * figures are the snapshot's (py/obmalloc.h).
+ *
+ * Then the fragmentation: pymalloc returns an arena to the system only
+ * when every pool in it is free. An arena where less than a quarter of
+ * the bytes are in use is listed with the objects of the graph that live
+ * in it, the ones that pin it.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "report/table.h"
+#include "util/alloc.h"
+#include "util/sort.h"
+
+#define SPARSE_PERCENT 25  /* an arena used below this is "fragmented" */
+#define PINNED_SHOWN 5
+
+static const char *const status_names[] = {
+    [PY_PYMALLOC_OK] = "ok",           [PY_PYMALLOC_NOT_READ] = "not recorded",
+    [PY_PYMALLOC_NO_SYMBOLS] = "no symbols", [PY_PYMALLOC_UNREADABLE] = "unreadable",
+    [PY_PYMALLOC_DISABLED] = "disabled",
+};
+
+static void printone(FILE *out, const char *msg, uint64_t value)
+{
+    char digits[32];
+    gs_fmt_count(value, digits, sizeof digits);
+    fprintf(out, "%-35s=%21s\n", msg, digits);
+}
+
+/* pymalloc_print_stats()'s text. */
+void gs_pymalloc_stats_text(FILE *out, const struct py_pymalloc_stats *p)
+{
+    char buf[128];
+    fprintf(out, "Small block threshold = %" PRIu64 ", in %u size classes.\n", p->small_threshold, p->nclasses);
+    fputs("\nclass   size   num pools   blocks in use  avail blocks\n"
+          "-----   ----   ---------   -------------  ------------\n",
+          out);
+    for (uint32_t i = 0; i < p->nclasses; i++) {
+        const struct py_pymalloc_class *k = &p->classes[i];
+        if (!k->pools)
+            continue;
+        fprintf(out, "%5u %6" PRIu64 " %11" PRIu64 " %15" PRIu64 " %13" PRIu64 "\n", i, (i + 1) * p->alignment,
+                k->pools, k->blocks, k->free_blocks);
+    }
+    fputc('\n', out);
+    printone(out, "# arenas allocated total", p->ntimes_arena_allocated);
+    printone(out, "# arenas reclaimed", p->ntimes_arena_allocated - p->narenas);
+    printone(out, "# arenas highwater mark", p->narenas_highwater);
+    printone(out, "# arenas allocated current", p->narenas);
+    snprintf(buf, sizeof buf, "%" PRIu64 " arenas * %" PRIu64 " bytes/arena", p->narenas, p->arena_size);
+    printone(out, buf, p->narenas * p->arena_size);
+    fputc('\n', out);
+    printone(out, "# bytes in allocated blocks", p->allocated_bytes);
+    printone(out, "# bytes in available blocks", p->available_bytes);
+    snprintf(buf, sizeof buf, "%" PRIu64 " unused pools * %" PRIu64 " bytes", p->free_pools, p->pool_size);
+    printone(out, buf, p->free_pools * p->pool_size);
+    printone(out, "# bytes lost to pool headers", p->pool_header_bytes);
+    printone(out, "# bytes lost to quantization", p->quantization);
+    printone(out, "# bytes lost to arena alignment", p->arena_alignment);
+    printone(out, "Total", p->total);
+}
+
+struct arena_row {
+    uint64_t address, used_bytes;
+    uint32_t used_pools, total_pools;
+    uint64_t objects;           /* graph objects inside */
+    uint32_t shown[PINNED_SHOWN];
+    uint32_t nshown;
+};
+
+static int by_waste(const void *a, const void *b)
+{
+    const struct arena_row *x = a, *y = b;
+    if (x->used_bytes != y->used_bytes)
+        return x->used_bytes < y->used_bytes ? -1 : 1;
+    return x->address < y->address ? -1 : x->address > y->address;
+}
+
+/* Arenas used below SPARSE_PERCENT but not empty, with the graph's objects
+ * in each (found through the address index, in address order). */
+static struct arena_row *sparse_arenas(const struct gs_snapshot *s, size_t *nout, uint64_t *held)
+{
+    const struct py_pymalloc_stats *p = &s->memory.pymalloc;
+    struct arena_row *v = gs_xcalloc(s->narenas + 1, sizeof *v);
+    size_t n = 0;
+    *held = 0;
+    for (uint64_t i = 0; i < s->narenas; i++) {
+        const struct py_pymalloc_arena *a = &s->arenas[i];
+        if (!a->used_pools || a->used_bytes * 100 >= p->arena_size * SPARSE_PERCENT)
+            continue;
+        struct arena_row *r = &v[n++];
+        r->address = a->address;
+        r->used_bytes = a->used_bytes;
+        r->used_pools = a->used_pools;
+        r->total_pools = a->total_pools;
+        *held += p->arena_size;
+        /* First node at or after the arena's start. */
+        size_t lo = 0, hi = s->nobjects;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->addr[s->by_addr[mid]] < a->address)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < s->nobjects && s->addr[s->by_addr[k]] < a->address + p->arena_size; k++) {
+            if (r->nshown < PINNED_SHOWN)
+                r->shown[r->nshown++] = s->by_addr[k];
+            r->objects++;
+        }
+    }
+    gs_qsort(v, n, sizeof *v, by_waste);
+    *nout = n;
+    return v;
+}
+
+static void stats_json(gs_json *w, const struct py_pymalloc_stats *p)
+{
+    gs_json_key(w, "status");
+    gs_json_string(w, p->status <= PY_PYMALLOC_DISABLED ? status_names[p->status] : "unknown");
+    if (p->status != PY_PYMALLOC_OK) {
+        gs_json_key(w, "message");
+        gs_json_string(w, p->why);
+        return;
+    }
+    gs_json_key(w, "small_block_threshold");
+    gs_json_uint(w, p->small_threshold);
+    gs_json_key(w, "arena_size");
+    gs_json_uint(w, p->arena_size);
+    gs_json_key(w, "pool_size");
+    gs_json_uint(w, p->pool_size);
+    gs_json_key(w, "classes");
+    gs_json_begin_array(w);
+    for (uint32_t i = 0; i < p->nclasses; i++) {
+        const struct py_pymalloc_class *k = &p->classes[i];
+        if (!k->pools)
+            continue;
+        gs_json_begin_object(w);
+        gs_json_key(w, "class");
+        gs_json_uint(w, i);
+        gs_json_key(w, "size");
+        gs_json_uint(w, (i + 1) * p->alignment);
+        gs_json_key(w, "pools");
+        gs_json_uint(w, k->pools);
+        gs_json_key(w, "blocks_in_use");
+        gs_json_uint(w, k->blocks);
+        gs_json_key(w, "avail_blocks");
+        gs_json_uint(w, k->free_blocks);
+        gs_json_end_object(w);
+    }
+    gs_json_end_array(w);
+#define NUM(key, v) (gs_json_key(w, key), gs_json_uint(w, v))
+    NUM("arenas_allocated_total", p->ntimes_arena_allocated);
+    NUM("arenas_reclaimed", p->ntimes_arena_allocated - p->narenas);
+    NUM("arenas_highwater_mark", p->narenas_highwater);
+    NUM("arenas_allocated_current", p->narenas);
+    NUM("bytes_in_allocated_blocks", p->allocated_bytes);
+    NUM("bytes_in_available_blocks", p->available_bytes);
+    NUM("unused_pools", p->free_pools);
+    NUM("bytes_lost_to_pool_headers", p->pool_header_bytes);
+    NUM("bytes_lost_to_quantization", p->quantization);
+    NUM("bytes_lost_to_arena_alignment", p->arena_alignment);
+    NUM("total", p->total);
+    NUM("unreadable_pools", p->bad_pools);
+#undef NUM
+}
+
+static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    (void)err;
+    const struct py_pymalloc_stats *p = &s->memory.pymalloc;
+    bool ok = s->memory.present && p->status == PY_PYMALLOC_OK;
+    size_t nsparse = 0;
+    uint64_t held = 0;
+    struct arena_row *sparse = ok ? sparse_arenas(s, &nsparse, &held) : NULL;
+    size_t limit = o->top ? o->top : 10;
+    char desc[300], b1[32], b2[32];
+    if (o->json) {
+        gs_json w;
+        gs_json_init(&w, out);
+        gs_json_begin_object(&w);
+        gs_report_header_json(&w, s);
+        gs_json_key(&w, "pymalloc");
+        gs_json_begin_object(&w);
+        if (!s->memory.present) {
+            gs_json_key(&w, "status");
+            gs_json_string(&w, "not recorded");
+        } else {
+            stats_json(&w, p);
+        }
+        gs_json_end_object(&w);
+        gs_json_key(&w, "fragmented_arenas");
+        gs_json_begin_array(&w);
+        for (size_t i = 0; i < nsparse; i++) {
+            gs_json_begin_object(&w);
+            gs_json_key(&w, "address");
+            gs_json_addr(&w, sparse[i].address);
+            gs_json_key(&w, "used_pools");
+            gs_json_uint(&w, sparse[i].used_pools);
+            gs_json_key(&w, "total_pools");
+            gs_json_uint(&w, sparse[i].total_pools);
+            gs_json_key(&w, "used_bytes");
+            gs_json_uint(&w, sparse[i].used_bytes);
+            gs_json_key(&w, "objects");
+            gs_json_uint(&w, sparse[i].objects);
+            gs_json_key(&w, "pinned_by");
+            gs_json_begin_array(&w);
+            for (uint32_t k = 0; k < sparse[i].nshown; k++) {
+                gs_json_begin_object(&w);
+                gs_json_key(&w, "addr");
+                gs_json_addr(&w, s->addr[sparse[i].shown[k]]);
+                gs_json_key(&w, "type");
+                gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[sparse[i].shown[k]]].name));
+                gs_json_end_object(&w);
+            }
+            gs_json_end_array(&w);
+            gs_json_end_object(&w);
+        }
+        gs_json_end_array(&w);
+        gs_json_key(&w, "fragmented_bytes");
+        gs_json_uint(&w, held);
+        gs_json_end_object(&w);
+        gs_json_finish(&w);
+    } else {
+        gs_report_header_text(out, s);
+        fputc('\n', out);
+        if (!s->memory.present)
+            fprintf(out, "pymalloc: not recorded in this snapshot\n");
+        else if (!ok)
+            fprintf(out, "pymalloc: %s\n", p->why);
+        else {
+            gs_pymalloc_stats_text(out, p);
+            fprintf(out, "\n%s arena%s (%s) kept from the system by blocks in use on less than %d%% of them",
+                    gs_fmt_count(nsparse, b1, sizeof b1), nsparse == 1 ? "" : "s", gs_fmt_bytes(held, b2, sizeof b2),
+                    SPARSE_PERCENT);
+            fprintf(out, "%s\n", nsparse ? ": pymalloc frees an arena only when all its pools are free" : "");
+            for (size_t i = 0; i < nsparse && i < limit; i++) {
+                fprintf(out, "  arena 0x%" PRIx64 ": %u of %u pools in use, %s in blocks, %s graph object%s\n",
+                        sparse[i].address, sparse[i].used_pools, sparse[i].total_pools,
+                        gs_fmt_bytes(sparse[i].used_bytes, b1, sizeof b1), gs_fmt_count(sparse[i].objects, b2, sizeof b2),
+                        sparse[i].objects == 1 ? "" : "s");
+                for (uint32_t k = 0; k < sparse[i].nshown && k < 3; k++) {
+                    gs_snapshot_describe(s, sparse[i].shown[k], desc, sizeof desc);
+                    fprintf(out, "      pinned by %s\n", desc);
+                }
+            }
+        }
+    }
+    free(sparse);
+    return GS_OK;
+}
+
+gs_status gs_report_pymalloc_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_report_opts t = *o;
+    t.json = false;
+    return report_pymalloc(out, s, &t, err);
+}
+
+gs_status gs_report_pymalloc_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_report_opts t = *o;
+    t.json = true;
+    return report_pymalloc(out, s, &t, err);
+}

@@ -1,0 +1,402 @@
+/* waste.c: --dump-waste, bytes that could be saved, in the spirit of
+ * Eclipse MAT's component report.
+ *
+ *   - duplicate values: str and bytes objects with the same value (same
+ *     type, size and hash of the value, graph/memory.c), each copy past
+ *     the first wasted (sys.intern or a cache saves them);
+ *   - capacity: lists, dicts, sets and bytearrays whose capacity their
+ *     items do not use (the snapshot's slack: list slots, dict entries of
+ *     a table the dict owns, set slots, bytearray bytes), and empty ones
+ *     (no items: the whole object could be None or created lazily);
+ *   - weak references and finalizers: how many objects are weakly
+ *     referenced and how many have a finalizer (__del__, tp_finalize),
+ *     per type: finalizers delay freeing and weakrefs cost callbacks;
+ *   - modules: what the instances of each module's classes retain (their
+ *     retained sizes, counting an instance only when no other instance of
+ *     the same module dominates it, so nothing is counted twice).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/analysis.h"
+#include "py/kinds.h"
+#include "report/report.h"
+#include "report/table.h"
+#include "util/alloc.h"
+#include "util/sort.h"
+
+struct dup_group {
+    uint32_t first;           /* a node of the group */
+    uint64_t copies, size;    /* copies and one copy's size */
+};
+
+static int by_content(const void *a, const void *b, void *ctx)
+{
+    const struct gs_snapshot *s = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (s->content[x] != s->content[y])
+        return s->content[x] < s->content[y] ? -1 : 1;
+    if (s->type[x] != s->type[y])
+        return s->type[x] < s->type[y] ? -1 : 1;
+    if (s->size[x] != s->size[y])
+        return s->size[x] < s->size[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static int dup_by_waste(const void *a, const void *b)
+{
+    const struct dup_group *x = a, *y = b;
+    uint64_t wx = (x->copies - 1) * x->size, wy = (y->copies - 1) * y->size;
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static struct dup_group *duplicates(const struct gs_snapshot *s, size_t *nout, uint64_t *wasted)
+{
+    *nout = 0;
+    *wasted = 0;
+    if (!s->content)
+        return NULL;
+    uint32_t *v = gs_xcalloc(s->nobjects + 1, sizeof *v);
+    size_t n = 0;
+    for (uint64_t i = 0; i < s->nobjects; i++)
+        if (s->content[i])
+            v[n++] = (uint32_t)i;
+    gs_qsort_r(v, n, sizeof *v, by_content, (void *)s);
+    struct dup_group *g = gs_xcalloc(n / 2 + 1, sizeof *g);
+    size_t ng = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && s->content[v[j]] == s->content[v[i]] && s->type[v[j]] == s->type[v[i]] &&
+               s->size[v[j]] == s->size[v[i]])
+            j++;
+        if (j - i > 1) {
+            g[ng++] = (struct dup_group){v[i], j - i, s->size[v[i]]};
+            *wasted += (j - i - 1) * s->size[v[i]];
+        }
+        i = j;
+    }
+    free(v);
+    gs_qsort(g, ng, sizeof *g, dup_by_waste);
+    *nout = ng;
+    return g;
+}
+
+/* Per container kind: count, empty ones and their bytes, slack. */
+enum { K_LIST, K_DICT, K_SET, K_BYTEARRAY, K_COUNT };
+static const char *const kind_label[K_COUNT] = {"list", "dict", "set", "bytearray"};
+
+struct container_stats {
+    uint64_t objects, empty, empty_bytes, slack;
+    uint32_t worst[5];        /* the nodes with the most slack */
+    size_t nworst;
+};
+
+static int kind_of(const struct gs_snapshot *s, uint32_t node)
+{
+    switch (gs_snapshot_kind(s, node)) {
+    case PYK_LIST: return K_LIST;
+    case PYK_DICT:
+    case PYK_ODICT: return K_DICT;
+    case PYK_SET:
+    case PYK_FROZENSET: return K_SET;
+    case PYK_BYTEARRAY: return K_BYTEARRAY;
+    default: return -1;
+    }
+}
+
+static void containers(const struct gs_snapshot *s, struct container_stats *cs)
+{
+    memset(cs, 0, K_COUNT * sizeof *cs);
+    for (uint64_t i = 0; i < s->nobjects; i++) {
+        int k = kind_of(s, (uint32_t)i);
+        if (k < 0)
+            continue;
+        struct container_stats *c = &cs[k];
+        c->objects++;
+        int64_t items = gs_snapshot_items(s, (uint32_t)i);
+        if (k != K_BYTEARRAY && items == 0) {
+            c->empty++;
+            c->empty_bytes += s->size[i];
+        }
+        uint32_t slack = s->slack ? s->slack[i] : 0;
+        c->slack += slack;
+        if (!slack)
+            continue;
+        /* Keep the five with the most slack, largest first. */
+        size_t pos = c->nworst < 5 ? c->nworst++ : 5;
+        while (pos > 0 && s->slack[c->worst[pos - 1]] < slack) {
+            if (pos < 5)
+                c->worst[pos] = c->worst[pos - 1];
+            pos--;
+        }
+        if (pos < 5)
+            c->worst[pos] = (uint32_t)i;
+    }
+}
+
+struct type_count {
+    uint32_t type;
+    uint64_t weak_targets, finalizers;
+};
+
+static int tc_by_total(const void *a, const void *b)
+{
+    const struct type_count *x = a, *y = b;
+    uint64_t tx = x->weak_targets + x->finalizers, ty = y->weak_targets + y->finalizers;
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    return x->type < y->type ? -1 : x->type > y->type;
+}
+
+struct module_row {
+    uint32_t module;          /* string id */
+    uint64_t instances, retained;
+};
+
+static int mod_by_retained(const void *a, const void *b)
+{
+    const struct module_row *x = a, *y = b;
+    if (x->retained != y->retained)
+        return x->retained > y->retained ? -1 : 1;
+    return x->module < y->module ? -1 : x->module > y->module;
+}
+
+/* Instances of classes defined by Python code (heap types), grouped by
+ * their class's module; an instance counts its retained size unless an
+ * instance of the same module dominates it. */
+static struct module_row *modules(const struct gs_snapshot *s, const struct gs_dominators *d, size_t *nout)
+{
+    struct module_row *v = gs_xcalloc(s->ntypes + 1, sizeof *v);
+    size_t n = 0;
+    uint32_t *row_of_type = gs_xcalloc(s->ntypes + 1, sizeof *row_of_type);
+    for (uint64_t t = 0; t < s->ntypes; t++) {
+        if (!(s->types[t].facts & GS_TYPE_HEAPTYPE))
+            continue;
+        uint32_t mod = s->types[t].module;
+        size_t r = 0;
+        while (r < n && v[r].module != mod)
+            r++;
+        if (r == n)
+            v[n++].module = mod;
+        row_of_type[t] = (uint32_t)r + 1;
+    }
+    for (uint64_t i = 0; i < s->nobjects; i++) {
+        uint32_t row = row_of_type[s->type[i]];
+        if (!row || s->types[s->type[i]].kind == PYK_TYPE)
+            continue;
+        v[row - 1].instances++;
+        /* Counted unless an ancestor in the dominator tree is an instance
+         * of the same module's classes. */
+        bool covered = false;
+        if (d->reachable[i]) {
+            uint32_t up = d->idom[i];
+            for (int steps = 0; up != GS_VIRTUAL_ROOT && steps < 100000; steps++) {
+                if (row_of_type[s->type[up]] == row && s->types[s->type[up]].kind != PYK_TYPE) {
+                    covered = true;
+                    break;
+                }
+                up = d->idom[up];
+            }
+        }
+        if (!covered)
+            v[row - 1].retained += d->retained[i];
+    }
+    free(row_of_type);
+    gs_qsort(v, n, sizeof *v, mod_by_retained);
+    *nout = n;
+    return v;
+}
+
+static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_dominators d;
+    gs_status st = gs_dominators_compute(s, &d, err);
+    if (st != GS_OK)
+        return st;
+    size_t ndup = 0, nmod = 0;
+    uint64_t dup_wasted = 0;
+    struct dup_group *dups = duplicates(s, &ndup, &dup_wasted);
+    struct container_stats cs[K_COUNT];
+    containers(s, cs);
+    struct module_row *mods = modules(s, &d, &nmod);
+    struct type_count *tc = gs_xcalloc(s->ntypes + 1, sizeof *tc);
+    uint8_t *weak_target = gs_xcalloc(s->nobjects + 1, 1);
+    uint64_t nweak_targets = 0, nfinal = 0;
+    for (uint64_t e = 0; e < s->nweak; e++)
+        weak_target[s->weak_dst[e]] = 1;
+    for (uint64_t t = 0; t < s->ntypes; t++)
+        tc[t].type = (uint32_t)t;
+    for (uint64_t i = 0; i < s->nobjects; i++) {
+        if (weak_target[i]) {
+            tc[s->type[i]].weak_targets++;
+            nweak_targets++;
+        }
+        if (gs_node_has_del(s, (uint32_t)i) && s->types[s->type[i]].kind != PYK_TYPE) {
+            tc[s->type[i]].finalizers++;
+            nfinal++;
+        }
+    }
+    gs_qsort(tc, s->ntypes, sizeof *tc, tc_by_total);
+    uint64_t slack_total = 0, empty_total = 0;
+    for (int k = 0; k < K_COUNT; k++) {
+        slack_total += cs[k].slack;
+        empty_total += cs[k].empty_bytes;
+    }
+    size_t limit = o->top ? o->top : 10;
+    char desc[300], name[300], b1[32], b2[32], b3[32];
+    if (o->json) {
+        gs_json w;
+        gs_json_init(&w, out);
+        gs_json_begin_object(&w);
+        gs_report_header_json(&w, s);
+        gs_json_key(&w, "duplicates");
+        gs_json_begin_object(&w);
+        gs_json_key(&w, "wasted_bytes");
+        gs_json_uint(&w, dup_wasted);
+        gs_json_key(&w, "groups");
+        gs_json_begin_array(&w);
+        for (size_t i = 0; i < ndup && i < 1000; i++) {
+            gs_json_begin_object(&w);
+            gs_json_key(&w, "type");
+            gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[dups[i].first]].name));
+            gs_json_key(&w, "addr");
+            gs_json_addr(&w, s->addr[dups[i].first]);
+            gs_json_key(&w, "preview");
+            gs_json_string(&w, gs_snapshot_string(s, s->preview[dups[i].first]));
+            gs_json_key(&w, "copies");
+            gs_json_uint(&w, dups[i].copies);
+            gs_json_key(&w, "size");
+            gs_json_uint(&w, dups[i].size);
+            gs_json_key(&w, "wasted_bytes");
+            gs_json_uint(&w, (dups[i].copies - 1) * dups[i].size);
+            gs_json_end_object(&w);
+        }
+        gs_json_end_array(&w);
+        gs_json_end_object(&w);
+        gs_json_key(&w, "containers");
+        gs_json_begin_array(&w);
+        for (int k = 0; k < K_COUNT; k++) {
+            gs_json_begin_object(&w);
+            gs_json_key(&w, "kind");
+            gs_json_string(&w, kind_label[k]);
+            gs_json_key(&w, "objects");
+            gs_json_uint(&w, cs[k].objects);
+            gs_json_key(&w, "empty");
+            gs_json_uint(&w, cs[k].empty);
+            gs_json_key(&w, "empty_bytes");
+            gs_json_uint(&w, cs[k].empty_bytes);
+            gs_json_key(&w, "unused_capacity_bytes");
+            gs_json_uint(&w, cs[k].slack);
+            gs_json_key(&w, "largest");
+            gs_json_begin_array(&w);
+            for (size_t i = 0; i < cs[k].nworst; i++) {
+                gs_json_begin_object(&w);
+                gs_json_key(&w, "addr");
+                gs_json_addr(&w, s->addr[cs[k].worst[i]]);
+                gs_json_key(&w, "unused_capacity_bytes");
+                gs_json_uint(&w, s->slack[cs[k].worst[i]]);
+                gs_json_key(&w, "size");
+                gs_json_uint(&w, s->size[cs[k].worst[i]]);
+                gs_json_end_object(&w);
+            }
+            gs_json_end_array(&w);
+            gs_json_end_object(&w);
+        }
+        gs_json_end_array(&w);
+        gs_json_key(&w, "weakly_referenced");
+        gs_json_uint(&w, nweak_targets);
+        gs_json_key(&w, "weak_references");
+        gs_json_uint(&w, s->nweak);
+        gs_json_key(&w, "with_finalizer");
+        gs_json_uint(&w, nfinal);
+        gs_json_key(&w, "types");
+        gs_json_begin_array(&w);
+        for (size_t t = 0; t < s->ntypes && (tc[t].weak_targets || tc[t].finalizers) && t < 1000; t++) {
+            gs_json_begin_object(&w);
+            gs_json_key(&w, "type");
+            gs_json_string(&w, gs_snapshot_string(s, s->types[tc[t].type].name));
+            gs_json_key(&w, "module");
+            gs_json_string(&w, gs_snapshot_string(s, s->types[tc[t].type].module));
+            gs_json_key(&w, "weakly_referenced");
+            gs_json_uint(&w, tc[t].weak_targets);
+            gs_json_key(&w, "with_finalizer");
+            gs_json_uint(&w, tc[t].finalizers);
+            gs_json_end_object(&w);
+        }
+        gs_json_end_array(&w);
+        gs_json_key(&w, "modules");
+        gs_json_begin_array(&w);
+        for (size_t i = 0; i < nmod; i++) {
+            gs_json_begin_object(&w);
+            gs_json_key(&w, "module");
+            gs_json_string(&w, gs_snapshot_string(s, mods[i].module));
+            gs_json_key(&w, "instances");
+            gs_json_uint(&w, mods[i].instances);
+            gs_json_key(&w, "retained");
+            gs_json_uint(&w, mods[i].retained);
+            gs_json_end_object(&w);
+        }
+        gs_json_end_array(&w);
+        gs_json_end_object(&w);
+        gs_json_finish(&w);
+    } else {
+        gs_report_header_text(out, s);
+        fprintf(out, "\nDuplicate values: %s could be saved (%s groups of equal str or bytes)\n",
+                gs_fmt_bytes(dup_wasted, b1, sizeof b1), gs_fmt_count(ndup, b2, sizeof b2));
+        for (size_t i = 0; i < ndup && i < limit; i++) {
+            gs_snapshot_describe(s, dups[i].first, desc, sizeof desc);
+            fprintf(out, "  %12s wasted: %s copies of %s\n",
+                    gs_fmt_bytes((dups[i].copies - 1) * dups[i].size, b1, sizeof b1),
+                    gs_fmt_count(dups[i].copies, b2, sizeof b2), desc);
+        }
+        fprintf(out, "\nContainers: %s of capacity unused, %s in empty containers\n",
+                gs_fmt_bytes(slack_total, b1, sizeof b1), gs_fmt_bytes(empty_total, b2, sizeof b2));
+        fprintf(out, "  %-10s %12s %12s %12s %14s\n", "kind", "objects", "empty", "empty bytes", "unused bytes");
+        for (int k = 0; k < K_COUNT; k++)
+            fprintf(out, "  %-10s %12" PRIu64 " %12" PRIu64 " %12s %14s\n", kind_label[k], cs[k].objects, cs[k].empty,
+                    gs_fmt_bytes(cs[k].empty_bytes, b1, sizeof b1), gs_fmt_bytes(cs[k].slack, b2, sizeof b2));
+        for (int k = 0; k < K_COUNT; k++)
+            for (size_t i = 0; i < cs[k].nworst && i < 3; i++) {
+                gs_snapshot_describe(s, cs[k].worst[i], desc, sizeof desc);
+                fprintf(out, "  %12s unused in %s (%s)\n", gs_fmt_bytes(s->slack[cs[k].worst[i]], b1, sizeof b1), desc,
+                        gs_fmt_bytes(s->size[cs[k].worst[i]], b2, sizeof b2));
+            }
+        fprintf(out, "\nWeak references: %s objects weakly referenced by %s references; %s objects with a finalizer\n",
+                gs_fmt_count(nweak_targets, b1, sizeof b1), gs_fmt_count(s->nweak, b2, sizeof b2),
+                gs_fmt_count(nfinal, b3, sizeof b3));
+        for (size_t t = 0; t < s->ntypes && (tc[t].weak_targets || tc[t].finalizers) && t < limit; t++) {
+            gs_type_qualname(s, tc[t].type, name, sizeof name);
+            fprintf(out, "  %-40s %10" PRIu64 " weakly referenced %10" PRIu64 " with finalizer\n", name,
+                    tc[t].weak_targets, tc[t].finalizers);
+        }
+        fprintf(out, "\nWhat each module's classes retain:\n");
+        for (size_t i = 0; i < nmod && i < limit; i++)
+            fprintf(out, "  %12s  %s instances of %s\n", gs_fmt_bytes(mods[i].retained, b1, sizeof b1),
+                    gs_fmt_count(mods[i].instances, b2, sizeof b2), gs_snapshot_string(s, mods[i].module));
+    }
+    free(dups);
+    free(mods);
+    free(tc);
+    free(weak_target);
+    gs_dominators_free(&d);
+    return GS_OK;
+}
+
+gs_status gs_report_waste_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_report_opts t = *o;
+    t.json = false;
+    return report_waste(out, s, &t, err);
+}
+
+gs_status gs_report_waste_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct gs_report_opts t = *o;
+    t.json = true;
+    return report_waste(out, s, &t, err);
+}
