@@ -51,13 +51,24 @@ static bool lookup(const gs_elf *e, const char *name, uint64_t size, uint64_t *v
     return true;
 }
 
+/* Link-time optimisation renames a static "x" to "x.lto_priv.N" (Debian's
+ * python3.11): the plain name first, then those. */
 bool py_statics_find(const struct py_statics *s, const char *name, uint64_t size, uint64_t *addr)
 {
     uint64_t v;
-    if (!lookup(s->binary, name, size, &v) && !lookup(s->debug, name, size, &v))
-        return false;
-    *addr = v + s->bias;
-    return true;
+    char lto[256];
+    for (int i = -1; i < 4; i++) {
+        const char *n = name;
+        if (i >= 0) {
+            snprintf(lto, sizeof lto, "%s.lto_priv.%d", name, i);
+            n = lto;
+        }
+        if (lookup(s->binary, n, size, &v) || lookup(s->debug, n, size, &v)) {
+            *addr = v + s->bias;
+            return true;
+        }
+    }
+    return false;
 }
 
 void py_statics_why(const struct py_statics *s, const struct py_location *loc, char *buf, size_t cap)

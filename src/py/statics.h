@@ -36,7 +36,8 @@ void py_statics_close(struct py_statics *s);
 
 /* The absolute address of a static named `name` whose symbol has size
  * `size` (0: any size; a size check keeps a same-named static of another
- * file from being taken). */
+ * file from being taken). Also found under the names link-time
+ * optimisation gives statics ("arenas.lto_priv.0"). */
 bool py_statics_find(const struct py_statics *s, const char *name, uint64_t size, uint64_t *addr);
 
 /* Why symbols cannot be found, for messages: "... has no .symtab and no

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 
+#include "report/allocations.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/text.h"
@@ -73,6 +74,18 @@ static void graph_json(FILE *out, const struct gs_snapshot *s)
         if (s->preview[i]) {
             gs_json_key(&w, "preview");
             gs_json_string(&w, gs_snapshot_string(s, s->preview[i]));
+        }
+        if (s->slack && s->slack[i]) {
+            gs_json_key(&w, "unused_capacity");
+            gs_json_uint(&w, s->slack[i]);
+        }
+        uint32_t file, line, tb;
+        if (gs_alloc_node_frame(s, (uint32_t)i, &file, &line, &tb)) {
+            gs_json_key(&w, "allocated_at");
+            gs_json_begin_array(&w);
+            gs_json_string(&w, file ? gs_snapshot_string(s, file) : "<unknown>");
+            gs_json_uint(&w, line);
+            gs_json_end_array(&w);
         }
         gs_json_end_object(&w);
     }

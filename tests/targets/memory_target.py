@@ -96,7 +96,7 @@ def oracle():
         slots = table // 16
         sets.append([hex(id(s)), (slots - len(s)) * 16 if table else 0])
     dups = {}
-    for d in DUPS + BDUPS:
+    for d in VALUES + DUPS + BVALUES + BDUPS:
         key = repr(d)
         entry = dups.setdefault(key, [0, sys.getsizeof(d)])
         entry[0] += 1
