@@ -660,7 +660,7 @@
     X(hashentry_next)             /* _Py_hashtable_entry_t */                \
     X(hashentry_key)                                                         \
     X(hashentry_value)                                                       \
-    X(tmtrace_size)               /* trace_t: size_t size */                 \
+    X(tmtrace_size_field)               /* trace_t: size_t size */                 \
     X(tmtrace_traceback)                                                     \
     X(tmtraceback_nframe)         /* traceback_t: uint16_t */                \
     X(tmtraceback_total_nframe)   /* uint16_t */                             \

@@ -149,7 +149,7 @@ static void add_trace(struct reader *R, uint64_t block, uint64_t trace, uint32_t
     const struct py_layout *L = R->c->L;
     uint64_t size, tb;
     uint32_t idx;
-    if (!gs_read_u64(R->c->r, trace + (uint64_t)L->tmtrace_size, &size) ||
+    if (!gs_read_u64(R->c->r, trace + (uint64_t)L->tmtrace_size_field, &size) ||
         !py_read_ptr(R->c, trace + (uint64_t)L->tmtrace_traceback, &tb) || !traceback_index(R, tb, &idx)) {
         R->t->bad_entries++;
         return;

@@ -63,20 +63,19 @@ struct gs_report {
     R(stacks, "dump-stacks", NULL, GS_REPORT_NEEDS_NATIVE_STACKS,                                                \
       "every thread: name, GIL, Python and native frames merged")                                                \
     R(allocations, "dump-allocations", NULL, 0,                                                                  \
-      "with tracemalloc on in the target: the top allocation lines as\n"                                         \
-      "tracemalloc's statistics('lineno'), and where each type's objects\n"                                      \
-      "were allocated")                                                                                          \
+      "with tracemalloc on in the target: the top allocation\n"                                                  \
+      "lines as its statistics('lineno'), and per type")                                                         \
     R(allocation_tracebacks, "dump-allocation-tracebacks", NULL, 0,                                              \
-      "the same grouped by whole traceback, as statistics('traceback')")                                         \
+      "the same, by whole traceback:\nstatistics('traceback')")                                               \
     R(pymalloc, "dump-pymalloc", NULL, 0,                                                                        \
-      "pymalloc's arenas and size classes as sys._debugmallocstats()\n"                                          \
-      "prints them; the arenas fragmentation keeps, and what pins them")                                         \
+      "pymalloc's arenas and size classes as\n"                                                                  \
+      "sys._debugmallocstats() prints them; fragmented arenas")                                                  \
     R(memory, "dump-memory", NULL, 0,                                                                            \
-      "the resident memory (smaps at capture time) split into objects,\n"                                        \
-      "their buffers, pymalloc free space, stacks, libraries, unexplained")                                      \
+      "the resident memory split: objects, their buffers,\n"                                                     \
+      "pymalloc free space, stacks, libraries, unexplained")                                                     \
     R(waste, "dump-waste", NULL, 0,                                                                              \
-      "duplicate str and bytes values, unused container capacity, weak\n"                                        \
-      "references and finalizers, what each module's classes retain")
+      "duplicate str and bytes, unused container capacity,\n"                                                    \
+      "weakrefs and finalizers, what each module retains")
 
 #define GS_REPORT_DECLARE_WRITERS(name, option, arg, needs, help) \
     gs_report_writer gs_report_##name##_text, gs_report_##name##_json;

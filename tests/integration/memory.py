@@ -23,7 +23,7 @@ it parks (tests/targets/memory_target.py says how). Twice per interpreter:
       taken in the target on every planted line (size and count exactly),
       on the ten largest lines (the target's own oracle code aside, which
       runs after its snapshot), and agrees on at least 99.9% of the bytes;
-      statistics('traceback') likewise on the planted tracebacks;
+      --dump-allocation-tracebacks as statistics('traceback') on the planted tracebacks;
     - --dump-graph's allocated_at of the planted objects is their line.
   Debian's stripped /usr/bin/python3.11 keeps tracemalloc's tables and
   pymalloc's arenas in statics (renamed by LTO: arenas.lto_priv.0) whose
@@ -180,7 +180,7 @@ def check_tracing(r, label, snap, oracle):
     agreement = 1 - delta / whole
     print("%s: tracemalloc agreement %.5f over %d lines (%d bytes)" % (label, agreement, len(inside), whole))
     r.check(agreement >= 0.999, "%s: at least 99.9%% of the traced bytes agree line by line" % label, agreement)
-    tb = run_json([snap, "--dump-allocations=traceback"])
+    tb = run_json([snap, "--dump-allocation-tracebacks"])
     outside_tb = {tuple(tuple(f.values()) for f in x["traceback"]): (x["size"], x["count"]) for x in tb["statistics"]}
     for frames, size, count in oracle["traceback"]:
         key = tuple(tuple(f) for f in frames)

@@ -1703,7 +1703,7 @@ _Static_assert(sizeof(gen_tm_frame) == 12, "frame_t is packed");
 #define V_hashentry_next OFF(_Py_hashtable_entry_t, _Py_slist_item.next)
 #define V_hashentry_key OFF(_Py_hashtable_entry_t, key)
 #define V_hashentry_value OFF(_Py_hashtable_entry_t, value)
-#define V_tmtrace_size OFF(gen_tm_trace, size)
+#define V_tmtrace_size_field OFF(gen_tm_trace, size)
 #define V_tmtrace_traceback OFF(gen_tm_trace, traceback)
 #define V_tmtraceback_nframe OFF(gen_tm_traceback, nframe)
 #define V_tmtraceback_total_nframe OFF(gen_tm_traceback, total_nframe)
@@ -1718,7 +1718,7 @@ _Static_assert(sizeof(gen_tm_frame) == 12, "frame_t is packed");
 #define V_hashentry_next ABSENT
 #define V_hashentry_key ABSENT
 #define V_hashentry_value ABSENT
-#define V_tmtrace_size ABSENT
+#define V_tmtrace_size_field ABSENT
 #define V_tmtrace_traceback ABSENT
 #define V_tmtraceback_nframe ABSENT
 #define V_tmtraceback_total_nframe ABSENT
