@@ -362,6 +362,83 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     return GS_OK;
 }
 
+/* --- duplicate values ------------------------------------------------------ */
+
+static int by_content(const void *a, const void *b, void *ctx)
+{
+    const struct gs_snapshot *s = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (s->content[x] != s->content[y])
+        return s->content[x] < s->content[y] ? -1 : 1;
+    if (s->type[x] != s->type[y])
+        return s->type[x] < s->type[y] ? -1 : 1;
+    if (s->size[x] != s->size[y])
+        return s->size[x] < s->size[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static int dup_by_waste(const void *a, const void *b)
+{
+    const struct gs_dup_group *x = a, *y = b;
+    uint64_t wx = (x->copies - 1) * x->size, wy = (y->copies - 1) * y->size;
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+struct gs_dup_group *gs_memory_duplicates(const struct gs_snapshot *s, size_t *nout, uint64_t *wasted)
+{
+    *nout = 0;
+    *wasted = 0;
+    if (!s->content)
+        return NULL;
+    uint32_t *v = gs_xcalloc(s->nobjects + 1, sizeof *v);
+    size_t n = 0;
+    for (uint64_t i = 0; i < s->nobjects; i++)
+        if (s->content[i])
+            v[n++] = (uint32_t)i;
+    gs_qsort_r(v, n, sizeof *v, by_content, (void *)s);
+    struct gs_dup_group *g = gs_xcalloc(n / 2 + 1, sizeof *g);
+    size_t ng = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && s->content[v[j]] == s->content[v[i]] && s->type[v[j]] == s->type[v[i]] &&
+               s->size[v[j]] == s->size[v[i]])
+            j++;
+        if (j - i > 1) {
+            g[ng++] = (struct gs_dup_group){v[i], j - i, s->size[v[i]]};
+            *wasted += (j - i - 1) * s->size[v[i]];
+        }
+        i = j;
+    }
+    free(v);
+    gs_qsort(g, ng, sizeof *g, dup_by_waste);
+    *nout = ng;
+    return g;
+}
+
+bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct py_pymalloc_arena *a)
+{
+    return a->used_pools && a->used_bytes * 100 < s->memory.pymalloc.arena_size * GS_FRAGMENTED_PERCENT;
+}
+
+uint64_t gs_memory_fragmented_bytes(const struct gs_snapshot *s)
+{
+    uint64_t bytes = 0;
+    for (uint64_t i = 0; i < s->narenas; i++)
+        if (gs_memory_arena_fragmented(s, &s->arenas[i]))
+            bytes += s->memory.pymalloc.arena_size;
+    return bytes;
+}
+
+uint64_t gs_memory_unused_capacity(const struct gs_snapshot *s)
+{
+    uint64_t bytes = 0;
+    for (uint64_t i = 0; s->slack && i < s->nobjects; i++)
+        bytes += s->slack[i];
+    return bytes;
+}
+
 const struct gs_tm_trace *gs_memory_trace_of(const struct gs_snapshot *s, uint32_t node)
 {
     uint64_t addr = s->addr[node];

@@ -26,4 +26,24 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
  * block starts at its GC header or pre-header, before the object). */
 const struct gs_tm_trace *gs_memory_trace_of(const struct gs_snapshot *s, uint32_t node);
 
+/* Groups of str or bytes objects with the same value (same type, size and
+ * value hash), two copies or more, most bytes wasted first; *wasted gets
+ * the bytes of every copy past the first. NULL (n 0) when the snapshot
+ * has no value hashes. free() the array. */
+struct gs_dup_group {
+    uint32_t first;         /* a node of the group */
+    uint64_t copies, size;  /* copies and one copy's size */
+};
+struct gs_dup_group *gs_memory_duplicates(const struct gs_snapshot *s, size_t *n, uint64_t *wasted);
+
+/* An arena pymalloc cannot return to the system although less than
+ * GS_FRAGMENTED_PERCENT of it is in use: a few live blocks pin it. */
+#define GS_FRAGMENTED_PERCENT 25
+bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct py_pymalloc_arena *a);
+/* The bytes of every such arena. */
+uint64_t gs_memory_fragmented_bytes(const struct gs_snapshot *s);
+
+/* The unused capacity of every container (the sum of s->slack). */
+uint64_t gs_memory_unused_capacity(const struct gs_snapshot *s);
+
 #endif

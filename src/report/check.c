@@ -34,6 +34,7 @@
 
 #include "cli.h"
 #include "graph/analysis.h"
+#include "graph/memory.h"
 #include "report/check.h"
 #include "report/report.h"
 #include "util/alloc.h"
@@ -69,6 +70,14 @@ enum qty {
     Q_UNOWNED_FDS,
     Q_THREADS,
     Q_GC_ENABLED,
+    Q_RSS_BYTES,
+    Q_ANONYMOUS_BYTES,
+    Q_UNEXPLAINED_BYTES,
+    Q_PYMALLOC_FREE_BYTES,
+    Q_FRAGMENTED_BYTES,
+    Q_TRACED_BYTES,
+    Q_DUPLICATE_BYTES,
+    Q_UNUSED_CAPACITY_BYTES,
     Q_NAMES, /* the functions follow: they take a TYPE */
     F_COUNT = Q_NAMES,
     F_BYTES,
@@ -104,6 +113,22 @@ static const struct quantity {
     [Q_THREADS] = {"threads", 0, false, "gcscope_threads", "Threads of the process."},
     [Q_GC_ENABLED] = {"gc_enabled", 0, false, "gcscope_gc_enabled",
                       "1 when the main interpreter's garbage collector is enabled (gc.isenabled())."},
+    [Q_RSS_BYTES] = {"rss_bytes", 0, true, "gcscope_rss_bytes",
+                     "Resident memory of the process (/proc/PID/smaps at capture time)."},
+    [Q_ANONYMOUS_BYTES] = {"anonymous_bytes", 0, true, "gcscope_anonymous_bytes",
+                           "Anonymous resident memory: written pages not backed by a file."},
+    [Q_UNEXPLAINED_BYTES] = {"unexplained_bytes", 0, true, "gcscope_unexplained_bytes",
+                             "Anonymous resident bytes neither objects, pymalloc, stacks nor libraries explain."},
+    [Q_PYMALLOC_FREE_BYTES] = {"pymalloc_free_bytes", 0, true, "gcscope_pymalloc_free_bytes",
+                               "Bytes of pymalloc's arenas touched but not in use (free blocks and pools)."},
+    [Q_FRAGMENTED_BYTES] = {"fragmented_bytes", 0, true, "gcscope_pymalloc_fragmented_bytes",
+                            "Bytes of pymalloc arenas less than a quarter used, kept from the system."},
+    [Q_TRACED_BYTES] = {"traced_bytes", 0, true, "gcscope_traced_bytes",
+                        "tracemalloc's traced memory (0 when the target does not trace)."},
+    [Q_DUPLICATE_BYTES] = {"duplicate_bytes", 0, true, "gcscope_duplicate_bytes",
+                           "Bytes of str and bytes objects that repeat another's value."},
+    [Q_UNUSED_CAPACITY_BYTES] = {"unused_capacity_bytes", 0, true, "gcscope_unused_capacity_bytes",
+                                 "Capacity of lists, dicts, sets and bytearrays their items do not use."},
     [F_COUNT] = {"count", NEED_TYPES, false, NULL, NULL},
     [F_BYTES] = {"bytes", NEED_TYPES, true, NULL, NULL},
     [F_RETAINED] = {"retained", NEED_DOMINATORS, true, NULL, NULL},
@@ -922,6 +947,26 @@ static uint64_t measure_name(const struct measure *m, enum qty q)
         return s->meta.threads_stopped > 0 ? (uint64_t)s->meta.threads_stopped : 0;
     case Q_GC_ENABLED:
         return s->meta.ninterps > 0 && s->meta.interps[0].gc_enabled;
+    case Q_RSS_BYTES:
+        return s->memory.rss;
+    case Q_ANONYMOUS_BYTES:
+        return s->memory.anonymous;
+    case Q_UNEXPLAINED_BYTES:
+        return s->memory.unexplained;
+    case Q_PYMALLOC_FREE_BYTES:
+        return s->memory.pymalloc_free;
+    case Q_FRAGMENTED_BYTES:
+        return gs_memory_fragmented_bytes(s);
+    case Q_TRACED_BYTES:
+        return s->memory.tm_status == PY_TM_TRACING ? s->memory.tm_traced_memory : 0;
+    case Q_DUPLICATE_BYTES: {
+        size_t n;
+        uint64_t wasted;
+        free(gs_memory_duplicates(s, &n, &wasted));
+        return wasted;
+    }
+    case Q_UNUSED_CAPACITY_BYTES:
+        return gs_memory_unused_capacity(s);
     default:
         return 0;
     }

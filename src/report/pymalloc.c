@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/memory.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
-#define SPARSE_PERCENT 25  /* an arena used below this is "fragmented" */
 #define PINNED_SHOWN 5
 
 static const char *const status_names[] = {
@@ -87,7 +87,7 @@ static int by_waste(const void *a, const void *b)
     return x->address < y->address ? -1 : x->address > y->address;
 }
 
-/* Arenas used below SPARSE_PERCENT but not empty, with the graph's objects
+/* Arenas used below GS_FRAGMENTED_PERCENT but not empty, with the graph's objects
  * in each (found through the address index, in address order). */
 static struct arena_row *sparse_arenas(const struct gs_snapshot *s, size_t *nout, uint64_t *held)
 {
@@ -97,7 +97,7 @@ static struct arena_row *sparse_arenas(const struct gs_snapshot *s, size_t *nout
     *held = 0;
     for (uint64_t i = 0; i < s->narenas; i++) {
         const struct py_pymalloc_arena *a = &s->arenas[i];
-        if (!a->used_pools || a->used_bytes * 100 >= p->arena_size * SPARSE_PERCENT)
+        if (!gs_memory_arena_fragmented(s, a))
             continue;
         struct arena_row *r = &v[n++];
         r->address = a->address;
@@ -243,7 +243,7 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
             gs_pymalloc_stats_text(out, p);
             fprintf(out, "\n%s arena%s (%s) kept from the system by blocks in use on less than %d%% of them",
                     gs_fmt_count(nsparse, b1, sizeof b1), nsparse == 1 ? "" : "s", gs_fmt_bytes(held, b2, sizeof b2),
-                    SPARSE_PERCENT);
+                    GS_FRAGMENTED_PERCENT);
             fprintf(out, "%s\n", nsparse ? ": pymalloc frees an arena only when all its pools are free" : "");
             for (size_t i = 0; i < nsparse && i < limit; i++) {
                 fprintf(out, "  arena 0x%" PRIx64 ": %u of %u pools in use, %s in blocks, %s graph object%s\n",

@@ -22,69 +22,12 @@
 #include <string.h>
 
 #include "graph/analysis.h"
+#include "graph/memory.h"
 #include "py/kinds.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
-
-struct dup_group {
-    uint32_t first;           /* a node of the group */
-    uint64_t copies, size;    /* copies and one copy's size */
-};
-
-static int by_content(const void *a, const void *b, void *ctx)
-{
-    const struct gs_snapshot *s = ctx;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (s->content[x] != s->content[y])
-        return s->content[x] < s->content[y] ? -1 : 1;
-    if (s->type[x] != s->type[y])
-        return s->type[x] < s->type[y] ? -1 : 1;
-    if (s->size[x] != s->size[y])
-        return s->size[x] < s->size[y] ? -1 : 1;
-    return x < y ? -1 : x > y;
-}
-
-static int dup_by_waste(const void *a, const void *b)
-{
-    const struct dup_group *x = a, *y = b;
-    uint64_t wx = (x->copies - 1) * x->size, wy = (y->copies - 1) * y->size;
-    if (wx != wy)
-        return wx > wy ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
-}
-
-static struct dup_group *duplicates(const struct gs_snapshot *s, size_t *nout, uint64_t *wasted)
-{
-    *nout = 0;
-    *wasted = 0;
-    if (!s->content)
-        return NULL;
-    uint32_t *v = gs_xcalloc(s->nobjects + 1, sizeof *v);
-    size_t n = 0;
-    for (uint64_t i = 0; i < s->nobjects; i++)
-        if (s->content[i])
-            v[n++] = (uint32_t)i;
-    gs_qsort_r(v, n, sizeof *v, by_content, (void *)s);
-    struct dup_group *g = gs_xcalloc(n / 2 + 1, sizeof *g);
-    size_t ng = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && s->content[v[j]] == s->content[v[i]] && s->type[v[j]] == s->type[v[i]] &&
-               s->size[v[j]] == s->size[v[i]])
-            j++;
-        if (j - i > 1) {
-            g[ng++] = (struct dup_group){v[i], j - i, s->size[v[i]]};
-            *wasted += (j - i - 1) * s->size[v[i]];
-        }
-        i = j;
-    }
-    free(v);
-    gs_qsort(g, ng, sizeof *g, dup_by_waste);
-    *nout = ng;
-    return g;
-}
 
 /* Per container kind: count, empty ones and their bytes, slack. */
 enum { K_LIST, K_DICT, K_SET, K_BYTEARRAY, K_COUNT };
@@ -220,7 +163,7 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
         return st;
     size_t ndup = 0, nmod = 0;
     uint64_t dup_wasted = 0;
-    struct dup_group *dups = duplicates(s, &ndup, &dup_wasted);
+    struct gs_dup_group *dups = gs_memory_duplicates(s, &ndup, &dup_wasted);
     struct container_stats cs[K_COUNT];
     containers(s, cs);
     struct module_row *mods = modules(s, &d, &nmod);
