@@ -421,7 +421,7 @@ gs_status gs_report_allocations(FILE *out, const struct gs_snapshot *s, const st
         gs_alloc_stats(s, g, &v, &n);
         type_sites(s, &sites, &nsites, &tot);
     }
-    if (o->json)
+    if ((o->format == GS_FORMAT_JSON))
         report_json(out, s, g, v, n, sites, tot);
     else
         report_text(out, s, g, v, n, sites, tot, o->top ? o->top : 10);
@@ -435,7 +435,7 @@ gs_status gs_report_allocations_text(FILE *out, const struct gs_snapshot *s, con
                                      gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = false;
+    t.format = GS_FORMAT_TEXT;
     return gs_report_allocations(out, s, &t, GS_ALLOC_LINENO, err);
 }
 
@@ -443,7 +443,7 @@ gs_status gs_report_allocations_json(FILE *out, const struct gs_snapshot *s, con
                                      gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = true;
+    t.format = GS_FORMAT_JSON;
     return gs_report_allocations(out, s, &t, GS_ALLOC_LINENO, err);
 }
 
@@ -451,7 +451,7 @@ gs_status gs_report_allocation_tracebacks_text(FILE *out, const struct gs_snapsh
                                                gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = false;
+    t.format = GS_FORMAT_TEXT;
     return gs_report_allocations(out, s, &t, GS_ALLOC_TRACEBACK, err);
 }
 
@@ -459,7 +459,7 @@ gs_status gs_report_allocation_tracebacks_json(FILE *out, const struct gs_snapsh
                                                gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = true;
+    t.format = GS_FORMAT_JSON;
     return gs_report_allocations(out, s, &t, GS_ALLOC_TRACEBACK, err);
 }
 

@@ -64,7 +64,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
     size_t limit = o->top ? o->top : 10;
     char b1[32], b2[32], b3[32], b4[32];
     bool ok = m->present && m->smaps_read;
-    if (o->json) {
+    if ((o->format == GS_FORMAT_JSON)) {
         gs_json w;
         gs_json_init(&w, out);
         gs_json_begin_object(&w);
@@ -165,13 +165,13 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
 gs_status gs_report_memory_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = false;
+    t.format = GS_FORMAT_TEXT;
     return report_memory(out, s, &t, err);
 }
 
 gs_status gs_report_memory_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = true;
+    t.format = GS_FORMAT_JSON;
     return report_memory(out, s, &t, err);
 }

@@ -192,7 +192,7 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
     }
     size_t limit = o->top ? o->top : 10;
     char desc[300], name[300], b1[32], b2[32], b3[32];
-    if (o->json) {
+    if ((o->format == GS_FORMAT_JSON)) {
         gs_json w;
         gs_json_init(&w, out);
         gs_json_begin_object(&w);
@@ -333,13 +333,13 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
 gs_status gs_report_waste_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = false;
+    t.format = GS_FORMAT_TEXT;
     return report_waste(out, s, &t, err);
 }
 
 gs_status gs_report_waste_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;
-    t.json = true;
+    t.format = GS_FORMAT_JSON;
     return report_waste(out, s, &t, err);
 }
