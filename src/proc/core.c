@@ -31,6 +31,7 @@ enum file_state { FILE_UNSEEN, FILE_USED, FILE_MISSING, FILE_MISMATCH };
 /* A file named by NT_FILE, opened on demand from disk. */
 struct cfile {
     char *path;                  /* as the core names it, " (deleted)" stripped */
+    bool deleted;                /* the name ended in " (deleted)" */
     char *opened;                /* what was opened: sysroot + path, or --exe */
     const unsigned char *data;   /* the whole file, mapped; NULL unless FILE_USED */
     size_t size;
@@ -377,8 +378,10 @@ static void note_file(gs_core *c, const unsigned char *d, uint32_t len)
         memcpy(f->path, name, nl);
         f->path[nl] = '\0';
         size_t sl = sizeof DELETED_SUFFIX - 1;
-        if (nl > sl && strcmp(f->path + nl - sl, DELETED_SUFFIX) == 0)
+        if (nl > sl && strcmp(f->path + nl - sl, DELETED_SUFFIX) == 0) {
             f->path[nl - sl] = '\0';
+            f->deleted = true;
+        }
         f->start = start;
         f->end = stop;
         f->off = pgoff * page;
@@ -785,6 +788,7 @@ const gs_maps *gs_core_maps(const gs_core *c)
                    (s->flags & PF_X ? GS_MAP_EXEC : 0);
         g->offset = s->file ? s->file_off : 0;
         g->path = s->file ? s->file->path : (char *)""; /* borrowed: gs_maps_free frees only v */
+        g->deleted = s->file && s->file->deleted;
     }
     return &c->maps;
 }
