@@ -69,8 +69,13 @@ static void draw_title(struct gs_ui *ui, struct gs_view *v)
 {
     char left[512], right[64] = "", c1[32], c2[32];
     const struct gs_snap_meta *m = &ui->snap->meta;
-    snprintf(left, sizeof left, " gcscope  %s  Python %s%s%s  %s", ui->src && ui->src->label ? ui->src->label : "",
-             m->python, m->build[0] ? " " : "", m->build, v ? v->title : "");
+    /* The title is one line: the build as its ABI letters ("3.14.7t" for
+     * free-threaded, "d" debug), spelled out on the overview. */
+    const char *abi = strstr(m->build, "free-threaded") ? (strstr(m->build, "debug") ? "td" : "t")
+                      : strstr(m->build, "debug")       ? "d"
+                                                        : "";
+    snprintf(left, sizeof left, " gcscope  %s  Python %s%s  %s", ui->src && ui->src->label ? ui->src->label : "",
+             m->python, abi, v ? v->title : "");
     if (v && v->has_list) {
         size_t n = gs_list_count(&v->list);
         snprintf(right, sizeof right, " %s/%s ", gs_fmt_count(n ? v->list.cursor + 1 : 0, c1, sizeof c1),

@@ -41,6 +41,21 @@ def test():
                     ok += 1
                     waited += report["attempts"] > 1
                     gstest.assert_running_untraced(t.pid)
+                if gstest.is_free_threaded(python):
+                    # NOT the GIL builds' guarantee: with the world's threads
+                    # running truly in parallel, gc.collect() back to back
+                    # leaves no moment outside a collection (measured on
+                    # 3.14t: 45-180 stops in a row, all collecting), and a
+                    # free-threaded collection rewrites ob_tid and the
+                    # reference counts of every object: gcscope refuses
+                    # (exit 11, or 8 when a running thread does not stop in
+                    # time) rather than read it. Checked: nothing else.
+                    codes = [f.split(":")[0] for f in failures]
+                    res.check(all(c in ("rc 11", "rc 8") for c in codes),
+                              "%s (free-threaded): every capture succeeds or refuses the collecting target "
+                              "(%d of %d succeeded)" % (label, ok, CAPTURES), "; ".join(failures[:3]))
+                    gstest.assert_running_untraced(t.pid)
+                    continue
                 res.check(ok == CAPTURES, "%s: every capture succeeds (%d of %d, %d waited for a collection)"
                           % (label, ok, CAPTURES, waited), "; ".join(failures[:3]))
     res.finish()

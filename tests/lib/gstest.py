@@ -206,6 +206,11 @@ def pythons():
     return result
 
 
+def is_free_threaded(python):
+    """Is this interpreter one of the free-threaded builds tests run on?"""
+    return any(python == p for _, p in FREE_THREADED_PYTHONS)
+
+
 def newest_python():
     """The python benchmarks default to: Debian's 3.11, else the newest pyenv."""
     if os.access(DEBIAN_PYTHON, os.X_OK):
