@@ -21,6 +21,7 @@ enum {
     OPT_LOCALS = 256,
     OPT_CHECK,
     OPT_FORMAT,
+    OPT_COLOR,
     OPT_JSON,
     OPT_TOP,
     OPT_TIMEOUT,
@@ -40,6 +41,8 @@ static const struct option fixed_options[] = {
     {"locals", no_argument, NULL, OPT_LOCALS},
     {"check", required_argument, NULL, OPT_CHECK},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
     {"json", no_argument, NULL, OPT_JSON},
     {"top", required_argument, NULL, OPT_TOP},
     {"output", required_argument, NULL, 'o'},
@@ -92,6 +95,8 @@ static const struct help_item output_help[] = {
                             "collector), or a picture of --dump-retained, --dump-types or --dump-modules: svg (a "
                             "zoomable icicle chart) or folded (for flamegraph.pl, speedscope)"},
     {"    --top N", "text: show at most N rows (types, cycle shapes, objects) (40; 0 shows all)"},
+    {"    --color WHEN", "text: mark garbage and failures in red: auto (at a terminal, unless NO_COLOR is set), "
+                         "always or never"},
     {"-o, --output FILE", "write the report to FILE instead of standard output (- is standard output)"},
     {"    --save FILE", "also save the snapshot to FILE (browse or report on it later)"},
     {NULL, NULL}};
@@ -272,6 +277,10 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
             if (cli->nchecks == GS_MAX_CHECKS)
                 return gs_fail(err, GS_ERR_USAGE, "at most %d --check options", GS_MAX_CHECKS);
             cli->checks[cli->nchecks++] = optarg;
+            break;
+        case OPT_COLOR:
+            if (!gs_colour_parse(optarg, &cli->colour))
+                return gs_fail(err, GS_ERR_USAGE, "--color takes auto, always or never, not '%s'", optarg);
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "prometheus") == 0) {

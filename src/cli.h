@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "report/report.h"
+#include "util/colour.h"
 #include "util/status.h"
 
 struct gs_report;
@@ -33,6 +34,7 @@ struct gs_cli {
     const struct gs_report *report; /* a row of report/table.h; NULL: the browser or the type summary */
     bool json;              /* --json or --format json */
     enum gs_format format;  /* the report's format (--json, --format): text by default */
+    enum gs_colour_when colour; /* --color */
     size_t top;
     const char *output;     /* -o FILE, NULL = stdout */
     double timeout;

@@ -21,6 +21,8 @@
 #include "report/table.h"
 #include "ui/browser.h"
 #include "util/safefile.h"
+#include "util/colour.h"
+#include "util/progress.h"
 #include "util/text.h"
 
 /* Error messages quote what the target gave (its binary's path, its
@@ -95,9 +97,11 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
     *snap = NULL;
     for (int attempt = 1; attempt <= BROKEN_LIST_RETRIES; attempt++) {
         struct gs_capture *cap = NULL;
+        gs_progress_stage("capturing the process");
         st = gs_capture_process(pid, &opts, &cap, err);
         if (st != GS_OK)
             return st;
+        gs_progress_stage("building the graph");
         /* The target runs again from here on: the graph is decoded from
          * the copy, and everything after reads only the snapshot. */
         gs_snapshot_free(*snap);
@@ -126,6 +130,7 @@ static gs_status snapshot_core(const struct gs_cli *cli, struct gs_snapshot **sn
     struct gs_capture *cap = NULL;
     *snap = NULL;
     gs_status st = gs_capture_core(&o, &cap, err);
+    gs_progress_stage("building the graph");
     if (st == GS_OK)
         st = gs_graph_build(cap, snap, err);
     gs_capture_free(cap);
@@ -236,10 +241,18 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
     /* The older snapshot first: a bad file is refused before the target is touched. */
     if (cli->diff_old)
         st = gs_snapfile_load(cli->diff_old, &old, err);
+    /* A person at a terminal sees what takes long; JSON and pipes see nothing. */
+    bool progress = isatty(STDERR_FILENO) && cli->format != GS_FORMAT_JSON;
+    if (progress) {
+        gs_progress_stage(cli->core ? "reading the core" : cli->snapshot ? "loading the snapshot" : NULL);
+        gs_progress_start();
+    }
     if (st == GS_OK)
         st = cli->core       ? snapshot_core(cli, &snap, err)
              : cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err)
                              : snapshot_process(cli, pid, &snap, err);
+    if (progress)
+        gs_progress_stop(); /* the line is gone before anything else is written */
     if (st == GS_OK)
         st = interrupted(err);
     if (st == GS_OK && wants_browser(cli, out)) {
@@ -253,15 +266,18 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
     } else if (st == GS_OK) {
         /* Text goes through gs_text_escape (util/text.h) as a whole: no
          * string of the target reaches the terminal raw, whichever
-         * presenter printed it. JSON and Prometheus escape by their own
-         * rules and stay exact. */
-        /* Text goes through the escaping stream; JSON, metrics and the
-         * pictures escape what they quote in their own syntax. */
-        FILE *shown = cli->format != GS_FORMAT_TEXT || cli->prometheus ? NULL : gs_text_stream(out);
+         * presenter printed it. JSON, Prometheus and the pictures escape by
+         * their own rules and stay exact. Colour (util/colour.h) is added
+         * after the escaping, so its sequences are the only ones. */
+        bool text = cli->format == GS_FORMAT_TEXT && !cli->prometheus;
+        FILE *coloured = text && gs_colour_wanted(cli->colour, out) ? gs_colour_stream(out) : NULL;
+        FILE *shown = text ? gs_text_stream(coloured ? coloured : out) : NULL;
         st = present(cli, snap, old, shown ? shown : out, err);
         if (st == GS_OK && cli->nchecks)
             st = run_checks(checks, cli, snap, shown ? shown : out, failed, err);
         if (shown && fclose(shown) != 0 && st == GS_OK)
+            st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+        if (coloured && fclose(coloured) != 0 && st == GS_OK)
             st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
     }
     if (st == GS_OK)
