@@ -94,14 +94,16 @@ static bool parse_version(const char *s, int *major, int *minor)
  * offsets (3.13+), the library or executable name, a version literal in
  * the binary. Fills cap->version with the best exact string known so far
  * (sys.version, read after the capture, replaces it). */
-static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *major, int *minor, gs_error *err)
+static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *major, int *minor, int *micro,
+                                gs_error *err)
 {
     const struct py_location *loc = &cap->loc;
-    *major = *minor = -1;
+    *major = *minor = *micro = -1;
     uint32_t hex = 0;
     if (loc->py_version_addr && gs_read_u32(live, loc->py_version_addr, &hex) && (hex >> 24) == 3) {
         *major = (int)(hex >> 24);
         *minor = (int)((hex >> 16) & 0xff);
+        *micro = (int)((hex >> 8) & 0xff);
         snprintf(cap->version, sizeof cap->version, "%d.%d.%d", *major, *minor, (int)((hex >> 8) & 0xff));
         return GS_OK;
     }
@@ -115,8 +117,11 @@ static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *ma
     }
     int rmaj, rmin;
     if (loc->rodata_version[0] && parse_version(loc->rodata_version, &rmaj, &rmin) && rmaj == *major &&
-        rmin == *minor)
+        rmin == *minor) {
         snprintf(cap->version, sizeof cap->version, "%s", loc->rodata_version);
+        if (sscanf(loc->rodata_version, "%*d.%*d.%d", micro) != 1)
+            *micro = -1;
+    }
     else
         snprintf(cap->version, sizeof cap->version, "%d.%d", *major, *minor);
     return GS_OK;
@@ -124,23 +129,16 @@ static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *ma
 
 gs_status gs_capture_choose_layout(struct gs_capture *cap, gs_reader *mem, gs_error *err)
 {
-    int major, minor;
-    gs_status st = detect_version(cap, mem, &major, &minor, err);
+    int major, minor, micro;
+    gs_status st = detect_version(cap, mem, &major, &minor, &micro, err);
     if (st != GS_OK)
         return st;
-    /* The build: the debug offsets' free_threaded field (3.13+) when there
-     * is one, else the file name's ABI flag (libpython3.14t.so); sys.abiflags
-     * confirms it after the capture (py_runtime_read). */
-    int dbg_ft = py_debug_offsets_free_threaded(mem, cap->loc.runtime_addr);
-    bool ft = dbg_ft >= 0 ? dbg_ft == 1 : py_name_is_free_threaded(cap->loc.binary);
-    cap->layout = py_layout_for_build(major, minor, ft);
-    if (!cap->layout)
-        return gs_fail(err, GS_ERR_UNSUPPORTED, "Python %s%s is not supported: gcscope reads CPython %s", cap->version,
-                       ft ? " (free-threaded build)" : "", py_layout_supported());
-    /* 3.13+: the interpreter describes its own layout; refuse a table that
-     * disagrees with it rather than read with wrong offsets. */
-    uint64_t hex = 0;
-    return py_debug_offsets_check(mem, cap->loc.runtime_addr, cap->layout, &hex, err);
+    /* The table for this version and build; 3.13+ interpreters describe
+     * their own layout, and a table that disagrees is refused rather than
+     * read with wrong offsets (py/choose.h). */
+    st = py_layout_choose(mem, &cap->loc, major, minor, micro, &cap->choice, err);
+    cap->layout = st == GS_OK ? cap->choice.layout : NULL;
+    return st;
 }
 
 static gs_status choose_layout(struct gs_capture *cap, gs_error *err)

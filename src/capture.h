@@ -25,6 +25,7 @@
 #include "proc/mem_image.h"
 #include "proc/smaps.h"
 #include "proc/unwind.h"
+#include "py/choose.h"
 #include "py/locate.h"
 #include "py/runtime.h"
 #include "util/status.h"
@@ -44,7 +45,8 @@ struct gs_capture_opts {
 struct gs_capture {
     pid_t pid;
     struct py_location loc;
-    const struct py_layout *layout;
+    const struct py_layout *layout; /* choice.layout */
+    struct py_choice choice; /* the table, debug build, 3.14's collector (py/choose.h) */
     gs_maps maps;          /* as read while the target was stopped */
     gs_image *image;
     struct py_runtime rt;  /* reads the image */

@@ -757,6 +757,10 @@ static void fill_meta(const struct gs_capture *cap, struct gs_snap_meta *m)
     bool debug = strchr(cap->rt.abiflags, 'd') != NULL;
     snprintf(m->build, sizeof m->build, "%s%s%s", cap->rt.free_threaded ? "free-threaded" : "",
              cap->rt.free_threaded && debug ? " " : "", debug ? "debug" : "");
+    if (cap->choice.incremental_gc) { /* 3.14.0-3.14.4 (py/choose.h) */
+        size_t n = strlen(m->build);
+        snprintf(m->build + n, sizeof m->build - n, "%sincremental-GC", n ? " " : "");
+    }
     if (gethostname(m->hostname, sizeof m->hostname) != 0)
         m->hostname[0] = '\0';
     m->hostname[sizeof m->hostname - 1] = '\0';

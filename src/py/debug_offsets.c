@@ -374,9 +374,9 @@ gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
         uint64_t theirs = member(buf, field(L, checks[i].dbg_field));
         if (theirs != (uint64_t)ours)
             return gs_fail(err, GS_ERR_CORRUPT,
-                           "debug offsets disagree with gcscope's %d.%d table: %s is %" PRIu64
+                           "debug offsets disagree with gcscope's %d.%d%s table: %s is %" PRIu64
                            ", table says %" PRId64,
-                           L->major, L->minor, checks[i].name, theirs, ours);
+                           L->major, L->minor, L->debug ? " debug-build" : "", checks[i].name, theirs, ours);
     }
     return GS_OK;
 }

@@ -428,7 +428,9 @@
     X(stringio_size)                                                         \
     X(stringio_accu_large)        /* <= 3.11: _PyAccu */                     \
     X(stringio_accu_small)        /* <= 3.11 */                              \
-    X(stringio_writer_buffer)     /* 3.12+: _PyUnicodeWriter */              \
+    X(stringio_writer_buffer)     /* 3.12, 3.13: _PyUnicodeWriter */         \
+    X(stringio_writer)            /* 3.14+: _PyUnicodeWriter * */            \
+    X(unicodewriter_buffer)       /* 3.14+: its str, in that writer */       \
     X(stringio_decoder)                                                      \
     X(stringio_readnl)                                                       \
     X(stringio_writenl)                                                      \

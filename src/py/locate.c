@@ -43,7 +43,9 @@ static int small_number(const char **p)
     return v;
 }
 
-bool py_version_from_name(const char *path, int *major, int *minor)
+/* py_version_from_name(), also giving the ABI flags of the name ("d" for
+ * python3.14d, "t" for libpython3.14t.so; a "-dbg" suffix counts as "d"). */
+static bool parse_name(const char *path, int *major, int *minor, char *flags, size_t cap)
 {
     const char *b = base_name(path);
     bool lib;
@@ -71,8 +73,16 @@ bool py_version_from_name(const char *path, int *major, int *minor)
     }
     /* ABI flags of old and special builds: m (pymalloc, <= 3.7), d (debug),
      * u (wide unicode, 2.x), t (free-threaded, 3.13+). */
-    while (*b == 'm' || *b == 'd' || *b == 'u' || *b == 't')
+    size_t nflags = 0;
+    while (*b == 'm' || *b == 'd' || *b == 'u' || *b == 't') {
+        if (nflags + 1 < cap)
+            flags[nflags++] = *b;
         b++;
+    }
+    if (strcmp(b, "-dbg") == 0 && nflags + 1 < cap && !memchr(flags, 'd', nflags))
+        flags[nflags++] = 'd';
+    if (cap)
+        flags[nflags] = '\0';
     if (lib) {
         /* libpython3.12.so, libpython3.12.so.1.0 */
         if (strncmp(b, ".so", 3) != 0 || (b[3] != '\0' && b[3] != '.'))
@@ -84,6 +94,20 @@ bool py_version_from_name(const char *path, int *major, int *minor)
     *major = maj;
     *minor = maj >= 0 ? min : -1;
     return true;
+}
+
+bool py_version_from_name(const char *path, int *major, int *minor)
+{
+    char flags[8];
+    return parse_name(path, major, minor, flags, sizeof flags);
+}
+
+bool py_abiflags_from_name(const char *path, char *flags, size_t cap)
+{
+    int major, minor;
+    if (cap)
+        flags[0] = '\0';
+    return parse_name(path, &major, &minor, flags, cap);
 }
 
 bool py_name_is_free_threaded(const char *path)

@@ -78,6 +78,11 @@ bool py_version_from_name(const char *path, int *major, int *minor);
  * "python3.14t")? */
 bool py_name_is_free_threaded(const char *path);
 
+/* The ABI flags in such a name: "d" for python3.14d or libpython3.14d.so
+ * (a debug build; also python3.14-dbg), "t" for libpython3.14t.so
+ * (free-threaded), "" for a plain name. False if not a Python name. */
+bool py_abiflags_from_name(const char *path, char *flags, size_t cap);
+
 /* Scan bytes (such as .rodata) for a NUL-terminated PY_VERSION literal
  * ^3\.[0-9]{1,2}\.[0-9]{1,2}([abc]|rc)?[0-9]*\+?$ with this minor (any
  * minor if want_minor < 0). Literals merged into the tail of a longer

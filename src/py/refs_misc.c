@@ -116,7 +116,22 @@ static enum py_decode io_stringio(const struct py_refs_ctx *rc)
         {L->stringio_writenl, "_writenl"},
         {L->stringio_dict, "__dict__"},
     };
-    return replica_fits(rc, L->stringio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    if (!replica_fits(rc, L->stringio_size))
+        return PY_DECODE_BAD;
+    enum py_decode d = PY_REFS_FIELDS(rc, f);
+    /* 3.14+: the writer is allocated apart (no object); its str is held
+     * all the same. */
+    uint64_t writer, buffer;
+    if (d == PY_DECODE_OK && py_layout_has(L->stringio_writer)) {
+        if (!py_field_ptr(rc->c, rc->obj, L->stringio_writer, &writer))
+            return PY_DECODE_BAD;
+        if (writer) {
+            if (!py_field_ptr(rc->c, writer, L->unicodewriter_buffer, &buffer))
+                return PY_DECODE_BAD;
+            py_refs_emit(rc, buffer, GS_LABEL_FIELD, 0, "_writer.buffer");
+        }
+    }
+    return d;
 }
 
 /* textio.c `textio` (TextIOWrapper): buffer, encoding, encoder, decoder,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "py/choose.h"
 #include "py/runtime.h"
 #include "util/alloc.h"
 
@@ -51,6 +52,12 @@ static gs_status read_gcstate(const struct py_ctx *c, uint64_t addr, struct py_g
                            "gcscope's layout for this version is wrong",
                            g);
     }
+    /* The reading itself (generation0 where the state has one; 3.14's
+     * incremental members), as py_layout_choose() checked it live. */
+    char why[256];
+    if (!py_gc_reading_check(c->r, L, addr, why, sizeof why))
+        return gs_fail(err, GS_ERR_CORRUPT, "the garbage collector state at 0x%llx is inconsistent: %s",
+                       (unsigned long long)addr, why);
     return GS_OK;
 }
 

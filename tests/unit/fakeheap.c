@@ -38,6 +38,9 @@ void fh_init(struct fakeheap *h, const struct py_layout *L, size_t size)
         if (g < 3)
             fh_w32(h, head + (uint64_t)L->gc_generation_threshold, g == 0 ? 700 : 10);
     }
+    /* As _PyGC_InitState: generation0 points at the young list's head. */
+    if (py_layout_has(L->gc_generation0))
+        fh_w64(h, h->gc + (uint64_t)L->gc_generation0, fh_gen_head(h, 0));
 
     h->tstate = fh_alloc(h, (size_t)L->tstate_size);
     fh_w64(h, h->interp + (uint64_t)L->interp_threads_head, h->tstate);

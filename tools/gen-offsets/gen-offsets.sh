@@ -82,13 +82,16 @@ if [ -z "$includes" ]; then
         echo "$minor $inc"
     done | awk '{ last[$1] = $2 } END { for (m in last) print m, last[m] }' | sort -n > "$tmp/list"
     # Minors pyenv lacks, from a Debian root (tests/setup-interpreters.sh
-    # makes one with sid's 3.14 and 3.15 headers): release builds only.
+    # makes one with sid's 3.14 and 3.15 headers), and the debug builds'
+    # headers (python3.Xd: Debian's python3.X-dbg, here and in that root),
+    # which give the debug tables py3Xd.c.
     sid=${GCSCOPE_SID_ROOT:-/var/cache/gcscope-test/sid}
-    for inc in "$sid"/usr/include/python3.*; do
+    for inc in "$sid"/usr/include/python3.* /usr/include/python3.*d; do
         [ -f "$inc/patchlevel.h" ] && [ -d "$inc/internal" ] || continue
-        case ${inc##*/} in *[dt]) continue ;; esac
+        case ${inc##*/} in *t) continue ;; *d) d=d ;; *) d= ;; esac
         minor=$(sed -n 's/^#define PY_MINOR_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$inc/patchlevel.h")
-        grep -q "^$minor " "$tmp/list" || echo "$minor $inc" >> "$tmp/list"
+        [ "$minor" -ge 8 ] || continue
+        grep -q "^$minor$d " "$tmp/list" || echo "$minor$d $inc" >> "$tmp/list"
     done
     sort -n -o "$tmp/list" "$tmp/list"
 else
@@ -98,6 +101,7 @@ else
             exit 2
         fi
         minor=$(sed -n 's/^#define PY_MINOR_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$inc/patchlevel.h")
+        case ${inc##*/} in *d) minor=${minor}d ;; esac
         echo "$minor $inc"
     done > "$tmp/list"
 fi
@@ -108,30 +112,38 @@ fi
 
 # --- generate -------------------------------------------------------------------
 status=0
-while read -r minor inc; do
+while read -r tag inc; do
+    # tag: the minor ("14") or, for a debug build's headers, "14d".
+    minor=${tag%d}
+    d=${tag#"$minor"}
     # A free-threaded install (pyconfig.h defines Py_GIL_DISABLED, e.g.
-    # include/python3.14t) gets a table of its own, py3NNt.c.
+    # include/python3.14t) gets a table of its own, py3NNt.c; a debug build
+    # py3NNd.c.
     suffix=""
     if grep -Eq '^#define[[:space:]]+Py_GIL_DISABLED[[:space:]]+1' "$inc/pyconfig.h" 2>/dev/null; then
         suffix=t
     fi
+    suffix=$suffix$d
     name="py3$minor$suffix.c"
     # Debian splits pyconfig.h per architecture: <inc>/pyconfig.h includes
     # <x86_64-linux-gnu/python3.X/pyconfig.h> from the same root. Offer
     # exactly that directory (not the root's libc headers) when present.
     multi=""
+    # A debug build's python3.Xd/ holds links to python3.X/ headers, whose
+    # pyconfig.h would name the release one: both names lead to its own.
     arch_dir=$(dirname "$inc")/x86_64-linux-gnu/${inc##*/}
     if [ -d "$arch_dir" ]; then
-        mkdir -p "$tmp/multi$minor/x86_64-linux-gnu"
-        ln -sfn "$arch_dir" "$tmp/multi$minor/x86_64-linux-gnu/${inc##*/}"
-        multi="-isystem $tmp/multi$minor"
+        mkdir -p "$tmp/multi$tag/x86_64-linux-gnu"
+        ln -sfn "$arch_dir" "$tmp/multi$tag/x86_64-linux-gnu/python3.$minor$d"
+        ln -sfn "$arch_dir" "$tmp/multi$tag/x86_64-linux-gnu/python3.$minor"
+        multi="-isystem $tmp/multi$tag"
     fi
     # Defines the interpreter was compiled with that are not in pyconfig.h
     # but change the internal structs: Debian builds 3.14 and 3.15 with
     # -D_Py_JIT -D_Py_TIER2=3 (3.15's PyInterpreterState is 8 bytes larger
     # with them). They are in the install's config Makefile.
     defs=""
-    for mk in "$(dirname "$(dirname "$inc")")/lib/python3.$minor/config-3.$minor-"*/Makefile \
+    for mk in "$(dirname "$(dirname "$inc")")/lib/python3.$minor/config-3.$minor$d-"*/Makefile \
               "$(dirname "$(dirname "$inc")")/lib/python3.$minor/config-3.$minor/Makefile"; do
         [ -f "$mk" ] || continue
         defs=$(grep -o -- '-D_Py_[A-Za-z0-9_]*\(=[^ ]*\)\{0,1\}' "$mk" | sort -u | tr '\n' ' ')

@@ -20,8 +20,8 @@
  * compile error ("'V_foo' undeclared"), never a silent 0; and a V_ macro for
  * a member the version lacks is a compile error from offsetof().
  *
- * Only release (GIL, non-debug) builds are described: Py_GIL_DISABLED and
- * Py_DEBUG change several layouts and must not be defined here.
+ * GIL builds only (Py_GIL_DISABLED changes the object header and the
+ * collector). Headers of a debug build (Py_DEBUG) give a debug table.
  */
 #ifndef Py_BUILD_CORE
 #error "compile with -DPy_BUILD_CORE: the interpreter's internal structs are behind it"
@@ -36,8 +36,16 @@
 #if PY_VERSION_HEX < 0x03080000 || PY_MAJOR_VERSION != 3
 #error "gcscope supports CPython 3.8 and later only"
 #endif
-#if defined(Py_DEBUG) || defined(Py_TRACE_REFS)
-#error "these headers are for a debug build; gcscope's tables describe release builds"
+#if defined(Py_TRACE_REFS)
+#error "these headers are for a trace-refs build; gcscope's tables describe the usual builds"
+#endif
+/* A debug build (Py_DEBUG: Debian's python3.X-dbg) gets a table of its own,
+ * py3Xd.c: from 3.14 its _PyRuntimeState and PyInterpreterState are larger
+ * (parser statistics, PyConfig members), and the objects are the same. */
+#ifdef Py_DEBUG
+#define GEN_DEBUG 1
+#else
+#define GEN_DEBUG 0
 #endif
 #if defined(Py_GIL_DISABLED) && PY_VERSION_HEX < 0x030E0000
 #error "free-threaded tables are generated from 3.14t headers and later"
@@ -356,7 +364,9 @@ typedef struct {
     size_t buf_size;
     int state;
 #if PY_VERSION_HEX >= 0x030E0000
-    PyUnicodeWriter *writer; /* 3.14: the public API's opaque writer */
+    /* 3.14: a pointer to a writer allocated apart (a PyUnicodeWriter,
+     * which is a _PyUnicodeWriter inside), NULL once realized. */
+    _PyUnicodeWriter *writer;
 #elif PY_VERSION_HEX >= 0x030C0000
     _PyUnicodeWriter writer;
 #else
@@ -452,7 +462,7 @@ typedef struct {
 } gen_socket;
 _Static_assert(sizeof(gen_socket) - FT_HEAD == (PY_VERSION_HEX >= 0x030C0000 ? 56 : 48), "_socket.socket.__basicsize__");
 
-/* Modules/mmapmodule.c `mmap_object` (UNIX), 3.8.x-3.13.x: data (NULL once
+/* Modules/mmapmodule.c `mmap_object` (UNIX), 3.8.x-3.15.x: data (NULL once
  * closed), size, pos, offset (off_t), exports (int in 3.8, Py_ssize_t from
  * 3.9), fd (a dup of the file's; -1 when anonymous or closed, and in 3.13
  * with trackfd=False), weakreflist, access (enum access_mode); 3.13 adds
@@ -469,16 +479,32 @@ typedef struct {
     int exports;
 #endif
     int fd;
-#if PY_VERSION_HEX >= 0x030E0000
-    _Bool trackfd;
-    int flags; /* 3.14: the mmap flags, after trackfd: weakreflist moves */
-#endif
+#if PY_VERSION_HEX >= 0x030F0000
+    /* 3.15: the flags right after fd, trackfd after access. No 3.15
+     * source is at hand: measured on sid's 3.15.2 (mmap of a file with
+     * ACCESS_READ and ACCESS_COPY, and an anonymous one: fd at 56, flags
+     * 1/2/33 at 60, access 1/3 at 72, trackfd 1 at 76) and checked by
+     * verify_live.py. */
+    int flags;
     PyObject *weakreflist;
     int access;
+    _Bool trackfd;
+#elif PY_VERSION_HEX >= 0x030E0000
+    /* 3.14.x: trackfd, then the mmap flags kept for mmap.flags. */
+    _Bool trackfd;
+    int flags;
+    PyObject *weakreflist;
+    int access;
+#else
+    PyObject *weakreflist;
+    int access;
+#endif
 } gen_mmap;
-_Static_assert(sizeof(gen_mmap) - FT_HEAD == (PY_VERSION_HEX >= 0x030E0000 ? 88 : PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
+_Static_assert(sizeof(gen_mmap) - FT_HEAD == (PY_VERSION_HEX >= 0x030F0000 ? 80 : PY_VERSION_HEX >= 0x030E0000 ? 88 :
+                                              PY_VERSION_HEX >= 0x03090000 ? 80 : 72) &&
                offsetof(gen_mmap, weakreflist) - FT_HEAD ==
-                   (PY_VERSION_HEX >= 0x030E0000 ? 72 : PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
+                   (PY_VERSION_HEX >= 0x030F0000 ? 64 : PY_VERSION_HEX >= 0x030E0000 ? 72 :
+                    PY_VERSION_HEX >= 0x03090000 ? 64 : 56),
                "mmap.mmap.__basicsize__ and __weakrefoffset__");
 
 /* Modules/selectmodule.c `pyEpoll_Object` (select.epoll), 3.8.x-3.13.x:
@@ -1546,14 +1572,20 @@ _Static_assert(sizeof(_PyStackRef) == sizeof(void *), "a _PyStackRef is one word
 #define V_stringio_accu_large ABSENT
 #define V_stringio_accu_small ABSENT
 #define V_stringio_writer_buffer ABSENT
+#define V_stringio_writer OFF(gen_stringio, writer)
+#define V_unicodewriter_buffer OFF(_PyUnicodeWriter, buffer)
 #elif PY_VERSION_HEX >= 0x030C0000
 #define V_stringio_accu_large ABSENT
 #define V_stringio_accu_small ABSENT
 #define V_stringio_writer_buffer OFF(gen_stringio, writer.buffer)
+#define V_stringio_writer ABSENT
+#define V_unicodewriter_buffer ABSENT
 #else
 #define V_stringio_accu_large OFF(gen_stringio, accu.large)
 #define V_stringio_accu_small OFF(gen_stringio, accu.small)
 #define V_stringio_writer_buffer ABSENT
+#define V_stringio_writer ABSENT
+#define V_unicodewriter_buffer ABSENT
 #endif
 #define V_stringio_decoder OFF(gen_stringio, decoder)
 #define V_stringio_readnl OFF(gen_stringio, readnl)
@@ -1956,9 +1988,14 @@ _Static_assert(offsetof(_PyRuntimeState, debug_offsets) == 0, "_Py_DebugOffsets 
 
 #include "gen_offsets_ft.h"
 
-/* Free-threaded tables are named py3NNt (py_layout_3NNt). */
-#ifdef Py_GIL_DISABLED
+/* Free-threaded tables are named py3NNt (py_layout_3NNt), debug builds'
+ * py3NNd, both py3NNtd. */
+#if defined(Py_GIL_DISABLED) && defined(Py_DEBUG)
+#define GEN_SUFFIX "td"
+#elif defined(Py_GIL_DISABLED)
 #define GEN_SUFFIX "t"
+#elif defined(Py_DEBUG)
+#define GEN_SUFFIX "d"
 #else
 #define GEN_SUFFIX ""
 #endif
@@ -1988,7 +2025,7 @@ int main(void)
     printf("/* py3%d" GEN_SUFFIX ".c: CPython %d.%d" GEN_SUFFIX " layout for gcscope.\n"
            " *\n"
            " * generated by tools/gen-offsets; do not edit.\n"
-           " * Source: the CPython %s headers (offsetof/sizeof with -DPy_BUILD_CORE),\n"
+           " * Source: the CPython %s" GEN_SUFFIX " headers (offsetof/sizeof with -DPy_BUILD_CORE),\n"
            " * see tools/gen-offsets/README.md. PY_ABSENT: this version has no such field.\n"
            " */\n"
            "#include \"config.h\"\n"
@@ -2000,9 +2037,10 @@ int main(void)
            "const struct py_layout py_layout_3%d" GEN_SUFFIX " = {\n"
            "    .major = %d,\n"
            "    .minor = %d,\n"
+           "    .debug = %d,\n"
            "    .generated_from = \"%s" GEN_SUFFIX " headers\",\n",
            PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION,
-           PY_MINOR_VERSION, PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_VERSION);
+           PY_MINOR_VERSION, PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, GEN_DEBUG, PY_VERSION);
 #define GEN_EMIT(name) emit(#name, (int64_t)(V_##name));
     PY_LAYOUT_FIELDS(GEN_EMIT)
 #undef GEN_EMIT

@@ -321,7 +321,21 @@ def check_object_type(C):
     o = object()
     C.eq('ob_type', u64(id(o) + C['object_type']), id(object))
     if C.has('object_refcnt'):  # free-threaded: split, see verify_live_ft.py
-        C.eq('ob_refcnt', i64(id(o) + C['object_refcnt']) & 0xffffffff, sys.getrefcount(o) - 1)
+        # Two more references raise the count by two (sys.getrefcount itself
+        # adds one up to 3.13 and none from 3.14, whose calls borrow).
+        bits = C['object_refcnt_bits']
+        before = i64(id(o) + C['object_refcnt']) & ((1 << bits) - 1)
+        more = [o, o]
+        C.eq('ob_refcnt', (i64(id(o) + C['object_refcnt']) & ((1 << bits) - 1)) - before, len(more))
+        if C.has('object_flags'):
+            # 3.14+: statically allocated singletons say so in ob_flags.
+            flags = mem(id(None) + C['object_flags'], 2)
+            flags = flags[0] | flags[1] << 8
+            C.eq('None ob_flags immortal|static', flags & (C['object_flag_immortal'] | C['object_flag_static']),
+                 C['object_flag_immortal'] | C['object_flag_static'])
+            C.check('None ob_refcnt is immortal (bit 31)', i32(id(None) + C['object_refcnt']) < 0)
+            flags = mem(id(o) + C['object_flags'], 2)
+            C.eq('a new object ob_flags', flags[0] | flags[1] << 8, 0)
     C.eq('tp_name', cstring(u64(id(int) + C['type_name'])), 'int')
     for T in (int, list, tuple, dict, Plain, Slotted, type, types.FunctionType):
         C.eq('%s tp_basicsize' % T.__name__, i64(id(T) + C['type_basicsize']), T.__basicsize__)
@@ -678,12 +692,13 @@ def check_module_function(C):
     C.eq('md_dict = __dictoffset__', C['module_dict'], types.ModuleType.__dictoffset__)
     C.eq('md_dict', u64(id(m) + C['module_dict']), id(m.__dict__))
     C.eq('md_name', u64(id(m) + C['module_name']), id(m.__name__))
-    C.eq('md_def of a Python module', u64(id(m) + C['module_def']), 0)
     C.eq('md_state of a Python module', u64(id(m) + C['module_state']), 0)
-    mdef = u64(id(sys) + C['module_def'])
-    C.check('sys has a PyModuleDef', mdef != 0)
-    if mdef:
-        C.eq('sys m_size', i64(mdef + C['moduledef_size_field']), -1)
+    if C.has('module_def'):  # 3.15: md_token instead
+        C.eq('md_def of a Python module', u64(id(m) + C['module_def']), 0)
+        mdef = u64(id(sys) + C['module_def'])
+        C.check('sys has a PyModuleDef', mdef != 0)
+        if mdef:
+            C.eq('sys m_size', i64(mdef + C['moduledef_size_field']), -1)
 
     captured = ['cell-content']
 
@@ -885,14 +900,15 @@ def check_frames(C):
                 hex(instr))
         nplus = i32(id(code) + C['code_nlocalsplus'])
         top = stack_top(C, prev)
-        C.check('stacktop of a calling frame', nplus <= top <= nplus + code.co_stacksize,
-                (top, nplus))
+        # 3.14 debug builds keep no stack pointer while the frame runs.
+        C.check('stacktop of a calling frame', nplus <= top <= nplus + code.co_stacksize or
+                (top == -1 and 'd' in getattr(sys, 'abiflags', '')), (top, nplus))
         # Walk to the bottom: the <module> frame has f_locals == its globals.
         node, owners, bottom, n = prev, set(), None, 0
         while node and n < 1000:
             owner = u8(node + C['iframe_owner'])
             owners.add(owner)
-            cstack = C.has('iframe_owner_cstack') and owner == C['iframe_owner_cstack']
+            cstack = C.has('iframe_owner_cstack') and owner >= C['iframe_owner_cstack']
             if not cstack and sref(C, u64(node + C['iframe_code'])) == id(MODULE_CODE):
                 bottom = node
             node, n = u64(node + C['iframe_previous']), n + 1
@@ -963,7 +979,9 @@ def check_frames(C):
         top = stack_top(C, fr)
         C.check('suspended stacktop', nplus <= top <= nplus + g.gi_code.co_stacksize, top)
         st = i8(id(g) + C['gen_frame_state'])
-        C.check('suspended frame state < 0', st < 0, st)
+        # Suspended states come before FRAME_EXECUTING (negative up to 3.14,
+        # 1-3 in 3.15).
+        C.check('suspended frame state < FRAME_EXECUTING', st < C['gen_frame_state_executing'], st)
         C.eq('gen basicsize', types.GeneratorType.__basicsize__,
              C['gen_iframe'] + C['iframe_localsplus'])
         for _ in g:
@@ -1254,6 +1272,12 @@ def check_referent_fields(C):
          [io.StringIO.__basicsize__, io.StringIO.__dictoffset__])
     C.eq('stringio decoder', type(ctypes.cast(u64(id(sio) + C['stringio_decoder']), ctypes.py_object).value),
          io.IncrementalNewlineDecoder)
+    if C.has('stringio_writer'):
+        writer = u64(id(sio) + C['stringio_writer'])
+        C.check('stringio accumulating: a writer', writer != 0)
+        if writer:
+            C.check('stringio accumulating: writer->buffer is a str', type(ctypes.cast(
+                u64(writer + C['unicodewriter_buffer']), ctypes.py_object).value) is str)
     if C.has('stringio_accu_small'):
         C.check('stringio accumulating: accu.small is a list', type(ctypes.cast(
             u64(id(sio) + C['stringio_accu_small']), ctypes.py_object).value) is list)
@@ -1391,10 +1415,11 @@ def main():
             table.get('major'), table.get('minor'), PY[0], PY[1]), file=sys.stderr)
         return 2
     ft_table = table.get('ft_build') == 1
+    debug_table = bool(table.get('debug'))
     flags = getattr(sys, 'abiflags', '')
-    if flags.replace('t', '') or ('t' in flags) != ft_table:
-        print('verify_live: this is a "%s" build; the table describes a release %s build'
-              % (flags, 'free-threaded' if ft_table else 'GIL'), file=sys.stderr)
+    if flags.replace('t', '').replace('d', '') or ('t' in flags) != ft_table or ('d' in flags) != debug_table:
+        print('verify_live: this is a "%s" build; the table describes a %s%s build'
+              % (flags, 'free-threaded' if ft_table else 'GIL', ' debug' if debug_table else ''), file=sys.stderr)
         return 2
     RUNTIME = runtime_address()
     print('  (_PyRuntime at 0x%x)' % RUNTIME)

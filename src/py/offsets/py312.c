@@ -13,6 +13,7 @@ extern const struct py_layout py_layout_312;
 const struct py_layout py_layout_312 = {
     .major = 3,
     .minor = 12,
+    .debug = 0,
     .generated_from = "3.12.1 headers",
     .runtime_size = 459944,
     .runtime_interpreters_head = 40,
@@ -387,6 +388,8 @@ const struct py_layout py_layout_312 = {
     .stringio_accu_large = PY_ABSENT,
     .stringio_accu_small = PY_ABSENT,
     .stringio_writer_buffer = 56,
+    .stringio_writer = PY_ABSENT,
+    .unicodewriter_buffer = PY_ABSENT,
     .stringio_decoder = 120,
     .stringio_readnl = 128,
     .stringio_writenl = 136,

@@ -13,6 +13,7 @@ extern const struct py_layout py_layout_313;
 const struct py_layout py_layout_313 = {
     .major = 3,
     .minor = 13,
+    .debug = 0,
     .generated_from = "3.13.0 headers",
     .runtime_size = 283320,
     .runtime_interpreters_head = 632,
@@ -387,6 +388,8 @@ const struct py_layout py_layout_313 = {
     .stringio_accu_large = PY_ABSENT,
     .stringio_accu_small = PY_ABSENT,
     .stringio_writer_buffer = 56,
+    .stringio_writer = PY_ABSENT,
+    .unicodewriter_buffer = PY_ABSENT,
     .stringio_decoder = 120,
     .stringio_readnl = 128,
     .stringio_writenl = 136,

@@ -13,6 +13,7 @@ extern const struct py_layout py_layout_314;
 const struct py_layout py_layout_314 = {
     .major = 3,
     .minor = 14,
+    .debug = 0,
     .generated_from = "3.14.10 headers",
     .runtime_size = 316616,
     .runtime_interpreters_head = 808,
@@ -387,6 +388,8 @@ const struct py_layout py_layout_314 = {
     .stringio_accu_large = PY_ABSENT,
     .stringio_accu_small = PY_ABSENT,
     .stringio_writer_buffer = PY_ABSENT,
+    .stringio_writer = 56,
+    .unicodewriter_buffer = 0,
     .stringio_decoder = 72,
     .stringio_readnl = 80,
     .stringio_writenl = 88,

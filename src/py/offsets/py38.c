@@ -13,6 +13,7 @@ extern const struct py_layout py_layout_38;
 const struct py_layout py_layout_38 = {
     .major = 3,
     .minor = 8,
+    .debug = 0,
     .generated_from = "3.8.18 headers",
     .runtime_size = 1464,
     .runtime_interpreters_head = 32,
@@ -387,6 +388,8 @@ const struct py_layout py_layout_38 = {
     .stringio_accu_large = 56,
     .stringio_accu_small = 64,
     .stringio_writer_buffer = PY_ABSENT,
+    .stringio_writer = PY_ABSENT,
+    .unicodewriter_buffer = PY_ABSENT,
     .stringio_decoder = 80,
     .stringio_readnl = 88,
     .stringio_writenl = 96,
