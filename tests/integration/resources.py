@@ -73,7 +73,7 @@ def expected_owners(oracle):
         if entry and not entry["closed"]:
             owners[entry["fd"]] = entry["id"]
     owners[oracle["raw_fd"]] = None
-    for fd in oracle["raw_pipe"]:
+    for fd in oracle["raw_pipe"] + oracle.get("inherent_fds", []):
         owners[fd] = None
     owners[oracle["selector"]["epfd"]] = oracle["selector"]["epoll_id"]
     owners[oracle["zombie"]["fd"]] = oracle["zombie"]["id"]  # claimed, though of another kind
@@ -218,7 +218,7 @@ def check_anomalies(r, label, report, oracle):
     dropped = oracle["files"]["dropped"]
     r.check([x["addr"] for x in a["leaked"]] == [dropped["id"]] and a["leaked"][0]["fd"] == dropped["fd"],
             "%s: exactly the dropped file is leaked" % label, a["leaked"])
-    want = sorted([oracle["raw_fd"]] + oracle["raw_pipe"])
+    want = sorted([oracle["raw_fd"]] + oracle["raw_pipe"] + oracle.get("inherent_fds", []))
     r.check(a["unowned_fds"] == want, "%s: exactly the raw descriptors have no owner" % label,
             "gcscope %s, want %s" % (a["unowned_fds"], want))
     ghost, zombie, dupe = oracle["ghost"], oracle["zombie"], oracle["dupe"]
@@ -233,7 +233,8 @@ def check_anomalies(r, label, report, oracle):
             "%s: exactly W_TEXT's descriptor is shared, with DUPE" % label,
             (a["shared_fds"], fds.get(dupe["fd"], {}).get("claimed_by")))
     counts = report["counts"]
-    r.check(counts["fds"] == len(oracle["fds"]) and counts["leaked"] == 1 and counts["unowned_fds"] == 3 and
+    unowned = 3 + len(oracle.get("inherent_fds", []))
+    r.check(counts["fds"] == len(oracle["fds"]) and counts["leaked"] == 1 and counts["unowned_fds"] == unowned and
             counts["missing_fds"] == 1 and counts["mismatched_fds"] == 1 and counts["shared_fds"] == 1,
             "%s: counts agree" % label, counts)
 

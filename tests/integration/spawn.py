@@ -62,7 +62,8 @@ def json_run(r, label, python):
     workdir = tempfile.mkdtemp(prefix="gstest-spawn-")
     pid = None
     try:
-        rc, out, err = spawn(python, ["--dump-types", "--json", "--after", "1"], workdir)
+        after = 1 + gstest.startup_seconds(python)
+        rc, out, err = spawn(python, ["--dump-types", "--json", "--after", str(after)], workdir)
         pid = target_pid(workdir)
         if not r.check(rc == 0, "%s: spawn --json exit 0" % label, "rc %s: %s" % (rc, err.strip())):
             return
@@ -112,7 +113,8 @@ def keep_run(r, label, python):
     workdir = tempfile.mkdtemp(prefix="gstest-spawn-")
     pid = None
     try:
-        rc, out, err = spawn(python, ["--dump-types", "--json", "--keep", "--after", "1"], workdir)
+        after = 1 + gstest.startup_seconds(python)
+        rc, out, err = spawn(python, ["--dump-types", "--json", "--keep", "--after", str(after)], workdir)
         pid = target_pid(workdir)
         r.check(rc == 0, "%s: spawn --keep exit 0" % label, "rc %s: %s" % (rc, err.strip()))
         if not r.check(pid is not None, "%s: --keep target got ready" % label):

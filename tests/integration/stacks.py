@@ -60,7 +60,14 @@ def check_threads(R, label, report, oracle, pid):
                 "got %s\nwant %s" % (got, want))
         natives = [f for f in t["frames"] if f["kind"] == "native"]
         innermost = "python" if rec["running"] else "native"  # the spinner runs the eval loop itself
-        R.check(natives and t["frames"][0]["kind"] == innermost,
+        first = t["frames"][0]["kind"] if t["frames"] else None
+        if rec["running"] and "d" in oracle.get("abiflags", ""):
+            # A debug build (-O0) makes the eval loop's inline helpers real
+            # functions: it may be stopped in one, called from the loop.
+            py = [i for i, f in enumerate(t["frames"]) if f["kind"] == "python"]
+            first = "python" if py and all(f["kind"] == "native" and f["module"] == t["frames"][0]["module"]
+                                           for f in t["frames"][:py[0]]) else first
+        R.check(natives and first == innermost,
                 what + " has native frames, the innermost %s" % innermost, t["frames"][:2])
         named = [f for f in natives if not f["function"].startswith("??")]
         R.check(named, what + " has native frames named from the ELF symbols", natives[:6])

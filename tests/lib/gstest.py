@@ -18,7 +18,9 @@ Environment read here:
                     the gcscope at the top of the source tree
   GCSCOPE_BUILDDIR  where make check built the helpers (tests/targets/sleeper)
   GSTEST_PYTHONS    optional comma-separated filter on pythons(): labels
-                    ("3.12.1", "debian-3.11") or paths
+                    ("3.12.1", "debian-3.11", "sid-3.14d") or paths
+  GCSCOPE_TEST_CACHE  where tests/setup-interpreters.sh keeps the Debian sid
+                    root and the free-threaded build (/var/cache/gcscope-test)
   GSTEST_KEEP       if set, the targets' temporary directories are kept
 """
 
@@ -39,10 +41,13 @@ import traceback
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGETS_DIR = os.path.join(SRCDIR, "tests", "targets")
 DEBIAN_PYTHON = "/usr/bin/python3.11"
-# The interpreter cache the CI set-up fills (docs: ../shared/docs/test-interpreters.md):
-# a free-threaded 3.14t built from source with --disable-gil --enable-shared.
-TEST_CACHE = os.environ.get("GSTEST_CACHE", "/var/cache/gcscope-test")
+DEBIAN_DEBUG_PYTHON = "/usr/bin/python3.11d"  # Debian's python3.11-dbg
+# The interpreter cache tests/setup-interpreters.sh fills (docs/test-interpreters.md):
+# the Debian sid root and a free-threaded 3.14t built from source.
+TEST_CACHE = os.environ.get("GCSCOPE_TEST_CACHE") or os.environ.get("GSTEST_CACHE") or "/var/cache/gcscope-test"
+SID_ROOT = os.path.join(TEST_CACHE, "sid")
 FREE_THREADED_PYTHONS = (("3.14t", os.path.join(TEST_CACHE, "py3.14t", "bin", "python3.14t")),)
+RUN_IN_ROOT = os.path.join(SRCDIR, "tests", "lib", "run-in-root")
 SKIP_EXIT = 77
 
 # The exit codes of the gcscope interface (src/util/status.h).
@@ -186,23 +191,103 @@ def pyenv_python(prefix):
     return hits[-1] if hits else None
 
 
+_wrapper_dir = None
+
+
+def _root_wrapper(root, program, label):
+    """An executable that runs `program` (a path inside root) in a mount
+    namespace whose root is `root` (tests/lib/run-in-root), as a container
+    would: one path that every test can use like any other python. Made in a
+    private temporary directory, removed when the test ends."""
+    global _wrapper_dir
+    if _wrapper_dir is None:
+        _wrapper_dir = tempfile.mkdtemp(prefix="gstest-roots-")
+        atexit.register(shutil.rmtree, _wrapper_dir, True)
+    path = os.path.join(_wrapper_dir, label)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n# %s: %s in %s\nGSTEST_SRCDIR='%s' exec '%s' '%s' '%s' \"$@\"\n"
+                % (label, program, root, SRCDIR, RUN_IN_ROOT, root, program))
+    os.chmod(path, 0o755)
+    return path
+
+
+def root_pythons(notes=None):
+    """The CPythons of the Debian sid root in the test cache, as (label,
+    wrapper): sid-3.14, sid-3.15 and their debug builds sid-3.14d,
+    sid-3.15d. Each runs in a namespace rooted there (run-in-root). Missing
+    pieces are said in `notes` (a list of strings), never silently dropped."""
+    notes = notes if notes is not None else []
+    bindir = os.path.join(SID_ROOT, "usr", "bin")
+    if not os.path.isdir(bindir):
+        notes.append("no Debian sid root at %s (tests/setup-interpreters.sh makes it): "
+                     "sid's 3.14 and 3.15 not tested" % SID_ROOT)
+        return []
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        notes.append("the sid root's interpreters need root and unshare(1) (a mount namespace "
+                     "per target): not tested")
+        return []
+    found = []
+    for path in glob.glob(os.path.join(bindir, "python3.*")):
+        m = re.match(r"^python3\.(\d+)(d?)$", os.path.basename(path))
+        if m and int(m.group(1)) >= 8 and os.access(path, os.X_OK):
+            found.append((int(m.group(1)), m.group(2), os.path.basename(path)))
+    result = []
+    for minor, debug, name in sorted(found):
+        label = "sid-3.%d%s" % (minor, debug)
+        result.append((label, _root_wrapper(SID_ROOT, "/usr/bin/" + name, label)))
+    return result
+
+
+def startup_seconds(python):
+    """How much longer than a plain interpreter `python` takes to become
+    Python: a root wrapper first makes a mount namespace (half a second on
+    a busy machine). Spawn-mode tests add it to --after, since the pid is a
+    shell until then."""
+    return 1.5 if _wrapper_dir and os.path.dirname(python) == _wrapper_dir else 0.0
+
+
+_announced = False
+
+
 def pythons():
     """Every CPython on this machine that the tests run against, as (label, path).
 
-    Each pyenv CPython >= 3.8 (shared libpython builds) plus Debian's
+    Each pyenv CPython >= 3.8 (shared libpython builds); Debian's
     /usr/bin/python3.11 (a static, stripped, non-PIE build: the hard case
-    for finding _PyRuntime), plus the free-threaded builds in the test cache
-    ("3.14t"). GSTEST_PYTHONS narrows the list for quick runs.
+    for finding _PyRuntime) and its debug build python3.11d; the Debian sid
+    root's 3.14 and 3.15 and their debug builds, run as in a container
+    (root_pythons); the free-threaded builds in the test cache ("3.14t").
+    GSTEST_PYTHONS narrows the list for quick runs. The first call prints
+    the list, and why an expected interpreter is missing, so that every test
+    log names the interpreters it ran on.
     """
+    global _announced
+    notes = []
     result = [(v, p) for v, p in pyenv_pythons(min_version=(3, 8))]
     if os.access(DEBIAN_PYTHON, os.X_OK):
         result.append(("debian-3.11", DEBIAN_PYTHON))
-    result += [(l, p) for l, p in FREE_THREADED_PYTHONS if os.access(p, os.X_OK)]
+    if os.access(DEBIAN_DEBUG_PYTHON, os.X_OK):
+        result.append(("debian-3.11d", DEBIAN_DEBUG_PYTHON))
+    else:
+        notes.append("no %s (apt-get install python3.11-dbg): Debian's debug build not tested"
+                     % DEBIAN_DEBUG_PYTHON)
+    result += root_pythons(notes)
+    for label, path in FREE_THREADED_PYTHONS:
+        if os.access(path, os.X_OK):
+            result.append((label, path))
+        else:
+            notes.append("no %s (tests/setup-interpreters.sh builds it): %s not tested" % (path, label))
     wanted = os.environ.get("GSTEST_PYTHONS", "").strip()
     if wanted:
         keys = [w.strip() for w in wanted.split(",") if w.strip()]
         result = [(l, p) for l, p in result if l in keys or p in keys
                   or any(l.startswith(k + ".") for k in keys)]
+        notes.append("GSTEST_PYTHONS=%s narrows the list" % wanted)
+    if not _announced:
+        _announced = True
+        print("gstest: interpreters: %s" % (", ".join(l for l, _ in result) or "none"), flush=True)
+        for n in notes:
+            print("gstest: %s" % n, flush=True)
     return result
 
 

@@ -62,6 +62,25 @@ import sys
 DIR = os.environ.get("GSTEST_DIR", ".")
 
 
+def open_descriptors():
+    """The descriptors open now, but stdin, stdout and stderr."""
+    fds = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            os.readlink("/proc/self/fd/" + name)
+        except OSError:
+            continue  # the listdir's own descriptor, already closed
+        if int(name) > 2:
+            fds.append(int(name))
+    return sorted(fds)
+
+
+# Descriptors that C code opened before the target made anything: libffi
+# 3.5 (Debian sid, under ctypes) keeps its own library open for its static
+# trampolines. No Python object owns them.
+INHERENT_FDS = open_descriptors()
+
+
 def path(name):
     return os.path.realpath(os.path.join(DIR, name))
 
@@ -259,6 +278,7 @@ def record():
         "raw_fd": RAW_FD,
         "raw_path": path("raw.bin"),
         "raw_pipe": list(RAW_PIPE),
+        "inherent_fds": INHERENT_FDS,
         "map": {"id": hexid(MAP), "size": len(MAP), "path": path("mapped.bin")},
         "child": {"id": hexid(CHILD), "pid": CHILD.pid, "args": "sleep 60"},
         "dupe": {"id": hexid(DUPE.buffer.raw), "fd": DUPE.fileno(), "with": hexid(W_TEXT.buffer.raw)},

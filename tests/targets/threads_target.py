@@ -173,7 +173,8 @@ def main():
     records.append({"name": me.name, "ident": me.ident, "native_id": threading.get_native_id(), "main": True,
                     "running": False, "frames": main_frames})
     del frames
-    oracle = {"python": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid(), "main_ident": me.ident,
+    oracle = {"python": "%d.%d.%d" % sys.version_info[:3], "abiflags": getattr(sys, "abiflags", ""),
+              "pid": os.getpid(), "main_ident": me.ident,
               "threads": records, "planted": dict(PLANTED), "markers": MARKS}
     write_atomically(os.environ["GSTEST_ORACLE"], json.dumps(oracle))
     write_atomically(os.environ["GSTEST_READY"], "%d\n" % os.getpid())

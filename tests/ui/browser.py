@@ -309,7 +309,8 @@ def spawn_flow(res, python, gcscope):
             "time.sleep(120)\n")
     with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
         with res.case("spawn: gcscope -- PROGRAM opens the browser"):
-            open_overview(tm, [gcscope, "--after", "0.5", "--", python, "-c", code])
+            after = 0.5 + gstest.startup_seconds(python)
+            open_overview(tm, [gcscope, "--after", str(after), "--", python, "-c", code])
             pid = int(re.search(r"process (\d+)", title(tm.screen())).group(1))
             gstest.assert_running_untraced(pid, within=2.0)
         with res.case("spawn: long wide names cut cleanly, control characters shown escaped"):
