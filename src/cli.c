@@ -130,7 +130,7 @@ void gs_cli_usage(FILE *out)
           "       gcscope [OPTIONS] --core CORE [--exe PATH] [--sysroot DIR]\n",
           out);
     fputc('\n', out);
-    gs_help_paragraph(out, "Look inside a running CPython (3.8 to 3.13) from outside: pause it briefly with ptrace, copy its memory, resume it, then report on its garbage-collected heap. Nothing runs inside the target.");
+    gs_help_paragraph(out, "Look inside a running CPython (3.8 to 3.15) from outside: pause it briefly with ptrace, copy its memory, resume it, then report on its garbage-collected heap. Nothing runs inside the target. Read: the GIL builds of 3.8 to 3.15, the free-threaded 3.14t, the debug builds of 3.11, 3.14 and 3.15; a container's or chroot's Python too.");
     help_section(out, "Source", source_help);
     fputs("\nReports:\n", out);
     gs_reports_usage(out);

@@ -6,7 +6,9 @@
 #     . contrib/completion/gcscope.bash
 #
 # Completes the options (read from `gcscope --help`), the pids of running
-# Python processes after -p, snapshot files as the
+# Python processes after -p (gcscope reads CPython 3.8 to 3.15, GIL builds,
+# and the debug builds of 3.11, 3.14 and 3.15: python3.14d, libpython3.14d.so;
+# a process in a container or a chroot shows its own path), snapshot files as the
 # source and after --diff, file names after --save and -o, the values of
 # --format, the names --check knows, and after `--` the program to start and
 # its own arguments.

@@ -26,7 +26,7 @@ The leaks, each marked "LEAK" below:
   6. a large global lookup table built at start-up;
   7. log files and loopback sockets (127.0.0.1 only) opened and never closed.
 
-Stdlib only; runs on CPython 3.8 to 3.13. Runs until killed (Ctrl-C).
+Stdlib only; runs on CPython 3.8 to 3.15. Runs until killed (Ctrl-C).
 """
 
 import argparse
