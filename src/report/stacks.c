@@ -142,7 +142,10 @@ static void text_header(FILE *out, const struct gs_snapshot *s, const struct gs_
 static void text_thread(FILE *out, struct stacks *st, const struct gs_thread *t, bool locals)
 {
     const struct gs_snapshot *s = st->s;
-    const struct gs_frame *fr = &s->frames[t->first_frame];
+    /* No frames at all (a core or capture without native stacks and no
+     * Python thread): frames may be NULL, and NULL + 0 is undefined
+     * (UBSan, found by fuzz_core_graph). */
+    const struct gs_frame *fr = t->nframes ? &s->frames[t->first_frame] : NULL;
     size_t n = t->nframes, first_py = n, last_py = 0;
     for (size_t i = 0; i < n; i++)
         if (is_python(&fr[i])) {
