@@ -4,7 +4,8 @@
 # As root it installs with apt-get directly; as a user, through sudo.
 #
 # Installs Debian packages only (nothing from PyPI): the compiler and
-# autotools, the three libraries gcscope links (libunwind, cJSON, ncursesw),
+# autotools, the libraries gcscope links (libunwind, cJSON, ncursesw, and Unicorn, the CPU
+# emulator that runs compiled types' tp_traverse),
 # Debian's python3.11 (a static, stripped CPython the tests also inspect),
 # and tmux (the browser tests drive the real binary in a terminal).
 # Safe to run again: it skips apt when everything is installed already.
@@ -18,6 +19,7 @@ packages="
     libunwind-dev
     libcjson-dev
     libncurses-dev
+    libunicorn-dev
     python3 python3.11
     tmux
     procps util-linux

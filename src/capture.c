@@ -331,6 +331,10 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     /* Read-only file mappings cannot change: those mapped while the target
      * was stopped but not before are copied now, with it running. */
     gs_image_copy_readonly(cap->image, cap->pid, &cap->maps);
+    /* The files behind code and constants, held open so that the emulated
+     * traverse needs no live process (emu/emu.h). */
+    gs_emu_files_free(cap->emu_files);
+    cap->emu_files = gs_emu_files_open(cap->pid, &cap->maps);
     return GS_OK;
 }
 
@@ -428,5 +432,6 @@ void gs_capture_free(struct gs_capture *cap)
     free(cap->fds);
     free(cap->native);
     free(cap->smaps);
+    gs_emu_files_free(cap->emu_files);
     free(cap);
 }

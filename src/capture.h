@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "emu/emu.h"
 #include "proc/maps.h"
 #include "proc/fds.h"
 #include "proc/core.h"
@@ -76,6 +77,9 @@ struct gs_capture {
     /* read right after the target resumed (smaps.h says why not during) */
     struct gs_smap *smaps;     /* resident memory per mapping; NULL if unreadable */
     size_t nsmaps;
+    /* opened after the pause: the files behind its read-only mappings, for
+     * the emulated traverse of compiled types (emu/emu.h) */
+    struct gs_emu_files *emu_files;
 };
 
 void gs_capture_opts_default(struct gs_capture_opts *o);

@@ -24,6 +24,7 @@
 #include "graph/preview.h"
 #include "proc/attach.h"
 #include "py/heap.h"
+#include "py/emulated.h"
 #include "py/referents.h"
 #include "py/sizeof.h"
 #include "py/typeinfo.h"
@@ -219,6 +220,8 @@ static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t 
     case GS_LABEL_FIELD:
     case GS_LABEL_LOCAL:
     case GS_LABEL_ITEM_NAMED:
+    case GS_LABEL_WORD:
+    case GS_LABEL_INFERRED:
         return gs_label_make(kind, intern(b, name));
     default:
         return 0;
@@ -312,6 +315,8 @@ static void flush_pending(struct builder *b)
         case GS_LABEL_FIELD:
         case GS_LABEL_LOCAL:
         case GS_LABEL_ITEM_NAMED:
+        case GS_LABEL_WORD:
+        case GS_LABEL_INFERRED:
             label = gs_label_make((enum gs_label_kind)p->kind, p->name);
             break;
         default:
@@ -537,6 +542,9 @@ static void decode_all(struct builder *b)
             b->flags[i] |= GS_NODE_OPAQUE;
         else if (r == PY_DECODE_BAD)
             b->flags[i] |= GS_NODE_BAD;
+        struct py_emu_last how = py_emu_last(b->c);
+        b->flags[i] |= (uint16_t)((how.emulated ? GS_NODE_EMULATED : 0) | (how.inferred ? GS_NODE_INFERRED : 0) |
+                                  (how.unknown & 15) << GS_NODE_UNKNOWN_SHIFT);
         py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
         b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
         if (immortals && (int32_t)b->refcnt[i] < 0)
@@ -855,7 +863,11 @@ gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_er
     b.sink.strong = sink_strong;
     b.sink.weak = sink_weak;
     b.cap = cap;
-    b.c = &cap->rt.ctx;
+    /* The decoders' context, with the emulated traverse for compiled types. */
+    struct py_ctx ctx = cap->rt.ctx;
+    const char *emu_why = NULL;
+    ctx.emu = py_emu_new(gs_image_reader(cap->image), &cap->maps, cap->emu_files, &emu_why);
+    b.c = &ctx;
     b.current = GS_NO_NODE;
     gs_phases_start(&b.phases);
     py_types_init(&b.types);
@@ -884,6 +896,7 @@ gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_er
             if (in->gc.garbage)
                 s->meta.interps[k].garbage_node = node_for(&b, in->gc.garbage);
         }
+        py_emu_prepare(b.c, &b.types, b.addr, b.type, (size_t)b.n);
         decode_all(&b);
         gs_phase_mark(&b.phases, "referents");
         if (gs_signal_pending)
@@ -897,6 +910,8 @@ gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_er
         s->meta.bad_edges = b.bad_edges;
         st = finish(&b, s, err);
     }
+    py_emu_report_stats(ctx.emu, emu_why);
+    py_emu_free(ctx.emu);
     builder_free(&b);
     gs_phase_mark(&b.phases, "free");
     if (st != GS_OK) {

@@ -15,6 +15,12 @@
  *   LOCAL             string id          .f_locals['x'] a frame's local variable
  *   MEMBER            -                  <member>       a set or frozenset member
  *   ITEM_NAMED        string id          [name]         anything else with a name
+ *   WORD              string id          +0x18          a word of a compiled object that
+ *                                                        publishes no name for it, or
+ *                                                        "(separate block)" (emulated traverse)
+ *   INFERRED          string id          ~+0x18 (inferred) a word that looks like a reference, in a
+ *                                                        compiled object with no tp_traverse (a
+ *                                                        conservative scan: may be a false edge)
  */
 #ifndef GCSCOPE_GRAPH_LABEL_H
 #define GCSCOPE_GRAPH_LABEL_H
@@ -32,6 +38,8 @@ enum gs_label_kind {
     GS_LABEL_MEMBER = 7,
     GS_LABEL_ITEM_NAMED = 8,
     GS_LABEL_ATTR_OBJ = 9, /* decoders only: ATTR whose name is a str object at `num`; stored as ATTR */
+    GS_LABEL_WORD = 10,
+    GS_LABEL_INFERRED = 11,
 };
 
 #define GS_LABEL_PAYLOAD_BITS 28

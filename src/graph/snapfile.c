@@ -346,6 +346,8 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
         case GS_LABEL_FIELD:
         case GS_LABEL_LOCAL:
         case GS_LABEL_ITEM_NAMED:
+        case GS_LABEL_WORD:
+        case GS_LABEL_INFERRED:
             if (!valid_string(s, p))
                 return bad(err, "the snapshot is corrupt: label names no string");
             break;

@@ -113,6 +113,12 @@ void gs_snapshot_label(const struct gs_snapshot *s, uint32_t label, char *buf, s
     case GS_LABEL_ITEM_NAMED:
         snprintf(buf, cap, "[%s]", gs_snapshot_string(s, p));
         break;
+    case GS_LABEL_WORD:
+        snprintf(buf, cap, "%s", gs_snapshot_string(s, p));
+        break;
+    case GS_LABEL_INFERRED:
+        snprintf(buf, cap, "~%s (inferred)", gs_snapshot_string(s, p));
+        break;
     default:
         if (cap)
             buf[0] = '\0';

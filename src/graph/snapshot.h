@@ -34,8 +34,13 @@ enum gs_node_flags {
     GS_NODE_BAD = 1 << 3,      /* its memory was inconsistent: referents incomplete */
     GS_NODE_IMMORTAL = 1 << 4, /* 3.12+ immortal object: its refcount means nothing */
     GS_NODE_ROOT = 1 << 5,     /* the target of at least one root */
+    GS_NODE_EMULATED = 1 << 6, /* referents from its type's tp_traverse, run in the emulator */
+    GS_NODE_INFERRED = 1 << 7, /* referents from a conservative scan of its words (no tp_traverse) */
     GS_NODE_GEN_SHIFT = 8,     /* bits 8-9: generation 0-2 (tracked, not frozen) */
+    GS_NODE_UNKNOWN_SHIFT = 10, /* bits 10-13: why the emulated traverse failed (a gs_emu_outcome), 0 = it did not */
 };
+
+static inline unsigned gs_node_unknown_reason(uint16_t flags) { return (flags >> GS_NODE_UNKNOWN_SHIFT) & 15; }
 
 static inline int gs_node_generation(uint16_t flags) { return (flags >> GS_NODE_GEN_SHIFT) & 3; }
 

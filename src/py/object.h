@@ -19,6 +19,7 @@
 struct py_ctx {
     gs_reader *r;
     const struct py_layout *L;
+    struct py_emu *emu; /* the emulated traverse for compiled types, or NULL (py/emulated.h) */
 };
 
 /* Largest dict we will iterate; larger claims are treated as corrupt. */

@@ -166,6 +166,9 @@ enum py_decode py_referents(const struct py_ctx *c, struct py_types *types, uint
     struct py_refs_ctx rc = {c, types, obj, t, sink};
     enum py_decode res = PY_DECODE_OK;
     bool decoded = false;
+    struct py_emu_seen seen;
+    if (c->emu)
+        py_emu_seen_begin(&seen, &rc);
     if (t->heaptype) {
         res = py_refs_instance(&rc);
         decoded = true;
@@ -177,6 +180,9 @@ enum py_decode py_referents(const struct py_ctx *c, struct py_types *types, uint
         res = worse(res, decoders[t->kind](&rc));
         decoded = true;
     }
+    /* No decoder for its kind: its type's own tp_traverse, emulated. */
+    if (c->emu && t->kind == PYK_OBJECT)
+        res = worse(res, py_refs_emulated(&rc, &seen, &decoded));
     /* A static C type that tracks references (it has a GC header) but that
      * gcscope has no decoder and no member table for: keep it, flagged. */
     if (!decoded && t->is_gc && t->kind == PYK_OBJECT && res == PY_DECODE_OK)

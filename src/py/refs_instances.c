@@ -83,7 +83,7 @@ enum py_decode py_refs_members(const struct py_refs_ctx *rc, uint64_t type)
  * PyType_FromSpec (collections.deque on 3.12+, functools.partial on 3.10+)
  * points tp_name at the spec's name or a copy of it instead. Only the former
  * have subtype_traverse as tp_traverse, which is what walks slots. */
-static bool is_python_class(const struct py_ctx *c, uint64_t type, uint64_t flags)
+bool py_is_python_class(const struct py_ctx *c, uint64_t type, uint64_t flags)
 {
     const struct py_layout *L = c->L;
     uint64_t tp_name, ht_name, utf8;
@@ -279,7 +279,7 @@ static bool solid_base(const struct py_ctx *c, uint64_t type, uint64_t *base)
         uint64_t flags;
         if (!py_type_flags(c, type, &flags))
             return false;
-        if (!is_python_class(c, type, flags)) {
+        if (!py_is_python_class(c, type, flags)) {
             *base = type;
             return true;
         }
@@ -335,7 +335,7 @@ static enum py_decode heap_members(const struct py_refs_ctx *rc)
             return PY_DECODE_BAD;
         if (!(flags & (uint64_t)c->L->flag_heaptype))
             return res;
-        if (!is_python_class(c, type, flags) && rc->t->kind != PYK_OBJECT &&
+        if (!py_is_python_class(c, type, flags) && rc->t->kind != PYK_OBJECT &&
             py_field_ptr(c, type, c->L->type_name, &tp_name) && gs_read_cstring(c->r, tp_name, name, sizeof name) &&
             strcmp(name, kind_name) == 0)
             return res;
@@ -343,7 +343,7 @@ static enum py_decode heap_members(const struct py_refs_ctx *rc)
         enum py_decode r = emit_members(rc, type, &count);
         int64_t dictoffset;
         if (r == PY_DECODE_OK && count == 0 && rc->t->kind == PYK_OBJECT && rc->t->is_gc &&
-            !is_python_class(c, type, flags) && py_field_ssize(c, type, c->L->type_dictoffset, &dictoffset) &&
+            !py_is_python_class(c, type, flags) && py_field_ssize(c, type, c->L->type_dictoffset, &dictoffset) &&
             dictoffset == 0)
             r = PY_DECODE_OPAQUE;
         if (r > res)

@@ -57,6 +57,29 @@ enum py_decode py_refs_instance(const struct py_refs_ctx *rc);
  * lists, reported with ATTR labels named after the member (refs_instances.c). */
 enum py_decode py_refs_members(const struct py_refs_ctx *rc, uint64_t type);
 
+/* Is `type` (with tp_flags `flags`) a class made by a class statement,
+ * whose tp_traverse is subtype_traverse (refs_instances.c)? */
+bool py_is_python_class(const struct py_ctx *c, uint64_t type, uint64_t flags);
+
+/* --- the emulated traverse (refs_emulated.c, see emulated.h) ------------ */
+
+/* What the hand decoders reported for the object, so that the emulated
+ * traverse does not report it twice: begin() puts a recording sink in
+ * front of rc->sink. */
+#define PY_EMU_SEEN_MAX 64
+struct py_emu_seen {
+    struct py_refs_sink base; /* first */
+    struct py_refs_sink *inner;
+    uint64_t dst[PY_EMU_SEEN_MAX];
+    size_t n;
+};
+void py_emu_seen_begin(struct py_emu_seen *s, struct py_refs_ctx *rc);
+
+/* The referents the type's traverse visits (or, for a static non-GC type
+ * nothing else explained, a conservative scan), minus those in `seen`.
+ * PY_DECODE_OPAQUE when the traverse could not be run to its end. */
+enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_emu_seen *seen, bool *decoded);
+
 /* --- decoders by kind: each in the file kinds.h names ------------------- */
 enum py_decode py_refs_list(const struct py_refs_ctx *rc);
 enum py_decode py_refs_tuple(const struct py_refs_ctx *rc);

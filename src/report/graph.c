@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 
+#include "emu/emu.h"
 #include "report/allocations.h"
 #include "report/report.h"
 #include "report/table.h"
@@ -11,8 +12,9 @@
 
 static const char *node_flag_names(uint16_t f, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s%s%s%s", f & GS_NODE_OPAQUE ? " opaque" : "", f & GS_NODE_BAD ? " bad" : "",
-             f & GS_NODE_IMMORTAL ? " immortal" : "", f & GS_NODE_FROZEN ? " frozen" : "");
+    snprintf(buf, cap, "%s%s%s%s%s%s", f & GS_NODE_OPAQUE ? " opaque" : "", f & GS_NODE_BAD ? " bad" : "",
+             f & GS_NODE_IMMORTAL ? " immortal" : "", f & GS_NODE_FROZEN ? " frozen" : "",
+             f & GS_NODE_EMULATED ? " emulated" : "", f & GS_NODE_INFERRED ? " inferred" : "");
     return buf;
 }
 
@@ -66,6 +68,14 @@ static void graph_json(FILE *out, const struct gs_snapshot *s)
         if (f & GS_NODE_BAD) {
             gs_json_key(&w, "bad");
             gs_json_bool(&w, true);
+        }
+        if (f & (GS_NODE_EMULATED | GS_NODE_INFERRED)) {
+            gs_json_key(&w, "referents_from"); /* docs/json.md */
+            gs_json_string(&w, f & GS_NODE_EMULATED ? "emulated" : "inferred");
+        }
+        if (gs_node_unknown_reason(f)) {
+            gs_json_key(&w, "unknown_because");
+            gs_json_string(&w, gs_emu_outcome_key(gs_node_unknown_reason(f)));
         }
         if (f & GS_NODE_IMMORTAL) {
             gs_json_key(&w, "immortal");

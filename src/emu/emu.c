@@ -1,0 +1,720 @@
+/* emu.c: the Unicorn engine behind emu.h.
+ *
+ * Two engines share one view of memory: `main` runs batches through the
+ * driver loop (no per-instruction hooks, so translated code runs at full
+ * speed), `probe` runs single functions with a memory-read hook (labels).
+ * Hooks are kept apart because adding or removing a hook in Unicorn can
+ * drop the translated code or slow every later access.
+ *
+ * Time bounds: a watchdog thread looks at the driver's current object
+ * every millisecond and stops the engine (uc_emu_stop, which Unicorn's
+ * own timeouts call from another thread) when one object has run longer
+ * than opts.object_seconds, or the build's emulation budget is spent. No
+ * instruction count hook is installed: Unicorn implements it as a
+ * callback on every instruction, which would cost more than the traverse.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <unicorn/unicorn.h>
+
+#include "emu/emu.h"
+#include "emu/emu_layout.h"
+#include "emu/files.h"
+#include "util/addrmap.h"
+#include "util/alloc.h"
+
+extern const unsigned char gs_emu_driver_code[], gs_emu_driver_end[];
+extern const uint64_t gs_emu_driver_visit_off, gs_emu_driver_done_off;
+
+#define PAGE 4096u
+#define WINDOW (1u << 20) /* lazily mapped unit: fewer, larger mappings keep Unicorn's lookups short */
+#define BATCH 4096u       /* objects per driver start */
+#define STACK_SIZE (256u << 10)
+#define MAX_STRIKES 2 /* limit hits after which a traverse function is not run again */
+
+/* The scratch area, at `scr` in the emulated address space. */
+#define SCR_CODE 0x0000u
+#define SCR_CTL EMU_CTL_OFFSET
+#define SCR_TLS 0x2000u   /* the thread pointer (%fs) points here: canaries read %fs:0x28 */
+#define SCR_STACK 0x10000u
+#define SCR_TABLE (SCR_STACK + STACK_SIZE)
+#define SCR_ENDS (SCR_TABLE + BATCH * 16u)
+#define SCR_BUF (SCR_ENDS + BATCH * 16u)
+
+static const char *const outcome_texts[] = {
+#define GS_EMU_OUTCOME_TEXT(k, text) text,
+    GS_EMU_OUTCOMES(GS_EMU_OUTCOME_TEXT)
+#undef GS_EMU_OUTCOME_TEXT
+};
+
+static const char *const outcome_keys[] = {"ok",      "not_file_code", "fault_read", "fault_write", "fault_fetch",
+                                           "syscall", "trap",          "limit",      "too_many",    "returned",
+                                           "budget",  "type_disabled", "engine"};
+_Static_assert(sizeof outcome_keys / sizeof outcome_keys[0] == GS_EMU_OUTCOME_COUNT, "one key per outcome");
+
+const char *gs_emu_outcome_text(unsigned o) { return o < GS_EMU_OUTCOME_COUNT ? outcome_texts[o] : "?"; }
+const char *gs_emu_outcome_key(unsigned o) { return o < GS_EMU_OUTCOME_COUNT ? outcome_keys[o] : "?"; }
+
+void gs_emu_opts_default(struct gs_emu_opts *o)
+{
+    o->object_seconds = 0.05;
+    o->total_seconds = 30;
+    o->max_mapped = 8ull << 30;
+    o->max_refs = 1u << 20;
+}
+
+struct interval {
+    uint64_t start, end;
+};
+
+/* One Unicorn instance and what it has mapped. */
+struct engine {
+    uc_engine *uc;
+    struct interval *mapped; /* sorted, disjoint */
+    size_t nmapped, capmapped;
+    struct gs_emu *e;
+    int fault; /* outcome set by a hook, or -1 */
+    /* probe only: the 8-byte loads from [probe_obj + probe_lo, probe_obj + probe_hi) */
+    bool is_probe;
+    uint64_t probe_lo, probe_hi, probe_obj;
+    struct {
+        uint64_t offset, value;
+    } loads[64];
+    size_t nloads;
+};
+
+struct result {
+    uint64_t off;
+    uint32_t n;
+    uint8_t outcome;
+};
+
+struct gs_emu {
+    struct engine main, probe;
+    gs_reader *img;
+    const gs_maps *maps;
+    const struct gs_emu_files *files;
+    struct gs_emu_opts opts;
+    uint64_t scr, scr_size;
+    unsigned char *scr_host; /* the scratch area's memory (shared by both engines) */
+    void **owned;            /* host copies of windows, freed with the engine */
+    size_t nowned, capowned;
+    uint64_t mapped_bytes;
+    /* results */
+    gs_addrmap index; /* object -> result number + 1 */
+    struct result *res;
+    size_t nres, capres;
+    uint64_t *refs;
+    size_t nrefs, caprefs;
+    gs_addrmap strikes; /* traverse function -> limit hits */
+    /* watchdog */
+    pthread_t wd;
+    pthread_mutex_t lock;
+    bool wd_started, quit, running;
+    uint64_t run_id, wd_run, wd_cur;
+    double wd_since, deadline;
+    bool wd_fired, budget_fired;
+    struct gs_emu_stats stats;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static volatile uint64_t *ctl(gs_emu *e, unsigned field) { return (volatile uint64_t *)(e->scr_host + SCR_CTL + field); }
+
+/* --- lazy mapping ---------------------------------------------------------- */
+
+static size_t interval_pos(const struct engine *g, uint64_t addr)
+{
+    /* first interval whose end > addr */
+    size_t lo = 0, hi = g->nmapped;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->mapped[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void interval_add(struct engine *g, uint64_t start, uint64_t end)
+{
+    size_t i = interval_pos(g, start);
+    if (g->nmapped == g->capmapped) {
+        g->capmapped = g->capmapped ? g->capmapped * 2 : 64;
+        g->mapped = gs_xreallocarray(g->mapped, g->capmapped, sizeof *g->mapped);
+    }
+    memmove(&g->mapped[i + 1], &g->mapped[i], (g->nmapped - i) * sizeof *g->mapped);
+    g->mapped[i] = (struct interval){start, end};
+    g->nmapped++;
+}
+
+static void *own(gs_emu *e, size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (e->nowned == e->capowned) {
+        e->capowned = e->capowned ? e->capowned * 2 : 64;
+        e->owned = gs_xreallocarray(e->owned, e->capowned * 2, sizeof *e->owned);
+    }
+    e->owned[2 * e->nowned] = p;
+    e->owned[2 * e->nowned + 1] = (void *)(uintptr_t)size;
+    e->nowned++;
+    return p;
+}
+
+/* Where the bytes of one page come from. */
+enum source { SRC_NONE, SRC_IMAGE, SRC_FILE };
+
+static enum source page_source(gs_emu *e, uint64_t page, const gs_map *m, const struct gs_emu_fmap *fm, bool code)
+{
+    if (code)
+        return fm ? SRC_FILE : SRC_NONE;
+    if (gs_view(e->img, page, PAGE))
+        return SRC_IMAGE;
+    unsigned char probe;
+    if (gs_read(e->img, page, &probe, 1) == 1)
+        return SRC_IMAGE;
+    /* A read-only file page the capture did not copy was never written
+     * (a written private page would be anonymous memory, and copied). */
+    if (fm && !(m->perms & GS_MAP_WRITE))
+        return SRC_FILE;
+    return SRC_NONE;
+}
+
+/* Map the window around addr into engine g. Returns an outcome on failure
+ * (GS_EMU_OK on success). */
+static int map_window(struct engine *g, uint64_t addr, bool fetch)
+{
+    gs_emu *e = g->e;
+    const gs_map *m = gs_maps_find(e->maps, addr);
+    if (!m || !(m->perms & GS_MAP_READ))
+        return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ;
+    const struct gs_emu_fmap *fm = gs_emu_files_find(e->files, addr);
+    if (fm && (fm->start != m->start || fm->end != m->end))
+        fm = NULL; /* the maps changed between the two reads: trust neither */
+    /* Code is whatever is executable in a file mapping, read from the file:
+     * never anonymous or writable memory. */
+    bool code = (m->perms & GS_MAP_EXEC) && !(m->perms & GS_MAP_WRITE) && m->path[0] == '/';
+    if (fetch && (!code || !fm))
+        return GS_EMU_FAULT_FETCH;
+    uint64_t page = addr & ~(uint64_t)(PAGE - 1);
+    uint64_t lo = addr & ~(uint64_t)(WINDOW - 1), hi = lo + WINDOW;
+    if (lo < m->start)
+        lo = m->start;
+    if (hi > m->end)
+        hi = m->end;
+    size_t i = interval_pos(g, page);
+    if (i < g->nmapped && g->mapped[i].start <= page)
+        return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ; /* mapped already: a real fault */
+    if (i > 0 && g->mapped[i - 1].end > lo)
+        lo = g->mapped[i - 1].end;
+    if (i < g->nmapped && g->mapped[i].start < hi)
+        hi = g->mapped[i].start;
+    enum source src = page_source(e, page, m, fm, code);
+    if (src == SRC_NONE)
+        return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ;
+    /* Keep to pages with the same source, around addr. */
+    uint64_t first = page;
+    while (first > lo && page_source(e, first - PAGE, m, fm, code) == src)
+        first -= PAGE;
+    lo = first;
+    for (uint64_t p = page + PAGE; p < hi; p += PAGE)
+        if (page_source(e, p, m, fm, code) != src) {
+            hi = p;
+            break;
+        }
+    size_t size = (size_t)(hi - lo);
+    if (e->mapped_bytes + size > e->opts.max_mapped)
+        return GS_EMU_BUDGET;
+    uint32_t perms = code ? UC_PROT_READ | UC_PROT_EXEC : UC_PROT_READ;
+    /* The image's own bytes when they are contiguous and page-aligned (no
+     * copy; the emulator cannot write them: no UC_PROT_WRITE), else a copy.
+     * The probe engine always gets a copy it may write: getters increment
+     * reference counts, and that overlay is thrown away. */
+    if (g->is_probe && !code)
+        perms |= UC_PROT_WRITE;
+    const void *view = src == SRC_IMAGE && !g->is_probe ? gs_view(e->img, lo, size) : NULL;
+    void *host = NULL;
+    if (view && ((uintptr_t)view & (PAGE - 1)) == 0) {
+        host = (void *)(uintptr_t)view;
+    } else {
+        host = own(e, size);
+        if (!host)
+            return GS_EMU_BUDGET;
+        if (src == SRC_FILE) {
+            if (!gs_emu_files_read(fm, lo, host, size))
+                return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ;
+        } else {
+            for (uint64_t p = lo; p < hi; p += PAGE)
+                gs_read(e->img, p, (unsigned char *)host + (p - lo), PAGE);
+        }
+    }
+    if (uc_mem_map_ptr(g->uc, lo, size, perms, host) != UC_ERR_OK)
+        return GS_EMU_ENGINE;
+    interval_add(g, lo, hi);
+    e->mapped_bytes += size;
+    e->stats.mapped_bytes = e->mapped_bytes;
+    e->stats.mappings++;
+    return GS_EMU_OK;
+}
+
+/* --- hooks ------------------------------------------------------------------ */
+
+static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+    struct engine *g = user;
+    if (type == UC_MEM_WRITE_UNMAPPED) {
+        g->fault = GS_EMU_FAULT_WRITE;
+        return false;
+    }
+    int r = map_window(g, addr, type == UC_MEM_FETCH_UNMAPPED);
+    if (r != GS_EMU_OK) {
+        g->fault = r;
+        return false;
+    }
+    return true;
+}
+
+static bool on_prot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+    struct engine *g = user;
+    g->fault = type == UC_MEM_WRITE_PROT ? GS_EMU_FAULT_WRITE
+               : type == UC_MEM_FETCH_PROT ? GS_EMU_FAULT_FETCH
+                                           : GS_EMU_FAULT_READ;
+    return false;
+}
+
+static void on_syscall(uc_engine *uc, void *user)
+{
+    struct engine *g = user;
+    g->fault = GS_EMU_SYSCALL;
+    uc_emu_stop(uc);
+}
+
+static void on_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+    struct engine *g = user;
+    g->fault = GS_EMU_TRAP;
+    uc_emu_stop(uc);
+}
+
+static bool on_invalid(uc_engine *uc, void *user)
+{
+    struct engine *g = user;
+    g->fault = GS_EMU_TRAP;
+    return false;
+}
+
+static void on_probe_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+    struct engine *g = user;
+    uint64_t v;
+    if (size == 8 && addr >= g->probe_obj + g->probe_lo && addr < g->probe_obj + g->probe_hi && !(addr & 7) &&
+        g->nloads < sizeof g->loads / sizeof g->loads[0] && uc_mem_read(uc, addr, &v, 8) == UC_ERR_OK) {
+        g->loads[g->nloads].offset = addr - g->probe_obj;
+        g->loads[g->nloads].value = v;
+        g->nloads++;
+    }
+}
+
+/* --- watchdog ------------------------------------------------------------- */
+
+static void *watchdog(void *arg)
+{
+    gs_emu *e = arg;
+    struct timespec ms = {0, 1000000};
+    for (;;) {
+        nanosleep(&ms, NULL);
+        pthread_mutex_lock(&e->lock);
+        if (e->quit) {
+            pthread_mutex_unlock(&e->lock);
+            return NULL;
+        }
+        if (e->running) {
+            double t = now();
+            uint64_t cur = *ctl(e, EMU_CTL_CUR);
+            if (e->wd_run != e->run_id || e->wd_cur != cur) {
+                e->wd_run = e->run_id;
+                e->wd_cur = cur;
+                e->wd_since = t;
+            } else if (t - e->wd_since > e->opts.object_seconds && !e->wd_fired) {
+                e->wd_fired = true;
+                uc_emu_stop(e->main.uc);
+                uc_emu_stop(e->probe.uc);
+            }
+            if (t > e->deadline && !e->budget_fired) {
+                e->budget_fired = true;
+                uc_emu_stop(e->main.uc);
+                uc_emu_stop(e->probe.uc);
+            }
+        }
+        pthread_mutex_unlock(&e->lock);
+    }
+}
+
+static void set_running(gs_emu *e, bool running)
+{
+    pthread_mutex_lock(&e->lock);
+    e->running = running;
+    if (running) {
+        e->run_id++;
+        e->wd_fired = false;
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* --- set-up ------------------------------------------------------------------ */
+
+/* A free range of the target's address space for the scratch area. */
+static uint64_t find_gap(const gs_maps *maps, uint64_t size)
+{
+    uint64_t prev_end = 1ull << 32; /* above where non-PIE executables load */
+    for (size_t i = 0; i < maps->n; i++) {
+        if (maps->v[i].end <= prev_end)
+            continue;
+        if (maps->v[i].start > prev_end && maps->v[i].start - prev_end >= size + 2 * WINDOW)
+            break;
+        prev_end = maps->v[i].end;
+    }
+    prev_end = (prev_end + WINDOW) & ~(uint64_t)(WINDOW - 1);
+    return prev_end + size < (1ull << 47) ? prev_end : 0;
+}
+
+static bool engine_init(gs_emu *e, struct engine *g, bool probe)
+{
+    g->e = e;
+    g->fault = -1;
+    g->is_probe = probe;
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &g->uc) != UC_ERR_OK)
+        return false;
+    uc_hook h;
+    bool ok = uc_hook_add(g->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, g, 1, 0) == UC_ERR_OK &&
+              uc_hook_add(g->uc, &h, UC_HOOK_MEM_PROT, (void *)on_prot, g, 1, 0) == UC_ERR_OK &&
+              uc_hook_add(g->uc, &h, UC_HOOK_INSN, (void *)on_syscall, g, 1, 0, UC_X86_INS_SYSCALL) == UC_ERR_OK &&
+              uc_hook_add(g->uc, &h, UC_HOOK_INSN, (void *)on_syscall, g, 1, 0, UC_X86_INS_SYSENTER) == UC_ERR_OK &&
+              uc_hook_add(g->uc, &h, UC_HOOK_INTR, (void *)on_intr, g, 1, 0) == UC_ERR_OK &&
+              uc_hook_add(g->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_invalid, g, 1, 0) == UC_ERR_OK;
+    if (ok && probe)
+        ok = uc_hook_add(g->uc, &h, UC_HOOK_MEM_READ, (void *)on_probe_read, g, 1, 0) == UC_ERR_OK;
+    /* The scratch area: code (read, execute), the rest read-write. */
+    ok = ok && uc_mem_map_ptr(g->uc, e->scr, PAGE, UC_PROT_READ | UC_PROT_EXEC, e->scr_host) == UC_ERR_OK &&
+         uc_mem_map_ptr(g->uc, e->scr + PAGE, e->scr_size - PAGE, UC_PROT_READ | UC_PROT_WRITE, e->scr_host + PAGE) ==
+             UC_ERR_OK;
+    if (ok)
+        interval_add(g, e->scr, e->scr + e->scr_size);
+    return ok;
+}
+
+gs_emu *gs_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files,
+                   const struct gs_emu_opts *opts, const char **why)
+{
+    gs_emu *e = gs_xcalloc(1, sizeof *e);
+    e->img = image;
+    e->maps = maps;
+    e->files = files;
+    if (opts)
+        e->opts = *opts;
+    else
+        gs_emu_opts_default(&e->opts);
+    gs_addrmap_init(&e->index);
+    gs_addrmap_init(&e->strikes);
+    pthread_mutex_init(&e->lock, NULL);
+    e->scr_size = SCR_BUF + (uint64_t)e->opts.max_refs * 8u;
+    e->scr_size = (e->scr_size + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    e->scr = find_gap(maps, e->scr_size);
+    void *p = mmap(NULL, e->scr_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (!e->scr || p == MAP_FAILED) {
+        *why = "no room for the emulator's scratch memory";
+        if (p != MAP_FAILED)
+            munmap(p, e->scr_size);
+        free(e);
+        return NULL;
+    }
+    e->scr_host = p;
+    size_t code_len = (size_t)(gs_emu_driver_end - gs_emu_driver_code);
+    memcpy(e->scr_host + SCR_CODE, gs_emu_driver_code, code_len);
+    *ctl(e, EMU_CTL_TABLE) = e->scr + SCR_TABLE;
+    *ctl(e, EMU_CTL_ENDS) = e->scr + SCR_ENDS;
+    *ctl(e, EMU_CTL_STACK) = e->scr + SCR_STACK + STACK_SIZE - 64;
+    if (!engine_init(e, &e->main, false) || !engine_init(e, &e->probe, true)) {
+        *why = "the Unicorn engine could not start";
+        gs_emu_free(e);
+        return NULL;
+    }
+    e->deadline = now() + e->opts.total_seconds;
+    if (pthread_create(&e->wd, NULL, watchdog, e) != 0) {
+        *why = "no thread for the emulator's watchdog";
+        gs_emu_free(e);
+        return NULL;
+    }
+    e->wd_started = true;
+    return e;
+}
+
+void gs_emu_free(gs_emu *e)
+{
+    if (!e)
+        return;
+    if (e->wd_started) {
+        pthread_mutex_lock(&e->lock);
+        e->quit = true;
+        pthread_mutex_unlock(&e->lock);
+        pthread_join(e->wd, NULL);
+    }
+    if (e->main.uc)
+        uc_close(e->main.uc);
+    if (e->probe.uc)
+        uc_close(e->probe.uc);
+    free(e->main.mapped);
+    free(e->probe.mapped);
+    for (size_t i = 0; i < e->nowned; i++)
+        munmap(e->owned[2 * i], (size_t)(uintptr_t)e->owned[2 * i + 1]);
+    free(e->owned);
+    if (e->scr_host)
+        munmap(e->scr_host, e->scr_size);
+    gs_addrmap_free(&e->index);
+    gs_addrmap_free(&e->strikes);
+    free(e->res);
+    free(e->refs);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+bool gs_emu_is_file_code(const gs_emu *e, uint64_t fn)
+{
+    const gs_map *m = gs_maps_find(e->maps, fn);
+    const struct gs_emu_fmap *fm = gs_emu_files_find(e->files, fn);
+    return m && fm && (m->perms & GS_MAP_EXEC) && !(m->perms & GS_MAP_WRITE) && m->path[0] == '/' &&
+           fm->start == m->start;
+}
+
+/* --- results ------------------------------------------------------------------ */
+
+static void record(gs_emu *e, uint64_t obj, int outcome, const uint64_t *refs, size_t n)
+{
+    if (gs_addrmap_get(&e->index, obj))
+        return;
+    if (e->nres == e->capres) {
+        e->capres = e->capres ? e->capres * 2 : 1024;
+        e->res = gs_xreallocarray(e->res, e->capres, sizeof *e->res);
+    }
+    if (outcome != GS_EMU_OK)
+        n = 0;
+    if (e->nrefs + n > e->caprefs) {
+        size_t cap = e->caprefs ? e->caprefs : 4096;
+        while (cap < e->nrefs + n)
+            cap *= 2;
+        e->refs = gs_xreallocarray(e->refs, cap, sizeof *e->refs);
+        e->caprefs = cap;
+    }
+    if (n)
+        memcpy(e->refs + e->nrefs, refs, n * sizeof *refs);
+    e->res[e->nres] = (struct result){e->nrefs, (uint32_t)n, (uint8_t)outcome};
+    e->nrefs += n;
+    gs_addrmap_put(&e->index, obj, (uint32_t)++e->nres);
+    e->stats.objects++;
+    e->stats.by_outcome[outcome]++;
+}
+
+int gs_emu_result(const gs_emu *e, uint64_t obj, const uint64_t **refs, size_t *nrefs)
+{
+    const uint32_t *hit = gs_addrmap_get(&e->index, obj);
+    if (!hit)
+        return -1;
+    const struct result *r = &e->res[*hit - 1];
+    *refs = e->refs + r->off;
+    *nrefs = r->n;
+    return r->outcome;
+}
+
+static int outcome_of_error(uc_err err)
+{
+    switch (err) {
+    case UC_ERR_READ_UNMAPPED:
+    case UC_ERR_READ_PROT:
+    case UC_ERR_READ_UNALIGNED:
+        return GS_EMU_FAULT_READ;
+    case UC_ERR_WRITE_UNMAPPED:
+    case UC_ERR_WRITE_PROT:
+    case UC_ERR_WRITE_UNALIGNED:
+        return GS_EMU_FAULT_WRITE;
+    case UC_ERR_FETCH_UNMAPPED:
+    case UC_ERR_FETCH_PROT:
+    case UC_ERR_FETCH_UNALIGNED:
+        return GS_EMU_FAULT_FETCH;
+    case UC_ERR_INSN_INVALID:
+    case UC_ERR_EXCEPTION:
+        return GS_EMU_TRAP;
+    default:
+        return GS_EMU_ENGINE;
+    }
+}
+
+static void strike(gs_emu *e, uint64_t fn)
+{
+    uint32_t *s = gs_addrmap_get(&e->strikes, fn);
+    if (s)
+        (*s)++;
+    else
+        gs_addrmap_put(&e->strikes, fn, 1);
+}
+
+static bool disabled(const gs_emu *e, uint64_t fn)
+{
+    const uint32_t *s = gs_addrmap_get(&e->strikes, fn);
+    return s && *s >= MAX_STRIKES;
+}
+
+/* Run table[0..k) in the driver, restarting after each failed object. */
+static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size_t k)
+{
+    uint64_t *table = (uint64_t *)(e->scr_host + SCR_TABLE);
+    uint64_t *ends = (uint64_t *)(e->scr_host + SCR_ENDS);
+    const uint64_t *buf = (const uint64_t *)(e->scr_host + SCR_BUF);
+    uint64_t buf_addr = e->scr + SCR_BUF;
+    for (size_t i = 0; i < k; i++) {
+        table[2 * i] = objs[i];
+        table[2 * i + 1] = fns[i];
+    }
+    *ctl(e, EMU_CTL_N) = k;
+    size_t cur = 0;
+    while (cur < k) {
+        if (e->budget_fired || now() > e->deadline) {
+            for (; cur < k; cur++)
+                record(e, objs[cur], GS_EMU_BUDGET, NULL, 0);
+            return;
+        }
+        /* The skipped ones (a function disabled meanwhile) are recorded here. */
+        if (disabled(e, fns[cur])) {
+            record(e, objs[cur], GS_EMU_TYPE_DISABLED, NULL, 0);
+            cur++;
+            continue;
+        }
+        *ctl(e, EMU_CTL_CUR) = cur;
+        *ctl(e, EMU_CTL_BUFPTR) = buf_addr;
+        *ctl(e, EMU_CTL_BUFEND) = buf_addr + (uint64_t)e->opts.max_refs * 8u;
+        uint64_t fs = e->scr + SCR_TLS;
+        uc_reg_write(e->main.uc, UC_X86_REG_FS_BASE, &fs);
+        e->main.fault = -1;
+        e->stats.starts++;
+        set_running(e, true);
+        uc_err err = uc_emu_start(e->main.uc, e->scr + SCR_CODE, e->scr + gs_emu_driver_done_off, 0, 0);
+        set_running(e, false);
+        size_t stop = (size_t)*ctl(e, EMU_CTL_CUR);
+        if (stop > k)
+            stop = k; /* the driver's own memory is only written by the driver: cannot happen */
+        uint64_t prev = buf_addr;
+        for (size_t i = cur; i < stop; i++) {
+            uint64_t end = ends[2 * i];
+            if (end < prev || end > buf_addr + (uint64_t)e->opts.max_refs * 8u) {
+                record(e, objs[i], GS_EMU_ENGINE, NULL, 0);
+                continue;
+            }
+            record(e, objs[i], GS_EMU_OK, buf + (prev - buf_addr) / 8, (size_t)((end - prev) / 8));
+            prev = end;
+        }
+        if (stop >= k)
+            break;
+        /* Object `stop` did not finish. */
+        int outcome;
+        if (e->wd_fired && err == UC_ERR_OK && e->main.fault < 0) {
+            outcome = e->budget_fired ? GS_EMU_BUDGET : GS_EMU_LIMIT;
+            if (outcome == GS_EMU_LIMIT)
+                strike(e, fns[stop]);
+        } else if (e->budget_fired) {
+            outcome = GS_EMU_BUDGET;
+        } else if (e->main.fault >= 0) {
+            outcome = e->main.fault;
+        } else if (err != UC_ERR_OK) {
+            outcome = outcome_of_error(err);
+        } else if ((uint32_t)ends[2 * stop + 1] != 0 && *ctl(e, EMU_CTL_BUFPTR) >= *ctl(e, EMU_CTL_BUFEND)) {
+            if (stop > cur) { /* the buffer is full of earlier objects: start again with it empty */
+                cur = stop;
+                continue;
+            }
+            outcome = GS_EMU_TOO_MANY;
+        } else if ((uint32_t)ends[2 * stop + 1] != 0) {
+            outcome = GS_EMU_RETURNED;
+        } else {
+            outcome = GS_EMU_ENGINE; /* stopped for no reason we know */
+        }
+        record(e, objs[stop], outcome, NULL, 0);
+        cur = stop + 1;
+    }
+}
+
+void gs_emu_run(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size_t n)
+{
+    double t0 = now();
+    uint64_t *o = gs_xreallocarray(NULL, BATCH, sizeof *o), *f = gs_xreallocarray(NULL, BATCH, sizeof *f);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (gs_addrmap_get(&e->index, objs[i]))
+            continue;
+        if (!gs_emu_is_file_code(e, fns[i])) {
+            record(e, objs[i], GS_EMU_NOT_FILE_CODE, NULL, 0);
+            continue;
+        }
+        o[k] = objs[i];
+        f[k] = fns[i];
+        if (++k == BATCH) {
+            run_table(e, o, f, k);
+            k = 0;
+        }
+    }
+    if (k)
+        run_table(e, o, f, k);
+    free(o);
+    free(f);
+    e->stats.seconds += now() - t0;
+}
+
+int64_t gs_emu_getter_word(gs_emu *e, uint64_t fn, uint64_t obj, uint64_t arg2, uint64_t lo, uint64_t hi)
+{
+    if (!gs_emu_is_file_code(e, fn) || e->budget_fired)
+        return -1;
+    struct engine *g = &e->probe;
+    uint64_t sp = e->scr + SCR_STACK + STACK_SIZE - 64;
+    uint64_t ret = e->scr + gs_emu_driver_done_off, fs = e->scr + SCR_TLS, rax = 0;
+    memcpy(e->scr_host + (sp - e->scr), &ret, sizeof ret);
+    uc_reg_write(g->uc, UC_X86_REG_RSP, &sp);
+    uc_reg_write(g->uc, UC_X86_REG_RDI, &obj);
+    uc_reg_write(g->uc, UC_X86_REG_RSI, &arg2);
+    uc_reg_write(g->uc, UC_X86_REG_RAX, &rax);
+    uc_reg_write(g->uc, UC_X86_REG_FS_BASE, &fs);
+    g->probe_obj = obj;
+    g->probe_lo = lo;
+    g->probe_hi = hi;
+    g->nloads = 0;
+    g->fault = -1;
+    /* The watchdog watches the driver's current object: a value no batch uses. */
+    *ctl(e, EMU_CTL_CUR) = UINT64_MAX;
+    set_running(e, true);
+    uc_err err = uc_emu_start(g->uc, fn, ret, 0, 0);
+    set_running(e, false);
+    uint64_t pc = 0;
+    uc_reg_read(g->uc, UC_X86_REG_RIP, &pc);
+    uc_reg_read(g->uc, UC_X86_REG_RAX, &rax);
+    if (err != UC_ERR_OK || g->fault >= 0 || pc != ret || !rax)
+        return -1;
+    for (size_t i = g->nloads; i-- > 0;)
+        if (g->loads[i].value == rax)
+            return (int64_t)g->loads[i].offset;
+    return -1;
+}
+
+const struct gs_emu_stats *gs_emu_stats(const gs_emu *e) { return &e->stats; }

@@ -1,0 +1,449 @@
+/* refs_emulated.c: the dispatcher's side of the emulated traverse (see
+ * emulated.h): which function to run for a type, batches, labels, and the
+ * conservative scan of non-GC compiled objects.
+ *
+ * Labels. Each visited pointer is matched against the object's own words
+ * (its fixed part, tp_basicsize): the first unused word holding it names
+ * the edge. A word's name comes, per type and once, from
+ *   - tp_members of the type and its bases (T_OBJECT, T_OBJECT_EX): ".name";
+ *   - tp_getset of the type and its bases: each getter is run once in the
+ *     emulator on the first object of the type, and the word of the object
+ *     it loaded its return value from is the attribute's (asyncio's Task
+ *     "._coro", a Future's "._result", a mypyc or Cython class's
+ *     attributes). A getter that returns None or a new object (a Future's
+ *     "._callbacks" builds a list) names nothing;
+ *   - else the offset, "+0x18".
+ * A pointer found in no word of the object was read from a block the object
+ * points to (multidict's array of pairs, a list-like buffer): labelled
+ * "(separate block)".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "py/emulated.h"
+#include "py/refs_internal.h"
+#include "util/addrmap.h"
+#include "util/alloc.h"
+
+#define MAX_BASE_DEPTH 64
+#define MAX_MEMBERS 1024
+#define MAX_GETSETS 256
+#define MAX_WORDS 512      /* words of an object matched for labels (4 KiB) */
+#define T_OBJECT_TYPE 6
+#define T_OBJECT_EX_TYPE 16
+#define GETSETDEF_SIZE 40 /* PyGetSetDef: name, get, set, doc, closure (3.8-3.15) */
+#define MAX_GETTER_RETRIES 8 /* objects per type a getter that named nothing is tried on again */
+
+enum mode { MODE_NONE, MODE_TRAVERSE, MODE_SCAN };
+
+struct word_name {
+    int64_t offset;
+    char *name;
+};
+
+struct emu_type {
+    uint64_t fn; /* the traverse to run (MODE_TRAVERSE) */
+    enum mode mode;
+    bool named; /* names below were looked up */
+    /* getters that named no word on the objects tried so far (their field
+     * was NULL there): tried again on later objects, a few times */
+    struct getter {
+        uint64_t get, closure;
+        char *name;
+    } *pending;
+    size_t npending;
+    int retries;
+    struct word_name *names;
+    size_t nnames;
+};
+
+struct py_emu {
+    gs_emu *emu;
+    gs_addrmap index; /* type address -> entry + 1 */
+    struct emu_type *v;
+    size_t n, cap;
+    struct py_emu_last last;
+};
+
+struct py_emu *py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files, const char **why)
+{
+    gs_emu *e = gs_emu_new(image, maps, files, NULL, why);
+    if (!e)
+        return NULL;
+    struct py_emu *pe = gs_xcalloc(1, sizeof *pe);
+    pe->emu = e;
+    gs_addrmap_init(&pe->index);
+    return pe;
+}
+
+void py_emu_free(struct py_emu *pe)
+{
+    if (!pe)
+        return;
+    gs_emu_free(pe->emu);
+    for (size_t i = 0; i < pe->n; i++) {
+        for (size_t k = 0; k < pe->v[i].nnames; k++)
+            free(pe->v[i].names[k].name);
+        free(pe->v[i].names);
+        for (size_t k = 0; k < pe->v[i].npending; k++)
+            free(pe->v[i].pending[k].name);
+        free(pe->v[i].pending);
+    }
+    free(pe->v);
+    gs_addrmap_free(&pe->index);
+    free(pe);
+}
+
+const struct gs_emu_stats *py_emu_stats(const struct py_emu *pe) { return pe ? gs_emu_stats(pe->emu) : NULL; }
+
+void py_emu_report_stats(const struct py_emu *pe, const char *why)
+{
+    const char *env = getenv("GCSCOPE_EMU_STATS");
+    if (!env || strcmp(env, "1") != 0)
+        return;
+    if (!pe) {
+        fprintf(stderr, "gcscope: emulation: off (%s)\n", why ? why : "?");
+        return;
+    }
+    const struct gs_emu_stats *st = gs_emu_stats(pe->emu);
+    fprintf(stderr,
+            "gcscope: emulation: %llu objects, %.3f ms (%.3f us an object), %llu starts, %llu mappings, %.1f MiB mapped;",
+            (unsigned long long)st->objects, st->seconds * 1e3, st->objects ? st->seconds * 1e6 / (double)st->objects : 0.0,
+            (unsigned long long)st->starts, (unsigned long long)st->mappings, (double)st->mapped_bytes / (1 << 20));
+    for (unsigned o = 0; o < GS_EMU_OUTCOME_COUNT; o++)
+        if (st->by_outcome[o])
+            fprintf(stderr, " %s=%llu", gs_emu_outcome_key(o), (unsigned long long)st->by_outcome[o]);
+    fputc('\n', stderr);
+}
+
+struct py_emu_last py_emu_last(const struct py_ctx *c)
+{
+    struct py_emu_last none = {0};
+    return c->emu ? c->emu->last : none;
+}
+
+/* --- which function, per type ---------------------------------------------- */
+
+static bool type_name_is(const struct py_ctx *c, uint64_t type, const char *want)
+{
+    uint64_t p;
+    char name[64];
+    return py_field_ptr(c, type, c->L->type_name, &p) && gs_read_cstring(c->r, p, name, sizeof name) &&
+           strcmp(name, want) == 0;
+}
+
+/* The first type from `type` up its tp_base chain that is not a Python
+ * class (whose subtype_traverse the hand decoder replaces) and has a
+ * tp_traverse; its traverse visits what its own C struct and its C bases
+ * hold. Or a scan of the words of a static non-GC type. */
+static void resolve(const struct py_ctx *c, const struct py_type_info *t, struct emu_type *et)
+{
+    const struct py_layout *L = c->L;
+    uint64_t type = t->addr;
+    for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
+        uint64_t flags, fn;
+        if (!py_type_flags(c, type, &flags) || !py_field_ptr(c, type, L->type_traverse, &fn))
+            return;
+        if (type_name_is(c, type, "object"))
+            break;
+        if (!py_is_python_class(c, type, flags) && fn) {
+            et->fn = fn;
+            et->mode = MODE_TRAVERSE;
+            return;
+        }
+        if (!py_field_ptr(c, type, L->type_base, &type))
+            return;
+    }
+    /* No traverse: a static type that holds no reference the collector must
+     * see, but may still hold strong ones (range's start and stop). */
+    if (!t->heaptype && !t->is_gc && t->basicsize > L->object_size)
+        et->mode = MODE_SCAN;
+}
+
+static struct emu_type *type_entry(struct py_emu *pe, const struct py_ctx *c, const struct py_type_info *t)
+{
+    uint32_t *hit = gs_addrmap_get(&pe->index, t->addr);
+    if (hit)
+        return &pe->v[*hit - 1];
+    if (pe->n == pe->cap) {
+        pe->cap = pe->cap ? pe->cap * 2 : 64;
+        pe->v = gs_xreallocarray(pe->v, pe->cap, sizeof *pe->v);
+    }
+    struct emu_type *et = &pe->v[pe->n];
+    memset(et, 0, sizeof *et);
+    resolve(c, t, et);
+    gs_addrmap_put(&pe->index, t->addr, (uint32_t)++pe->n);
+    return et;
+}
+
+void py_emu_prepare(const struct py_ctx *c, struct py_types *types, const uint64_t *addrs, const uint32_t *type_idx,
+                    size_t n)
+{
+    struct py_emu *pe = c->emu;
+    if (!pe)
+        return;
+    uint64_t *objs = gs_xreallocarray(NULL, n ? n : 1, sizeof *objs);
+    uint64_t *fns = gs_xreallocarray(NULL, n ? n : 1, sizeof *fns);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (type_idx[i] == PY_TYPE_BAD || type_idx[i] >= types->n)
+            continue;
+        const struct py_type_info *t = &types->v[type_idx[i]];
+        if (t->kind != PYK_OBJECT)
+            continue;
+        const struct emu_type *et = type_entry(pe, c, t);
+        if (et->mode != MODE_TRAVERSE)
+            continue;
+        objs[k] = addrs[i];
+        fns[k] = et->fn;
+        k++;
+    }
+    gs_emu_run(pe->emu, objs, fns, k);
+    free(objs);
+    free(fns);
+}
+
+/* --- names of words ----------------------------------------------------------- */
+
+static void add_name(struct emu_type *et, int64_t offset, const char *name)
+{
+    for (size_t i = 0; i < et->nnames; i++)
+        if (et->names[i].offset == offset)
+            return; /* the first name found for a word wins: the type's own before its bases' */
+    et->names = gs_xreallocarray(et->names, et->nnames + 1, sizeof *et->names);
+    et->names[et->nnames++] = (struct word_name){offset, gs_xstrdup(name)};
+}
+
+static void member_names(const struct py_ctx *c, uint64_t type, int64_t basicsize, struct emu_type *et)
+{
+    const struct py_layout *L = c->L;
+    uint64_t members;
+    if (!py_field_ptr(c, type, L->type_members, &members) || !members)
+        return;
+    for (int i = 0; i < MAX_MEMBERS; i++) {
+        uint64_t m = members + (uint64_t)(i * L->memberdef_size), name_ptr;
+        int32_t mtype;
+        int64_t offset;
+        char name[128];
+        if (!py_field_ptr(c, m, L->memberdef_name, &name_ptr) || !name_ptr ||
+            !gs_read_i32(c->r, m + (uint64_t)L->memberdef_type, &mtype) ||
+            !py_field_ssize(c, m, L->memberdef_offset, &offset))
+            return;
+        if ((mtype == T_OBJECT_TYPE || mtype == T_OBJECT_EX_TYPE) && offset >= 16 && offset + 8 <= basicsize &&
+            gs_read_cstring(c->r, name_ptr, name, sizeof name))
+            add_name(et, offset, name);
+    }
+}
+
+/* Each getter of tp_getset, run once on `obj`: the word it returns. */
+static void getset_names(const struct py_ctx *c, struct py_emu *pe, uint64_t type, uint64_t obj, int64_t basicsize,
+                         struct emu_type *et)
+{
+    uint64_t getset;
+    if (!py_field_ptr(c, type, c->L->type_getset, &getset) || !getset)
+        return;
+    for (int i = 0; i < MAX_GETSETS; i++) {
+        uint64_t g = getset + (uint64_t)i * GETSETDEF_SIZE, name_ptr, get, closure;
+        char name[128];
+        if (!py_read_ptr(c, g, &name_ptr) || !name_ptr || !py_read_ptr(c, g + 8, &get) ||
+            !py_read_ptr(c, g + 32, &closure))
+            return;
+        if (!get || !gs_read_cstring(c->r, name_ptr, name, sizeof name) || strcmp(name, "__dict__") == 0 ||
+            strcmp(name, "__weakref__") == 0)
+            continue;
+        int64_t off = gs_emu_getter_word(pe->emu, get, obj, closure, 16, (uint64_t)basicsize);
+        if (off >= 16) {
+            add_name(et, off, name);
+        } else {
+            et->pending = gs_xreallocarray(et->pending, et->npending + 1, sizeof *et->pending);
+            et->pending[et->npending++] = (struct getter){get, closure, gs_xstrdup(name)};
+        }
+    }
+}
+
+static void learn_names(const struct py_ctx *c, struct py_emu *pe, const struct py_type_info *t, uint64_t obj,
+                        struct emu_type *et)
+{
+    et->named = true;
+    uint64_t type = t->addr;
+    for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
+        if (type_name_is(c, type, "object"))
+            break;
+        member_names(c, type, t->basicsize, et);
+        if (et->mode == MODE_TRAVERSE)
+            getset_names(c, pe, type, obj, t->basicsize, et);
+        if (!py_field_ptr(c, type, c->L->type_base, &type))
+            break;
+    }
+}
+
+/* The getters that named nothing yet, tried on another object. */
+static void retry_getters(struct py_emu *pe, const struct py_type_info *t, uint64_t obj, struct emu_type *et)
+{
+    et->retries++;
+    size_t keep = 0;
+    for (size_t i = 0; i < et->npending; i++) {
+        struct getter *g = &et->pending[i];
+        int64_t off = gs_emu_getter_word(pe->emu, g->get, obj, g->closure, 16, (uint64_t)t->basicsize);
+        if (off >= 16) {
+            add_name(et, off, g->name);
+            free(g->name);
+        } else {
+            et->pending[keep++] = *g;
+        }
+    }
+    et->npending = keep;
+}
+
+static const char *word_name(const struct emu_type *et, int64_t offset)
+{
+    for (size_t i = 0; i < et->nnames; i++)
+        if (et->names[i].offset == offset)
+            return et->names[i].name;
+    return NULL;
+}
+
+/* --- reporting ---------------------------------------------------------------- */
+
+/* The object's words, for labels: which one held each referent. */
+struct words {
+    uint64_t w[MAX_WORDS];
+    bool used[MAX_WORDS];
+    size_t n;
+};
+
+static void read_words(const struct py_refs_ctx *rc, struct words *ws)
+{
+    int64_t size = rc->t->basicsize;
+    if (size < 0)
+        size = 0;
+    ws->n = (size_t)size / 8 < MAX_WORDS ? (size_t)size / 8 : MAX_WORDS;
+    while (ws->n && !gs_read_exact(rc->c->r, rc->obj, ws->w, ws->n * 8))
+        ws->n /= 2; /* an unreadable tail: keep what can be read */
+    memset(ws->used, 0, sizeof ws->used);
+}
+
+static void emit_labelled(const struct py_refs_ctx *rc, const struct emu_type *et, struct words *ws, uint64_t v)
+{
+    char text[160];
+    for (size_t i = 2; i < ws->n; i++) {
+        if (ws->w[i] != v || ws->used[i])
+            continue;
+        ws->used[i] = true;
+        const char *name = word_name(et, (int64_t)i * 8);
+        if (name) {
+            py_refs_emit(rc, v, GS_LABEL_ATTR, 0, name);
+        } else {
+            snprintf(text, sizeof text, "+0x%zx", i * 8);
+            py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
+        }
+        return;
+    }
+    /* In no word of the object: read from a block it points to. */
+    snprintf(text, sizeof text, "(separate block)");
+    py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
+}
+
+/* Does one of the referents lie in a word of the object with no name? */
+static bool unnamed_word(const struct emu_type *et, const struct words *ws, const uint64_t *refs, size_t nrefs)
+{
+    for (size_t i = 2; i < ws->n; i++)
+        if (ws->w[i] && !word_name(et, (int64_t)i * 8))
+            for (size_t k = 0; k < nrefs; k++)
+                if (refs[k] == ws->w[i])
+                    return true;
+    return false;
+}
+
+/* --- the sink that remembers what the hand decoders reported ------------------ */
+
+static void seen_strong(struct py_refs_sink *sk, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+{
+    struct py_emu_seen *s = (struct py_emu_seen *)sk;
+    if (s->n < PY_EMU_SEEN_MAX)
+        s->dst[s->n++] = dst;
+    s->inner->strong(s->inner, dst, kind, num, name);
+}
+
+static void seen_weak(struct py_refs_sink *sk, uint64_t dst)
+{
+    struct py_emu_seen *s = (struct py_emu_seen *)sk;
+    s->inner->weak(s->inner, dst);
+}
+
+void py_emu_seen_begin(struct py_emu_seen *s, struct py_refs_ctx *rc)
+{
+    rc->c->emu->last = (struct py_emu_last){0};
+    s->base.strong = seen_strong;
+    s->base.weak = seen_weak;
+    s->inner = rc->sink;
+    s->n = 0;
+    rc->sink = &s->base;
+}
+
+enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_emu_seen *seen, bool *decoded)
+{
+    struct py_emu *pe = rc->c->emu;
+    if (rc->t->kind != PYK_OBJECT || !rc->t->addr)
+        return PY_DECODE_OK;
+    /* Report past the recording sink: only the hand decoders' edges count as seen. */
+    struct py_refs_ctx out = *rc;
+    out.sink = seen->inner;
+    size_t nseen = seen->n;
+    struct emu_type *et = type_entry(pe, rc->c, rc->t);
+    if (et->mode == MODE_NONE)
+        return PY_DECODE_OK;
+    struct words ws;
+    read_words(rc, &ws);
+    bool skip[PY_EMU_SEEN_MAX] = {0}; /* hand-reported referents, each matched once */
+    if (et->mode == MODE_SCAN) {
+        if (*decoded)
+            return PY_DECODE_OK; /* members or a decoder said it all */
+        for (size_t i = 2; i < ws.n; i++) {
+            uint64_t v = ws.w[i];
+            if (v < 4096 || (v & 7) || v == rc->obj)
+                continue;
+            uint64_t type;
+            if (!py_type_of(rc->c, v, &type) || !py_is_type(rc->c, type))
+                continue;
+            char text[32];
+            snprintf(text, sizeof text, "+0x%zx", i * 8);
+            py_refs_emit(&out, v, GS_LABEL_INFERRED, 0, text);
+        }
+        pe->last.inferred = true;
+        *decoded = true;
+        return PY_DECODE_OK;
+    }
+    const uint64_t *refs;
+    size_t nrefs;
+    int outcome = gs_emu_result(pe->emu, rc->obj, &refs, &nrefs);
+    if (outcome < 0) { /* not prepared (found after the collector's lists): run it alone */
+        gs_emu_run(pe->emu, &rc->obj, &et->fn, 1);
+        outcome = gs_emu_result(pe->emu, rc->obj, &refs, &nrefs);
+    }
+    if (outcome != GS_EMU_OK) {
+        pe->last.unknown = outcome < 0 ? GS_EMU_ENGINE : outcome;
+        return PY_DECODE_OPAQUE; /* what the traverse would visit stays unknown */
+    }
+    if (!et->named)
+        learn_names(rc->c, pe, rc->t, rc->obj, et);
+    else if (et->npending && et->retries < MAX_GETTER_RETRIES && unnamed_word(et, &ws, refs, nrefs))
+        retry_getters(pe, rc->t, rc->obj, et);
+    for (size_t i = 0; i < nrefs; i++) {
+        uint64_t v = refs[i];
+        bool dup = false;
+        for (size_t k = 0; k < nseen; k++)
+            if (!skip[k] && seen->dst[k] == v) {
+                skip[k] = dup = true;
+                break;
+            }
+        if (!dup)
+            emit_labelled(&out, et, &ws, v);
+    }
+    pe->last.emulated = true;
+    *decoded = true;
+    return PY_DECODE_OK;
+}
