@@ -83,7 +83,7 @@ static void test_layout(const struct py_layout *L)
     UNIT_CHECK_EQ_U64(st.broken_lists, 0);
 
     /* Type names: "mymod.Thing" is Thing from mymod; "list" is a builtin. */
-    struct py_ctx ctx = {h.r, L};
+    struct py_ctx ctx = {h.r, L, NULL};
     struct py_types types;
     py_types_init(&types);
     uint32_t ti = py_types_get(&types, &ctx, thing);

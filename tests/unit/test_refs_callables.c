@@ -87,6 +87,7 @@ static void env_init(struct env *e, const struct py_layout *L)
     fh_init(&e->h, L, 8 << 20);
     e->c.r = e->h.r;
     e->c.L = L;
+    e->c.emu = NULL; /* no emulated traverse over a fake heap */
     e->L = L;
     py_types_init(&e->types);
 }
