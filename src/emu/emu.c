@@ -8,8 +8,11 @@
  *
  * Time bounds: a watchdog thread looks at the driver's current object
  * every millisecond and stops the engine (uc_emu_stop, which Unicorn's
- * own timeouts call from another thread) when one object has run longer
- * than opts.object_seconds, or the build's emulation budget is spent. No
+ * own timeouts call from another thread) when one object has used more
+ * than opts.object_seconds of the emulating thread's CPU time (at Unicorn's
+ * speed, tens of millions of instructions: the instruction bound), or the
+ * build's emulation budget is spent. CPU time, not wall time, so that a
+ * loaded machine does not turn a slow traverse into an "unknown". No
  * instruction count hook is installed: Unicorn implements it as a
  * callback on every instruction, which would cost more than the traverse.
  */
@@ -64,7 +67,7 @@ const char *gs_emu_outcome_key(unsigned o) { return o < GS_EMU_OUTCOME_COUNT ? o
 
 void gs_emu_opts_default(struct gs_emu_opts *o)
 {
-    o->object_seconds = 0.05;
+    o->object_seconds = 0.2;
     o->total_seconds = 30;
     o->max_mapped = 8ull << 30;
     o->max_refs = 1u << 20;
@@ -116,6 +119,7 @@ struct gs_emu {
     gs_addrmap strikes; /* traverse function -> limit hits */
     /* watchdog */
     pthread_t wd;
+    clockid_t cpu_clock; /* the emulating thread's CPU time: limits hold on a busy machine too */
     pthread_mutex_t lock;
     bool wd_started, quit, running;
     uint64_t run_id, wd_run, wd_cur;
@@ -128,6 +132,15 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds of CPU time the emulating thread has used. */
+static double cpu_now(const gs_emu *e)
+{
+    struct timespec ts;
+    if (clock_gettime(e->cpu_clock, &ts) != 0)
+        clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -345,7 +358,10 @@ static void *watchdog(void *arg)
             return NULL;
         }
         if (e->running) {
-            double t = now();
+            struct timespec ts;
+            if (clock_gettime(e->cpu_clock, &ts) != 0)
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+            double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
             uint64_t cur = *ctl(e, EMU_CTL_CUR);
             if (e->wd_run != e->run_id || e->wd_cur != cur) {
                 e->wd_run = e->run_id;
@@ -455,7 +471,9 @@ gs_emu *gs_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_fi
         gs_emu_free(e);
         return NULL;
     }
-    e->deadline = now() + e->opts.total_seconds;
+    if (pthread_getcpuclockid(pthread_self(), &e->cpu_clock) != 0)
+        e->cpu_clock = CLOCK_MONOTONIC;
+    e->deadline = cpu_now(e) + e->opts.total_seconds;
     if (pthread_create(&e->wd, NULL, watchdog, e) != 0) {
         *why = "no thread for the emulator's watchdog";
         gs_emu_free(e);
@@ -593,7 +611,7 @@ static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size
     *ctl(e, EMU_CTL_N) = k;
     size_t cur = 0;
     while (cur < k) {
-        if (e->budget_fired || now() > e->deadline) {
+        if (e->budget_fired || cpu_now(e) > e->deadline) {
             for (; cur < k; cur++)
                 record(e, objs[cur], GS_EMU_BUDGET, NULL, 0);
             return;

@@ -97,7 +97,9 @@ def check(r, python, label):
                 garbage |= {int(a, 16) for a in c["objects"]}
         missing = [i for i in oracle["garbage"] if i not in garbage]
         r.check(rc == 0 and not missing, "%s: compiled objects in dropped cycles are garbage" % label,
-                "%d of %d not garbage" % (len(missing), len(oracle["garbage"])))
+                "%d of %d not garbage: %s" % (len(missing), len(oracle["garbage"]), [
+                    (objs[i]["name"], objs[i]["refcnt"], objs[i]["explained"], objs[i].get("unknown_because"))
+                    for i in missing if i in objs][:6]))
         alive = [i for i in oracle["kept"] if i in garbage]
         r.check(not alive, "%s: kept compiled holders are not garbage" % label, "%d kept called garbage" % len(alive))
         # Retained sizes: a holder that alone keeps its payload retains it.
