@@ -897,6 +897,7 @@ gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_er
                 s->meta.interps[k].garbage_node = node_for(&b, in->gc.garbage);
         }
         py_emu_prepare(b.c, &b.types, b.addr, b.type, (size_t)b.n);
+        gs_phase_mark(&b.phases, "emulated traverse");
         decode_all(&b);
         gs_phase_mark(&b.phases, "referents");
         if (gs_signal_pending)
