@@ -70,6 +70,12 @@ struct py_emu {
 
 struct py_emu *py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files, const char **why)
 {
+    /* The operator's way to keep the emulator out (docs/security.md). */
+    const char *off = getenv("GCSCOPE_NO_EMULATION");
+    if (off && strcmp(off, "1") == 0) {
+        *why = "GCSCOPE_NO_EMULATION=1";
+        return NULL;
+    }
     gs_emu *e = gs_emu_new(image, maps, files, NULL, why);
     if (!e)
         return NULL;
