@@ -527,8 +527,10 @@ void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps)
 static void copy_from_reader(gs_image *img, struct run *run, gs_reader *from)
 {
     for (uint64_t a = run->start; a < run->end;) {
-        uint64_t next = (a | 4095) + 1;
-        size_t len = (size_t)((next < run->end ? next : run->end) - a);
+        /* The page's end, or the run's: a run in the last page of the
+         * address space must not wrap (found by fuzz_core: a hang). */
+        uint64_t last = a | 4095;
+        size_t len = (size_t)((last >= run->end - 1 ? run->end : last + 1) - a);
         size_t got = gs_read(from, a, run->data + (a - run->start), len);
         img->stats.bytes_read += got;
         if (got < len)
@@ -558,7 +560,7 @@ gs_status gs_image_from_reader(const gs_maps *maps, gs_reader *from, uint64_t ma
             img->stats.bytes_read += len;
             continue;
         }
-        if (max_bytes && copied + len > max_bytes) {
+        if (max_bytes && (len > max_bytes || copied > max_bytes - len)) {
             gs_image_free(img);
             return gs_fail(err, GS_ERR_NOMEM,
                            "the core's memory needs more than --max-capture %.1f MiB to assemble: raise --max-capture",
