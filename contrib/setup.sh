@@ -27,11 +27,16 @@ packages="
 # What the tests use beyond the build: the Debian package test builds and
 # installs the .deb; the Prometheus test scrapes a real node_exporter and
 # lints the metrics with promtool (in Debian's prometheus package); the
-# pictures test renders --format svg in headless Chromium.
+# pictures test renders --format svg in headless Chromium; the core tests
+# make cores with gdb's gcore; the compiled-objects test plants payloads in
+# Debian's compiled packages (multidict, lxml, greenlet, aiohttp, mypy's
+# mypyc-built modules, Cython).
 packages="$packages
     debhelper dpkg-dev fakeroot lintian
     prometheus-node-exporter prometheus
     chromium
+    gdb
+    python3-multidict python3-lxml python3-greenlet python3-aiohttp python3-mypy cython3
 "
 
 missing=""
