@@ -160,7 +160,7 @@ static gs_status interrupted(gs_error *err)
 }
 
 static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *snap, const struct gs_snapshot *old,
-                         FILE *out, gs_error *err)
+                         struct gs_analyses *an, FILE *out, gs_error *err)
 {
     gs_status st = GS_OK;
     if ((st = interrupted(err)) != GS_OK)
@@ -174,17 +174,17 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
                                 .addr = cli->addr,
                                 .old = old,
                                 .started = started,
-                                .locals = cli->locals};
+                                .locals = cli->locals,
+                                .an = an};
     if (cli->report) {
         st = gs_report_write(cli->report, out, snap, &ro, err);
     } else if (cli->prometheus) {
-        st = gs_report_prometheus(out, snap, err);
+        st = gs_report_prometheus(out, an, err);
     } else if (cli->nchecks) {
         /* Checks alone print only what failed (the exit code says the rest). */
     } else if (cli->save) {
         char n[32];
         fprintf(stderr, "gcscope: saved %s objects to %s\n", gs_fmt_count(snap->nobjects, n, sizeof n), cli->save);
-        return GS_OK;
     } else {
         /* No terminal to browse in (a pipe, cron, CI): the type summary. */
         st = gs_report_write(gs_report_by_name("types"), out, snap, &ro, err);
@@ -197,13 +197,13 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
 }
 
 /* Runs the checks after the report; *failed is set when one does not hold. */
-static gs_status run_checks(struct gs_checks *checks, const struct gs_cli *cli, const struct gs_snapshot *snap,
+static gs_status run_checks(struct gs_checks *checks, const struct gs_cli *cli, struct gs_analyses *an,
                             FILE *out, bool *failed, gs_error *err)
 {
     bool all_hold = true;
     /* With a report on stdout, failed checks go to stderr so both stay readable. */
     FILE *to = cli->report || cli->prometheus ? stderr : out;
-    gs_status st = gs_checks_run(checks, snap, to, cli->json && !cli->report, &all_hold, err);
+    gs_status st = gs_checks_run(checks, an, to, cli->json && !cli->report, &all_hold, err);
     *failed = !all_hold;
     return st;
 }
@@ -272,9 +272,13 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
         bool text = cli->format == GS_FORMAT_TEXT && !cli->prometheus;
         FILE *coloured = text && gs_colour_wanted(cli->colour, out) ? gs_colour_stream(out) : NULL;
         FILE *shown = text ? gs_text_stream(coloured ? coloured : out) : NULL;
-        st = present(cli, snap, old, shown ? shown : out, err);
+        /* One set of analyses for the report and the checks: computed
+         * once, as they ask. */
+        struct gs_analyses *an = gs_analyses_new(snap, NULL, NULL);
+        st = present(cli, snap, old, an, shown ? shown : out, err);
         if (st == GS_OK && cli->nchecks)
-            st = run_checks(checks, cli, snap, shown ? shown : out, failed, err);
+            st = run_checks(checks, cli, an, shown ? shown : out, failed, err);
+        gs_analyses_free(an);
         if (shown && fclose(shown) != 0 && st == GS_OK)
             st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
         if (coloured && fclose(coloured) != 0 && st == GS_OK)

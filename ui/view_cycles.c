@@ -280,7 +280,9 @@ static void cycle_draw(struct gs_view *base, struct gs_ui *ui, int y, int h)
     char line[700], n[32], b[32];
     snprintf(line, sizeof line, "#%zu %s: %s objects, %s%s", c->rank + 1, gs_cycle_class_name(mc->cls),
              gs_fmt_count(mc->count, n, sizeof n), gs_fmt_bytes(mc->bytes, b, sizeof b),
-             mc->cls == GS_CYCLE_FINALIZERS ? " (finalizers run when it is collected)" : "");
+             mc->uncollectable ? " (uncollectable: a legacy tp_del sends it to gc.garbage, never freed)"
+             : mc->cls == GS_CYCLE_FINALIZERS ? " (finalizers run when it is collected)"
+                                              : "");
     gs_draw_text(&ui->draw, y, 0, COLS, mc->cls == GS_CYCLE_REACHABLE ? GS_ROLE_HEADER : GS_ROLE_ALERT, line, true);
     snprintf(line, sizeof line, "types: %s", all ? summary(all, (uint32_t)c->rank) : "");
     gs_draw_text(&ui->draw, y + 1, 0, COLS, GS_ROLE_NORMAL, line, true);
@@ -330,10 +332,10 @@ struct gs_view *gs_view_cycle_new(struct gs_ui *ui, size_t rank)
     c->ui = ui;
     c->rank = rank;
     uint32_t id = ui->model.cycles[rank].id;
-    /* The loop starts nearest a root when the cycle is alive. */
+    /* A reachable cycle's path, from the root to its head. */
     if (ui->model.cycles[rank].cls == GS_CYCLE_REACHABLE)
         gs_ui_need(ui, GS_NEED_PATHS);
-    c->nloop = gs_model_cycle_loop(&ui->model, id, &c->loop, &c->edges);
+    c->nloop = gs_model_cycle_loop(&ui->model, rank, &c->loop, &c->edges);
     c->members = gs_model_cycle_members(&ui->model, id, &c->nmembers);
     if (c->nloop)
         c->have_path = gs_model_path_expr(&ui->model, c->loop[0], c->path, sizeof c->path);

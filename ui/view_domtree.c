@@ -72,7 +72,7 @@ static size_t insert_children(struct domtree *t, size_t at, uint32_t parent, uin
 
 static bool has_children(struct domtree *t, uint32_t node)
 {
-    return t->ui->model.dt_off[node + 1] > t->ui->model.dt_off[node];
+    return gs_model_nchildren(&t->ui->model, node) > 0;
 }
 
 static void expand(struct domtree *t, size_t r)
@@ -124,7 +124,7 @@ static bool build(struct domtree *t, struct gs_ui *ui)
 static void how_held(const struct gs_ui *ui, const struct trow *row, char *buf, size_t cap)
 {
     const struct gs_snapshot *s = ui->snap;
-    uint32_t node = row->node, parent = ui->model.dom.idom[node];
+    uint32_t node = row->node, parent = ui->model.dom->idom[node];
     buf[0] = '\0';
     if (row->depth > 0 && parent != GS_VIRTUAL_ROOT) {
         gs_snapshot_edge_label(s, parent, node, buf, cap);
@@ -154,13 +154,13 @@ static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t r, int y, 
     int indent = (int)(row->depth * 2 < INDENT_MAX ? row->depth * 2 : INDENT_MAX);
     gs_draw_fill(&ui->draw, y, 0, COLS, gs_row_role(sel, GS_ROLE_NORMAL));
     if (row->kind == ROW_MORE) {
-        uint64_t n = m->dt_off[row->node + 1] - m->dt_off[row->node];
+        uint64_t n = gs_model_nchildren(m, row->node);
         snprintf(text, sizeof text, "... %s more (Enter shows them)", gs_fmt_count(n - row->shown, c, sizeof c));
         gs_draw_text(&ui->draw, y, 19 + indent, COLS - 19 - indent, gs_row_role(sel, GS_ROLE_DIM), text, false);
         return;
     }
     uint64_t heap = m->reachable_bytes;
-    uint64_t ret = m->dom.retained[row->node];
+    uint64_t ret = m->dom->retained[row->node];
     snprintf(pct, sizeof pct, "%.1f%%", heap ? 100.0 * (double)ret / (double)heap : 0.0);
     gs_draw_right(&ui->draw, y, 0, 10, gs_row_role(sel, GS_ROLE_NUMBER), gs_fmt_bytes(ret, b, sizeof b));
     gs_draw_right(&ui->draw, y, 11, 6, gs_row_role(sel, GS_ROLE_NUMBER), pct);
@@ -168,7 +168,7 @@ static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t r, int y, 
                                                                           : (ui->draw.utf8 ? "\xe2\x96\xb8" : "+");
     gs_snapshot_describe(s, row->node, desc, sizeof desc);
     how_held(ui, row, held, sizeof held);
-    uint64_t kids = m->dt_off[row->node + 1] - m->dt_off[row->node];
+    uint64_t kids = gs_model_nchildren(m, row->node);
     snprintf(text, sizeof text, "%s %s%s%s", mark, held, held[0] ? " " : "", desc);
     if (kids) {
         size_t len = strlen(text);

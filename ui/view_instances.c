@@ -28,7 +28,7 @@ static uint64_t key(const void *ctx, uint32_t node, int col)
     const struct instances *v = ctx;
     const struct gs_snapshot *s = v->ui->snap;
     switch (col) {
-    case COL_RETAINED: return (v->ui->model.have & GS_NEED_DOM) ? v->ui->model.dom.retained[node] : 0;
+    case COL_RETAINED: return (v->ui->model.have & GS_NEED_DOM) ? v->ui->model.dom->retained[node] : 0;
     case COL_SIZE: return s->size[node];
     default: return s->addr[node]; /* unused: the model gives the address order */
     }
@@ -94,13 +94,13 @@ static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t node, int 
     const struct gs_snapshot *s = ui->snap;
     char addr[32], b1[32], b2[32], preview[512];
     gs_ui_preview(s, node, preview, sizeof preview);
-    bool garbage = (ui->model.have & GS_NEED_DOM) && !ui->model.dom.reachable[node];
+    bool garbage = (ui->model.have & GS_NEED_DOM) && !ui->model.dom->reachable[node];
     snprintf(addr, sizeof addr, "0x%" PRIx64, s->addr[node]);
     gs_draw_fill(&ui->draw, y, 0, COLS, gs_row_role(sel, GS_ROLE_NORMAL));
     gs_draw_text(&ui->draw, y, 1, 16, gs_row_role(sel, GS_ROLE_DIM), addr, false);
     gs_draw_right(&ui->draw, y, 18, 10, gs_row_role(sel, GS_ROLE_NUMBER), gs_fmt_bytes(s->size[node], b1, sizeof b1));
     gs_draw_right(&ui->draw, y, 29, 10, gs_row_role(sel, GS_ROLE_NUMBER),
-                  (ui->model.have & GS_NEED_DOM) ? gs_fmt_bytes(ui->model.dom.retained[node], b2, sizeof b2) : "?");
+                  (ui->model.have & GS_NEED_DOM) ? gs_fmt_bytes(ui->model.dom->retained[node], b2, sizeof b2) : "?");
     if (garbage)
         gs_draw_text(&ui->draw, y, 41, COLS - 41, gs_row_role(sel, GS_ROLE_ALERT), "(unreachable) ", false);
     gs_draw_text(&ui->draw, y, garbage ? 55 : 41, COLS - (garbage ? 55 : 41), gs_row_role(sel, GS_ROLE_NORMAL),

@@ -74,12 +74,12 @@ static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t id, int y,
     if (!label[0])
         snprintf(label, sizeof label, "%s", id <= o->nout ? "->" : "<-");
     gs_snapshot_describe(s, n, desc, sizeof desc);
-    bool garbage = (ui->model.have & GS_NEED_DOM) && !ui->model.dom.reachable[n];
+    bool garbage = (ui->model.have & GS_NEED_DOM) && !ui->model.dom->reachable[n];
     gs_draw_fill(&ui->draw, y, 0, COLS, gs_row_role(sel, GS_ROLE_NORMAL));
     gs_draw_text(&ui->draw, y, 2, 22, gs_row_role(sel, GS_ROLE_DIM), label, false);
     gs_draw_right(&ui->draw, y, 25, 9, gs_row_role(sel, GS_ROLE_NUMBER), gs_fmt_bytes(s->size[n], b1, sizeof b1));
     gs_draw_right(&ui->draw, y, 35, 10, gs_row_role(sel, GS_ROLE_NUMBER),
-                  (ui->model.have & GS_NEED_DOM) ? gs_fmt_bytes(ui->model.dom.retained[n], b2, sizeof b2) : "");
+                  (ui->model.have & GS_NEED_DOM) ? gs_fmt_bytes(ui->model.dom->retained[n], b2, sizeof b2) : "");
     gs_draw_text(&ui->draw, y, 47, COLS - 47, gs_row_role(sel, garbage ? GS_ROLE_ALERT : GS_ROLE_NORMAL), desc,
                  false);
 }
@@ -149,7 +149,7 @@ static void draw_header(struct object *o, struct gs_ui *ui, int y)
                  s->explained[n], (long long)(outside > 0 ? outside : 0));
     if (m->have & GS_NEED_DOM)
         snprintf(line, sizeof line, "size %s, retained %s%s; %s", gs_fmt_bytes(s->size[n], b1, sizeof b1),
-                 gs_fmt_bytes(m->dom.retained[n], b2, sizeof b2), m->dom.reachable[n] ? "" : " (unreachable)", refs);
+                 gs_fmt_bytes(m->dom->retained[n], b2, sizeof b2), m->dom->reachable[n] ? "" : " (unreachable)", refs);
     else
         snprintf(line, sizeof line, "size %s; %s", gs_fmt_bytes(s->size[n], b1, sizeof b1), refs);
     gs_draw_text(&ui->draw, y + 1, 0, COLS, GS_ROLE_NORMAL, line, true);
@@ -194,8 +194,8 @@ static bool request(struct gs_view *base, struct gs_ui *ui, enum gs_request req)
             gs_ui_open_object(ui, row_node(o, id, label, sizeof label));
         return true;
     case GS_REQ_PARENT:
-        if ((m->have & GS_NEED_PATHS) && m->paths.parent[o->node] != GS_NO_NODE)
-            gs_ui_open_object(ui, m->paths.parent[o->node]);
+        if ((m->have & GS_NEED_PATHS) && m->paths->parent[o->node] != GS_NO_NODE)
+            gs_ui_open_object(ui, m->paths->parent[o->node]);
         else
             gs_ui_message(ui, false, "this object is where its path starts (or no root reaches it)");
         return true;

@@ -159,7 +159,7 @@ static void locals_row(struct gs_view *base, struct gs_ui *ui, uint32_t i, int y
     gs_draw_fill(&ui->draw, y, 0, COLS, gs_row_role(sel, GS_ROLE_NORMAL));
     gs_draw_text(&ui->draw, y, 2, 22, gs_row_role(sel, GS_ROLE_DIM), sp ? sp + 1 : name, false);
     gs_draw_right(&ui->draw, y, 25, 10, gs_row_role(sel, GS_ROLE_NUMBER),
-                  (ui->model.have & GS_NEED_DOM) ? gs_fmt_bytes(ui->model.dom.retained[r->node], b, sizeof b) : "");
+                  (ui->model.have & GS_NEED_DOM) ? gs_fmt_bytes(ui->model.dom->retained[r->node], b, sizeof b) : "");
     gs_draw_text(&ui->draw, y, 37, COLS - 37, gs_row_role(sel, GS_ROLE_NORMAL), desc, false);
 }
 

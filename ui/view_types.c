@@ -24,7 +24,7 @@ struct types {
 static uint64_t key(const void *ctx, uint32_t t, int col)
 {
     const struct types *v = ctx;
-    const struct gs_model_type *r = &v->ui->model.types[t];
+    const struct gs_type_total *r = &v->ui->model.types[t];
     switch (col) {
     case COL_RETAINED: return r->retained;
     case COL_SHALLOW: return r->shallow;
@@ -76,7 +76,7 @@ static bool build(struct types *v, struct gs_ui *ui)
 
 static void draw_row(struct gs_view *base, struct gs_ui *ui, uint32_t t, int y, bool sel)
 {
-    const struct gs_model_type *r = &ui->model.types[t];
+    const struct gs_type_total *r = &ui->model.types[t];
     char c[32], b1[32], b2[32], name[256];
     bool have_ret = ui->model.have & GS_NEED_TYPE_RETAINED;
     gs_type_qualname(ui->snap, t, name, sizeof name);

@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "graph/memory.h"
 #include "report/check.h"
 #include "report/report.h"
@@ -759,16 +759,17 @@ struct measure {
     const struct gs_snapshot *s;
     unsigned have;
     struct gs_type_summary sum;
-    uint8_t *garbage;
+    /* the snapshot's analyses (graph/analyses.h), shared with the reports */
+    const uint8_t *garbage;
     uint64_t garbage_objects, garbage_bytes;
-    struct gs_scc scc;
+    const struct gs_scc *scc;
     uint64_t garbage_cycles;
-    struct gs_dominators dom;
+    const struct gs_dominators *dom;
 };
 
-static gs_status measure_prepare(struct measure *m, const struct gs_snapshot *s, unsigned needs, gs_error *err)
+static gs_status measure_prepare(struct measure *m, struct gs_analyses *an, unsigned needs, gs_error *err)
 {
-    gs_status st;
+    const struct gs_snapshot *s = gs_analyses_snapshot(an);
     memset(m, 0, sizeof *m);
     m->s = s;
     if (needs & NEED_TYPES) {
@@ -776,26 +777,23 @@ static gs_status measure_prepare(struct measure *m, const struct gs_snapshot *s,
         m->have |= NEED_TYPES;
     }
     if (needs & NEED_GARBAGE) {
-        if ((st = gs_garbage_compute(s, &m->garbage, err)) != GS_OK)
-            return st;
+        const struct gs_totals *g = gs_analyses_garbage_totals(an, err);
+        if (!g || !(m->garbage = gs_analyses_garbage(an, err)))
+            return err->code;
         m->have |= NEED_GARBAGE;
-        for (uint64_t v = 0; v < s->nobjects; v++)
-            if (m->garbage[v]) {
-                m->garbage_objects++;
-                m->garbage_bytes += s->size[v];
-            }
+        m->garbage_objects = g->objects;
+        m->garbage_bytes = g->bytes;
     }
     if (needs & NEED_SCC) {
-        if ((st = gs_scc_compute(s, &m->scc, err)) != GS_OK)
-            return st;
+        const struct gs_cycles *cy = gs_analyses_cycles(an, err);
+        if (!cy || !(m->scc = gs_analyses_scc(an, err)))
+            return err->code;
         m->have |= NEED_SCC;
-        /* A cycle's members are all garbage or all alive (cycles.c). */
-        for (uint64_t c = 0; c < m->scc.ncycles && m->garbage; c++)
-            m->garbage_cycles += m->garbage[m->scc.members[m->scc.off[c]]] != 0;
+        m->garbage_cycles = cy->class_count[GS_CYCLE_GARBAGE] + cy->class_count[GS_CYCLE_FINALIZERS];
     }
     if (needs & NEED_DOMINATORS) {
-        if ((st = gs_dominators_compute(s, &m->dom, err)) != GS_OK)
-            return st;
+        if (!(m->dom = gs_analyses_dominators(an, err)))
+            return err->code;
         m->have |= NEED_DOMINATORS;
     }
     return GS_OK;
@@ -805,11 +803,6 @@ static void measure_free(struct measure *m)
 {
     if (m->have & NEED_TYPES)
         gs_type_summary_free(&m->sum);
-    free(m->garbage);
-    if (m->have & NEED_SCC)
-        gs_scc_free(&m->scc);
-    if (m->have & NEED_DOMINATORS)
-        gs_dominators_free(&m->dom);
 }
 
 static bool type_matches(const struct gs_snapshot *s, uint32_t t, const char *module, const char *name)
@@ -843,7 +836,7 @@ static uint8_t *matching_types(const struct gs_snapshot *s, const struct leaf *l
 static gs_status retained_of(const struct measure *m, const uint8_t *match, uint64_t *out, gs_error *err)
 {
     const struct gs_snapshot *s = m->s;
-    const struct gs_dominators *d = &m->dom;
+    const struct gs_dominators *d = m->dom;
     size_t n = (size_t)s->nobjects;
     /* under[v]: 0 not settled, 1 no instance on v's chain (v included), 2 one is */
     uint8_t *under = calloc(n ? n : 1, 1);
@@ -928,7 +921,7 @@ static uint64_t measure_name(const struct measure *m, enum qty q)
     case Q_GARBAGE_BYTES:
         return m->garbage_bytes;
     case Q_CYCLES:
-        return m->scc.ncycles;
+        return m->scc->ncycles;
     case Q_GARBAGE_CYCLES:
         return m->garbage_cycles;
     case Q_OPEN_FILES:
@@ -1096,14 +1089,15 @@ static void print_json(FILE *out, const struct gs_checks *cs, const struct gs_sn
     gs_json_finish(&w);
 }
 
-gs_status gs_checks_run(struct gs_checks *c, const struct gs_snapshot *s, FILE *out, bool json, bool *all_hold,
+gs_status gs_checks_run(struct gs_checks *c, struct gs_analyses *an, FILE *out, bool json, bool *all_hold,
                         gs_error *err)
 {
+    const struct gs_snapshot *s = gs_analyses_snapshot(an);
     *all_hold = true;
     if (!c || c->n == 0)
         return GS_OK;
     struct measure m;
-    gs_status st = measure_prepare(&m, s, c->needs, err);
+    gs_status st = measure_prepare(&m, an, c->needs, err);
     for (size_t i = 0; i < c->n && st == GS_OK; i++) {
         struct check *ck = &c->v[i];
         for (size_t k = 0; k < ck->nleaves && st == GS_OK; k++)
@@ -1275,10 +1269,11 @@ static void prom_types_out(FILE *out, const struct gs_snapshot *s, const struct 
     free(rows);
 }
 
-gs_status gs_report_prometheus(FILE *out, const struct gs_snapshot *s, gs_error *err)
+gs_status gs_report_prometheus(FILE *out, struct gs_analyses *an, gs_error *err)
 {
+    const struct gs_snapshot *s = gs_analyses_snapshot(an);
     struct measure m;
-    gs_status st = measure_prepare(&m, s, NEED_TYPES | NEED_GARBAGE | NEED_SCC, err);
+    gs_status st = measure_prepare(&m, an, NEED_TYPES | NEED_GARBAGE | NEED_SCC, err);
     if (st != GS_OK) {
         measure_free(&m);
         return st;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "graph/analyses.h"
 #include "graph/snapshot.h"
 #include "util/status.h"
 
@@ -24,12 +25,12 @@ gs_status gs_checks_parse(const char *const *exprs, size_t n, struct gs_checks *
 /* Evaluate over s. Prints one line per failed check with the actual values
  * (or, with json, one JSON object listing every check and its values).
  * *all_hold is false when any check failed. */
-gs_status gs_checks_run(struct gs_checks *c, const struct gs_snapshot *s, FILE *out, bool json, bool *all_hold,
+gs_status gs_checks_run(struct gs_checks *c, struct gs_analyses *an, FILE *out, bool json, bool *all_hold,
                         gs_error *err);
 
 void gs_checks_free(struct gs_checks *c);
 
 /* The same numbers in Prometheus' text exposition format. */
-gs_status gs_report_prometheus(FILE *out, const struct gs_snapshot *s, gs_error *err);
+gs_status gs_report_prometheus(FILE *out, struct gs_analyses *an, gs_error *err);
 
 #endif

@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "graph/diff.h"
 #include "report/report.h"
 #include "report/table.h"
@@ -138,9 +138,10 @@ static void diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_sn
 
 /* The diff and this snapshot's paths (for where each grown object lives);
  * warns when the two snapshots are of different processes. */
-static gs_status diff_build(const struct gs_snapshot *s, const struct gs_snapshot *old, struct gs_diff *d,
-                            struct gs_paths *p, gs_error *err)
+static gs_status diff_build(const struct gs_snapshot *s, const struct gs_report_opts *o, struct gs_diff *d,
+                            const struct gs_paths **p, gs_error *err)
 {
+    const struct gs_snapshot *old = o->old;
     if (old->meta.pid != s->meta.pid)
         fprintf(stderr, "gcscope: warning: the old snapshot is of process %lld, this one of %lld: objects are "
                         "matched by address, which only means something within one process\n",
@@ -148,20 +149,21 @@ static gs_status diff_build(const struct gs_snapshot *s, const struct gs_snapsho
     gs_status st = gs_diff_compute(old, s, d, err);
     if (st != GS_OK)
         return st;
-    if ((st = gs_paths_compute(s, p, err)) != GS_OK)
+    if (!(*p = gs_analyses_paths(o->an, err))) {
         gs_diff_free(d);
-    return st;
+        return err->code;
+    }
+    return GS_OK;
 }
 
 gs_status gs_report_diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_diff d;
-    struct gs_paths p;
-    gs_status st = diff_build(s, o->old, &d, &p, err);
+    const struct gs_paths *p;
+    gs_status st = diff_build(s, o, &d, &p, err);
     if (st != GS_OK)
         return st;
-    diff_text(out, s, o->old, &d, &p, o->top);
-    gs_paths_free(&p);
+    diff_text(out, s, o->old, &d, p, o->top);
     gs_diff_free(&d);
     return GS_OK;
 }
@@ -169,12 +171,11 @@ gs_status gs_report_diff_text(FILE *out, const struct gs_snapshot *s, const stru
 gs_status gs_report_diff_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_diff d;
-    struct gs_paths p;
-    gs_status st = diff_build(s, o->old, &d, &p, err);
+    const struct gs_paths *p;
+    gs_status st = diff_build(s, o, &d, &p, err);
     if (st != GS_OK)
         return st;
-    diff_json(out, s, o->old, &d, &p);
-    gs_paths_free(&p);
+    diff_json(out, s, o->old, &d, p);
     gs_diff_free(&d);
     return GS_OK;
 }

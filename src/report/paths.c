@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/text.h"
@@ -263,12 +263,12 @@ gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const stru
     gs_status st = gs_report_find(s, o->addr, &node, err);
     if (st != GS_OK)
         return st;
-    struct gs_paths p;
-    if ((st = gs_paths_compute(s, &p, err)) != GS_OK)
-        return st;
+    const struct gs_paths *p = gs_analyses_paths(o->an, err);
+    if (!p)
+        return err->code;
     uint32_t buf[PATH_MAX_SHOWN];
-    size_t n = gs_path_to(&p, node, buf, PATH_MAX_SHOWN);
-    uint32_t root = p.root[node];
+    size_t n = gs_path_to(p, node, buf, PATH_MAX_SHOWN);
+    uint32_t root = p->root[node];
     char desc[300];
     gs_report_header_text(out, s);
     gs_snapshot_describe(s, node, desc, sizeof desc);
@@ -278,7 +278,6 @@ gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const stru
     } else {
         fprintf(out, "\n%s is reached from no root: it is garbage (see --dump-cycles)\n", desc);
     }
-    gs_paths_free(&p);
     return GS_OK;
 }
 
@@ -288,12 +287,12 @@ gs_status gs_report_path_json(FILE *out, const struct gs_snapshot *s, const stru
     gs_status st = gs_report_find(s, o->addr, &node, err);
     if (st != GS_OK)
         return st;
-    struct gs_paths p;
-    if ((st = gs_paths_compute(s, &p, err)) != GS_OK)
-        return st;
+    const struct gs_paths *p = gs_analyses_paths(o->an, err);
+    if (!p)
+        return err->code;
     uint32_t buf[PATH_MAX_SHOWN];
-    size_t n = gs_path_to(&p, node, buf, PATH_MAX_SHOWN);
-    uint32_t root = p.root[node];
+    size_t n = gs_path_to(p, node, buf, PATH_MAX_SHOWN);
+    uint32_t root = p->root[node];
     gs_json w;
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
@@ -309,6 +308,5 @@ gs_status gs_report_path_json(FILE *out, const struct gs_snapshot *s, const stru
         gs_json_null(&w);
     gs_json_end_object(&w);
     gs_json_finish(&w);
-    gs_paths_free(&p);
     return GS_OK;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "graph/analyses.h"
 #include "graph/snapshot.h"
 #include "util/jsonw.h"
 #include "util/status.h"
@@ -33,6 +34,8 @@ struct gs_report_opts {
     const struct gs_snapshot *old;  /* --diff: the older snapshot */
     double started;                 /* gs_now() when gcscope started, for total_ms; 0 = unknown */
     bool locals;                    /* --locals: the stacks report shows each frame's locals */
+    struct gs_analyses *an;         /* the snapshot's analyses (graph/analyses.h); gs_report_write
+                                       makes one for the call when NULL */
 };
 
 /* --- the per-type summary (--dump-types) --------------------------------- */

@@ -71,9 +71,8 @@ struct res_row {
 struct report {
     const struct gs_snapshot *s;
     const struct gs_report_opts *o;
-    uint8_t *garbage;
-    struct gs_paths paths;
-    bool have_paths;
+    const uint8_t *garbage;       /* the analyses: graph/analyses.h's */
+    const struct gs_paths *paths;
     struct res_row *rows;    /* every resource, by kind, open first, by fd */
     uint32_t *by_fd;         /* s->fds indices sorted by descriptor number */
     uint32_t *claims;        /* per s->fds entry: open resources claiming it */
@@ -187,12 +186,8 @@ static gs_status report_build(struct report *r, const struct gs_snapshot *s, con
     memset(r, 0, sizeof *r);
     r->s = s;
     r->o = o;
-    gs_status st = gs_garbage_compute(s, &r->garbage, err);
-    if (st != GS_OK)
-        return st;
-    if ((st = gs_paths_compute(s, &r->paths, err)) != GS_OK)
-        return st;
-    r->have_paths = true;
+    if (!(r->garbage = gs_analyses_garbage(o->an, err)) || !(r->paths = gs_analyses_paths(o->an, err)))
+        return err->code;
     r->rows = gs_try_reallocarray(NULL, (size_t)s->nresources + 1, sizeof *r->rows);
     r->by_fd = gs_try_reallocarray(NULL, (size_t)s->nfds + 1, sizeof *r->by_fd);
     r->claims = gs_try_reallocarray(NULL, (size_t)s->nfds + 1, sizeof *r->claims);
@@ -213,9 +208,6 @@ static gs_status report_build(struct report *r, const struct gs_snapshot *s, con
 
 static void report_free(struct report *r)
 {
-    free(r->garbage);
-    if (r->have_paths)
-        gs_paths_free(&r->paths);
     free(r->rows);
     free(r->by_fd);
     free(r->claims);
@@ -278,9 +270,9 @@ static size_t garbage_holders(const struct report *r, uint32_t node, uint32_t *c
 
 static size_t resource_path(const struct report *r, uint32_t node, uint32_t *buf)
 {
-    if (!r->have_paths || node >= r->s->nobjects)
+    if (!r->paths || node >= r->s->nobjects)
         return 0;
-    size_t n = gs_path_to(&r->paths, node, buf, PATH_CAP);
+    size_t n = gs_path_to(r->paths, node, buf, PATH_CAP);
     return n < PATH_CAP ? n : PATH_CAP;
 }
 
@@ -313,7 +305,7 @@ static void path_line(const struct report *r, const uint32_t *path, size_t n, ui
     FILE *mem = open_memstream(&block, &len);
     if (!mem)
         return;
-    gs_path_write_text(mem, r->s, path, n, r->paths.root[node]);
+    gs_path_write_text(mem, r->s, path, n, r->paths->root[node]);
     fclose(mem);
     if (block) {
         const char *p = block + strspn(block, " ");
@@ -777,7 +769,7 @@ static void json_resource(gs_json *w, const struct report *r, const struct res_r
     gs_json_bool(w, n > 0);
     gs_json_key(w, "path");
     if (n)
-        gs_path_write_json(w, s, path, n, r->paths.root[res->node]);
+        gs_path_write_json(w, s, path, n, r->paths->root[res->node]);
     else
         gs_json_null(w);
     if (row->flags & RES_GARBAGE)

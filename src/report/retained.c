@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "py/kinds.h"
 #include "report/report.h"
 #include "report/table.h"
@@ -63,9 +63,8 @@ struct ret_type {
 };
 
 struct ret_report {
-    struct gs_dominators d;
-    struct gs_paths p;
-    bool have_paths;
+    const struct gs_dominators *d; /* the analyses: graph/analyses.h's */
+    const struct gs_paths *p;
     uint64_t reachable_objects, reachable_bytes;
     uint64_t unreachable_objects, unreachable_bytes;
     uint64_t ranked_from;       /* objects that were neither trivial, namespaces nor wrappers */
@@ -73,13 +72,6 @@ struct ret_report {
     size_t nobjects;
     struct ret_type *types;     /* by retained, largest first */
     size_t ntypes;
-};
-
-/* The dominator tree as first-child / next-sibling lists; index n (one
- * past the last node) stands for the virtual root. */
-struct domtree {
-    uint32_t n;
-    uint32_t *first, *next;
 };
 
 /* --- what an object is --------------------------------------------------- */
@@ -129,46 +121,13 @@ static bool is_namespace(const struct gs_snapshot *s, uint32_t node)
 
 /* --- the dominator tree --------------------------------------------------- */
 
-static gs_status domtree_build(const struct gs_snapshot *s, const struct gs_dominators *d, struct domtree *t,
-                               gs_error *err)
-{
-    t->n = (uint32_t)s->nobjects;
-    t->first = gs_try_reallocarray(NULL, (size_t)t->n + 1, sizeof *t->first);
-    t->next = gs_try_reallocarray(NULL, (size_t)t->n + 1, sizeof *t->next);
-    if (!t->first || !t->next) {
-        free(t->first);
-        free(t->next);
-        return gs_fail(err, GS_ERR_NOMEM, "out of memory building the dominator tree of %" PRIu32 " objects", t->n);
-    }
-    for (uint32_t i = 0; i <= t->n; i++)
-        t->first[i] = t->next[i] = NONE;
-    /* Prepending in reverse keeps each child list in node order. */
-    for (uint32_t i = t->n; i-- > 0;) {
-        if (!d->reachable[i])
-            continue;
-        uint32_t parent = d->idom[i] == GS_VIRTUAL_ROOT ? t->n : d->idom[i];
-        t->next[i] = t->first[parent];
-        t->first[parent] = i;
-    }
-    return GS_OK;
-}
-
-static void domtree_free(struct domtree *t)
-{
-    free(t->first);
-    free(t->next);
-}
-
 /* The retained size of the largest child, and how many children. */
-static uint64_t largest_child(const struct domtree *t, const struct gs_dominators *d, uint32_t node,
+static uint64_t largest_child(struct gs_analyses *an, const struct gs_dominators *d, uint32_t node,
                               uint64_t *count)
 {
-    uint64_t best = 0, n = 0;
-    for (uint32_t c = t->first[node]; c != NONE; c = t->next[c], n++)
-        if (d->retained[c] > best)
-            best = d->retained[c];
-    *count = n;
-    return best;
+    gs_error ignored;
+    const uint32_t *c = gs_analyses_children(an, node, count, &ignored);
+    return c && *count ? d->retained[c[0]] : 0; /* children come largest first */
 }
 
 /* --- ranking ----------------------------------------------------------------- */
@@ -236,16 +195,16 @@ static size_t topk_drain(const struct gs_snapshot *s, const struct gs_dominators
 /* p percent of v, rounded down, without overflow */
 static uint64_t percent_of(uint64_t v, unsigned p) { return v / 100 * p + v % 100 * p / 100; }
 
-static void rank_objects(const struct gs_snapshot *s, struct ret_report *r, const struct domtree *t)
+static void rank_objects(const struct gs_snapshot *s, struct ret_report *r, struct gs_analyses *an)
 {
-    const struct gs_dominators *d = &r->d;
+    const struct gs_dominators *d = r->d;
     uint32_t heap[OBJECTS_MAX], best[OBJECTS_MAX];
     struct topk k = {heap, 0, OBJECTS_MAX};
-    for (uint32_t i = 0; i < t->n; i++) {
+    for (uint32_t i = 0; i < s->nobjects; i++) {
         if (!d->reachable[i] || d->retained[i] < TRIVIAL_BYTES || is_namespace(s, i))
             continue;
         uint64_t nchildren;
-        uint64_t big = largest_child(t, d, i, &nchildren);
+        uint64_t big = largest_child(an, d, i, &nchildren);
         if (big && big >= percent_of(d->retained[i], WRAPPER_PERCENT))
             continue;
         r->ranked_from++;
@@ -259,7 +218,11 @@ static void rank_objects(const struct gs_snapshot *s, struct ret_report *r, cons
         o->node = best[i];
         o->items = gs_snapshot_items(s, best[i]);
         /* the largest children, by insertion into a short sorted array */
-        for (uint32_t c = t->first[best[i]]; c != NONE; c = t->next[c]) {
+        uint64_t nc;
+        gs_error ignored;
+        const uint32_t *child = gs_analyses_children(an, best[i], &nc, &ignored);
+        for (uint64_t j = 0; j < nc; j++) {
+            uint32_t c = child[j];
             o->nchildren++;
             uint32_t at = o->nshown;
             while (at > 0 && ranks_before(s, d, c, o->children[at - 1]))
@@ -287,73 +250,41 @@ static int types_by_retained(const void *a, const void *b)
     return x->type < y->type ? -1 : x->type > y->type;
 }
 
-/* Walk the dominator tree depth first, without recursion (parents are the
- * idom array), counting per type the instances open on the current path:
- * an instance entered while none of its type is open is not dominated by
- * another of its type, and counts. */
-static void rank_types(const struct gs_snapshot *s, struct ret_report *r, const struct domtree *t)
+/* MAT's retained size of a type, from graph/analyses.h (the browser's
+ * Types view and retained(TYPE) read the same), over the instances some
+ * root reaches. */
+static gs_status rank_types(const struct gs_snapshot *s, struct ret_report *r, struct gs_analyses *an, gs_error *err)
 {
-    const struct gs_dominators *d = &r->d;
-    size_t nt = (size_t)s->ntypes;
+    const struct gs_type_total *tt = gs_analyses_types(an, err);
+    if (!tt)
+        return err->code;
+    size_t nt = (size_t)s->ntypes, n = 0;
     struct ret_type *rows = gs_xcalloc(nt + 1, sizeof *rows);
-    uint64_t *open = gs_xcalloc(nt + 1, sizeof *open);
-    uint32_t x = t->first[t->n];
-    while (x != NONE) {
-        uint32_t ty = s->type[x] < nt ? s->type[x] : 0;
-        rows[ty].count++;
-        rows[ty].shallow += s->size[x];
-        if (open[ty]++ == 0)
-            rows[ty].retained += d->retained[x];
-        if (t->first[x] != NONE) {
-            x = t->first[x];
-            continue;
-        }
-        /* leave x, then its ancestors that have no next sibling */
-        for (;;) {
-            uint32_t tx = s->type[x] < nt ? s->type[x] : 0;
-            open[tx]--;
-            if (t->next[x] != NONE) {
-                x = t->next[x];
-                break;
-            }
-            x = d->idom[x];
-            if (x == GS_VIRTUAL_ROOT) {
-                x = NONE;
-                break;
-            }
-        }
-    }
-    free(open);
-    size_t n = 0;
     for (size_t i = 0; i < nt; i++)
-        if (rows[i].count) {
-            rows[n] = rows[i];
-            rows[n++].type = (uint32_t)i;
-        }
+        if (tt[i].reachable_count)
+            rows[n++] = (struct ret_type){(uint32_t)i, tt[i].reachable_count, tt[i].reachable_shallow, tt[i].retained};
     gs_qsort(rows, n, sizeof *rows, types_by_retained);
     r->types = rows;
     r->ntypes = n;
+    return GS_OK;
 }
 
 /* --- building ------------------------------------------------------------------ */
 
 static void report_free(struct ret_report *r)
 {
-    gs_dominators_free(&r->d);
-    if (r->have_paths)
-        gs_paths_free(&r->p);
     free(r->objects);
     free(r->types);
 }
 
-static gs_status report_build(const struct gs_snapshot *s, struct ret_report *r, gs_error *err)
+static gs_status report_build(const struct gs_snapshot *s, struct gs_analyses *an, struct ret_report *r,
+                              gs_error *err)
 {
     memset(r, 0, sizeof *r);
-    gs_status st = gs_dominators_compute(s, &r->d, err);
-    if (st != GS_OK)
-        return st;
+    if (!(r->d = gs_analyses_dominators(an, err)))
+        return err->code;
     for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (r->d.reachable[i]) {
+        if (r->d->reachable[i]) {
             r->reachable_objects++;
             r->reachable_bytes += s->size[i];
         } else {
@@ -361,16 +292,12 @@ static gs_status report_build(const struct gs_snapshot *s, struct ret_report *r,
             r->unreachable_bytes += s->size[i];
         }
     }
-    struct domtree t;
-    if ((st = domtree_build(s, &r->d, &t, err)) != GS_OK)
+    gs_status st = rank_types(s, r, an, err);
+    if (st != GS_OK)
         return st;
-    rank_objects(s, r, &t);
-    rank_types(s, r, &t);
-    domtree_free(&t);
-    /* Paths last: the tree's lists are freed before the search allocates. */
-    if ((st = gs_paths_compute(s, &r->p, err)) != GS_OK)
-        return st;
-    r->have_paths = true;
+    rank_objects(s, r, an);
+    if (!(r->p = gs_analyses_paths(an, err)))
+        return err->code;
     return GS_OK;
 }
 
@@ -402,8 +329,8 @@ static void objects_text(FILE *out, const struct gs_snapshot *s, const struct re
     for (size_t i = 0; i < shown; i++) {
         const struct ret_object *o = &r->objects[i];
         object_label(s, o->node, o->items, label, sizeof label, 38);
-        fprintf(out, "%4zu %14s %5.1f%% %12s  %s\n", i + 1, gs_fmt_count(r->d.retained[o->node], c1, sizeof c1),
-                share(r->d.retained[o->node], r->reachable_bytes), gs_fmt_count(s->size[o->node], c2, sizeof c2),
+        fprintf(out, "%4zu %14s %5.1f%% %12s  %s\n", i + 1, gs_fmt_count(r->d->retained[o->node], c1, sizeof c1),
+                share(r->d->retained[o->node], r->reachable_bytes), gs_fmt_count(s->size[o->node], c2, sizeof c2),
                 label);
     }
     if (shown < r->nobjects)
@@ -452,11 +379,11 @@ static void details_text(FILE *out, const struct gs_snapshot *s, const struct re
         const struct ret_object *o = &r->objects[i];
         object_label(s, o->node, o->items, label, sizeof label, 70);
         fprintf(out, "\n%zu. %s\n", i + 1, label);
-        uint64_t ret = r->d.retained[o->node];
+        uint64_t ret = r->d->retained[o->node];
         fprintf(out, "    retains %s bytes (%s), %.1f%% of the heap\n", gs_fmt_count(ret, c1, sizeof c1),
                 gs_fmt_bytes(ret, b, sizeof b), share(ret, r->reachable_bytes));
         fprintf(out, "    its own size %s bytes\n", gs_fmt_count(s->size[o->node], c2, sizeof c2));
-        path_text(out, s, &r->p, o->node);
+        path_text(out, s, r->p, o->node);
         if (!o->nchildren)
             continue;
         fprintf(out, "    keeps alive %s object%s directly%s\n", gs_fmt_count(o->nchildren, c1, sizeof c1),
@@ -464,7 +391,7 @@ static void details_text(FILE *out, const struct gs_snapshot *s, const struct re
         for (uint32_t j = 0; j < o->nshown && j < CHILDREN_TEXT; j++) {
             uint32_t c = o->children[j];
             object_label(s, c, gs_snapshot_items(s, c), label, sizeof label, 52);
-            fprintf(out, "      %14s  %s\n", gs_fmt_count(r->d.retained[c], c1, sizeof c1), label);
+            fprintf(out, "      %14s  %s\n", gs_fmt_count(r->d->retained[c], c1, sizeof c1), label);
         }
     }
 }
@@ -508,9 +435,9 @@ static void node_fields_json(gs_json *w, const struct gs_snapshot *s, const stru
     gs_json_key(w, "shallow");
     gs_json_uint(w, s->size[node]);
     gs_json_key(w, "retained");
-    gs_json_uint(w, r->d.retained[node]);
+    gs_json_uint(w, r->d->retained[node]);
     gs_json_key(w, "share");
-    gs_json_double(w, share(r->d.retained[node], r->reachable_bytes) / 100.0, 6);
+    gs_json_double(w, share(r->d->retained[node], r->reachable_bytes) / 100.0, 6);
 }
 
 static void object_json(gs_json *w, const struct gs_snapshot *s, const struct ret_report *r,
@@ -521,15 +448,15 @@ static void object_json(gs_json *w, const struct gs_snapshot *s, const struct re
     gs_json_uint(w, rank);
     node_fields_json(w, s, r, o->node, o->items);
     gs_json_key(w, "idom");
-    if (r->d.idom[o->node] == GS_VIRTUAL_ROOT)
+    if (r->d->idom[o->node] == GS_VIRTUAL_ROOT)
         gs_json_null(w); /* only the virtual root: held by a root, or by several */
     else
-        gs_json_addr(w, s->addr[r->d.idom[o->node]]);
+        gs_json_addr(w, s->addr[r->d->idom[o->node]]);
     uint32_t buf[PATH_CAP];
-    size_t n = gs_path_to(&r->p, o->node, buf, PATH_CAP);
+    size_t n = gs_path_to(r->p, o->node, buf, PATH_CAP);
     gs_json_key(w, "path");
     if (n)
-        gs_path_write_json(w, s, buf, n, r->p.root[o->node]);
+        gs_path_write_json(w, s, buf, n, r->p->root[o->node]);
     else
         gs_json_null(w);
     gs_json_key(w, "children_count");
@@ -606,7 +533,7 @@ gs_status gs_report_retained_text(FILE *out, const struct gs_snapshot *s, const 
                                   gs_error *err)
 {
     struct ret_report r;
-    gs_status st = report_build(s, &r, err);
+    gs_status st = report_build(s, o->an, &r, err);
     if (st == GS_OK)
         report_text(out, s, &r, o->top);
     report_free(&r);
@@ -618,7 +545,7 @@ gs_status gs_report_retained_json(FILE *out, const struct gs_snapshot *s, const 
 {
     (void)o;
     struct ret_report r;
-    gs_status st = report_build(s, &r, err);
+    gs_status st = report_build(s, o->an, &r, err);
     if (st == GS_OK)
         report_json(out, s, &r);
     report_free(&r);

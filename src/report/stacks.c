@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "py/kinds.h"
 #include "report/stacks.h"
 #include "report/table.h"
@@ -319,42 +319,30 @@ static void report_json(FILE *out, struct stacks *st, bool locals)
 
 /* With --locals, what each local retains: the dominators. */
 static gs_status stacks_build(struct stacks *st, const struct gs_snapshot *s, const struct gs_report_opts *o,
-                              struct gs_dominators *d, gs_error *err)
+                              gs_error *err)
 {
     *st = (struct stacks){.s = s, .interp_module = base_name(s->meta.binary)};
-    if (!o->locals)
-        return GS_OK;
-    gs_status status = gs_dominators_compute(s, d, err);
-    if (status == GS_OK)
-        st->d = d;
-    return status;
-}
-
-static void stacks_free(struct stacks *st)
-{
-    if (st->d)
-        gs_dominators_free((struct gs_dominators *)st->d);
-    free(st->locals);
+    if (o->locals && !(st->d = gs_analyses_dominators(o->an, err)))
+        return err->code;
+    return GS_OK;
 }
 
 gs_status gs_report_stacks_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
-    struct gs_dominators d;
     struct stacks st;
-    gs_status status = stacks_build(&st, s, o, &d, err);
+    gs_status status = stacks_build(&st, s, o, err);
     if (status == GS_OK)
         report_text(out, &st, o->locals);
-    stacks_free(&st);
+    free(st.locals);
     return status;
 }
 
 gs_status gs_report_stacks_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
-    struct gs_dominators d;
     struct stacks st;
-    gs_status status = stacks_build(&st, s, o, &d, err);
+    gs_status status = stacks_build(&st, s, o, err);
     if (status == GS_OK)
         report_json(out, &st, o->locals);
-    stacks_free(&st);
+    free(st.locals);
     return status;
 }

@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "py/kinds.h"
 #include "report/report.h"
 #include "report/table.h"
@@ -119,11 +119,9 @@ struct garbage_type {
 };
 
 struct sus_report {
-    struct gs_dominators d;
-    struct gs_paths p;
-    bool have_paths;
-    bool borrowed;          /* d, p and garbage belong to the caller */
-    uint8_t *garbage;
+    const struct gs_dominators *d; /* the analyses: graph/analyses.h's */
+    const struct gs_paths *p;
+    const uint8_t *garbage;
     uint64_t reachable_bytes, reachable_objects;
     uint64_t garbage_objects, garbage_bytes;
     uint64_t unreachable_bytes; /* what collecting the garbage frees: no root reaches it */
@@ -385,7 +383,7 @@ static const struct binding *binding_of(const struct sus_report *r, uint32_t nod
     }
     if (lo == r->nbind || r->bind[lo].node != node)
         return NULL;
-    uint32_t parent = r->have_paths ? r->p.parent[node] : NONE;
+    uint32_t parent = r->p->parent[node];
     for (size_t i = lo; i < r->nbind && r->bind[i].node == node; i++)
         if (r->bind[i].src == parent)
             return &r->bind[i];
@@ -425,7 +423,7 @@ static struct suspect *suspect_add(const struct gs_snapshot *s, struct sus_repor
  * objects worth more than LEAF_ITEM_BYTES each is a container suspect. */
 static bool is_large(const struct gs_snapshot *s, const struct sus_report *r, uint32_t x)
 {
-    uint64_t own = s->size[x], ret = r->d.retained[x];
+    uint64_t own = s->size[x], ret = r->d->retained[x];
     if (own < LARGE_BYTES && !(own >= FLOOR_BYTES && at_least_percent(own, r->reachable_bytes, SHARE_PERCENT)))
         return false;
     int64_t items = gs_snapshot_items(s, x);
@@ -439,10 +437,10 @@ static void find_bound(const struct gs_snapshot *s, struct sus_report *r)
         if (i > 0 && r->bind[i - 1].node == x)
             continue; /* one object, several names: judged once */
         uint32_t k = gs_snapshot_kind(s, x);
-        if (!r->d.reachable[x] || (s->flags[x] & GS_NODE_ROOT) || k == PYK_MODULE || k == PYK_TYPE)
+        if (!r->d->reachable[x] || (s->flags[x] & GS_NODE_ROOT) || k == PYK_MODULE || k == PYK_TYPE)
             continue;
         const struct binding *b = binding_of(r, x);
-        uint64_t ret = r->d.retained[x];
+        uint64_t ret = r->d->retained[x];
         struct suspect *sus = NULL;
         if (is_large(s, r, x)) {
             sus = suspect_add(s, r, SUS_LARGE_GLOBAL, x, ret);
@@ -463,10 +461,10 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
                           const char *what)
 {
     uint32_t x = s->out_dst[e];
-    if (x >= s->nobjects || !r->d.reachable[x] || !is_mutable_container(gs_snapshot_kind(s, x)))
+    if (x >= s->nobjects || !r->d->reachable[x] || !is_mutable_container(gs_snapshot_kind(s, x)))
         return;
     int64_t items = gs_snapshot_items(s, x);
-    uint64_t ret = r->d.retained[x];
+    uint64_t ret = r->d->retained[x];
     if (items < DEFAULT_ITEMS && !(ret >= FLOOR_BYTES && at_least_percent(ret, r->reachable_bytes, 1)))
         return;
     struct suspect *sus = suspect_add(s, r, SUS_MUTABLE_DEFAULT, x, ret);
@@ -487,7 +485,7 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
 static void find_defaults(const struct gs_snapshot *s, struct sus_report *r)
 {
     for (uint32_t fn = 0; fn < s->nobjects; fn++) {
-        if (gs_snapshot_kind(s, fn) != PYK_FUNCTION || !r->d.reachable[fn])
+        if (gs_snapshot_kind(s, fn) != PYK_FUNCTION || !r->d->reachable[fn])
             continue;
         uint32_t t = field(s, fn, "__defaults__");
         if (t != NONE && gs_snapshot_kind(s, t) == PYK_TUPLE)
@@ -506,7 +504,7 @@ static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
 {
     for (uint32_t x = 0; x < s->nobjects; x++) {
         uint32_t k = gs_snapshot_kind(s, x);
-        if (!is_mutable_container(k) || !r->d.reachable[x])
+        if (!is_mutable_container(k) || !r->d->reachable[x])
             continue;
         int want = item_label(k);
         uint64_t items = 0, methods = 0, kept = 0;
@@ -519,11 +517,11 @@ static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
                 continue;
             methods++;
             uint32_t self = field(s, m, "__self__");
-            kept += self != NONE && kept_by(&r->d, self, x);
+            kept += self != NONE && kept_by(r->d, self, x);
         }
         if (methods < CALLBACK_METHODS || methods * 2 < items || kept < CALLBACK_KEPT)
             continue;
-        struct suspect *sus = suspect_add(s, r, SUS_CALLBACKS, x, r->d.retained[x]);
+        struct suspect *sus = suspect_add(s, r, SUS_CALLBACKS, x, r->d->retained[x]);
         sus->items = (int64_t)items;
         sus->methods = methods;
         sus->kept = kept;
@@ -545,7 +543,7 @@ static void find_garbage(const struct gs_snapshot *s, struct sus_report *r)
 {
     struct garbage_type *per = gs_xcalloc((size_t)s->ntypes + 1, sizeof *per);
     for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (!r->d.reachable[i] && !(s->flags[i] & GS_NODE_IMMORTAL))
+        if (!r->d->reachable[i] && !(s->flags[i] & GS_NODE_IMMORTAL))
             r->unreachable_bytes += s->size[i];
         if (!r->garbage[i])
             continue;
@@ -610,39 +608,22 @@ static void rank(struct sus_report *r)
 
 static void report_free(struct sus_report *r)
 {
-    if (!r->borrowed) {
-        gs_dominators_free(&r->d);
-        if (r->have_paths)
-            gs_paths_free(&r->p);
-        free(r->garbage);
-    }
     free(r->bind);
     gs_strbuf_free(&r->prefixes);
     free(r->sus);
 }
 
-/* The analyses come from the caller (given, borrowed) or are computed. */
-static gs_status report_build(const struct gs_snapshot *s, const struct gs_suspects_given *given,
-                              struct sus_report *r, gs_error *err)
+/* The analyses are the snapshot's (graph/analyses.h), shared with every
+ * other presenter. */
+static gs_status report_build(const struct gs_snapshot *s, struct gs_analyses *an, struct sus_report *r,
+                              gs_error *err)
 {
     memset(r, 0, sizeof *r);
-    gs_status st;
-    if (given) {
-        r->d = *given->dom;
-        r->p = *given->paths;
-        r->garbage = given->garbage;
-        r->have_paths = r->borrowed = true;
-    } else {
-        if ((st = gs_dominators_compute(s, &r->d, err)) != GS_OK)
-            return st;
-        if ((st = gs_paths_compute(s, &r->p, err)) != GS_OK)
-            return st;
-        r->have_paths = true;
-        if ((st = gs_garbage_compute(s, &r->garbage, err)) != GS_OK)
-            return st;
-    }
+    if (!(r->d = gs_analyses_dominators(an, err)) || !(r->p = gs_analyses_paths(an, err)) ||
+        !(r->garbage = gs_analyses_garbage(an, err)))
+        return err->code;
     for (uint64_t i = 0; i < s->nobjects; i++)
-        if (r->d.reachable[i]) {
+        if (r->d->reachable[i]) {
             r->reachable_objects++;
             r->reachable_bytes += s->size[i];
         }
@@ -765,10 +746,10 @@ static const char *display_name(const struct gs_snapshot *s, const struct sus_re
     if (x->name[0])
         return x->name;
     uint32_t path[PATH_CAP];
-    size_t n = x->node != NONE ? gs_path_to(&r->p, x->node, path, PATH_CAP) : 0;
+    size_t n = x->node != NONE ? gs_path_to(r->p, x->node, path, PATH_CAP) : 0;
     if (!n)
         return "(unnamed)";
-    gs_report_path_expression(s, path, n < PATH_CAP ? n : PATH_CAP, r->p.root[x->node], buf, cap);
+    gs_report_path_expression(s, path, n < PATH_CAP ? n : PATH_CAP, r->p->root[x->node], buf, cap);
     return buf;
 }
 
@@ -803,9 +784,9 @@ static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct su
         return;
     }
     uint32_t buf[PATH_CAP];
-    size_t n = gs_path_to(&r->p, x->node, buf, PATH_CAP);
+    size_t n = gs_path_to(r->p, x->node, buf, PATH_CAP);
     if (n)
-        gs_path_write_text(out, s, buf, n, r->p.root[x->node]);
+        gs_path_write_text(out, s, buf, n, r->p->root[x->node]);
 }
 
 static void report_text(FILE *out, const struct gs_snapshot *s, const struct sus_report *r, size_t top)
@@ -929,9 +910,9 @@ static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct s
         garbage_json(w, s, r);
     gs_json_key(w, "path");
     uint32_t buf[PATH_CAP];
-    size_t n = x->node != NONE ? gs_path_to(&r->p, x->node, buf, PATH_CAP) : 0;
+    size_t n = x->node != NONE ? gs_path_to(r->p, x->node, buf, PATH_CAP) : 0;
     if (n)
-        gs_path_write_json(w, s, buf, n, r->p.root[x->node]);
+        gs_path_write_json(w, s, buf, n, r->p->root[x->node]);
     else
         gs_json_null(w);
     gs_json_end_object(w);
@@ -983,7 +964,7 @@ gs_status gs_report_suspects_text(FILE *out, const struct gs_snapshot *s, const 
                                   gs_error *err)
 {
     struct sus_report r;
-    gs_status st = report_build(s, NULL, &r, err);
+    gs_status st = report_build(s, o->an, &r, err);
     if (st == GS_OK)
         report_text(out, s, &r, o->top);
     report_free(&r);
@@ -995,7 +976,7 @@ gs_status gs_report_suspects_json(FILE *out, const struct gs_snapshot *s, const 
 {
     (void)o;
     struct sus_report r;
-    gs_status st = report_build(s, NULL, &r, err);
+    gs_status st = report_build(s, o->an, &r, err);
     if (st == GS_OK)
         report_json(out, s, &r);
     report_free(&r);
@@ -1004,12 +985,12 @@ gs_status gs_report_suspects_json(FILE *out, const struct gs_snapshot *s, const 
 
 /* --- the list as data (the browser) ------------------------------------------------ */
 
-gs_status gs_suspects_find(const struct gs_snapshot *s, const struct gs_suspects_given *given,
-                           struct gs_suspect_list *out, gs_error *err)
+gs_status gs_suspects_find(struct gs_analyses *an, struct gs_suspect_list *out, gs_error *err)
 {
+    const struct gs_snapshot *s = gs_analyses_snapshot(an);
     struct sus_report r;
     memset(out, 0, sizeof *out);
-    gs_status st = report_build(s, given, &r, err);
+    gs_status st = report_build(s, an, &r, err);
     if (st != GS_OK) {
         report_free(&r);
         return st;

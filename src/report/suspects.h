@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "graph/snapshot.h"
 #include "util/status.h"
 
@@ -27,15 +27,9 @@ struct gs_suspect_list {
 
 /* Analyses the caller has already computed over the same snapshot (the
  * browser's model): borrowed, not freed. */
-struct gs_suspects_given {
-    const struct gs_dominators *dom;
-    const struct gs_paths *paths;
-    uint8_t *garbage;
-};
-
-/* given may be NULL: the analyses are then computed (and freed) here. */
-gs_status gs_suspects_find(const struct gs_snapshot *s, const struct gs_suspects_given *given,
-                           struct gs_suspect_list *out, gs_error *err);
+/* The suspects over the snapshot's analyses (computed there if needed,
+ * and shared with every other presenter). */
+gs_status gs_suspects_find(struct gs_analyses *an, struct gs_suspect_list *out, gs_error *err);
 void gs_suspects_free(struct gs_suspect_list *l);
 
 #endif

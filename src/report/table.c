@@ -76,7 +76,13 @@ gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_
     gs_report_writer *w = gs_report_writer_for(r, o->format);
     if (!w)
         return gs_fail(err, GS_ERR_USAGE, "--%s has no %s format", r->option, gs_format_name(o->format));
-    return w(out, s, o, err);
+    if (o->an)
+        return w(out, s, o, err);
+    struct gs_report_opts with = *o;
+    with.an = gs_analyses_new(s, NULL, NULL);
+    gs_status st = w(out, s, &with, err);
+    gs_analyses_free(with.an);
+    return st;
 }
 
 /* --help's layout: an option in column 3, its text from column 25, every
