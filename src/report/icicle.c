@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "graph/analysis.h"
+#include "graph/analyses.h"
 #include "report/icicle.h"
 #include "report/report.h"
 #include "util/alloc.h"
@@ -212,13 +212,14 @@ static void expand(struct dom_build *b, uint32_t at, const uint32_t *members, si
     free(kid_parent);
 }
 
-gs_status gs_icicle_from_dominators(const struct gs_snapshot *s, struct gs_icicle *out, gs_error *err)
+gs_status gs_icicle_from_dominators(struct gs_analyses *an, struct gs_icicle *out, gs_error *err)
 {
     memset(out, 0, sizeof *out);
-    struct gs_dominators d;
-    gs_status st = gs_dominators_compute(s, &d, err);
-    if (st != GS_OK)
-        return st;
+    const struct gs_snapshot *s = gs_analyses_snapshot(an);
+    const struct gs_dominators *dom = gs_analyses_dominators(an, err);
+    if (!dom)
+        return err->code;
+    const struct gs_dominators d = *dom;
     struct dom_build b = {.s = s, .d = &d, .out = out};
     domtree_build(s, &d, &b.tree);
     b.root_of = gs_xcalloc(s->nobjects + 1, sizeof *b.root_of);
@@ -239,12 +240,12 @@ gs_status gs_icicle_from_dominators(const struct gs_snapshot *s, struct gs_icicl
     free(b.root_of);
     free(b.tree.off);
     free(b.tree.child);
-    gs_dominators_free(&d);
     return GS_OK;
 }
 
-gs_status gs_icicle_from_types(const struct gs_snapshot *s, int by_module, struct gs_icicle *out, gs_error *err)
+gs_status gs_icicle_from_types(struct gs_analyses *an, int by_module, struct gs_icicle *out, gs_error *err)
 {
+    const struct gs_snapshot *s = gs_analyses_snapshot(an);
     (void)err;
     memset(out, 0, sizeof *out);
     struct gs_type_summary sum;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "graph/analyses.h"
 #include "graph/snapshot.h"
 #include "util/status.h"
 
@@ -53,9 +54,9 @@ struct gs_icicle {
 };
 
 /* The dominator tree from the roots: what keeps memory alive. */
-gs_status gs_icicle_from_dominators(const struct gs_snapshot *s, struct gs_icicle *out, gs_error *err);
+gs_status gs_icicle_from_dominators(struct gs_analyses *an, struct gs_icicle *out, gs_error *err);
 /* The tracked objects by type (by_module false), or by module, then type. */
-gs_status gs_icicle_from_types(const struct gs_snapshot *s, int by_module, struct gs_icicle *out, gs_error *err);
+gs_status gs_icicle_from_types(struct gs_analyses *an, int by_module, struct gs_icicle *out, gs_error *err);
 void gs_icicle_free(struct gs_icicle *t);
 
 /* title: what the picture shows ("Retained memory"); the snapshot's header

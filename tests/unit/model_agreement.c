@@ -26,7 +26,7 @@ static cJSON *report_json(const struct gs_snapshot *s, const char *name)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    struct gs_report_opts o = {.json = true};
+    struct gs_report_opts o = {.format = GS_FORMAT_JSON};
     gs_error err = {0};
     UNIT_CHECK(gs_report_write(gs_report_by_name(name), f, s, &o, &err) == GS_OK);
     fclose(f);
