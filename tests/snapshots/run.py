@@ -9,9 +9,10 @@ from tier_target.py), decompressed into a temporary directory:
     expected/LABEL/NAME.sha256. JSON's "total_ms" (gcscope's own run time)
     is the one value masked. The exit code must be the expected one too
     (first line of NAME.rc when present, else 0);
-  - every report option --help lists must have a text and a JSON case, and
-    --format prometheus and --check one each: a report added without cases
-    fails here;
+  - every report option --help lists must have a text and a JSON case, each
+    report --help names with a picture format an svg and a folded case, and
+    --format prometheus and --check one each: a report or format added
+    without cases fails here;
   - tests/unit/model_agreement checks the browser's model against the
     reports' JSON over the same snapshot.
 With --regen, writes the expected files instead (make-snapshots.sh does).
@@ -84,6 +85,12 @@ def coverage(names_args):
     for need in ("prometheus", "--check"):
         if not any(need in args for _, args in names_args):
             missing.append(need)
+    # The picture formats, for each report --help names with them.
+    m = re.search(r"or a picture of\s+(.*?):", out.decode(), re.S)
+    for opt in re.findall(r"--[a-z-]+", m.group(1)) if m else []:
+        for fmt in ("svg", "folded"):
+            if not any(opt in args and fmt in args for _, args in names_args):
+                missing.append("%s %s" % (opt, fmt))
     return options, missing
 
 
