@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/allocations.h"
 #include "report/report.h"
 #include "ui/ui.h"
 #include "util/alloc.h"
@@ -127,6 +128,26 @@ static void roots_line(struct object *o, char *buf, size_t cap)
         memmove(buf, buf + 1, strlen(buf));
 }
 
+/* With tracemalloc on in the target: where the object was allocated, the
+ * most recent frame first ("; allocated at app.py:12 <- main.py:30"),
+ * after the roots line; nothing otherwise. */
+static void alloc_line(const struct gs_snapshot *s, uint32_t n, char *buf, size_t cap)
+{
+    uint32_t file, line, tb;
+    if (!gs_alloc_node_frame(s, n, &file, &line, &tb))
+        return;
+    const struct gs_tm_traceback *t = &s->tm_tracebacks[tb];
+    size_t len = strlen(buf);
+    len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "; allocated at");
+    for (uint32_t i = 0; i < t->nframe && len < cap; i++) {
+        const struct gs_tm_frame *f = &s->tm_frames[t->first_frame + i];
+        const char *name = gs_snapshot_string(s, f->filename), *base = strrchr(name, '/');
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s:%u", i ? " <- " : " ", base ? base + 1 : name, f->lineno);
+    }
+    if (t->nframe == 0 && len < cap)
+        snprintf(buf + len, cap - len, " <unknown>");
+}
+
 static void draw_header(struct object *o, struct gs_ui *ui, int y)
 {
     const struct gs_snapshot *s = ui->snap;
@@ -163,6 +184,7 @@ static void draw_header(struct object *o, struct gs_ui *ui, int y)
         gs_draw_text(&ui->draw, y + 2, 0, COLS, GS_ROLE_ALERT, why, true);
     }
     roots_line(o, roots, sizeof roots);
+    alloc_line(s, n, roots, sizeof roots);
     gs_draw_text(&ui->draw, y + 3, 0, COLS, GS_ROLE_DIM, roots, true);
 }
 

@@ -528,6 +528,8 @@ static struct line_delta *diff_lines(const struct gs_snapshot *s, const struct g
 
 void gs_alloc_diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_snapshot *old, size_t top)
 {
+    if (!s->ntm_traces && !old->ntm_traces)
+        return; /* neither traced: nothing to say beyond the other reports */
     if (!s->ntm_traces || !old->ntm_traces) {
         const char *why = gs_alloc_status_line(s->ntm_traces ? old : s);
         fprintf(out, "\nAllocation lines: %s\n", why ? why : "no traces");

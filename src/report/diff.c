@@ -6,6 +6,7 @@
 
 #include "graph/analyses.h"
 #include "graph/diff.h"
+#include "report/allocations.h"
 #include "report/report.h"
 #include "report/table.h"
 
@@ -98,6 +99,7 @@ static void diff_json(FILE *out, const struct gs_snapshot *s, const struct gs_sn
         gs_json_end_object(&w);
     }
     gs_json_end_array(&w);
+    gs_alloc_diff_json(&w, s, old);
     gs_json_end_object(&w);
     gs_json_finish(&w);
 }
@@ -134,6 +136,7 @@ static void diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_sn
     }
     if (d->ngrown == 0)
         fprintf(out, "  none\n");
+    gs_alloc_diff_text(out, s, old, top);
 }
 
 /* The diff and this snapshot's paths (for where each grown object lives);
