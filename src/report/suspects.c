@@ -45,6 +45,7 @@
 
 #include "graph/analyses.h"
 #include "py/kinds.h"
+#include "report/allocations.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/text.h"
@@ -753,6 +754,46 @@ static const char *display_name(const struct gs_snapshot *s, const struct sus_re
     return buf;
 }
 
+/* With tracemalloc on in the target: the line that allocated the suspect's
+ * object, and the line that allocated most of what it references (a
+ * growing container's items: the leak's own line). false when untraced. */
+struct alloc_sites {
+    uint32_t file, line, items_file, items_line;
+    uint64_t items, items_at_line;
+};
+
+static bool suspect_sites(const struct gs_snapshot *s, uint32_t node, struct alloc_sites *a)
+{
+    uint32_t tb;
+    memset(a, 0, sizeof *a);
+    if (node == NONE || !gs_alloc_node_frame(s, node, &a->file, &a->line, &tb))
+        return false;
+    struct { uint32_t file, line; uint64_t n; } seen[8];
+    size_t nseen = 0;
+    for (uint64_t e = s->out_off[node]; e < s->out_off[node + 1] && e - s->out_off[node] < 100000; e++) {
+        uint32_t f, l, t;
+        if (!gs_alloc_node_frame(s, s->out_dst[e], &f, &l, &t))
+            continue;
+        a->items++;
+        size_t k = 0;
+        while (k < nseen && (seen[k].file != f || seen[k].line != l))
+            k++;
+        if (k == nseen && nseen < 8)
+            seen[nseen++] = (typeof(seen[0])){f, l, 0};
+        if (k < nseen)
+            seen[k].n++;
+    }
+    for (size_t k = 0; k < nseen; k++)
+        if (seen[k].n > a->items_at_line) {
+            a->items_at_line = seen[k].n;
+            a->items_file = seen[k].file;
+            a->items_line = seen[k].line;
+        }
+    return true;
+}
+
+static const char *site_file(const struct gs_snapshot *s, uint32_t id) { return id ? gs_snapshot_string(s, id) : "<unknown>"; }
+
 static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct sus_report *r,
                          const struct suspect *x, size_t rank_no)
 {
@@ -770,6 +811,14 @@ static void suspect_text(FILE *out, const struct gs_snapshot *s, const struct su
     }
     fprintf(out, "   retains %s bytes (%s, %.1f%% of the heap)\n", gs_fmt_count(x->retained, c1, sizeof c1),
             gs_fmt_bytes(x->retained, b1, sizeof b1), share(x->retained, r->reachable_bytes));
+    struct alloc_sites as;
+    if (suspect_sites(s, x->node, &as)) {
+        fprintf(out, "   allocated at %s:%u", site_file(s, as.file), as.line);
+        if (as.items_at_line)
+            fprintf(out, "; %s of its %s traced referents at %s:%u", gs_fmt_count(as.items_at_line, c1, sizeof c1),
+                    gs_fmt_count(as.items, b1, sizeof b1), site_file(s, as.items_file), as.items_line);
+        fputc('\n', out);
+    }
     why(s, r, x, &sb);
     wrap(out, gs_strbuf_str(&sb), 3, 76);
     gs_strbuf_free(&sb);
@@ -874,6 +923,27 @@ static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct s
         const struct gs_snap_type *t = &s->types[s->type[x->node] < s->ntypes ? s->type[x->node] : 0];
         gs_json_key(w, "addr");
         gs_json_addr(w, s->addr[x->node]);
+        struct alloc_sites as;
+        if (suspect_sites(s, x->node, &as)) {
+            gs_json_key(w, "allocated_at");
+            gs_json_begin_array(w);
+            gs_json_string(w, site_file(s, as.file));
+            gs_json_uint(w, as.line);
+            gs_json_end_array(w);
+            if (as.items_at_line) {
+                gs_json_key(w, "referents_allocated_at");
+                gs_json_begin_object(w);
+                gs_json_key(w, "filename");
+                gs_json_string(w, site_file(s, as.items_file));
+                gs_json_key(w, "lineno");
+                gs_json_uint(w, as.items_line);
+                gs_json_key(w, "referents");
+                gs_json_uint(w, as.items_at_line);
+                gs_json_key(w, "traced_referents");
+                gs_json_uint(w, as.items);
+                gs_json_end_object(w);
+            }
+        }
         gs_json_key(w, "type");
         gs_json_string(w, gs_snapshot_string(s, t->name));
         gs_json_key(w, "module");
