@@ -114,7 +114,8 @@ void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct
     if (table == 0 || maxarenas == 0) {
         /* PYTHONMALLOC=malloc (or debug hooks over malloc): pymalloc never ran. */
         o->status = PY_PYMALLOC_DISABLED;
-        snprintf(o->why, sizeof o->why, "pymalloc has no arena: the target runs without it (PYTHONMALLOC=malloc?)");
+        snprintf(o->why, sizeof o->why, "pymalloc has no arena: the target allocates with another allocator "
+                                          "(PYTHONMALLOC=malloc, or mimalloc in a free-threaded build)");
         return;
     }
     if (maxarenas > PY_PYMALLOC_MAX_ARENAS) {
