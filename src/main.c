@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,10 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
         struct gs_browse_source src = {file ? NULL : recapture, &ra, file ? file : label};
         st = gs_browse(snap, &src, err); /* the browser owns snap from here */
         snap = NULL;
+        /* Ctrl-C is one of the browser's ways to quit (status 0, as q);
+         * it has been handled, so it does not make the run "interrupted". */
+        if (st == GS_OK && gs_signal_pending == SIGINT)
+            gs_signal_pending = 0;
     } else if (st == GS_OK) {
         /* Text goes through gs_text_escape (util/text.h) as a whole: no
          * string of the target reaches the terminal raw, whichever
