@@ -45,6 +45,12 @@ import time
 
 import gstest
 
+# A core is decoded without the emulated tp_traverse of compiled types (not
+# wired for cores yet: see docs/internals.md), so the live captures these
+# reports are compared with are read without it too: the same heap, the same
+# decoders.
+os.environ["GCSCOPE_NO_EMULATION"] = "1"
+
 # Keys of the report header that describe the capture, not the heap.
 CAPTURE_KEYS = {"gcscope", "captured_at", "pause_ms", "copy_ms", "capture_ms", "build_ms", "copied_bytes",
                 "unreadable_pages", "floor_ms", "floor_bytes", "attempts", "threads_stopped",

@@ -191,7 +191,10 @@ def core_flow(res, label, python, gcscope, tmpdir):
         views = (("2", "Types"), ("3", "Cycles"), ("4", "Suspects"))
         live = {}
         with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
-            open_overview(tm, [gcscope, "-p", str(t.pid)])
+            # A core is decoded without the emulated tp_traverse (not wired
+            # for cores yet: see docs/internals.md), so the live process is
+            # read without it too, for the two to be the same heap.
+            open_overview(tm, [gcscope, "-p", str(t.pid)], env=dict(ENV, GCSCOPE_NO_EMULATION="1"))
             for key, name in views:
                 live[name] = view_body(tm, key, name)
             quit_and_check(tm)
