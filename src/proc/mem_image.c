@@ -343,13 +343,15 @@ static bool prefault(unsigned char *base, size_t size, double deadline)
 
 static gs_status stopped_early(gs_error *err, const char *what, uint64_t done, uint64_t total)
 {
+    char copied[96] = "";
+    if (total)
+        snprintf(copied, sizeof copied, " (%.1f of %.1f MiB copied)", (double)done / 1048576.0,
+                 (double)total / 1048576.0);
     if (gs_signal_pending)
-        return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d %s (%.1f of %.1f MiB copied): the target "
-                       "was left running", (int)gs_signal_pending, what, (double)done / 1048576.0,
-                       (double)total / 1048576.0);
-    return gs_fail(err, GS_ERR_DEADLINE, "the capture took longer than --timeout %s (%.1f of %.1f MiB copied): "
-                   "the target was left running; raise --timeout", what, (double)done / 1048576.0,
-                   (double)total / 1048576.0);
+        return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d %s%s: the target was left running",
+                       (int)gs_signal_pending, what, copied);
+    return gs_fail(err, GS_ERR_DEADLINE, "the capture took longer than --timeout %s%s: the target was left "
+                   "running; raise --timeout", what, copied);
 }
 
 gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, double deadline, gs_image **out,
