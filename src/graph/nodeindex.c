@@ -31,7 +31,10 @@ void gs_nodeindex_init(struct gs_nodeindex *x, const gs_image *img)
         gs_image_region(img, i++, &r->start, &r->end);
         while (i < n) {
             gs_image_region(img, i, &s, &e);
-            if (s < r->end || s - r->end > MERGE_GAP)
+            /* A gap much larger than the span itself is not worth its slots:
+             * 500 thread stacks, a few KiB resident each 8 MiB apart, would
+             * make one slot array of a gigabyte that a scan then reads. */
+            if (s < r->end || s - r->end > MERGE_GAP || s - r->end > 4 * (r->end - r->start) + ((uint64_t)1 << 20))
                 break;
             r->end = e;
             i++;

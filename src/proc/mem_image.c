@@ -51,6 +51,8 @@ struct gs_image {
     size_t nregions, capregions;
     struct run *runs;
     size_t nruns, capruns;
+    struct region *spans; /* runs merged where they touch: what gs_image_region() reports */
+    size_t nspans;
     struct block *blocks;
     size_t nblocks;
     struct gs_image_stats stats;
@@ -235,6 +237,19 @@ static void sort_image(gs_image *img)
     gs_qsort(img->regions, img->nregions, sizeof *img->regions, cmp_region);
     gs_qsort(img->runs, img->nruns, sizeof *img->runs, cmp_run);
     img->last = 0;
+    /* The spans where bytes are stored: an object can only lie there (the
+     * rest of a region reads as zeros), so the node index covers these, not
+     * the mappings (500 thread stacks of 8 MiB hold a few KiB each). */
+    img->spans = gs_xreallocarray(img->spans, img->nruns ? img->nruns : 1, sizeof *img->spans);
+    img->nspans = 0;
+    for (size_t i = 0; i < img->nruns; i++) {
+        if (img->nspans && img->runs[i].start <= img->spans[img->nspans - 1].end) {
+            if (img->runs[i].end > img->spans[img->nspans - 1].end)
+                img->spans[img->nspans - 1].end = img->runs[i].end;
+            continue;
+        }
+        img->spans[img->nspans++] = (struct region){img->runs[i].start, img->runs[i].end};
+    }
 }
 
 static const struct run *find_run(gs_image *img, uint64_t addr)
@@ -587,12 +602,12 @@ gs_reader *gs_image_reader(gs_image *img) { return &img->reader; }
 
 const struct gs_image_stats *gs_image_stats(const gs_image *img) { return &img->stats; }
 
-size_t gs_image_region_count(const gs_image *img) { return img->nregions; }
+size_t gs_image_region_count(const gs_image *img) { return img->nspans; }
 
 void gs_image_region(const gs_image *img, size_t i, uint64_t *start, uint64_t *end)
 {
-    *start = img->regions[i].start;
-    *end = img->regions[i].end;
+    *start = img->spans[i].start;
+    *end = img->spans[i].end;
 }
 
 void gs_image_free(gs_image *img)
@@ -604,6 +619,7 @@ void gs_image_free(gs_image *img)
     free(img->blocks);
     free(img->regions);
     free(img->runs);
+    free(img->spans);
     free(img->prefills);
     gs_resident_close(img->resident);
     free(img);

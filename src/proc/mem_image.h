@@ -73,7 +73,9 @@ gs_reader *gs_image_reader(gs_image *img);
 
 const struct gs_image_stats *gs_image_stats(const gs_image *img);
 
-/* The image's regions, in address order: [*start, *end) of region i < count. */
+/* Where the image holds bytes, in address order: [*start, *end) of span
+ * i < count (stored runs merged where they touch). Everything else reads
+ * as zeros or not at all, so no object lies outside these spans. */
 size_t gs_image_region_count(const gs_image *img);
 void gs_image_region(const gs_image *img, size_t i, uint64_t *start, uint64_t *end);
 void gs_image_free(gs_image *img);
