@@ -217,6 +217,14 @@ void py_tracemalloc_read(const struct py_ctx *c, uint64_t runtime_addr, const st
              "3.8 (3.9 and later only)");
         return;
     }
+    /* 3.15 changed how a traceback's frames name their file: read with
+     * 3.14's frame layout every file name comes out unreadable. Refused in
+     * one line until the 3.15 frame is read right, never shown wrong. */
+    if (L->major == 3 && L->minor >= 15) {
+        fail(t, PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
+             "3.15 yet (3.9 to 3.14)");
+        return;
+    }
     if (!statics_ok) {
         char why[300];
         py_statics_why(statics, loc, why, sizeof why);
