@@ -59,7 +59,19 @@ REPORTS = ["--dump-types", "--dump-cycles", "--dump-retained", "--dump-suspects"
            "--dump-graph"]
 
 
+# The root the current interpreter's files live under: a core of a target
+# that runs inside the sid root (as a container's would) names files inside
+# it, so its reports are read with --sysroot, as a user would.
+SYSROOT = None
+
+
 def run(args, timeout=180, expect=0):
+    args = list(args)
+    if SYSROOT and args and os.path.isfile(str(args[0])) and "--sysroot" not in args:
+        with open(str(args[0]), "rb") as f:
+            is_core = f.read(4) == b"\x7fELF"
+        if is_core:
+            args = [args[0], "--sysroot", SYSROOT] + args[1:]
     rc, out, err = gstest.run_gcscope(args, timeout=timeout)
     assert rc == expect, "gcscope %s exited %s: %s" % (" ".join(map(str, args)), rc, err.strip()[:600])
     return out, err
@@ -375,8 +387,12 @@ def main():
     pythons = gstest.pythons()
     if not pythons:
         gstest.skip("no CPython found")
+    global SYSROOT
     for label, python in pythons:
+        SYSROOT = gstest.SID_ROOT if label.startswith("sid-") else None
         one_interpreter(R, label, python)
+    SYSROOT = None
+    pythons = [(l, p) for l, p in pythons if not l.startswith("sid-")] or pythons
     label, python = pythons[-1]
     where = tempfile.mkdtemp(prefix="gstest-cores-")
     target = gstest.start_target(python, "leaks_target.py", label=label, ready_timeout=120)
