@@ -211,7 +211,10 @@ def core_flow(res, label, python, gcscope, tmpdir):
     core = short
     with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
         with res.case("%s: a core browsed: its views show what the live process showed" % label):
-            tm.start([gcscope, "core"], env=ENV, cwd=tmpdir)
+            # Read as cores.py reads them: without emulation (both sides), and
+            # a core of a target in the sid root with --sysroot.
+            sysroot = ["--sysroot", gstest.SID_ROOT] if label.startswith("sid-") else []
+            tm.start([gcscope, "core"] + sysroot, env=dict(ENV, GCSCOPE_NO_EMULATION="1"), cwd=tmpdir)
             scr = tm.wait_for(lambda s: "Findings" in s and "threads: " in s and "qQuit" in s, timeout=90,
                               what="the overview")
             assert os.path.basename(core) in title(scr), title(scr)
