@@ -393,7 +393,12 @@ def main():
         one_interpreter(R, label, python)
     SYSROOT = None
     pythons = [(l, p) for l, p in pythons if not l.startswith("sid-")] or pythons
-    label, python = pythons[-1]
+    # The cases below use one interpreter: Debian's static python3.11 where
+    # it is there, whose executable holds the interpreter itself, so that
+    # replacing the executable really replaces what the core needs (with a
+    # shared libpython the executable is only a launcher).
+    static = [(l, p) for l, p in pythons if l == "debian-3.11"]
+    label, python = (static or pythons)[-1]
     where = tempfile.mkdtemp(prefix="gstest-cores-")
     target = gstest.start_target(python, "leaks_target.py", label=label, ready_timeout=120)
     try:
