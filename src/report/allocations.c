@@ -431,6 +431,19 @@ gs_status gs_report_allocations(FILE *out, const struct gs_snapshot *s, const st
     return GS_OK;
 }
 
+/* The manual's entry for --dump-allocations, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_allocations_man[] =
+    "When the target runs with\n"
+    ".B tracemalloc\n"
+    ".RB ( \"\\-X tracemalloc=25\" ,\n"
+    ".BR PYTHONTRACEMALLOC ),\n"
+    "its traces read from the copy: the top allocation lines by size and count, as\n"
+    ".B tracemalloc.take_snapshot().statistics(\\(aqlineno\\(aq)\n"
+    "gives them inside, and for each type the lines its objects were allocated on. A target without\n"
+    "tracemalloc gets a \"not tracing\" line; Python 3.8's tables are not read; up to 3.11 the tables are\n"
+    "statics found through the binary's symbol table or its debug file, and their absence is said.\n";
+
 gs_status gs_report_allocations_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                      gs_error *err)
 {
@@ -446,6 +459,12 @@ gs_status gs_report_allocations_json(FILE *out, const struct gs_snapshot *s, con
     t.format = GS_FORMAT_JSON;
     return gs_report_allocations(out, s, &t, GS_ALLOC_LINENO, err);
 }
+
+/* The manual's entry for --dump-allocation-tracebacks, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_allocation_tracebacks_man[] =
+    "The same grouped by whole traceback, as\n"
+    ".BR statistics(\\(aqtraceback\\(aq) .\n";
 
 gs_status gs_report_allocation_tracebacks_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                                gs_error *err)

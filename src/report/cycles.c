@@ -627,6 +627,16 @@ static void cycles_json(FILE *out, struct cycles *cy)
     gs_json_finish(&w);
 }
 
+/* The manual's entry for --dump-cycles, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_cycles_man[] =
+    "Reference cycles, cyclic garbage first, by CPython's own rule for what the next full collection\n"
+    "frees; garbage whose members define finalizers is marked. Each cycle is shown with one loop written\n"
+    "with its edge labels, alike cycles are grouped into shapes, and an alive cycle is shown with its\n"
+    "path from a root. Also whether the collector is disabled and what\n"
+    ".B gc.garbage\n"
+    "holds.\n";
+
 gs_status gs_report_cycles_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct cycles cy;

@@ -159,6 +159,14 @@ static gs_status diff_build(const struct gs_snapshot *s, const struct gs_report_
     return GS_OK;
 }
 
+/* The manual's entry for --diff, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_diff_man[] =
+    "What grew since the snapshot file\n"
+    ".IR OLD :\n"
+    "types whose count or bytes changed, objects that hold more than before, the largest new objects.\n"
+    "Objects are matched by address and type.\n";
+
 gs_status gs_report_diff_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_diff d;

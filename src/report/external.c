@@ -81,6 +81,14 @@ static gs_status ext_build(const struct gs_snapshot *s, struct ext_report *x, gs
     return GS_OK;
 }
 
+/* The manual's entry for --dump-external, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_external_man[] =
+    "References held from outside the graph: reference counts the graph cannot explain (C extensions'\n"
+    "caches, a running call's C stack, or a missing\n"
+    ".BR Py_DECREF ),\n"
+    "per type and per object.\n";
+
 gs_status gs_report_external_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                   gs_error *err)
 {

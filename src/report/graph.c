@@ -178,6 +178,16 @@ static void graph_text(FILE *out, const struct gs_snapshot *s)
     }
 }
 
+/* The manual's entry for --dump-graph, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_graph_man[] =
+    "Every object, reference (with its label, as Python would write the step:\n"
+    ".BR .next ,\n"
+    ".BR [\\(aqkey\\(aq] ,\n"
+    ".BR [3] )\n"
+    "and root. As large as the heap: meant for\n"
+    ".BR \\-\\-json .\n";
+
 gs_status gs_report_graph_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     (void)o, (void)err;

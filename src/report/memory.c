@@ -162,6 +162,17 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
     return GS_OK;
 }
 
+/* The manual's entry for --dump-memory, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_memory_man[] =
+    "The resident memory from\n"
+    ".I /proc/PID/smaps\n"
+    "(read at capture time and saved with the snapshot), its anonymous part split into Python objects\n"
+    "in pymalloc blocks, objects and their buffers elsewhere (list, dict and set tables, bytearray data),\n"
+    "pymalloc blocks outside the graph, pymalloc free space, tracemalloc's own tables, thread stacks and\n"
+    "libraries' written data, and what stays unexplained, each with bytes and share; then the largest\n"
+    "mappings.\n";
+
 gs_status gs_report_memory_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;

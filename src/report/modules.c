@@ -73,6 +73,15 @@ static void modules_free(struct module_summary *m)
     free(m->rows);
 }
 
+/* The manual's entry for --dump-modules, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_modules_man[] =
+    "The same objects summed per module of their type\n"
+    ".RB ( type(o).__module__ ;\n"
+    "builtin types under\n"
+    ".BR builtins ):\n"
+    "objects, bytes and the number of types, largest first, frozen objects included.\n";
+
 gs_status gs_report_modules_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                  gs_error *err)
 {

@@ -222,6 +222,15 @@ gs_status gs_report_referrers_json(FILE *out, const struct gs_snapshot *s, const
     return GS_OK;
 }
 
+/* The manual's entry for --referrers, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_referrers_man[] =
+    "The objects that reference the object at\n"
+    ".I ADDR\n"
+    "(an address as Python's\n"
+    ".BR hex(id(obj)) ,\n"
+    "e.g. 0x7f3a5c2b1e40), with the label of each reference, and the roots that hold it.\n";
+
 gs_status gs_report_referrers_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                    gs_error *err)
 {
@@ -256,6 +265,14 @@ gs_status gs_report_referrers_text(FILE *out, const struct gs_snapshot *s, const
                     gs_text(raw, sizeof raw, gs_snapshot_string(s, s->roots[r].name)));
     return GS_OK;
 }
+
+/* The manual's entry for --path, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_path_man[] =
+    "The shortest path from a root to the object at\n"
+    ".IR ADDR ,\n"
+    "written as a Python expression\n"
+    ".RB ( __main__.CACHE[0].session ).\n";
 
 gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {

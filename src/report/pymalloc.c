@@ -261,6 +261,14 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
     return GS_OK;
 }
 
+/* The manual's entry for --dump-pymalloc, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_pymalloc_man[] =
+    "pymalloc's arenas, pools and size classes read from the copy, printed as\n"
+    ".B sys._debugmallocstats()\n"
+    "prints them, then the arenas kept from the system by a few live blocks (fragmentation), each with\n"
+    "the objects that pin it.\n";
+
 gs_status gs_report_pymalloc_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;

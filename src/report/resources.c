@@ -925,6 +925,12 @@ static void resources_json(FILE *out, const struct report *r)
     gs_json_finish(&w);
 }
 
+/* The manual's entry for --dump-resources, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_resources_man[] =
+    "Open files, sockets, mmaps, child processes and selectors, and every file descriptor of the\n"
+    "process with the Python object that owns it (or none).\n";
+
 gs_status gs_report_resources_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                    gs_error *err)
 {

@@ -529,6 +529,13 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct ret
     gs_json_finish(&w);
 }
 
+/* The manual's entry for --dump-retained, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_retained_man[] =
+    "The objects and the types that keep the most memory alive: retained sizes from the dominator\n"
+    "tree (what freeing an object would free), each object with its path from a root and what it\n"
+    "keeps alive.\n";
+
 gs_status gs_report_retained_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                   gs_error *err)
 {

@@ -327,6 +327,12 @@ static gs_status stacks_build(struct stacks *st, const struct gs_snapshot *s, co
     return GS_OK;
 }
 
+/* The manual's entry for --dump-stacks, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_stacks_man[] =
+    "Every thread: its name, whether it holds the GIL, its kernel state, and its Python and native\n"
+    "frames merged into one stack.\n";
+
 gs_status gs_report_stacks_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct stacks st;

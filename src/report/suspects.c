@@ -1030,6 +1030,12 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct sus
     gs_json_finish(&w);
 }
 
+/* The manual's entry for --dump-suspects, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_suspects_man[] =
+    "Likely leaks, ranked and explained: growing caches and registries, mutable default arguments,\n"
+    "callbacks never unregistered, cyclic garbage with the collector off, large globals.\n";
+
 gs_status gs_report_suspects_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,
                                   gs_error *err)
 {

@@ -7,8 +7,9 @@
 
 #include "report/table.h"
 
-#define ROW(name, option, arg, needs, help) \
-    {#name, option, arg, needs, {[GS_FORMAT_TEXT] = gs_report_##name##_text, [GS_FORMAT_JSON] = gs_report_##name##_json}, help},
+#define ROW(name, option, arg, needs, help)                                                                 \
+    {#name, option, arg, needs, {[GS_FORMAT_TEXT] = gs_report_##name##_text, [GS_FORMAT_JSON] = gs_report_##name##_json}, \
+     help, gs_report_##name##_man},
 const struct gs_report gs_reports[] = {GS_REPORTS(ROW)};
 const size_t gs_nreports = sizeof gs_reports / sizeof gs_reports[0];
 
@@ -140,5 +141,30 @@ void gs_reports_usage(FILE *out)
         char tag[64];
         snprintf(tag, sizeof tag, "    --%s%s%s", r->option, r->arg ? " " : "", r->arg ? r->arg : "");
         gs_help_item(out, tag, r->help);
+    }
+}
+
+/* A word as roff sets it literally: "-" is a hyphen to roff, "\-" the
+ * minus sign an option is typed with (and what docs.py reads back). */
+static void roff_option(FILE *out, const char *word)
+{
+    for (const char *p = word; *p; p++) {
+        if (*p == '-')
+            fputc('\\', out);
+        fputc(*p, out);
+    }
+}
+
+void gs_reports_man(FILE *out)
+{
+    for (size_t i = 0; i < gs_nreports; i++) {
+        const struct gs_report *r = &gs_reports[i];
+        fputs(".TP\n", out);
+        fputs(r->arg ? ".BI \\-\\-" : ".B \\-\\-", out);
+        roff_option(out, r->option);
+        if (r->arg)
+            fprintf(out, " \" %s\"", r->arg);
+        fputc('\n', out);
+        fputs(r->man, out);
     }
 }

@@ -6,8 +6,17 @@
  * The table (report/table.c, GS_REPORTS) is the only list of reports. The
  * option parser (cli.c) makes one long option per row, main.c dispatches
  * through it, --help prints its rows, the bash completion reads the options
- * from --help, and tests/integration/docs.py checks the man page against
- * --help. Adding a report is one file (its two writers) and one row.
+ * from --help, make writes the manual's report entries from it
+ * (tools/man-reports.c), and the snapshot tier (tests/snapshots/run.py)
+ * makes a text and a JSON case of every report --help lists.
+ *
+ * Adding a report is one file and one row. The file (src/report/NAME.c,
+ * named on libgcscope_a_SOURCES in Makefile.am like every source: automake
+ * has no wildcards) defines the writers gs_report_NAME_text and _json and
+ * the manual's entry gs_report_NAME_man; the row names them. Then
+ * `tests/snapshots/run.py --regen` writes the new cases' expected output,
+ * to be read and committed. docs/json.md describes the fields of each
+ * report's JSON for readers; no build or test requires an entry there.
  *
  * A writer writes one report in one format. Both writers of a report read
  * the same analyses, so the text and the JSON always say the same thing.
@@ -37,13 +46,15 @@ struct gs_report {
     unsigned needs;     /* enum gs_report_needs */
     gs_report_writer *write[GS_FORMAT_COUNT];
     const char *help;   /* for --help; lines after the first are indented under it */
+    const char *man;    /* the manual's entry after its tag line: roff, each line ending in \n */
 };
 
 /* The table. Each row: the report's name (its writers are
  * gs_report_NAME_text and gs_report_NAME_json, declared here, defined in
- * the report's file), its option, the option's value, what it needs, and
- * its --help text ("\n" starts a continuation line). The rows' order is
- * --help's order. */
+ * the report's file, with its manual entry gs_report_NAME_man), its
+ * option, the option's value, what it needs, and its --help text ("\n"
+ * starts a continuation line). The rows' order is --help's order and the
+ * manual's. */
 #define GS_REPORTS(R)                                                                                            \
     R(types, "dump-types", NULL, 0,                                                                              \
       "objects the collector tracks, per type: count and bytes\n"                                                \
@@ -78,7 +89,8 @@ struct gs_report {
       "weakrefs and finalizers, what each module retains")
 
 #define GS_REPORT_DECLARE_WRITERS(name, option, arg, needs, help) \
-    gs_report_writer gs_report_##name##_text, gs_report_##name##_json;
+    gs_report_writer gs_report_##name##_text, gs_report_##name##_json;  \
+    extern const char gs_report_##name##_man[];
 GS_REPORTS(GS_REPORT_DECLARE_WRITERS)
 
 /* The formats beyond text and JSON: one row per report and format, its
@@ -117,6 +129,10 @@ gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_
 
 /* --help's "Reports:" lines, one entry per row. */
 void gs_reports_usage(FILE *out);
+
+/* The manual's report entries, one per row in --help's order: ".TP", the
+ * option as roff (".BI \-\-path " ADDR""), then the row's man text. */
+void gs_reports_man(FILE *out);
 
 /* One --help entry: "  TAG" then TEXT from column 25, wrapped so that no
  * line passes column 79 ("\n" in TEXT is a space). And a paragraph

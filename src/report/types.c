@@ -148,6 +148,18 @@ static void types_json(FILE *out, const struct gs_snapshot *s, const struct gs_t
     gs_json_finish(&w);
 }
 
+/* The manual's entry for --dump-types, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_types_man[] =
+    "The objects the collector tracks, per type: count and bytes\n"
+    ".RB ( sys.getsizeof ),\n"
+    "largest first, and the collector's state (enabled, thresholds, counts).\n"
+    "The objects are exactly those\n"
+    ".B gc.get_objects()\n"
+    "returns; the permanent generation\n"
+    ".RB ( gc.freeze() )\n"
+    "is counted apart.\n";
+
 gs_status gs_report_types_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     (void)err;

@@ -330,6 +330,13 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
     return GS_OK;
 }
 
+/* The manual's entry for --dump-waste, after its tag line (roff: docs/gcscope.1 is
+ * made from it, see report/table.h). */
+const char gs_report_waste_man[] =
+    "Bytes that could be saved: duplicate str and bytes values (copies past the first), unused capacity\n"
+    "of lists, dicts, sets and bytearrays and empty containers, weakly referenced objects and objects\n"
+    "with finalizers per type, and what the instances of each module's classes retain.\n";
+
 gs_status gs_report_waste_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_report_opts t = *o;

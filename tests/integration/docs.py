@@ -2,7 +2,7 @@
 the program.
 
   - every long option of `gcscope --help` (and -p, -o, -h, -V) is documented
-    in docs/gcscope.1 as an option entry, and the man page documents no
+    in docs/gcscope.1 (built from docs/gcscope.1.in) as an option entry, and the man page documents no
     option that --help does not list;
   - every exit code of --help is in the man page's EXIT STATUS, and every
     name of the --check language in its CHECKS section and in docs/checks.md;
@@ -30,7 +30,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import gstest  # noqa: E402
 
 SRCDIR = os.environ.get("GCSCOPE_SRCDIR") or gstest.SRCDIR
-MAN = os.path.join(SRCDIR, "docs", "gcscope.1")
+BUILDDIR = os.environ.get("GCSCOPE_BUILDDIR") or SRCDIR
+# Made by make from docs/gcscope.1.in and the report table (tools/man-reports.c).
+MAN = os.path.join(BUILDDIR, "docs", "gcscope.1")
 CHECKS_MD = os.path.join(SRCDIR, "docs", "checks.md")
 COMPLETION = os.path.join(SRCDIR, "contrib", "completion", "gcscope.bash")
 SYSTEMD = os.path.join(SRCDIR, "contrib", "systemd")

@@ -1,18 +1,29 @@
 """snapshot tier: every report in every format over committed snapshots,
 compared with expected output; no process, no ptrace, a few seconds.
 
+The cases (NAME and gcscope's arguments after the snapshot) come from two
+places. Every report --help lists (one row of the report table each) gets
+a text case NAME-text and a JSON case NAME-json, NAME being its option
+without "dump-" ("--dump-allocation-tracebacks" makes
+allocation-tracebacks-text); an option's value is SNAP for OLD and
+FIRST_SESSION for ADDR. Every report --help names with a picture format
+gets NAME-svg and NAME-folded. So a new report is covered by its row alone:
+`run.py --regen` writes its expected output. cases.list adds the cases a
+row cannot say (other options: --top, --locals, --check, prometheus), one
+line each as strace's gen_tests.in; a line with a derived case's name
+replaces that case.
+
 For each tests/snapshots/tier-LABEL.snapshot.xz (made by make-snapshots.sh
 from tier_target.py), decompressed into a temporary directory:
-  - every case of cases.list (one line: NAME and gcscope's arguments) is run
-    as `gcscope SNAPSHOT ARGS` and its stdout compared byte for byte with
-    expected/LABEL/NAME.out, or, for outputs over 256 KiB, their SHA-256 with
-    expected/LABEL/NAME.sha256. JSON's "total_ms" (gcscope's own run time)
-    is the one value masked. The exit code must be the expected one too
-    (first line of NAME.rc when present, else 0);
-  - every report option --help lists must have a text and a JSON case, each
-    report --help names with a picture format an svg and a folded case, and
-    --format prometheus and --check one each: a report or format added
-    without cases fails here;
+  - every case is run as `gcscope SNAPSHOT ARGS` and its stdout compared
+    byte for byte with expected/LABEL/NAME.out, or, for outputs over
+    256 KiB, their SHA-256 with expected/LABEL/NAME.sha256. JSON's
+    "total_ms" (gcscope's own run time) is the one value masked. The exit
+    code must be the expected one too (first line of NAME.rc when present,
+    else 0);
+  - cases.list must hold a --format prometheus case and a --check case, and
+    every expected file must belong to a case (a removed report leaves none
+    behind);
   - tests/unit/model_agreement checks the browser's model against the
     reports' JSON over the same snapshot.
 With --regen, writes the expected files instead (make-snapshots.sh does).
@@ -35,13 +46,48 @@ EXPECTED = os.path.join(HERE, "expected")
 BIG = 256 * 1024
 
 
-def cases():
+def listed_cases():
     with open(os.path.join(HERE, "cases.list")) as f:
         for line in f:
             line = line.strip()
             if line and not line.startswith("#"):
                 name, args = line.split(None, 1)
                 yield name, args.split()
+
+
+# The value a report option's argument takes in the tier, by its name in --help.
+ARG_VALUES = {"ADDR": "FIRST_SESSION", "OLD": "SNAP"}
+
+
+def report_cases(help_out):
+    """The cases made from --help: each report in text and JSON, each
+    report with a picture format in svg and folded."""
+    section = help_out.split("Reports:\n", 1)[1].split("\n\n", 1)[0]
+    made = []
+    for opt, arg in re.findall(r"^      --([a-z-]+)(?: ([A-Z]+))?", section, re.M):
+        if opt == "locals":  # an option of --dump-stacks, not a report
+            continue
+        if arg and arg not in ARG_VALUES:
+            raise SystemExit("run.py: no tier value for --%s %s: add it to ARG_VALUES" % (opt, arg))
+        args = ["--" + opt] + ([ARG_VALUES[arg]] if arg else [])
+        name = opt[len("dump-"):] if opt.startswith("dump-") else opt
+        made += [(name + "-text", args), (name + "-json", args + ["--json"])]
+    m = re.search(r"or a picture of\s+(.*?):", help_out, re.S)
+    for opt in re.findall(r"--([a-z-]+)", m.group(1)) if m else []:
+        name = opt[len("dump-"):] if opt.startswith("dump-") else opt
+        made += [(name + "-" + fmt, ["--" + opt, "--format", fmt]) for fmt in ("svg", "folded")]
+    return made
+
+
+def cases(help_out):
+    """The derived cases, each replaced by a cases.list line of its name,
+    then cases.list's other lines."""
+    listed = list(listed_cases())
+    by_name = dict(listed)
+    made = report_cases(help_out)
+    made_names = set(name for name, _ in made)
+    return [(name, by_name.get(name, args)) for name, args in made] + \
+        [(name, args) for name, args in listed if name not in made_names]
 
 
 def snapshots(tmp):
@@ -73,25 +119,8 @@ def normalize(out):
 
 
 def coverage(names_args):
-    """Every report option of --help has a text and a JSON case."""
-    rc, out, err = run(["--help"])
-    section = out.decode().split("Reports:\n", 1)[1].split("\n\n", 1)[0]
-    options = [o for o in re.findall(r"^      (--[a-z-]+)", section, re.M) if o != "--locals"]
-    missing = []
-    for opt in options:
-        for json in (False, True):
-            if not any(opt in args and ("--json" in args) == json for _, args in names_args):
-                missing.append("%s %s" % (opt, "JSON" if json else "text"))
-    for need in ("prometheus", "--check"):
-        if not any(need in args for _, args in names_args):
-            missing.append(need)
-    # The picture formats, for each report --help names with them.
-    m = re.search(r"or a picture of\s+(.*?):", out.decode(), re.S)
-    for opt in re.findall(r"--[a-z-]+", m.group(1)) if m else []:
-        for fmt in ("svg", "folded"):
-            if not any(opt in args and fmt in args for _, args in names_args):
-                missing.append("%s %s" % (opt, fmt))
-    return options, missing
+    """What no row can make: a prometheus case and a --check case."""
+    return [need for need in ("prometheus", "--check") if not any(need in args for _, args in names_args)]
 
 
 def main():
@@ -111,10 +140,12 @@ def main():
             failures.append(what)
             print("FAIL: %s%s" % (what, ": " + detail if detail else ""), flush=True)
 
-    all_cases = list(cases())
-    options, missing = coverage(all_cases)
-    check(not missing, "cases.list covers every report of --help in text and JSON (%d reports)" % len(options),
-          ", ".join(missing))
+    rc, help_out, err = run(["--help"])
+    all_cases = cases(help_out.decode())
+    missing = coverage(all_cases)
+    check(not missing, "cases.list has a prometheus and a --check case", ", ".join(missing))
+    names = set(name for name, _ in all_cases)
+    check(len(names) == len(all_cases), "every case has its own name")
     tmp = tempfile.mkdtemp(prefix="gcscope-tier-")
     try:
         found = list(snapshots(tmp))
@@ -165,6 +196,9 @@ def main():
                     check(out == want, what + " output as expected", "" if out == want else detail)
                 else:
                     check(False, what + " has an expected output", base + ".out")
+            if not regen:
+                strays = sorted(f for f in os.listdir(outdir) if os.path.splitext(f)[0] not in names)
+                check(not strays, "%s: every expected file belongs to a case" % label, ", ".join(strays))
             if not regen and os.access(agreement, os.X_OK):
                 p = subprocess.run([agreement, snap], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
                 check(p.returncode == 0, "%s: the browser's model agrees with the reports" % label,
