@@ -83,6 +83,7 @@ static struct gs_view *make_top(struct gs_ui *ui, enum gs_top_view which)
     case GS_TOP_RESOURCES: return gs_view_resources_new(ui);
     case GS_TOP_THREADS: return gs_view_threads_new(ui);
     case GS_TOP_CHANGES: return gs_view_changes_new(ui);
+    case GS_TOP_MEMORY: return gs_view_memory_new(ui);
     default: return NULL;
     }
 }
@@ -392,6 +393,7 @@ static void global_request(struct gs_ui *ui, struct gs_view *v, enum gs_request 
     case GS_REQ_VIEW_DOMTREE: gs_ui_open_top(ui, GS_TOP_DOMTREE); break;
     case GS_REQ_VIEW_RESOURCES: gs_ui_open_top(ui, GS_TOP_RESOURCES); break;
     case GS_REQ_VIEW_THREADS: gs_ui_open_top(ui, GS_TOP_THREADS); break;
+    case GS_REQ_VIEW_MEMORY: gs_ui_open_top(ui, GS_TOP_MEMORY); break;
     case GS_REQ_VIEW_CHANGES:
         if (ui->have_diff)
             gs_ui_open_top(ui, GS_TOP_CHANGES);

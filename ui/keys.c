@@ -55,6 +55,8 @@ static const struct keydef table[] = {
     {NULL, GS_REQ_VIEW_RESOURCES, {'6'}, "open files, sockets and descriptors", 6, "Resources", "Res", 4},
     {NULL, GS_REQ_VIEW_THREADS, {'7'}, "threads and their stacks", 7, "Threads", "Threads", 4},
     {NULL, GS_REQ_VIEW_CHANGES, {'8'}, "changes since the previous capture (after R)", 0, NULL, NULL, 0},
+    {NULL, GS_REQ_VIEW_MEMORY, {'9'}, "memory: resident memory split, pymalloc arenas, allocation lines", 0, NULL,
+     NULL, 0},
     {"Other", GS_REQ_RECAPTURE, {'R'}, "capture the live process again, show what changed", 10, "Recapture", "Recap",
      7},
     {NULL, GS_REQ_HELP, {'?'}, "this help", 11, "Help", "Help", 1},

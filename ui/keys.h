@@ -46,6 +46,7 @@ enum gs_request {
     GS_REQ_VIEW_RESOURCES,
     GS_REQ_VIEW_THREADS,
     GS_REQ_VIEW_CHANGES,
+    GS_REQ_VIEW_MEMORY,
     /* the rest */
     GS_REQ_RECAPTURE,
     GS_REQ_HELP,

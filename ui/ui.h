@@ -60,6 +60,7 @@ enum gs_top_view {
     GS_TOP_RESOURCES,
     GS_TOP_THREADS,
     GS_TOP_CHANGES,
+    GS_TOP_MEMORY,
     GS_TOP_COUNT
 };
 
@@ -143,6 +144,7 @@ struct gs_view *gs_view_resources_new(struct gs_ui *ui);
 struct gs_view *gs_view_threads_new(struct gs_ui *ui);
 struct gs_view *gs_view_locals_new(struct gs_ui *ui, uint32_t frame); /* a frame's locals */
 struct gs_view *gs_view_changes_new(struct gs_ui *ui);
+struct gs_view *gs_view_memory_new(struct gs_ui *ui);
 struct gs_view *gs_view_help_new(struct gs_ui *ui);
 
 /* A view's common fields, for the constructors. */

@@ -148,6 +148,13 @@ static void findings_lines(struct overview *o, struct gs_ui *ui)
              gs_fmt_count(s->nframes, c3, sizeof c3));
     else
         ADDF(o, GS_ROLE_NORMAL, GS_TOP_THREADS, "  threads: not recorded in this snapshot");
+    const struct gs_snap_memory *mem = &s->memory;
+    if (mem->present && mem->smaps_read)
+        ADDF(o, GS_ROLE_NORMAL, GS_TOP_MEMORY, "  memory: %s resident, %s anonymous, %.1f%% of it unexplained",
+             gs_fmt_bytes(mem->rss, c1, sizeof c1), gs_fmt_bytes(mem->anonymous, c2, sizeof c2),
+             mem->anonymous ? 100.0 * (double)mem->unexplained / (double)mem->anonymous : 0.0);
+    else
+        ADDF(o, GS_ROLE_NORMAL, GS_TOP_MEMORY, "  memory: resident memory not recorded in this snapshot");
 }
 
 static void warning_lines(struct overview *o, const struct gs_snapshot *s)

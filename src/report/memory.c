@@ -11,31 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/memory.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
 
-struct part {
-    const char *key, *text;
-    uint64_t bytes;
-};
-
-static size_t parts_of(const struct gs_snap_memory *m, struct part *p)
+size_t gs_memory_parts(const struct gs_snap_memory *m, struct gs_memory_part p[GS_MEMORY_PARTS_MAX])
 {
     size_t n = 0;
-    p[n++] = (struct part){"objects_pymalloc", "Python objects in pymalloc blocks", m->objects_pymalloc};
-    p[n++] = (struct part){"objects_malloc", "Python objects and their buffers outside pymalloc", m->objects_malloc};
-    p[n++] = (struct part){"pymalloc_other", "pymalloc blocks no graph object accounts for", m->pymalloc_other};
-    p[n++] = (struct part){"pymalloc_free", "pymalloc free space (free blocks and pools, headers)", m->pymalloc_free};
-    p[n++] = (struct part){"tracemalloc_tables", "tracemalloc's own tables (estimated)", m->tracemalloc_tables};
-    p[n++] = (struct part){"stacks", "thread stacks", m->stacks};
-    p[n++] = (struct part){"libraries", "libraries' written data (.data, .bss)", m->libraries};
-    p[n++] = (struct part){"unexplained", "unexplained", m->unexplained};
+    p[n++] = (struct gs_memory_part){"objects_pymalloc", "Python objects in pymalloc blocks", m->objects_pymalloc};
+    p[n++] = (struct gs_memory_part){"objects_malloc", "Python objects and their buffers outside pymalloc",
+                                     m->objects_malloc};
+    p[n++] = (struct gs_memory_part){"pymalloc_other", "pymalloc blocks no graph object accounts for",
+                                     m->pymalloc_other};
+    p[n++] = (struct gs_memory_part){"pymalloc_free", "pymalloc free space (free blocks and pools, headers)",
+                                     m->pymalloc_free};
+    p[n++] = (struct gs_memory_part){"tracemalloc_tables", "tracemalloc's own tables (estimated)",
+                                     m->tracemalloc_tables};
+    p[n++] = (struct gs_memory_part){"stacks", "thread stacks", m->stacks};
+    p[n++] = (struct gs_memory_part){"libraries", "libraries' written data (.data, .bss)", m->libraries};
+    p[n++] = (struct gs_memory_part){"unexplained", "unexplained", m->unexplained};
     return n;
 }
 
-static double share(uint64_t part, uint64_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0; }
+double gs_memory_share(uint64_t part, uint64_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0; }
 
 static const char *const kind_names[] = {
     [GS_MAPPING_ANON] = "anonymous", [GS_MAPPING_HEAP] = "heap",  [GS_MAPPING_STACK] = "stack",
@@ -55,8 +55,8 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
 {
     (void)err;
     const struct gs_snap_memory *m = &s->memory;
-    struct part parts[16];
-    size_t np = parts_of(m, parts);
+    struct gs_memory_part parts[GS_MEMORY_PARTS_MAX];
+    size_t np = gs_memory_parts(m, parts);
     uint32_t *order = gs_xcalloc(s->nmappings + 1, sizeof *order);
     for (uint64_t i = 0; i < s->nmappings; i++)
         order[i] = (uint32_t)i;
@@ -90,7 +90,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
             gs_json_key(&w, "bytes");
             gs_json_uint(&w, parts[i].bytes);
             gs_json_key(&w, "share");
-            gs_json_double(&w, share(parts[i].bytes, m->anonymous), 2);
+            gs_json_double(&w, gs_memory_share(parts[i].bytes, m->anonymous), 2);
             gs_json_end_object(&w);
         }
         gs_json_end_array(&w);
@@ -101,7 +101,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
         gs_json_key(&w, "arenas_carved");
         gs_json_uint(&w, m->arenas_carved);
         gs_json_key(&w, "unexplained_share");
-        gs_json_double(&w, share(m->unexplained, m->anonymous), 2);
+        gs_json_double(&w, gs_memory_share(m->unexplained, m->anonymous), 2);
         gs_json_key(&w, "mappings");
         gs_json_begin_array(&w);
         for (uint64_t i = 0; i < s->nmappings && i < 50; i++) {
@@ -138,7 +138,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
             fprintf(out, "\n%-54s %12s %7s\n", "anonymous resident memory", "bytes", "share");
             for (size_t i = 0; i < np; i++) {
                 fprintf(out, "  %-52s %12s %6.1f%%\n", parts[i].text, gs_fmt_bytes(parts[i].bytes, b1, sizeof b1),
-                        share(parts[i].bytes, m->anonymous));
+                        gs_memory_share(parts[i].bytes, m->anonymous));
                 if (strcmp(parts[i].key, "objects_malloc") == 0 && m->external_buffers)
                     fprintf(out, "    %-50s %12s\n", "of which list/dict/set tables and bytearray data",
                             gs_fmt_bytes(m->external_buffers, b1, sizeof b1));

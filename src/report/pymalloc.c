@@ -18,12 +18,11 @@
 #include <string.h>
 
 #include "graph/memory.h"
+#include "report/memory.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/alloc.h"
 #include "util/sort.h"
-
-#define PINNED_SHOWN 5
 
 static const char *const status_names[] = {
     [PY_PYMALLOC_OK] = "ok",           [PY_PYMALLOC_NOT_READ] = "not recorded",
@@ -71,35 +70,27 @@ void gs_pymalloc_stats_text(FILE *out, const struct py_pymalloc_stats *p)
     printone(out, "Total", p->total);
 }
 
-struct arena_row {
-    uint64_t address, used_bytes;
-    uint32_t used_pools, total_pools;
-    uint64_t objects;           /* graph objects inside */
-    uint32_t shown[PINNED_SHOWN];
-    uint32_t nshown;
-};
-
 static int by_waste(const void *a, const void *b)
 {
-    const struct arena_row *x = a, *y = b;
+    const struct gs_frag_arena *x = a, *y = b;
     if (x->used_bytes != y->used_bytes)
         return x->used_bytes < y->used_bytes ? -1 : 1;
     return x->address < y->address ? -1 : x->address > y->address;
 }
 
-/* Arenas used below GS_FRAGMENTED_PERCENT but not empty, with the graph's objects
- * in each (found through the address index, in address order). */
-static struct arena_row *sparse_arenas(const struct gs_snapshot *s, size_t *nout, uint64_t *held)
+/* The graph's objects in each arena are found through the address index,
+ * in address order. */
+struct gs_frag_arena *gs_pymalloc_fragmented(const struct gs_snapshot *s, size_t *nout, uint64_t *held)
 {
     const struct py_pymalloc_stats *p = &s->memory.pymalloc;
-    struct arena_row *v = gs_xcalloc(s->narenas + 1, sizeof *v);
+    struct gs_frag_arena *v = gs_xcalloc(s->narenas + 1, sizeof *v);
     size_t n = 0;
     *held = 0;
     for (uint64_t i = 0; i < s->narenas; i++) {
         const struct py_pymalloc_arena *a = &s->arenas[i];
         if (!gs_memory_arena_fragmented(s, a))
             continue;
-        struct arena_row *r = &v[n++];
+        struct gs_frag_arena *r = &v[n++];
         r->address = a->address;
         r->used_bytes = a->used_bytes;
         r->used_pools = a->used_pools;
@@ -115,7 +106,7 @@ static struct arena_row *sparse_arenas(const struct gs_snapshot *s, size_t *nout
                 hi = mid;
         }
         for (size_t k = lo; k < s->nobjects && s->addr[s->by_addr[k]] < a->address + p->arena_size; k++) {
-            if (r->nshown < PINNED_SHOWN)
+            if (r->nshown < GS_PINNED_SHOWN)
                 r->shown[r->nshown++] = s->by_addr[k];
             r->objects++;
         }
@@ -183,7 +174,7 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
     bool ok = s->memory.present && p->status == PY_PYMALLOC_OK;
     size_t nsparse = 0;
     uint64_t held = 0;
-    struct arena_row *sparse = ok ? sparse_arenas(s, &nsparse, &held) : NULL;
+    struct gs_frag_arena *sparse = ok ? gs_pymalloc_fragmented(s, &nsparse, &held) : NULL;
     size_t limit = o->top ? o->top : 10;
     char desc[300], b1[32], b2[32];
     if ((o->format == GS_FORMAT_JSON)) {

@@ -33,6 +33,14 @@ sequence) are cut with an ellipsis within the width and the sequence is
 shown escaped ("\\x1b[31mRed\\x07", as every presenter shows it);
 Ctrl-C, SIGTERM and SIGSEGV all leave the terminal restored.
 
+The memory view (9), once, on the newest pyenv GIL interpreter: a saved
+snapshot of memory_target.py run with PYTHONTRACEMALLOC=5 shows the same
+split of the resident memory as --dump-memory (part, bytes, share), the
+same fragmented arenas as --dump-pymalloc in the same order with the
+objects that pin them (Enter opens one), the same 30 top allocation lines
+as --dump-allocations with the planted bytearray line among them; the
+overview's memory line opens the view, and the help lists 9.
+
 Skips (77) when tmux is missing, the binary is not built, or ptrace is
 not allowed. GSTEST_PYTHONS narrows the Pythons (see gstest.py).
 """
@@ -231,6 +239,81 @@ def core_flow(res, label, python, gcscope, tmpdir):
     os.unlink(core)
 
 
+def memory_parts(text, width):
+    """{part: (bytes, share)} from lines "  NAME....  BYTES  SHARE%" whose
+    name is padded to width (the report: 52, the view: 54)."""
+    parts = {}
+    for line in text.splitlines():
+        m = re.match(r"^  (.{%d}) +(\S+ ?\S*) +([\d.]+)%%\s*$" % width, line)
+        if m:
+            parts[m.group(1).strip()] = (m.group(2).strip(), m.group(3))
+    return parts
+
+
+def memory_flow(res, python, gcscope, tmpdir):
+    """The memory view (9) of a saved snapshot of memory_target.py run with
+    tracemalloc: the same split as --dump-memory, the same fragmented arenas
+    as --dump-pymalloc, the planted allocation lines; Enter on a pinning
+    object opens it; the overview's memory line opens the view too."""
+    snap = os.path.join(tmpdir, "memory.gcs")
+    with gstest.start_target(python, "memory_target.py", label="memory", env={"PYTHONTRACEMALLOC": "5"}) as t:
+        rc, out, err = gstest.run_gcscope(["-p", t.pid, "--save", snap], timeout=240)
+        if not res.check(rc == 0, "memory view: saved with --save", err.strip()):
+            return
+        oracle = t.oracle_data()
+    report = {}
+    for what in ("memory", "pymalloc", "allocations"):
+        rc, out, err = gstest.run_gcscope([snap, "--dump-" + what, "--top", "0"] , timeout=120)
+        report[what] = out
+        rc, out, err = gstest.run_gcscope([snap, "--dump-" + what, "--json"], timeout=120)
+        report[what + ".json"] = gstest.parse_json(out)
+    with tmuxdrv.Tmux(160, 200) as tm:
+        with res.case("memory view: 9 shows the split of --dump-memory"):
+            open_overview(tm, [gcscope, snap])
+            tm.keys("9")
+            scr = tm.wait_for(lambda s: "Memory" in title(s) and "Allocation lines" in s, what="the memory view")
+            want = memory_parts(report["memory"], 52)
+            got = memory_parts(scr, 54)
+            assert "unexplained" in want and len(want) >= 6, report["memory"]
+            assert got == want, "view %r\nreport %r" % (got, want)
+        with res.case("memory view: the fragmented arenas of --dump-pymalloc, with what pins them"):
+            frag = report["pymalloc.json"]["fragmented_arenas"]
+            assert frag, "the target plants fragmented arenas, --dump-pymalloc lists none"
+            m = re.search(r"fragmented arenas: ([\d,]+) ", scr)
+            assert m and int(m.group(1).replace(",", "")) == len(frag), (m and m.group(0), len(frag))
+            shown = re.findall(r"^ +arena (0x[0-9a-f]+):", scr, re.M)
+            assert shown == [a["address"] for a in frag[:len(shown)]] and shown, (shown, frag[:3])
+            assert re.search(r"^ +pinned by (float|tuple)", scr, re.M), scr
+        with res.case("memory view: the top allocation lines of --dump-allocations"):
+            stats = report["allocations.json"]["statistics"]
+            rows = re.findall(r"^ +\S+ ?\S* +[\d,]+  (.+:\d+)\s*$", scr.split("Allocation lines", 1)[1], re.M)
+            want = ["%s:%d" % (s["filename"], s["lineno"]) for s in stats[:30]]
+            assert rows == want, "view %r\nreport %r" % (rows[:5], want[:5])
+            planted = "%s:%d" % (oracle["file"], oracle["lines"]["bytearray"])
+            assert planted in rows, (planted, rows[:10])
+        with res.case("memory view: Enter on a pinning object opens it"):
+            tm.keys("/")
+            tm.type("pinned by")
+            tm.keys("Enter")
+            tm.keys("Enter")
+            scr = tm.wait_for(lambda s: "Object " in title(s), what="the pinning object")
+            assert re.search(r"Object (float|tuple)@", title(scr)), title(scr)
+        with res.case("memory view: the overview's memory line opens it, the help lists 9"):
+            tm.keys("1")
+            scr = tm.wait_for(lambda s: "Overview" in title(s), what="the overview")
+            body = scr.split("\n")[1:]
+            row = [i for i, l in enumerate(body) if l.startswith("  memory: ")]
+            assert row, scr
+            tm.keys("g")
+            tm.keys(*["j"] * row[0])
+            tm.keys("Enter")
+            tm.wait_for(lambda s: "Memory" in title(s), what="the memory view from the overview")
+            tm.keys("?")
+            scr = tm.wait_for(lambda s: "Help" in title(s), what="help")
+            assert re.search(r"^  9 +memory", scr, re.M), scr
+            quit_and_check(tm)
+
+
 def python_minor(python):
     m = re.search(r"python(\d)\.(\d+)", python)
     if m:
@@ -399,6 +482,14 @@ def main():
         snapshot_flow(res, newest, gcscope, tmpdir)
         signal_flow(res, gcscope, os.path.join(tmpdir, "leaks.gcs"))
     recapture_flow(res, newest, gcscope)
+    # The memory view on the newest GIL build (a free-threaded one has no
+    # pymalloc arenas to show).
+    gil = [p for l, p in pys if not l.endswith("t") and not l.startswith(("debian", "sid"))]
+    if gil:
+        with tempfile.TemporaryDirectory(prefix="gcscope-ui-memory-") as tmpdir:
+            memory_flow(res, gil[-1], gcscope, tmpdir)
+    else:
+        res.skip("memory view", "no pyenv GIL interpreter")
     spawn_flow(res, newest, gcscope)
     print("browser: %.1f s" % (time.monotonic() - started), flush=True)
     res.finish()
