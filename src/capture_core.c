@@ -7,9 +7,9 @@
 
 #include "capture_core.h"
 #include "py/layout.h"
-#include "proc/attach.h"
 #include "proc/unwind_core.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 
 /* locate's check: refuse a file that is not the one the process ran. */
 static gs_status check_file(void *arg, const char *path, gs_error *err)

@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc/attach.h"
 #include "ui/term.h"
 #include "ui/ui.h"
 #include "util/alloc.h"
+#include "util/cancel.h"
 
 #define LIVE_MAX 200000 /* rows a search or filter goes through at each key typed */
 

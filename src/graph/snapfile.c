@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "graph/snapfile.h"
-#include "proc/attach.h"
+#include "util/cancel.h"
 #include "util/safefile.h"
 #include "util/alloc.h"
 #include "util/hash.h"

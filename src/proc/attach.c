@@ -2,7 +2,7 @@
 
 /* attach.c: stop every thread of a process with PTRACE_SEIZE +
  * PTRACE_INTERRUPT and always let them go again (see attach.h for the
- * contract, docs in /work/shared/docs/reliability.md for the why).
+ * contract).
  *
  * What the kernel does here (checked on Linux 6.18 with a probe program, and
  * it matches kernel/ptrace.c and kernel/signal.c):
@@ -120,74 +120,6 @@ struct gs_attach {
     double first_stop;  /* gs_now() at the first PTRACE_INTERRUPT */
     double last_stop;   /* the same for the latest stop (after gs_attach_cycle) */
 };
-
-volatile sig_atomic_t gs_signal_pending;
-volatile sig_atomic_t gs_deadline_hit;
-
-/* ---- signals, watchdog, clock ------------------------------------------ */
-
-static void on_signal(int sig) { gs_signal_pending = sig; }
-
-static void on_alarm(int sig)
-{
-    (void)sig;
-    gs_deadline_hit = 1;
-}
-
-void gs_signals_install(void)
-{
-    static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    struct sigaction sa;
-
-    /* sa_flags 0: no SA_RESTART, so nanosleep() and friends return EINTR
-     * and the loop that called them looks at the flags at once. */
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_signal;
-    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
-        sigaction(stop_signals[i], &sa, NULL);
-    sa.sa_handler = on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
-    /* A closed output pipe must be an EPIPE error that still detaches, not
-     * a death in the middle of a capture. */
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
-void gs_watchdog_arm(double seconds)
-{
-    struct itimerval it;
-
-    memset(&it, 0, sizeof it);
-    gs_deadline_hit = 0;
-    if (!(seconds > 0)) {
-        gs_deadline_hit = 1;
-        return;
-    }
-    if (seconds > 1e8)
-        seconds = 1e8;
-    it.it_value.tv_sec = (time_t)seconds;
-    it.it_value.tv_usec = (suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
-    if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-        it.it_value.tv_usec = 1; /* zero would disarm the timer */
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-void gs_watchdog_disarm(void)
-{
-    struct itimerval it;
-
-    memset(&it, 0, sizeof it);
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-double gs_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char *signal_name(int sig)
 {

@@ -2,10 +2,11 @@
  * PTRACE_INTERRUPT, and always let them go again.
  *
  * Order of calls:
- *   gs_signals_install()          once, at start-up (handlers only set a flag)
- *   gs_attach(pid, deadline, &a)  seize + interrupt all threads, wait for stops
+ *   gs_signals_install()       once, at start-up (util/cancel.h)
+ *   gs_attach_process(pid, deadline, &a)
+ *                              seize + interrupt all threads, wait for stops
  *   ... read memory while stopped ...
- *   gs_detach(a)                  detach every thread; idempotent; also frees
+ *   gs_detach(a)               detach every thread; idempotent; also frees
  * Every error path inside gs_attach detaches what it had seized before it
  * returns. Never PTRACE_ATTACH, never PTRACE_O_EXITKILL: if gcscope dies, even
  * by SIGKILL, the kernel resumes the seized threads.
@@ -20,32 +21,16 @@
 #ifndef GCSCOPE_PROC_ATTACH_H
 #define GCSCOPE_PROC_ATTACH_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The waits read the cancel flags and every time here is a gs_now() time. */
+#include "util/cancel.h"
+#include "util/clock.h"
 #include "util/status.h"
 
 typedef struct gs_attach gs_attach;
-
-/* Install SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE(ignored)/SIGALRM handlers
- * that only set gs_signal_pending (no SA_RESTART, so blocking calls return
- * EINTR). */
-void gs_signals_install(void);
-extern volatile sig_atomic_t gs_signal_pending; /* the signal number, or 0 */
-extern volatile sig_atomic_t gs_deadline_hit;
-
-/* The watchdog: gs_deadline_hit becomes 1 after `seconds` (setitimer
- * ITIMER_REAL, one shot, SIGALRM). Arming clears gs_deadline_hit; seconds <= 0
- * sets it at once. Disarming leaves the flag as it is. Every wait loop in
- * attach.c also checks its own absolute deadline, so the watchdog is for the
- * stages that have no loop of their own. */
-void gs_watchdog_arm(double seconds);
-void gs_watchdog_disarm(void);
-
-/* Seconds since an arbitrary epoch (CLOCK_MONOTONIC). */
-double gs_now(void);
 
 /* deadline: absolute gs_now() time after which gs_attach gives up
  * (GS_ERR_DEADLINE). Errors: GS_ERR_NO_PROCESS, GS_ERR_PERMISSION (message

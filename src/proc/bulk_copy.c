@@ -9,9 +9,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "proc/attach.h"
 #include "proc/bulk_copy.h"
 #include "util/alloc.h"
+#include "util/cancel.h"
+#include "util/clock.h"
 
 #define PAGE 4096ull
 #define MAX_IOV 1024 /* IOV_MAX */

@@ -9,12 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proc/attach.h"
 #include "proc/bulk_copy.h"
 #include "proc/mem_image.h"
 #include "proc/mem_live.h"
 #include "proc/resident.h"
 #include "util/alloc.h"
+#include "util/cancel.h"
+#include "util/clock.h"
 #include "util/sort.h"
 
 /* A mapping in the image: reads inside it but outside every run are zeros. */

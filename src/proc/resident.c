@@ -8,9 +8,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "proc/attach.h"
 #include "proc/resident.h"
 #include "util/alloc.h"
+#include "util/cancel.h"
+#include "util/clock.h"
 
 /* The PAGEMAP_SCAN interface (include/uapi/linux/fs.h, Linux 6.7), spelled
  * out here because Debian 12's kernel headers (6.1) predate it. The ABI is

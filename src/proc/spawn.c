@@ -9,8 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/attach.h"
 #include "proc/spawn.h"
+#include "util/cancel.h"
+#include "util/clock.h"
 
 gs_status gs_spawn(char *const argv[], bool quiet, gs_spawned *child, gs_error *err)
 {

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc/attach.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/sort.h"
 
 static int by_bytes_desc(const void *a, const void *b)

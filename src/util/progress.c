@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/progress.h"
 
 #define QUIET_SECONDS 1.0   /* nothing is shown for a run shorter than this */
@@ -22,17 +23,10 @@ static _Atomic(const char *) stage;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *draw(void *arg)
 {
     (void)arg;
-    double start = now();
+    double start = gs_now();
     bool drawn = false;
     pthread_mutex_lock(&lock);
     while (!atomic_load(&stopping)) {
@@ -46,7 +40,7 @@ static void *draw(void *arg)
         pthread_cond_timedwait(&wake, &lock, &until);
         if (atomic_load(&stopping))
             break;
-        double t = now() - start;
+        double t = gs_now() - start;
         const char *what = atomic_load(&stage);
         if (t < QUIET_SECONDS || !what)
             continue;

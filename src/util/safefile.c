@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/attach.h"
 #include "util/alloc.h"
+#include "util/cancel.h"
 #include "util/safefile.h"
 
 static const char *kind_of(mode_t m)
