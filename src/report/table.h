@@ -60,6 +60,9 @@ struct gs_report {
       "objects the collector tracks, per type: count and bytes\n"                                                \
       "(sys.getsizeof), largest first; the collector's state")                                                   \
     R(modules, "dump-modules", NULL, 0, "the same objects summed per module of their type")                      \
+    R(generations, "dump-generations", NULL, 0,                                                                  \
+      "the same objects per generation of the collector, and the\n"                                             \
+      "cyclic garbage waiting in each")                                                                          \
     R(graph, "dump-graph", NULL, 0, "every object, reference (with its label) and root")                         \
     R(cycles, "dump-cycles", NULL, 0, "reference cycles, cyclic garbage first, each with one loop")              \
     R(retained, "dump-retained", NULL, 0, "the objects and types that keep the most memory alive")               \
