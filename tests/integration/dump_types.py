@@ -14,6 +14,11 @@ say, and parks. gcscope then reads the same heap from outside. Checked:
     target, generation counts exactly as the target last read them) and the
     permanent generation (frozen_*), also
     with --freeze, where the target moves planted objects there;
+  - --dump-generations: generations 1 and 2 hold exactly the objects
+    gc.get_objects(generation=N) listed (the collector is off, so nothing
+    moves into them), the permanent row is frozen_objects, and its rows
+    sum to --dump-types' objects and frozen objects (free-threaded builds
+    keep no generations: the rows sum only);
   - the text report names Leaky with its count;
   - the target is running and untraced afterwards.
 """
@@ -136,6 +141,26 @@ def check_text(r, label, target):
             [l for l in out.splitlines() if "Leaky" in l] or out[:500])
 
 
+def check_generations(r, label, target, types_report):
+    """--dump-generations against gc.get_objects(generation=N)."""
+    oracle = target.oracle_data()
+    rc, out, err = gstest.run_gcscope(["-p", target.pid, "--dump-generations", "--json"], timeout=60)
+    if not r.check(rc == 0, "%s: --dump-generations exit 0" % label, "rc %s: %s" % (rc, err.strip())):
+        return
+    rows = {g["generation"]: g for g in gstest.parse_json(out).get("generations", [])}
+    total = sum(g["objects"] for g in rows.values())
+    want = types_report.get("objects", 0) + types_report.get("frozen_objects", 0)
+    r.check(total == want, "%s: generations sum to the tracked and frozen objects %d" % (label, want), total)
+    r.check(rows.get("permanent", {}).get("objects") == oracle["frozen_objects"],
+            "%s: permanent generation %d" % (label, oracle["frozen_objects"]), rows.get("permanent"))
+    if "tracked" in rows:  # free-threaded: no generations to compare
+        return
+    for g in (1, 2):
+        want = oracle["generations"][g]
+        r.check(rows.get(str(g), {}).get("objects") == want, "%s: generation %d holds %d objects" % (label, g, want),
+                rows.get(str(g)))
+
+
 def run_version(r, label, python, freeze):
     """One target under one Python; returns its summary line."""
     name = label + (" --freeze" if freeze else "")
@@ -152,6 +177,7 @@ def run_version(r, label, python, freeze):
             r.check(False, "%s: JSON report" % name, e)
             return "%s: no JSON" % name
         line = check_report(r, name, target, report)
+        check_generations(r, name, target, report)
         if not freeze:
             check_text(r, name, target)
             with r.case("%s: target running and untraced after text" % name):

@@ -358,6 +358,12 @@ def take_view(with_objects):
                     untracked[hex(id(r))] = sys.getsizeof(r)
             del refs
     del objs, o, t, entry
+    # Generations 1 and 2 do not change while the collector is off (only a
+    # collection moves objects into them): --dump-generations must match
+    # them exactly. Generation 0 takes this view's own temporaries.
+    generations = []
+    for g in range(3):
+        generations.append(len(gc.get_objects(generation=g)))
     # A loop, not a comprehension: on 3.8-3.11 a comprehension reading
     # `types` would make it a cell, created with this frame, before the view.
     sorted_types = {}
@@ -371,6 +377,7 @@ def take_view(with_objects):
         "total": total,
         "bytes": size_total,
         "frozen_objects": gc.get_freeze_count() if hasattr(gc, "get_freeze_count") else 0,
+        "generations": generations,
         "types": sorted_types,
     }
     if with_objects:
