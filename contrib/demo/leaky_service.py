@@ -24,7 +24,10 @@ The leaks, each marked "LEAK" below:
      while the collector runs, garbage that piles up once it stops;
   5. gc.disable() after a while (a "latency optimisation");
   6. a large global lookup table built at start-up;
-  7. log files and loopback sockets (127.0.0.1 only) opened and never closed.
+  7. log files and loopback sockets (127.0.0.1 only) opened and never closed;
+  8. with --batch-rows N: a start-up batch of N small rows of which one in
+     64 is kept as a sample: the rest is freed, but pymalloc cannot give its
+     arenas back to the system while the samples pin them (fragmentation).
 
 Stdlib only; runs on CPython 3.8 to 3.15. Runs until killed (Ctrl-C).
 """
@@ -200,17 +203,32 @@ def handle(request_id, descriptors, rng):
     # freed by the collector... as long as the collector runs.
 
 
+def run_batch(rows):
+    """LEAK 8: a start-up batch job. It builds its rows (small tuples and
+    floats, all in pymalloc's arenas), keeps every 64th as a sample "for the
+    dashboard" and drops the rest. The memory is freed, yet the process's
+    RSS stays: an arena goes back to the system only when all of it is
+    free, and the samples are spread over every arena."""
+    batch = [(i, float(i)) for i in range(rows)]
+    samples = batch[::64]
+    del batch
+    return samples
+
+
 def parse_args():
     p = argparse.ArgumentParser(description="a small service that leaks, for gcscope's demo")
     p.add_argument("--rate", type=float, default=20.0, help="fake requests per second")
     p.add_argument("--gc-off-after", type=float, default=10.0,
                    help="seconds before the service calls gc.disable() (negative: never)")
     p.add_argument("--quiet", action="store_true", help="only print the pid")
+    p.add_argument("--batch-rows", type=int, default=0,
+                   help="rows of the start-up batch whose samples fragment pymalloc's arenas (LEAK 8; 0: none)")
     return p.parse_args()
 
 
 def main():
     opts = parse_args()
+    samples = run_batch(opts.batch_rows)  # noqa: F841 -- kept on purpose (LEAK 8)
     print("leaky_service: pid %d, Python %s, serving fake requests (Ctrl-C to stop)"
           % (os.getpid(), sys.version.split()[0]), flush=True)
     rng = random.Random(42)  # deterministic: two runs leak the same way

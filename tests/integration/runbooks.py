@@ -63,12 +63,32 @@ DEMO_OUTPUT = {
         r"==> 4\. Verdict",
         r"the collector is disabled",
     ],
+    "memory-not-returned.sh": [
+        r"demo: leaky_service.py running as process \d+ under tracemalloc",
+        r"==> 1\. Where the resident memory",
+        r"\$ gcscope -p \d+ --save \S+before.snapshot --dump-memory",
+        r"^  unexplained +\S+ \S+ +[\d.]+%$",
+        r"==> 2\. pymalloc's arenas",
+        r"^\d+ arenas \([\d.]+ MiB\) kept from the system",
+        r"pinned by (tuple|float|int)@0x",
+        r"==> 3\. Which lines allocated",
+        r"leaky_service\.py:\d+: size=",
+        r"==> 4\. Waiting \d+ s",
+        r"Allocation lines that changed most",
+        r"leaky_service\.py:\d+: size=\S+ \S+ \(\+",
+        r"==> 5\. Verdict",
+        r"check failed: fragmented_bytes < \d+",
+        r"memory not returned to the system",
+        r"check failed: traced_bytes < \d+",
+        r"the traced memory grew by \d+ bytes",
+    ],
 }
 
 QUIET_ARGS = {
     "memory-growth.sh": ["--interval", "1"],
     "out-of-fds.sh": [],
     "cyclic-garbage.sh": [],
+    "memory-not-returned.sh": ["--interval", "1"],
 }
 
 
