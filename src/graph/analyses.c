@@ -36,8 +36,10 @@ struct gs_analyses {
     struct gs_totals reachable_totals;
     struct gs_cycles cycles;
     /* the dominator tree: children of p are dt_child[dt_off[p] .. dt_off[p+1]);
-     * p == nobjects is the virtual root; each list sorted when first asked */
-    uint64_t *dt_off;
+     * p == nobjects is the virtual root; each list sorted when first asked.
+     * 32-bit offsets: there are fewer children than objects, and the
+     * dominators refuse UINT32_MAX objects or more. */
+    uint32_t *dt_off;
     uint32_t *dt_child;
     uint8_t *dt_sorted;
     struct gs_type_total *types;
@@ -206,22 +208,21 @@ static gs_status build_domtree(struct gs_analyses *a, gs_error *err)
     a->dt_off = calloc(n + 2, sizeof *a->dt_off);
     a->dt_sorted = calloc(n + 1, 1);
     a->dt_child = gs_try_reallocarray(NULL, nchild ? nchild : 1, sizeof *a->dt_child);
-    uint64_t *fill = gs_try_reallocarray(NULL, n + 1, sizeof *fill);
-    if (!a->dt_off || !a->dt_sorted || !a->dt_child || !fill) {
-        free(fill);
+    if (!a->dt_off || !a->dt_sorted || !a->dt_child)
         return nomem(err, "building the dominator tree's child lists");
-    }
-    /* Counting sort by parent: node order within each parent. */
+    /* Counting sort by parent, node order within each parent, without a
+     * second array of cursors (fresh pages cost a fault each): count into
+     * dt_off[p], sum so that dt_off[p] is the end of p's list, then fill
+     * each list from its end down, which leaves dt_off[p] at its start.
+     * dt_off[n + 1], never a parent, ends as the total. */
     for (uint64_t i = 0; i < n; i++)
         if (a->dom.reachable[i])
-            a->dt_off[(a->dom.idom[i] == GS_VIRTUAL_ROOT ? n : a->dom.idom[i]) + 1]++;
+            a->dt_off[a->dom.idom[i] == GS_VIRTUAL_ROOT ? n : a->dom.idom[i]]++;
     for (uint64_t p = 0; p <= n; p++)
         a->dt_off[p + 1] += a->dt_off[p];
-    memcpy(fill, a->dt_off, (n + 1) * sizeof *fill);
-    for (uint64_t i = 0; i < n; i++)
+    for (uint64_t i = n; i-- > 0;)
         if (a->dom.reachable[i])
-            a->dt_child[fill[a->dom.idom[i] == GS_VIRTUAL_ROOT ? n : a->dom.idom[i]]++] = (uint32_t)i;
-    free(fill);
+            a->dt_child[--a->dt_off[a->dom.idom[i] == GS_VIRTUAL_ROOT ? n : a->dom.idom[i]]] = (uint32_t)i;
     return GS_OK;
 }
 
@@ -256,6 +257,34 @@ const uint32_t *gs_analyses_children(struct gs_analyses *a, uint32_t p, uint64_t
         a->dt_sorted[p] = 1;
     }
     return c;
+}
+
+const uint32_t *gs_analyses_children_unsorted(struct gs_analyses *a, uint32_t p, uint64_t *n, gs_error *err)
+{
+    *n = 0;
+    if (p > a->s->nobjects || !domtree(a, err))
+        return NULL;
+    *n = a->dt_off[p + 1] - a->dt_off[p];
+    return a->dt_child + a->dt_off[p];
+}
+
+uint32_t gs_analyses_largest_child(struct gs_analyses *a, uint32_t p, uint64_t *n, gs_error *err)
+{
+    *n = 0;
+    if (p > a->s->nobjects || !domtree(a, err))
+        return GS_NO_NODE;
+    const uint32_t *c = a->dt_child + a->dt_off[p];
+    *n = a->dt_off[p + 1] - a->dt_off[p];
+    if (*n == 0)
+        return GS_NO_NODE;
+    if (a->dt_sorted[p])
+        return c[0];
+    /* the first in by_retained's order, without sorting the list */
+    uint32_t best = c[0];
+    for (uint64_t i = 1; i < *n; i++)
+        if (by_retained(&c[i], &best, a->dom.retained) < 0)
+            best = c[i];
+    return best;
 }
 
 uint64_t gs_analyses_nchildren(const struct gs_analyses *a, uint32_t p)

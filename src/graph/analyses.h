@@ -65,6 +65,13 @@ const struct gs_type_total *gs_analyses_types(struct gs_analyses *a, gs_error *e
  * nobjects for the virtual root), largest retained size first. NULL with
  * *n = 0 when p is out of range or the tree cannot be built. */
 const uint32_t *gs_analyses_children(struct gs_analyses *a, uint32_t p, uint64_t *n, gs_error *err);
+/* The same children in no particular order, for a caller that ranks them
+ * itself (sorting a list of a million children costs more than a scan). */
+const uint32_t *gs_analyses_children_unsorted(struct gs_analyses *a, uint32_t p, uint64_t *n, gs_error *err);
+/* The first of those children, and how many there are, without sorting
+ * the list (a report that asks this of every object would otherwise sort
+ * the whole tree); GS_NO_NODE when p has none or is out of range. */
+uint32_t gs_analyses_largest_child(struct gs_analyses *a, uint32_t p, uint64_t *n, gs_error *err);
 /* How many children p has; 0 before the tree is built. */
 uint64_t gs_analyses_nchildren(const struct gs_analyses *a, uint32_t p);
 

@@ -126,8 +126,8 @@ static uint64_t largest_child(struct gs_analyses *an, const struct gs_dominators
                               uint64_t *count)
 {
     gs_error ignored;
-    const uint32_t *c = gs_analyses_children(an, node, count, &ignored);
-    return c && *count ? d->retained[c[0]] : 0; /* children come largest first */
+    uint32_t c = gs_analyses_largest_child(an, node, count, &ignored);
+    return c != GS_NO_NODE ? d->retained[c] : 0;
 }
 
 /* --- ranking ----------------------------------------------------------------- */
@@ -217,10 +217,11 @@ static void rank_objects(const struct gs_snapshot *s, struct ret_report *r, stru
         struct ret_object *o = &r->objects[i];
         o->node = best[i];
         o->items = gs_snapshot_items(s, best[i]);
-        /* the largest children, by insertion into a short sorted array */
+        /* the largest children, by insertion into a short sorted array
+         * (ranks_before's order, so the tree's own order does not matter) */
         uint64_t nc;
         gs_error ignored;
-        const uint32_t *child = gs_analyses_children(an, best[i], &nc, &ignored);
+        const uint32_t *child = gs_analyses_children_unsorted(an, best[i], &nc, &ignored);
         for (uint64_t j = 0; j < nc; j++) {
             uint32_t c = child[j];
             o->nchildren++;
