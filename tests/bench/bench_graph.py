@@ -96,7 +96,8 @@ def report_times(snap, timeout):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--python", default=None, help="target interpreter (default: the newest)")
+    p.add_argument("--python", default=None,
+                   help="target interpreter: a path or a gstest label such as sid-3.14 (default: the newest)")
     p.add_argument("--gcscope", default=None, help="the binary (default $GCSCOPE or the tree's)")
     p.add_argument("--sizes", default="1,3,10", help="millions of GC objects, comma-separated")
     p.add_argument("--timeout", type=float, default=900)
@@ -105,6 +106,13 @@ def main():
     if opts.gcscope:
         os.environ["GCSCOPE"] = opts.gcscope
     python = opts.python or gstest.newest_python()
+    # A label (sid-3.14, 3.14t, 3.12) names what the tests run, sid's
+    # interpreters included (they run in their root through a wrapper).
+    labelled = dict(gstest.pythons()) if opts.python and os.path.sep not in opts.python else {}
+    if opts.python and opts.python in labelled:
+        python = labelled[opts.python]
+    elif opts.python and os.path.sep not in opts.python:
+        raise SystemExit("bench_graph: no interpreter labelled %s here" % opts.python)
     # How many GC objects one --scale unit makes on this Python: measure it.
     probe = gstest.start_target(python, "heap_target.py", ["--scale", "2"], ready_timeout=120)
     base = gstest.start_target(python, "heap_target.py", ["--scale", "1"], ready_timeout=120)
