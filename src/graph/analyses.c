@@ -9,6 +9,7 @@
 
 #include "graph/analyses.h"
 #include "util/alloc.h"
+#include "util/scratch.h"
 #include "util/sort.h"
 
 enum have {
@@ -66,9 +67,9 @@ void gs_analyses_free(struct gs_analyses *a)
     if (a->have & HAVE_DOM)
         gs_dominators_free(&a->dom);
     gs_cycles_free(&a->cycles);
-    free(a->dt_off);
-    free(a->dt_child);
-    free(a->dt_sorted);
+    gs_scratch_free(a->dt_off);
+    gs_scratch_free(a->dt_child);
+    gs_scratch_free(a->dt_sorted);
     free(a->types);
     free(a);
 }
@@ -205,9 +206,10 @@ static gs_status build_domtree(struct gs_analyses *a, gs_error *err)
     uint64_t n = s->nobjects, nchild = 0;
     for (uint64_t i = 0; i < n; i++)
         nchild += a->dom.reachable[i] != 0;
-    a->dt_off = calloc(n + 2, sizeof *a->dt_off);
-    a->dt_sorted = calloc(n + 1, 1);
-    a->dt_child = gs_try_reallocarray(NULL, nchild ? nchild : 1, sizeof *a->dt_child);
+    /* util/scratch.h: the dominators' working arrays, freed just before */
+    a->dt_off = gs_scratch_calloc(n + 2, sizeof *a->dt_off);
+    a->dt_sorted = gs_scratch_calloc(n + 1, 1);
+    a->dt_child = gs_scratch_alloc(nchild ? nchild : 1, sizeof *a->dt_child);
     if (!a->dt_off || !a->dt_sorted || !a->dt_child)
         return nomem(err, "building the dominator tree's child lists");
     /* Counting sort by parent, node order within each parent, without a

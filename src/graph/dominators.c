@@ -32,6 +32,7 @@
 
 #include "graph/analysis.h"
 #include "util/alloc.h"
+#include "util/scratch.h"
 
 #define END UINT32_MAX /* the end of a bucket list and of a reversed path */
 
@@ -56,26 +57,28 @@ struct lt {
 
 static void lt_free(struct lt *t)
 {
-    free(t->vertex);
-    free(t->ancestor);
-    free(t->pair);
-    free(t->dom);
-    free(t->head);
+    gs_scratch_free(t->vertex);
+    gs_scratch_free(t->ancestor);
+    gs_scratch_free(t->pair);
+    gs_scratch_free(t->dom);
+    gs_scratch_free(t->head);
     t->vertex = t->ancestor = t->semi = t->label = t->dom = t->head = NULL;
     t->pair = NULL;
 }
 
+/* Every array through util/scratch.h: the working arrays freed here are
+ * what the dominator tree and the shortest paths allocate next. */
 static bool lt_alloc(struct lt *t, uint64_t nobjects)
 {
     size_t n = (size_t)nobjects + 1;
-    t->pre = calloc(n, sizeof *t->pre);
-    t->mark = calloc(n, sizeof *t->mark);
-    t->vertex = gs_try_reallocarray(NULL, n, sizeof *t->vertex);
-    t->ancestor = gs_try_reallocarray(NULL, n, sizeof *t->ancestor);
+    t->pre = gs_scratch_calloc(n, sizeof *t->pre);
+    t->mark = gs_scratch_calloc(n, sizeof *t->mark);
+    t->vertex = gs_scratch_alloc(n, sizeof *t->vertex);
+    t->ancestor = gs_scratch_alloc(n, sizeof *t->ancestor);
     /* semi and label side by side: the block later holds n uint64_t */
-    t->pair = gs_try_reallocarray(NULL, n, sizeof(uint64_t));
-    t->dom = gs_try_reallocarray(NULL, n, sizeof *t->dom);
-    t->head = gs_try_reallocarray(NULL, n, sizeof *t->head);
+    t->pair = gs_scratch_alloc(n, sizeof(uint64_t));
+    t->dom = gs_scratch_alloc(n, sizeof *t->dom);
+    t->head = gs_scratch_alloc(n, sizeof *t->head);
     if (t->pair) {
         t->semi = t->pair;
         t->label = t->semi + n;
@@ -277,16 +280,16 @@ gs_status gs_dominators_compute(const struct gs_snapshot *s, struct gs_dominator
     struct lt t = {.s = s};
     if (!lt_alloc(&t, s->nobjects)) {
         lt_free(&t);
-        free(t.pre);
-        free(t.mark);
+        gs_scratch_free(t.pre);
+        gs_scratch_free(t.mark);
         return gs_fail(err, GS_ERR_NOMEM, "out of memory computing the dominators of %llu objects",
                        (unsigned long long)s->nobjects);
     }
     dfs(&t);
     lengauer_tarjan(&t);
     /* The forest is done: its arrays go, semi and label make room for retained. */
-    free(t.ancestor);
-    free(t.head);
+    gs_scratch_free(t.ancestor);
+    gs_scratch_free(t.head);
     t.ancestor = t.head = t.semi = t.label = NULL;
     uint64_t *retained = t.pair;
     t.pair = NULL;
@@ -301,8 +304,8 @@ void gs_dominators_free(struct gs_dominators *d)
 {
     if (!d)
         return;
-    free(d->idom);
-    free(d->reachable);
-    free(d->retained);
+    gs_scratch_free(d->idom);
+    gs_scratch_free(d->reachable);
+    gs_scratch_free(d->retained);
     memset(d, 0, sizeof *d);
 }

@@ -15,6 +15,7 @@
 
 #include "graph/analysis.h"
 #include "util/alloc.h"
+#include "util/scratch.h"
 
 static void bfs(const struct gs_snapshot *s, struct gs_paths *p, uint32_t *queue, uint64_t head, uint64_t tail)
 {
@@ -65,13 +66,14 @@ gs_status gs_paths_compute(const struct gs_snapshot *s, struct gs_paths *p, gs_e
 {
     uint64_t n = s->nobjects;
     memset(p, 0, sizeof *p);
-    p->parent = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *p->parent);
-    p->parent_edge = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *p->parent_edge);
-    p->root = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *p->root);
-    p->depth = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *p->depth);
-    uint32_t *queue = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *queue);
+    /* util/scratch.h: reuses what an earlier analysis (the dominators) freed */
+    p->parent = gs_scratch_alloc((size_t)n + 1, sizeof *p->parent);
+    p->parent_edge = gs_scratch_alloc((size_t)n + 1, sizeof *p->parent_edge);
+    p->root = gs_scratch_alloc((size_t)n + 1, sizeof *p->root);
+    p->depth = gs_scratch_alloc((size_t)n + 1, sizeof *p->depth);
+    uint32_t *queue = gs_scratch_alloc((size_t)n + 1, sizeof *queue);
     if (!p->parent || !p->parent_edge || !p->root || !p->depth || !queue) {
-        free(queue);
+        gs_scratch_free(queue);
         gs_paths_free(p);
         return gs_fail(err, GS_ERR_NOMEM, "out of memory computing paths over %llu objects", (unsigned long long)n);
     }
@@ -86,7 +88,7 @@ gs_status gs_paths_compute(const struct gs_snapshot *s, struct gs_paths *p, gs_e
         uint64_t tail = seed(s, p, queue, 0, tier);
         bfs(s, p, queue, 0, tail);
     }
-    free(queue);
+    gs_scratch_free(queue);
     return GS_OK;
 }
 
@@ -107,9 +109,9 @@ size_t gs_path_to(const struct gs_paths *p, uint32_t node, uint32_t *buf, size_t
 
 void gs_paths_free(struct gs_paths *p)
 {
-    free(p->parent);
-    free(p->parent_edge);
-    free(p->root);
-    free(p->depth);
+    gs_scratch_free(p->parent);
+    gs_scratch_free(p->parent_edge);
+    gs_scratch_free(p->root);
+    gs_scratch_free(p->depth);
     memset(p, 0, sizeof *p);
 }
