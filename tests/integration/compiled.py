@@ -3,7 +3,9 @@ run in gcscope's emulator, against the interpreter's gc.get_referents.
 
 For every CPython on the machine, compiled_target.py plants payloads held
 only by compiled objects (stdlib C types everywhere; Debian's multidict and
-greenlet under /usr/bin/python3.11) and writes gc.get_referents for every
+greenlet under /usr/bin/python3.11; a mypyc module built here with Debian's
+mypyc for /usr/bin/python3.11 and a Cython module built with cython3 for
+each interpreter it supports, tests/lib/compiled_modules.py) and writes gc.get_referents for every
 tracked object. Checks:
 
   - edge recall: of the references gc.get_referents lists for objects whose
@@ -19,7 +21,10 @@ tracked object. Checks:
 
 import collections
 import json
+import shutil
+import tempfile
 
+import compiled_modules
 import gstest
 
 # Referents of these types come from the emulator on every version: the
@@ -27,7 +32,8 @@ import gstest
 EMULATED_HOLDERS = {"_asyncio.Task", "_asyncio.Future", "_contextvars.Context", "_queue.SimpleQueue",
                     "itertools.chain", "itertools.cycle", "itertools.repeat", "itertools.islice",
                     "itertools.groupby", "itertools.accumulate", "multidict._multidict.MultiDict",
-                    "multidict._multidict.CIMultiDict", "greenlet.greenlet"}
+                    "multidict._multidict.CIMultiDict", "greenlet.greenlet",
+                    "gs_mypyc_holder.Holder", "gs_cython_holder.Holder"}
 
 
 def load_graph(pid):
@@ -56,8 +62,9 @@ def recall(oracle, objs, edges):
     return per
 
 
-def check(r, python, label):
-    with gstest.start_target(python, "compiled_target.py", label=label) as t:
+def check(r, python, label, extra_dir, extra_modules):
+    env = {"GSTEST_EXTRA_PATH": extra_dir, "GSTEST_EXTRA_MODULES": ",".join(extra_modules)}
+    with gstest.start_target(python, "compiled_target.py", label=label, env=env) as t:
         oracle = t.oracle_data()
         objs, edges = load_graph(t.pid)
         per = recall(oracle, objs, edges)
@@ -77,6 +84,8 @@ def check(r, python, label):
                 if node.get("unknown_because"):
                     unknown[name + ": " + node["unknown_because"]] += 1
         r.check(not unknown, "%s: no planted kind of compiled object stays unknown" % label, dict(unknown))
+        for name in extra_modules:
+            r.check(name + ".Holder" in per, "%s: the %s module's Holder is emulated" % (label, name))
         for _, holder_type in {(0, h) for _, _, h in oracle["planted"]}:
             if holder_type in per:
                 a, b = per[holder_type]
@@ -109,22 +118,23 @@ def check(r, python, label):
                     for i in missing if i in objs][:6]))
         alive = [i for i in oracle["kept"] if i in garbage]
         r.check(not alive, "%s: kept compiled holders are not garbage" % label, "%d kept called garbage" % len(alive))
-        # Retained sizes: a holder that alone keeps its payload retains it.
+        # Retained sizes: the holders that alone keep their payloads retain
+        # them. Per type (--dump-retained's "types", each object counted
+        # once): the per-object list holds only the biggest objects, where
+        # these small holders never appear. Each payload is 1000 bytes or more.
         rc, out, err = gstest.run_gcscope(["-p", str(t.pid), "--dump-retained", "--json", "--top", "0"], timeout=180)
+        r.check(rc == 0, "%s: --dump-retained runs" % label, err.strip()[:200])
         if rc == 0:
-            rep = json.loads(out)
-            rows = {int(o["addr"], 16): o for o in rep.get("objects", []) if "addr" in o}
-            for name in ("multidict", "simple_queue", "context", "future_result"):
-                hits = [(p, h) for n, p, h in oracle["planted"] if n == name]
+            types = {row["module"] + "." + row["name"]: row for row in json.loads(out).get("types", [])}
+            for name in ("multidict", "simple_queue", "context", "future_result") + tuple(extra_modules):
+                hits = [h for n, _, h in oracle["planted"] if n == name]
                 if not hits:
                     continue
-                pid_, holder_type = hits[0]
-                holders = [i for i in oracle["kept"] if i in rows and rows[i].get("type", "").endswith(
-                    holder_type.rsplit(".", 1)[-1])]
-                if holders:
-                    r.check(rows[holders[0]]["retained"] >= 1000, "%s: %s retains its payload's bytes" % (label, name),
-                            rows[holders[0]]["retained"])
-
+                payloads = sum(1 for _, _, h in oracle["planted"] if h == hits[0])
+                row = types.get(hits[0], {})
+                r.check(row.get("retained", 0) >= 1000 * payloads,
+                        "%s: %s's type %s retains its payloads' bytes" % (label, name, hits[0]),
+                        "%s retained by %s, %d payloads" % (row.get("retained"), hits[0], payloads))
 
 def main():
     gstest.require_gcscope()
@@ -132,7 +142,14 @@ def main():
     r = gstest.Results("compiled")
     for label, python in gstest.pythons():
         with r.case("%s: compiled holders" % label):
-            check(r, python, label)
+            extra_dir = tempfile.mkdtemp(prefix="gstest-compiled-")
+            try:
+                extra_modules, notes = compiled_modules.build_all(python, extra_dir)
+                for n in notes:
+                    print("%s: %s" % (label, n))
+                check(r, python, label, extra_dir, extra_modules)
+            finally:
+                shutil.rmtree(extra_dir, ignore_errors=True)
     r.finish()
 
 
