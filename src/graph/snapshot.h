@@ -22,7 +22,9 @@
 #include <stdint.h>
 
 #include "graph/label.h"
+#include "proc/fd_kind.h"
 #include "py/obmalloc.h"
+#include "py/resource_kind.h"
 #include "py/tracemalloc.h"
 
 #define GS_NO_NODE UINT32_MAX
@@ -127,15 +129,6 @@ struct gs_frame {
 
 /* --- resources: file descriptors and the objects that own them -------- */
 
-enum gs_fd_kind {
-    GS_FD_FILE = 0, /* a path */
-    GS_FD_SOCKET,
-    GS_FD_PIPE,
-    GS_FD_ANON,     /* anon_inode: eventfd, epoll, signalfd, timerfd... */
-    GS_FD_DEVICE,   /* /dev/... */
-    GS_FD_OTHER,
-};
-
 struct gs_fd {
     int32_t fd;
     uint32_t kind;    /* enum gs_fd_kind */
@@ -144,15 +137,6 @@ struct gs_fd {
     uint64_t pos;     /* fdinfo pos */
     uint32_t flags;   /* fdinfo flags (octal O_* bits) */
     uint32_t owner;   /* node of the Python object that owns it, GS_NO_NODE if none */
-};
-
-enum gs_resource_kind {
-    GS_RES_FILE = 0,  /* _io.FileIO (and the buffered/text layers above it) */
-    GS_RES_SOCKET,    /* _socket.socket */
-    GS_RES_MMAP,      /* mmap.mmap */
-    GS_RES_POPEN,     /* subprocess.Popen */
-    GS_RES_SELECTOR,  /* select.epoll / poll / selectors.*Selector */
-    GS_RES_KIND_COUNT
 };
 
 struct gs_resource {

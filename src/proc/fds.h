@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "graph/snapshot.h"
+#include "proc/fd_kind.h"
 #include "util/status.h"
 
 #define GS_FDS_MAX (1u << 20) /* more descriptors than this are not listed */

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "graph/snapshot.h"
 #include "py/object.h"
+#include "py/resource_kind.h"
 #include "py/typeinfo.h"
 
 struct py_resource_info {
