@@ -18,9 +18,6 @@
  * table's entry count is bounded by the file size, and no allocation is
  * sized by a field of the file (we allocate nothing but the gs_elf). */
 
-/* x86_64 Linux: segments are mapped at 4 KiB granularity. */
-#define PAGE_MASK_4K (~(uint64_t)4095)
-
 typedef struct table {
     uint64_t off;   /* file offset of the first entry */
     uint64_t count; /* entries that fit in the file */
@@ -523,71 +520,20 @@ bool gs_elf_build_id(const gs_elf *e, char *buf, size_t cap)
     return false;
 }
 
-/* --- load bias ----------------------------------------------------------- */
+/* --- loadable segments ---------------------------------------------------- */
 
-/* How many file-backed PT_LOAD segments sit where this bias puts them: the
- * address of each segment's first page is mapped from `path` at the
- * matching file offset. */
-static uint64_t consistent_loads(const gs_elf *e, const gs_maps *maps, const char *path,
-                                 uint64_t bias, uint64_t *total)
+size_t gs_elf_phdr_count(const gs_elf *e)
 {
-    uint64_t ok = 0;
-    *total = 0;
-    for (uint64_t i = 0; i < e->ph.count; i++) {
-        Elf64_Phdr ph;
-        if (!get_phdr(e, i, &ph))
-            break;
-        if (ph.p_type != PT_LOAD || ph.p_filesz == 0)
-            continue;
-        (*total)++;
-        uint64_t addr = bias + (ph.p_vaddr & PAGE_MASK_4K);
-        const gs_map *m = gs_maps_find(maps, addr);
-        if (m && strcmp(m->path, path) == 0 &&
-            m->offset + (addr - m->start) == (ph.p_offset & PAGE_MASK_4K))
-            ok++;
-    }
-    return ok;
+    return (size_t)e->ph.count;
 }
 
-bool gs_elf_load_bias(const gs_elf *e, const gs_maps *maps, const char *path, uint64_t *bias)
+bool gs_elf_load_segment(const gs_elf *e, size_t i, struct gs_elf_load *seg)
 {
-    if (e->type == ET_EXEC) {
-        *bias = 0;
-        return true;
-    }
-    Elf64_Phdr first;
-    bool found = false;
-    for (uint64_t i = 0; i < e->ph.count && !found; i++) {
-        if (!get_phdr(e, i, &first))
-            break;
-        found = first.p_type == PT_LOAD;
-    }
-    if (!found || !maps || !path)
+    Elf64_Phdr ph;
+    if (!get_phdr(e, i, &ph) || ph.p_type != PT_LOAD)
         return false;
-
-    uint64_t want_off = first.p_offset & PAGE_MASK_4K;
-    uint64_t vaddr = first.p_vaddr & PAGE_MASK_4K;
-
-    /* The same file may be mapped more than once (loaded twice through two
-     * names resolving to one path, or mmap'ed as data by the program): keep
-     * the candidate under which every PT_LOAD is where it should be, else
-     * the one under which most are. */
-    uint64_t best_score = 0, best_bias = 0;
-    for (size_t i = 0; i < maps->n; i++) {
-        const gs_map *m = &maps->v[i];
-        if (m->offset != want_off || strcmp(m->path, path) != 0)
-            continue;
-        uint64_t b = m->start - vaddr, total;
-        uint64_t score = consistent_loads(e, maps, path, b, &total);
-        if (score > best_score) {
-            best_score = score;
-            best_bias = b;
-            if (score == total)
-                break;
-        }
-    }
-    if (best_score == 0)
-        return false;
-    *bias = best_bias;
+    seg->vaddr = ph.p_vaddr;
+    seg->offset = ph.p_offset;
+    seg->filesz = ph.p_filesz;
     return true;
 }

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proc/maps.h"
 #include "util/status.h"
 
 typedef struct gs_elf gs_elf;
@@ -25,7 +24,7 @@ gs_status gs_elf_open_buffer(const void *data, size_t len, gs_elf **out, gs_erro
 
 void gs_elf_close(gs_elf *e);
 
-/* ET_EXEC (non-PIE executable: load bias 0) or ET_DYN. */
+/* ET_EXEC (non-PIE executable: loaded at its link-time addresses) or ET_DYN. */
 bool gs_elf_is_exec(const gs_elf *e);
 
 /* Look a symbol up by exact name in .dynsym, then .symtab. value is the
@@ -41,10 +40,16 @@ const void *gs_elf_section_data(const gs_elf *e, const char *name, size_t *size)
 /* The build id note (hex, lowercase) into buf; false if none. */
 bool gs_elf_build_id(const gs_elf *e, char *buf, size_t cap);
 
-/* The load bias of this file in a process: map start minus the link-time
- * address, found by matching the first PT_LOAD segment's file offset with a
- * mapping of `path` (compared after realpath-style normalisation by the
- * caller; pass the path as it appears in maps). 0 for ET_EXEC. */
-bool gs_elf_load_bias(const gs_elf *e, const gs_maps *maps, const char *path, uint64_t *bias);
+/* The program headers the file holds: gs_elf_phdr_count() entries. Entry i
+ * that is a loadable segment (PT_LOAD) gives true and its link-time address,
+ * file offset and size in the file; any other entry gives false. Where the
+ * segments sit in a process is proc/load_bias.h's business. */
+struct gs_elf_load {
+    uint64_t vaddr;  /* p_vaddr */
+    uint64_t offset; /* p_offset */
+    uint64_t filesz; /* p_filesz: 0 for a segment with no bytes in the file */
+};
+size_t gs_elf_phdr_count(const gs_elf *e);
+bool gs_elf_load_segment(const gs_elf *e, size_t i, struct gs_elf_load *seg);
 
 #endif

@@ -38,6 +38,7 @@
 
 #include "elf/elf.h"
 #include "elf/symbolize.h"
+#include "proc/load_bias.h"
 #include "proc/unwind.h"
 #include "util/alloc.h"
 
@@ -385,7 +386,7 @@ static gs_elf *open_debug_file(const gs_symbolizer *sym, const gs_elf *e)
 static void module_load(const gs_symbolizer *sym, const gs_map *m, struct module *mod)
 {
     gs_error err;
-    if (!(mod->elf = open_mapped(sym, m)) || !gs_elf_load_bias(mod->elf, sym->maps, m->path, &mod->bias))
+    if (!(mod->elf = open_mapped(sym, m)) || !gs_load_bias(mod->elf, sym->maps, m->path, &mod->bias))
         return;
     if ((mod->debug = open_debug_file(sym, mod->elf)) != NULL &&
         gs_symtab_build(mod->debug, &mod->tab, &err) == GS_OK && gs_symtab_count(mod->tab) == 0) {

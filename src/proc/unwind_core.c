@@ -21,6 +21,7 @@
 #include <libunwind-coredump.h>
 
 #include "elf/elf.h"
+#include "proc/load_bias.h"
 #include "proc/unwind_core.h"
 #include "util/alloc.h"
 
@@ -74,7 +75,7 @@ static void table_load(struct table *t, const gs_maps *maps)
     size_t len;
     const unsigned char *h = gs_elf_section_data(e, ".eh_frame_hdr", &len);
     if (h && len >= 12 && h[0] == 1 && h[2] == DW_EH_PE_udata4 && h[3] == DW_EH_PE_datarel_sdata4 &&
-        gs_elf_section(e, ".eh_frame_hdr", &hdr, &hdr_size) && gs_elf_load_bias(e, maps, t->path, &bias)) {
+        gs_elf_section(e, ".eh_frame_hdr", &hdr, &hdr_size) && gs_load_bias(e, maps, t->path, &bias)) {
         uint32_t fde_count;
         memcpy(&fde_count, h + 8, 4);
         uint64_t lo, hi;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "elf/elf.h"
+#include "proc/load_bias.h"
 #include "py/locate.h"
 #include "util/alloc.h"
 
@@ -438,7 +439,7 @@ static int try_candidate(struct search *S, const char *path, bool is_exe)
     }
 
     uint64_t bias = 0;
-    if (!gs_elf_load_bias(e, S->maps, path, &bias)) {
+    if (!gs_load_bias(e, S->maps, path, &bias)) {
         if (S->fail_code == GS_OK) {
             S->fail_code = gs_fail(&S->fail, GS_ERR_IO,
                                    "cannot find where %s is loaded in %s: its mappings "

@@ -19,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gs_elf_symbol(e, "_PyRuntime", &v, &n);
         gs_elf_section(e, ".PyRuntime", &v, &n);
         gs_elf_build_id(e, id, sizeof id);
+        struct gs_elf_load seg;
+        for (size_t i = 0; i < gs_elf_phdr_count(e); i++)
+            gs_elf_load_segment(e, i, &seg);
         gs_elf_close(e);
     }
     gs_maps m = {0};

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "elf/elf.h"
+#include "proc/load_bias.h"
 #include "proc/maps.h"
 #include "py/locate.h"
 #include "unit.h"
@@ -181,9 +182,9 @@ static void test_self(const gs_maps *maps)
     UNIT_CHECK(gs_elf_is_exec(e) == (q.bias == 0));
 
     uint64_t bias = 12345;
-    UNIT_CHECK(gs_elf_load_bias(e, maps, mpath, &bias));
+    UNIT_CHECK(gs_load_bias(e, maps, mpath, &bias));
     UNIT_CHECK_EQ_U64(bias, q.bias);
-    UNIT_CHECK(!gs_elf_load_bias(e, maps, "/no/such/file", &bias) || gs_elf_is_exec(e));
+    UNIT_CHECK(!gs_load_bias(e, maps, "/no/such/file", &bias) || gs_elf_is_exec(e));
 
     /* main is in .symtab (the test is not stripped). */
     uint64_t value, size;
@@ -229,7 +230,7 @@ static void test_libc(const gs_maps *maps, char *libc, size_t cap)
     UNIT_CHECK(q.found);
 
     uint64_t bias = 0;
-    UNIT_CHECK(gs_elf_load_bias(e, maps, libc, &bias));
+    UNIT_CHECK(gs_load_bias(e, maps, libc, &bias));
     UNIT_CHECK_EQ_U64(bias, q.bias);
 
     /* Functions the sanitizers do not intercept: their address as this
@@ -371,23 +372,23 @@ static void test_bias_mapped_twice(const char *path)
     gs_maps m;
     UNIT_CHECK(gs_maps_parse(text, n, &m, NULL) == GS_OK);
     uint64_t bias = 0;
-    UNIT_CHECK(gs_elf_load_bias(e, &m, "/lib/x.so", &bias));
+    UNIT_CHECK(gs_load_bias(e, &m, "/lib/x.so", &bias));
     UNIT_CHECK_EQ_U64(bias, 0x7f0000000000);
-    UNIT_CHECK(!gs_elf_load_bias(e, &m, "/lib/y.so", &bias));
+    UNIT_CHECK(!gs_load_bias(e, &m, "/lib/y.so", &bias));
     gs_maps_free(&m);
 
     /* Loaded twice in full (two namespaces): either is right; the first. */
     n = fake_maps_text(buf, len, 0x7e0000000000, "/lib/x.so", 0, text, sizeof text);
     n += fake_maps_text(buf, len, 0x7f0000000000, "/lib/x.so", 0, text + n, sizeof text - n);
     UNIT_CHECK(gs_maps_parse(text, n, &m, NULL) == GS_OK);
-    UNIT_CHECK(gs_elf_load_bias(e, &m, "/lib/x.so", &bias));
+    UNIT_CHECK(gs_load_bias(e, &m, "/lib/x.so", &bias));
     UNIT_CHECK_EQ_U64(bias, 0x7e0000000000);
     gs_maps_free(&m);
 
     /* Only the first page mapped: a partial match is still the answer. */
     n = fake_maps_text(buf, len, 0x7d0000000000, "/lib/x.so", 1, text, sizeof text);
     UNIT_CHECK(gs_maps_parse(text, n, &m, NULL) == GS_OK);
-    UNIT_CHECK(gs_elf_load_bias(e, &m, "/lib/x.so", &bias));
+    UNIT_CHECK(gs_load_bias(e, &m, "/lib/x.so", &bias));
     UNIT_CHECK_EQ_U64(bias, 0x7d0000000000);
     gs_maps_free(&m);
     gs_elf_close(e);
@@ -426,7 +427,7 @@ static uint64_t exercise(const void *data, size_t len, const gs_maps *maps)
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
         sum += gs_elf_build_id(e, id, caps[i]) ? strlen(id) : 0;
     uint64_t bias = 0;
-    sum += gs_elf_load_bias(e, maps, "/lib/x.so", &bias) + bias;
+    sum += gs_load_bias(e, maps, "/lib/x.so", &bias) + bias;
     sum += gs_elf_is_exec(e);
     gs_elf_close(e);
     return sum;

@@ -9,6 +9,7 @@
 
 #include "elf/elf.h"
 #include "elf/symbolize.h"
+#include "proc/load_bias.h"
 #include "proc/maps.h"
 #include "proc/unwind.h"
 #include "py/stacks.h"
@@ -93,7 +94,7 @@ static void test_symbols(void)
     if (!e)
         goto out;
     uint64_t bias = 0;
-    UNIT_CHECK(gs_elf_load_bias(e, &maps, path, &bias));
+    UNIT_CHECK(gs_load_bias(e, &maps, path, &bias));
     UNIT_CHECK(gs_symtab_build(e, &t, &err) == GS_OK);
     UNIT_CHECK(gs_symtab_count(t) > 10);
     uint64_t addr = (uint64_t)(uintptr_t)&gs_test_marker_function, offset = 99;
