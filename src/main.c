@@ -17,6 +17,7 @@
 #include "graph/build.h"
 #include "graph/snapfile.h"
 #include "report/check.h"
+#include "report/prometheus.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "ui/browser.h"

@@ -296,26 +296,23 @@ uint64_t gs_analyses_nchildren(const struct gs_analyses *a, uint32_t p)
     return a->dt_off[p + 1] - a->dt_off[p];
 }
 
-/* MAT's retained size of a type: depth first over the dominator tree,
- * counting per type the instances open on the current path; an instance
- * entered while none of its type is open counts. */
-static gs_status build_types(struct gs_analyses *a, gs_error *err)
+/* MAT's retained size of a type, or of a set of types: depth first over
+ * the dominator tree, counting the instances open on the current path; an
+ * instance entered while none of its kind is open counts, so a linked list
+ * of a million Nodes counts once. With match NULL the kinds are the types
+ * and the walk fills a->types; with match (per type number, 1 for a member
+ * of the set) the set is one kind and its size goes to *set_retained. */
+static gs_status walk_retained(struct gs_analyses *a, const uint8_t *match, uint64_t *set_retained, gs_error *err)
 {
     const struct gs_snapshot *s = a->s;
     size_t nt = s->ntypes ? (size_t)s->ntypes : 1, depth, cap = 1024;
-    a->types = calloc(nt, sizeof *a->types);
-    uint64_t *open = calloc(nt, sizeof *open);
+    uint64_t *open = calloc(match ? 1 : nt, sizeof *open);
     uint32_t *stack = gs_try_reallocarray(NULL, cap, sizeof *stack); /* nodes on the path */
     uint64_t *next = gs_try_reallocarray(NULL, cap, sizeof *next);   /* their next child */
     gs_status st = GS_OK;
-    if (!a->types || !open || !stack || !next) {
+    if (!open || !stack || !next) {
         st = nomem(err, "summing the retained size per type");
         goto out;
-    }
-    for (uint64_t i = 0; i < s->nobjects; i++) {
-        uint32_t t = s->type[i] < nt ? s->type[i] : 0;
-        a->types[t].count++;
-        a->types[t].shallow += s->size[i];
     }
     uint32_t root = (uint32_t)s->nobjects;
     stack[0] = root;
@@ -325,16 +322,22 @@ static gs_status build_types(struct gs_analyses *a, gs_error *err)
         uint32_t v = stack[depth - 1];
         if (next[depth - 1] == a->dt_off[v + 1]) {
             depth--;
-            if (v != root)
+            if (v != root && !match)
                 open[s->type[v] < nt ? s->type[v] : 0]--;
+            else if (v != root && s->type[v] < s->ntypes && match[s->type[v]])
+                open[0]--;
             continue;
         }
         uint32_t c = a->dt_child[next[depth - 1]++];
-        uint32_t t = s->type[c] < nt ? s->type[c] : 0;
-        a->types[t].reachable_count++;
-        a->types[t].reachable_shallow += s->size[c];
-        if (open[t]++ == 0)
-            a->types[t].retained += a->dom.retained[c];
+        if (!match) {
+            uint32_t t = s->type[c] < nt ? s->type[c] : 0;
+            a->types[t].reachable_count++;
+            a->types[t].reachable_shallow += s->size[c];
+            if (open[t]++ == 0)
+                a->types[t].retained += a->dom.retained[c];
+        } else if (s->type[c] < s->ntypes && match[s->type[c]] && open[0]++ == 0) {
+            *set_retained += a->dom.retained[c];
+        }
         if (depth == cap) {
             uint32_t *ns = gs_try_reallocarray(stack, cap * 2, sizeof *stack);
             if (ns)
@@ -358,6 +361,22 @@ out:
     return st;
 }
 
+/* Every object per type, then the walk for the reachable ones. */
+static gs_status build_types(struct gs_analyses *a, gs_error *err)
+{
+    const struct gs_snapshot *s = a->s;
+    size_t nt = s->ntypes ? (size_t)s->ntypes : 1;
+    a->types = calloc(nt, sizeof *a->types);
+    if (!a->types)
+        return nomem(err, "summing the retained size per type");
+    for (uint64_t i = 0; i < s->nobjects; i++) {
+        uint32_t t = s->type[i] < nt ? s->type[i] : 0;
+        a->types[t].count++;
+        a->types[t].shallow += s->size[i];
+    }
+    return walk_retained(a, NULL, NULL, err);
+}
+
 const struct gs_type_total *gs_analyses_types(struct gs_analyses *a, gs_error *err)
 {
     if (a->have & HAVE_TYPES)
@@ -366,4 +385,28 @@ const struct gs_type_total *gs_analyses_types(struct gs_analyses *a, gs_error *e
         return NULL;
     progress(a, "retained sizes per type");
     return step(a, HAVE_TYPES, build_types(a, err), err) ? a->types : NULL;
+}
+
+gs_status gs_analyses_retained_of_types(struct gs_analyses *a, const uint8_t *match, uint64_t *out, gs_error *err)
+{
+    *out = 0;
+    uint32_t only = UINT32_MAX; /* the one member, when the set has one */
+    size_t members = 0;
+    for (uint32_t t = 0; t < a->s->ntypes; t++)
+        if (match[t]) {
+            only = t;
+            members++;
+        }
+    if (members == 0)
+        return GS_OK;
+    if (members == 1) {
+        const struct gs_type_total *types = gs_analyses_types(a, err);
+        if (!types)
+            return err->code;
+        *out = types[only].retained;
+        return GS_OK;
+    }
+    if (!domtree(a, err))
+        return err->code;
+    return walk_retained(a, match, out, err);
 }

@@ -61,6 +61,13 @@ const struct gs_cycles *gs_analyses_cycles(struct gs_analyses *a, gs_error *err)
 /* ntypes entries (index: type number). */
 const struct gs_type_total *gs_analyses_types(struct gs_analyses *a, gs_error *err);
 
+/* MAT's retained size of a set of types taken as one (--check's
+ * retained(TYPE) when a name matches several classes): the retained sizes
+ * of the reachable members no other member dominates. match has one entry
+ * per type number, 1 for a member. A set of one reads the per-type table;
+ * a larger set walks the dominator tree as that table's walk does. */
+gs_status gs_analyses_retained_of_types(struct gs_analyses *a, const uint8_t *match, uint64_t *out, gs_error *err);
+
 /* The dominator tree as child lists: the children of p (a node, or
  * nobjects for the virtual root), largest retained size first. NULL with
  * *n = 0 when p is out of range or the tree cannot be built. */

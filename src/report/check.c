@@ -1,5 +1,7 @@
-/* check.c: --check EXPR (assertions over a snapshot) and --format
- * prometheus (the same numbers as metrics).
+/* check.c: --check EXPR, assertions over a snapshot: the expression
+ * language (parser, AST, evaluator) and its output. The names an
+ * expression reads and their values are report/measures.h's; the same
+ * numbers as metrics are report/prometheus.c's.
  *
  * The language (docs/checks.md), parsed by recursive descent into an AST:
  *
@@ -17,10 +19,11 @@
  * operands must be numbers; a number where a condition is expected is true
  * when it is not zero (so "--check 'not gc_enabled'" works).
  *
- * Evaluation computes the analyses every parsed check needs, once, and only
- * those: the per-type summary for objects/bytes/count()/bytes(), the
- * collector's garbage rule for garbage_*, the strongly connected components
- * for cycles, the dominator tree for retained(). Every measured value is a
+ * Evaluation asks report/measures.h for what every parsed check needs,
+ * once, and only that: the per-type summary for objects/bytes/count()/
+ * bytes(), the collector's garbage rule for garbage_*, the strongly
+ * connected components for cycles, the dominator tree for retained(),
+ * each an analysis shared with the reports. Every measured value is a
  * whole number (uint64); literals are parsed exactly (no floating point),
  * so "0.5KiB" is 512 and "1.5" is refused rather than rounded.
  */
@@ -32,108 +35,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli.h" /* gs_parse_size: the size suffixes the options take */
 #include "graph/analyses.h"
-#include "graph/memory.h"
 #include "report/check.h"
+#include "report/measures.h"
 #include "report/report.h"
 #include "util/alloc.h"
 #include "util/jsonw.h"
-#include "util/sort.h"
 
 #define MAX_EXPR_LEN 1024 /* characters of one expression */
 #define MAX_DEPTH 32      /* nested parentheses and "not"s */
 #define MAX_TYPE_LEN 255  /* a TYPE argument */
 #define MAX_NUM_LEN 40    /* a number's digits */
 #define SHOW_EXPR 60      /* an expression quoted in an error message, at most */
-#define PROM_TOP_TYPES 20 /* types listed by --format prometheus */
-
-/* --- what can be measured ------------------------------------------------- */
-
-enum need {
-    NEED_TYPES = 1 << 0,      /* gs_type_summary_build */
-    NEED_GARBAGE = 1 << 1,    /* gs_garbage_compute */
-    NEED_SCC = 1 << 2,        /* gs_scc_compute */
-    NEED_DOMINATORS = 1 << 3, /* gs_dominators_compute */
-};
-
-enum qty {
-    Q_OBJECTS,
-    Q_BYTES,
-    Q_GARBAGE_OBJECTS,
-    Q_GARBAGE_BYTES,
-    Q_CYCLES,
-    Q_GARBAGE_CYCLES,
-    Q_OPEN_FILES,
-    Q_OPEN_SOCKETS,
-    Q_FDS,
-    Q_UNOWNED_FDS,
-    Q_THREADS,
-    Q_GC_ENABLED,
-    Q_RSS_BYTES,
-    Q_ANONYMOUS_BYTES,
-    Q_UNEXPLAINED_BYTES,
-    Q_PYMALLOC_FREE_BYTES,
-    Q_FRAGMENTED_BYTES,
-    Q_TRACED_BYTES,
-    Q_DUPLICATE_BYTES,
-    Q_UNUSED_CAPACITY_BYTES,
-    Q_NAMES, /* the functions follow: they take a TYPE */
-    F_COUNT = Q_NAMES,
-    F_BYTES,
-    F_RETAINED,
-    Q_COUNT,
-};
-
-/* One table for the parser (names), the evaluator (needs), the output
- * (bytes get a human size) and the metrics (metric name and help). */
-static const struct quantity {
-    const char *name;
-    unsigned needs;
-    bool is_bytes;
-    const char *metric; /* NULL: not a whole-process gauge */
-    const char *help;
-} quantities[Q_COUNT] = {
-    [Q_OBJECTS] = {"objects", NEED_TYPES, false, "gcscope_objects",
-                   "Objects the garbage collector tracks in generations 0-2 (gc.get_objects())."},
-    [Q_BYTES] = {"bytes", NEED_TYPES, true, "gcscope_bytes",
-                 "Sum of sys.getsizeof of the objects the garbage collector tracks in generations 0-2."},
-    [Q_GARBAGE_OBJECTS] = {"garbage_objects", NEED_GARBAGE, false, "gcscope_garbage_objects",
-                           "Objects the next full collection would free (cyclic garbage)."},
-    [Q_GARBAGE_BYTES] = {"garbage_bytes", NEED_GARBAGE, true, "gcscope_garbage_bytes",
-                         "Bytes (sys.getsizeof) the next full collection would free."},
-    [Q_CYCLES] = {"cycles", NEED_SCC, false, "gcscope_cycles", "Reference cycles, alive or garbage."},
-    [Q_GARBAGE_CYCLES] = {"garbage_cycles", NEED_SCC | NEED_GARBAGE, false, "gcscope_garbage_cycles",
-                          "Reference cycles the next full collection would free."},
-    [Q_OPEN_FILES] = {"open_files", 0, false, "gcscope_open_files", "Open Python file objects (_io.FileIO)."},
-    [Q_OPEN_SOCKETS] = {"open_sockets", 0, false, "gcscope_open_sockets", "Open Python socket objects."},
-    [Q_FDS] = {"fds", 0, false, "gcscope_open_fds", "Open file descriptors of the process."},
-    [Q_UNOWNED_FDS] = {"unowned_fds", 0, false, "gcscope_unowned_fds",
-                       "Open file descriptors that no open Python object owns."},
-    [Q_THREADS] = {"threads", 0, false, "gcscope_threads", "Threads of the process."},
-    [Q_GC_ENABLED] = {"gc_enabled", 0, false, "gcscope_gc_enabled",
-                      "1 when the main interpreter's garbage collector is enabled (gc.isenabled())."},
-    [Q_RSS_BYTES] = {"rss_bytes", 0, true, "gcscope_rss_bytes",
-                     "Resident memory of the process (/proc/PID/smaps at capture time)."},
-    [Q_ANONYMOUS_BYTES] = {"anonymous_bytes", 0, true, "gcscope_anonymous_bytes",
-                           "Anonymous resident memory: written pages not backed by a file."},
-    [Q_UNEXPLAINED_BYTES] = {"unexplained_bytes", 0, true, "gcscope_unexplained_bytes",
-                             "Anonymous resident bytes neither objects, pymalloc, stacks nor libraries explain."},
-    [Q_PYMALLOC_FREE_BYTES] = {"pymalloc_free_bytes", 0, true, "gcscope_pymalloc_free_bytes",
-                               "Bytes of pymalloc's arenas touched but not in use (free blocks and pools)."},
-    [Q_FRAGMENTED_BYTES] = {"fragmented_bytes", 0, true, "gcscope_pymalloc_fragmented_bytes",
-                            "Bytes of pymalloc arenas less than a quarter used, kept from the system."},
-    [Q_TRACED_BYTES] = {"traced_bytes", 0, true, "gcscope_traced_bytes",
-                        "tracemalloc's traced memory (0 when the target does not trace)."},
-    [Q_DUPLICATE_BYTES] = {"duplicate_bytes", 0, true, "gcscope_duplicate_bytes",
-                           "Bytes of str and bytes objects that repeat another's value."},
-    [Q_UNUSED_CAPACITY_BYTES] = {"unused_capacity_bytes", 0, true, "gcscope_unused_capacity_bytes",
-                                 "Capacity of lists, dicts, sets and bytearrays their items do not use."},
-    [F_COUNT] = {"count", NEED_TYPES, false, NULL, NULL},
-    [F_BYTES] = {"bytes", NEED_TYPES, true, NULL, NULL},
-    [F_RETAINED] = {"retained", NEED_DOMINATORS, true, NULL, NULL},
-};
-
 
 /* --- the AST ---------------------------------------------------------------- */
 
@@ -149,7 +63,7 @@ struct node {
 
 /* A measured value a check refers to, once per distinct text. */
 struct leaf {
-    enum qty q;
+    enum gs_qty q;
     char *module, *type; /* functions: the TYPE, module NULL when not given */
     char *label;         /* "count(Session)": as it is shown with its value */
     uint64_t value;
@@ -281,11 +195,11 @@ static bool unknown_name(struct parser *p, size_t pos, size_t n)
 {
     const char *best = NULL;
     size_t best_d = 3; /* only close matches are worth suggesting */
-    for (int q = 0; q < Q_COUNT; q++) {
-        size_t d = edit_distance(p->src + pos, n, quantities[q].name);
+    for (int q = 0; q < GS_Q_COUNT; q++) {
+        size_t d = edit_distance(p->src + pos, n, gs_quantities[q].name);
         if (d < best_d && (d == 1 || d * 3 <= n)) { /* at most a third of it wrong */
             best_d = d;
-            best = quantities[q].name;
+            best = gs_quantities[q].name;
         }
     }
     int shown = n > 40 ? 40 : (int)n;
@@ -296,10 +210,10 @@ static bool unknown_name(struct parser *p, size_t pos, size_t n)
     else if (isupper((unsigned char)p->src[pos])) /* a class name: they meant count() */
         len = (size_t)snprintf(hint, sizeof hint, "objects of a type are count(%.*s); ", shown, p->src + pos);
     /* The names and functions, from the table the parser reads. */
-    for (int q = 0; q < Q_COUNT && len < sizeof hint; q++)
+    for (int q = 0; q < GS_Q_COUNT && len < sizeof hint; q++)
         len += (size_t)snprintf(hint + len, sizeof hint - len, "%s%s%s%s", q == 0 ? "names: " : "",
-                                q == F_COUNT ? "; functions: " : q ? ", " : "", quantities[q].name,
-                                q >= Q_NAMES ? "(TYPE)" : "");
+                                q == GS_F_COUNT ? "; functions: " : q ? ", " : "", gs_quantities[q].name,
+                                q >= GS_Q_NAMES ? "(TYPE)" : "");
     return perr(p, pos, hint, "unknown name '%.*s'", shown, p->src + pos);
 }
 
@@ -434,12 +348,12 @@ static bool plain_type(const struct leaf *lf)
 static char *leaf_label(const struct leaf *lf)
 {
     char buf[2 * MAX_TYPE_LEN + 32];
-    if (lf->q < Q_NAMES)
-        return gs_xstrdup(quantities[lf->q].name);
+    if (lf->q < GS_Q_NAMES)
+        return gs_xstrdup(gs_quantities[lf->q].name);
     const char *quote = "";
     if (!plain_type(lf))
         quote = strchr(lf->type, '\'') || (lf->module && strchr(lf->module, '\'')) ? "\"" : "'";
-    snprintf(buf, sizeof buf, "%s(%s%s%s%s%s)", quantities[lf->q].name, quote, lf->module ? lf->module : "",
+    snprintf(buf, sizeof buf, "%s(%s%s%s%s%s)", gs_quantities[lf->q].name, quote, lf->module ? lf->module : "",
              lf->module ? "." : "", lf->type, quote);
     return gs_xstrdup(buf);
 }
@@ -465,9 +379,9 @@ static uint32_t intern_leaf(struct check *c, struct leaf *lf)
     return (uint32_t)c->nleaves++;
 }
 
-static bool name_is(enum qty q, const char *word, size_t n)
+static bool name_is(enum gs_qty q, const char *word, size_t n)
 {
-    return strlen(quantities[q].name) == n && memcmp(quantities[q].name, word, n) == 0;
+    return strlen(gs_quantities[q].name) == n && memcmp(gs_quantities[q].name, word, n) == 0;
 }
 
 /* NAME or FUNC(TYPE), the identifier of n characters at p->pos. */
@@ -480,23 +394,23 @@ static bool parse_name(struct parser *p, size_t n, uint32_t *out)
     skip_spaces(p);
     bool call = p->pos < p->len && p->src[p->pos] == '(';
     int found = -1;
-    for (int q = 0; q < Q_COUNT && found < 0; q++)
-        if (name_is((enum qty)q, word, n) && (q >= Q_NAMES) == call)
+    for (int q = 0; q < GS_Q_COUNT && found < 0; q++)
+        if (name_is((enum gs_qty)q, word, n) && (q >= GS_Q_NAMES) == call)
             found = q;
     if (found < 0) {
         /* The name exists, but not in this form. */
-        for (int q = 0; q < Q_COUNT; q++) {
-            if (!name_is((enum qty)q, word, n))
+        for (int q = 0; q < GS_Q_COUNT; q++) {
+            if (!name_is((enum gs_qty)q, word, n))
                 continue;
-            if (q >= Q_NAMES)
+            if (q >= GS_Q_NAMES)
                 return perr(p, start, "write count(TYPE), bytes(TYPE) or retained(TYPE)", "%s without a type",
-                            quantities[q].name);
+                            gs_quantities[q].name);
             return perr(p, after, "the functions are count, bytes and retained", "%s takes no argument",
-                        quantities[q].name);
+                        gs_quantities[q].name);
         }
         return unknown_name(p, start, n);
     }
-    struct leaf lf = {.q = (enum qty)found};
+    struct leaf lf = {.q = (enum gs_qty)found};
     if (call) {
         p->pos++; /* ( */
         if (!parse_type(p, &lf)) {
@@ -746,230 +660,18 @@ gs_status gs_checks_parse(const char *const *exprs, size_t n, struct gs_checks *
             return st;
         }
         for (size_t k = 0; k < c->v[i].nleaves; k++)
-            c->needs |= quantities[c->v[i].leaves[k].q].needs;
+            c->needs |= gs_quantities[c->v[i].leaves[k].q].needs;
     }
     *out = c;
     return GS_OK;
 }
 
-/* --- measuring ------------------------------------------------------------------------ */
-
-/* The analyses computed for one snapshot: only those asked for. */
-struct measure {
-    const struct gs_snapshot *s;
-    unsigned have;
-    struct gs_type_summary sum;
-    /* the snapshot's analyses (graph/analyses.h), shared with the reports */
-    const uint8_t *garbage;
-    uint64_t garbage_objects, garbage_bytes;
-    const struct gs_scc *scc;
-    uint64_t garbage_cycles;
-    const struct gs_dominators *dom;
-};
-
-static gs_status measure_prepare(struct measure *m, struct gs_analyses *an, unsigned needs, gs_error *err)
+/* The value of a leaf, from report/measures.h. */
+static gs_status measure_leaf(const struct gs_measure *m, struct leaf *lf, gs_error *err)
 {
-    const struct gs_snapshot *s = gs_analyses_snapshot(an);
-    memset(m, 0, sizeof *m);
-    m->s = s;
-    if (needs & NEED_TYPES) {
-        gs_type_summary_build(s, &m->sum);
-        m->have |= NEED_TYPES;
-    }
-    if (needs & NEED_GARBAGE) {
-        const struct gs_totals *g = gs_analyses_garbage_totals(an, err);
-        if (!g || !(m->garbage = gs_analyses_garbage(an, err)))
-            return err->code;
-        m->have |= NEED_GARBAGE;
-        m->garbage_objects = g->objects;
-        m->garbage_bytes = g->bytes;
-    }
-    if (needs & NEED_SCC) {
-        const struct gs_cycles *cy = gs_analyses_cycles(an, err);
-        if (!cy || !(m->scc = gs_analyses_scc(an, err)))
-            return err->code;
-        m->have |= NEED_SCC;
-        m->garbage_cycles = cy->class_count[GS_CYCLE_GARBAGE] + cy->class_count[GS_CYCLE_FINALIZERS];
-    }
-    if (needs & NEED_DOMINATORS) {
-        if (!(m->dom = gs_analyses_dominators(an, err)))
-            return err->code;
-        m->have |= NEED_DOMINATORS;
-    }
-    return GS_OK;
-}
-
-static void measure_free(struct measure *m)
-{
-    if (m->have & NEED_TYPES)
-        gs_type_summary_free(&m->sum);
-}
-
-static bool type_matches(const struct gs_snapshot *s, uint32_t t, const char *module, const char *name)
-{
-    if (t >= s->ntypes || strcmp(gs_snapshot_string(s, s->types[t].name), name) != 0)
-        return false;
-    return !module || strcmp(gs_snapshot_string(s, s->types[t].module), module) == 0;
-}
-
-/* Per type of the snapshot, 1 when it is the TYPE of lf; NULL if none is. */
-static uint8_t *matching_types(const struct gs_snapshot *s, const struct leaf *lf)
-{
-    uint8_t *match = gs_xcalloc((size_t)s->ntypes + 1, 1);
-    bool any = false;
-    for (uint32_t t = 0; t < s->ntypes; t++) {
-        match[t] = type_matches(s, t, lf->module, lf->type);
-        any |= match[t];
-    }
-    if (!any) {
-        free(match);
-        return NULL;
-    }
-    return match;
-}
-
-/* MAT's retained size of a type: the retained sizes of its reachable
- * instances that no other instance of it dominates (a linked list of a
- * million Nodes counts once), as --dump-retained ranks types. Whether a
- * node has an instance among its dominators is memoized along the idom
- * chain: each node is settled once, so this is linear. */
-static gs_status retained_of(const struct measure *m, const uint8_t *match, uint64_t *out, gs_error *err)
-{
-    const struct gs_snapshot *s = m->s;
-    const struct gs_dominators *d = m->dom;
-    size_t n = (size_t)s->nobjects;
-    /* under[v]: 0 not settled, 1 no instance on v's chain (v included), 2 one is */
-    uint8_t *under = calloc(n ? n : 1, 1);
-    uint32_t *stack = gs_try_reallocarray(NULL, n ? n : 1, sizeof *stack);
-    if (!under || !stack) {
-        free(under);
-        free(stack);
-        return gs_fail(err, GS_ERR_NOMEM, "out of memory computing the retained sizes of %zu objects", n);
-    }
-    uint64_t total = 0;
-    for (size_t v = 0; v < n; v++) {
-        if (!d->reachable[v] || under[v])
-            continue;
-        size_t top = 0;
-        uint32_t u = (uint32_t)v;
-        while (u < n && !under[u] && top < n) {
-            stack[top++] = u;
-            u = d->idom[u]; /* GS_VIRTUAL_ROOT (>= n) ends the chain */
-        }
-        uint8_t above = u < n ? under[u] : 1;
-        while (top > 0) {
-            uint32_t w = stack[--top];
-            bool mine = s->type[w] < s->ntypes && match[s->type[w]];
-            if (mine && above == 1)
-                total += d->retained[w];
-            under[w] = (mine || above == 2) ? 2 : 1;
-            above = under[w];
-        }
-    }
-    free(under);
-    free(stack);
-    *out = total;
-    return GS_OK;
-}
-
-static gs_status measure_function(const struct measure *m, struct leaf *lf, gs_error *err)
-{
-    uint8_t *match = matching_types(m->s, lf);
-    lf->value = 0;
-    lf->no_such_type = match == NULL;
-    if (!match)
-        return GS_OK;
-    gs_status st = GS_OK;
-    if (lf->q == F_RETAINED) {
-        st = retained_of(m, match, &lf->value, err);
-    } else {
-        for (size_t i = 0; i < m->sum.nrows; i++)
-            if (match[m->sum.rows[i].type])
-                lf->value += lf->q == F_COUNT ? m->sum.rows[i].count : m->sum.rows[i].bytes;
-    }
-    free(match);
-    return st;
-}
-
-/* Open resource objects of a kind (a closed file keeps its object). */
-static uint64_t count_resources(const struct gs_snapshot *s, enum gs_resource_kind kind)
-{
-    uint64_t n = 0;
-    for (uint64_t i = 0; i < s->nresources; i++)
-        n += s->resources[i].kind == (uint32_t)kind && !s->resources[i].closed && s->resources[i].fd >= 0;
-    return n;
-}
-
-static uint64_t unowned_fds(const struct gs_snapshot *s)
-{
-    uint64_t n = 0;
-    for (uint64_t i = 0; i < s->nfds; i++)
-        n += s->fds[i].owner == GS_NO_NODE;
-    return n;
-}
-
-static uint64_t measure_name(const struct measure *m, enum qty q)
-{
-    const struct gs_snapshot *s = m->s;
-    switch (q) {
-    case Q_OBJECTS:
-        return m->sum.objects;
-    case Q_BYTES:
-        return m->sum.bytes;
-    case Q_GARBAGE_OBJECTS:
-        return m->garbage_objects;
-    case Q_GARBAGE_BYTES:
-        return m->garbage_bytes;
-    case Q_CYCLES:
-        return m->scc->ncycles;
-    case Q_GARBAGE_CYCLES:
-        return m->garbage_cycles;
-    case Q_OPEN_FILES:
-        return count_resources(s, GS_RES_FILE);
-    case Q_OPEN_SOCKETS:
-        return count_resources(s, GS_RES_SOCKET);
-    case Q_FDS:
-        return s->nfds;
-    case Q_UNOWNED_FDS:
-        return unowned_fds(s);
-    case Q_THREADS:
-        /* The thread list when the snapshot has one, else the threads the
-         * capture stopped (every thread of the process). */
-        if (s->nthreads)
-            return s->nthreads;
-        return s->meta.threads_stopped > 0 ? (uint64_t)s->meta.threads_stopped : 0;
-    case Q_GC_ENABLED:
-        return s->meta.ninterps > 0 && s->meta.interps[0].gc_enabled;
-    case Q_RSS_BYTES:
-        return s->memory.rss;
-    case Q_ANONYMOUS_BYTES:
-        return s->memory.anonymous;
-    case Q_UNEXPLAINED_BYTES:
-        return s->memory.unexplained;
-    case Q_PYMALLOC_FREE_BYTES:
-        return s->memory.pymalloc_free;
-    case Q_FRAGMENTED_BYTES:
-        return gs_memory_fragmented_bytes(s);
-    case Q_TRACED_BYTES:
-        return s->memory.tm_status == PY_TM_TRACING ? s->memory.tm_traced_memory : 0;
-    case Q_DUPLICATE_BYTES: {
-        size_t n;
-        uint64_t wasted;
-        free(gs_memory_duplicates(s, &n, &wasted));
-        return wasted;
-    }
-    case Q_UNUSED_CAPACITY_BYTES:
-        return gs_memory_unused_capacity(s);
-    default:
-        return 0;
-    }
-}
-
-static gs_status measure_leaf(const struct measure *m, struct leaf *lf, gs_error *err)
-{
-    if (lf->q >= Q_NAMES)
-        return measure_function(m, lf, err);
-    lf->value = measure_name(m, lf->q);
+    if (lf->q >= GS_Q_NAMES)
+        return gs_measure_function(m, lf->q, lf->module, lf->type, &lf->value, &lf->no_such_type, err);
+    lf->value = gs_measure_name(m, lf->q);
     lf->no_such_type = false;
     return GS_OK;
 }
@@ -1031,7 +733,7 @@ static void print_failed(FILE *out, const struct check *c)
         fprintf(out, "%s %s is %" PRIu64, i ? "," : ":", lf->label, lf->value);
         if (lf->no_such_type)
             fputs(" (no object of that type in the snapshot)", out);
-        else if (quantities[lf->q].is_bytes && lf->value >= 1024)
+        else if (gs_quantities[lf->q].is_bytes && lf->value >= 1024)
             fprintf(out, " (%s)", gs_fmt_bytes(lf->value, b, sizeof b));
     }
     fputc('\n', out);
@@ -1096,8 +798,8 @@ gs_status gs_checks_run(struct gs_checks *c, struct gs_analyses *an, FILE *out, 
     *all_hold = true;
     if (!c || c->n == 0)
         return GS_OK;
-    struct measure m;
-    gs_status st = measure_prepare(&m, an, c->needs, err);
+    struct gs_measure m;
+    gs_status st = gs_measure_prepare(&m, an, c->needs, err);
     for (size_t i = 0; i < c->n && st == GS_OK; i++) {
         struct check *ck = &c->v[i];
         for (size_t k = 0; k < ck->nleaves && st == GS_OK; k++)
@@ -1107,7 +809,7 @@ gs_status gs_checks_run(struct gs_checks *c, struct gs_analyses *an, FILE *out, 
             *all_hold &= ck->holds;
         }
     }
-    measure_free(&m);
+    gs_measure_free(&m);
     if (st != GS_OK)
         return st;
     for (size_t i = 0; i < c->n; i++)
@@ -1119,177 +821,5 @@ gs_status gs_checks_run(struct gs_checks *c, struct gs_analyses *an, FILE *out, 
     for (size_t i = 0; i < c->n; i++)
         if (!c->v[i].holds)
             print_failed(out, &c->v[i]);
-    return GS_OK;
-}
-
-/* --- Prometheus ------------------------------------------------------------------------------- */
-
-/* Length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid:
- * type names come from the target's memory, label values must be UTF-8. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    size_t len;
-    if (p[0] < 0x80)
-        return 1;
-    else if ((p[0] & 0xe0) == 0xc0)
-        len = 2;
-    else if ((p[0] & 0xf0) == 0xe0)
-        len = 3;
-    else if ((p[0] & 0xf8) == 0xf0)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    uint32_t cp = p[0] & (0x7fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/* A label value as the exposition format wants it: backslash, double
- * quote and line feed escaped; other control characters and invalid UTF-8
- * replaced (the value must be UTF-8, and one line). */
-static void prom_label_value(FILE *out, const char *v)
-{
-    const unsigned char *p = (const unsigned char *)v;
-    size_t n = strlen(v);
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_seq(p + i, n - i);
-        if (len == 0) {
-            fputs("\xef\xbf\xbd", out); /* U+FFFD */
-            i++;
-            continue;
-        }
-        if (p[i] == '\\')
-            fputs("\\\\", out);
-        else if (p[i] == '"')
-            fputs("\\\"", out);
-        else if (p[i] == '\n')
-            fputs("\\n", out);
-        else if (p[i] < 0x20 || p[i] == 0x7f)
-            fputc('?', out);
-        else
-            fwrite(p + i, 1, len, out);
-        i += len;
-    }
-}
-
-static void prom_family(FILE *out, const char *name, const char *help)
-{
-    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-}
-
-/* name{pid="..",python=".."[,type=".."]} */
-static void prom_series(FILE *out, const struct gs_snapshot *s, const char *name, const char *type)
-{
-    fprintf(out, "%s{pid=\"%lld\",python=\"", name, (long long)s->meta.pid);
-    prom_label_value(out, s->meta.python);
-    fputc('"', out);
-    if (type) {
-        fputs(",type=\"", out);
-        prom_label_value(out, type);
-        fputc('"', out);
-    }
-    fputc('}', out);
-}
-
-struct prom_type {
-    char name[256];
-    uint64_t count, bytes;
-};
-
-static int prom_by_name(const void *a, const void *b)
-{
-    return strcmp(((const struct prom_type *)a)->name, ((const struct prom_type *)b)->name);
-}
-
-static int prom_by_bytes(const void *a, const void *b)
-{
-    const struct prom_type *x = a, *y = b;
-    if (x->bytes != y->bytes)
-        return x->bytes > y->bytes ? -1 : 1;
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    return strcmp(x->name, y->name);
-}
-
-/* The types by qualified name, merged: two classes of the same name and
- * module would otherwise make two series with the same labels, which a
- * Prometheus server rejects. Largest bytes first. */
-static struct prom_type *prom_types(const struct gs_snapshot *s, const struct gs_type_summary *sum, size_t *n)
-{
-    struct prom_type *rows = gs_xcalloc(sum->nrows + 1, sizeof *rows);
-    size_t k = 0;
-    for (size_t i = 0; i < sum->nrows; i++) {
-        if (!sum->rows[i].count)
-            continue;
-        gs_type_qualname(s, sum->rows[i].type, rows[k].name, sizeof rows[k].name);
-        rows[k].count = sum->rows[i].count;
-        rows[k++].bytes = sum->rows[i].bytes;
-    }
-    gs_qsort(rows, k, sizeof *rows, prom_by_name);
-    size_t m = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (m && strcmp(rows[m - 1].name, rows[i].name) == 0) {
-            rows[m - 1].count += rows[i].count;
-            rows[m - 1].bytes += rows[i].bytes;
-        } else {
-            rows[m++] = rows[i];
-        }
-    }
-    gs_qsort(rows, m, sizeof *rows, prom_by_bytes);
-    *n = m;
-    return rows;
-}
-
-static void prom_types_out(FILE *out, const struct gs_snapshot *s, const struct gs_type_summary *sum)
-{
-    size_t n;
-    struct prom_type *rows = prom_types(s, sum, &n);
-    if (n > PROM_TOP_TYPES)
-        n = PROM_TOP_TYPES;
-    prom_family(out, "gcscope_type_objects",
-                "Tracked objects of a type (generations 0-2), for the 20 types with the most bytes.");
-    for (size_t i = 0; i < n; i++) {
-        prom_series(out, s, "gcscope_type_objects", rows[i].name);
-        fprintf(out, " %" PRIu64 "\n", rows[i].count);
-    }
-    prom_family(out, "gcscope_type_bytes", "Bytes (sys.getsizeof) of the tracked objects of a type, same types.");
-    for (size_t i = 0; i < n; i++) {
-        prom_series(out, s, "gcscope_type_bytes", rows[i].name);
-        fprintf(out, " %" PRIu64 "\n", rows[i].bytes);
-    }
-    free(rows);
-}
-
-gs_status gs_report_prometheus(FILE *out, struct gs_analyses *an, gs_error *err)
-{
-    const struct gs_snapshot *s = gs_analyses_snapshot(an);
-    struct measure m;
-    gs_status st = measure_prepare(&m, an, NEED_TYPES | NEED_GARBAGE | NEED_SCC, err);
-    if (st != GS_OK) {
-        measure_free(&m);
-        return st;
-    }
-    for (int q = 0; q < Q_NAMES; q++) {
-        prom_family(out, quantities[q].metric, quantities[q].help);
-        prom_series(out, s, quantities[q].metric, NULL);
-        fprintf(out, " %" PRIu64 "\n", measure_name(&m, (enum qty)q));
-    }
-    prom_types_out(out, s, &m.sum);
-    measure_free(&m);
-    prom_family(out, "gcscope_pause_seconds", "How long gcscope kept the process stopped for this capture.");
-    prom_series(out, s, "gcscope_pause_seconds", NULL);
-    fprintf(out, " %.6f\n", s->meta.pause_ms / 1e3);
-    prom_family(out, "gcscope_capture_timestamp_seconds", "When the capture was taken (Unix time).");
-    prom_series(out, s, "gcscope_capture_timestamp_seconds", NULL);
-    fprintf(out, " %.3f\n", s->meta.captured_at);
     return GS_OK;
 }

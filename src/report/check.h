@@ -1,4 +1,4 @@
-/* check.h: --check EXPR and --format prometheus, for runbooks and cron.
+/* check.h: --check EXPR, assertions over a snapshot, for runbooks and cron.
  *
  * Order of calls: gs_checks_parse() first, before the target is touched,
  * so that a malformed expression costs nothing; then capture; then
@@ -29,8 +29,5 @@ gs_status gs_checks_run(struct gs_checks *c, struct gs_analyses *an, FILE *out, 
                         gs_error *err);
 
 void gs_checks_free(struct gs_checks *c);
-
-/* The same numbers in Prometheus' text exposition format. */
-gs_status gs_report_prometheus(FILE *out, struct gs_analyses *an, gs_error *err);
 
 #endif

@@ -1,11 +1,13 @@
 /* test_dominators: the dominator tree and retained sizes over hand-made
  * graphs, a chain deep enough to overflow any recursive version, and
  * random graphs checked against a naive dominator computation (remove d,
- * see what the roots no longer reach). */
+ * see what the roots no longer reach); MAT's retained size of a set of
+ * types (graph/analyses.h) by hand and against a walk up the idom chains. */
 #include "config.h"
 
 #include <stdlib.h>
 
+#include "graph/analyses.h"
 #include "graph/analysis.h"
 #include "snapbuild.h"
 #include "unit.h"
@@ -277,6 +279,91 @@ static void test_random(void)
     check_against_naive(1500, 3000, 3);
 }
 
+/* A third type, "Node" again (another module): two classes of one name. */
+static void add_second_node_type(struct gs_snapshot *s)
+{
+    s->types = gs_xreallocarray(s->types, 3, sizeof *s->types);
+    s->types[2] = s->types[1];
+    s->types[2].module = s->types[0].name;
+    s->ntypes = 3;
+}
+
+static uint64_t set_retained(struct gs_analyses *an, const uint8_t *match)
+{
+    gs_error err = {0};
+    uint64_t v = UINT64_MAX;
+    UNIT_CHECK(gs_analyses_retained_of_types(an, match, &v, &err) == GS_OK);
+    return v;
+}
+
+static void test_retained_of_types(void)
+{
+    /*   0 -> 1 -> 2 -> 3      types: 1 and 3 are type 1, 2 and 4 type 2
+     *   0 -> 4                                                           */
+    static const uint32_t e[][2] = {{0, 1}, {1, 2}, {2, 3}, {0, 4}};
+    static const uint32_t roots[] = {0};
+    struct gs_snapshot *s = build(5, e, 4, roots, 1);
+    add_second_node_type(s);
+    s->type[0] = 0;
+    s->type[2] = s->type[4] = 2;
+    struct gs_analyses *an = gs_analyses_new(s, NULL, NULL);
+    static const uint8_t both[4] = {0, 1, 1, 0}, first[4] = {0, 1, 0, 0}, second[4] = {0, 0, 1, 0}, none[4] = {0};
+    /* 1 dominates 2 and 3: the set counts 1 (3 objects) and 4 (1 object),
+     * less than the two types' own sizes summed (3 + 2 + 1). */
+    UNIT_CHECK_EQ_U64(set_retained(an, both), 4 * SZ);
+    UNIT_CHECK_EQ_U64(set_retained(an, first), 3 * SZ);
+    UNIT_CHECK_EQ_U64(set_retained(an, second), 3 * SZ);
+    UNIT_CHECK_EQ_U64(set_retained(an, none), 0);
+    gs_analyses_free(an);
+    gs_snapshot_free(s);
+}
+
+/* The set's retained size by its definition: the reachable members with
+ * no member among their dominators, each walked up its idom chain. */
+static uint64_t naive_set_retained(const struct gs_snapshot *s, const struct gs_dominators *d, const uint8_t *match)
+{
+    uint64_t total = 0;
+    for (uint32_t v = 0; v < s->nobjects; v++) {
+        if (!d->reachable[v] || !match[s->type[v]])
+            continue;
+        bool dominated = false;
+        for (uint32_t u = d->idom[v]; u < s->nobjects && !dominated; u = d->idom[u])
+            dominated = match[s->type[u]];
+        if (!dominated)
+            total += d->retained[v];
+    }
+    return total;
+}
+
+static void test_retained_of_types_random(void)
+{
+    static const uint8_t both[4] = {0, 1, 1, 0};
+    for (int round = 0; round < 30; round++) {
+        uint32_t n = 2 + rnd(300);
+        size_t ne = rnd(3 * n + 1);
+        uint32_t *src = gs_xcalloc(ne + 1, sizeof *src), *dst = gs_xcalloc(ne + 1, sizeof *dst);
+        for (size_t i = 0; i < ne; i++) {
+            src[i] = rnd(n);
+            dst[i] = rnd(n);
+        }
+        uint32_t roots[2] = {0, rnd(n)};
+        struct gs_snapshot *s = snapbuild(n, src, dst, ne, roots, 2);
+        add_second_node_type(s);
+        for (uint32_t v = 0; v < n; v++)
+            s->type[v] = rnd(3);
+        struct gs_analyses *an = gs_analyses_new(s, NULL, NULL);
+        gs_error err = {0};
+        const struct gs_dominators *d = gs_analyses_dominators(an, &err);
+        UNIT_CHECK(d != NULL);
+        if (d)
+            UNIT_CHECK_EQ_U64(set_retained(an, both), naive_set_retained(s, d, both));
+        gs_analyses_free(an);
+        gs_snapshot_free(s);
+        free(src);
+        free(dst);
+    }
+}
+
 int main(void)
 {
     test_diamond();
@@ -286,5 +373,7 @@ int main(void)
     test_no_roots();
     test_deep_chain();
     test_random();
+    test_retained_of_types();
+    test_retained_of_types_random();
     return unit_finish("test_dominators");
 }
