@@ -126,9 +126,22 @@ struct gs_emu_stats {
     uint64_t starts;                           /* emulator starts */
     uint64_t mapped_bytes;                     /* image and file bytes mapped */
     uint64_t mappings;                         /* lazy mapping events */
-    double seconds;                            /* time inside gs_emu_run */
+    uint64_t pieces;                           /* of which image stretches mapped in place or copied */
+    double seconds;                            /* CPU time inside gs_emu_run (all times here: the emulating thread's CPU time) */
+    double map_seconds;                        /* of which mapping memory lazily (both engines) */
+    uint64_t file_bytes, copied_bytes;         /* bytes read from files, bytes copied from the image */
+    uint64_t probes;                           /* getters run (gs_emu_getter_word) */
+    double probe_seconds;                      /* time inside them */
+    double steady_seconds;                     /* gs_emu_time_again: a second pass, everything warm */
+    uint64_t steady_objects;
 };
 
 const struct gs_emu_stats *gs_emu_stats(const gs_emu *e);
+
+/* Benchmarks only: run the traverses of objects already run once again,
+ * with their code translated and their memory mapped, results thrown away,
+ * and add the time to stats.steady_seconds: the per-object steady state,
+ * apart from the one-time costs of a first run. */
+void gs_emu_time_again(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size_t n);
 
 #endif

@@ -50,8 +50,11 @@ struct py_emu_last py_emu_last(const struct py_ctx *c);
 const struct gs_emu_stats *py_emu_stats(const struct py_emu *pe);
 
 /* With GCSCOPE_EMU_STATS=1 in the environment (benchmarks, measurements):
- * one line on stderr with the emulator's counts and time, or why it did
- * not start (why, when pe is NULL). */
+ * one line on stderr with the emulator's counts and CPU times (mapping,
+ * getter probes), or why it did not start (why, when pe is NULL). With
+ * GCSCOPE_EMU_STATS=2 py_emu_prepare also runs every traverse a second
+ * time, warm, and the line gives that steady state per object
+ * (tests/bench/bench_emulation.py). */
 void py_emu_report_stats(const struct py_emu *pe, const char *why);
 
 #endif
