@@ -12,6 +12,7 @@
 #include "proc/bulk_copy.h"
 #include "proc/mem_image.h"
 #include "proc/mem_live.h"
+#include "proc/page_table.h"
 #include "proc/resident.h"
 #include "util/alloc.h"
 #include "util/cancel.h"
@@ -47,7 +48,7 @@ struct prefill {
 
 struct gs_image {
     gs_reader reader; /* first: the image is its own reader */
-    size_t last;      /* the run the previous lookup found: reads cluster */
+    gs_page_table run_pages; /* page -> 1 + the first run that ends past its start */
     struct region *regions;
     size_t nregions, capregions;
     struct run *runs;
@@ -237,7 +238,6 @@ static void sort_image(gs_image *img)
 {
     gs_qsort(img->regions, img->nregions, sizeof *img->regions, cmp_region);
     gs_qsort(img->runs, img->nruns, sizeof *img->runs, cmp_run);
-    img->last = 0;
     /* The spans where bytes are stored: an object can only lie there (the
      * rest of a region reads as zeros), so the node index covers these, not
      * the mappings (500 thread stacks of 8 MiB hold a few KiB each). */
@@ -251,17 +251,41 @@ static void sort_image(gs_image *img)
         }
         img->spans[img->nspans++] = (struct region){img->runs[i].start, img->runs[i].end};
     }
+    /* Each stored page to its run. Runs are sorted and disjoint, so the
+     * first one set for a page is the first that ends past the page's
+     * start: find_run() needs nothing else. */
+    gs_page_table_free(&img->run_pages);
+    if (img->nruns >= UINT32_MAX)
+        return; /* find_run() searches */
+    for (size_t i = 0; i < img->nruns; i++) {
+        const struct run *r = &img->runs[i];
+        if (r->end <= r->start)
+            continue;
+        for (uint64_t pg = r->start >> 12, last = (r->end - 1) >> 12;; pg++) {
+            if (!gs_page_table_get(&img->run_pages, pg))
+                gs_page_table_set(&img->run_pages, pg, (uint32_t)(i + 1));
+            if (pg == last)
+                break;
+        }
+    }
 }
 
-static const struct run *find_run(gs_image *img, uint64_t addr)
+static const struct run *find_run(const gs_image *img, uint64_t addr)
 {
-    if (img->last < img->nruns && img->runs[img->last].start <= addr && addr < img->runs[img->last].end)
-        return &img->runs[img->last];
-    size_t i = run_index(img, addr);
-    if (i < img->nruns && img->runs[i].start <= addr) {
-        img->last = i;
-        return &img->runs[i];
+    size_t i;
+    uint32_t hit = gs_page_table_get(&img->run_pages, addr >> 12);
+    if (hit) {
+        i = hit - 1;
+        /* A run that ends inside this page: the next may hold addr. */
+        if (addr >= img->runs[i].end)
+            i = run_index(img, addr);
+    } else if (img->run_pages.nareas) {
+        return NULL; /* no run touches the page */
+    } else {
+        i = run_index(img, addr);
     }
+    if (i < img->nruns && img->runs[i].start <= addr)
+        return &img->runs[i];
     return NULL;
 }
 
@@ -305,7 +329,12 @@ static const void *image_view(gs_reader *r, uint64_t addr, size_t len)
 {
     gs_image *img = (gs_image *)r;
     const struct run *run = find_run(img, addr);
-    if (!run || len > run->end - addr)
+    if (!run)
+        return NULL;
+    r->win_start = run->start;
+    r->win_end = run->end;
+    r->win_data = run->data;
+    if (len > run->end - addr)
         return NULL;
     return run->data + (addr - run->start);
 }
@@ -621,6 +650,7 @@ void gs_image_free(gs_image *img)
     free(img->regions);
     free(img->runs);
     free(img->spans);
+    gs_page_table_free(&img->run_pages);
     free(img->prefills);
     gs_resident_close(img->resident);
     free(img);

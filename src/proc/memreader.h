@@ -33,7 +33,22 @@ struct gs_reader {
     const struct gs_reader_ops *ops;
     uint64_t reads;      /* statistics: calls to read() */
     uint64_t bytes_read; /* and bytes they returned */
+    /* The last stretch view() found, which the reader may remember here
+     * (zero: none): [win_start, win_end) is readable at win_data until the
+     * reader is freed. Most field reads fall in the stretch the previous
+     * one did, and are answered inline without a call. */
+    uint64_t win_start, win_end;
+    const unsigned char *win_data;
 };
+
+/* A pointer to [addr, addr + len) inside the remembered stretch, or NULL. */
+static inline const void *gs_window(const gs_reader *r, uint64_t addr, size_t len)
+{
+    uint64_t off = addr - r->win_start;
+    if (off < r->win_end - r->win_start && len <= r->win_end - addr)
+        return r->win_data + off;
+    return NULL;
+}
 
 static inline size_t gs_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
 {
@@ -46,6 +61,11 @@ static inline size_t gs_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
 /* The whole range or nothing. */
 static inline bool gs_read_exact(gs_reader *r, uint64_t addr, void *buf, size_t len)
 {
+    const void *w = gs_window(r, addr, len);
+    if (w) {
+        memcpy(buf, w, len);
+        return true;
+    }
     if (r->ops->view) {
         const void *p = r->ops->view(r, addr, len);
         if (p) {
@@ -58,6 +78,9 @@ static inline bool gs_read_exact(gs_reader *r, uint64_t addr, void *buf, size_t 
 
 static inline const void *gs_view(gs_reader *r, uint64_t addr, size_t len)
 {
+    const void *w = gs_window(r, addr, len);
+    if (w)
+        return w;
     return r->ops->view ? r->ops->view(r, addr, len) : NULL;
 }
 
