@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "graph/label.h"
+#include "py/label.h"
 #include "proc/fd_kind.h"
 #include "py/obmalloc.h"
 #include "py/resource_kind.h"

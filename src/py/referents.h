@@ -3,7 +3,7 @@
  * tp_traverse cannot be called in another process, so each kind of object
  * has a decoder that reads its fields and reports every strong reference
  * (and, apart, every weak one) to a sink, with a label that says how a
- * Python programmer would reach the referent (see graph/label.h).
+ * Python programmer would reach the referent (see py/label.h).
  *
  * Rules every decoder follows:
  *   - report every strong reference the object holds, including those
@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "graph/label.h"
+#include "py/label.h"
 #include "py/object.h"
 #include "py/typeinfo.h"
 

@@ -22,8 +22,8 @@
  *                                                        compiled object with no tp_traverse (a
  *                                                        conservative scan: may be a false edge)
  */
-#ifndef GCSCOPE_GRAPH_LABEL_H
-#define GCSCOPE_GRAPH_LABEL_H
+#ifndef GCSCOPE_PY_LABEL_H
+#define GCSCOPE_PY_LABEL_H
 
 #include <stdint.h>
 
