@@ -94,9 +94,18 @@ static void classify(const struct gs_snapshot *s, const struct gs_scc *scc, cons
         c->uncollectable = false;
 }
 
-static int by_rank(const void *a, const void *b)
+/* The one ranking of cycles and of shapes: garbage first; among the
+ * alive, the program's own before the interpreter's internal ones; then
+ * most bytes, then most members (a cycle) or cycles (a shape); then the
+ * earlier (tie: a cycle's id, a shape's best cycle). */
+struct rank_key {
+    uint8_t cls;
+    bool internal;
+    uint64_t bytes, count, tie;
+};
+
+static int rank_cmp(const struct rank_key *x, const struct rank_key *y)
 {
-    const struct gs_cycle *x = a, *y = b;
     bool gx = x->cls != GS_CYCLE_REACHABLE, gy = y->cls != GS_CYCLE_REACHABLE;
     if (gx != gy)
         return gx ? -1 : 1;
@@ -106,7 +115,14 @@ static int by_rank(const void *a, const void *b)
         return x->bytes > y->bytes ? -1 : 1;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
+    return x->tie < y->tie ? -1 : x->tie > y->tie;
+}
+
+static int by_rank(const void *a, const void *b)
+{
+    const struct gs_cycle *x = a, *y = b;
+    return rank_cmp(&(struct rank_key){x->cls, x->internal, x->bytes, x->count, x->id},
+                    &(struct rank_key){y->cls, y->internal, y->bytes, y->count, y->id});
 }
 
 /* --- shapes -------------------------------------------------------------------- */
@@ -156,16 +172,8 @@ static uint64_t shape_hash(const struct gs_snapshot *s, const uint32_t *m, uint6
 static int by_shape_rank(const void *a, const void *b)
 {
     const struct gs_cycle_shape *x = a, *y = b;
-    bool gx = x->cls != GS_CYCLE_REACHABLE, gy = y->cls != GS_CYCLE_REACHABLE;
-    if (gx != gy)
-        return gx ? -1 : 1;
-    if (!gx && x->internal != y->internal)
-        return x->internal ? 1 : -1;
-    if (x->bytes != y->bytes)
-        return x->bytes > y->bytes ? -1 : 1;
-    if (x->ncycles != y->ncycles)
-        return x->ncycles > y->ncycles ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
+    return rank_cmp(&(struct rank_key){x->cls, x->internal, x->bytes, x->ncycles, x->first},
+                    &(struct rank_key){y->cls, y->internal, y->bytes, y->ncycles, y->first});
 }
 
 /* Ranked-cycle indexes by hash, ties in rank order. */

@@ -127,6 +127,17 @@ void gs_report_header_text(FILE *out, const struct gs_snapshot *s)
     }
 }
 
+void gs_report_totals_json(gs_json *w, const char *what, uint64_t objects, uint64_t bytes)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s_objects", what);
+    gs_json_key(w, key);
+    gs_json_uint(w, objects);
+    snprintf(key, sizeof key, "%s_bytes", what);
+    gs_json_key(w, key);
+    gs_json_uint(w, bytes);
+}
+
 void gs_report_header_json(gs_json *w, const struct gs_snapshot *s)
 {
     const struct gs_snap_meta *m = &s->meta;

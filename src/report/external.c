@@ -52,13 +52,16 @@ static void ext_free(struct ext_report *x)
     free(x->roots);
 }
 
+/* On failure nothing is left to free. */
 static gs_status ext_build(const struct gs_snapshot *s, struct ext_report *x, gs_error *err)
 {
     struct ext_type *types = gs_xcalloc((size_t)s->ntypes + 1, sizeof *types);
     uint32_t *roots = gs_try_reallocarray(NULL, (size_t)s->nroots + 1, sizeof *roots);
     *x = (struct ext_report){types, roots, 0, 0};
-    if (!roots)
+    if (!roots) {
+        ext_free(x);
         return gs_fail(err, GS_ERR_NOMEM, "out of memory");
+    }
     size_t nroots = 0;
     uint64_t total = 0;
     for (uint64_t r = 0; r < s->nroots; r++) {
@@ -93,31 +96,24 @@ gs_status gs_report_external_text(FILE *out, const struct gs_snapshot *s, const 
                                   gs_error *err)
 {
     struct ext_report x;
-    gs_status st = ext_build(s, &x, err);
-    if (st != GS_OK) {
-        ext_free(&x);
-        return st;
-    }
-    const struct ext_type *types = x.types;
-    const uint32_t *roots = x.roots;
-    size_t nroots = x.nroots;
-    uint64_t total = x.total;
+    if (ext_build(s, &x, err) != GS_OK)
+        return err->code;
     size_t limit = o->top ? o->top : (size_t)-1;
     char name[300], desc[300], b1[32], b2[32];
     gs_report_header_text(out, s);
     fprintf(out, "\n%s references from outside the graph, held on %s objects\n",
-            gs_fmt_count(total, b1, sizeof b1), gs_fmt_count(nroots, b2, sizeof b2));
+            gs_fmt_count(x.total, b1, sizeof b1), gs_fmt_count(x.nroots, b2, sizeof b2));
     fprintf(out, "(C extensions' statics and caches, the C stack of running calls, interned strings, "
                  "or leaked references)\n\n");
     fprintf(out, "%12s %12s  %s\n", "references", "objects", "type");
-    for (size_t i = 0; i < s->ntypes && types[i].refs && i < limit; i++) {
-        gs_type_qualname_text(s, types[i].type, name, sizeof name);
-        fprintf(out, "%12s %12s  %s\n", gs_fmt_count(types[i].refs, b1, sizeof b1),
-                gs_fmt_count(types[i].objects, b2, sizeof b2), name);
+    for (size_t i = 0; i < s->ntypes && x.types[i].refs && i < limit; i++) {
+        gs_type_qualname_text(s, x.types[i].type, name, sizeof name);
+        fprintf(out, "%12s %12s  %s\n", gs_fmt_count(x.types[i].refs, b1, sizeof b1),
+                gs_fmt_count(x.types[i].objects, b2, sizeof b2), name);
     }
     fprintf(out, "\n%12s %12s  %s\n", "external", "refcnt", "object");
-    for (size_t i = 0; i < nroots && i < limit; i++) {
-        const struct gs_root *root = &s->roots[roots[i]];
+    for (size_t i = 0; i < x.nroots && i < limit; i++) {
+        const struct gs_root *root = &s->roots[x.roots[i]];
         gs_snapshot_describe(s, root->node, desc, sizeof desc);
         fprintf(out, "%12" PRIu32 " %12" PRId64 "  %s\n", root->count, s->refcnt[root->node], desc);
     }
@@ -130,40 +126,33 @@ gs_status gs_report_external_json(FILE *out, const struct gs_snapshot *s, const 
 {
     (void)o;
     struct ext_report x;
-    gs_status st = ext_build(s, &x, err);
-    if (st != GS_OK) {
-        ext_free(&x);
-        return st;
-    }
-    const struct ext_type *types = x.types;
-    const uint32_t *roots = x.roots;
-    size_t nroots = x.nroots;
-    uint64_t total = x.total;
+    if (ext_build(s, &x, err) != GS_OK)
+        return err->code;
     gs_json w;
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
     gs_report_header_json(&w, s);
     gs_json_key(&w, "external_references");
-    gs_json_uint(&w, total);
+    gs_json_uint(&w, x.total);
     gs_json_key(&w, "types");
     gs_json_begin_array(&w);
-    for (size_t i = 0; i < s->ntypes && types[i].refs; i++) {
+    for (size_t i = 0; i < s->ntypes && x.types[i].refs; i++) {
         gs_json_begin_object(&w);
         gs_json_key(&w, "name");
-        gs_json_string(&w, gs_snapshot_string(s, s->types[types[i].type].name));
+        gs_json_string(&w, gs_snapshot_string(s, s->types[x.types[i].type].name));
         gs_json_key(&w, "module");
-        gs_json_string(&w, gs_snapshot_string(s, s->types[types[i].type].module));
+        gs_json_string(&w, gs_snapshot_string(s, s->types[x.types[i].type].module));
         gs_json_key(&w, "objects");
-        gs_json_uint(&w, types[i].objects);
+        gs_json_uint(&w, x.types[i].objects);
         gs_json_key(&w, "references");
-        gs_json_uint(&w, types[i].refs);
+        gs_json_uint(&w, x.types[i].refs);
         gs_json_end_object(&w);
     }
     gs_json_end_array(&w);
     gs_json_key(&w, "objects");
     gs_json_begin_array(&w);
-    for (size_t i = 0; i < nroots && i < 10000; i++) {
-        const struct gs_root *root = &s->roots[roots[i]];
+    for (size_t i = 0; i < x.nroots && i < 10000; i++) {
+        const struct gs_root *root = &s->roots[x.roots[i]];
         gs_json_begin_object(&w);
         gs_json_key(&w, "addr");
         gs_json_addr(&w, s->addr[root->node]);

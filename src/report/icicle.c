@@ -44,30 +44,10 @@ static uint32_t color_of(const char *name)
     return (uint32_t)gs_hash64(name, strlen(name), 0x1c1c1e);
 }
 
-/* The dominator tree as children lists: child_off[p]..child_off[p+1] in
- * child[] for each node p, and the virtual root's at index n. */
-struct domtree {
-    uint64_t *off;
-    uint32_t *child;
-};
-
-static void domtree_build(const struct gs_snapshot *s, const struct gs_dominators *d, struct domtree *t)
+static int by_node(const void *a, const void *b)
 {
-    size_t n = s->nobjects;
-    t->off = gs_xcalloc(n + 2, sizeof *t->off);
-    for (size_t i = 0; i < n; i++)
-        if (d->reachable[i])
-            t->off[(d->idom[i] == GS_VIRTUAL_ROOT ? n : d->idom[i]) + 1]++;
-    for (size_t p = 0; p <= n; p++)
-        t->off[p + 1] += t->off[p];
-    t->child = gs_xcalloc(t->off[n + 1] + 1, sizeof *t->child);
-    uint64_t *fill = gs_xcalloc(n + 1, sizeof *fill);
-    for (size_t i = 0; i < n; i++)
-        if (d->reachable[i]) {
-            size_t p = d->idom[i] == GS_VIRTUAL_ROOT ? n : d->idom[i];
-            t->child[t->off[p] + fill[p]++] = (uint32_t)i;
-        }
-    free(fill);
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 /* One group of siblings being expanded: the members' children, grouped by
@@ -91,7 +71,7 @@ static int group_by_value(const void *a, const void *b)
 struct dom_build {
     const struct gs_snapshot *s;
     const struct gs_dominators *d;
-    struct domtree tree;
+    struct gs_analyses *an; /* the dominator tree's child lists */
     uint32_t *root_of; /* per node: index+1 of the first root holding it, 0 if none */
     uint64_t min_value; /* a box narrower than this is left out */
     uint64_t big_value; /* a child retaining this much is never grouped with its siblings */
@@ -131,23 +111,27 @@ static void expand(struct dom_build *b, uint32_t at, const uint32_t *members, si
     size_t n = s->nobjects;
     if (depth >= GS_ICICLE_MAX_DEPTH)
         return;
-    /* Every child of every member, by type. */
+    /* Every child of every member, by type. The tree was built before the
+     * first call (gs_icicle_from_dominators), so asking cannot fail here. */
     size_t total = 0;
-    for (size_t i = 0; i < nmembers; i++) {
-        size_t p = members[i] == GS_VIRTUAL_ROOT ? n : members[i];
-        total += b->tree.off[p + 1] - b->tree.off[p];
-    }
+    for (size_t i = 0; i < nmembers; i++)
+        total += gs_analyses_nchildren(b->an, members[i] == GS_VIRTUAL_ROOT ? (uint32_t)n : members[i]);
     if (!total)
         return;
     uint32_t *kids = gs_xmalloc(total * sizeof *kids);
     uint32_t *kid_parent = gs_xmalloc(total * sizeof *kid_parent);
     size_t k = 0;
     for (size_t i = 0; i < nmembers; i++) {
-        size_t p = members[i] == GS_VIRTUAL_ROOT ? n : members[i];
-        for (uint64_t e = b->tree.off[p]; e < b->tree.off[p + 1]; e++) {
-            kid_parent[k] = members[i];
-            kids[k++] = b->tree.child[e];
-        }
+        uint64_t nc;
+        gs_error ignored = {0};
+        const uint32_t *c =
+            gs_analyses_children(b->an, members[i] == GS_VIRTUAL_ROOT ? (uint32_t)n : members[i], &nc, &ignored);
+        /* In node order, not the tree's largest-first: boxes of equal
+         * bytes and type then come in the order of their objects. */
+        memcpy(kids + k, c, (size_t)nc * sizeof *kids);
+        gs_qsort(kids + k, (size_t)nc, sizeof *kids, by_node);
+        for (uint64_t e = 0; e < nc; e++)
+            kid_parent[k++] = members[i];
     }
     /* Group by type: sort the indices by type, then walk runs. */
     uint32_t *order = gs_xmalloc(total * sizeof *order);
@@ -219,16 +203,19 @@ gs_status gs_icicle_from_dominators(struct gs_analyses *an, struct gs_icicle *ou
     const struct gs_dominators *dom = gs_analyses_dominators(an, err);
     if (!dom)
         return err->code;
+    uint64_t nroot;
+    const uint32_t *top = gs_analyses_children(an, (uint32_t)s->nobjects, &nroot, err);
+    if (!top)
+        return err->code;
     const struct gs_dominators d = *dom;
-    struct dom_build b = {.s = s, .d = &d, .out = out};
-    domtree_build(s, &d, &b.tree);
+    struct dom_build b = {.s = s, .d = &d, .an = an, .out = out};
     b.root_of = gs_xcalloc(s->nobjects + 1, sizeof *b.root_of);
     for (uint64_t r = s->nroots; r-- > 0;)
         if (s->roots[r].node < s->nobjects)
             b.root_of[s->roots[r].node] = (uint32_t)r + 1;
     uint64_t whole = 0;
-    for (uint64_t e = b.tree.off[s->nobjects]; e < b.tree.off[s->nobjects + 1]; e++)
-        whole += d.retained[b.tree.child[e]];
+    for (uint64_t e = 0; e < nroot; e++)
+        whole += d.retained[top[e]];
     b.min_value = whole / GS_ICICLE_MIN_SHARE + 1;
     b.big_value = whole / GS_ICICLE_ALONE_SHARE + 1;
     uint64_t reachable = 0;
@@ -238,8 +225,6 @@ gs_status gs_icicle_from_dominators(struct gs_analyses *an, struct gs_icicle *ou
     uint32_t virtual_root = GS_VIRTUAL_ROOT;
     expand(&b, 0, &virtual_root, 1, 0);
     free(b.root_of);
-    free(b.tree.off);
-    free(b.tree.child);
     return GS_OK;
 }
 

@@ -274,24 +274,39 @@ const char gs_report_path_man[] =
     "written as a Python expression\n"
     ".RB ( __main__.CACHE[0].session ).\n";
 
-gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+/* What both writers of --path show: the object at o->addr and its
+ * shortest path from a root (n = 0: no root reaches it). */
+struct path_to {
+    uint32_t node, root;
+    uint32_t steps[PATH_MAX_SHOWN];
+    size_t n;
+};
+
+static gs_status path_to(const struct gs_snapshot *s, const struct gs_report_opts *o, struct path_to *t,
+                         gs_error *err)
 {
-    uint32_t node;
-    gs_status st = gs_report_find(s, o->addr, &node, err);
+    gs_status st = gs_report_find(s, o->addr, &t->node, err);
     if (st != GS_OK)
         return st;
     const struct gs_paths *p = gs_analyses_paths(o->an, err);
     if (!p)
         return err->code;
-    uint32_t buf[PATH_MAX_SHOWN];
-    size_t n = gs_path_to(p, node, buf, PATH_MAX_SHOWN);
-    uint32_t root = p->root[node];
+    t->n = gs_path_to(p, t->node, t->steps, PATH_MAX_SHOWN);
+    t->root = p->root[t->node];
+    return GS_OK;
+}
+
+gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
+{
+    struct path_to t;
+    if (path_to(s, o, &t, err) != GS_OK)
+        return err->code;
     char desc[300];
     gs_report_header_text(out, s);
-    gs_snapshot_describe(s, node, desc, sizeof desc);
-    if (n) {
-        fprintf(out, "\n%s is reached in %zu step%s:\n", desc, n - 1, n == 2 ? "" : "s");
-        gs_path_write_text(out, s, buf, n, root);
+    gs_snapshot_describe(s, t.node, desc, sizeof desc);
+    if (t.n) {
+        fprintf(out, "\n%s is reached in %zu step%s:\n", desc, t.n - 1, t.n == 2 ? "" : "s");
+        gs_path_write_text(out, s, t.steps, t.n, t.root);
     } else {
         fprintf(out, "\n%s is reached from no root: it is garbage (see --dump-cycles)\n", desc);
     }
@@ -300,27 +315,20 @@ gs_status gs_report_path_text(FILE *out, const struct gs_snapshot *s, const stru
 
 gs_status gs_report_path_json(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
-    uint32_t node;
-    gs_status st = gs_report_find(s, o->addr, &node, err);
-    if (st != GS_OK)
-        return st;
-    const struct gs_paths *p = gs_analyses_paths(o->an, err);
-    if (!p)
+    struct path_to t;
+    if (path_to(s, o, &t, err) != GS_OK)
         return err->code;
-    uint32_t buf[PATH_MAX_SHOWN];
-    size_t n = gs_path_to(p, node, buf, PATH_MAX_SHOWN);
-    uint32_t root = p->root[node];
     gs_json w;
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
     gs_report_header_json(&w, s);
     gs_json_key(&w, "object");
-    object_json(&w, s, node);
+    object_json(&w, s, t.node);
     gs_json_key(&w, "reachable");
-    gs_json_bool(&w, n > 0);
+    gs_json_bool(&w, t.n > 0);
     gs_json_key(&w, "path");
-    if (n)
-        gs_path_write_json(&w, s, buf, n, root);
+    if (t.n)
+        gs_path_write_json(&w, s, t.steps, t.n, t.root);
     else
         gs_json_null(&w);
     gs_json_end_object(&w);

@@ -83,6 +83,8 @@ void gs_path_write_json(gs_json *w, const struct gs_snapshot *s, const uint32_t 
 /* The capture's facts: process, version, pause, collector state. */
 void gs_report_header_text(FILE *out, const struct gs_snapshot *s);
 void gs_report_header_json(gs_json *w, const struct gs_snapshot *s);
+/* "WHAT_objects": objects, "WHAT_bytes": bytes ("reachable_objects"). */
+void gs_report_totals_json(gs_json *w, const char *what, uint64_t objects, uint64_t bytes);
 
 /* "1,234,567" and "1.5 MiB" into buf. */
 const char *gs_fmt_count(uint64_t v, char *buf, size_t cap);

@@ -282,17 +282,16 @@ static gs_status report_build(const struct gs_snapshot *s, struct gs_analyses *a
                               gs_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (!(r->d = gs_analyses_dominators(an, err)))
+    const struct gs_totals *reach = gs_analyses_reachable_totals(an, err);
+    if (!reach || !(r->d = gs_analyses_dominators(an, err)))
         return err->code;
-    for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (r->d->reachable[i]) {
-            r->reachable_objects++;
-            r->reachable_bytes += s->size[i];
-        } else {
+    r->reachable_objects = reach->objects;
+    r->reachable_bytes = reach->bytes;
+    for (uint64_t i = 0; i < s->nobjects; i++)
+        if (!r->d->reachable[i]) {
             r->unreachable_objects++;
             r->unreachable_bytes += s->size[i];
         }
-    }
     gs_status st = rank_types(s, r, an, err);
     if (st != GS_OK)
         return st;
@@ -479,14 +478,8 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct ret
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
     gs_report_header_json(&w, s);
-    gs_json_key(&w, "reachable_objects");
-    gs_json_uint(&w, r->reachable_objects);
-    gs_json_key(&w, "reachable_bytes");
-    gs_json_uint(&w, r->reachable_bytes);
-    gs_json_key(&w, "unreachable_objects");
-    gs_json_uint(&w, r->unreachable_objects);
-    gs_json_key(&w, "unreachable_bytes");
-    gs_json_uint(&w, r->unreachable_bytes);
+    gs_report_totals_json(&w, "reachable", r->reachable_objects, r->reachable_bytes);
+    gs_report_totals_json(&w, "unreachable", r->unreachable_objects, r->unreachable_bytes);
     gs_json_key(&w, "limits");
     gs_json_begin_object(&w);
     gs_json_key(&w, "objects_max");

@@ -620,14 +620,12 @@ static gs_status report_build(const struct gs_snapshot *s, struct gs_analyses *a
                               gs_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (!(r->d = gs_analyses_dominators(an, err)) || !(r->p = gs_analyses_paths(an, err)) ||
+    const struct gs_totals *reach = gs_analyses_reachable_totals(an, err);
+    if (!reach || !(r->d = gs_analyses_dominators(an, err)) || !(r->p = gs_analyses_paths(an, err)) ||
         !(r->garbage = gs_analyses_garbage(an, err)))
         return err->code;
-    for (uint64_t i = 0; i < s->nobjects; i++)
-        if (r->d->reachable[i]) {
-            r->reachable_objects++;
-            r->reachable_bytes += s->size[i];
-        }
+    r->reachable_objects = reach->objects;
+    r->reachable_bytes = reach->bytes;
     for (int32_t i = 0; i < s->meta.ninterps && i < GS_MAX_INTERPRETERS; i++)
         r->gc_disabled |= !s->meta.interps[i].gc_enabled;
     collect_bindings(s, r);
@@ -994,14 +992,8 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct sus
     gs_json_init(&w, out);
     gs_json_begin_object(&w);
     gs_report_header_json(&w, s);
-    gs_json_key(&w, "reachable_objects");
-    gs_json_uint(&w, r->reachable_objects);
-    gs_json_key(&w, "reachable_bytes");
-    gs_json_uint(&w, r->reachable_bytes);
-    gs_json_key(&w, "garbage_objects");
-    gs_json_uint(&w, r->garbage_objects);
-    gs_json_key(&w, "garbage_bytes");
-    gs_json_uint(&w, r->garbage_bytes);
+    gs_report_totals_json(&w, "reachable", r->reachable_objects, r->reachable_bytes);
+    gs_report_totals_json(&w, "garbage", r->garbage_objects, r->garbage_bytes);
     gs_json_key(&w, "thresholds");
     gs_json_begin_object(&w);
     gs_json_key(&w, "share_percent");

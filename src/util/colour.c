@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "util/colour.h"
+#include "util/text.h"
 
 #define RED "\033[1;31m"
 #define YELLOW "\033[33m"
@@ -125,8 +126,5 @@ FILE *gs_colour_stream(FILE *to)
     if (!c)
         return NULL;
     c->to = to;
-    FILE *f = fopencookie(c, "w", (cookie_io_functions_t){.write = colour_write, .close = colour_close});
-    if (!f)
-        free(c);
-    return f;
+    return gs_filter_stream(c, colour_write, colour_close);
 }

@@ -180,15 +180,19 @@ static int stream_close(void *cookie)
     return rc;
 }
 
+FILE *gs_filter_stream(void *cookie, cookie_write_function_t *write, cookie_close_function_t *close)
+{
+    FILE *f = fopencookie(cookie, "w", (cookie_io_functions_t){.write = write, .close = close});
+    if (!f)
+        free(cookie);
+    return f;
+}
+
 FILE *gs_text_stream(FILE *to)
 {
     struct text_stream *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->to = to;
-    cookie_io_functions_t io = {.write = stream_write, .close = stream_close};
-    FILE *f = fopencookie(t, "w", io);
-    if (!f)
-        free(t);
-    return f;
+    return gs_filter_stream(t, stream_write, stream_close);
 }

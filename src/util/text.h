@@ -55,4 +55,10 @@ size_t gs_text_complete(const char *in, size_t len);
  * made (then write to `to` directly). */
 FILE *gs_text_stream(FILE *to);
 
+/* The write-only stream under gs_text_stream and gs_colour_stream
+ * (util/colour.h): writes go to write(cookie, ...), fclose() calls
+ * close(cookie), which must free the cookie. NULL when it cannot be made,
+ * the cookie then freed. Needs _GNU_SOURCE (config.h) for the types. */
+FILE *gs_filter_stream(void *cookie, cookie_write_function_t *write, cookie_close_function_t *close);
+
 #endif
