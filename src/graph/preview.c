@@ -77,12 +77,12 @@ static bool bytes_preview(const struct py_ctx *c, uint64_t obj, char *out, size_
 }
 
 /* An int's value when it fits in 64 bits; "<int of N digits>" otherwise. */
-static bool int_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool int_preview(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, char *out, size_t cap)
 {
     uint64_t v;
     bool negative;
     int64_t ndigits;
-    if (py_int_value(c, obj, &v, &negative)) {
+    if (py_int_value_typed(c, obj, type_flags, &v, &negative)) {
         /* By hand: there is one int per few objects in most heaps, and
          * snprintf was a tenth of the build's instructions. */
         char digits[24];
@@ -100,7 +100,7 @@ static bool int_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t 
         out[k] = '\0';
         return true;
     }
-    if (!py_int_digits(c, obj, &ndigits, &negative))
+    if (!py_int_digits_typed(c, obj, type_flags, &ndigits, &negative))
         return false;
     snprintf(out, cap, "<int of %lld digits>", (long long)ndigits);
     return true;
@@ -169,9 +169,9 @@ uint32_t gs_preview(const struct py_ctx *c, uint64_t obj, const struct py_type_i
     switch (t->kind) {
     case PYK_STR: ok = str_preview(c, obj, out, sizeof out); break;
     case PYK_BYTES: ok = bytes_preview(c, obj, out, sizeof out); break;
-    case PYK_INT: ok = int_preview(c, obj, out, sizeof out); break;
+    case PYK_INT: ok = int_preview(c, obj, t->flags, out, sizeof out); break;
     case PYK_BOOL:
-        ok = int_preview(c, obj, out, sizeof out);
+        ok = int_preview(c, obj, t->flags, out, sizeof out);
         if (ok)
             snprintf(out, sizeof out, "%s", strcmp(out, "0") == 0 ? "False" : "True");
         break;

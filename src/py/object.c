@@ -169,10 +169,10 @@ bool py_str_equals(const struct py_ctx *c, uint64_t str, const char *s)
     return strcmp(buf, s) == 0;
 }
 
-bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool *negative)
+bool py_int_digits_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, int64_t *ndigits, bool *negative)
 {
     const struct py_layout *L = c->L;
-    if (!py_has_type_flag(c, obj, L->flag_long_subclass))
+    if (L->flag_long_subclass <= 0 || !(type_flags & (uint64_t)L->flag_long_subclass))
         return false;
     if (py_layout_has(L->long_lv_tag)) {
         uint64_t tag;
@@ -190,26 +190,54 @@ bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool 
     return *ndigits >= 0; /* -INT64_MIN stays negative: corrupt */
 }
 
-bool py_int_value(const struct py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative)
+bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool *negative)
+{
+    uint64_t type, flags;
+    return py_type_of(c, obj, &type) && py_type_flags(c, type, &flags) &&
+           py_int_digits_typed(c, obj, flags, ndigits, negative);
+}
+
+bool py_int_value_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, uint64_t *magnitude,
+                        bool *negative)
 {
     const struct py_layout *L = c->L;
     int64_t ndigits;
     int shift = (int)L->long_shift;
     int64_t dsize = L->long_digit_size;
-    if (!py_int_digits(c, obj, &ndigits, negative) || shift <= 0 || shift > 32 || (dsize != 2 && dsize != 4) ||
-        ndigits > 64 / shift + 1)
+    if (!py_int_digits_typed(c, obj, type_flags, &ndigits, negative) || shift <= 0 || shift > 32 ||
+        (dsize != 2 && dsize != 4) || ndigits > 64 / shift + 1)
         return false;
+    /* All digits in one view when the image has them in one piece (nearly
+     * always: they follow the header); else one read each. */
+    uint64_t at = obj + (uint64_t)L->long_digit;
+    const unsigned char *view = ndigits ? gs_view(c->r, at, (size_t)(ndigits * dsize)) : NULL;
     uint64_t v = 0;
     for (int64_t i = ndigits; i-- > 0;) {
         uint32_t digit = 0;
-        if (gs_read(c->r, obj + (uint64_t)L->long_digit + (uint64_t)(i * dsize), &digit, (size_t)dsize) != (size_t)dsize)
+        if (view) {
+            if (dsize == 4)
+                memcpy(&digit, view + i * 4, 4);
+            else {
+                uint16_t d16;
+                memcpy(&d16, view + i * 2, 2);
+                digit = d16;
+            }
+        } else if (gs_read(c->r, at + (uint64_t)(i * dsize), &digit, (size_t)dsize) != (size_t)dsize) {
             return false;
+        }
         if (v >> (64 - shift))
             return false; /* more than 64 bits */
         v = (v << shift) | (digit & (uint32_t)(((uint64_t)1 << shift) - 1));
     }
     *magnitude = v;
     return true;
+}
+
+bool py_int_value(const struct py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative)
+{
+    uint64_t type, flags;
+    return py_type_of(c, obj, &type) && py_type_flags(c, type, &flags) &&
+           py_int_value_typed(c, obj, flags, magnitude, negative);
 }
 
 /* Geometry of a keys object: where entries start, their size, how many. */

@@ -97,6 +97,12 @@ bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool 
 /* An int's magnitude and sign when the magnitude fits in 64 bits. */
 bool py_int_value(const struct py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative);
 
+/* The same two for an object whose type's tp_flags the caller already has
+ * (its struct py_type_info): no read of the type for every int. */
+bool py_int_digits_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, int64_t *ndigits, bool *negative);
+bool py_int_value_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, uint64_t *magnitude,
+                        bool *negative);
+
 /* Iterate a dict's live entries (key, value), in storage order. The callback
  * returns false to stop. Returns false if the dict is unreadable or corrupt
  * (entries seen before the problem were still reported). */

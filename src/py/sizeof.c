@@ -72,12 +72,12 @@ static bool object_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_
  * digits: |ob_size| of them up to 3.11, lv_tag >> _PyLong_NON_SIZE_BITS from
  * 3.12; at least long_sizeof_min_digits (1 from 3.11: zero keeps a digit).
  * bool is an int. */
-static bool int_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
+static bool int_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
 {
     const struct py_layout *L = c->L;
     int64_t ndigits;
     bool negative;
-    if (!py_int_digits(c, obj, &ndigits, &negative))
+    if (!py_int_digits_typed(c, obj, t->flags, &ndigits, &negative))
         return false;
     if (ndigits < L->long_sizeof_min_digits)
         ndigits = L->long_sizeof_min_digits;
@@ -459,7 +459,7 @@ bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_inf
     switch (type->kind) {
     case PYK_STR: ok = str_sizeof(c, obj, size); break;
     case PYK_INT:
-    case PYK_BOOL: ok = int_sizeof(c, obj, size); break;
+    case PYK_BOOL: ok = int_sizeof(c, obj, type, size); break;
     case PYK_BYTEARRAY: ok = bytearray_sizeof(c, obj, type, size); break;
     case PYK_CODE: ok = code_sizeof(c, obj, type, size); break;
     case PYK_LIST: ok = list_sizeof(c, obj, type, size); break;
