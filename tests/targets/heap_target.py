@@ -420,6 +420,8 @@ def parse_args(argv):
     p.add_argument("--ready", default=os.environ.get("GSTEST_READY", "ready"))
     p.add_argument("--time-walk", action="store_true",
                    help="time the interpreter's own walk of the heap (oracle key 'walk')")
+    p.add_argument("--idle-threads", type=int, default=0,
+                   help="park this many more threads (the benchmark's many-threads target)")
     p.add_argument("--verify", action="store_true",
                    help="instead of parking, check that a second view equals the first")
     return p.parse_args(argv)
@@ -441,6 +443,14 @@ def main():
     KEPT.append(build_heap(opts.scale, opts.freeze))
     rfd, wfd = os.pipe()  # never written: select() on it blocks forever
     rlist, empty = [rfd], []
+    # Idle threads, each with its own (mostly untouched) stack mapping,
+    # blocked for good in the same select() as the main thread: they
+    # allocate nothing once started, before the views are taken.
+    # Imported only then: the tests' heap stays as it was.
+    if opts.idle_threads:
+        import threading
+    for _ in range(opts.idle_threads):
+        threading.Thread(target=select.select, args=(rlist, empty, empty), daemon=True).start()
     # As a str: a dict would be tracked and show in the views.
     walk = json.dumps(time_walk()) if opts.time_walk else "null"
     # Rehearse the write-out so caches it fills exist before the real view.
