@@ -249,6 +249,99 @@ static uint64_t value_hash(const struct py_ctx *c, uint64_t obj, const struct py
     return h ? h : 1;
 }
 
+/* Is every item of the object the same value? Items of item_size bytes
+ * from data: they are all equal when the data equals itself shifted by
+ * one item. */
+static bool all_same(const void *p, uint64_t len, uint32_t item_size)
+{
+    const unsigned char *b = p;
+    return len >= 2 * (uint64_t)item_size && memcmp(b, b + item_size, (size_t)(len - item_size)) == 0;
+}
+
+static uint64_t first_item(const void *p, uint32_t item_size)
+{
+    uint64_t v = 0;
+    if (item_size == 1)
+        v = *(const uint8_t *)p;
+    else if (item_size == 2)
+        v = *(const uint16_t *)p;
+    else if (item_size == 4)
+        v = *(const uint32_t *)p;
+    else
+        memcpy(&v, p, 8);
+    return v;
+}
+
+/* A large object whose items all hold one value (MAT's "constant value"
+ * arrays): its data, when it has GS_CONSTANT_MIN_BYTES or more, compared
+ * with itself. A bytearray's content starts at ob_start, which the layout
+ * tables do not have: its whole allocation but a final NUL (which holds
+ * the content wherever it starts) must be constant, so none is reported
+ * that is not, and one with stale bytes past its end is missed. */
+static bool constant_value(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
+                           struct gs_snap_constant *out)
+{
+    const struct py_layout *L = c->L;
+    uint64_t data = 0, len = 0;
+    uint32_t item = 1;
+    int64_t n;
+    switch (t->kind) {
+    case PYK_BYTES:
+        if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+            return false;
+        data = obj + (uint64_t)L->bytes_sval;
+        len = (uint64_t)n;
+        break;
+    case PYK_BYTEARRAY: {
+        int64_t alloc;
+        if (!py_field_ptr(c, obj, L->bytearray_bytes, &data) || !py_field_ssize(c, obj, L->bytearray_alloc, &alloc) ||
+            !py_field_ssize(c, obj, L->varobject_ob_size, &n) || !data || n < 0 || alloc < n)
+            return false;
+        /* Up to 3.14 ob_alloc counts the NUL after the content; 3.15's
+         * buffer is a bytes object's, ob_alloc its size, the NUL past it. */
+        len = (uint64_t)(alloc > n ? alloc - 1 : alloc);
+        break;
+    }
+    case PYK_STR: {
+        uint32_t state;
+        if (!py_field_ssize(c, obj, L->unicode_length, &n) || n < 0 ||
+            !gs_read_u32(c->r, obj + (uint64_t)L->unicode_state, &state))
+            return false;
+        unsigned kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
+        if (!((state >> L->unicode_state_compact_shift) & 1) || (kind != 1 && kind != 2 && kind != 4))
+            return false;
+        bool ascii = (state >> L->unicode_state_ascii_shift) & 1;
+        data = obj + (uint64_t)(ascii ? L->unicode_ascii_size : L->unicode_compact_size);
+        item = kind;
+        len = (uint64_t)n * kind;
+        break;
+    }
+    case PYK_LIST:
+        if (!py_field_ptr(c, obj, L->list_ob_item, &data) || !py_field_ssize(c, obj, L->varobject_ob_size, &n) ||
+            !data || n < 0)
+            return false;
+        item = 8;
+        len = (uint64_t)n * 8;
+        break;
+    case PYK_TUPLE:
+        if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+            return false;
+        data = obj + (uint64_t)L->tuple_ob_item;
+        item = 8;
+        len = (uint64_t)n * 8;
+        break;
+    default:
+        return false;
+    }
+    if (len < GS_CONSTANT_MIN_BYTES || len > MAX_HASHED_BYTES)
+        return false;
+    const void *p = gs_view(c->r, data, len);
+    if (!p || !all_same(p, len, item))
+        return false;
+    *out = (struct gs_snap_constant){0, item, len / item, first_item(p, item)};
+    return true;
+}
+
 static uint64_t round_class(uint64_t n, uint64_t alignment)
 {
     return (n + alignment - 1) / alignment * alignment;
@@ -265,6 +358,7 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
     uint64_t align = m->pymalloc.alignment ? m->pymalloc.alignment : 16;
     s->slack = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->slack);
     s->content = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
+    size_t cap_constants = 0;
     for (uint64_t i = 0; i < s->nobjects; i++) {
         if (s->type[i] == PY_TYPE_BAD || s->type[i] >= types->n)
             continue;
@@ -274,6 +368,15 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
         size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
         s->slack[i] = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
         s->content[i] = value_hash(c, addr, t);
+        struct gs_snap_constant cv;
+        if (s->size[i] >= GS_CONSTANT_MIN_BYTES && constant_value(c, addr, t, &cv)) {
+            if (s->nconstants == cap_constants) {
+                cap_constants = cap_constants ? cap_constants * 2 : 16;
+                s->constants = gs_xreallocarray(s->constants, cap_constants, sizeof *s->constants);
+            }
+            cv.node = (uint32_t)i;
+            s->constants[s->nconstants++] = cv;
+        }
         uint64_t bufs = 0;
         for (size_t k = 1; k <= nb; k++)
             bufs += pieces[k].size;
@@ -457,4 +560,12 @@ const struct gs_tm_trace *gs_memory_trace_of(const struct gs_snapshot *s, uint32
         return NULL;
     const struct gs_tm_trace *t = &s->tm_traces[lo - 1];
     return t->domain == 0 && addr < t->addr + t->size ? t : NULL;
+}
+
+uint64_t gs_memory_constant_bytes(const struct gs_snapshot *s)
+{
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < s->nconstants; i++)
+        total += s->constants[i].items * s->constants[i].item_size;
+    return total;
 }

@@ -43,6 +43,13 @@ bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct py_pym
 /* The bytes of every such arena. */
 uint64_t gs_memory_fragmented_bytes(const struct gs_snapshot *s);
 
+/* Large objects of one repeated value (s->constants): the least data an
+ * object needs to be listed. */
+#define GS_CONSTANT_MIN_BYTES 1024
+/* The bytes of their data (items x item size), which a count and the one
+ * value would replace. */
+uint64_t gs_memory_constant_bytes(const struct gs_snapshot *s);
+
 /* The unused capacity of every container (the sum of s->slack). */
 uint64_t gs_memory_unused_capacity(const struct gs_snapshot *s);
 

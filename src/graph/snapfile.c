@@ -58,7 +58,8 @@ enum section_id {
     SEC_TM_FRAMES,
     SEC_SLACK,
     SEC_CONTENT,
-    SEC_LAST = SEC_CONTENT,
+    SEC_CONSTANTS,
+    SEC_LAST = SEC_CONSTANTS,
 };
 #define SEC_FIRST_OPTIONAL SEC_THREADS
 
@@ -74,7 +75,7 @@ static const char *const section_names[] = {
     [SEC_CORE] = "core",
     [SEC_MEMORY] = "memory",     [SEC_MAPPINGS] = "mappings", [SEC_ARENAS] = "arenas",
     [SEC_TM_TRACES] = "tm_traces", [SEC_TM_TRACEBACKS] = "tm_tracebacks", [SEC_TM_FRAMES] = "tm_frames",
-    [SEC_SLACK] = "slack",       [SEC_CONTENT] = "content",
+    [SEC_SLACK] = "slack",       [SEC_CONTENT] = "content",   [SEC_CONSTANTS] = "constants",
 };
 
 struct file_header {
@@ -148,6 +149,7 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
         SEC(SEC_TM_FRAMES, s->tm_frames, s->ntm_frames);
         SEC(SEC_SLACK, s->slack, s->slack ? k->nobjects : 0);
         SEC(SEC_CONTENT, s->content, s->content ? k->nobjects : 0);
+        SEC(SEC_CONSTANTS, s->constants, s->nconstants);
     }
 #undef SEC
     return n;
@@ -545,6 +547,17 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
         if ((nslack && nslack != s->nobjects) || (ncontent && ncontent != s->nobjects)) {
             st = bad(err, "the snapshot is corrupt: per-object memory sections of the wrong length");
             goto fail;
+        }
+        COUNTED(SEC_CONSTANTS, constants, s->nconstants);
+        for (uint64_t i = 0; i < s->nconstants; i++) {
+            const struct gs_snap_constant *cv = &s->constants[i];
+            if (cv->node >= s->nobjects || !cv->items || !cv->item_size || cv->item_size > 8 ||
+                cv->items > UINT64_MAX / cv->item_size || cv->items * cv->item_size > s->size[cv->node]) {
+                /* (the data is part of the object's size, so that the
+                 * sums stay below the sizes' bound) */
+                st = bad(err, "the snapshot is corrupt: bad constant-value entry");
+                goto fail;
+            }
         }
     } else if (nmem > 1) {
         st = bad(err, "the snapshot is corrupt: more than one memory section");

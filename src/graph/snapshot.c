@@ -51,6 +51,7 @@ void gs_snapshot_free(struct gs_snapshot *s)
         free(s->tm_frames);
         free(s->slack);
         free(s->content);
+        free(s->constants);
         free(s->frames);
         free(s->fds);
         free(s->resources);

@@ -172,6 +172,16 @@ struct gs_snap_mapping {
 
 /* The resident memory of the process, split (memory.c's top comment says
  * how each figure is computed). All in bytes. */
+/* A large object whose items all hold the same value (graph/memory.c):
+ * a bytes, bytearray or str of one repeated byte or character, a list or
+ * tuple whose slots all point to one object ([None] * n, [0] * n). */
+struct gs_snap_constant {
+    uint32_t node;
+    uint32_t item_size;  /* bytes per item: 1 bytes and bytearray, 1, 2 or 4 str, 8 list and tuple */
+    uint64_t items;
+    uint64_t value;      /* the byte, the code point, or the address every slot holds */
+};
+
 struct gs_snap_memory {
     uint32_t present;         /* 0: a file from a gcscope without this section */
     uint32_t smaps_read;      /* 0: /proc/PID/smaps could not be read */
@@ -283,7 +293,8 @@ struct gs_snapshot {
     struct gs_tm_frame *tm_frames;
     uint32_t *slack;      /* per node: bytes of a container's capacity its items do not use (NULL: unknown) */
     uint64_t *content;    /* per node: hash of a str's or bytes' value, 0 for other objects (NULL: unknown) */
-    uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames;
+    struct gs_snap_constant *constants;   /* large objects of one repeated value, by node */
+    uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames, nconstants;
     /* where the memory comes from */
     void *mapping;
     size_t mapping_len;

@@ -46,6 +46,8 @@ const struct gs_quantity gs_quantities[GS_Q_COUNT] = {
                            "Bytes of str and bytes objects that repeat another's value."},
     [GS_Q_UNUSED_CAPACITY_BYTES] = {"unused_capacity_bytes", 0, true, "gcscope_unused_capacity_bytes",
                                  "Capacity of lists, dicts, sets and bytearrays their items do not use."},
+    [GS_Q_CONSTANT_BYTES] = {"constant_bytes", 0, true, "gcscope_constant_bytes",
+                             "Data bytes of large str, bytes, bytearray, list and tuple objects of one repeated value."},
     [GS_F_COUNT] = {"count", GS_MEASURE_TYPES, false, NULL, NULL},
     [GS_F_BYTES] = {"bytes", GS_MEASURE_TYPES, true, NULL, NULL},
     [GS_F_RETAINED] = {"retained", GS_MEASURE_DOMINATORS, true, NULL, NULL},
@@ -206,6 +208,8 @@ uint64_t gs_measure_name(const struct gs_measure *m, enum gs_qty q)
     }
     case GS_Q_UNUSED_CAPACITY_BYTES:
         return gs_memory_unused_capacity(s);
+    case GS_Q_CONSTANT_BYTES:
+        return gs_memory_constant_bytes(s);
     default:
         return 0;
     }

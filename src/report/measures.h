@@ -52,6 +52,7 @@ enum gs_qty {
     GS_Q_TRACED_BYTES,
     GS_Q_DUPLICATE_BYTES,
     GS_Q_UNUSED_CAPACITY_BYTES,
+    GS_Q_CONSTANT_BYTES,
     GS_Q_NAMES, /* the functions follow: they take a TYPE */
     GS_F_COUNT = GS_Q_NAMES,
     GS_F_BYTES,

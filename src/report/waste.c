@@ -11,6 +11,9 @@
  *   - weak references and finalizers: how many objects are weakly
  *     referenced and how many have a finalizer (__del__, tp_finalize),
  *     per type: finalizers delay freeing and weakrefs cost callbacks;
+ *   - constant values: large objects whose items all hold one value (MAT's
+ *     constant-value arrays, graph/memory.c): their data could be a count
+ *     and the value;
  *   - modules: what the instances of each module's classes retain (their
  *     retained sizes, counting an instance only when no other instance of
  *     the same module dominates it, so nothing is counted twice).
@@ -155,6 +158,48 @@ static struct module_row *modules(const struct gs_snapshot *s, const struct gs_d
     return v;
 }
 
+static int constant_cmp(const void *a, const void *b, void *ctx)
+{
+    const struct gs_snapshot *s = ctx;
+    const struct gs_snap_constant *x = &s->constants[*(const uint32_t *)a], *y = &s->constants[*(const uint32_t *)b];
+    uint64_t bx = x->items * x->item_size, by = y->items * y->item_size;
+    if (bx != by)
+        return bx > by ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* The constant-value objects' indexes, most data first. */
+static uint32_t *constants_by_bytes(const struct gs_snapshot *s)
+{
+    uint32_t *v = gs_xcalloc(s->nconstants + 1, sizeof *v);
+    for (uint64_t i = 0; i < s->nconstants; i++)
+        v[i] = (uint32_t)i;
+    gs_qsort_r(v, (size_t)s->nconstants, sizeof *v, constant_cmp, (void *)s);
+    return v;
+}
+
+/* The repeated value: a byte as 0x00, a character as U+0041 'A', a slot's
+ * object described ("None", "int@0x... 0"). */
+static void constant_text(const struct gs_snapshot *s, const struct gs_snap_constant *k, char *buf, size_t cap)
+{
+    if (k->item_size == 8) {
+        uint32_t n = gs_snapshot_find(s, k->value);
+        char desc[260];
+        if (n != GS_NO_NODE)
+            gs_snapshot_describe(s, n, desc, sizeof desc);
+        else
+            snprintf(desc, sizeof desc, "0x%" PRIx64, k->value);
+        snprintf(buf, cap, "the same object %s", desc);
+    } else if (gs_snapshot_kind(s, k->node) == PYK_STR) {
+        if (k->value >= 0x20 && k->value < 0x7f)
+            snprintf(buf, cap, "U+%04" PRIX64 " '%c'", k->value, (char)k->value);
+        else
+            snprintf(buf, cap, "U+%04" PRIX64, k->value);
+    } else {
+        snprintf(buf, cap, "the byte 0x%02" PRIx64, k->value);
+    }
+}
+
 static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     struct gs_dominators d;
@@ -191,6 +236,8 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
         empty_total += cs[k].empty_bytes;
     }
     size_t limit = o->top ? o->top : 10;
+    uint64_t constant_total = gs_memory_constant_bytes(s);
+    uint32_t *corder = constants_by_bytes(s);
     char desc[300], name[300], b1[32], b2[32], b3[32];
     if ((o->format == GS_FORMAT_JSON)) {
         gs_json w;
@@ -217,6 +264,36 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
             gs_json_uint(&w, dups[i].size);
             gs_json_key(&w, "wasted_bytes");
             gs_json_uint(&w, (dups[i].copies - 1) * dups[i].size);
+            gs_json_end_object(&w);
+        }
+        gs_json_end_array(&w);
+        gs_json_end_object(&w);
+        gs_json_key(&w, "constant_values");
+        gs_json_begin_object(&w);
+        gs_json_key(&w, "saveable_bytes");
+        gs_json_uint(&w, constant_total);
+        gs_json_key(&w, "objects");
+        gs_json_begin_array(&w);
+        for (size_t i = 0; i < s->nconstants && i < 1000; i++) {
+            const struct gs_snap_constant *k = &s->constants[corder[i]];
+            gs_json_begin_object(&w);
+            gs_json_key(&w, "type");
+            gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[k->node]].name));
+            gs_json_key(&w, "addr");
+            gs_json_addr(&w, s->addr[k->node]);
+            gs_json_key(&w, "size");
+            gs_json_uint(&w, s->size[k->node]);
+            gs_json_key(&w, "items");
+            gs_json_uint(&w, k->items);
+            gs_json_key(&w, "item_size");
+            gs_json_uint(&w, k->item_size);
+            gs_json_key(&w, "value");
+            if (k->item_size == 8)
+                gs_json_addr(&w, k->value);
+            else
+                gs_json_uint(&w, k->value);
+            gs_json_key(&w, "saveable_bytes");
+            gs_json_uint(&w, k->items * k->item_size);
             gs_json_end_object(&w);
         }
         gs_json_end_array(&w);
@@ -297,6 +374,18 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
                     gs_fmt_bytes((dups[i].copies - 1) * dups[i].size, b1, sizeof b1),
                     gs_fmt_count(dups[i].copies, b2, sizeof b2), desc);
         }
+        fprintf(out, "\nLarge objects of a constant value: %s could be saved (%s objects of %d bytes of data or more whose "
+                     "items all hold one value)\n",
+                gs_fmt_bytes(constant_total, b1, sizeof b1), gs_fmt_count(s->nconstants, b2, sizeof b2),
+                GS_CONSTANT_MIN_BYTES);
+        for (size_t i = 0; i < s->nconstants && i < limit; i++) {
+            const struct gs_snap_constant *k = &s->constants[corder[i]];
+            char value[300];
+            constant_text(s, k, value, sizeof value);
+            gs_snapshot_describe(s, k->node, desc, sizeof desc);
+            fprintf(out, "  %12s in %s: %s items, each %s\n", gs_fmt_bytes(k->items * k->item_size, b1, sizeof b1),
+                    desc, gs_fmt_count(k->items, b2, sizeof b2), value);
+        }
         fprintf(out, "\nContainers: %s of capacity unused, %s in empty containers\n",
                 gs_fmt_bytes(slack_total, b1, sizeof b1), gs_fmt_bytes(empty_total, b2, sizeof b2));
         fprintf(out, "  %-10s %12s %12s %12s %14s\n", "kind", "objects", "empty", "empty bytes", "unused bytes");
@@ -323,6 +412,7 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
                     gs_fmt_count(mods[i].instances, b2, sizeof b2), gs_snapshot_string(s, mods[i].module));
     }
     free(dups);
+    free(corder);
     free(mods);
     free(tc);
     free(weak_target);
@@ -334,7 +424,8 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
  * made from it, see report/table.h). */
 const char gs_report_waste_man[] =
     "Bytes that could be saved: duplicate str and bytes values (copies past the first), unused capacity\n"
-    "of lists, dicts, sets and bytearrays and empty containers, weakly referenced objects and objects\n"
+    "of lists, dicts, sets and bytearrays and empty containers, large objects of one repeated value\n"
+    "(str, bytes, bytearray, list, tuple), weakly referenced objects and objects\n"
     "with finalizers per type, and what the instances of each module's classes retain.\n";
 
 gs_status gs_report_waste_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)

@@ -15,7 +15,11 @@ it parks (tests/targets/memory_target.py says how). Twice per interpreter:
       "not tracing";
     - --dump-waste: a group of exactly the target's copies and size for
       every planted duplicated value; --dump-graph: each planted list's and
-      set's unused capacity is the one sys.getsizeof gives;
+      set's unused capacity is the one sys.getsizeof gives; every planted
+      large object of one repeated value (bytes, bytearray, str of each
+      kind, list, tuple) is listed with its items, item size and value,
+      none of the ones a single item off, and --check constant_bytes
+      counts them;
     - --dump-memory: the parts add up to the anonymous resident memory;
     - the saved snapshot gives the same reports;
   with PYTHONTRACEMALLOC=5:
@@ -131,6 +135,16 @@ def check_waste(r, label, snap, oracle):
     unused = {o["addr"]: o.get("unused_capacity", 0) for o in graph["objects"]}
     wrong = [(a, want, unused.get(a)) for a, want in oracle["lists"] + oracle["sets"] if unused.get(a) != want]
     r.check(not wrong, "%s: lists' and sets' unused capacity as sys.getsizeof gives it" % label, wrong[:5])
+    found = {o["addr"]: [o["addr"], o["items"], o["item_size"], o["value"]]
+             for o in waste["constant_values"]["objects"]}
+    wrong = [(c, found.get(c[0])) for c in oracle["constants"] if found.get(c[0]) != c]
+    r.check(not wrong, "%s: every planted constant-value object, its items, item size and value" % label, wrong)
+    wrong = [a for a in oracle["not_constant"] if a in found]
+    r.check(not wrong, "%s: no object one item off a constant value" % label, wrong)
+    planted = sum(c[1] * c[2] for c in oracle["constants"])
+    rc, out, err = gstest.run_gcscope([snap, "--check", "constant_bytes < %d" % planted])
+    r.check(rc == 1 and "constant_bytes is" in out + err and waste["constant_values"]["saveable_bytes"] >= planted,
+            "%s: --check constant_bytes counts at least the planted data" % label, (rc, out, err))
     lists = next(c for c in waste["containers"] if c["kind"] == "list")
     r.check(lists["empty"] >= 50, "%s: the 50 empty lists counted" % label, lists)
 

@@ -8,6 +8,8 @@ Planted (line numbers matter: the test reads them from the oracle):
     bytes objects holding 3 (duplicates);
   - GROWN: lists grown by append (over-allocated), EMPTY_LISTS, and sets
     whose tables are larger than their items need;
+  - CONSTANTS: large objects of one repeated value (bytes, bytearray, str
+    of each kind, list, tuple) and NOT_CONSTANT: as large, one item off;
   - KEEP: one small object of every 64 kept out of 300,000, so pymalloc's
     arenas stay allocated with most of their pools nearly empty
     (fragmentation).
@@ -20,6 +22,9 @@ The oracle (GSTEST_ORACLE, JSON) holds, computed in the target:
   - "lines": the line numbers of the planted allocations;
   - "duplicates": per planted value, its copies and each copy's size;
   - "lists" / "sets": [id, unused capacity bytes] from sys.getsizeof;
+  - "constants": [id, items, item size, value] of each CONSTANTS object
+    (value: the byte, the code point, or the id of the one object), and
+    "not_constant": the ids of NOT_CONSTANT;
   - "debugmallocstats": the path of a file with sys._debugmallocstats()'s
     output, captured by pointing fd 2 at it around the call, the last thing
     the target does before parking (it then allocates nothing: the ready
@@ -81,6 +86,11 @@ for n in (3, 10, 50, 300):
         s.discard(i)
     SETS.append(s)
 
+CONSTANTS = [bytes(50000), bytearray(b"\x07" * 5000), "A" * 3000, "\u20ac" * 2000, "\U0001F600" * 1500,
+             [None] * 4000, (LEAK[0],) * 1000]
+NOT_CONSTANT = [b"\0" * 4999 + b"x", bytearray(5000) + b"y", "A" * 2999 + "B", [None] * 3999 + [0],
+                tuple(range(1000))]
+
 FRAG = [(i, float(i)) for i in range(120000)]
 KEEP = FRAG[::64]
 del FRAG
@@ -95,6 +105,15 @@ def oracle():
         table = sys.getsizeof(s) - base_set
         slots = table // 16
         sets.append([hex(id(s)), (slots - len(s)) * 16 if table else 0])
+    constants = []
+    for c in CONSTANTS:
+        if isinstance(c, (bytes, bytearray)):
+            constants.append([hex(id(c)), len(c), 1, c[0]])
+        elif isinstance(c, str):
+            top = max(map(ord, c))
+            constants.append([hex(id(c)), len(c), 1 if top < 256 else 2 if top < 65536 else 4, ord(c[0])])
+        else:
+            constants.append([hex(id(c)), len(c), 8, hex(id(c[0]))])
     dups = {}
     for d in VALUES + DUPS + BVALUES + BDUPS:
         key = repr(d)
@@ -102,6 +121,7 @@ def oracle():
         entry[0] += 1
     record = {"python": sys.version.split()[0], "pid": os.getpid(), "tracing": TRACING,
               "file": os.path.abspath(__file__), "lines": LINES, "lists": lists, "sets": sets,
+              "constants": constants, "not_constant": [hex(id(c)) for c in NOT_CONSTANT],
               "duplicates": sorted(dups.values())}
     if TRACING:
         snap = tracemalloc.take_snapshot()
