@@ -1,5 +1,11 @@
 /* ui.h: what the browser's views share (internal to ui/).
  *
+ * Layer: ui/ is the ncurses browser over a snapshot. It reads src/graph/'s
+ * analyses and some of src/report/'s helpers (formatting, suspects,
+ * allocation lines, the memory split), never the process; ui/model.c keeps
+ * only presentation (sorted lists, cursors, filters) and links without
+ * curses.
+ *
  * A view is a struct gs_view at the start of the view's own struct, with a
  * gs_view_ops table (tig's view_ops): draw the body, answer a request,
  * search, and free. The browser (browser.c) owns the terminal, the key

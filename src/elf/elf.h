@@ -1,6 +1,11 @@
 /* elf.h: the little of ELF that gcscope needs: symbols, sections, program
  * headers and the build id of a 64-bit little-endian file.
  *
+ * Layer: src/elf/ reads ELF files (this header, and symbolize.h for
+ * function names). It knows files and bytes, never a process: where a file
+ * is loaded in one is proc/load_bias.h's question. It includes only
+ * src/util/.
+ *
  * A gs_elf owns a read-only mapping (or copy) of the whole file; every offset
  * and size in it is bounds-checked, since the file may be truncated or hostile.
  */

@@ -1,5 +1,12 @@
 /* snapshot.h: the object graph of one capture, in compact arrays.
  *
+ * Layer: src/graph/ turns a capture (src/capture.h) into a snapshot
+ * (build.h), saves and loads it (snapfile.h), and holds every analysis of
+ * it, each computed once and only when asked (analyses.h): strongly
+ * connected components, garbage, paths, dominators, cycles, retained sizes,
+ * diff, memory. It never reads the live process. Above it, src/report/ and
+ * ui/ read snapshots and analyses only.
+ *
  * Everything after the capture (reports, analyses, the browser) reads a
  * gs_snapshot, never the process, so a snapshot loaded from a file is used
  * exactly like a live one. Nodes are numbered 0..nobjects-1; every per-node

@@ -1,5 +1,12 @@
 /* memreader.h: one small interface for reading the target's memory.
  *
+ * Layer: src/proc/ knows the operating-system process and its core file:
+ * attaching and always detaching (attach.h), maps and smaps, the memory
+ * readers (live, a captured image, a core, a byte buffer), file
+ * descriptors, native stacks, spawning a program. It knows nothing of
+ * Python or of the graph; it uses src/elf/ for the files the process maps,
+ * and src/util/.
+ *
  * Decoders take a gs_reader and never see a pid, so the same code reads a
  * live process, a captured image (after the target was resumed), a core file
  * or a unit test's byte buffer.

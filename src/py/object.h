@@ -1,6 +1,14 @@
 /* object.h: reading basic CPython objects (pointers, str, dict, type flags)
  * from a memory reader, following one version's layout.
  *
+ * Layer: src/py/ knows CPython: where its runtime is (locate.h), which
+ * layout a version has (layout.h, offsets/, debug_offsets.h), how to walk
+ * the interpreters, threads, frames and heaps, and for each kind of object
+ * its referents, size and preview (referents.h). It reads memory only
+ * through a gs_reader, never a pid, and knows nothing of the graph built
+ * from what it finds. It uses src/proc/, src/elf/, src/emu/ (compiled
+ * types' own traverse) and src/util/.
+ *
  * Every function treats the target's memory as hostile: lengths are bounded,
  * pointers checked for readability, and a bad object makes the call return
  * false, never crash or loop.

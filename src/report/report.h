@@ -1,5 +1,11 @@
 /* report.h: reports over a snapshot, each in text and JSON.
  *
+ * Layer: src/report/ presents a snapshot and its analyses as text, JSON,
+ * pictures, checks and Prometheus metrics: one file per report, one row per
+ * report in table.h. An analysis that a second presenter needs lives in
+ * src/graph/ (so that the browser shows the same figures); a report
+ * arranges and writes. It never reads the process.
+ *
  * A report is built (the numbers) and then presented (text or JSON) so
  * that the two presentations always say the same thing. Reports read only
  * the snapshot: a live capture and a snapshot file give the same output.

@@ -1,5 +1,10 @@
 /* status.h: every way a gcscope operation can fail, with its exit code.
  *
+ * Layer: src/util/ is the bottom layer: allocation, status codes, strings
+ * and their escaping, hashing, sorting, the JSON writer, the clock and the
+ * cancel flags. It knows nothing of processes, ELF files, Python or graphs,
+ * and includes nothing from the other folders.
+ *
  * Functions return gs_status and, on failure, fill a caller-owned gs_error
  * with one line saying what failed first and then how to fix it (lowercase,
  * no full stop, git style). Only main.c and ui/ turn a status into an exit.
