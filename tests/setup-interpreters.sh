@@ -7,8 +7,8 @@
 #                    python3.14 and python3.15, their headers (libpython3.X-dev,
 #                    for tools/gen-offsets) and debug builds (python3.X-dbg)
 #   $CACHE/py3.14t   a free-threaded CPython 3.14.7 built from
-#                    ../shared/cpython/Python-3.14.7.tar.xz (--disable-gil
-#                    --enable-shared, rpath to its own lib/)
+#                    $GCSCOPE_CPYTHON_TARBALL, else $CACHE/Python-3.14.7.tar.xz
+#                    (--disable-gil --enable-shared, rpath to its own lib/)
 #
 # CACHE is $GCSCOPE_TEST_CACHE or /var/cache/gcscope-test. What is there and
 # complete is reused; what is missing is built into a .tmp folder and renamed
@@ -20,7 +20,6 @@
 # Prints what it reused or built and how long each step took.
 set -eu
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GCSCOPE_TEST_CACHE:-/var/cache/gcscope-test}
 want_ft=yes
 for a in "$@"; do
@@ -96,14 +95,9 @@ if [ "$want_ft" = yes ]; then
     if ft_complete "$ft"; then
         say "reusing $ft ($("$ft/bin/python3.14t" -c 'import sys; print(sys.version.split()[0])'))"
     else
-        tarball=${GCSCOPE_CPYTHON_TARBALL:-}
-        if [ -z "$tarball" ]; then
-            for d in "$top/../shared/cpython" "$top/../../shared/cpython" /work/shared/cpython; do
-                [ -f "$d/Python-3.14.7.tar.xz" ] && { tarball=$d/Python-3.14.7.tar.xz; break; }
-            done
-        fi
-        [ -n "$tarball" ] && [ -f "$tarball" ] ||
-            { echo "setup-interpreters: Python-3.14.7.tar.xz not found (set GCSCOPE_CPYTHON_TARBALL)" >&2; exit 1; }
+        tarball=${GCSCOPE_CPYTHON_TARBALL:-$cache/Python-3.14.7.tar.xz}
+        [ -f "$tarball" ] ||
+            { echo "setup-interpreters: $tarball not found: put python.org's Python-3.14.7.tar.xz there or set GCSCOPE_CPYTHON_TARBALL" >&2; exit 1; }
         apt_install build-essential libssl-dev libffi-dev zlib1g-dev libbz2-dev liblzma-dev \
             libsqlite3-dev libreadline-dev
         rm -rf "$ft.tmp"

@@ -185,7 +185,7 @@ bool py_find_version_literal(const void *data, size_t len, int want_minor, char 
         return false;
     /* Two passes: whole strings first; then strings that the linker merged
      * into the tail of a longer one (with -O2 the pyenv builds store
-     * PY_VERSION as the end of "/root/.pyenv/versions/3.8.18"). A tail
+     * PY_VERSION as the end of their prefix, ".../versions/3.8.18"). A tail
      * must not start right after a digit or a dot, or "13.1.2" would give
      * "3.1.2". */
     for (int pass = 0; pass < 2; pass++) {

@@ -5,8 +5,8 @@ Scenario 11 of docs/reliability.md, on every interpreter. Eight threads
 allocate and one calls gc.collect() back to back (tests/targets/
 busy_gc_target.py), so most stops land inside a collection. gcscope sees
 that right after the stop, lets the target run a moment and stops it again,
-within the deadline. Every one of BUSY_CAPTURES captures (default 10; the
-measured figure over 200 is in the closing note of issue 10) must succeed,
+within the deadline. Every one of BUSY_CAPTURES captures (default 10; set
+it to 200 to measure the rate of retries) must succeed,
 report its attempts in JSON, and leave the target running untraced.
 """
 

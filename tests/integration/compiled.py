@@ -106,7 +106,7 @@ def check(r, python, label, extra_dir, extra_modules):
                 garbage |= {int(a, 16) for a in c["objects"]}
         missing = [i for i in oracle["garbage"] if i not in garbage]
         if missing and label.startswith("sid-3.15"):
-            # A known gap, left open (closing note of issue 12): on 3.15 these
+            # A known gap, left open: on 3.15 these
             # objects' counts are all explained, yet something the graph holds
             # alive still reaches them; not yet traced.
             r.skip("%s: compiled objects in dropped cycles are garbage" % label,

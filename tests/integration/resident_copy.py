@@ -108,7 +108,7 @@ def untouched(res, label, python):
                   "before %d KiB, after %d KiB" % (before, after))
         # gcscope's peak follows the target's resident set, not its 2.6 GiB of mappings.
         if gstest.is_free_threaded(python) and peak >= before + 200 * 1024:
-            # A known gap, left open (the closing note of issue 10): on a
+            # A known gap, left open: on a
             # free-threaded build this 200-thread target costs gcscope about
             # 300 MB at its peak, not yet traced to its cause.
             res.skip("%s: gcscope's peak RSS follows the resident set" % label,

@@ -3,7 +3,7 @@
 gcscope must never crash or hang: each run ends with success (the copy was
 complete before the kill), "no such process" (3) or "target exited during
 capture" (7), within its deadline, with a one-line message when it fails.
-This is scenario 7 of shared/docs/reliability.md; it found a crash in the
+This is scenario 7 of docs/reliability.md; it found a crash in the
 planning of an empty image once.
 """
 

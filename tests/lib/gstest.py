@@ -148,7 +148,7 @@ def _minor_of(version):
 def _pyenv_roots():
     """Where pyenv may keep its versions, without needing pyenv on PATH."""
     roots = []
-    for r in (os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv"), "/root/.pyenv"):
+    for r in (os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv")):
         if r and r not in roots and os.path.isdir(os.path.join(r, "versions")):
             roots.append(r)
     if not roots and shutil.which("pyenv"):

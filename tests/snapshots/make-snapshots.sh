@@ -13,8 +13,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 gcscope=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
-[ $# -gt 0 ] || set -- 3.12="$(ls -d /root/.pyenv/versions/3.12*/bin/python3 | head -n1)" \
-    debian-3.11=/usr/bin/python3.11 3.8="$(ls -d /root/.pyenv/versions/3.8*/bin/python3 | head -n1)"
+pyenv=${PYENV_ROOT:-$HOME/.pyenv}
+[ $# -gt 0 ] || set -- 3.12="$(ls -d "$pyenv"/versions/3.12*/bin/python3 | head -n1)" \
+    debian-3.11=/usr/bin/python3.11 3.8="$(ls -d "$pyenv"/versions/3.8*/bin/python3 | head -n1)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for pair in "$@"; do

@@ -680,7 +680,7 @@ static void test_names(void)
         bool ok;
         int major, minor;
     } cases[] = {
-        {"/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0", true, 3, 12},
+        {"~pyenv/versions/3.12.1/lib/libpython3.12.so.1.0", true, 3, 12},
         {"libpython3.12.so", true, 3, 12},
         {"libpython3.7m.so.1.0", true, 3, 7},
         {"libpython3.6m.so", true, 3, 6},
@@ -925,21 +925,35 @@ static void test_locate_pythons(void)
 {
 #define dyn "symbol _PyRuntime in .dynsym"
     static const struct py_case cases[] = {
-        {"/root/.pyenv/versions/3.12.1/bin/python3.12", 3, 12, true, true, dyn, "3.12.1"},
+        {"~pyenv/versions/3.12.1/bin/python3.12", 3, 12, true, true, dyn, "3.12.1"},
         {"/usr/bin/python3.11", 3, 11, false, true, dyn, "3.11.2"},
-        {"/root/.pyenv/versions/3.8.18/bin/python3.8", 3, 8, true, true, dyn, "3.8.18"},
-        {"/root/.pyenv/versions/3.9.18/bin/python3.9", 3, 9, true, true, dyn, "3.9.18"},
-        {"/root/.pyenv/versions/3.10.13/bin/python3.10", 3, 10, true, true, dyn, "3.10.13"},
-        {"/root/.pyenv/versions/3.11.7/bin/python3.11", 3, 11, true, true, dyn, "3.11.7"},
-        {"/root/.pyenv/versions/3.13.0/bin/python3.13", 3, 13, true, true, dyn, "3.13.0"},
+        {"~pyenv/versions/3.8.18/bin/python3.8", 3, 8, true, true, dyn, "3.8.18"},
+        {"~pyenv/versions/3.9.18/bin/python3.9", 3, 9, true, true, dyn, "3.9.18"},
+        {"~pyenv/versions/3.10.13/bin/python3.10", 3, 10, true, true, dyn, "3.10.13"},
+        {"~pyenv/versions/3.11.7/bin/python3.11", 3, 11, true, true, dyn, "3.11.7"},
+        {"~pyenv/versions/3.13.0/bin/python3.13", 3, 13, true, true, dyn, "3.13.0"},
         /* Too old for gcscope: found by name for the caller to refuse. */
-        {"/root/.pyenv/versions/3.7.16/bin/python3.7", 3, 7, true, true, dyn, NULL},
-        {"/root/.pyenv/versions/3.6.15/bin/python3.6", 3, 6, true, false, NULL, NULL},
-        {"/root/.pyenv/versions/2.7.18/bin/python2.7", 2, 7, true, false, NULL, NULL},
+        {"~pyenv/versions/3.7.16/bin/python3.7", 3, 7, true, true, dyn, NULL},
+        {"~pyenv/versions/3.6.15/bin/python3.6", 3, 6, true, false, NULL, NULL},
+        {"~pyenv/versions/2.7.18/bin/python2.7", 2, 7, true, false, NULL, NULL},
     };
 #undef dyn
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        check_python(&cases[i], cases[i].path);
+    /* "~pyenv/" is pyenv's root: $PYENV_ROOT, else ~/.pyenv. */
+    const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
+    char pyenv[1024];
+    if (root && *root)
+        snprintf(pyenv, sizeof pyenv, "%s", root);
+    else
+        snprintf(pyenv, sizeof pyenv, "%s/.pyenv", home ? home : "");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char run_path[1200];
+        const char *path = cases[i].path;
+        if (strncmp(path, "~pyenv/", 7) == 0) {
+            snprintf(run_path, sizeof run_path, "%s/%s", pyenv, path + 7);
+            path = run_path;
+        }
+        check_python(&cases[i], path);
+    }
 }
 
 /* A static python whose executable was deleted after it started: found
