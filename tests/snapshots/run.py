@@ -25,7 +25,8 @@ from tier_target.py), decompressed into a temporary directory:
     every expected file must belong to a case (a removed report leaves none
     behind);
   - tests/unit/model_agreement checks the browser's model against the
-    reports' JSON over the same snapshot.
+    reports' JSON over the same snapshot, and tests/unit/browser_lists the
+    browser's list logic (cursor, scrolling, filter, sort) and model.
 With --regen, writes the expected files instead (make-snapshots.sh does).
 """
 
@@ -151,6 +152,7 @@ def main():
         found = list(snapshots(tmp))
         check(len(found) > 0, "committed snapshots found")
         agreement = os.path.join(BUILDDIR, "tests", "unit", "model_agreement")
+        lists = os.path.join(BUILDDIR, "tests", "unit", "browser_lists")
         for label, snap in found:
             target = first_session(snap)
             outdir = os.path.join(EXPECTED, label)
@@ -199,10 +201,12 @@ def main():
             if not regen:
                 strays = sorted(f for f in os.listdir(outdir) if os.path.splitext(f)[0] not in names)
                 check(not strays, "%s: every expected file belongs to a case" % label, ", ".join(strays))
-            if not regen and os.access(agreement, os.X_OK):
-                p = subprocess.run([agreement, snap], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
-                check(p.returncode == 0, "%s: the browser's model agrees with the reports" % label,
-                      p.stdout.decode(errors="replace")[-1500:])
+            for program, what in ((agreement, "the browser's model agrees with the reports"),
+                                  (lists, "the browser's lists and model hold their invariants")):
+                if regen or not os.access(program, os.X_OK):
+                    continue
+                p = subprocess.run([program, snap], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+                check(p.returncode == 0, "%s: %s" % (label, what), p.stdout.decode(errors="replace")[-1500:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if regen:
