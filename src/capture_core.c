@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capture_core.h"
+#include "emu/emu.h"
 #include "py/layout.h"
 #include "proc/unwind_core.h"
 #include "util/alloc.h"
@@ -90,6 +91,8 @@ gs_status gs_capture_core(const struct gs_core_opts *opts, struct gs_capture **o
     if ((st = gs_core_attach_files(cap->core, opts->sysroot, opts->exe, err)) != GS_OK)
         goto fail;
     gs_maps_copy(gs_core_maps(cap->core), &cap->maps);
+    /* The emulated traverse reads compiled code from the same checked files. */
+    cap->emu_files = gs_emu_files_from_core(cap->core, &cap->maps);
     if ((st = locate(cap, opts, err)) != GS_OK)
         goto fail;
     gs_reader *mem = gs_core_reader(cap->core);

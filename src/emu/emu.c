@@ -239,6 +239,14 @@ static void copy_image(gs_emu *e, uint64_t lo, uint64_t hi, unsigned char *host)
     }
 }
 
+/* Does the image hold the page at p in one piece, page-aligned in
+ * gcscope's memory (so that Unicorn can map it in place)? */
+static bool aligned_page(gs_emu *e, uint64_t p)
+{
+    const void *v = gs_view(e->img, p, PAGE);
+    return v && ((uintptr_t)v & (PAGE - 1)) == 0;
+}
+
 /* Map [lo, hi) of the image read-only into the main engine without
  * copying: each stretch the image holds in one piece is handed to Unicorn
  * as it is (the emulator cannot write it: no UC_PROT_WRITE); a stretch it
@@ -257,7 +265,12 @@ static int map_image(struct engine *g, uint64_t lo, uint64_t hi)
                 q += PAGE;
             host = (void *)(uintptr_t)v;
         } else {
-            while (q < hi && !gs_view(e->img, q, PAGE))
+            /* Up to the next page held aligned. A core written by gdb's gcore
+             * holds its segments at offsets that are not page-aligned: every
+             * page is a view there, none usable as is, and a piece per page
+             * made Unicorn's region list (searched linearly on each new
+             * mapping) cost seconds. */
+            while (q < hi && !aligned_page(e, q))
                 q += PAGE;
             host = own(e, (size_t)(q - p), false, 0); /* mostly zeros: touched only where copied */
             if (host)

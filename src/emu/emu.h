@@ -26,7 +26,8 @@
  * driver loop in emulated memory calls each tp_traverse in turn, see
  * driver.S); translated code stays cached across objects of a type.
  *
- * Order of calls: gs_emu_files_open (capture, target alive), gs_emu_new,
+ * Order of calls: gs_emu_files_open (capture, target alive) or
+ * gs_emu_files_from_core (a core's capture), gs_emu_new,
  * gs_emu_run any number of times, gs_emu_result per object, gs_emu_free,
  * gs_emu_files_free. One thread at a time.
  */
@@ -38,6 +39,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc/core.h"
 #include "proc/maps.h"
 #include "proc/memreader.h"
 
@@ -50,6 +52,11 @@ struct gs_emu_files;
  * device and inode). Never fails: a file that cannot be opened is simply
  * not available to the emulator. */
 struct gs_emu_files *gs_emu_files_open(pid_t pid, const gs_maps *maps);
+/* The same for a core file: the files gs_core_attach_files found (under
+ * --sysroot when given) and checked by build id, borrowed from the core,
+ * which must outlive the result. A mapping whose file is missing or is not
+ * the one the process ran is simply not available. */
+struct gs_emu_files *gs_emu_files_from_core(const gs_core *core, const gs_maps *maps);
 void gs_emu_files_free(struct gs_emu_files *f);
 
 /* --- outcomes ------------------------------------------------------------ */

@@ -5,7 +5,10 @@
  * /proc/PID/map_files/START-END opens the mapped inode itself, even when
  * the path was replaced or deleted since (an upgraded package). Without
  * it (it needs CAP_SYS_ADMIN), /proc/PID/root/PATH is opened and kept
- * only if its device and inode match the maps line. */
+ * only if its device and inode match the maps line.
+ *
+ * For a core file, the files are the ones the core reader found and
+ * checked by build id (gs_emu_files_from_core). */
 #include "config.h"
 
 #include <fcntl.h>
@@ -79,7 +82,28 @@ struct gs_emu_files *gs_emu_files_open(pid_t pid, const gs_maps *maps)
             f->fds[f->nfds++] = fd;
             size = (uint64_t)st.st_size;
         }
-        f->v[f->n++] = (struct gs_emu_fmap){m->start, m->end, m->offset, m->perms, fd, size, m->inode, m->dev_major, m->dev_minor};
+        f->v[f->n++] = (struct gs_emu_fmap){m->start, m->end, m->offset, m->perms, fd, NULL, size, m->inode, m->dev_major, m->dev_minor};
+    }
+    return f;
+}
+
+/* A core names its files in NT_FILE, and gs_core_attach_files has mapped
+ * each one it found and whose build id matches the core's: the emulator
+ * reads code from those bytes, the same ones the core reader supplies for
+ * the parts the core left out. No descriptor is opened. */
+struct gs_emu_files *gs_emu_files_from_core(const gs_core *core, const gs_maps *maps)
+{
+    struct gs_emu_files *f = gs_xcalloc(1, sizeof *f);
+    f->v = gs_xcalloc(maps->n ? maps->n : 1, sizeof *f->v);
+    for (size_t i = 0; i < maps->n; i++) {
+        const gs_map *m = &maps->v[i];
+        if (m->path[0] != '/' || (m->perms & GS_MAP_WRITE) || !(m->perms & GS_MAP_READ))
+            continue;
+        size_t size;
+        const unsigned char *data = gs_core_file_data(core, m->start, &size);
+        if (!data)
+            continue;
+        f->v[f->n++] = (struct gs_emu_fmap){m->start, m->end, m->offset, m->perms, -1, data, size, 0, 0, 0};
     }
     return f;
 }
@@ -117,6 +141,10 @@ bool gs_emu_files_read(const struct gs_emu_fmap *m, uint64_t addr, void *buf, si
     if (off >= m->file_size)
         return true;
     size_t want = (size_t)(m->file_size - off < len ? m->file_size - off : len);
+    if (m->data) {
+        memcpy(buf, m->data + off, want);
+        return true;
+    }
     size_t done = 0;
     while (done < want) {
         ssize_t got = pread(m->fd, (char *)buf + done, want - done, (off_t)(off + done));

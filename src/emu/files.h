@@ -12,7 +12,8 @@
 struct gs_emu_fmap {
     uint64_t start, end, offset; /* as in the maps */
     unsigned perms;              /* GS_MAP_* */
-    int fd;                      /* the file's descriptor (shared by its mappings) */
+    int fd;                      /* the file's descriptor (shared by its mappings), or -1 with data */
+    const unsigned char *data;   /* a core's file, mapped whole by the core reader (borrowed), or NULL */
     uint64_t file_size;          /* bytes past it read as zeros */
     uint64_t inode;
     unsigned dev_major, dev_minor;

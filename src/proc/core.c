@@ -753,6 +753,27 @@ gs_status gs_core_attach_files(gs_core *c, const char *sysroot, const char *exe,
     return GS_OK;
 }
 
+const unsigned char *gs_core_file_data(const gs_core *c, uint64_t start, size_t *size)
+{
+    *size = 0;
+    size_t lo = 0, hi = c->nsegs;
+    /* segments are sorted by address and disjoint (gs_core_open) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->segs[mid].vaddr < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == c->nsegs || c->segs[lo].vaddr != start || !c->segs[lo].file)
+        return NULL;
+    const struct cfile *f = c->segs[lo].file->same;
+    if (f->state != FILE_USED || !f->data)
+        return NULL;
+    *size = f->size;
+    return f->data;
+}
+
 gs_status gs_core_file_check(const gs_core *c, const char *path, gs_error *err)
 {
     for (size_t i = 0; i < c->nfiles; i++) {

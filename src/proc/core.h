@@ -102,6 +102,13 @@ gs_status gs_core_attach_files(gs_core *c, const char *sysroot, const char *exe,
  * GS_ERR_IO when no file was found. */
 gs_status gs_core_file_check(const gs_core *c, const char *path, gs_error *err);
 
+/* The whole file mapped by the segment that starts at `start`, as
+ * gs_core_attach_files opened and checked it (its build id matches the
+ * core's, or the core holds none), and its size; NULL when no usable file
+ * is behind that segment. Owned by the core. The emulator reads compiled
+ * code from it (src/emu/files.c). */
+const unsigned char *gs_core_file_data(const gs_core *c, uint64_t start, size_t *size);
+
 /* The build id the core's memory holds for the file mapped at `start`
  * (hex), or false. */
 bool gs_core_build_id_at(gs_core *c, uint64_t start, char *buf, size_t cap);

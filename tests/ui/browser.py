@@ -199,10 +199,7 @@ def core_flow(res, label, python, gcscope, tmpdir):
         views = (("2", "Types"), ("3", "Cycles"), ("4", "Suspects"))
         live = {}
         with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
-            # A core is decoded without the emulated tp_traverse (not wired
-            # for cores yet: see docs/internals.md), so the live process is
-            # read without it too, for the two to be the same heap.
-            open_overview(tm, [gcscope, "-p", str(t.pid)], env=dict(ENV, GCSCOPE_NO_EMULATION="1"))
+            open_overview(tm, [gcscope, "-p", str(t.pid)], env=ENV)
             for key, name in views:
                 live[name] = view_body(tm, key, name)
             quit_and_check(tm)
@@ -219,10 +216,10 @@ def core_flow(res, label, python, gcscope, tmpdir):
     core = short
     with tmuxdrv.Tmux(WIDTH, HEIGHT) as tm:
         with res.case("%s: a core browsed: its views show what the live process showed" % label):
-            # Read as cores.py reads them: without emulation (both sides), and
-            # a core of a target in the sid root with --sysroot.
+            # Read as cores.py reads them: a core of a target in the sid root
+            # with --sysroot.
             sysroot = ["--sysroot", gstest.SID_ROOT] if label.startswith("sid-") else []
-            tm.start([gcscope, "core"] + sysroot, env=dict(ENV, GCSCOPE_NO_EMULATION="1"), cwd=tmpdir)
+            tm.start([gcscope, "core"] + sysroot, env=ENV, cwd=tmpdir)
             scr = tm.wait_for(lambda s: "Findings" in s and "threads: " in s and "qQuit" in s, timeout=90,
                               what="the overview")
             assert os.path.basename(core) in title(scr), title(scr)
