@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/explained.h"
 #include "report/report.h"
 #include "ui/ui.h"
 #include "util/alloc.h"

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "py/emulated.h"
 #include "py/refs_internal.h"
 
 #define MAX_BASE_DEPTH 64
@@ -181,8 +182,15 @@ enum py_decode py_referents(const struct py_ctx *c, struct py_types *types, uint
         decoded = true;
     }
     /* No decoder for its kind: its type's own tp_traverse, emulated. */
-    if (c->emu && t->kind == PYK_OBJECT)
-        res = worse(res, py_refs_emulated(&rc, &seen, &decoded));
+    if (c->emu && t->kind == PYK_OBJECT) {
+        enum py_decode er = py_refs_emulated(&rc, &seen, &decoded);
+        /* The type's own traverse visited all that its C part holds: a
+         * compiled heap type's fields, which the instance decoder could not
+         * read and called opaque (mypyc classes), are known now. */
+        if (er == PY_DECODE_OK && res == PY_DECODE_OPAQUE && py_emu_last(c).emulated)
+            res = PY_DECODE_OK;
+        res = worse(res, er);
+    }
     /* A static C type that tracks references (it has a GC header) but that
      * gcscope has no decoder and no member table for: keep it, flagged. */
     if (!decoded && t->is_gc && t->kind == PYK_OBJECT && res == PY_DECODE_OK)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/explained.h"
 #include "report/report.h"
 #include "report/table.h"
 #include "util/alloc.h"
@@ -93,6 +94,12 @@ static void types_text(FILE *out, const struct gs_snapshot *s, const struct gs_t
     if (sum->frozen_objects)
         fprintf(out, "%12s %14s  frozen: the permanent generation (gc.freeze(), static objects)\n",
                 gs_fmt_count(sum->frozen_objects, c1, sizeof c1), gs_fmt_count(sum->frozen_bytes, c2, sizeof c2));
+    struct gs_explained x;
+    char line[1024];
+    gs_explained_count(s, &x);
+    gs_explained_text(&x, line, sizeof line);
+    if (line[0])
+        fprintf(out, "%s\n", line);
     if (sum->bad_objects)
         fprintf(out, "warning: %" PRIu64 " objects had an unreadable type and are counted as <bad type>\n",
                 sum->bad_objects);
@@ -121,6 +128,10 @@ static void types_json(FILE *out, const struct gs_snapshot *s, const struct gs_t
     gs_json_uint(&w, sum->frozen_bytes);
     gs_json_key(&w, "bad_objects");
     gs_json_uint(&w, sum->bad_objects);
+    struct gs_explained x;
+    gs_explained_count(s, &x);
+    gs_json_key(&w, "referents"); /* over every node, as --dump-graph lists them */
+    gs_explained_json(&w, &x);
     gs_json_key(&w, "types");
     gs_json_begin_array(&w);
     for (size_t i = 0; i < sum->nrows; i++) {
@@ -158,7 +169,10 @@ const char gs_report_types_man[] =
     ".B gc.get_objects()\n"
     "returns; the permanent generation\n"
     ".RB ( gc.freeze() )\n"
-    "is counted apart.\n";
+    "is counted apart.\n"
+    "A last line says how many objects had their referents found by running\n"
+    "their type's own tp_traverse in the emulator, how many by a scan of\n"
+    "their words (inferred), and how many stayed unknown, and why.\n";
 
 gs_status gs_report_types_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {

@@ -16,11 +16,15 @@ tracked object. Checks:
   - retained sizes: --dump-retained --json counts the payload's bytes in the
     holder's (the holder dominates what only it holds);
   - the garbage rule: compiled objects in dropped cycles are garbage, kept
-    holders are not.
+    holders are not;
+  - --dump-types' counts of objects whose referents were emulated, inferred
+    or unknown (and why) equal what --dump-graph says node by node, on one
+    saved snapshot; the text report has its line.
 """
 
 import collections
 import json
+import os
 import shutil
 import tempfile
 
@@ -62,6 +66,39 @@ def recall(oracle, objs, edges):
     return per
 
 
+def explained_counts(objs):
+    """--dump-types' "referents" object, counted from --dump-graph's nodes."""
+    because = collections.Counter(o["unknown_because"] for o in objs.values() if o.get("unknown_because"))
+    return {
+        "emulated": sum(o.get("referents_from") == "emulated" for o in objs.values()),
+        "inferred": sum(o.get("referents_from") == "inferred" for o in objs.values()),
+        "opaque": sum(bool(o.get("opaque")) for o in objs.values()),
+        "unknown_because": dict(because),
+        "not_emulated": sum(bool(o.get("opaque")) and not o.get("unknown_because") for o in objs.values()),
+    }
+
+
+def check_counts(r, t, label):
+    snap = os.path.join(t.dir, "counts.snapshot")
+    rc, _, err = gstest.run_gcscope(["-p", str(t.pid), "--save", snap, "--dump-types"], timeout=180)
+    if rc != 0:
+        r.check(False, "%s: --save" % label, err.strip()[:200])
+        return
+    rc, out, err = gstest.run_gcscope([snap, "--dump-graph", "--json"], timeout=180)
+    objs = {o["addr"]: o for o in json.loads(out)["objects"]} if rc == 0 else {}
+    rc2, out2, err2 = gstest.run_gcscope([snap, "--dump-types", "--json"], timeout=180)
+    got = json.loads(out2).get("referents") if rc2 == 0 else None
+    want = explained_counts(objs)
+    r.check(rc == 0 and got == want, "%s: --dump-types' referents counts equal the graph's nodes" % label,
+            "types %s, graph %s" % (got, want))
+    r.check(want["emulated"] > 0, "%s: some objects' referents came from the emulator" % label, want)
+    rc3, out3, _ = gstest.run_gcscope([snap, "--dump-types"], timeout=180)
+    line = [ln for ln in out3.splitlines() if ln.startswith("referents: ")]
+    r.check(rc3 == 0 and len(line) == 1 and ("%s objects from their type's emulated tp_traverse" % format(
+        want["emulated"], ",")) in line[0], "%s: --dump-types' text says how many were emulated" % label, line)
+    os.unlink(snap)
+
+
 def check(r, python, label, extra_dir, extra_modules):
     env = {"GSTEST_EXTRA_PATH": extra_dir, "GSTEST_EXTRA_MODULES": ",".join(extra_modules)}
     with gstest.start_target(python, "compiled_target.py", label=label, env=env) as t:
@@ -74,6 +111,7 @@ def check(r, python, label, extra_dir, extra_modules):
         print("%s: %d emulated types, recall %.2f%% (%d of %d references); optional: %s" % (
             label, len(per), pct, found, wanted, ", ".join(oracle["optional"]) or "none"))
         r.check(wanted > 0 and pct >= 98.0, "%s: edge recall of emulated objects >= 98%%" % label, "%.2f%%" % pct)
+        check_counts(r, t, label)
         by_name = collections.Counter()
         unknown = collections.Counter()
         for o in oracle["objects"]:
