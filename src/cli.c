@@ -34,6 +34,7 @@ enum {
     OPT_CORE,
     OPT_EXE,
     OPT_SYSROOT,
+    OPT_VERIFY_REFERENTS,
 };
 
 static const struct option fixed_options[] = {
@@ -56,6 +57,7 @@ static const struct option fixed_options[] = {
     {"core", required_argument, NULL, OPT_CORE},
     {"exe", required_argument, NULL, OPT_EXE},
     {"sysroot", required_argument, NULL, OPT_SYSROOT},
+    {"verify-referents", no_argument, NULL, OPT_VERIFY_REFERENTS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -87,6 +89,9 @@ static const struct help_item source_help[] = {
 static const struct help_item check_help[] = {
     {"    --check EXPR", "assert EXPR over the snapshot (repeatable): exit 0 when all hold, 1 when one fails, "
                          "e.g. --check 'garbage_bytes < 50MB' (docs/checks.md lists the names and functions)"},
+    {"    --verify-referents", "run each object's own tp_traverse in the emulator beside gcscope's decoders and "
+                             "report, per type, the referents one found and the other did not: exit 0 when they "
+                             "agree, 16 when they do not (a process or a core, not a snapshot file)"},
     {NULL, NULL}};
 
 static const struct help_item output_help[] = {
@@ -143,7 +148,8 @@ void gs_cli_usage(FILE *out)
     gs_help_paragraph(out, "Exit codes: 0 ok, 2 bad arguments, 3 no such process, 4 permission denied, 5 not a "
                            "Python process, 6 unsupported Python version, 7 target exited, 8 deadline passed, "
                            "9 interrupted, 10 inconsistent interpreter memory, 11 garbage collection kept running, "
-                           "12 I/O error, 13 out of memory, 15 could not start the program, 70 internal error.");
+                           "12 I/O error, 13 out of memory, 15 could not start the program, 16 --verify-referents found "
+                           "a disagreement, 70 internal error.");
 }
 
 static bool parse_double(const char *s, double lo, double hi, double *out)
@@ -314,6 +320,9 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         case OPT_SYSROOT:
             cli->sysroot = optarg;
             break;
+        case OPT_VERIFY_REFERENTS:
+            cli->verify_referents = true;
+            break;
         case OPT_BENCH_FLOOR:
             cli->bench_floor = true;
             break;
@@ -379,6 +388,15 @@ gs_status gs_cli_parse(int argc, char **argv, struct gs_cli *cli, gs_error *err)
         if (cli->nchecks)
             return gs_fail(err, GS_ERR_USAGE, "--format %s writes a picture: run --check separately",
                            gs_format_name(cli->format));
+    }
+    /* It runs traverses over the capture a snapshot is built from: a
+     * snapshot file keeps no memory to run them over. */
+    if (cli->verify_referents) {
+        if (cli->report || cli->nchecks || cli->prometheus || cli->save)
+            return gs_fail(err, GS_ERR_USAGE, "--verify-referents writes its own report: drop %s",
+                           cli->report ? "the report option" : cli->nchecks ? "--check" : cli->prometheus ? "--format prometheus" : "--save");
+        if (cli->format != GS_FORMAT_TEXT && cli->format != GS_FORMAT_JSON)
+            return gs_fail(err, GS_ERR_USAGE, "--verify-referents writes text or JSON");
     }
     if (cli->keep && !cli->spawn_argv)
         return gs_fail(err, GS_ERR_USAGE, "--keep only applies to a program started with --");

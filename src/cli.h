@@ -42,6 +42,7 @@ struct gs_cli {
     bool keep;
     uint64_t max_capture;
     bool bench_floor;
+    bool verify_referents;  /* --verify-referents (graph/verify.h) */
     double debug_hold;
     bool help, version;
 };

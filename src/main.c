@@ -16,10 +16,12 @@
 #include "proc/spawn.h"
 #include "graph/build.h"
 #include "graph/snapfile.h"
+#include "graph/verify.h"
 #include "report/check.h"
 #include "report/prometheus.h"
 #include "report/report.h"
 #include "report/table.h"
+#include "report/verify.h"
 #include "ui/browser.h"
 #include "util/cancel.h"
 #include "util/clock.h"
@@ -85,7 +87,25 @@ static bool wants_native_stacks(const struct gs_cli *cli)
     return !cli->report || (cli->report->needs & GS_REPORT_NEEDS_NATIVE_STACKS) || cli->save;
 }
 
-static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs_snapshot **snap, gs_error *err)
+/* --verify-referents: the build keeps the image, and each object's own
+ * traverse is run over it before the capture is let go (graph/verify.h). */
+static gs_status build_and_verify(struct gs_capture *cap, struct gs_snapshot **snap, struct gs_verify **verify,
+                                  gs_error *err)
+{
+    struct gs_build_opts bo = {.keep_image = verify != NULL};
+    gs_status st = gs_graph_build_opts(cap, &bo, snap, err);
+    if (st == GS_OK && verify) {
+        gs_progress_stage("running every traverse in the emulator");
+        gs_verify_free(*verify);
+        *verify = NULL;
+        st = gs_verify_referents(cap, *snap, verify, err);
+    }
+    return st;
+}
+
+/* verify: NULL, or where --verify-referents' result goes. */
+static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs_snapshot **snap,
+                                  struct gs_verify **verify, gs_error *err)
 {
     struct gs_capture_opts opts;
     gs_capture_opts_default(&opts);
@@ -109,7 +129,7 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
          * the copy, and everything after reads only the snapshot. */
         gs_snapshot_free(*snap);
         *snap = NULL;
-        st = gs_graph_build(cap, snap, err);
+        st = build_and_verify(cap, snap, verify, err);
         gs_capture_free(cap);
         if (st != GS_OK || (*snap)->meta.broken_lists == 0 || gs_signal_pending)
             break;
@@ -121,7 +141,8 @@ static gs_status snapshot_process(const struct gs_cli *cli, pid_t pid, struct gs
 
 /* A core file: decoded like a capture, with nothing to stop and nothing to
  * retry (a core does not change). */
-static gs_status snapshot_core(const struct gs_cli *cli, struct gs_snapshot **snap, gs_error *err)
+static gs_status snapshot_core(const struct gs_cli *cli, struct gs_snapshot **snap, struct gs_verify **verify,
+                               gs_error *err)
 {
     struct gs_core_opts o = {
         .path = cli->core,
@@ -135,7 +156,7 @@ static gs_status snapshot_core(const struct gs_cli *cli, struct gs_snapshot **sn
     gs_status st = gs_capture_core(&o, &cap, err);
     gs_progress_stage("building the graph");
     if (st == GS_OK)
-        st = gs_graph_build(cap, snap, err);
+        st = build_and_verify(cap, snap, verify, err);
     gs_capture_free(cap);
     return st;
 }
@@ -220,7 +241,7 @@ struct recapture_arg {
 static gs_status recapture(void *arg, struct gs_snapshot **out, gs_error *err)
 {
     const struct recapture_arg *r = arg;
-    return snapshot_process(r->cli, r->pid, out, err);
+    return snapshot_process(r->cli, r->pid, out, NULL, err);
 }
 
 /* The browser opens when nothing else was asked for and a person is at a
@@ -233,9 +254,24 @@ static bool wants_browser(const struct gs_cli *cli, FILE *out)
            strcmp(term, "dumb") != 0;
 }
 
-static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *failed, gs_error *err)
+/* --verify-referents' report; *differ when a type's referents differ. */
+static gs_status present_verify(const struct gs_cli *cli, const struct gs_snapshot *snap, const struct gs_verify *v,
+                                FILE *out, bool *differ, gs_error *err)
+{
+    gs_status st = cli->format == GS_FORMAT_JSON ? gs_verify_write_json(out, snap, v, err)
+                                                 : gs_verify_write_text(out, snap, v, cli->top, err);
+    if (st == GS_OK && (fflush(out) != 0 || ferror(out)))
+        return gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+    *differ = v->types_differing != 0;
+    return st;
+}
+
+/* failed: a --check did not hold; differ: --verify-referents found a difference. */
+static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *failed, bool *differ, gs_error *err)
 {
     struct gs_snapshot *snap = NULL, *old = NULL;
+    struct gs_verify *verify = NULL;
+    struct gs_verify **want_verify = cli->verify_referents ? &verify : NULL;
     struct gs_checks *checks = NULL;
     /* A malformed check is refused before the target is touched. */
     gs_status st = gs_checks_parse(cli->checks, cli->nchecks, &checks, err);
@@ -251,14 +287,20 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
         gs_progress_start();
     }
     if (st == GS_OK)
-        st = cli->core       ? snapshot_core(cli, &snap, err)
+        st = cli->core       ? snapshot_core(cli, &snap, want_verify, err)
              : cli->snapshot ? gs_snapfile_load(cli->snapshot, &snap, err)
-                             : snapshot_process(cli, pid, &snap, err);
+                             : snapshot_process(cli, pid, &snap, want_verify, err);
     if (progress)
         gs_progress_stop(); /* the line is gone before anything else is written */
     if (st == GS_OK)
         st = interrupted(err);
-    if (st == GS_OK && wants_browser(cli, out)) {
+    if (st == GS_OK && verify) {
+        bool text = cli->format == GS_FORMAT_TEXT;
+        FILE *shown = text ? gs_text_stream(out) : NULL;
+        st = present_verify(cli, snap, verify, shown ? shown : out, differ, err);
+        if (shown && fclose(shown) != 0 && st == GS_OK)
+            st = gs_fail(err, GS_ERR_IO, "cannot write the report: %s", strerror(errno));
+    } else if (st == GS_OK && wants_browser(cli, out)) {
         struct recapture_arg ra = {cli, pid};
         char label[64];
         snprintf(label, sizeof label, "process %d", (int)pid);
@@ -294,6 +336,7 @@ static gs_status run(const struct gs_cli *cli, pid_t pid, FILE *out, bool *faile
     if (st == GS_OK)
         st = interrupted(err);
     gs_checks_free(checks);
+    gs_verify_free(verify);
     gs_snapshot_free(snap);
     gs_snapshot_free(old);
     return st;
@@ -318,6 +361,11 @@ int main(int argc, char **argv)
         return 0;
     }
     tell_file_kind(&cli);
+    if (cli.verify_referents && cli.snapshot) {
+        gs_fail(&err, GS_ERR_USAGE, "--verify-referents runs on a process or a core; %s is a snapshot file, which "
+                                    "keeps no memory to run the traverses over", cli.snapshot);
+        return fail(&err);
+    }
     if ((cli.exe || cli.sysroot) && !cli.core) {
         gs_fail(&err, GS_ERR_USAGE, "%s goes with a core file, and %s is not one", cli.exe ? "--exe" : "--sysroot",
                 cli.snapshot);
@@ -336,7 +384,7 @@ int main(int argc, char **argv)
     }
 
     gs_status st;
-    bool failed = false;
+    bool failed = false, differ = false;
     gs_spawned child = {0};
     pid_t pid = cli.pid;
     /* A malformed check is refused before a program is started (run()
@@ -351,13 +399,13 @@ int main(int argc, char **argv)
         pid = child.pid;
         st = gs_spawn_let_run(&child, cli.after, &err);
         if (st == GS_OK)
-            st = run(&cli, pid, out, &failed, &err);
+            st = run(&cli, pid, out, &failed, &differ, &err);
         if (!cli.keep)
             gs_spawn_end(&child);
         else if (st == GS_OK)
             fprintf(stderr, "gcscope: left process %d running (--keep)\n", (int)pid);
     } else {
-        st = run(&cli, pid, out, &failed, &err);
+        st = run(&cli, pid, out, &failed, &differ, &err);
     }
     if (cli.output) {
         if (st == GS_OK)
@@ -367,5 +415,9 @@ int main(int argc, char **argv)
     }
     if (st != GS_OK)
         return fail(&err);
+    if (differ) {
+        say_error("the referents gcscope found differ from the emulated traverse's (see the report)");
+        return gs_status_exit_code(GS_ERR_DISAGREE);
+    }
     return failed ? 1 : 0; /* 1: a --check did not hold */
 }

@@ -82,6 +82,7 @@ struct builder {
     uint64_t bad_edges;
     bool oom;
     struct gs_phases phases; /* GCSCOPE_TRACE_PHASES=1 */
+    bool keep_image;         /* gs_build_opts */
 };
 
 /* Grow an array to hold at least `need` elements (doubling). */
@@ -713,8 +714,10 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     }
     gs_phase_mark(&b->phases, "types");
     /* Nothing reads the target's memory from here on (see build.h). */
-    gs_image_free(b->cap->image);
-    b->cap->image = NULL;
+    if (!b->keep_image) {
+        gs_image_free(b->cap->image);
+        b->cap->image = NULL;
+    }
 
     s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
     s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
@@ -859,8 +862,15 @@ static void builder_free(struct builder *b)
 
 gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_error *err)
 {
+    return gs_graph_build_opts(cap, NULL, out, err);
+}
+
+gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts *opts, struct gs_snapshot **out,
+                              gs_error *err)
+{
     double t0 = gs_now();
     struct builder b = {0};
+    b.keep_image = opts && opts->keep_image;
     b.sink.strong = sink_strong;
     b.sink.weak = sink_weak;
     b.cap = cap;

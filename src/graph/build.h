@@ -13,4 +13,13 @@
 
 gs_status gs_graph_build(struct gs_capture *cap, struct gs_snapshot **out, gs_error *err);
 
+/* keep_image: the image stays in cap (for --verify-referents, which runs
+ * each object's traverse over it after the build; it costs holding the copy
+ * and the reverse arrays together). */
+struct gs_build_opts {
+    bool keep_image;
+};
+gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts *opts, struct gs_snapshot **out,
+                              gs_error *err);
+
 #endif

@@ -170,7 +170,9 @@ enum py_decode py_referents(const struct py_ctx *c, struct py_types *types, uint
     struct py_emu_seen seen;
     if (c->emu)
         py_emu_seen_begin(&seen, &rc);
-    if (t->heaptype) {
+    /* An lru_cache link's references, its class too, are its wrapper's
+     * (py_refs_lru_cache). */
+    if (t->heaptype && t->kind != PYK_LRU_ELEM) {
         res = py_refs_instance(&rc);
         decoded = true;
     }

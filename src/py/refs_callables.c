@@ -34,7 +34,11 @@ enum py_decode py_refs_module(const struct py_refs_ctx *rc)
         {L->module_dict, "__dict__"},
         {L->module_name, "__name__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    enum py_decode res = PY_REFS_FIELDS(rc, f);
+    /* What a C extension keeps in its module state: its m_traverse, emulated. */
+    if (res == PY_DECODE_OK && rc->c->emu)
+        res = py_refs_module_state(rc);
+    return res;
 }
 
 /* PyFunctionObject (Include/funcobject.h, cpython/funcobject.h from 3.9):
@@ -239,22 +243,48 @@ enum py_decode py_refs_method_wrapper(const struct py_refs_ctx *rc)
  * replicated in tools/gen-offsets). The wrapper holds cache (the dict),
  * func, cache_info_type, dict, and from 3.10 kwd_mark and
  * lru_list_elem_type, all strong. With a bounded maxsize the cache dict's
- * values are _lru_list_elem links, each owning its key and result; the
- * links are also chained from the wrapper's embedded root by borrowed
- * prev/next pointers. lru_cache_tp_traverse visits every link's key and
- * result from the wrapper because the links are not tracked; gcscope
- * reports them on the link, the object that holds them, and reaches the
- * link through the cache dict. */
+ * values are _lru_list_elem links, each holding its key and result; the
+ * links are not GC objects (gc.get_referents of one is empty) and
+ * lru_cache_tp_traverse visits every link's key and result from the
+ * wrapper, and from 3.10 each link's type (a heap type). gcscope does the
+ * same: the wrapper's edges <key>, [key] and [link type] lead to each
+ * cached key, result and link type (one edge per reference a link holds,
+ * so the reference counts still balance); the link itself reports none,
+ * not even its class (referents.c). */
+struct lru_links {
+    const struct py_refs_ctx *rc;
+    bool bad;
+};
+
+static bool lru_link(void *arg, uint64_t key, uint64_t value)
+{
+    (void)key;
+    struct lru_links *ll = arg;
+    const struct py_refs_ctx *rc = ll->rc;
+    const struct py_layout *L = rc->c->L;
+    uint64_t type, link_key, result;
+    if (!py_type_of(rc->c, value, &type))
+        return true;
+    uint32_t id = py_types_get(rc->types, rc->c, type);
+    if (id == PY_TYPE_BAD || rc->types->v[id].kind != PYK_LRU_ELEM)
+        return true; /* an unbounded cache: the dict holds the results itself */
+    if (!py_field_ptr(rc->c, value, L->lruelem_key, &link_key) || !py_field_ptr(rc->c, value, L->lruelem_result, &result)) {
+        ll->bad = true;
+        return false;
+    }
+    py_refs_emit(rc, link_key, GS_LABEL_KEY, 0, NULL);
+    py_refs_emit(rc, result, GS_LABEL_VALUE, link_key, NULL);
+    /* 3.10+: the links are instances of a heap type, which each holds */
+    if (rc->types->v[id].heaptype)
+        py_refs_emit(rc, type, GS_LABEL_ITEM_NAMED, 0, "link type");
+    return true;
+}
+
 enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
 {
     const struct py_layout *L = rc->c->L;
-    if (rc->t->kind == PYK_LRU_ELEM) {
-        const struct named_field link[] = {
-            {L->lruelem_key, "key"},
-            {L->lruelem_result, "result"},
-        };
-        return replica_fits(rc, L->lruelem_size) ? PY_REFS_FIELDS(rc, link) : PY_DECODE_BAD;
-    }
+    if (rc->t->kind == PYK_LRU_ELEM)
+        return replica_fits(rc, L->lruelem_size) ? PY_DECODE_OK : PY_DECODE_BAD;
     const struct named_field f[] = {
         {L->lrucache_func, "__wrapped__"},
         {L->lrucache_cache, "_cache"},
@@ -263,5 +293,13 @@ enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
         {L->lrucache_cache_info_type, "_cache_info_type"},
         {L->lrucache_dict, "__dict__"},
     };
-    return replica_fits(rc, L->lrucache_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    if (!replica_fits(rc, L->lrucache_size))
+        return PY_DECODE_BAD;
+    enum py_decode res = PY_REFS_FIELDS(rc, f);
+    uint64_t cache;
+    struct lru_links ll = {rc, false};
+    if (res == PY_DECODE_OK && py_field_ptr(rc->c, rc->obj, L->lrucache_cache, &cache) && cache &&
+        (!py_dict_foreach(rc->c, cache, lru_link, &ll) || ll.bad))
+        res = PY_DECODE_BAD;
+    return res;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "py/emulated.h"
+#include "py/refcount.h"
 #include "py/refs_internal.h"
 #include "util/addrmap.h"
 #include "util/alloc.h"
@@ -35,7 +36,8 @@
 #define T_OBJECT_TYPE 6
 #define T_OBJECT_EX_TYPE 16
 #define GETSETDEF_SIZE 40 /* PyGetSetDef: name, get, set, doc, closure (3.8-3.15) */
-#define MAX_GETTER_RETRIES 8 /* objects per type a getter that named nothing is tried on again */
+#define MAX_GETTER_RETRIES 8
+#define MAX_PLAUSIBLE_REFCNT ((int64_t)1 << 40) /* the conservative scan's bound on a candidate's count */ /* objects per type a getter that named nothing is tried on again */
 
 enum mode { MODE_NONE, MODE_TRAVERSE, MODE_SCAN };
 
@@ -171,8 +173,11 @@ static void resolve(const struct py_ctx *c, const struct py_type_info *t, struct
             return;
     }
     /* No traverse: a static type that holds no reference the collector must
-     * see, but may still hold strong ones (range's start and stop). */
-    if (!t->heaptype && !t->is_gc && t->basicsize > L->object_size)
+     * see, but may still hold strong ones (range's start and stop). Not a
+     * capsule: its words are C pointers (an extension's C API table, whose
+     * first words can look like an object header: _socket's and greenlet's
+     * did, and gave false edges to "objects" inside them). */
+    if (!t->heaptype && !t->is_gc && t->basicsize > L->object_size && !type_name_is(c, t->addr, "PyCapsule"))
         et->mode = MODE_SCAN;
 }
 
@@ -422,8 +427,13 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
             uint64_t v = ws.w[i];
             if (v < 4096 || (v & 7) || v == rc->obj)
                 continue;
+            /* An object header: a plausible reference count (a pointer's
+             * bits are not one) and a type. */
             uint64_t type;
-            if (!py_type_of(rc->c, v, &type) || !py_is_type(rc->c, type))
+            int64_t refcnt;
+            if (!py_object_refcount(rc->c, NULL, v, &refcnt, &type) ||
+                (!py_refcnt_is_immortal(refcnt) && (refcnt < 1 || refcnt > MAX_PLAUSIBLE_REFCNT)) ||
+                !py_is_type(rc->c, type))
                 continue;
             char text[32];
             snprintf(text, sizeof text, "+0x%zx", i * 8);
@@ -461,5 +471,62 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
     }
     pe->last.emulated = true;
     *decoded = true;
+    return PY_DECODE_OK;
+}
+
+/* --- a module's state: its PyModuleDef's m_traverse ------------------------ */
+
+/* PyModuleDef: m_size, then m_methods, m_slots, m_traverse (unchanged since
+ * 3.5, Include/moduleobject.h). */
+#define MODULEDEF_TRAVERSE_AFTER_SIZE 24
+#define MAX_STATE_WORDS 512 /* words of a module state matched for labels */
+
+/* module_traverse runs md_def->m_traverse before it visits md_dict (when
+ * m_size <= 0 or the state exists, bpo-39824): the references a C
+ * extension keeps in its module state (its types, exceptions, caches).
+ * Labelled by the word of the state they were read from. */
+enum py_decode py_refs_module_state(const struct py_refs_ctx *rc)
+{
+    const struct py_ctx *c = rc->c;
+    const struct py_layout *L = c->L;
+    struct py_emu *pe = c->emu;
+    uint64_t def, state, fn;
+    int64_t size;
+    if (!pe || !py_field_ptr(c, rc->obj, L->module_def, &def) || !def ||
+        !py_field_ptr(c, rc->obj, L->module_state, &state) || !py_field_ssize(c, def, L->moduledef_size_field, &size) ||
+        !py_field_ptr(c, def, L->moduledef_size_field + MODULEDEF_TRAVERSE_AFTER_SIZE, &fn) || !fn)
+        return PY_DECODE_OK;
+    if (size > 0 && !state)
+        return PY_DECODE_OK;
+    const uint64_t *refs;
+    size_t nrefs;
+    int outcome = gs_emu_result(pe->emu, rc->obj, &refs, &nrefs);
+    if (outcome < 0) {
+        gs_emu_run(pe->emu, &rc->obj, &fn, 1);
+        outcome = gs_emu_result(pe->emu, rc->obj, &refs, &nrefs);
+    }
+    if (outcome != GS_EMU_OK) {
+        pe->last.unknown = outcome < 0 ? GS_EMU_ENGINE : outcome;
+        return PY_DECODE_OPAQUE;
+    }
+    uint64_t words[MAX_STATE_WORDS];
+    bool used[MAX_STATE_WORDS] = {0};
+    size_t nwords = size > 0 && state ? (size_t)size / 8 : 0;
+    if (nwords > MAX_STATE_WORDS)
+        nwords = MAX_STATE_WORDS;
+    while (nwords && !gs_read_exact(c->r, state, words, nwords * 8))
+        nwords /= 2;
+    for (size_t i = 0; i < nrefs; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "(module state)");
+        for (size_t w = 0; w < nwords; w++)
+            if (!used[w] && words[w] == refs[i]) {
+                used[w] = true;
+                snprintf(text, sizeof text, "(module state)+0x%zx", w * 8);
+                break;
+            }
+        py_refs_emit(rc, refs[i], GS_LABEL_WORD, 0, text);
+    }
+    pe->last.emulated = true;
     return PY_DECODE_OK;
 }

@@ -80,6 +80,10 @@ void py_emu_seen_begin(struct py_emu_seen *s, struct py_refs_ctx *rc);
  * PY_DECODE_OPAQUE when the traverse could not be run to its end. */
 enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_emu_seen *seen, bool *decoded);
 
+/* A module's PyModuleDef m_traverse, emulated: what a C extension keeps in
+ * its module state (refs_emulated.c). Needs rc->c->emu. */
+enum py_decode py_refs_module_state(const struct py_refs_ctx *rc);
+
 /* --- decoders by kind: each in the file kinds.h names ------------------- */
 enum py_decode py_refs_list(const struct py_refs_ctx *rc);
 enum py_decode py_refs_tuple(const struct py_refs_ctx *rc);

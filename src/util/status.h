@@ -33,6 +33,7 @@
     X(GS_ERR_NOMEM,       13, "out of memory")                                     \
     X(GS_ERR_SNAPSHOT,    14, "bad snapshot file")                                 \
     X(GS_ERR_SPAWN,       15, "could not start the program")                       \
+    X(GS_ERR_DISAGREE,    16, "decoders disagree with the emulated traverse")      \
     X(GS_ERR_INTERNAL,    70, "internal error")
 
 typedef enum {
