@@ -72,17 +72,25 @@ static size_t choose(const struct py_ctx *c, const struct gs_snapshot *s, uint64
 }
 
 /* Strong references CPython's traverses leave out on purpose although the
- * object they lead to is a GC object, by the label gcscope gives them:
- * a class's tp_subclasses holds only weak references (type_traverse says
- * so), so no cycle can pass through it. */
-static bool untraversed_by_design(const struct gs_snapshot *s, uint32_t src, uint32_t label)
+ * object they lead to is a GC object, by the source's kind and the label
+ * gcscope gives them:
+ *   - a class's tp_subclasses (weak references only) and ht_slots (a tuple
+ *     of str): type_traverse says so;
+ *   - the materialized __dict__ of an object whose inline values are still
+ *     valid (3.13+): PyObject_VisitManagedDict visits the values alone;
+ *   - a code object's fields other than co_consts (free-threaded builds,
+ *     where code is a GC object: code_traverse visits co_consts alone; the
+ *     rest are str, bytes and tuples of str). */
+static bool untraversed_by_design(const struct gs_snapshot *s, uint64_t inline_values, uint32_t src, uint32_t label)
 {
     char text[64];
-    if (gs_snapshot_kind(s, src) != PYK_TYPE)
-        return false;
+    uint32_t kind = gs_snapshot_kind(s, src);
     gs_snapshot_label(s, label, text, sizeof text);
-    /* tp_subclasses: weak references only; ht_slots: a tuple of str */
-    return strcmp(text, ".__subclasses__") == 0 || strcmp(text, ".__slots__") == 0;
+    if (kind == PYK_TYPE)
+        return strcmp(text, ".__subclasses__") == 0 || strcmp(text, ".__slots__") == 0;
+    if (kind == PYK_CODE)
+        return strcmp(text, ".co_consts") != 0;
+    return (s->types[s->type[src]].flags & inline_values) && strcmp(text, ".__dict__") == 0;
 }
 
 struct scratch {
@@ -95,7 +103,7 @@ struct scratch {
  * Edges to objects that are not GC objects (str, int, a static type) are
  * "untraversed", not a difference: traverse functions leave them out by
  * design, as they cannot be part of a cycle. */
-static void compare(const struct gs_snapshot *s, uint64_t have_gc, uint32_t node, const uint64_t *refs, size_t nrefs,
+static void compare(const struct gs_snapshot *s, const struct py_layout *L, uint32_t node, const uint64_t *refs, size_t nrefs,
                     struct gs_verify_type *vt, struct scratch *sc)
 {
     uint64_t first = s->out_off[node], ndec = s->out_off[node + 1] - first;
@@ -140,7 +148,9 @@ static void compare(const struct gs_snapshot *s, uint64_t have_gc, uint32_t node
             a++;
         } else {
             uint64_t edge = first + (dec[b] & 0xffffffffu);
-            if (!(s->types[s->type[d]].flags & have_gc) || untraversed_by_design(s, node, s->out_label[edge])) {
+            if (!(s->types[s->type[d]].flags & (uint64_t)L->flag_have_gc) ||
+                untraversed_by_design(s, py_layout_has(L->flag_inline_values) ? (uint64_t)L->flag_inline_values : 0,
+                                      node, s->out_label[edge])) {
                 untraversed++;
             } else {
                 extra++;
@@ -198,7 +208,7 @@ gs_status gs_verify_referents(const struct gs_capture *cap, const struct gs_snap
                 vt->unknown_reason = outcome < 0 ? GS_EMU_ENGINE : (uint32_t)outcome;
             continue;
         }
-        compare(s, (uint64_t)c.L->flag_have_gc, nodes[i], refs, nrefs, vt, &sc);
+        compare(s, c.L, nodes[i], refs, nrefs, vt, &sc);
     }
     free(sc.trav);
     free(sc.dec);

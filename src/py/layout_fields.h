@@ -228,6 +228,8 @@
     X(module_def)                                                            \
     X(module_state)                                                          \
     X(module_name)                                                           \
+    X(module_state_size)          /* 3.15+: md_state_size */                \
+    X(module_state_traverse)      /* 3.15+: md_state_traverse */            \
     X(moduledef_size_field)       /* PyModuleDef.m_size */                  \
     /* function, cell, method, classmethod/staticmethod */                   \
     X(func_size)                                                             \
@@ -244,6 +246,7 @@
     X(func_module)                                                           \
     X(func_annotations)                                                      \
     X(func_typeparams)            /* 3.12+ */                               \
+    X(func_annotate)              /* 3.14+ */                               \
     X(cell_size)                                                             \
     X(cell_ref)                                                              \
     X(method_size)                                                           \

@@ -43,7 +43,7 @@ enum py_decode py_refs_module(const struct py_refs_ctx *rc)
 
 /* PyFunctionObject (Include/funcobject.h, cpython/funcobject.h from 3.9):
  * every PyObject* member is strong (func_dealloc/func_clear release them
- * all); func_builtins is 3.10+, func_typeparams 3.12+. func_weakreflist is
+ * all); func_builtins is 3.10+, func_typeparams 3.12+, func_annotate 3.14+. func_weakreflist is
  * weak, vectorcall and func_version are C. */
 enum py_decode py_refs_function(const struct py_refs_ctx *rc)
 {
@@ -62,6 +62,7 @@ enum py_decode py_refs_function(const struct py_refs_ctx *rc)
         {L->func_module, "__module__"},
         {L->func_annotations, "__annotations__"},
         {L->func_typeparams, "__type_params__"},
+        {L->func_annotate, "__annotate__"},
     };
     return PY_REFS_FIELDS(rc, f);
 }

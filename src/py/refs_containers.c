@@ -56,13 +56,45 @@ enum py_decode py_refs_list(const struct py_refs_ctx *rc)
 
 /* PyTupleObject (Include/cpython/tupleobject.h, 3.8-3.13): ob_size items
  * inline from ob_item. */
+/* The fields a struct sequence keeps after its ob_size items: what the
+ * tp_basicsize of the first type in its tp_base chain that is not a Python
+ * class adds to tuple's. A Python class grows tp_basicsize for its own
+ * __dict__ and __weakref__ slots (CodecInfo), which are not fields. */
+static bool struct_seq_hidden(const struct py_refs_ctx *rc, int64_t *hidden)
+{
+    const struct py_ctx *c = rc->c;
+    uint64_t type = rc->t->addr;
+    for (int depth = 0; type && depth < 64; depth++) {
+        uint64_t flags;
+        int64_t size;
+        if (!py_type_flags(c, type, &flags))
+            return false;
+        if (!py_is_python_class(c, type, flags)) {
+            if (!py_field_ssize(c, type, c->L->type_basicsize, &size) || size > c->L->tuple_ob_item + 4096 * 8)
+                return false;
+            *hidden = size > c->L->tuple_ob_item ? (size - c->L->tuple_ob_item) / 8 : 0;
+            return true;
+        }
+        if (!py_field_ptr(c, type, c->L->type_base, &type))
+            return false;
+    }
+    return false;
+}
+
 enum py_decode py_refs_tuple(const struct py_refs_ctx *rc)
 {
     const struct py_layout *L = rc->c->L;
     int64_t n;
     if (!py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) || n < 0 || n > MAX_ITEMS)
         return PY_DECODE_BAD;
-    return emit_items(rc, rc->obj + (uint64_t)L->tuple_ob_item, n, 0);
+    /* A struct sequence (sys.flags, os.stat_result) keeps fields that are
+     * not part of the sequence after its ob_size items, and counts them in
+     * tp_basicsize (structseq.c get_real_size, 3.13+; 0 of them before);
+     * structseq_traverse visits them all. */
+    int64_t hidden = 0;
+    if (rc->t->basicsize > L->tuple_ob_item && !struct_seq_hidden(rc, &hidden))
+        return PY_DECODE_BAD;
+    return emit_items(rc, rc->obj + (uint64_t)L->tuple_ob_item, n + hidden, 0);
 }
 
 /* --- dict, OrderedDict ------------------------------------------------------ */

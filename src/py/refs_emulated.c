@@ -481,7 +481,8 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
 #define MODULEDEF_TRAVERSE_AFTER_SIZE 24
 #define MAX_STATE_WORDS 512 /* words of a module state matched for labels */
 
-/* module_traverse runs md_def->m_traverse before it visits md_dict (when
+/* module_traverse runs md_def->m_traverse (3.15: md_state_traverse, with
+ * md_state_size) before it visits md_dict (when
  * m_size <= 0 or the state exists, bpo-39824): the references a C
  * extension keeps in its module state (its types, exceptions, caches).
  * Labelled by the word of the state they were read from. */
@@ -490,12 +491,19 @@ enum py_decode py_refs_module_state(const struct py_refs_ctx *rc)
     const struct py_ctx *c = rc->c;
     const struct py_layout *L = c->L;
     struct py_emu *pe = c->emu;
-    uint64_t def, state, fn;
+    uint64_t def = 0, state, fn;
     int64_t size;
-    if (!pe || !py_field_ptr(c, rc->obj, L->module_def, &def) || !def ||
-        !py_field_ptr(c, rc->obj, L->module_state, &state) || !py_field_ssize(c, def, L->moduledef_size_field, &size) ||
-        !py_field_ptr(c, def, L->moduledef_size_field + MODULEDEF_TRAVERSE_AFTER_SIZE, &fn) || !fn)
+    if (!pe || !py_field_ptr(c, rc->obj, L->module_state, &state))
         return PY_DECODE_OK;
+    if (py_layout_has(L->module_state_traverse)) { /* 3.15+: in the module */
+        if (!py_field_ptr(c, rc->obj, L->module_state_traverse, &fn) || !fn ||
+            !py_field_ssize(c, rc->obj, L->module_state_size, &size))
+            return PY_DECODE_OK;
+    } else if (!py_field_ptr(c, rc->obj, L->module_def, &def) || !def ||
+               !py_field_ssize(c, def, L->moduledef_size_field, &size) ||
+               !py_field_ptr(c, def, L->moduledef_size_field + MODULEDEF_TRAVERSE_AFTER_SIZE, &fn) || !fn) {
+        return PY_DECODE_OK;
+    }
     if (size > 0 && !state)
         return PY_DECODE_OK;
     const uint64_t *refs;

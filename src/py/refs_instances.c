@@ -206,10 +206,11 @@ static enum py_decode managed_312(const struct py_refs_ctx *rc)
     return emit_values(rc, raw + 1 + (uint64_t)L->dictvalues_values, k.nentries, &k);
 }
 
-/* 3.13: dict* at obj - managed_dict_before; with Py_TPFLAGS_INLINE_VALUES
- * the PyDictValues {capacity, size, embedded, valid; values[]} lies inside
- * the object right after its PyObject header (_PyObject_InlineValues, which
- * asserts tp_basicsize == sizeof(PyObject)). PyObject_VisitManagedDict
+/* 3.13+: dict* at obj - managed_dict_before; with Py_TPFLAGS_INLINE_VALUES
+ * the PyDictValues {capacity, size, embedded, valid; values[]} lies right
+ * after the object's tp_basicsize (_PyObject_InlineValues: in 3.13 that is
+ * its PyObject header, which it asserts; 3.14 gives inline values to
+ * subclasses of C types too, a str subclass's enum members among them). PyObject_VisitManagedDict
  * visits the inline values while `valid`, else the dict; a materialized dict
  * shares the inline values and is a reference of its own, so both are
  * reported. */
@@ -222,7 +223,9 @@ static enum py_decode managed_313(const struct py_refs_ctx *rc)
     py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
     if (!(rc->t->flags & (uint64_t)L->flag_inline_values))
         return PY_DECODE_OK;
-    uint64_t values = rc->obj + (uint64_t)L->object_size;
+    if (rc->t->basicsize < L->object_size || rc->t->basicsize % 8)
+        return PY_DECODE_BAD;
+    uint64_t values = rc->obj + (uint64_t)rc->t->basicsize;
     uint8_t capacity, valid;
     if (!gs_read_u8(rc->c->r, values + (uint64_t)L->dictvalues_capacity, &capacity) ||
         !gs_read_u8(rc->c->r, values + (uint64_t)L->dictvalues_valid, &valid))

@@ -139,9 +139,9 @@ static bool instance_attr(const struct py_ctx *c, uint64_t obj, const struct py_
     }
     if (raw) /* 3.13: a materialized dict (it shares the inline values) */
         return dict_attr(c, raw, name, value);
-    if (!(t->flags & (uint64_t)L->flag_inline_values))
+    if (!(t->flags & (uint64_t)L->flag_inline_values) || t->basicsize < L->object_size)
         return false;
-    uint64_t values = obj + (uint64_t)L->object_size;
+    uint64_t values = obj + (uint64_t)t->basicsize; /* _PyObject_InlineValues */
     uint8_t capacity, valid;
     return gs_read_u8(c->r, values + (uint64_t)L->dictvalues_capacity, &capacity) &&
            gs_read_u8(c->r, values + (uint64_t)L->dictvalues_valid, &valid) && valid &&

@@ -1155,6 +1155,14 @@ _Static_assert(sizeof(((PyObject *)0)->ob_refcnt) == 4, "3.14: a 32-bit ob_refcn
 #endif
 #define V_module_state OFF(PyModuleObject, md_state)
 #define V_module_name OFF(PyModuleObject, md_name)
+#if PY_VERSION_HEX >= 0x030F0000
+/* 3.15: the module keeps its state's size and traverse itself. */
+#define V_module_state_size OFF(PyModuleObject, md_state_size)
+#define V_module_state_traverse OFF(PyModuleObject, md_state_traverse)
+#else
+#define V_module_state_size ABSENT
+#define V_module_state_traverse ABSENT
+#endif
 #define V_moduledef_size_field OFF(PyModuleDef, m_size)
 
 /* --- function, cell, method, classmethod ------------------------------------------ */
@@ -1179,6 +1187,11 @@ _Static_assert(sizeof(((PyObject *)0)->ob_refcnt) == 4, "3.14: a 32-bit ob_refcn
 #define V_func_typeparams OFF(PyFunctionObject, func_typeparams)
 #else
 #define V_func_typeparams ABSENT
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+#define V_func_annotate OFF(PyFunctionObject, func_annotate)
+#else
+#define V_func_annotate ABSENT
 #endif
 #define V_cell_size SZ(PyCellObject)
 #define V_cell_ref OFF(PyCellObject, ob_ref)
