@@ -30,13 +30,15 @@ packages="
 # pictures test renders --format svg in headless Chromium; the core tests
 # make cores with gdb's gcore; the compiled-objects test plants payloads in
 # Debian's compiled packages (multidict, lxml, greenlet, aiohttp, mypy's
-# mypyc-built modules, Cython).
+# mypyc-built modules, Cython); the memory test plants numpy arrays
+# (python3-numpy) to account their data buffers.
 packages="$packages
     debhelper dpkg-dev fakeroot lintian
     prometheus-node-exporter prometheus
     chromium
     gdb
     python3-multidict python3-lxml python3-greenlet python3-aiohttp python3-mypy cython3
+    python3-numpy
 "
 
 missing=""

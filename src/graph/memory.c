@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "graph/memory.h"
+#include "py/ndarray.h"
 #include "py/sizeof.h"
 #include "py/statics.h"
 #include "util/alloc.h"
@@ -205,6 +206,13 @@ static size_t node_buffers(const struct py_ctx *c, uint64_t obj, const struct py
         break;
     }
     default:
+        if (py_is_ndarray(t)) {
+            /* numpy's data buffer, when the array owns it (a view's is
+             * counted by the array it views) */
+            struct py_ndarray a;
+            if (py_ndarray_read(c, obj, &a) && a.owned && a.nbytes)
+                buf[n++] = (struct piece){a.data, a.nbytes};
+        }
         break;
     }
     return n;

@@ -195,7 +195,7 @@ struct gs_snap_memory {
     uint64_t rss, anonymous, file_rss, swap;
     uint64_t objects_pymalloc;   /* graph objects and their buffers in pymalloc blocks (block sizes) */
     uint64_t objects_malloc;     /* graph objects and their buffers in other anonymous memory */
-    uint64_t external_buffers;   /* of objects_malloc: the buffers (list/dict/set tables, bytearray data) */
+    uint64_t external_buffers;   /* of objects_malloc: the buffers (list/dict/set tables, bytearray data, numpy arrays' data) */
     uint64_t pymalloc_other;     /* pymalloc blocks in use that no graph object accounts for */
     uint64_t pymalloc_free;      /* carved arena bytes not in use: free blocks and pools, headers */
     uint64_t arenas_carved;      /* arena bytes ever touched (up to each arena's pool_address) */

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "py/ndarray.h"
 #include "py/sizeof.h"
 
 /* wchar_t is 4 bytes on Linux: the 3.8-3.11 wstr buffer holds UCS-4. */
@@ -63,6 +64,18 @@ static bool object_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_
             n = -n;
         *size += (uint64_t)n * (uint64_t)t->itemsize;
     }
+    return true;
+}
+
+/* numpy's array_sizeof (methods.c): tp_basicsize, the dimensions and
+ * strides (two npy_intp per axis) and, when the array owns its data,
+ * arr.nbytes (py/ndarray.c says how it is read). */
+static bool ndarray_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+{
+    struct py_ndarray a;
+    if (!py_ndarray_read(c, obj, &a))
+        return object_sizeof(c, obj, t, size);
+    *size = (uint64_t)t->basicsize + (uint64_t)a.nd * 16 + a.nbytes;
     return true;
 }
 
@@ -476,7 +489,9 @@ bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_inf
     case PYK_COROUTINE:
     case PYK_ASYNC_GENERATOR: ok = embedded_frame_sizeof(c, obj, type, c->L->gen_iframe, false, size); break;
     case PYK_FRAME: ok = embedded_frame_sizeof(c, obj, type, c->L->frame_data, true, size); break;
-    default: ok = object_sizeof(c, obj, type, size); break;
+    default:
+        ok = py_is_ndarray(type) ? ndarray_sizeof(c, obj, type, size) : object_sizeof(c, obj, type, size);
+        break;
     }
     if (!ok)
         *size = (uint64_t)type->basicsize;

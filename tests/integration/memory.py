@@ -20,6 +20,11 @@ it parks (tests/targets/memory_target.py says how). Twice per interpreter:
       kind, list, tuple) is listed with its items, item size and value,
       none of the ones a single item off, and --check constant_bytes
       counts them;
+    - where numpy imports (Debian's python3-numpy, /usr/bin/python3.11):
+      each planted ndarray's size equals sys.getsizeof (so arr.nbytes for
+      the arrays that own their data, nothing for a view), and their data
+      is among the buffers outside pymalloc, and the unexplained share
+      stays under 10% (8.8 MB of array data would be some 20% of it);
     - --dump-memory: the parts add up to the anonymous resident memory;
     - the saved snapshot gives the same reports;
   with PYTHONTRACEMALLOC=5:
@@ -149,6 +154,23 @@ def check_waste(r, label, snap, oracle):
     r.check(lists["empty"] >= 50, "%s: the 50 empty lists counted" % label, lists)
 
 
+def check_ndarrays(r, label, snap, oracle):
+    """numpy's arrays: sys.getsizeof (arr.nbytes of the owned data, none
+    for a view) per array, and their data among the buffers outside
+    pymalloc."""
+    graph = run_json([snap, "--dump-graph"])
+    size = {o["addr"]: o["size"] for o in graph["objects"]}
+    wrong = [(a, want, size.get(a)) for a, _, _, want in oracle["ndarrays"] if size.get(a) != want]
+    r.check(not wrong, "%s: each ndarray's size is sys.getsizeof's (arr.nbytes when it owns its data)" % label,
+            wrong)
+    mem = run_json([snap, "--dump-memory"])["memory"]
+    owned = sum(n for _, n, own, _ in oracle["ndarrays"] if own)
+    r.check(mem["external_buffers"] >= owned,
+            "%s: the arrays' data counts among the buffers outside pymalloc" % label, (mem["external_buffers"], owned))
+    r.check(mem["unexplained_share"] < 10, "%s: with 8.8 MB of arrays, under 10%% unexplained" % label,
+            mem["unexplained_share"])
+
+
 def check_memory(r, label, snap):
     mem = run_json([snap, "--dump-memory"])["memory"]
     r.check(mem["status"] == "ok", "%s: resident memory read" % label, mem["status"])
@@ -237,6 +259,8 @@ def main():
                         check_not_tracing(r, label, snap)
                         check_waste(r, label, snap, oracle)
                         check_memory(r, label, snap)
+                        if "ndarrays" in oracle:
+                            check_ndarrays(r, label, snap, oracle)
                 with r.case("%s %s: target running and untraced afterwards" % (label, what)):
                     gstest.assert_running_untraced(target.pid)
             finally:

@@ -10,6 +10,9 @@ Planted (line numbers matter: the test reads them from the oracle):
     whose tables are larger than their items need;
   - CONSTANTS: large objects of one repeated value (bytes, bytearray, str
     of each kind, list, tuple) and NOT_CONSTANT: as large, one item off;
+  - ARRAYS, where numpy imports (Debian's python3-numpy for
+    /usr/bin/python3.11): ndarrays that own 8 MB and 0.8 MB of written
+    data, and a view of the first (it owns none);
   - KEEP: one small object of every 64 kept out of 300,000, so pymalloc's
     arenas stay allocated with most of their pools nearly empty
     (fragmentation).
@@ -25,6 +28,8 @@ The oracle (GSTEST_ORACLE, JSON) holds, computed in the target:
   - "constants": [id, items, item size, value] of each CONSTANTS object
     (value: the byte, the code point, or the id of the one object), and
     "not_constant": the ids of NOT_CONSTANT;
+  - "ndarrays": [id, nbytes, owns its data, sys.getsizeof] of each of ARRAYS
+    (absent without numpy);
   - "debugmallocstats": the path of a file with sys._debugmallocstats()'s
     output, captured by pointing fd 2 at it around the call, the last thing
     the target does before parking (it then allocates nothing: the ready
@@ -91,6 +96,13 @@ CONSTANTS = [bytes(50000), bytearray(b"\x07" * 5000), "A" * 3000, "\u20ac" * 200
 NOT_CONSTANT = [b"\0" * 4999 + b"x", bytearray(5000) + b"y", "A" * 2999 + "B", [None] * 3999 + [0],
                 tuple(range(1000))]
 
+try:
+    import numpy
+    ARRAYS = [numpy.ones(1000000), numpy.ones((100, 1000), dtype=numpy.int64) * 3]
+    ARRAYS.append(ARRAYS[0][::2])
+except ImportError:
+    numpy = None
+
 FRAG = [(i, float(i)) for i in range(120000)]
 KEEP = FRAG[::64]
 del FRAG
@@ -123,6 +135,8 @@ def oracle():
               "file": os.path.abspath(__file__), "lines": LINES, "lists": lists, "sets": sets,
               "constants": constants, "not_constant": [hex(id(c)) for c in NOT_CONSTANT],
               "duplicates": sorted(dups.values())}
+    if numpy is not None:
+        record["ndarrays"] = [[hex(id(a)), a.nbytes, bool(a.flags.owndata), sys.getsizeof(a)] for a in ARRAYS]
     if TRACING:
         snap = tracemalloc.take_snapshot()
         record["lineno"] = [[s.traceback[0].filename, s.traceback[0].lineno, s.size, s.count]
