@@ -75,7 +75,7 @@ static void rss_lines(struct memview *v, const struct gs_snapshot *s)
         ADDF(v, alert ? GS_ROLE_ALERT : GS_ROLE_NORMAL, GS_NO_NODE, "  %-54s %12s %6.1f%%", parts[i].text,
              gs_fmt_bytes(parts[i].bytes, b1, sizeof b1), share);
         if (strcmp(parts[i].key, "objects_malloc") == 0 && m->external_buffers)
-            ADDF(v, GS_ROLE_DIM, GS_NO_NODE, "    %-52s %12s", "of which list/dict/set tables, bytearray and numpy data",
+            ADDF(v, GS_ROLE_DIM, GS_NO_NODE, "    %-52s %12s", "of which container tables and bytearray/numpy data",
                  gs_fmt_bytes(m->external_buffers, b1, sizeof b1));
     }
 }

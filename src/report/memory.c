@@ -140,7 +140,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
                 fprintf(out, "  %-52s %12s %6.1f%%\n", parts[i].text, gs_fmt_bytes(parts[i].bytes, b1, sizeof b1),
                         gs_memory_share(parts[i].bytes, m->anonymous));
                 if (strcmp(parts[i].key, "objects_malloc") == 0 && m->external_buffers)
-                    fprintf(out, "    %-50s %12s\n", "of which list/dict/set tables, bytearray and numpy data",
+                    fprintf(out, "    %-50s %12s\n", "of which container tables and bytearray/numpy data",
                             gs_fmt_bytes(m->external_buffers, b1, sizeof b1));
             }
             fprintf(out, "  %-52s %12s\n", "total", gs_fmt_bytes(m->anonymous, b1, sizeof b1));
