@@ -329,10 +329,7 @@ static void report_json(FILE *out, const struct gs_snapshot *s, enum gs_alloc_gr
     gs_json_begin_array(&w);
     for (size_t t = 0; t < s->ntypes && tot && tot[t].traced; t++) {
         gs_json_begin_object(&w);
-        gs_json_key(&w, "type");
-        gs_json_string(&w, gs_snapshot_string(s, s->types[tot[t].type].name));
-        gs_json_key(&w, "module");
-        gs_json_string(&w, gs_snapshot_string(s, s->types[tot[t].type].module));
+        gs_report_type_json(&w, s, "type", tot[t].type);
         gs_json_key(&w, "objects");
         gs_json_uint(&w, tot[t].objects);
         gs_json_key(&w, "traced");

@@ -127,6 +127,23 @@ void gs_report_header_text(FILE *out, const struct gs_snapshot *s)
     }
 }
 
+void gs_report_type_json(gs_json *w, const struct gs_snapshot *s, const char *key, uint32_t type)
+{
+    const struct gs_snap_type *t = &s->types[type < s->ntypes ? type : 0];
+    gs_json_key(w, key);
+    gs_json_string(w, gs_snapshot_string(s, t->name));
+    gs_json_key(w, "module");
+    gs_json_string(w, gs_snapshot_string(s, t->module));
+}
+
+void gs_report_preview_json(gs_json *w, const struct gs_snapshot *s, uint32_t node)
+{
+    if (s->preview[node]) {
+        gs_json_key(w, "preview");
+        gs_json_string(w, gs_snapshot_string(s, s->preview[node]));
+    }
+}
+
 void gs_report_totals_json(gs_json *w, const char *what, uint64_t objects, uint64_t bytes)
 {
     char key[64];

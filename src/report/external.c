@@ -138,10 +138,7 @@ gs_status gs_report_external_json(FILE *out, const struct gs_snapshot *s, const 
     gs_json_begin_array(&w);
     for (size_t i = 0; i < s->ntypes && x.types[i].refs; i++) {
         gs_json_begin_object(&w);
-        gs_json_key(&w, "name");
-        gs_json_string(&w, gs_snapshot_string(s, s->types[x.types[i].type].name));
-        gs_json_key(&w, "module");
-        gs_json_string(&w, gs_snapshot_string(s, s->types[x.types[i].type].module));
+        gs_report_type_json(&w, s, "name", x.types[i].type);
         gs_json_key(&w, "objects");
         gs_json_uint(&w, x.types[i].objects);
         gs_json_key(&w, "references");

@@ -40,15 +40,11 @@ static void graph_json(FILE *out, const struct gs_snapshot *s)
     gs_json_key(&w, "objects");
     gs_json_begin_array(&w);
     for (uint64_t i = 0; i < s->nobjects; i++) {
-        const struct gs_snap_type *t = &s->types[s->type[i]];
         uint16_t f = s->flags[i];
         gs_json_begin_object(&w);
         gs_json_key(&w, "addr");
         gs_json_addr(&w, s->addr[i]);
-        gs_json_key(&w, "name");
-        gs_json_string(&w, gs_snapshot_string(s, t->name));
-        gs_json_key(&w, "module");
-        gs_json_string(&w, gs_snapshot_string(s, t->module));
+        gs_report_type_json(&w, s, "name", s->type[i]);
         gs_json_key(&w, "size");
         gs_json_uint(&w, s->size[i]);
         gs_json_key(&w, "tracked");

@@ -141,14 +141,10 @@ void gs_path_write_json(gs_json *w, const struct gs_snapshot *s, const uint32_t 
 
 static void object_json(gs_json *w, const struct gs_snapshot *s, uint32_t node)
 {
-    const struct gs_snap_type *t = &s->types[s->type[node]];
     gs_json_begin_object(w);
     gs_json_key(w, "addr");
     gs_json_addr(w, s->addr[node]);
-    gs_json_key(w, "type");
-    gs_json_string(w, gs_snapshot_string(s, t->name));
-    gs_json_key(w, "module");
-    gs_json_string(w, gs_snapshot_string(s, t->module));
+    gs_report_type_json(w, s, "type", s->type[node]);
     gs_json_key(w, "size");
     gs_json_uint(w, s->size[node]);
     gs_json_key(w, "refcnt");

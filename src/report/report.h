@@ -89,6 +89,10 @@ void gs_path_write_json(gs_json *w, const struct gs_snapshot *s, const uint32_t 
 /* The capture's facts: process, version, pause, collector state. */
 void gs_report_header_text(FILE *out, const struct gs_snapshot *s);
 void gs_report_header_json(gs_json *w, const struct gs_snapshot *s);
+/* KEY: the type's name, "module": its module ("type" or "name" as KEY). */
+void gs_report_type_json(gs_json *w, const struct gs_snapshot *s, const char *key, uint32_t type);
+/* "preview": the node's short value (a str's start), when it has one. */
+void gs_report_preview_json(gs_json *w, const struct gs_snapshot *s, uint32_t node);
 /* "WHAT_objects": objects, "WHAT_bytes": bytes ("reachable_objects"). */
 void gs_report_totals_json(gs_json *w, const char *what, uint64_t objects, uint64_t bytes);
 

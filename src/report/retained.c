@@ -417,17 +417,10 @@ static void report_text(FILE *out, const struct gs_snapshot *s, const struct ret
 static void node_fields_json(gs_json *w, const struct gs_snapshot *s, const struct ret_report *r, uint32_t node,
                              int64_t items)
 {
-    const struct gs_snap_type *t = &s->types[s->type[node] < s->ntypes ? s->type[node] : 0];
     gs_json_key(w, "addr");
     gs_json_addr(w, s->addr[node]);
-    gs_json_key(w, "type");
-    gs_json_string(w, gs_snapshot_string(s, t->name));
-    gs_json_key(w, "module");
-    gs_json_string(w, gs_snapshot_string(s, t->module));
-    if (s->preview[node]) {
-        gs_json_key(w, "preview");
-        gs_json_string(w, gs_snapshot_string(s, s->preview[node]));
-    }
+    gs_report_type_json(w, s, "type", s->type[node]);
+    gs_report_preview_json(w, s, node);
     if (items >= 0) {
         gs_json_key(w, "items");
         gs_json_int(w, items);
@@ -502,12 +495,8 @@ static void report_json(FILE *out, const struct gs_snapshot *s, const struct ret
     gs_json_begin_array(&w);
     for (size_t i = 0; i < r->ntypes; i++) {
         const struct ret_type *row = &r->types[i];
-        const struct gs_snap_type *t = &s->types[row->type];
         gs_json_begin_object(&w);
-        gs_json_key(&w, "name");
-        gs_json_string(&w, gs_snapshot_string(s, t->name));
-        gs_json_key(&w, "module");
-        gs_json_string(&w, gs_snapshot_string(s, t->module));
+        gs_report_type_json(&w, s, "name", row->type);
         gs_json_key(&w, "count");
         gs_json_uint(&w, row->count);
         gs_json_key(&w, "shallow");

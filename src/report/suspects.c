@@ -874,10 +874,7 @@ static void garbage_json(gs_json *w, const struct gs_snapshot *s, const struct s
     for (size_t i = 0; i < r->ngarbage_types; i++) {
         const struct garbage_type *g = &r->garbage_types[i];
         gs_json_begin_object(w);
-        gs_json_key(w, "name");
-        gs_json_string(w, gs_snapshot_string(s, s->types[g->type].name));
-        gs_json_key(w, "module");
-        gs_json_string(w, gs_snapshot_string(s, s->types[g->type].module));
+        gs_report_type_json(w, s, "name", g->type);
         gs_json_key(w, "count");
         gs_json_uint(w, g->count);
         gs_json_key(w, "bytes");
@@ -918,7 +915,6 @@ static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct s
     gs_json_key(w, "share");
     gs_json_double(w, share(x->retained, r->reachable_bytes) / 100.0, 6);
     if (x->node != NONE) {
-        const struct gs_snap_type *t = &s->types[s->type[x->node] < s->ntypes ? s->type[x->node] : 0];
         gs_json_key(w, "addr");
         gs_json_addr(w, s->addr[x->node]);
         struct alloc_sites as;
@@ -942,14 +938,8 @@ static void suspect_json(gs_json *w, const struct gs_snapshot *s, const struct s
                 gs_json_end_object(w);
             }
         }
-        gs_json_key(w, "type");
-        gs_json_string(w, gs_snapshot_string(s, t->name));
-        gs_json_key(w, "module");
-        gs_json_string(w, gs_snapshot_string(s, t->module));
-        if (s->preview[x->node]) {
-            gs_json_key(w, "preview");
-            gs_json_string(w, gs_snapshot_string(s, s->preview[x->node]));
-        }
+        gs_report_type_json(w, s, "type", s->type[x->node]);
+        gs_report_preview_json(w, s, x->node);
         gs_json_key(w, "shallow");
         gs_json_uint(w, s->size[x->node]);
     } else {

@@ -138,10 +138,7 @@ static void types_json(FILE *out, const struct gs_snapshot *s, const struct gs_t
         const struct gs_type_row *r = &sum->rows[i];
         const struct gs_snap_type *t = &s->types[r->type];
         gs_json_begin_object(&w);
-        gs_json_key(&w, "name");
-        gs_json_string(&w, gs_snapshot_string(s, t->name));
-        gs_json_key(&w, "module");
-        gs_json_string(&w, gs_snapshot_string(s, t->module));
+        gs_report_type_json(&w, s, "name", r->type);
         gs_json_key(&w, "count");
         gs_json_uint(&w, r->count);
         gs_json_key(&w, "bytes");

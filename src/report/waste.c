@@ -338,10 +338,7 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
         gs_json_begin_array(&w);
         for (size_t t = 0; t < s->ntypes && (tc[t].weak_targets || tc[t].finalizers) && t < 1000; t++) {
             gs_json_begin_object(&w);
-            gs_json_key(&w, "type");
-            gs_json_string(&w, gs_snapshot_string(s, s->types[tc[t].type].name));
-            gs_json_key(&w, "module");
-            gs_json_string(&w, gs_snapshot_string(s, s->types[tc[t].type].module));
+            gs_report_type_json(&w, s, "type", tc[t].type);
             gs_json_key(&w, "weakly_referenced");
             gs_json_uint(&w, tc[t].weak_targets);
             gs_json_key(&w, "with_finalizer");
