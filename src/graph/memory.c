@@ -42,10 +42,14 @@
 struct ranges {
     uint64_t *start, *end;  /* sorted, disjoint */
     size_t n;
+    size_t last; /* the range the previous hit found: a node's neighbours in
+                    the decode order were mostly allocated together */
 };
 
-static bool in_ranges(const struct ranges *r, uint64_t addr)
+static bool in_ranges(struct ranges *r, uint64_t addr)
 {
+    if (r->last < r->n && r->start[r->last] <= addr && addr < r->end[r->last])
+        return true;
     size_t lo = 0, hi = r->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -54,7 +58,11 @@ static bool in_ranges(const struct ranges *r, uint64_t addr)
         else
             hi = mid;
     }
-    return lo < r->n && r->start[lo] <= addr && addr < r->end[lo];
+    if (lo < r->n && r->start[lo] <= addr && addr < r->end[lo]) {
+        r->last = lo;
+        return true;
+    }
+    return false;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -66,7 +74,7 @@ static int cmp_u64(const void *a, const void *b)
 /* Arenas as sorted ranges (one arena is [address, address + arena_size)). */
 static void arena_ranges(const struct gs_snapshot *s, struct ranges *r)
 {
-    r->n = 0;
+    r->n = r->last = 0;
     r->start = gs_xcalloc(s->narenas + 1, sizeof *r->start);
     r->end = gs_xcalloc(s->narenas + 1, sizeof *r->end);
     for (uint64_t i = 0; i < s->narenas; i++)
@@ -78,7 +86,7 @@ static void arena_ranges(const struct gs_snapshot *s, struct ranges *r)
 
 static void file_ranges(const struct gs_snapshot *s, struct ranges *r)
 {
-    r->n = 0;
+    r->n = r->last = 0;
     r->start = gs_xcalloc(s->nmappings + 1, sizeof *r->start);
     r->end = gs_xcalloc(s->nmappings + 1, sizeof *r->end);
     for (uint64_t i = 0; i < s->nmappings; i++)
