@@ -36,20 +36,25 @@ static bool reserve_buf(gs_strpool *p, size_t extra)
 static bool grow_slots(gs_strpool *p)
 {
     size_t n = p->nslots ? p->nslots * 2 : 1024;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    if (!slots)
+    uint32_t *slots = calloc(n, sizeof *slots), *tags = calloc(n, sizeof *tags);
+    if (!slots || !tags) {
+        free(slots);
+        free(tags);
         return false;
+    }
     for (size_t i = 0; i < p->nslots; i++) {
-        uint32_t id = p->slots[i];
-        if (!id)
+        if (!p->slots[i])
             continue;
-        size_t j = hash_bytes(p->buf + id, strlen(p->buf + id)) & (n - 1);
+        size_t j = p->tags[i] & (n - 1);
         while (slots[j])
             j = (j + 1) & (n - 1);
-        slots[j] = id;
+        slots[j] = p->slots[i];
+        tags[j] = p->tags[i];
     }
     free(p->slots);
+    free(p->tags);
     p->slots = slots;
+    p->tags = tags;
     p->nslots = n;
     return true;
 }
@@ -66,12 +71,16 @@ uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n)
     }
     if ((p->count + 1) * 2 > p->nslots && !grow_slots(p))
         return 0;
-    uint64_t h = hash_bytes(s, n);
-    size_t j = h & (p->nslots - 1);
+    /* The high half: FNV-1a mixes upwards, so it spreads better than the
+     * low one; the slot comes from it too, so growing needs no rehash. */
+    uint32_t tag = (uint32_t)(hash_bytes(s, n) >> 32);
+    size_t j = tag & (p->nslots - 1);
     while (p->slots[j]) {
-        const char *t = p->buf + p->slots[j];
-        if (strncmp(t, s, n) == 0 && t[n] == '\0')
-            return p->slots[j];
+        if (p->tags[j] == tag) {
+            const char *t = p->buf + p->slots[j];
+            if (strncmp(t, s, n) == 0 && t[n] == '\0')
+                return p->slots[j];
+        }
         j = (j + 1) & (p->nslots - 1);
     }
     if (p->len + n + 1 > UINT32_MAX || !reserve_buf(p, n + 1))
@@ -81,6 +90,7 @@ uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n)
     p->buf[p->len + n] = '\0';
     p->len += n + 1;
     p->slots[j] = id;
+    p->tags[j] = tag;
     p->count++;
     return id;
 }
@@ -101,6 +111,7 @@ char *gs_strpool_take(gs_strpool *p, size_t *len)
     char *b = p->buf;
     *len = p->len;
     free(p->slots);
+    free(p->tags);
     memset(p, 0, sizeof *p);
     return b;
 }
@@ -109,5 +120,6 @@ void gs_strpool_free(gs_strpool *p)
 {
     free(p->buf);
     free(p->slots);
+    free(p->tags);
     memset(p, 0, sizeof *p);
 }

@@ -11,6 +11,8 @@ typedef struct gs_strpool {
     char *buf;
     size_t len, cap;
     uint32_t *slots; /* hash table of ids, 0 = empty */
+    uint32_t *tags;  /* each slot's string's hash (its high half): probes
+                        compare these, not the strings (a cache miss each) */
     size_t nslots, count;
 } gs_strpool;
 
