@@ -2,9 +2,11 @@
  *
  * Layer: src/report/ presents a snapshot and its analyses as text, JSON,
  * pictures, checks and Prometheus metrics: one file per report, one row per
- * report in table.h. An analysis that a second presenter needs lives in
- * src/graph/ (so that the browser shows the same figures); a report
- * arranges and writes. It never reads the process.
+ * report in table.h. The analyses live in src/graph/; the few that only
+ * presenters need (suspects.h, allocations.h, memory.h, measures.h) live
+ * here, each computed by one function that every presenter needing it calls
+ * (reports, --check, the browser), so that they show the same figures. It
+ * never reads the process.
  *
  * A report is built (the numbers) and then presented (text or JSON) so
  * that the two presentations always say the same thing. Reports read only
