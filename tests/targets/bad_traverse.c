@@ -140,6 +140,12 @@ HOLDER_TYPE(CallsUnmapped_Type, "CallsUnmapped", calls_unmapped_traverse);
 HOLDER_TYPE(CallsSyscall_Type, "CallsSyscall", calls_syscall_traverse);
 HOLDER_TYPE(WritesOutside_Type, "WritesOutside", writes_outside_traverse);
 
+#ifdef GS_VARIANT
+/* Another build of this file (emu_bounds.py's core case): other bytes,
+ * another build id, so a core of the first build must not run its code. */
+const char gs_bad_traverse_variant[] __attribute__((used)) = "another build";
+#endif
+
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "gs_bad_traverse", NULL, -1, NULL, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_gs_bad_traverse(void)
