@@ -87,6 +87,10 @@ void gs_image_free(gs_image *img);
  * free after. */
 typedef struct gs_floor gs_floor;
 gs_floor *gs_floor_prepare(const gs_image *img);
+/* Fill [base, base+len) with zeros by reading zero_fd (/dev/zero; < 0:
+ * nothing), so that the kernel has written every page before the stop
+ * (mem_image.c's prefault says why). */
+void gs_kernel_zero(int zero_fd, unsigned char *base, size_t len);
 /* Seconds for the copy (< 0 on failure); *bytes gets the amount copied. */
 double gs_floor_measure(gs_floor *f, pid_t pid, uint64_t *bytes);
 void gs_floor_free(gs_floor *f);
