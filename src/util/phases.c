@@ -25,13 +25,32 @@ void gs_phases_start(struct gs_phases *p)
     p->cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+/* This process's resident and peak resident KiB (0 when unknown). */
+static void rss_kib(long *rss, long *peak)
+{
+    *rss = *peak = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            *rss = strtol(line + 6, NULL, 10);
+        else if (strncmp(line, "VmHWM:", 6) == 0)
+            *peak = strtol(line + 6, NULL, 10);
+    }
+    fclose(f);
+}
+
 void gs_phase_mark(struct gs_phases *p, const char *name)
 {
     if (!p->on)
         return;
     double wall = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    fprintf(stderr, "gcscope: phase %-14s %9.1f ms wall %9.1f ms cpu\n", name, (wall - p->wall) * 1e3,
-            (cpu - p->cpu) * 1e3);
+    long rss, peak;
+    rss_kib(&rss, &peak);
+    fprintf(stderr, "gcscope: phase %-14s %9.1f ms wall %9.1f ms cpu %8ld KiB rss %8ld KiB peak\n", name,
+            (wall - p->wall) * 1e3, (cpu - p->cpu) * 1e3, rss, peak);
     p->wall = wall;
     p->cpu = cpu;
 }

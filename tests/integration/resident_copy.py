@@ -107,15 +107,8 @@ def untouched(res, label, python):
                   "%s: the target's RSS does not grow (1 GiB untouched, 200 threads)" % label,
                   "before %d KiB, after %d KiB" % (before, after))
         # gcscope's peak follows the target's resident set, not its 2.6 GiB of mappings.
-        if gstest.is_free_threaded(python) and peak >= before + 200 * 1024:
-            # A known gap, left open: on a
-            # free-threaded build this 200-thread target costs gcscope about
-            # 300 MB at its peak, not yet traced to its cause.
-            res.skip("%s: gcscope's peak RSS follows the resident set" % label,
-                     "known gap on free-threaded builds: peak %d KiB, target %d KiB" % (peak, before))
-        else:
-            res.check(peak < before + 200 * 1024, "%s: gcscope's peak RSS follows the resident set" % label,
-                      "peak %d KiB, target %d KiB" % (peak, before))
+        res.check(peak < before + 200 * 1024, "%s: gcscope's peak RSS follows the resident set" % label,
+                  "peak %d KiB, target %d KiB" % (peak, before))
         gstest.assert_running_untraced(t.pid)
 
 
