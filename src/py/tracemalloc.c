@@ -24,6 +24,37 @@ struct reader {
     bool oom;
 };
 
+/* A NUL-terminated string at addr, at most cap - 1 bytes: read a byte at
+ * a time near the end of what the copy holds. False when unreadable or
+ * longer. */
+static bool read_cstr(const struct py_ctx *c, uint64_t addr, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n + 1 < cap) {
+        size_t chunk = cap - 1 - n < 64 ? cap - 1 - n : 64;
+        if (!gs_read_exact(c->r, addr + n, buf + n, chunk)) {
+            if (!gs_read_exact(c->r, addr + n, buf + n, 1))
+                return false;
+            chunk = 1;
+        }
+        void *nul = memchr(buf + n, 0, chunk);
+        if (nul)
+            return true;
+        n += chunk;
+    }
+    return false;
+}
+
+/* 3.15's frame_t names its file with a C string (UTF-8, interned in
+ * tracemalloc's filenames table: pycore_tracemalloc.h), up to 3.14 with a
+ * str object. */
+static bool filename_text(const struct py_ctx *c, uint64_t ptr, char *buf, size_t cap)
+{
+    if (c->L->major == 3 && c->L->minor >= 15)
+        return read_cstr(c, ptr, buf, cap);
+    return py_str_utf8(c, ptr, buf, cap, NULL);
+}
+
 static uint32_t filename_id(struct reader *R, uint64_t str)
 {
     uint32_t *hit = gs_addrmap_get(&R->filenames, str);
@@ -31,7 +62,7 @@ static uint32_t filename_id(struct reader *R, uint64_t str)
         return *hit;
     char buf[1024];
     uint32_t id;
-    if (str && py_str_utf8(R->c, str, buf, sizeof buf, NULL)) {
+    if (str && filename_text(R->c, str, buf, sizeof buf)) {
         /* A file name from the target reaches terminals: control
          * characters become \xNN here, once, for every presenter. */
         char safe[sizeof buf * 4];
@@ -215,14 +246,6 @@ void py_tracemalloc_read(const struct py_ctx *c, uint64_t runtime_addr, const st
     if (!py_layout_has(L->hashtable_nentries)) {
         fail(t, PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
              "3.8 (3.9 and later only)");
-        return;
-    }
-    /* 3.15 changed how a traceback's frames name their file: read with
-     * 3.14's frame layout every file name comes out unreadable. Refused in
-     * one line until the 3.15 frame is read right, never shown wrong. */
-    if (L->major == 3 && L->minor >= 15) {
-        fail(t, PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
-             "3.15 yet (3.9 to 3.14)");
         return;
     }
     if (!statics_ok) {
