@@ -724,6 +724,8 @@ static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size
         set_running(e, true);
         uc_err err = uc_emu_start(e->main.uc, e->scr + SCR_CODE, e->scr + gs_emu_driver_done_off, 0, 0);
         set_running(e, false);
+        uint64_t status = 0; /* driver.S: why it stopped, when it reached its end */
+        uc_reg_read(e->main.uc, UC_X86_REG_R9, &status);
         size_t stop = (size_t)*ctl(e, EMU_CTL_CUR);
         if (stop > k)
             stop = k; /* the driver's own memory is only written by the driver: cannot happen */
@@ -751,14 +753,16 @@ static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size
             outcome = e->main.fault;
         } else if (err != UC_ERR_OK) {
             outcome = outcome_of_error(err);
-        } else if ((uint32_t)ends[2 * stop + 1] != 0 && *ctl(e, EMU_CTL_BUFPTR) >= *ctl(e, EMU_CTL_BUFEND)) {
+        } else if (status == 2 && *ctl(e, EMU_CTL_BUFPTR) >= *ctl(e, EMU_CTL_BUFEND)) {
             if (stop > cur) { /* the buffer is full of earlier objects: start again with it empty */
                 cur = stop;
                 continue;
             }
             outcome = GS_EMU_TOO_MANY;
-        } else if ((uint32_t)ends[2 * stop + 1] != 0) {
+        } else if (status == 2) {
             outcome = GS_EMU_RETURNED;
+        } else if (status == 1) {
+            outcome = GS_EMU_ENGINE; /* the traverse used the driver's %xmm15 (driver.S): nothing was trusted */
         } else {
             outcome = GS_EMU_ENGINE; /* stopped for no reason we know */
         }
@@ -877,11 +881,32 @@ void gs_emu_time_again(gs_emu *e, const uint64_t *objs, const uint64_t *fns, siz
         if (gs_emu_result(e, objs[i], &refs, &nrefs) == GS_EMU_OK)
             jobs[k++] = (struct job){objs[i], fns[i]};
     }
-    uint64_t starts = e->stats.starts;
+    /* Into empty result tables, so that recording each result is timed too;
+     * the first run's results and counts are put back after. */
+    struct gs_emu_stats stats = e->stats;
+    gs_addrmap index = e->index;
+    struct result *res = e->res;
+    size_t nres = e->nres, capres = e->capres, nrefs = e->nrefs, caprefs = e->caprefs;
+    uint64_t *refs = e->refs;
+    gs_addrmap_init(&e->index);
+    e->res = NULL;
+    e->refs = NULL;
+    e->nres = e->capres = e->nrefs = e->caprefs = 0;
     double t0 = cpu_now(e);
     run_jobs(e, jobs, k);
-    e->stats.steady_seconds += cpu_now(e) - t0;
+    double seconds = cpu_now(e) - t0;
+    gs_addrmap_free(&e->index);
+    free(e->res);
+    free(e->refs);
+    e->index = index;
+    e->res = res;
+    e->nres = nres;
+    e->capres = capres;
+    e->refs = refs;
+    e->nrefs = nrefs;
+    e->caprefs = caprefs;
+    e->stats = stats;
+    e->stats.steady_seconds += seconds;
     e->stats.steady_objects += k;
-    e->stats.starts = starts;
     free(jobs);
 }

@@ -9,8 +9,8 @@
 #define EMU_CTL_CUR 0x00    /* index of the object being traversed */
 #define EMU_CTL_N 0x08      /* objects in the table */
 #define EMU_CTL_TABLE 0x10  /* address of {obj, tp_traverse}[n] */
-#define EMU_CTL_ENDS 0x18   /* address of {buffer end, return value}[n] */
-#define EMU_CTL_BUFPTR 0x20 /* next free slot of the referent buffer */
+#define EMU_CTL_ENDS 0x18   /* address of {buffer end, unused}[n] */
+#define EMU_CTL_BUFPTR 0x20 /* the buffer's start; where it stood when a traverse returned non-zero */
 #define EMU_CTL_BUFEND 0x28 /* end of the referent buffer */
 #define EMU_CTL_STACK 0x30  /* stack pointer each call starts with */
 
