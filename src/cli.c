@@ -67,7 +67,7 @@ static const struct option fixed_options[] = {
  * gs_help_item (report/table.c) wrapped to fit 80 columns; the reports'
  * rows come from the report table. */
 struct help_item {
-    const char *tag, *text;
+    const char *tag, *text; /* text NULL: --format's, made by format_help() */
 };
 
 static const struct help_item source_help[] = {
@@ -94,11 +94,22 @@ static const struct help_item check_help[] = {
                              "agree, 16 when they do not (a process or a core, not a snapshot file)"},
     {NULL, NULL}};
 
+/* --format's entry: the reports with a picture come from the report table. */
+static const char *format_help(void)
+{
+    static char text[512];
+    char with[256];
+    gs_reports_with_pictures(with, sizeof with);
+    snprintf(text, sizeof text,
+             "text, json, prometheus (the numbers --check knows, for node_exporter's textfile collector), or a "
+             "picture of %s: svg (a zoomable icicle chart) or folded (for flamegraph.pl, speedscope)",
+             with);
+    return text;
+}
+
 static const struct help_item output_help[] = {
     {"    --json", "JSON instead of text"},
-    {"    --format FORMAT", "text, json, prometheus (the numbers --check knows, for node_exporter's textfile "
-                            "collector), or a picture of --dump-retained, --dump-types or --dump-modules: svg (a "
-                            "zoomable icicle chart) or folded (for flamegraph.pl, speedscope)"},
+    {"    --format FORMAT", NULL}, /* format_help(): names the reports with pictures */
     {"    --top N", "text: show at most N rows (types, cycle shapes, objects) (40; 0 shows all)"},
     {"    --color WHEN", "text: mark garbage and failures in red: auto (at a terminal, unless NO_COLOR is set), "
                          "always or never"},
@@ -124,7 +135,7 @@ static void help_section(FILE *out, const char *title, const struct help_item *i
     else
         fputc('\n', out);
     for (const struct help_item *i = items; i->tag; i++)
-        gs_help_item(out, i->tag, i->text);
+        gs_help_item(out, i->tag, i->text ? i->text : format_help());
 }
 
 void gs_cli_usage(FILE *out)

@@ -71,6 +71,24 @@ void gs_reports_with_format(enum gs_format f, char *buf, size_t cap)
         }
 }
 
+void gs_reports_with_pictures(char *buf, size_t cap)
+{
+    size_t n = 0, at = 0, nformats = sizeof extra_formats / sizeof extra_formats[0];
+    for (size_t i = 0; i < nformats; i++)
+        n += extra_formats[i].format == GS_FORMAT_SVG;
+    buf[0] = 0;
+    for (size_t i = 0, k = 0; i < nformats && at < cap; i++) {
+        const struct gs_report *r = gs_report_by_name(extra_formats[i].report);
+        if (extra_formats[i].format != GS_FORMAT_SVG || !r)
+            continue;
+        int w = snprintf(buf + at, cap - at, "%s--%s", k == 0 ? "" : k + 1 == n ? " or " : ", ", r->option);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+        k++;
+    }
+}
+
 gs_status gs_report_write(const struct gs_report *r, FILE *out, const struct gs_snapshot *s,
                           const struct gs_report_opts *o, gs_error *err)
 {

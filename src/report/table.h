@@ -117,6 +117,10 @@ gs_report_writer *gs_report_writer_for(const struct gs_report *r, enum gs_format
  * ("--dump-retained, --dump-types"), for messages. */
 void gs_reports_with_format(enum gs_format f, char *buf, size_t cap);
 
+/* "--dump-retained, --dump-types or --dump-modules": the reports with a
+ * picture (an svg writer), in GS_REPORT_FORMATS' order, for --help. */
+void gs_reports_with_pictures(char *buf, size_t cap);
+
 /* The reports in --help's order; gs_nreports rows, fewer than GS_MAX_REPORTS
  * (the option parser's array is sized by it). */
 #define GS_MAX_REPORTS 64
