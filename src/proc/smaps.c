@@ -17,7 +17,7 @@ static bool parse_header(const char *line, struct gs_smap *m)
     unsigned long long start, end;
     char perms[8];
     int pos = 0;
-    if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &end, perms, &pos) < 3 || pos == 0)
+    if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &end, perms, &pos) < 3 || pos == 0 || end <= start)
         return false;
     memset(m, 0, sizeof *m);
     m->start = start;
@@ -35,15 +35,24 @@ static bool parse_header(const char *line, struct gs_smap *m)
     return true;
 }
 
+/* A figure in bytes, never more than the mapping: the sums over mappings
+ * then stay within the address space whatever the text says. */
+static uint64_t within(const struct gs_smap *m, unsigned long long kb)
+{
+    uint64_t size = m->end - m->start;
+    return kb > size / 1024 ? size : (uint64_t)kb * 1024;
+}
+
 static void parse_field(const char *line, struct gs_smap *m)
 {
     unsigned long long kb;
-    if (sscanf(line, "Rss: %llu kB", &kb) == 1)
-        m->rss = kb * 1024;
-    else if (sscanf(line, "Anonymous: %llu kB", &kb) == 1)
-        m->anonymous = kb * 1024;
-    else if (sscanf(line, "Swap: %llu kB", &kb) == 1)
-        m->swap = kb * 1024;
+    char unit[4];
+    if (sscanf(line, "Rss: %llu %3s", &kb, unit) == 2 && strcmp(unit, "kB") == 0)
+        m->rss = within(m, kb);
+    else if (sscanf(line, "Anonymous: %llu %3s", &kb, unit) == 2 && strcmp(unit, "kB") == 0)
+        m->anonymous = within(m, kb);
+    else if (sscanf(line, "Swap: %llu %3s", &kb, unit) == 2 && strcmp(unit, "kB") == 0)
+        m->swap = within(m, kb);
 }
 
 gs_status gs_smaps_parse(const char *text, size_t len, struct gs_smap **out, size_t *count, gs_error *err)
@@ -51,6 +60,7 @@ gs_status gs_smaps_parse(const char *text, size_t len, struct gs_smap **out, siz
     size_t n = 0, cap = 0;
     struct gs_smap *v = NULL;
     const char *p = text, *end = text + len;
+    bool current = false; /* the lines belong to v[n - 1] */
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -62,7 +72,10 @@ gs_status gs_smaps_parse(const char *text, size_t len, struct gs_smap **out, siz
         /* Field lines start with a capital letter name and a colon; a
          * header starts with a hex address and a dash. */
         struct gs_smap m;
-        if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ') && parse_header(line, &m)) {
+        bool header_like = strchr(line, '-') && strchr(line, '-') < strchr(line, ' ');
+        if (header_like && !parse_header(line, &m)) {
+            current = false; /* a bad header's fields belong to no mapping */
+        } else if (header_like) {
             if (n == GS_SMAPS_MAX)
                 break;
             if (n == cap) {
@@ -76,7 +89,8 @@ gs_status gs_smaps_parse(const char *text, size_t len, struct gs_smap **out, siz
                 cap = ncap;
             }
             v[n++] = m;
-        } else if (n > 0) {
+            current = true;
+        } else if (current) {
             parse_field(line, &v[n - 1]);
         }
     }
