@@ -117,11 +117,28 @@ static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
     return PYK_OBJECT;
 }
 
+static size_t recent_slot(uint64_t type_addr)
+{
+    return (size_t)((type_addr >> 4) ^ (type_addr >> 10)) & 63;
+}
+
+static uint32_t remember(struct py_types *t, uint64_t type_addr, uint32_t id)
+{
+    if (type_addr) {
+        t->recent_addr[recent_slot(type_addr)] = type_addr;
+        t->recent_id[recent_slot(type_addr)] = id;
+    }
+    return id;
+}
+
 uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_addr)
 {
+    size_t k = recent_slot(type_addr);
+    if (type_addr && t->recent_addr[k] == type_addr)
+        return t->recent_id[k];
     uint32_t *hit = gs_addrmap_get(&t->index, type_addr);
     if (hit)
-        return *hit;
+        return remember(t, type_addr, *hit);
     const struct py_layout *L = c->L;
     uint32_t id = PY_TYPE_BAD;
     struct py_type_info info = {.addr = type_addr};
@@ -142,5 +159,5 @@ uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_
         t->v[t->n++] = info;
     }
     gs_addrmap_put(&t->index, type_addr, id);
-    return id;
+    return remember(t, type_addr, id);
 }

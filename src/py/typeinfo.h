@@ -37,6 +37,11 @@ struct py_types {
     struct py_type_info *v;
     size_t n, cap;
     gs_addrmap index; /* type address -> position in v */
+    /* Recent answers by type address (0 = empty slot): a heap has a few
+     * types that most objects share, and the map's hashing cost more
+     * than the rest of the lookup. */
+    uint64_t recent_addr[64];
+    uint32_t recent_id[64];
 };
 
 void py_types_init(struct py_types *t);
