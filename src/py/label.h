@@ -17,7 +17,8 @@
  *   ITEM_NAMED        string id          [name]         anything else with a name
  *   WORD              string id          +0x18          a word of a compiled object that
  *                                                        publishes no name for it, or
- *                                                        "(separate block)" (emulated traverse)
+ *                                                        "+0x20[3]": word 3 of the block
+ *                                                        the word +0x20 points to (emulated traverse)
  *   INFERRED          string id          ~+0x18 (inferred) a word that looks like a reference, in a
  *                                                        compiled object with no tp_traverse (a
  *                                                        conservative scan: may be a false edge)

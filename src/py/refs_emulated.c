@@ -13,9 +13,12 @@
  *     attributes). A getter that returns None or a new object (a Future's
  *     "._callbacks" builds a list) names nothing;
  *   - else the offset, "+0x18".
- * A pointer found in no word of the object was read from a block the object
- * points to (multidict's array of pairs, a list-like buffer): labelled
- * "(separate block)".
+ * A variable-size object's items are its words too ("[3]"). A pointer found
+ * in no word of the object was read from a block the object points to
+ * (multidict's array of pairs, a C++ object behind a pointer): labelled by
+ * the word that points to the block and its place there, "+0x20[3]" (or
+ * ".name[3]"); "(separate block)" only when no block the object's words
+ * point to holds it in its first 4 KiB.
  */
 #include "config.h"
 
@@ -329,41 +332,106 @@ static const char *word_name(const struct emu_type *et, int64_t offset)
 
 /* --- reporting ---------------------------------------------------------------- */
 
-/* The object's words, for labels: which one held each referent. */
+/* The object's words, for labels: which one held each referent. A
+ * variable-size object's items (itemsize > 0: a hamt node's array) count
+ * as its words too. */
 struct words {
     uint64_t w[MAX_WORDS];
     bool used[MAX_WORDS];
     size_t n;
+    int64_t basicsize, itemsize; /* words from basicsize on are items */
+    struct blocks *blocks;       /* read on the first referent found in no word */
+};
+
+/* The blocks the object's words point to (multidict's array of pairs, a
+ * C++ object behind a pointer): a referent found in none of the object's
+ * words is looked for there, and labelled by the word that points to the
+ * block and its place in it, "+0x20[3]". */
+#define MAX_BLOCKS 16
+#define BLOCK_WORDS 512 /* 4 KiB of each */
+struct blocks {
+    uint64_t w[MAX_BLOCKS][BLOCK_WORDS];
+    size_t n[MAX_BLOCKS];
+    size_t from[MAX_BLOCKS]; /* the object's word that points to it */
+    size_t count;
 };
 
 static void read_words(const struct py_refs_ctx *rc, struct words *ws)
 {
-    int64_t size = rc->t->basicsize;
+    int64_t size = rc->t->basicsize, items;
     if (size < 0)
         size = 0;
+    ws->basicsize = size;
+    ws->itemsize = rc->t->itemsize;
+    ws->blocks = NULL;
+    if (ws->itemsize > 0 && py_field_ssize(rc->c, rc->obj, rc->c->L->varobject_ob_size, &items) && items > 0 &&
+        items < MAX_WORDS)
+        size += items * ws->itemsize;
     ws->n = (size_t)size / 8 < MAX_WORDS ? (size_t)size / 8 : MAX_WORDS;
     while (ws->n && !gs_read_exact(rc->c->r, rc->obj, ws->w, ws->n * 8))
         ws->n /= 2; /* an unreadable tail: keep what can be read */
     memset(ws->used, 0, sizeof ws->used);
 }
 
+static void read_blocks(const struct py_refs_ctx *rc, struct words *ws)
+{
+    struct blocks *b = ws->blocks = gs_xcalloc(1, sizeof *ws->blocks);
+    for (size_t i = 2; i < ws->n && b->count < MAX_BLOCKS; i++) {
+        uint64_t p = ws->w[i];
+        if (p < 4096 || (p & 7) || p == rc->obj)
+            continue;
+        size_t n = BLOCK_WORDS;
+        while (n >= 8 && !gs_read_exact(rc->c->r, p, b->w[b->count], n * 8))
+            n /= 2; /* the block may end before a page does */
+        if (n < 8)
+            continue;
+        b->n[b->count] = n;
+        b->from[b->count++] = i;
+    }
+}
+
+/* The name of the object's word i: its attribute, its item, or "+0x18". */
+static void word_label(const struct emu_type *et, const struct words *ws, size_t i, char *text, size_t cap,
+                       bool *attr)
+{
+    int64_t off = (int64_t)i * 8;
+    const char *name = word_name(et, off);
+    *attr = name != NULL;
+    if (name)
+        snprintf(text, cap, "%s", name);
+    else if (off >= ws->basicsize && ws->itemsize == 8)
+        snprintf(text, cap, "[%lld]", (long long)((off - ws->basicsize) / 8));
+    else
+        snprintf(text, cap, "+0x%zx", i * 8);
+}
+
 static void emit_labelled(const struct py_refs_ctx *rc, const struct emu_type *et, struct words *ws, uint64_t v)
 {
-    char text[160];
+    char text[160], word[128];
+    bool attr;
     for (size_t i = 2; i < ws->n; i++) {
         if (ws->w[i] != v || ws->used[i])
             continue;
         ws->used[i] = true;
-        const char *name = word_name(et, (int64_t)i * 8);
-        if (name) {
-            py_refs_emit(rc, v, GS_LABEL_ATTR, 0, name);
-        } else {
-            snprintf(text, sizeof text, "+0x%zx", i * 8);
-            py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
-        }
+        word_label(et, ws, i, text, sizeof text, &attr);
+        py_refs_emit(rc, v, attr ? GS_LABEL_ATTR : GS_LABEL_WORD, 0, text);
         return;
     }
-    /* In no word of the object: read from a block it points to. */
+    /* In no word of the object: read from a block one of its words points
+     * to (each place used once, as the object's own words are). */
+    if (!ws->blocks)
+        read_blocks(rc, ws);
+    struct blocks *b = ws->blocks;
+    for (size_t k = 0; k < b->count; k++)
+        for (size_t j = 0; j < b->n[k]; j++) {
+            if (b->w[k][j] != v)
+                continue;
+            b->w[k][j] = 0;
+            word_label(et, ws, b->from[k], word, sizeof word, &attr);
+            snprintf(text, sizeof text, "%s%s[%zu]", attr ? "." : "", word, j);
+            py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
+            return;
+        }
     snprintf(text, sizeof text, "(separate block)");
     py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
 }
@@ -469,6 +537,7 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
         if (!dup)
             emit_labelled(&out, et, &ws, v);
     }
+    free(ws.blocks);
     pe->last.emulated = true;
     *decoded = true;
     return PY_DECODE_OK;

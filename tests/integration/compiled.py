@@ -12,7 +12,8 @@ tracked object. Checks:
     referents gcscope took from the emulator, >= 98% are gcscope edges, and
     for each planted holder's type 100%;
   - no compiled object of the planted kinds stays unknown;
-  - each payload's --path names its compiled holder's type;
+  - each payload's --path names its compiled holder's type, and each step's
+    word (a pointer read from a separate block by the word pointing to it);
   - retained sizes: --dump-retained --json counts the payload's bytes in the
     holder's (the holder dominates what only it holds);
   - the garbage rule: compiled objects in dropped cycles are garbage, kept
@@ -135,6 +136,10 @@ def check(r, python, label, extra_dir, extra_modules):
             short = holder_type.rsplit(".", 1)[-1]
             r.check(rc == 0 and (short + "@") in out, "%s: --path to the %s payload names %s" % (label, name, short),
                     out[-400:] if rc == 0 else err.strip()[:200])
+            # Every step reads as a word of its holder or a place in a block
+            # a word points to ("+0x20[3]"), never a bare "(separate block)".
+            r.check(rc == 0 and "(separate block)" not in out,
+                    "%s: --path to the %s payload names the word of each step" % (label, name), out[-400:])
         # The garbage rule.
         rc, out, err = gstest.run_gcscope(["-p", str(t.pid), "--dump-cycles", "--json", "--top", "0"], timeout=180)
         cycles = json.loads(out)["cycles"] if rc == 0 else []
