@@ -148,13 +148,6 @@ def check(r, python, label, extra_dir, extra_modules):
             if c["class"].startswith("garbage"):
                 garbage |= {int(a, 16) for a in c["objects"]}
         missing = [i for i in oracle["garbage"] if i not in garbage]
-        if missing and label.startswith("sid-3.15"):
-            # A known gap, left open: on 3.15 these
-            # objects' counts are all explained, yet something the graph holds
-            # alive still reaches them; not yet traced.
-            r.skip("%s: compiled objects in dropped cycles are garbage" % label,
-                   "known gap on 3.15: %d of %d not garbage" % (len(missing), len(oracle["garbage"])))
-            missing = []
         r.check(rc == 0 and not missing, "%s: compiled objects in dropped cycles are garbage" % label,
                 "%d of %d not garbage: %s" % (len(missing), len(oracle["garbage"]), [
                     (objs[i]["name"], objs[i]["refcnt"], objs[i]["explained"], objs[i].get("unknown_because"))
