@@ -80,7 +80,10 @@ static size_t choose(const struct py_ctx *c, const struct gs_snapshot *s, uint64
  *     valid (3.13+): PyObject_VisitManagedDict visits the values alone;
  *   - a code object's fields other than co_consts (free-threaded builds,
  *     where code is a GC object: code_traverse visits co_consts alone; the
- *     rest are str, bytes and tuples of str). */
+ *     rest are str, bytes and tuples of str);
+ *   - an instance's class: every instance of a heap type holds it, but
+ *     traverses written before 3.9 (bpo-40217) and mypyc's do not visit it
+ *     (every mypyc class on mypy's heap). */
 static bool untraversed_by_design(const struct gs_snapshot *s, uint64_t inline_values, uint32_t src, uint32_t label)
 {
     char text[64];
@@ -90,6 +93,8 @@ static bool untraversed_by_design(const struct gs_snapshot *s, uint64_t inline_v
         return strcmp(text, ".__subclasses__") == 0 || strcmp(text, ".__slots__") == 0;
     if (kind == PYK_CODE)
         return strcmp(text, ".co_consts") != 0;
+    if (strcmp(text, ".__class__") == 0)
+        return true;
     return (s->types[s->type[src]].flags & inline_values) && strcmp(text, ".__dict__") == 0;
 }
 
