@@ -61,6 +61,11 @@ static enum py_decode emit_members(const struct py_refs_ctx *rc, uint64_t type, 
         char name[128];
         if (!gs_read_cstring(c->r, name_ptr, name, sizeof name))
             strcpy(name, "?");
+        /* A "__weakref__" member (mypyc declares one) is the head of the
+         * object's weak reference list: a borrowed pointer, not a reference
+         * (--verify-referents found it on mypy's SemanticAnalyzer). */
+        if (strcmp(name, "__weakref__") == 0)
+            continue;
         if (!py_read_ptr(c, rc->obj + (uint64_t)offset, &value))
             return PY_DECODE_BAD;
         py_refs_emit(rc, value, GS_LABEL_ATTR, 0, name);
