@@ -280,7 +280,7 @@ def memory_flow(res, python, gcscope, tmpdir):
             assert m and int(m.group(1).replace(",", "")) == len(frag), (m and m.group(0), len(frag))
             shown = re.findall(r"^ +arena (0x[0-9a-f]+):", scr, re.M)
             assert shown == [a["address"] for a in frag[:len(shown)]] and shown, (shown, frag[:3])
-            assert re.search(r"^ +pinned by (float|tuple)", scr, re.M), scr
+            assert re.search(r"^ +pinned by (float|tuple|int)", scr, re.M), scr
         with res.case("memory view: the top allocation lines of --dump-allocations"):
             stats = report["allocations.json"]["statistics"]
             rows = re.findall(r"^ +\S+ ?\S* +[\d,]+  (.+:\d+)\s*$", scr.split("Allocation lines", 1)[1], re.M)
@@ -294,7 +294,7 @@ def memory_flow(res, python, gcscope, tmpdir):
             tm.keys("Enter")
             tm.keys("Enter")
             scr = tm.wait_for(lambda s: "Object " in title(s), what="the pinning object")
-            assert re.search(r"Object (float|tuple)@", title(scr)), title(scr)
+            assert re.search(r"Object (float|tuple|int)@", title(scr)), title(scr)
         with res.case("memory view: the overview's memory line opens it, the help lists 9"):
             tm.keys("1")
             scr = tm.wait_for(lambda s: "Overview" in title(s), what="the overview")
