@@ -34,7 +34,10 @@ KEYS_BEGIN, KEYS_END = "<!-- keys: begin -->", "<!-- keys: end -->"
 
 def default_python():
     """The newest pyenv CPython (shared libpython), else Debian's."""
-    pys = [p for label, p in gstest.pythons() if not label.startswith("debian")]
+    # pyenv's builds only: gstest.pythons() also lists Debian's, sid's (run
+    # through a wrapper in their root) and free-threaded ones.
+    pys = [p for label, p in gstest.pythons()
+           if not label.startswith(("debian", "sid")) and not gstest.is_free_threaded(p)]
     return pys[-1] if pys else gstest.newest_python()
 
 
