@@ -97,7 +97,7 @@ static bool parse_version(const char *s, int *major, int *minor)
 static gs_status detect_version(struct gs_capture *cap, gs_reader *live, int *major, int *minor, int *micro,
                                 gs_error *err)
 {
-    const struct py_location *loc = &cap->loc;
+    const struct gs_py_location *loc = &cap->loc;
     *major = *minor = *micro = -1;
     uint32_t hex = 0;
     if (loc->py_version_addr && gs_read_u32(live, loc->py_version_addr, &hex) && (hex >> 24) == 3) {
@@ -136,7 +136,7 @@ gs_status gs_capture_choose_layout(struct gs_capture *cap, gs_reader *mem, gs_er
     /* The table for this version and build; 3.13+ interpreters describe
      * their own layout, and a table that disagrees is refused rather than
      * read with wrong offsets (py/choose.h). */
-    st = py_layout_choose(mem, &cap->loc, major, minor, micro, &cap->choice, err);
+    st = gs_py_layout_choose(mem, &cap->loc, major, minor, micro, &cap->choice, err);
     cap->layout = st == GS_OK ? cap->choice.layout : NULL;
     return st;
 }
@@ -201,13 +201,13 @@ static gs_status measure_floor(struct gs_capture *cap, double deadline, gs_error
 static void find_gc_flags(struct gs_capture *cap)
 {
     gs_reader *live = gs_reader_live_new(cap->pid);
-    struct py_runtime rt;
+    struct gs_py_runtime rt;
     gs_error ignored;
     cap->ngc_flags = 0;
-    if (py_runtime_read(live, cap->layout, cap->loc.runtime_addr, &rt, &ignored) == GS_OK) {
+    if (gs_py_runtime_read(live, cap->layout, cap->loc.runtime_addr, &rt, &ignored) == GS_OK) {
         for (size_t i = 0; i < rt.ninterps && cap->ngc_flags < GS_CAPTURE_GC_FLAGS; i++)
             cap->gc_flags[cap->ngc_flags++] = rt.interps[i].gc.addr + (uint64_t)cap->layout->gc_collecting;
-        py_runtime_free(&rt);
+        gs_py_runtime_free(&rt);
     }
     gs_reader_free(live);
 }
@@ -369,7 +369,7 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
     }
     if ((st = gs_maps_read(pid, &maps, err)) != GS_OK)
         goto fail;
-    st = py_locate(pid, &maps, &cap->loc, err);
+    st = gs_py_locate(pid, &maps, &cap->loc, err);
     gs_maps_free(&maps);
     if (st != GS_OK || (st = choose_layout(cap, err)) != GS_OK)
         goto fail;
@@ -379,11 +379,11 @@ gs_status gs_capture_process(pid_t pid, const struct gs_capture_opts *opts, stru
         cap->attempts++;
         if ((st = stop_and_copy(cap, opts, deadline, err)) != GS_OK)
             goto fail;
-        py_runtime_free(&cap->rt);
-        st = py_runtime_read(gs_image_reader(cap->image), cap->layout, cap->loc.runtime_addr, &cap->rt, err);
+        gs_py_runtime_free(&cap->rt);
+        st = gs_py_runtime_read(gs_image_reader(cap->image), cap->layout, cap->loc.runtime_addr, &cap->rt, err);
         if (st != GS_OK)
             goto fail;
-        if (!py_runtime_collecting(&cap->rt))
+        if (!gs_py_runtime_collecting(&cap->rt))
             break;
         /* Collecting in an interpreter the early check did not know of:
          * a full capture again, a few times. */
@@ -425,7 +425,7 @@ void gs_capture_free(struct gs_capture *cap)
 {
     if (!cap)
         return;
-    py_runtime_free(&cap->rt);
+    gs_py_runtime_free(&cap->rt);
     gs_image_free(cap->image);
     gs_core_close(cap->core); /* after the image, which borrows its memory */
     gs_maps_free(&cap->maps);

@@ -45,12 +45,12 @@ struct gs_capture_opts {
 
 struct gs_capture {
     pid_t pid;
-    struct py_location loc;
-    const struct py_layout *layout; /* choice.layout */
-    struct py_choice choice; /* the table, debug build, 3.14's collector (py/choose.h) */
+    struct gs_py_location loc;
+    const struct gs_py_layout *layout; /* choice.layout */
+    struct gs_py_choice choice; /* the table, debug build, 3.14's collector (py/choose.h) */
     gs_maps maps;          /* as read while the target was stopped */
     gs_image *image;
-    struct py_runtime rt;  /* reads the image */
+    struct gs_py_runtime rt;  /* reads the image */
     char version[64];      /* exact version, e.g. "3.11.2" */
     double pause_seconds;  /* first stop to last detach, last attempt */
     double copy_seconds;   /* bulk copy inside the pause */

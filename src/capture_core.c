@@ -50,7 +50,7 @@ static void read_threads(struct gs_capture *cap, const struct gs_core_opts *opts
 static gs_status locate(struct gs_capture *cap, const struct gs_core_opts *opts, gs_error *err)
 {
     const struct gs_core_info *info = gs_core_info(cap->core);
-    struct py_files files = {
+    struct gs_py_files files = {
         .pid = 0,
         .root = cap->files_root,
         .exe = info->exe,
@@ -60,13 +60,13 @@ static gs_status locate(struct gs_capture *cap, const struct gs_core_opts *opts,
         .check = check_file,
         .arg = cap->core,
     };
-    gs_status st = py_locate_files(&files, &cap->maps, &cap->loc, err);
+    gs_status st = gs_py_locate_files(&files, &cap->maps, &cap->loc, err);
     if (st == GS_ERR_IO || st == GS_ERR_PERMISSION)
         gs_error_prefix(err, "%s", opts->sysroot ? "the core's files under --sysroot" :
                                    "the core's files (give --sysroot for a core from another machine or a container)");
     if (st == GS_OK && !cap->loc.runtime_addr)
         st = gs_fail(err, GS_ERR_UNSUPPORTED, "%s is of Python %d.%d: gcscope reads CPython %s", base_name(opts->path),
-                     cap->loc.name_major, cap->loc.name_minor, py_layout_supported());
+                     cap->loc.name_major, cap->loc.name_minor, gs_py_layout_supported());
     return st;
 }
 
@@ -101,12 +101,12 @@ gs_status gs_capture_core(const struct gs_core_opts *opts, struct gs_capture **o
     if ((st = gs_image_from_reader(&cap->maps, mem, opts->max_capture, &cap->image, err)) != GS_OK)
         goto fail;
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
-    if ((st = py_runtime_read(gs_image_reader(cap->image), cap->layout, cap->loc.runtime_addr, &cap->rt, err)) !=
+    if ((st = gs_py_runtime_read(gs_image_reader(cap->image), cap->layout, cap->loc.runtime_addr, &cap->rt, err)) !=
         GS_OK)
         goto fail;
     /* A live capture waits for a collection to end; a core cannot: its
      * collector lists are half moved, and gcscope does not guess. */
-    if (py_runtime_collecting(&cap->rt)) {
+    if (gs_py_runtime_collecting(&cap->rt)) {
         st = gs_fail(err, GS_ERR_BUSY, "%s was written during a garbage collection: the collector's lists are in "
                      "the middle of a move, and gcscope does not guess", opts->path);
         goto fail;

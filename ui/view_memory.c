@@ -82,10 +82,10 @@ static void rss_lines(struct memview *v, const struct gs_snapshot *s)
 
 static void pymalloc_lines(struct memview *v, const struct gs_snapshot *s)
 {
-    const struct py_pymalloc_stats *p = &s->memory.pymalloc;
+    const struct gs_py_pymalloc_stats *p = &s->memory.pymalloc;
     char b1[32], b2[32], b3[32], b4[32], c1[32], desc[300];
     ADDF(v, GS_ROLE_HEADER, GS_NO_NODE, "pymalloc");
-    if (!s->memory.present || p->status != PY_PYMALLOC_OK) {
+    if (!s->memory.present || p->status != GS_PY_PYMALLOC_OK) {
         ADDF(v, GS_ROLE_NORMAL, GS_NO_NODE, "  %s", !s->memory.present ? "not recorded in this snapshot" : p->why);
         return;
     }

@@ -38,10 +38,10 @@
 #define MAX_FRAMES_PER_THREAD 100000 /* deeper than any real stack: a loop */
 
 struct builder {
-    struct py_refs_sink sink; /* first: the sink callbacks get the builder */
+    struct gs_py_refs_sink sink; /* first: the sink callbacks get the builder */
     struct gs_capture *cap;
-    const struct py_ctx *c;
-    struct py_types types;
+    const struct gs_py_ctx *c;
+    struct gs_py_types types;
     struct gs_nodeindex index; /* address -> node */
     gs_addrmap attr_names; /* str address -> string id (attribute names) */
     gs_strpool strings;
@@ -176,10 +176,10 @@ static uint32_t node_for(struct builder *b, uint64_t addr)
         return GS_NO_NODE;
     int64_t refcnt;
     uint64_t type;
-    if (!py_object_refcount(b->c, &b->cap->rt.thread_refs, addr, &refcnt, &type))
+    if (!gs_py_object_refcount(b->c, &b->cap->rt.thread_refs, addr, &refcnt, &type))
         return GS_NO_NODE;
-    uint32_t t = py_types_get(&b->types, b->c, type);
-    if (t == PY_TYPE_BAD)
+    uint32_t t = gs_py_types_get(&b->types, b->c, type);
+    if (t == GS_PY_TYPE_BAD)
         return GS_NO_NODE;
     return add_node(b, addr, t, refcnt, 0);
 }
@@ -198,7 +198,7 @@ static uint32_t attr_name_id(struct builder *b, uint64_t str)
         return *hit;
     char buf[256];
     uint32_t id = 0;
-    if (py_str_utf8(b->c, str, buf, sizeof buf, NULL))
+    if (gs_py_str_utf8(b->c, str, buf, sizeof buf, NULL))
         id = intern(b, buf);
     gs_addrmap_put(&b->attr_names, str, id);
     return id;
@@ -271,7 +271,7 @@ static void root_ref(struct builder *b, uint64_t dst, enum gs_label_kind kind, u
     add_root(b, to, b->root_kind, intern(b, text), 0);
 }
 
-static void sink_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+static void sink_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
 {
     struct builder *b = (struct builder *)s;
     if (b->oom)
@@ -330,7 +330,7 @@ static void flush_pending(struct builder *b)
     b->npending = 0;
 }
 
-static void sink_weak(struct py_refs_sink *s, uint64_t dst)
+static void sink_weak(struct gs_py_refs_sink *s, uint64_t dst)
 {
     struct builder *b = (struct builder *)s;
     if (b->oom || b->current == GS_NO_NODE)
@@ -351,20 +351,20 @@ static void sink_weak(struct py_refs_sink *s, uint64_t dst)
 
 /* --- the collector's lists ---------------------------------------------- */
 
-static bool visit_tracked(void *arg, const struct py_heap_object *o)
+static bool visit_tracked(void *arg, const struct gs_py_heap_object *o)
 {
     struct builder *b = arg;
     uint16_t flags = GS_NODE_TRACKED;
-    if (o->generation == PY_GEN_PERMANENT)
+    if (o->generation == GS_PY_GEN_PERMANENT)
         flags |= GS_NODE_FROZEN;
     else
         flags |= (uint16_t)(o->generation << GS_NODE_GEN_SHIFT);
     if (o->type != b->last_type_addr || !o->type) {
-        b->last_type = py_types_get(&b->types, b->c, o->type);
+        b->last_type = gs_py_types_get(&b->types, b->c, o->type);
         b->last_type_addr = o->type;
     }
     uint32_t t = b->last_type;
-    if (t == PY_TYPE_BAD)
+    if (t == GS_PY_TYPE_BAD)
         flags |= GS_NODE_BAD;
     uint32_t hit = gs_nodeindex_get(&b->index, o->addr);
     if (hit != GS_NO_NODE) {
@@ -391,14 +391,14 @@ static bool visit_module(void *arg, uint64_t key, uint64_t value)
 {
     struct builder *b = ((struct module_roots *)arg)->b;
     char name[256];
-    if (!py_str_utf8(b->c, key, name, sizeof name, NULL))
+    if (!gs_py_str_utf8(b->c, key, name, sizeof name, NULL))
         snprintf(name, sizeof name, "?");
     root_object(b, value, GS_ROOT_MODULE, name);
     return !b->oom;
 }
 
 /* "thread 1234" (the kernel tid when the version records it). */
-static void thread_label(const struct py_thread *th, size_t index, char *buf, size_t cap)
+static void thread_label(const struct gs_py_thread *th, size_t index, char *buf, size_t cap)
 {
     if (th->native_thread_id > 0)
         snprintf(buf, cap, "thread %lld", (long long)th->native_thread_id);
@@ -409,28 +409,28 @@ static void thread_label(const struct py_thread *th, size_t index, char *buf, si
 /* The function name of a code object, for root names. */
 static void code_name(struct builder *b, uint64_t code, char *buf, size_t cap)
 {
-    const struct py_layout *L = b->c->L;
+    const struct gs_py_layout *L = b->c->L;
     uint64_t s;
-    int64_t off = py_layout_has(L->code_qualname) ? L->code_qualname : L->code_name;
-    if (!code || !py_field_ptr(b->c, code, off, &s) || !py_str_utf8(b->c, s, buf, cap, NULL))
+    int64_t off = gs_py_layout_has(L->code_qualname) ? L->code_qualname : L->code_name;
+    if (!code || !gs_py_field_ptr(b->c, code, off, &s) || !gs_py_str_utf8(b->c, s, buf, cap, NULL))
         snprintf(buf, cap, "?");
 }
 
 /* <= 3.10: frame objects chained by f_back. Each is a node and a root. */
-static void root_frame_objects(struct builder *b, const struct py_thread *th, const char *tname)
+static void root_frame_objects(struct builder *b, const struct gs_py_thread *th, const char *tname)
 {
-    const struct py_layout *L = b->c->L;
+    const struct gs_py_layout *L = b->c->L;
     uint64_t f;
-    if (!py_field_ptr(b->c, th->addr, L->tstate_frame, &f))
+    if (!gs_py_field_ptr(b->c, th->addr, L->tstate_frame, &f))
         return;
     for (int depth = 0; f && depth < MAX_FRAMES_PER_THREAD && !b->oom; depth++) {
         uint64_t code = 0;
         char fn[128], name[256];
-        py_field_ptr(b->c, f, L->frame_code, &code);
+        gs_py_field_ptr(b->c, f, L->frame_code, &code);
         code_name(b, code, fn, sizeof fn);
         snprintf(name, sizeof name, "%s %s()", tname, fn);
         root_object(b, f, GS_ROOT_FRAME, name);
-        if (!py_field_ptr(b->c, f, L->frame_back, &f))
+        if (!gs_py_field_ptr(b->c, f, L->frame_back, &f))
             return;
     }
 }
@@ -454,27 +454,27 @@ static void note_frame_roots(struct builder *b, uint64_t frame, uint64_t first)
 /* 3.11+: interpreter frames chained by `previous`. A frame owned by the
  * thread is no object: what it holds becomes roots of kind "local". A frame
  * owned by a generator or a frame object roots that object instead. */
-static void root_interpreter_frames(struct builder *b, const struct py_thread *th, const char *tname)
+static void root_interpreter_frames(struct builder *b, const struct gs_py_thread *th, const char *tname)
 {
-    const struct py_layout *L = b->c->L;
+    const struct gs_py_layout *L = b->c->L;
     uint64_t f = 0;
-    if (py_layout_has(L->tstate_current_frame)) {
-        py_field_ptr(b->c, th->addr, L->tstate_current_frame, &f);
+    if (gs_py_layout_has(L->tstate_current_frame)) {
+        gs_py_field_ptr(b->c, th->addr, L->tstate_current_frame, &f);
     } else {
         uint64_t cframe;
-        if (py_field_ptr(b->c, th->addr, L->tstate_cframe, &cframe) && cframe)
-            py_field_ptr(b->c, cframe, L->cframe_current_frame, &f);
+        if (gs_py_field_ptr(b->c, th->addr, L->tstate_cframe, &cframe) && cframe)
+            gs_py_field_ptr(b->c, cframe, L->cframe_current_frame, &f);
     }
     for (int depth = 0; f && depth < MAX_FRAMES_PER_THREAD && !b->oom; depth++) {
         uint8_t owner = 0;
         uint64_t code = 0, frame_obj = 0;
         char fn[128], name[256];
         gs_read_u8(b->c->r, f + (uint64_t)L->iframe_owner, &owner);
-        py_field_stackref(b->c, f, L->iframe_code, &code);
-        py_field_ptr(b->c, f, L->iframe_frame_obj, &frame_obj);
+        gs_py_field_stackref(b->c, f, L->iframe_code, &code);
+        gs_py_field_ptr(b->c, f, L->iframe_frame_obj, &frame_obj);
         code_name(b, code, fn, sizeof fn);
         snprintf(name, sizeof name, "%s %s()", tname, fn);
-        if (py_layout_has(L->iframe_owner_cstack) && owner >= L->iframe_owner_cstack) {
+        if (gs_py_layout_has(L->iframe_owner_cstack) && owner >= L->iframe_owner_cstack) {
             /* A shim frame of the C stack (3.12+): holds nothing. */
         } else if (owner == L->iframe_owner_generator) {
             root_object(b, f - (uint64_t)L->gen_iframe, GS_ROOT_FRAME, name);
@@ -486,32 +486,32 @@ static void root_interpreter_frames(struct builder *b, const struct py_thread *t
                 b->root_kind = GS_ROOT_LOCAL;
                 b->root_name = intern(b, name);
                 uint64_t first = b->nroots;
-                py_iframe_roots(b->c, &b->types, f, depth == 0, &b->sink);
+                gs_py_iframe_roots(b->c, &b->types, f, depth == 0, &b->sink);
                 note_frame_roots(b, f, first);
             }
         }
-        if (!py_field_ptr(b->c, f, L->iframe_previous, &f))
+        if (!gs_py_field_ptr(b->c, f, L->iframe_previous, &f))
             return;
     }
 }
 
 static void collect_roots(struct builder *b)
 {
-    const struct py_runtime *rt = &b->cap->rt;
-    const struct py_layout *L = b->c->L;
+    const struct gs_py_runtime *rt = &b->cap->rt;
+    const struct gs_py_layout *L = b->c->L;
     /* Main interpreter first: it is last in the runtime's list. */
     for (size_t k = rt->ninterps; k-- > 0 && !b->oom;) {
-        const struct py_interp *in = &rt->interps[k];
+        const struct gs_py_interp *in = &rt->interps[k];
         struct module_roots mr = {b};
         root_object(b, in->modules, GS_ROOT_MODULES, "sys.modules");
         if (in->modules)
-            py_dict_foreach(b->c, in->modules, visit_module, &mr);
+            gs_py_dict_foreach(b->c, in->modules, visit_module, &mr);
         root_object(b, in->sysdict, GS_ROOT_SYSDICT, "sys.__dict__");
         root_object(b, in->builtins, GS_ROOT_BUILTINS, "builtins.__dict__");
         for (size_t t = 0; t < in->nthreads && !b->oom; t++) {
             char tname[64];
             thread_label(&in->threads[t], t, tname, sizeof tname);
-            if (py_layout_has(L->tstate_frame))
+            if (gs_py_layout_has(L->tstate_frame))
                 root_frame_objects(b, &in->threads[t], tname);
             else
                 root_interpreter_frames(b, &in->threads[t], tname);
@@ -533,21 +533,21 @@ static void decode_all(struct builder *b)
         b->preview[i] = 0;
         if (gs_signal_pending)
             break;
-        if (b->type[i] == PY_TYPE_BAD)
+        if (b->type[i] == GS_PY_TYPE_BAD)
             continue;
         /* Decoders may add types (and so move the table): pass a copy. */
-        struct py_type_info t = b->types.v[b->type[i]];
+        struct gs_py_type_info t = b->types.v[b->type[i]];
         b->current = (uint32_t)i;
-        enum py_decode r = py_referents(b->c, &b->types, b->addr[i], &t, &b->sink);
+        enum gs_py_decode r = gs_py_referents(b->c, &b->types, b->addr[i], &t, &b->sink);
         flush_pending(b);
-        if (r == PY_DECODE_OPAQUE)
+        if (r == GS_PY_DECODE_OPAQUE)
             b->flags[i] |= GS_NODE_OPAQUE;
-        else if (r == PY_DECODE_BAD)
+        else if (r == GS_PY_DECODE_BAD)
             b->flags[i] |= GS_NODE_BAD;
-        struct py_emu_last how = py_emu_last(b->c);
+        struct gs_py_emu_last how = gs_py_emu_last(b->c);
         b->flags[i] |= (uint16_t)((how.emulated ? GS_NODE_EMULATED : 0) | (how.inferred ? GS_NODE_INFERRED : 0) |
                                   (how.unknown & 15) << GS_NODE_UNKNOWN_SHIFT);
-        py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
+        gs_py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
         b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
         if (immortals && (int32_t)b->refcnt[i] < 0)
             b->flags[i] |= GS_NODE_IMMORTAL;
@@ -560,29 +560,29 @@ static void decode_all(struct builder *b)
 /* Finalizers, as the cycle report needs them: __del__ in a class of the
  * type's MRO (Python sets tp_finalize to slot_tp_finalize for those), a C
  * tp_finalize, or a legacy tp_del. */
-static uint32_t type_facts(const struct py_ctx *c, const struct py_type_info *t)
+static uint32_t type_facts(const struct gs_py_ctx *c, const struct gs_py_type_info *t)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint32_t facts = 0;
     uint64_t p;
     if (t->addr == 0)
         return 0;
     if (t->heaptype)
         facts |= GS_TYPE_HEAPTYPE;
-    if (py_field_ptr(c, t->addr, L->type_finalize, &p) && p)
+    if (gs_py_field_ptr(c, t->addr, L->type_finalize, &p) && p)
         facts |= GS_TYPE_FINALIZE;
-    if (py_field_ptr(c, t->addr, L->type_del, &p) && p)
+    if (gs_py_field_ptr(c, t->addr, L->type_del, &p) && p)
         facts |= GS_TYPE_LEGACY_DEL;
     uint64_t type = t->addr;
     for (int depth = 0; type && depth < 64; depth++) {
         uint64_t flags, dict, del;
-        if (!py_type_flags(c, type, &flags) || !(flags & (uint64_t)L->flag_heaptype))
+        if (!gs_py_type_flags(c, type, &flags) || !(flags & (uint64_t)L->flag_heaptype))
             break; /* C types define no __del__ */
-        if (py_field_ptr(c, type, L->type_dict, &dict) && dict && py_dict_get_str(c, dict, "__del__", &del)) {
+        if (gs_py_field_ptr(c, type, L->type_dict, &dict) && dict && gs_py_dict_get_str(c, dict, "__del__", &del)) {
             facts |= GS_TYPE_PY_DEL;
             break;
         }
-        if (!py_field_ptr(c, type, L->type_base, &type))
+        if (!gs_py_field_ptr(c, type, L->type_base, &type))
             break;
     }
     return facts;
@@ -600,10 +600,10 @@ static gs_status collect_resources(struct builder *b, struct gs_snapshot *s, gs_
 {
     size_t cap = 0;
     for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (s->type[i] == PY_TYPE_BAD)
+        if (s->type[i] == GS_PY_TYPE_BAD)
             continue;
-        struct py_resource_info info;
-        if (!py_resource_decode(b->c, s->addr[i], &b->types.v[s->type[i]], &info))
+        struct gs_py_resource_info info;
+        if (!gs_py_resource_decode(b->c, s->addr[i], &b->types.v[s->type[i]], &info))
             continue;
         if (s->nresources == cap) {
             cap = cap ? cap * 2 : 64;
@@ -702,7 +702,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     s->ntypes = b->types.n;
     s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
     for (size_t t = 0; t < b->types.n; t++) {
-        const struct py_type_info *ti = &b->types.v[t];
+        const struct gs_py_type_info *ti = &b->types.v[t];
         s->types[t] = (struct gs_snap_type){
             .addr = ti->addr,
             .flags = ti->flags,
@@ -790,7 +790,7 @@ static void fill_meta(const struct gs_capture *cap, struct gs_snap_meta *m)
     m->target_was_stopped = cap->was_stopped;
     size_t k = 0;
     for (size_t i = cap->rt.ninterps; i-- > 0 && k < GS_MAX_INTERPRETERS; k++) {
-        const struct py_interp *in = &cap->rt.interps[i];
+        const struct gs_py_interp *in = &cap->rt.interps[i];
         struct gs_snap_interp *si = &m->interps[k];
         si->id = in->id;
         si->gc_enabled = in->gc.enabled;
@@ -840,7 +840,7 @@ static void fill_core(const struct gs_capture *cap, struct gs_snapshot *s)
 
 static void builder_free(struct builder *b)
 {
-    py_types_free(&b->types);
+    gs_py_types_free(&b->types);
     gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);
     gs_strpool_free(&b->strings);
@@ -875,13 +875,13 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
     b.sink.weak = sink_weak;
     b.cap = cap;
     /* The decoders' context, with the emulated traverse for compiled types. */
-    struct py_ctx ctx = cap->rt.ctx;
+    struct gs_py_ctx ctx = cap->rt.ctx;
     const char *emu_why = NULL;
-    ctx.emu = py_emu_new(gs_image_reader(cap->image), &cap->maps, cap->emu_files, &emu_why);
+    ctx.emu = gs_py_emu_new(gs_image_reader(cap->image), &cap->maps, cap->emu_files, &emu_why);
     b.c = &ctx;
     b.current = GS_NO_NODE;
     gs_phases_start(&b.phases);
-    py_types_init(&b.types);
+    gs_py_types_init(&b.types);
     gs_nodeindex_init(&b.index, cap->image);
     gs_addrmap_init(&b.attr_names);
     gs_strpool_init(&b.strings);
@@ -889,9 +889,9 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
     fill_meta(cap, &s->meta);
     fill_core(cap, s);
 
-    struct py_heap_stats hs;
+    struct gs_py_heap_stats hs;
     uint64_t max_objects = gs_image_stats(cap->image)->bytes / 32 + 1;
-    gs_status st = py_heap_walk(&cap->rt, max_objects, visit_tracked, &b, &hs, err);
+    gs_status st = gs_py_heap_walk(&cap->rt, max_objects, visit_tracked, &b, &hs, err);
     s->meta.broken_lists = hs.broken_lists;
     if (st == GS_OK && b.n == 0)
         st = gs_fail(err, GS_ERR_CORRUPT,
@@ -903,11 +903,11 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
         gs_phase_mark(&b.phases, "roots");
         /* gc.garbage, so that reports can show it. */
         for (int32_t k = 0; k < s->meta.ninterps; k++) {
-            const struct py_interp *in = &cap->rt.interps[cap->rt.ninterps - 1 - (size_t)k];
+            const struct gs_py_interp *in = &cap->rt.interps[cap->rt.ninterps - 1 - (size_t)k];
             if (in->gc.garbage)
                 s->meta.interps[k].garbage_node = node_for(&b, in->gc.garbage);
         }
-        py_emu_prepare(b.c, &b.types, b.addr, b.type, (size_t)b.n);
+        gs_py_emu_prepare(b.c, &b.types, b.addr, b.type, (size_t)b.n);
         gs_phase_mark(&b.phases, "emulated traverse");
         decode_all(&b);
         gs_phase_mark(&b.phases, "referents");
@@ -922,8 +922,8 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
         s->meta.bad_edges = b.bad_edges;
         st = finish(&b, s, err);
     }
-    py_emu_report_stats(ctx.emu, emu_why);
-    py_emu_free(ctx.emu);
+    gs_py_emu_report_stats(ctx.emu, emu_why);
+    gs_py_emu_free(ctx.emu);
     builder_free(&b);
     gs_phase_mark(&b.phases, "free");
     if (st != GS_OK) {

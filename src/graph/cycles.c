@@ -35,7 +35,7 @@ static int head_score(const struct gs_snapshot *s, uint32_t node)
     if (is_heap_type(s, node))
         return 3;
     uint32_t kind = gs_snapshot_kind(s, node);
-    return kind == PYK_TYPE ? 2 : kind == PYK_FUNCTION ? 1 : 0;
+    return kind == GS_PYK_TYPE ? 2 : kind == GS_PYK_FUNCTION ? 1 : 0;
 }
 
 /* Of two members reached from roots, the nearer; at equal depth, the one

@@ -125,7 +125,7 @@ gs_status gs_garbage_compute(const struct gs_snapshot *s, uint8_t **is_garbage, 
  * still show its generators. */
 static bool interpreter_internal_finalizer(uint32_t kind)
 {
-    return kind == PYK_GENERATOR || kind == PYK_COROUTINE || kind == PYK_ASYNC_GENERATOR;
+    return kind == GS_PYK_GENERATOR || kind == GS_PYK_COROUTINE || kind == GS_PYK_ASYNC_GENERATOR;
 }
 
 static const struct gs_snap_type *node_type(const struct gs_snapshot *s, uint32_t node)

@@ -161,64 +161,64 @@ struct piece {
 };
 
 /* The buffers a node points to (at most 2) and its unused capacity. */
-static size_t node_buffers(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, struct piece *buf,
+static size_t node_buffers(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, struct piece *buf,
                            uint64_t *slack)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     size_t n = 0;
     *slack = 0;
     switch (t->kind) {
-    case PYK_LIST: {
+    case GS_PYK_LIST: {
         uint64_t items;
         int64_t allocated, len;
-        if (py_field_ptr(c, obj, L->list_ob_item, &items) && py_field_ssize(c, obj, L->list_allocated, &allocated) &&
-            py_field_ssize(c, obj, L->varobject_ob_size, &len) && allocated >= len && len >= 0) {
+        if (gs_py_field_ptr(c, obj, L->list_ob_item, &items) && gs_py_field_ssize(c, obj, L->list_allocated, &allocated) &&
+            gs_py_field_ssize(c, obj, L->varobject_ob_size, &len) && allocated >= len && len >= 0) {
             if (items && allocated > 0)
                 buf[n++] = (struct piece){items, (uint64_t)allocated * 8};
             *slack = (uint64_t)(allocated - len) * 8;
         }
         break;
     }
-    case PYK_DICT:
-    case PYK_ODICT: {
+    case GS_PYK_DICT:
+    case GS_PYK_ODICT: {
         uint64_t keys, ksize, entries, esize;
         int64_t refcnt, used;
-        if (py_field_ptr(c, obj, L->dict_ma_keys, &keys) && keys && py_dictkeys_size(c, keys, &ksize, &refcnt) &&
-            refcnt == 1 && py_field_ssize(c, obj, L->dict_ma_used, &used) && used >= 0) {
+        if (gs_py_field_ptr(c, obj, L->dict_ma_keys, &keys) && keys && gs_py_dictkeys_size(c, keys, &ksize, &refcnt) &&
+            refcnt == 1 && gs_py_field_ssize(c, obj, L->dict_ma_used, &used) && used >= 0) {
             buf[n++] = (struct piece){keys, ksize};
-            if (py_dictkeys_capacity(c, keys, &entries, &esize) && entries >= (uint64_t)used)
+            if (gs_py_dictkeys_capacity(c, keys, &entries, &esize) && entries >= (uint64_t)used)
                 *slack = (entries - (uint64_t)used) * esize;
         }
         break;
     }
-    case PYK_SET:
-    case PYK_FROZENSET: {
+    case GS_PYK_SET:
+    case GS_PYK_FROZENSET: {
         uint64_t table;
         int64_t mask, used;
-        if (py_field_ptr(c, obj, L->set_table, &table) && py_field_ssize(c, obj, L->set_mask, &mask) &&
-            py_field_ssize(c, obj, L->set_used, &used) && mask >= 0 && used >= 0 && used <= mask + 1 &&
+        if (gs_py_field_ptr(c, obj, L->set_table, &table) && gs_py_field_ssize(c, obj, L->set_mask, &mask) &&
+            gs_py_field_ssize(c, obj, L->set_used, &used) && mask >= 0 && used >= 0 && used <= mask + 1 &&
             table != obj + (uint64_t)L->set_smalltable) {
             buf[n++] = (struct piece){table, (uint64_t)(mask + 1) * (uint64_t)L->setentry_size};
             *slack = (uint64_t)(mask + 1 - used) * (uint64_t)L->setentry_size;
         }
         break;
     }
-    case PYK_BYTEARRAY: {
+    case GS_PYK_BYTEARRAY: {
         uint64_t bytes;
         int64_t alloc, len;
-        if (py_field_ptr(c, obj, L->bytearray_bytes, &bytes) && py_field_ssize(c, obj, L->bytearray_alloc, &alloc) &&
-            py_field_ssize(c, obj, L->varobject_ob_size, &len) && bytes && alloc > len && len >= 0) {
+        if (gs_py_field_ptr(c, obj, L->bytearray_bytes, &bytes) && gs_py_field_ssize(c, obj, L->bytearray_alloc, &alloc) &&
+            gs_py_field_ssize(c, obj, L->varobject_ob_size, &len) && bytes && alloc > len && len >= 0) {
             buf[n++] = (struct piece){bytes, (uint64_t)alloc};
             *slack = (uint64_t)(alloc - len - 1);
         }
         break;
     }
     default:
-        if (py_is_ndarray(t)) {
+        if (gs_py_is_ndarray(t)) {
             /* numpy's data buffer, when the array owns it (a view's is
              * counted by the array it views) */
-            struct py_ndarray a;
-            if (py_ndarray_read(c, obj, &a) && a.owned && a.nbytes)
+            struct gs_py_ndarray a;
+            if (gs_py_ndarray_read(c, obj, &a) && a.owned && a.nbytes)
                 buf[n++] = (struct piece){a.data, a.nbytes};
         }
         break;
@@ -228,15 +228,15 @@ static size_t node_buffers(const struct py_ctx *c, uint64_t obj, const struct py
 
 /* A hash of a str's or bytes' value (0: not one, or unreadable). Compact
  * str only (every str made since 3.3 except legacy C-API ones). */
-static uint64_t value_hash(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t)
+static uint64_t value_hash(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t data, len;
     uint64_t seed;
-    if (t->kind == PYK_STR) {
+    if (t->kind == GS_PYK_STR) {
         int64_t length;
         uint32_t state;
-        if (!py_field_ssize(c, obj, L->unicode_length, &length) || length < 0 ||
+        if (!gs_py_field_ssize(c, obj, L->unicode_length, &length) || length < 0 ||
             !gs_read_u32(c->r, obj + (uint64_t)L->unicode_state, &state))
             return 0;
         unsigned kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
@@ -246,9 +246,9 @@ static uint64_t value_hash(const struct py_ctx *c, uint64_t obj, const struct py
         data = obj + (uint64_t)(ascii ? L->unicode_ascii_size : L->unicode_compact_size);
         len = (uint64_t)length * kind;
         seed = 0x5354520000000000ull | kind;
-    } else if (t->kind == PYK_BYTES) {
+    } else if (t->kind == GS_PYK_BYTES) {
         int64_t n;
-        if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+        if (!gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
             return 0;
         data = obj + (uint64_t)L->bytes_sval;
         len = (uint64_t)n;
@@ -294,33 +294,33 @@ static uint64_t first_item(const void *p, uint32_t item_size)
  * tables do not have: its whole allocation but a final NUL (which holds
  * the content wherever it starts) must be constant, so none is reported
  * that is not, and one with stale bytes past its end is missed. */
-static bool constant_value(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
+static bool constant_value(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
                            struct gs_snap_constant *out)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t data = 0, len = 0;
     uint32_t item = 1;
     int64_t n;
     switch (t->kind) {
-    case PYK_BYTES:
-        if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+    case GS_PYK_BYTES:
+        if (!gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
             return false;
         data = obj + (uint64_t)L->bytes_sval;
         len = (uint64_t)n;
         break;
-    case PYK_BYTEARRAY: {
+    case GS_PYK_BYTEARRAY: {
         int64_t alloc;
-        if (!py_field_ptr(c, obj, L->bytearray_bytes, &data) || !py_field_ssize(c, obj, L->bytearray_alloc, &alloc) ||
-            !py_field_ssize(c, obj, L->varobject_ob_size, &n) || !data || n < 0 || alloc < n)
+        if (!gs_py_field_ptr(c, obj, L->bytearray_bytes, &data) || !gs_py_field_ssize(c, obj, L->bytearray_alloc, &alloc) ||
+            !gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) || !data || n < 0 || alloc < n)
             return false;
         /* Up to 3.14 ob_alloc counts the NUL after the content; 3.15's
          * buffer is a bytes object's, ob_alloc its size, the NUL past it. */
         len = (uint64_t)(alloc > n ? alloc - 1 : alloc);
         break;
     }
-    case PYK_STR: {
+    case GS_PYK_STR: {
         uint32_t state;
-        if (!py_field_ssize(c, obj, L->unicode_length, &n) || n < 0 ||
+        if (!gs_py_field_ssize(c, obj, L->unicode_length, &n) || n < 0 ||
             !gs_read_u32(c->r, obj + (uint64_t)L->unicode_state, &state))
             return false;
         unsigned kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
@@ -332,15 +332,15 @@ static bool constant_value(const struct py_ctx *c, uint64_t obj, const struct py
         len = (uint64_t)n * kind;
         break;
     }
-    case PYK_LIST:
-        if (!py_field_ptr(c, obj, L->list_ob_item, &data) || !py_field_ssize(c, obj, L->varobject_ob_size, &n) ||
+    case GS_PYK_LIST:
+        if (!gs_py_field_ptr(c, obj, L->list_ob_item, &data) || !gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) ||
             !data || n < 0)
             return false;
         item = 8;
         len = (uint64_t)n * 8;
         break;
-    case PYK_TUPLE:
-        if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+    case GS_PYK_TUPLE:
+        if (!gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
             return false;
         data = obj + (uint64_t)L->tuple_ob_item;
         item = 8;
@@ -363,22 +363,22 @@ static uint64_t round_class(uint64_t n, uint64_t alignment)
     return (n + alignment - 1) / alignment * alignment;
 }
 
-static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct py_types *types)
+static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types)
 {
-    const struct py_ctx *c = &cap->rt.ctx;
+    const struct gs_py_ctx *c = &cap->rt.ctx;
     struct gs_snap_memory *m = &s->memory;
     struct ranges arenas, files;
     arena_ranges(s, &arenas);
     file_ranges(s, &files);
-    uint64_t small = m->pymalloc.status == PY_PYMALLOC_OK ? m->pymalloc.small_threshold : 0;
+    uint64_t small = m->pymalloc.status == GS_PY_PYMALLOC_OK ? m->pymalloc.small_threshold : 0;
     uint64_t align = m->pymalloc.alignment ? m->pymalloc.alignment : 16;
     s->slack = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->slack);
     s->content = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
     size_t cap_constants = 0;
     for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (s->type[i] == PY_TYPE_BAD || s->type[i] >= types->n)
+        if (s->type[i] == GS_PY_TYPE_BAD || s->type[i] >= types->n)
             continue;
-        const struct py_type_info *t = &types->v[s->type[i]];
+        const struct gs_py_type_info *t = &types->v[s->type[i]];
         uint64_t addr = s->addr[i], slack = 0;
         struct piece pieces[3];
         size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
@@ -396,7 +396,7 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
         uint64_t bufs = 0;
         for (size_t k = 1; k <= nb; k++)
             bufs += pieces[k].size;
-        uint64_t pre = py_preheader_size(c->L, t);
+        uint64_t pre = gs_py_preheader_size(c->L, t);
         pieces[0] = (struct piece){addr >= pre ? addr - pre : addr, s->size[i] > bufs ? s->size[i] - bufs : 0};
         for (size_t k = 0; k <= nb; k++) {
             const struct piece *p = &pieces[k];
@@ -428,11 +428,11 @@ static uint64_t tracemalloc_tables(const struct gs_snapshot *s)
     return bytes;
 }
 
-gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct py_types *types,
+gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
                           gs_strpool *strings, gs_error *err)
 {
     (void)err;
-    const struct py_ctx *c = &cap->rt.ctx;
+    const struct gs_py_ctx *c = &cap->rt.ctx;
     struct gs_snap_memory *m = &s->memory;
     memset(m, 0, sizeof *m);
     m->present = 1;
@@ -443,14 +443,14 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
         if (cap->rt.interps[i].id == 0)
             main_interp = cap->rt.interps[i].addr;
 
-    struct py_statics statics;
-    py_statics_open(&cap->loc, &statics);
+    struct gs_py_statics statics;
+    gs_py_statics_open(&cap->loc, &statics);
     size_t narenas = 0;
-    py_pymalloc_read(c, main_interp, &statics, &cap->loc, &m->pymalloc, &s->arenas, &narenas);
+    gs_py_pymalloc_read(c, main_interp, &statics, &cap->loc, &m->pymalloc, &s->arenas, &narenas);
     s->narenas = narenas;
-    struct py_tracemalloc tm;
-    py_tracemalloc_read(c, cap->loc.runtime_addr, &statics, &cap->loc, strings, &tm);
-    py_statics_close(&statics);
+    struct gs_py_tracemalloc tm;
+    gs_py_tracemalloc_read(c, cap->loc.runtime_addr, &statics, &cap->loc, strings, &tm);
+    gs_py_statics_close(&statics);
     m->tm_status = tm.status;
     m->tm_max_nframe = tm.max_nframe;
     m->tm_traced_memory = tm.traced_memory;
@@ -465,7 +465,7 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
 
     build_mappings(cap, s, strings);
     account_nodes(cap, s, types);
-    if (m->pymalloc.status == PY_PYMALLOC_OK) {
+    if (m->pymalloc.status == GS_PY_PYMALLOC_OK) {
         for (uint64_t i = 0; i < s->narenas; i++)
             m->arenas_carved += s->arenas[i].carved_bytes;
         uint64_t allocated = m->pymalloc.allocated_bytes;
@@ -536,7 +536,7 @@ struct gs_dup_group *gs_memory_duplicates(const struct gs_snapshot *s, size_t *n
     return g;
 }
 
-bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct py_pymalloc_arena *a)
+bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct gs_py_pymalloc_arena *a)
 {
     return a->used_pools && a->used_bytes * 100 < s->memory.pymalloc.arena_size * GS_FRAGMENTED_PERCENT;
 }

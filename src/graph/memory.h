@@ -18,7 +18,7 @@
 #include "py/typeinfo.h"
 #include "util/strpool.h"
 
-gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct py_types *types,
+gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
                           gs_strpool *strings, gs_error *err);
 
 /* The traced block holding a node, or NULL: the trace (domain 0) whose
@@ -39,7 +39,7 @@ struct gs_dup_group *gs_memory_duplicates(const struct gs_snapshot *s, size_t *n
 /* An arena pymalloc cannot return to the system although less than
  * GS_FRAGMENTED_PERCENT of it is in use: a few live blocks pin it. */
 #define GS_FRAGMENTED_PERCENT 25
-bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct py_pymalloc_arena *a);
+bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct gs_py_pymalloc_arena *a);
 /* The bytes of every such arena. */
 uint64_t gs_memory_fragmented_bytes(const struct gs_snapshot *s);
 

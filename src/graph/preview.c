@@ -35,13 +35,13 @@ static void quote(const char *in, bool cut, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static bool str_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool str_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
     char text[STR_CHARS * 4 + 1];
     int64_t len = 0;
-    if (!py_str_utf8(c, obj, text, sizeof text, &len))
+    if (!gs_py_str_utf8(c, obj, text, sizeof text, &len))
         return false;
-    /* py_str_utf8 cut on bytes; cut again on characters for a steady width. */
+    /* gs_py_str_utf8 cut on bytes; cut again on characters for a steady width. */
     size_t chars = 0, i = 0;
     for (; text[i] && chars < STR_CHARS; i++)
         if (((unsigned char)text[i] & 0xc0) != 0x80)
@@ -53,12 +53,12 @@ static bool str_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t 
     return true;
 }
 
-static bool bytes_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool bytes_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int64_t n;
     unsigned char data[BYTES_SHOWN];
-    if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
+    if (!gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) || n < 0)
         return false;
     size_t shown = n < BYTES_SHOWN ? (size_t)n : BYTES_SHOWN;
     if (!gs_read_exact(c->r, obj + (uint64_t)L->bytes_sval, data, shown))
@@ -77,12 +77,12 @@ static bool bytes_preview(const struct py_ctx *c, uint64_t obj, char *out, size_
 }
 
 /* An int's value when it fits in 64 bits; "<int of N digits>" otherwise. */
-static bool int_preview(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, char *out, size_t cap)
+static bool int_preview(const struct gs_py_ctx *c, uint64_t obj, uint64_t type_flags, char *out, size_t cap)
 {
     uint64_t v;
     bool negative;
     int64_t ndigits;
-    if (py_int_value_typed(c, obj, type_flags, &v, &negative)) {
+    if (gs_py_int_value_typed(c, obj, type_flags, &v, &negative)) {
         /* By hand: there is one int per few objects in most heaps, and
          * snprintf was a tenth of the build's instructions. */
         char digits[24];
@@ -100,13 +100,13 @@ static bool int_preview(const struct py_ctx *c, uint64_t obj, uint64_t type_flag
         out[k] = '\0';
         return true;
     }
-    if (!py_int_digits_typed(c, obj, type_flags, &ndigits, &negative))
+    if (!gs_py_int_digits_typed(c, obj, type_flags, &ndigits, &negative))
         return false;
     snprintf(out, cap, "<int of %lld digits>", (long long)ndigits);
     return true;
 }
 
-static bool float_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool float_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
     double d;
     if (!gs_read_exact(c->r, obj + (uint64_t)c->L->float_fval, &d, sizeof d))
@@ -116,37 +116,37 @@ static bool float_preview(const struct py_ctx *c, uint64_t obj, char *out, size_
 }
 
 /* The str at a field, unquoted. */
-static bool field_text(const struct py_ctx *c, uint64_t obj, int64_t offset, char *out, size_t cap)
+static bool field_text(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, char *out, size_t cap)
 {
     uint64_t s;
-    return py_field_ptr(c, obj, offset, &s) && s && py_str_utf8(c, s, out, cap, NULL);
+    return gs_py_field_ptr(c, obj, offset, &s) && s && gs_py_str_utf8(c, s, out, cap, NULL);
 }
 
-static bool module_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool module_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
     uint64_t dict, name;
-    if (py_layout_has(c->L->module_name) && field_text(c, obj, c->L->module_name, out, cap))
+    if (gs_py_layout_has(c->L->module_name) && field_text(c, obj, c->L->module_name, out, cap))
         return true;
-    return py_field_ptr(c, obj, c->L->module_dict, &dict) && dict && py_dict_get_str(c, dict, "__name__", &name) &&
-           py_str_utf8(c, name, out, cap, NULL);
+    return gs_py_field_ptr(c, obj, c->L->module_dict, &dict) && dict && gs_py_dict_get_str(c, dict, "__name__", &name) &&
+           gs_py_str_utf8(c, name, out, cap, NULL);
 }
 
-static bool type_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool type_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
     uint64_t flags, p;
-    if (!py_type_flags(c, obj, &flags))
+    if (!gs_py_type_flags(c, obj, &flags))
         return false;
     if (flags & (uint64_t)c->L->flag_heaptype)
         return field_text(c, obj, c->L->heaptype_qualname, out, cap);
-    return py_field_ptr(c, obj, c->L->type_name, &p) && gs_read_cstring(c->r, p, out, cap);
+    return gs_py_field_ptr(c, obj, c->L->type_name, &p) && gs_read_cstring(c->r, p, out, cap);
 }
 
-static bool code_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t cap)
+static bool code_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, size_t cap)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     char name[64], file[128];
     int32_t line = 0;
-    int64_t off = py_layout_has(L->code_qualname) ? L->code_qualname : L->code_name;
+    int64_t off = gs_py_layout_has(L->code_qualname) ? L->code_qualname : L->code_name;
     if (!field_text(c, obj, off, name, sizeof name))
         return false;
     if (!field_text(c, obj, L->code_filename, file, sizeof file))
@@ -162,24 +162,24 @@ static bool code_preview(const struct py_ctx *c, uint64_t obj, char *out, size_t
     return true;
 }
 
-uint32_t gs_preview(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, gs_strpool *pool)
+uint32_t gs_preview(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, gs_strpool *pool)
 {
     char out[GS_PREVIEW_MAX + 16];
     bool ok = false;
     switch (t->kind) {
-    case PYK_STR: ok = str_preview(c, obj, out, sizeof out); break;
-    case PYK_BYTES: ok = bytes_preview(c, obj, out, sizeof out); break;
-    case PYK_INT: ok = int_preview(c, obj, t->flags, out, sizeof out); break;
-    case PYK_BOOL:
+    case GS_PYK_STR: ok = str_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_BYTES: ok = bytes_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_INT: ok = int_preview(c, obj, t->flags, out, sizeof out); break;
+    case GS_PYK_BOOL:
         ok = int_preview(c, obj, t->flags, out, sizeof out);
         if (ok)
             snprintf(out, sizeof out, "%s", strcmp(out, "0") == 0 ? "False" : "True");
         break;
-    case PYK_FLOAT: ok = float_preview(c, obj, out, sizeof out); break;
-    case PYK_FUNCTION: ok = field_text(c, obj, c->L->func_qualname, out, sizeof out); break;
-    case PYK_MODULE: ok = module_preview(c, obj, out, sizeof out); break;
-    case PYK_TYPE: ok = type_preview(c, obj, out, sizeof out); break;
-    case PYK_CODE: ok = code_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_FLOAT: ok = float_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_FUNCTION: ok = field_text(c, obj, c->L->func_qualname, out, sizeof out); break;
+    case GS_PYK_MODULE: ok = module_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_TYPE: ok = type_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_CODE: ok = code_preview(c, obj, out, sizeof out); break;
     default:
         if (strcmp(t->name, "NoneType") == 0) {
             snprintf(out, sizeof out, "None");

@@ -14,6 +14,6 @@
 #define GS_PREVIEW_MAX 64 /* bytes of preview text at most */
 
 /* The preview's string id, or 0 when the object has none. */
-uint32_t gs_preview(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, gs_strpool *pool);
+uint32_t gs_preview(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, gs_strpool *pool);
 
 #endif

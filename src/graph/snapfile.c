@@ -402,7 +402,7 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
     for (uint64_t i = 0; i < s->ntm_frames; i++)
         if (!valid_string(s, s->tm_frames[i].filename))
             return bad(err, "the snapshot is corrupt: bad allocation frame");
-    if (s->memory.pymalloc.nclasses > PY_PYMALLOC_MAX_CLASSES)
+    if (s->memory.pymalloc.nclasses > GS_PY_PYMALLOC_MAX_CLASSES)
         return bad(err, "the snapshot is corrupt: bad pymalloc size classes");
     struct gs_snap_meta *meta = &s->meta;
     if (meta->ninterps < 0 || meta->ninterps > GS_MAX_INTERPRETERS)

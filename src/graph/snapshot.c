@@ -145,24 +145,24 @@ void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf,
 uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node)
 {
     uint32_t t = s->type[node];
-    return t < s->ntypes ? s->types[t].kind : PYK_OBJECT;
+    return t < s->ntypes ? s->types[t].kind : GS_PYK_OBJECT;
 }
 
 int64_t gs_snapshot_items(const struct gs_snapshot *s, uint32_t node)
 {
     enum gs_label_kind want;
     switch (gs_snapshot_kind(s, node)) {
-    case PYK_LIST:
-    case PYK_TUPLE:
-    case PYK_DEQUE:
+    case GS_PYK_LIST:
+    case GS_PYK_TUPLE:
+    case GS_PYK_DEQUE:
         want = GS_LABEL_INDEX;
         break;
-    case PYK_DICT:
-    case PYK_ODICT:
+    case GS_PYK_DICT:
+    case GS_PYK_ODICT:
         want = GS_LABEL_VALUE;
         break;
-    case PYK_SET:
-    case PYK_FROZENSET:
+    case GS_PYK_SET:
+    case GS_PYK_FROZENSET:
         want = GS_LABEL_MEMBER;
         break;
     default:

@@ -92,7 +92,7 @@ struct gs_snap_type {
     uint64_t flags;  /* tp_flags */
     uint32_t name;   /* string id: type.__name__ */
     uint32_t module; /* string id: type.__module__ */
-    uint32_t kind;   /* enum py_kind */
+    uint32_t kind;   /* enum gs_py_kind */
     uint32_t facts;  /* enum gs_type_facts */
 };
 
@@ -204,8 +204,8 @@ struct gs_snap_memory {
     uint64_t libraries;          /* anonymous (written) pages of file mappings: libraries' data */
     uint64_t unexplained;        /* anonymous bytes none of the above explains */
     uint64_t objects_in_files;   /* graph objects inside file mappings (static types): in libraries */
-    struct py_pymalloc_stats pymalloc;
-    uint32_t tm_status;          /* enum py_tm_status */
+    struct gs_py_pymalloc_stats pymalloc;
+    uint32_t tm_status;          /* enum gs_py_tm_status */
     int32_t tm_max_nframe;
     uint64_t tm_traced_memory;
     uint64_t tm_bad_entries;
@@ -294,7 +294,7 @@ struct gs_snapshot {
     /* where the memory goes (may be empty: memory.present says) */
     struct gs_snap_memory memory;
     struct gs_snap_mapping *mappings;
-    struct py_pymalloc_arena *arenas;
+    struct gs_py_pymalloc_arena *arenas;
     struct gs_tm_trace *tm_traces;        /* sorted by (domain, address) */
     struct gs_tm_traceback *tm_tracebacks;
     struct gs_tm_frame *tm_frames;
@@ -323,7 +323,7 @@ void gs_snapshot_label(const struct gs_snapshot *s, uint32_t label, char *buf, s
  * writes it; "" when src holds no reference to dst. */
 void gs_snapshot_edge_label(const struct gs_snapshot *s, uint32_t src, uint32_t dst, char *buf, size_t cap);
 
-/* The kind (enum py_kind, src/py/kinds.h) of a node's type; PYK_OBJECT for
+/* The kind (enum gs_py_kind, src/py/kinds.h) of a node's type; GS_PYK_OBJECT for
  * an unknown type. */
 uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node);
 

@@ -16,7 +16,7 @@
  * Merging: the native frames are walked innermost first; each native frame
  * of the eval loop (_PyEval_EvalFrameDefault, its .cold part included) is
  * replaced by the Python frames that call runs: one frame up to 3.10, the
- * frames up to and including the next PY_FRAME_ENTRY frame from 3.11 (see
+ * frames up to and including the next GS_PY_FRAME_ENTRY frame from 3.11 (see
  * py/stacks.h). Python frames left over (the native walk stopped early, or
  * no symbols named the eval loop) follow the last native frame, where they
  * belong: outside everything the walk saw. Every other native frame is
@@ -52,7 +52,7 @@ struct pyframe {
 
 /* A thread state and where it belongs. */
 struct tstate_ref {
-    const struct py_thread *th;
+    const struct gs_py_thread *th;
     uint32_t interp; /* index in meta.interps */
     int64_t tid;     /* the kernel thread it runs on, -1 when none was found */
     bool used;
@@ -65,7 +65,7 @@ struct kthread {
 };
 
 struct interp_info {
-    struct py_thread_name *names;
+    struct gs_py_thread_name *names;
     size_t nnames;
     uint64_t gil_holder;
 };
@@ -154,7 +154,7 @@ static struct gs_thread *new_thread(struct tbuilder *tb)
 
 /* --- Python frames ------------------------------------------------------------- */
 
-static bool collect_pyframe(void *arg, const struct py_frame_info *f)
+static bool collect_pyframe(void *arg, const struct gs_py_frame_info *f)
 {
     struct tbuilder *tb = arg;
     if (tb->npy == tb->cap_py) {
@@ -206,7 +206,7 @@ static void emit_eval_call(struct tbuilder *tb, size_t *next)
     while (*next < tb->npy) {
         const struct pyframe *p = &tb->py[(*next)++];
         emit_pyframe(tb, p);
-        if (p->flags & PY_FRAME_ENTRY)
+        if (p->flags & GS_PY_FRAME_ENTRY)
             break;
     }
 }
@@ -286,7 +286,7 @@ static int64_t tcb_tid(const struct tbuilder *tb, uint64_t ident)
     return kthread_find(tb->ktids, tb->nk, (uint64_t)tid);
 }
 
-static int64_t kernel_tid(const struct tbuilder *tb, const struct py_thread *th)
+static int64_t kernel_tid(const struct tbuilder *tb, const struct gs_py_thread *th)
 {
     if (th->native_thread_id > 0)
         return th->native_thread_id;
@@ -317,7 +317,7 @@ static struct tstate_ref *tstate_for(struct tbuilder *tb, const struct gs_native
         struct tstate_ref *r = tb->by_tid[i];
         if (r->used)
             continue;
-        if (py_stack_top(&tb->cap->rt.ctx, r->th->addr))
+        if (gs_py_stack_top(&tb->cap->rt.ctx, r->th->addr))
             return r;
         if (!first)
             first = r;
@@ -329,7 +329,7 @@ static struct tstate_ref *tstate_for(struct tbuilder *tb, const struct gs_native
 
 static int by_ident(const void *a, const void *b)
 {
-    uint64_t x = ((const struct py_thread_name *)a)->ident, y = ((const struct py_thread_name *)b)->ident;
+    uint64_t x = ((const struct gs_py_thread_name *)a)->ident, y = ((const struct gs_py_thread_name *)b)->ident;
     return x < y ? -1 : x > y;
 }
 
@@ -338,8 +338,8 @@ static const char *thread_name(const struct tbuilder *tb, const struct tstate_re
     if (!ref)
         return NULL;
     const struct interp_info *ii = &tb->interps[ref->interp];
-    struct py_thread_name key = {.ident = ref->th->thread_id};
-    const struct py_thread_name *hit =
+    struct gs_py_thread_name key = {.ident = ref->th->thread_id};
+    const struct gs_py_thread_name *hit =
         ii->nnames ? bsearch(&key, ii->names, ii->nnames, sizeof key, by_ident) : NULL;
     return hit ? hit->name : NULL;
 }
@@ -372,7 +372,7 @@ static void add_thread(struct tbuilder *tb, const struct gs_native_stack *nat, s
         t->interp = ref->interp;
         if (tb->interps[ref->interp].gil_holder == ref->th->addr)
             t->flags |= GS_THREAD_GIL;
-        py_stack_walk(&cap->rt.ctx, ref->th->addr, PY_STACK_MAX_FRAMES, collect_pyframe, tb);
+        gs_py_stack_walk(&cap->rt.ctx, ref->th->addr, GS_PY_STACK_MAX_FRAMES, collect_pyframe, tb);
     }
     /* t may move as frames grow the arrays: remember its index. */
     size_t index = (size_t)(t - tb->threads);
@@ -386,19 +386,19 @@ static void add_thread(struct tbuilder *tb, const struct gs_native_stack *nat, s
 
 static void collect_tstates(struct tbuilder *tb)
 {
-    const struct py_runtime *rt = &tb->cap->rt;
+    const struct gs_py_runtime *rt = &tb->cap->rt;
     size_t total = 0;
     for (size_t i = 0; i < rt->ninterps; i++)
         total += rt->interps[i].nthreads;
     tb->ts = gs_xcalloc(total ? total : 1, sizeof *tb->ts);
     /* meta.interps[k] is rt->interps[ninterps - 1 - k] (the main one is last). */
     for (size_t k = 0; k < rt->ninterps && k < GS_MAX_INTERPRETERS; k++) {
-        const struct py_interp *in = &rt->interps[rt->ninterps - 1 - k];
+        const struct gs_py_interp *in = &rt->interps[rt->ninterps - 1 - k];
         struct interp_info *ii = &tb->interps[k];
-        ii->names = py_thread_names(&rt->ctx, in, &ii->nnames);
+        ii->names = gs_py_thread_names(&rt->ctx, in, &ii->nnames);
         if (ii->names)
             gs_qsort(ii->names, ii->nnames, sizeof *ii->names, by_ident);
-        ii->gil_holder = py_gil_holder(&rt->ctx, rt->runtime_addr, in);
+        ii->gil_holder = gs_py_gil_holder(&rt->ctx, rt->runtime_addr, in);
         for (size_t t = 0; t < in->nthreads; t++)
             tb->ts[tb->nts++] = (struct tstate_ref){&in->threads[t], (uint32_t)k, -1, false};
     }

@@ -46,7 +46,7 @@ static int by_differences(const void *a, const void *b)
 }
 
 /* Which objects to run, and with which function. */
-static size_t choose(const struct py_ctx *c, const struct gs_snapshot *s, uint64_t *objs, uint64_t *fns,
+static size_t choose(const struct gs_py_ctx *c, const struct gs_snapshot *s, uint64_t *objs, uint64_t *fns,
                      uint32_t *nodes, uint64_t *undecided)
 {
     size_t k = 0;
@@ -55,16 +55,16 @@ static size_t choose(const struct py_ctx *c, const struct gs_snapshot *s, uint64
         uint64_t fn;
         if (!t->addr)
             continue; /* <bad type> */
-        switch (py_gc_traverse_fn(c, s->addr[i], t->addr, t->flags, (enum py_kind)t->kind, &fn)) {
-        case PY_GCT_RUN:
+        switch (gs_py_gc_traverse_fn(c, s->addr[i], t->addr, t->flags, (enum gs_py_kind)t->kind, &fn)) {
+        case GS_PY_GCT_RUN:
             objs[k] = s->addr[i];
             fns[k] = fn;
             nodes[k++] = (uint32_t)i;
             break;
-        case PY_GCT_UNDECIDED:
+        case GS_PY_GCT_UNDECIDED:
             (*undecided)++;
             break;
-        case PY_GCT_NONE:
+        case GS_PY_GCT_NONE:
             break;
         }
     }
@@ -89,9 +89,9 @@ static bool untraversed_by_design(const struct gs_snapshot *s, uint64_t inline_v
     char text[64];
     uint32_t kind = gs_snapshot_kind(s, src);
     gs_snapshot_label(s, label, text, sizeof text);
-    if (kind == PYK_TYPE)
+    if (kind == GS_PYK_TYPE)
         return strcmp(text, ".__subclasses__") == 0 || strcmp(text, ".__slots__") == 0;
-    if (kind == PYK_CODE)
+    if (kind == GS_PYK_CODE)
         return strcmp(text, ".co_consts") != 0;
     if (strcmp(text, ".__class__") == 0)
         return true;
@@ -108,7 +108,7 @@ struct scratch {
  * Edges to objects that are not GC objects (str, int, a static type) are
  * "untraversed", not a difference: traverse functions leave them out by
  * design, as they cannot be part of a cycle. */
-static void compare(const struct gs_snapshot *s, const struct py_layout *L, uint32_t node, const uint64_t *refs, size_t nrefs,
+static void compare(const struct gs_snapshot *s, const struct gs_py_layout *L, uint32_t node, const uint64_t *refs, size_t nrefs,
                     struct gs_verify_type *vt, struct scratch *sc)
 {
     uint64_t first = s->out_off[node], ndec = s->out_off[node + 1] - first;
@@ -154,7 +154,7 @@ static void compare(const struct gs_snapshot *s, const struct py_layout *L, uint
         } else {
             uint64_t edge = first + (dec[b] & 0xffffffffu);
             if (!(s->types[s->type[d]].flags & (uint64_t)L->flag_have_gc) ||
-                untraversed_by_design(s, py_layout_has(L->flag_inline_values) ? (uint64_t)L->flag_inline_values : 0,
+                untraversed_by_design(s, gs_py_layout_has(L->flag_inline_values) ? (uint64_t)L->flag_inline_values : 0,
                                       node, s->out_label[edge])) {
                 untraversed++;
             } else {
@@ -188,7 +188,7 @@ gs_status gs_verify_referents(const struct gs_capture *cap, const struct gs_snap
     gs_emu *e = gs_emu_new(gs_image_reader(cap->image), &cap->maps, cap->emu_files, NULL, &why);
     if (!e)
         return gs_fail(err, GS_ERR_USAGE, "--verify-referents: the emulator cannot start (%s)", why ? why : "?");
-    struct py_ctx c = cap->rt.ctx;
+    struct gs_py_ctx c = cap->rt.ctx;
     c.emu = NULL;
     size_t n = (size_t)s->nobjects;
     uint64_t *objs = gs_xreallocarray(NULL, n ? n : 1, sizeof *objs);

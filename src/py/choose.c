@@ -16,20 +16,20 @@
  * 3.14.5 (gh-142516). */
 #define FIRST_GENERATIONAL_314 5
 
-void py_layout_make_incremental(const struct py_layout *L, struct py_layout *out)
+void gs_py_layout_make_incremental(const struct gs_py_layout *L, struct gs_py_layout *out)
 {
     *out = *L;
-    if (!py_layout_has(L->gc_incremental_size) || !py_layout_has(L->interp_gc))
+    if (!gs_py_layout_has(L->gc_incremental_size) || !gs_py_layout_has(L->interp_gc))
         return;
     int64_t delta = L->gc_incremental_size - L->gc_size;
     out->gc_size = L->gc_incremental_size;
-    out->gc_generation0 = PY_ABSENT;
+    out->gc_generation0 = GS_PY_ABSENT;
     /* Members of PyInterpreterState after the collector state. */
     int64_t *after[] = {&out->interp_modules, &out->interp_sysdict, &out->interp_builtins,
                         &out->interp_ceval_gil, &out->interp_next, &out->interp_id,
                         &out->interp_threads_head, &out->interp_runtime};
     for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
-        if (py_layout_has(*after[i]) && *after[i] > L->interp_gc)
+        if (gs_py_layout_has(*after[i]) && *after[i] > L->interp_gc)
             *after[i] += delta;
     out->interp_size += delta;
     /* _PyRuntimeState embeds the main interpreter: it shrinks as much, and
@@ -43,7 +43,7 @@ static bool read_i32(gs_reader *r, uint64_t addr, int32_t *v)
     return gs_read_i32(r, addr, v);
 }
 
-bool py_gc_reading_check(gs_reader *r, const struct py_layout *L, uint64_t gc_addr, char *why, size_t cap)
+bool gs_py_gc_reading_check(gs_reader *r, const struct gs_py_layout *L, uint64_t gc_addr, char *why, size_t cap)
 {
     /* Every list head, initialised: its links are never NULL (an empty list
      * points at itself). */
@@ -62,7 +62,7 @@ bool py_gc_reading_check(gs_reader *r, const struct py_layout *L, uint64_t gc_ad
             return false;
         }
     }
-    if (py_layout_incremental_gc(L)) {
+    if (gs_py_layout_incremental_gc(L)) {
         int32_t visited = -1, phase = -1;
         if (!read_i32(r, gc_addr + (uint64_t)L->gc_incremental_visited_space, &visited) ||
             !read_i32(r, gc_addr + (uint64_t)L->gc_incremental_phase, &phase) || visited < 0 || visited > 1 ||
@@ -73,7 +73,7 @@ bool py_gc_reading_check(gs_reader *r, const struct py_layout *L, uint64_t gc_ad
         }
         return true;
     }
-    if (py_layout_has(L->gc_generation0)) {
+    if (gs_py_layout_has(L->gc_generation0)) {
         uint64_t gen0 = 0;
         if (!gs_read_u64(r, gc_addr + (uint64_t)L->gc_generation0, &gen0) ||
             gen0 != gc_addr + (uint64_t)L->gc_generations) {
@@ -82,7 +82,7 @@ bool py_gc_reading_check(gs_reader *r, const struct py_layout *L, uint64_t gc_ad
             return false;
         }
     }
-    if (py_layout_has(L->gc_incremental_visited_space)) {
+    if (gs_py_layout_has(L->gc_incremental_visited_space)) {
         /* 3.14.5+: dummy2 and dummy3 stand where visited_space and phase
          * were, and are never written. */
         int32_t d2 = -1, d3 = -1;
@@ -97,14 +97,14 @@ bool py_gc_reading_check(gs_reader *r, const struct py_layout *L, uint64_t gc_ad
 }
 
 /* The main interpreter's collector state, in the live process. */
-static bool main_gc_addr(gs_reader *r, const struct py_layout *L, uint64_t runtime, uint64_t *gc)
+static bool main_gc_addr(gs_reader *r, const struct gs_py_layout *L, uint64_t runtime, uint64_t *gc)
 {
     uint64_t interp = 0;
-    if (py_layout_has(L->runtime_main_interpreter))
+    if (gs_py_layout_has(L->runtime_main_interpreter))
         interp = runtime + (uint64_t)L->runtime_main_interpreter;
     else if (!gs_read_u64(r, runtime + (uint64_t)L->runtime_interpreters_main, &interp) || !interp)
         return false;
-    if (!py_layout_has(L->interp_gc))
+    if (!gs_py_layout_has(L->interp_gc))
         return false;
     *gc = interp + (uint64_t)L->interp_gc;
     return true;
@@ -118,19 +118,19 @@ static void append(char *buf, size_t cap, const char *text)
         snprintf(buf + n, cap - n, "%s; ", text);
 }
 
-gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int major, int minor, int micro,
-                           struct py_choice *out, gs_error *err)
+gs_status gs_py_layout_choose(gs_reader *live, const struct gs_py_location *loc, int major, int minor, int micro,
+                           struct gs_py_choice *out, gs_error *err)
 {
     memset(out, 0, sizeof *out);
     char flags[8];
-    bool named_debug = py_abiflags_from_name(loc->binary, flags, sizeof flags) && strchr(flags, 'd');
+    bool named_debug = gs_py_abiflags_from_name(loc->binary, flags, sizeof flags) && strchr(flags, 'd');
     /* Free-threaded or not: the debug offsets' free_threaded field (3.13+)
      * when there is one, else the file name's ABI flag (libpython3.14t.so);
-     * sys.abiflags confirms it after the capture (py_runtime_read). */
-    int dbg_ft = py_debug_offsets_free_threaded(live, loc->runtime_addr);
-    bool ft = dbg_ft >= 0 ? dbg_ft == 1 : py_name_is_free_threaded(loc->binary);
-    const struct py_layout *release = py_layout_find(major, minor, ft, false);
-    const struct py_layout *debug = py_layout_find(major, minor, ft, true);
+     * sys.abiflags confirms it after the capture (gs_py_runtime_read). */
+    int dbg_ft = gs_py_debug_offsets_free_threaded(live, loc->runtime_addr);
+    bool ft = dbg_ft >= 0 ? dbg_ft == 1 : gs_py_name_is_free_threaded(loc->binary);
+    const struct gs_py_layout *release = gs_py_layout_find(major, minor, ft, false);
+    const struct gs_py_layout *debug = gs_py_layout_find(major, minor, ft, true);
     char version[48];
     if (micro >= 0)
         snprintf(version, sizeof version, "%d.%d.%d%s", major, minor, micro, ft ? " (free-threaded build)" : "");
@@ -139,15 +139,15 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
     if (!release)
         return gs_fail(err, GS_ERR_UNSUPPORTED,
                        "Python %s is not supported: gcscope reads CPython %s (debug builds of %s)", version,
-                       py_layout_supported(), py_layout_supported_debug());
+                       gs_py_layout_supported(), gs_py_layout_supported_debug());
     /* Without debug offsets (before 3.13) the name is all there is: a debug
      * build with no table of its own is refused rather than guessed. */
-    if (!py_layout_has(release->debug_offsets_present)) {
+    if (!gs_py_layout_has(release->debug_offsets_present)) {
         if (named_debug && !debug)
             return gs_fail(err, GS_ERR_UNSUPPORTED,
                            "Python %s debug build (%s) is not supported: gcscope reads CPython %s and the "
                            "debug builds of %s",
-                           version, loc->binary, py_layout_supported(), py_layout_supported_debug());
+                           version, loc->binary, gs_py_layout_supported(), gs_py_layout_supported_debug());
         out->layout = named_debug ? debug : release;
         out->debug = named_debug;
         return GS_OK;
@@ -155,19 +155,19 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
 
     /* 3.13+: each candidate proves itself against the debug offsets; for
      * 3.14, against the collector's state too. Named debug builds first. */
-    const struct py_layout *builds[2] = {named_debug ? debug : release, named_debug ? release : debug};
-    static struct py_layout variants[2];
-    const struct py_layout *cand[MAX_CANDIDATES];
+    const struct gs_py_layout *builds[2] = {named_debug ? debug : release, named_debug ? release : debug};
+    static struct gs_py_layout variants[2];
+    const struct gs_py_layout *cand[MAX_CANDIDATES];
     size_t n = 0;
     for (int b = 0; b < 2; b++) {
-        const struct py_layout *L = builds[b];
+        const struct gs_py_layout *L = builds[b];
         if (!L)
             continue;
-        if (!py_layout_has(L->gc_incremental_size) || py_layout_is_free_threaded(L)) {
+        if (!gs_py_layout_has(L->gc_incremental_size) || gs_py_layout_is_free_threaded(L)) {
             cand[n++] = L;
             continue;
         }
-        py_layout_make_incremental(L, &variants[b]);
+        gs_py_layout_make_incremental(L, &variants[b]);
         bool incremental_first = micro >= 0 && micro < FIRST_GENERATIONAL_314;
         cand[n++] = incremental_first ? &variants[b] : L;
         cand[n++] = incremental_first ? L : &variants[b];
@@ -179,10 +179,10 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
     gs_status first_code = GS_OK;
     bool unreadable = false;
     for (size_t i = 0; i < n; i++) {
-        const struct py_layout *L = cand[i];
+        const struct gs_py_layout *L = cand[i];
         uint64_t hex = 0;
         gs_error e;
-        gs_status st = py_debug_offsets_check(live, loc->runtime_addr, L, &hex, &e);
+        gs_status st = gs_py_debug_offsets_check(live, loc->runtime_addr, L, &hex, &e);
         if (st == GS_ERR_UNSUPPORTED) { /* another version, a free-threaded build: no table fits */
             if (err)
                 *err = e;
@@ -195,7 +195,7 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
             }
             continue;
         }
-        if (py_layout_has(L->gc_incremental_size) && !py_layout_is_free_threaded(L)) {
+        if (gs_py_layout_has(L->gc_incremental_size) && !gs_py_layout_is_free_threaded(L)) {
             uint64_t gc;
             char why[256];
             uint64_t probe;
@@ -203,7 +203,7 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
                 unreadable = true; /* a dying process, or no runtime there */
                 continue;
             }
-            if (!py_gc_reading_check(live, L, gc, why, sizeof why)) {
+            if (!gs_py_gc_reading_check(live, L, gc, why, sizeof why)) {
                 if (!gs_read_u64(live, gc, &probe))
                     unreadable = true; /* it went away meanwhile */
                 else
@@ -211,7 +211,7 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
                 continue;
             }
         }
-        out->incremental_gc = py_layout_incremental_gc(L);
+        out->incremental_gc = gs_py_layout_incremental_gc(L);
         out->debug = L->debug != 0;
         if (L == &variants[0] || L == &variants[1]) {
             out->variant = *L;
@@ -233,13 +233,13 @@ gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int m
         return gs_fail(err, GS_ERR_UNSUPPORTED,
                        "Python %s: the collector state fits neither the incremental (3.14.0-3.14.4) nor the "
                        "generational (3.14.5+) reading (%s): gcscope reads CPython %s",
-                       version, gc_reasons, py_layout_supported());
+                       version, gc_reasons, gs_py_layout_supported());
     }
     if (first_code == GS_ERR_CORRUPT && strstr(first_reason, "disagree") == NULL)
         return gs_fail(err, first_code, "%s", first_reason); /* damaged, not unknown */
     return gs_fail(err, GS_ERR_UNSUPPORTED,
                    "Python %s%s has a layout gcscope does not know (%s): gcscope reads CPython %s "
                    "(debug builds of %s)",
-                   version, named_debug ? " debug build" : "", first_reason, py_layout_supported(),
-                   py_layout_supported_debug());
+                   version, named_debug ? " debug build" : "", first_reason, gs_py_layout_supported(),
+                   gs_py_layout_supported_debug());
 }

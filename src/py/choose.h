@@ -8,11 +8,11 @@
  *     generational one again over the same bytes, with three members
  *     appended (generation0 among them) that shift what follows the
  *     collector state in PyInterpreterState by 24 bytes. The incremental
- *     reading is a variant of the 3.14 table (py_layout_make_incremental).
+ *     reading is a variant of the 3.14 table (gs_py_layout_make_incremental).
  *
  * Evidence, in order of trust: the target's own _Py_DebugOffsets (3.13+),
  * which a candidate must agree with in every member it shares; for 3.14 the
- * collector's state, which must fit the reading (py_gc_reading_check); the
+ * collector's state, which must fit the reading (gs_py_gc_reading_check); the
  * binary's name and the micro version, which only order the candidates.
  * Before 3.13 nothing but the name tells a debug build.
  *
@@ -29,9 +29,9 @@
 #include "py/locate.h"
 #include "util/status.h"
 
-struct py_choice {
-    const struct py_layout *layout; /* the chosen table (may point at variant) */
-    struct py_layout variant;       /* storage for a derived table */
+struct gs_py_choice {
+    const struct gs_py_layout *layout; /* the chosen table (may point at variant) */
+    struct gs_py_layout variant;       /* storage for a derived table */
     bool debug;                     /* a debug build (a table of its own) */
     bool incremental_gc;            /* 3.14.0-3.14.4's incremental collector */
 };
@@ -43,21 +43,21 @@ struct py_choice {
  *                       candidate disagrees with the target (one line:
  *                       the version, what disagreed, the supported list)
  *   GS_ERR_CORRUPT      the debug offsets themselves are damaged */
-gs_status py_layout_choose(gs_reader *live, const struct py_location *loc, int major, int minor, int micro,
-                           struct py_choice *out, gs_error *err);
+gs_status gs_py_layout_choose(gs_reader *live, const struct gs_py_location *loc, int major, int minor, int micro,
+                           struct gs_py_choice *out, gs_error *err);
 
 /* The 3.14.0-3.14.4 reading of a 3.14 table L (which has
  * gc_incremental_size): the collector state is gc_incremental_size bytes
  * with no generation0, and every PyInterpreterState member after it (the
  * module table, sys and builtins dicts, the struct size) and _PyRuntimeState's
  * size move by the difference. */
-void py_layout_make_incremental(const struct py_layout *L, struct py_layout *out);
+void gs_py_layout_make_incremental(const struct gs_py_layout *L, struct gs_py_layout *out);
 
 /* Is the collector state at gc_addr consistent with reading it with L?
  * Generational: the generation0 pointer points at generations[0], the
  * incremental members it replaced (3.14) are zero, every list head is
  * initialised. Incremental: visited_space and phase are 0 or 1, every list
  * head is initialised. False with the reason in why. */
-bool py_gc_reading_check(gs_reader *r, const struct py_layout *L, uint64_t gc_addr, char *why, size_t cap);
+bool gs_py_gc_reading_check(gs_reader *r, const struct gs_py_layout *L, uint64_t gc_addr, char *why, size_t cap);
 
 #endif

@@ -36,7 +36,7 @@
  * _PyRuntimeState, is ~280 KiB in 3.13); a larger "size" is garbage. */
 #define GROUP_SIZE_MAX ((uint64_t)16 << 20)
 
-#define LF(field) offsetof(struct py_layout, field)
+#define LF(field) offsetof(struct gs_py_layout, field)
 
 /* The groups, by the table field that holds the offset of their `size`. */
 struct dbg_group {
@@ -45,7 +45,7 @@ struct dbg_group {
     bool sized;     /* starts with the size of the struct it describes */
 };
 
-/* Every group some supported version has; one the table marks PY_ABSENT is
+/* Every group some supported version has; one the table marks GS_PY_ABSENT is
  * not in that version. */
 static const struct dbg_group groups[] = {
     {"runtime_state", LF(dbg_runtime_size), true},
@@ -163,7 +163,7 @@ static const struct dbg_check checks[] = {
 #undef CHECK
 #define NCHECKS (sizeof checks / sizeof checks[0])
 
-static int64_t field(const struct py_layout *L, size_t off)
+static int64_t field(const struct gs_py_layout *L, size_t off)
 {
     int64_t v;
     memcpy(&v, (const char *)L + off, sizeof v);
@@ -180,7 +180,7 @@ static uint64_t member(const unsigned char *buf, int64_t off)
 }
 
 /* A name for the member at dbg offset off, for messages. */
-static const char *member_name(const struct py_layout *L, int64_t off)
+static const char *member_name(const struct gs_py_layout *L, int64_t off)
 {
     for (size_t i = 0; i < NCHECKS; i++)
         if (field(L, checks[i].dbg_field) == off)
@@ -188,19 +188,19 @@ static const char *member_name(const struct py_layout *L, int64_t off)
     return NULL;
 }
 
-bool py_debug_offsets_present(gs_reader *r, uint64_t runtime_addr)
+bool gs_py_debug_offsets_present(gs_reader *r, uint64_t runtime_addr)
 {
     char cookie[DEBUG_COOKIE_LEN];
     return gs_read_exact(r, runtime_addr, cookie, sizeof cookie) &&
            memcmp(cookie, DEBUG_COOKIE, DEBUG_COOKIE_LEN) == 0;
 }
 
-int py_debug_offsets_free_threaded(gs_reader *r, uint64_t runtime_addr)
+int gs_py_debug_offsets_free_threaded(gs_reader *r, uint64_t runtime_addr)
 {
     /* cookie[8], version, free_threaded: the same 24-byte header in 3.13,
      * 3.14 and 3.15 (Include/internal/pycore_debug_offsets.h). */
     uint64_t flag;
-    if (!py_debug_offsets_present(r, runtime_addr) || !gs_read_u64(r, runtime_addr + 16, &flag) || flag > 1)
+    if (!gs_py_debug_offsets_present(r, runtime_addr) || !gs_read_u64(r, runtime_addr + 16, &flag) || flag > 1)
         return -1;
     return (int)flag;
 }
@@ -220,11 +220,11 @@ static void quote_cookie(const unsigned char *c, char *out, size_t cap)
 
 /* The table's own description of _Py_DebugOffsets must be coherent before it
  * is used to index a buffer: every dbg_* offset 8-aligned and inside it. */
-static gs_status check_table(const struct py_layout *L, gs_error *err)
+static gs_status check_table(const struct gs_py_layout *L, gs_error *err)
 {
     int64_t size = L->debug_offsets_size;
     if (size <= DEBUG_COOKIE_LEN || size > DEBUG_OFFSETS_MAX || size % 8 != 0 ||
-        !py_layout_has(L->runtime_debug_offsets) || L->runtime_debug_offsets < 0)
+        !gs_py_layout_has(L->runtime_debug_offsets) || L->runtime_debug_offsets < 0)
         return gs_fail(err, GS_ERR_INTERNAL,
                        "gcscope's %d.%d table has an impossible _Py_DebugOffsets size %" PRId64
                        ": regenerate it with tools/gen-offsets",
@@ -235,14 +235,14 @@ static gs_status check_table(const struct py_layout *L, gs_error *err)
             goto bad;
     for (size_t i = 0; i < NGROUPS; i++) {
         int64_t off = field(L, groups[i].start_field);
-        if (!py_layout_has(off))
+        if (!gs_py_layout_has(off))
             continue;   /* a group this version does not have */
         if (off < DEBUG_COOKIE_LEN || off % 8 != 0 || off + 8 > size)
             goto bad;
     }
     for (size_t i = 0; i < NCHECKS; i++) {
         int64_t off = field(L, checks[i].dbg_field);
-        if (!py_layout_has(off))
+        if (!gs_py_layout_has(off))
             continue;
         if (off < DEBUG_COOKIE_LEN || off % 8 != 0 || off + 8 > size)
             goto bad;
@@ -258,25 +258,25 @@ bad:
 /* Members of a sized group that are the size of something else, not an
  * offset inside the group's struct: 3.15's gc.generation_stats_size (the
  * stats live in a buffer of their own). */
-static bool is_size_member(const struct py_layout *L, int64_t off)
+static bool is_size_member(const struct gs_py_layout *L, int64_t off)
 {
-    return py_layout_has(L->dbg_gc_stats_size) && off == L->dbg_gc_stats_size;
+    return gs_py_layout_has(L->dbg_gc_stats_size) && off == L->dbg_gc_stats_size;
 }
 
 /* Each group: a sane size, and every member inside the struct it describes. */
-static gs_status check_groups(const unsigned char *buf, const struct py_layout *L,
+static gs_status check_groups(const unsigned char *buf, const struct gs_py_layout *L,
                               gs_error *err)
 {
     int64_t size = L->debug_offsets_size;
     for (size_t i = 0; i < NGROUPS; i++) {
         int64_t start = field(L, groups[i].start_field);
-        if (!py_layout_has(start) || !groups[i].sized)
+        if (!gs_py_layout_has(start) || !groups[i].sized)
             continue;
         /* The group runs to the next group start above it, or to the end. */
         int64_t end = size;
         for (size_t j = 0; j < NGROUPS; j++) {
             int64_t s = field(L, groups[j].start_field);
-            if (py_layout_has(s) && s > start && s < end)
+            if (gs_py_layout_has(s) && s > start && s < end)
                 end = s;
         }
         uint64_t gsize = member(buf, start);
@@ -314,12 +314,12 @@ static gs_status check_groups(const unsigned char *buf, const struct py_layout *
     return GS_OK;
 }
 
-gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
-                                 const struct py_layout *L, uint64_t *version_hex,
+gs_status gs_py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
+                                 const struct gs_py_layout *L, uint64_t *version_hex,
                                  gs_error *err)
 {
     *version_hex = 0;
-    if (!py_layout_has(L->debug_offsets_present))
+    if (!gs_py_layout_has(L->debug_offsets_present))
         return GS_OK;
 
     gs_status st = check_table(L, err);
@@ -357,7 +357,7 @@ gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
     /* Free-threaded builds lay out objects and the GC differently: each has
      * its own table, and the build must be the one the table describes. */
     bool target_ft = member(buf, L->dbg_free_threaded) != 0;
-    if (target_ft != py_layout_is_free_threaded(L))
+    if (target_ft != gs_py_layout_is_free_threaded(L))
         return gs_fail(err, GS_ERR_UNSUPPORTED,
                        "the target is a %s build of Python %d.%d: gcscope's table for it describes a %s build",
                        target_ft ? "free-threaded" : "default (GIL)", vmajor, vminor,
@@ -369,7 +369,7 @@ gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
 
     for (size_t i = 0; i < NCHECKS; i++) {
         int64_t ours = field(L, checks[i].our_field);
-        if (!py_layout_has(ours) || !py_layout_has(field(L, checks[i].dbg_field)))
+        if (!gs_py_layout_has(ours) || !gs_py_layout_has(field(L, checks[i].dbg_field)))
             continue;   /* the table or this version lacks it: nothing to compare */
         uint64_t theirs = member(buf, field(L, checks[i].dbg_field));
         if (theirs != (uint64_t)ours)

@@ -29,16 +29,16 @@
  *   GS_ERR_UNSUPPORTED  the version is not L's major.minor, or the target's
  *                       build (free-threaded or not) is not L's
  * For L without debug offsets (< 3.13): GS_OK and *version_hex = 0. */
-gs_status py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
-                                 const struct py_layout *L, uint64_t *version_hex,
+gs_status gs_py_debug_offsets_check(gs_reader *r, uint64_t runtime_addr,
+                                 const struct gs_py_layout *L, uint64_t *version_hex,
                                  gs_error *err);
 
 /* Peek: does the memory at runtime_addr start with the cookie "xdebugpy"? */
-bool py_debug_offsets_present(gs_reader *r, uint64_t runtime_addr);
+bool gs_py_debug_offsets_present(gs_reader *r, uint64_t runtime_addr);
 
 /* Peek: the free_threaded field of the target's debug offsets (3.13+):
  * 1 for a free-threaded build, 0 for a default one, -1 when there are no
  * debug offsets or the field holds anything else. */
-int py_debug_offsets_free_threaded(gs_reader *r, uint64_t runtime_addr);
+int gs_py_debug_offsets_free_threaded(gs_reader *r, uint64_t runtime_addr);
 
 #endif

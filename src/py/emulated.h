@@ -2,7 +2,7 @@
  * tp_traverse, run in the emulator (src/emu) over the captured image.
  *
  * The dispatcher (referents.c) asks for them for an object of no kind
- * gcscope decodes by hand (PYK_OBJECT) whose type, or the first type in its
+ * gcscope decodes by hand (GS_PYK_OBJECT) whose type, or the first type in its
  * tp_base chain that is not a Python class, has a tp_traverse: C extension
  * types, Cython and mypyc classes, stdlib C types without a decoder. The
  * result is what gc.get_referents would list; each referent is labelled by
@@ -11,10 +11,10 @@
  * table or decoder for get a conservative scan of their words instead:
  * those edges are "inferred".
  *
- * Order: py_emu_new (after the capture), py_emu_prepare once with every
+ * Order: gs_py_emu_new (after the capture), gs_py_emu_prepare once with every
  * tracked object (it runs them in batches: many objects per emulator
- * start), then py_referents for each object (an object not prepared is run
- * on its own), py_emu_last after each, py_emu_free.
+ * start), then gs_py_referents for each object (an object not prepared is run
+ * on its own), gs_py_emu_last after each, gs_py_emu_free.
  */
 #ifndef GCSCOPE_PY_EMULATED_H
 #define GCSCOPE_PY_EMULATED_H
@@ -27,34 +27,34 @@
 #include "py/object.h"
 #include "py/typeinfo.h"
 
-struct py_emu;
+struct gs_py_emu;
 
 /* NULL (and *why set) when the emulator cannot start: then every compiled
  * object stays opaque, as without this module. */
-struct py_emu *py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files, const char **why);
-void py_emu_free(struct py_emu *pe);
+struct gs_py_emu *gs_py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files, const char **why);
+void gs_py_emu_free(struct gs_py_emu *pe);
 
 /* Run the traverse of every object of addrs[i] (type table entry types[i])
  * that needs it, in batches. c->emu must be set. */
-void py_emu_prepare(const struct py_ctx *c, struct py_types *types, const uint64_t *addrs, const uint32_t *type_idx,
+void gs_py_emu_prepare(const struct gs_py_ctx *c, struct gs_py_types *types, const uint64_t *addrs, const uint32_t *type_idx,
                     size_t n);
 
-/* How the last object given to py_referents was explained. */
-struct py_emu_last {
+/* How the last object given to gs_py_referents was explained. */
+struct gs_py_emu_last {
     bool emulated;   /* its referents came from the emulated traverse */
     bool inferred;   /* its referents came from a conservative scan */
     int unknown;     /* the gs_emu_outcome that left them unknown, or 0 */
 };
-struct py_emu_last py_emu_last(const struct py_ctx *c);
+struct gs_py_emu_last gs_py_emu_last(const struct gs_py_ctx *c);
 
-const struct gs_emu_stats *py_emu_stats(const struct py_emu *pe);
+const struct gs_emu_stats *gs_py_emu_stats(const struct gs_py_emu *pe);
 
 /* With GCSCOPE_EMU_STATS=1 in the environment (benchmarks, measurements):
  * one line on stderr with the emulator's counts and CPU times (mapping,
  * getter probes), or why it did not start (why, when pe is NULL). With
- * GCSCOPE_EMU_STATS=2 py_emu_prepare also runs every traverse a second
+ * GCSCOPE_EMU_STATS=2 gs_py_emu_prepare also runs every traverse a second
  * time, warm, and the line gives that steady state per object
  * (tests/bench/bench_emulation.py). */
-void py_emu_report_stats(const struct py_emu *pe, const char *why);
+void gs_py_emu_report_stats(const struct gs_py_emu *pe, const char *why);
 
 #endif

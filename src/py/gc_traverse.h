@@ -15,14 +15,14 @@
 #include "py/kinds.h"
 #include "py/object.h"
 
-enum py_gc_traverse {
-    PY_GCT_RUN,        /* *fn is what gc.get_referents runs */
-    PY_GCT_NONE,       /* gc.get_referents lists nothing for the object */
-    PY_GCT_UNDECIDED,  /* a tp_is_gc other than type's, or unreadable memory */
+enum gs_py_gc_traverse {
+    GS_PY_GCT_RUN,        /* *fn is what gc.get_referents runs */
+    GS_PY_GCT_NONE,       /* gc.get_referents lists nothing for the object */
+    GS_PY_GCT_UNDECIDED,  /* a tp_is_gc other than type's, or unreadable memory */
 };
 
 /* For the object at obj, of type `type` (tp_flags type_flags, kind kind). */
-enum py_gc_traverse py_gc_traverse_fn(const struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t type_flags,
-                                      enum py_kind kind, uint64_t *fn);
+enum gs_py_gc_traverse gs_py_gc_traverse_fn(const struct gs_py_ctx *c, uint64_t obj, uint64_t type, uint64_t type_flags,
+                                      enum gs_py_kind kind, uint64_t *fn);
 
 #endif

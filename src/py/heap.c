@@ -12,9 +12,9 @@
  * (and the old space in 3.14's incremental collector). Mask them off. */
 #define GC_PTR_MASK (~(uint64_t)3)
 
-static void problem(struct py_heap_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct gs_py_heap_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void problem(struct py_heap_stats *st, const char *fmt, ...)
+static void problem(struct gs_py_heap_stats *st, const char *fmt, ...)
 {
     st->broken_lists++;
     if (st->first_problem[0])
@@ -26,14 +26,14 @@ static void problem(struct py_heap_stats *st, const char *fmt, ...)
 }
 
 /* Walk one list; returns false if the visitor asked to stop. */
-static bool walk_list(const struct py_runtime *rt, size_t interp, int gen, uint64_t head, uint64_t max_objects,
-                      py_heap_visit_fn fn, void *arg, struct py_heap_stats *st)
+static bool walk_list(const struct gs_py_runtime *rt, size_t interp, int gen, uint64_t head, uint64_t max_objects,
+                      gs_py_heap_visit_fn fn, void *arg, struct gs_py_heap_stats *st)
 {
-    const struct py_ctx *c = &rt->ctx;
-    const struct py_layout *L = c->L;
+    const struct gs_py_ctx *c = &rt->ctx;
+    const struct gs_py_layout *L = c->L;
     uint64_t hsize = (uint64_t)L->gc_head_size;
     uint64_t prev = head, cur;
-    if (!py_read_ptr(c, head + (uint64_t)L->gc_head_next, &cur)) {
+    if (!gs_py_read_ptr(c, head + (uint64_t)L->gc_head_next, &cur)) {
         problem(st, "cannot read GC list head 0x%llx (generation %d)", (unsigned long long)head, gen);
         return true;
     }
@@ -61,9 +61,9 @@ static bool walk_list(const struct py_runtime *rt, size_t interp, int gen, uint6
                     (unsigned long long)cur, gen);
             return true;
         }
-        struct py_heap_object o = {
+        struct gs_py_heap_object o = {
             .addr = cur + hsize,
-            .refcnt = py_refcnt_of_word(L, h.refcnt),
+            .refcnt = gs_py_refcnt_of_word(L, h.refcnt),
             .type = h.type,
             .generation = gen,
             .interp = interp,
@@ -71,12 +71,12 @@ static bool walk_list(const struct py_runtime *rt, size_t interp, int gen, uint6
         /* The object header follows the 16-byte PyGC_Head in every version. */
         if (hsize != 16) {
             uint64_t word;
-            if (!py_read_ptr(c, o.addr + (uint64_t)L->object_refcnt, &word) ||
-                !py_read_ptr(c, o.addr + (uint64_t)L->object_type, &o.type)) {
+            if (!gs_py_read_ptr(c, o.addr + (uint64_t)L->object_refcnt, &word) ||
+                !gs_py_read_ptr(c, o.addr + (uint64_t)L->object_type, &o.type)) {
                 problem(st, "unreadable object at 0x%llx (generation %d)", (unsigned long long)o.addr, gen);
                 return true;
             }
-            o.refcnt = py_refcnt_of_word(L, word);
+            o.refcnt = gs_py_refcnt_of_word(L, word);
         }
         st->objects[gen]++;
         if (!fn(arg, &o))
@@ -87,21 +87,21 @@ static bool walk_list(const struct py_runtime *rt, size_t interp, int gen, uint6
     return true;
 }
 
-gs_status py_heap_walk(const struct py_runtime *rt, uint64_t max_objects, py_heap_visit_fn fn, void *arg,
-                       struct py_heap_stats *stats, gs_error *err)
+gs_status gs_py_heap_walk(const struct gs_py_runtime *rt, uint64_t max_objects, gs_py_heap_visit_fn fn, void *arg,
+                       struct gs_py_heap_stats *stats, gs_error *err)
 {
     memset(stats, 0, sizeof *stats);
     if (max_objects == 0)
         max_objects = (uint64_t)1 << 32;
-    if (py_runtime_collecting(rt))
+    if (gs_py_runtime_collecting(rt))
         return gs_fail(err, GS_ERR_BUSY, "a garbage collection is in progress in the target");
     /* Free-threaded: no lists; the objects are found in the mimalloc heaps. */
-    if (py_layout_is_free_threaded(rt->ctx.L))
-        return py_heap_walk_ft(rt, max_objects, fn, arg, stats, err);
+    if (gs_py_layout_is_free_threaded(rt->ctx.L))
+        return gs_py_heap_walk_ft(rt, max_objects, fn, arg, stats, err);
     for (size_t i = 0; i < rt->ninterps; i++) {
-        const struct py_gcstate *gc = &rt->interps[i].gc;
-        for (int g = 0; g <= PY_GEN_PERMANENT; g++) {
-            uint64_t head = g < PY_GEN_PERMANENT ? gc->generation_heads[g] : gc->permanent_head;
+        const struct gs_py_gcstate *gc = &rt->interps[i].gc;
+        for (int g = 0; g <= GS_PY_GEN_PERMANENT; g++) {
+            uint64_t head = g < GS_PY_GEN_PERMANENT ? gc->generation_heads[g] : gc->permanent_head;
             if (!walk_list(rt, i, g, head, max_objects, fn, arg, stats))
                 return GS_OK;
         }

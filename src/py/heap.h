@@ -19,28 +19,28 @@
 
 #include "py/runtime.h"
 
-#define PY_GEN_PERMANENT 3
+#define GS_PY_GEN_PERMANENT 3
 
-struct py_heap_object {
+struct gs_py_heap_object {
     uint64_t addr;   /* the PyObject (after the GC header) */
     uint64_t type;   /* ob_type as read */
     int64_t refcnt;
-    int generation;  /* 0-2, or PY_GEN_PERMANENT */
-    size_t interp;   /* index in py_runtime.interps */
+    int generation;  /* 0-2, or GS_PY_GEN_PERMANENT */
+    size_t interp;   /* index in gs_py_runtime.interps */
 };
 
-struct py_heap_stats {
-    uint64_t objects[PY_GEN_PERMANENT + 1];
+struct gs_py_heap_stats {
+    uint64_t objects[GS_PY_GEN_PERMANENT + 1];
     uint64_t broken_lists;  /* lists whose walk stopped at a bad link */
     char first_problem[256];
 };
 
 /* Return false from the visitor to stop the walk. */
-typedef bool (*py_heap_visit_fn)(void *arg, const struct py_heap_object *obj);
+typedef bool (*gs_py_heap_visit_fn)(void *arg, const struct gs_py_heap_object *obj);
 
 /* max_objects bounds each list (0: 1<<32). The image's size divided by the
  * smallest GC object (32 bytes) is a safe bound. */
-gs_status py_heap_walk(const struct py_runtime *rt, uint64_t max_objects, py_heap_visit_fn fn, void *arg,
-                       struct py_heap_stats *stats, gs_error *err);
+gs_status gs_py_heap_walk(const struct gs_py_runtime *rt, uint64_t max_objects, gs_py_heap_visit_fn fn, void *arg,
+                       struct gs_py_heap_stats *stats, gs_error *err);
 
 #endif

@@ -49,14 +49,14 @@
 #define MAX_PAGE_STRUCT 256
 
 struct ft_walk {
-    const struct py_runtime *rt;
-    const struct py_ctx *c;
-    const struct py_layout *L;
-    const struct py_thread_refcounts *thread_refs;
+    const struct gs_py_runtime *rt;
+    const struct gs_py_ctx *c;
+    const struct gs_py_layout *L;
+    const struct gs_py_thread_refcounts *thread_refs;
     uint64_t max_objects, visited;
-    py_heap_visit_fn fn;
+    gs_py_heap_visit_fn fn;
     void *arg;
-    struct py_heap_stats *st;
+    struct gs_py_heap_stats *st;
     size_t interp;
     gs_addrmap delayed;     /* blocks on a heap's thread_delayed_free list */
     gs_addrmap pages_seen;  /* every page walked once: queues may not share */
@@ -120,7 +120,7 @@ static uint64_t rd(const uint8_t *buf, int64_t off, size_t width)
  * Objects/mimalloc/segment.c: REPLICA of its start offset rule). */
 static bool read_page(struct ft_walk *w, uint64_t addr, struct page *p)
 {
-    const struct py_layout *L = w->L;
+    const struct gs_py_layout *L = w->L;
     uint8_t buf[MAX_PAGE_STRUCT];
     if (L->mi_page_size > MAX_PAGE_STRUCT || !gs_read_exact(w->c->r, addr, buf, (size_t)L->mi_page_size)) {
         problem(w, "unreadable mimalloc page at 0x%llx", (unsigned long long)addr);
@@ -137,7 +137,7 @@ static bool read_page(struct ft_walk *w, uint64_t addr, struct page *p)
     p->local_free = rd(buf, L->mi_page_local_free, 8);
     p->thread_free = rd(buf, L->mi_page_xthread_free, 8) & ~(uint64_t)3; /* low bits: delayed flags */
     p->tag = (int)((buf[L->mi_page_tag_byte] >> L->mi_page_tag_shift) & L->mi_page_tag_mask);
-    if (py_layout_has(L->mi_page_keys)) {
+    if (gs_py_layout_has(L->mi_page_keys)) {
         p->encoded = true;
         p->keys[0] = rd(buf, L->mi_page_keys, 8);
         p->keys[1] = rd(buf, L->mi_page_keys + 8, 8);
@@ -209,7 +209,7 @@ static bool mark_list(struct ft_walk *w, const struct page *p, uint64_t block, c
 
 static void visit_object(struct ft_walk *w, uint64_t obj)
 {
-    const struct py_layout *L = w->L;
+    const struct gs_py_layout *L = w->L;
     uint8_t bits;
     if (!gs_read_u8(w->c->r, obj + (uint64_t)L->ft_object_gc_bits, &bits) || !(bits & L->ft_gc_bit_tracked))
         return;
@@ -220,12 +220,12 @@ static void visit_object(struct ft_walk *w, uint64_t obj)
         w->stop = true;
         return;
     }
-    struct py_heap_object o = {
+    struct gs_py_heap_object o = {
         .addr = obj,
-        .generation = (bits & L->ft_gc_bit_frozen) ? PY_GEN_PERMANENT : 0,
+        .generation = (bits & L->ft_gc_bit_frozen) ? GS_PY_GEN_PERMANENT : 0,
         .interp = w->interp,
     };
-    if (!py_object_refcount(w->c, w->thread_refs, obj, &o.refcnt, &o.type)) {
+    if (!gs_py_object_refcount(w->c, w->thread_refs, obj, &o.refcnt, &o.type)) {
         /* Tracked and allocated but unreadable or at count 0: an object
          * being torn down by a thread we stopped. Skip it, as a list walk
          * would skip an object being unlinked. */
@@ -277,15 +277,15 @@ static bool page_once(struct ft_walk *w, uint64_t page)
  * not list them yet (mimalloc frees them at the next allocation). */
 static void collect_delayed(struct ft_walk *w, uint64_t heap, uint64_t page_count)
 {
-    const struct py_layout *L = w->L;
+    const struct gs_py_layout *L = w->L;
     uint64_t keys[2], *kp = NULL, block;
-    if (py_layout_has(L->mi_heap_keys)) {
+    if (gs_py_layout_has(L->mi_heap_keys)) {
         if (!gs_read_u64(w->c->r, heap + (uint64_t)L->mi_heap_keys, &keys[0]) ||
             !gs_read_u64(w->c->r, heap + (uint64_t)L->mi_heap_keys + 8, &keys[1]))
             return;
         kp = keys;
     }
-    if (!py_read_ptr(w->c, heap + (uint64_t)L->mi_heap_thread_delayed_free, &block))
+    if (!gs_py_read_ptr(w->c, heap + (uint64_t)L->mi_heap_thread_delayed_free, &block))
         return;
     uint64_t bound = (page_count + 1) * MAX_PAGE_BLOCKS;
     for (uint64_t n = 0; block; n++) {
@@ -307,9 +307,9 @@ static void collect_delayed(struct ft_walk *w, uint64_t heap, uint64_t page_coun
 /* mi_heap_visit_pages: every queue pages[0..MI_BIN_FULL], first..next. */
 static void walk_heap(struct ft_walk *w, uint64_t heap, uint64_t obj_offset)
 {
-    const struct py_layout *L = w->L;
+    const struct gs_py_layout *L = w->L;
     uint64_t page_count;
-    if (!py_read_ptr(w->c, heap + (uint64_t)L->mi_heap_page_count, &page_count)) {
+    if (!gs_py_read_ptr(w->c, heap + (uint64_t)L->mi_heap_page_count, &page_count)) {
         problem(w, "unreadable mimalloc heap at 0x%llx", (unsigned long long)heap);
         return;
     }
@@ -324,7 +324,7 @@ static void walk_heap(struct ft_walk *w, uint64_t heap, uint64_t obj_offset)
     for (int64_t bin = 0; bin <= L->mi_bin_full && !w->stop; bin++) {
         uint64_t q = heap + (uint64_t)L->mi_heap_pages + (uint64_t)bin * (uint64_t)L->mi_page_queue_size;
         uint64_t page;
-        if (!py_read_ptr(w->c, q + (uint64_t)L->mi_page_queue_first, &page)) {
+        if (!gs_py_read_ptr(w->c, q + (uint64_t)L->mi_page_queue_first, &page)) {
             problem(w, "unreadable page queue %lld of mimalloc heap 0x%llx", (long long)bin, (unsigned long long)heap);
             return;
         }
@@ -339,7 +339,7 @@ static void walk_heap(struct ft_walk *w, uint64_t heap, uint64_t obj_offset)
             if (!read_page(w, page, &p))
                 break;
             walk_page(w, &p, obj_offset);
-            if (!py_read_ptr(w->c, page + (uint64_t)L->mi_page_next, &page))
+            if (!gs_py_read_ptr(w->c, page + (uint64_t)L->mi_page_next, &page))
                 break;
         }
     }
@@ -348,7 +348,7 @@ static void walk_heap(struct ft_walk *w, uint64_t heap, uint64_t obj_offset)
 /* mi_segment_visit_pages: the used slices after the segment's own. */
 static void walk_segment(struct ft_walk *w, uint64_t segment)
 {
-    const struct py_layout *L = w->L;
+    const struct gs_py_layout *L = w->L;
     uint64_t entries;
     if (!gs_read_u64(w->c->r, segment + (uint64_t)L->mi_segment_slice_entries, &entries) || entries > MAX_SLICES) {
         problem(w, "abandoned mimalloc segment 0x%llx is unreadable", (unsigned long long)segment);
@@ -382,10 +382,10 @@ static void walk_segment(struct ft_walk *w, uint64_t segment)
 
 static void walk_abandoned(struct ft_walk *w, uint64_t pool)
 {
-    const struct py_layout *L = w->L;
+    const struct gs_py_layout *L = w->L;
     uint64_t heads[2];
-    if (!py_read_ptr(w->c, pool + (uint64_t)L->mi_pool_abandoned, &heads[0]) ||
-        !py_read_ptr(w->c, pool + (uint64_t)L->mi_pool_abandoned_visited, &heads[1])) {
+    if (!gs_py_read_ptr(w->c, pool + (uint64_t)L->mi_pool_abandoned, &heads[0]) ||
+        !gs_py_read_ptr(w->c, pool + (uint64_t)L->mi_pool_abandoned_visited, &heads[1])) {
         problem(w, "unreadable abandoned pool at 0x%llx", (unsigned long long)pool);
         return;
     }
@@ -405,17 +405,17 @@ static void walk_abandoned(struct ft_walk *w, uint64_t pool)
                 break;
             }
             walk_segment(w, seg);
-            if (!py_read_ptr(w->c, seg + (uint64_t)L->mi_segment_abandoned_next, &seg))
+            if (!gs_py_read_ptr(w->c, seg + (uint64_t)L->mi_segment_abandoned_next, &seg))
                 break;
         }
     }
     gs_addrmap_free(&seen);
 }
 
-gs_status py_heap_walk_ft(const struct py_runtime *rt, uint64_t max_objects, py_heap_visit_fn fn, void *arg,
-                          struct py_heap_stats *stats, gs_error *err)
+gs_status gs_py_heap_walk_ft(const struct gs_py_runtime *rt, uint64_t max_objects, gs_py_heap_visit_fn fn, void *arg,
+                          struct gs_py_heap_stats *stats, gs_error *err)
 {
-    const struct py_layout *L = rt->ctx.L;
+    const struct gs_py_layout *L = rt->ctx.L;
     struct ft_walk w = {
         .rt = rt,
         .c = &rt->ctx,
@@ -434,7 +434,7 @@ gs_status py_heap_walk_ft(const struct py_runtime *rt, uint64_t max_objects, py_
     uint64_t heap_ids[2] = {(uint64_t)L->ft_mimalloc_heap_gc, (uint64_t)L->ft_mimalloc_heap_gc_pre};
     uint64_t offsets[2] = {0, 16}; /* GC_PRE: managed dict and weakref words first */
     for (size_t i = 0; i < rt->ninterps && !w.stop; i++) {
-        const struct py_interp *in = &rt->interps[i];
+        const struct gs_py_interp *in = &rt->interps[i];
         w.interp = i;
         for (size_t t = 0; t < in->nthreads && !w.stop; t++) {
             uint64_t m = in->threads[t].addr + (uint64_t)L->ft_tstate_mimalloc;

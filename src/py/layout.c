@@ -13,7 +13,7 @@
 
 #include "py/layout.h"
 
-/* Oldest first; py_layout_supported() prints them in this order. */
+/* Oldest first; gs_py_layout_supported() prints them in this order. */
 #define PY_LAYOUT_MINORS(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 /* Free-threaded builds (py3NNt.c, ft_build set), listed after the GIL ones. */
 #define PY_LAYOUT_FT_MINORS(X) X(14)
@@ -22,9 +22,9 @@
  * sid. Listed last. */
 #define PY_LAYOUT_DEBUG_MINORS(X) X(11) X(14) X(15)
 
-#define PY_LAYOUT_EXTERN(m) extern const struct py_layout py_layout_3##m;
-#define PY_LAYOUT_FT_EXTERN(m) extern const struct py_layout py_layout_3##m##t;
-#define PY_LAYOUT_DEBUG_EXTERN(m) extern const struct py_layout py_layout_3##m##d;
+#define PY_LAYOUT_EXTERN(m) extern const struct gs_py_layout gs_py_layout_3##m;
+#define PY_LAYOUT_FT_EXTERN(m) extern const struct gs_py_layout gs_py_layout_3##m##t;
+#define PY_LAYOUT_DEBUG_EXTERN(m) extern const struct gs_py_layout gs_py_layout_3##m##d;
 PY_LAYOUT_MINORS(PY_LAYOUT_EXTERN)
 PY_LAYOUT_FT_MINORS(PY_LAYOUT_FT_EXTERN)
 PY_LAYOUT_DEBUG_MINORS(PY_LAYOUT_DEBUG_EXTERN)
@@ -32,10 +32,10 @@ PY_LAYOUT_DEBUG_MINORS(PY_LAYOUT_DEBUG_EXTERN)
 #undef PY_LAYOUT_FT_EXTERN
 #undef PY_LAYOUT_DEBUG_EXTERN
 
-#define PY_LAYOUT_REF(m) &py_layout_3##m,
-#define PY_LAYOUT_FT_REF(m) &py_layout_3##m##t,
-#define PY_LAYOUT_DEBUG_REF(m) &py_layout_3##m##d,
-const struct py_layout *const py_layouts[] = {PY_LAYOUT_MINORS(PY_LAYOUT_REF) PY_LAYOUT_FT_MINORS(PY_LAYOUT_FT_REF)
+#define PY_LAYOUT_REF(m) &gs_py_layout_3##m,
+#define PY_LAYOUT_FT_REF(m) &gs_py_layout_3##m##t,
+#define PY_LAYOUT_DEBUG_REF(m) &gs_py_layout_3##m##d,
+const struct gs_py_layout *const gs_py_layouts[] = {PY_LAYOUT_MINORS(PY_LAYOUT_REF) PY_LAYOUT_FT_MINORS(PY_LAYOUT_FT_REF)
                                                   PY_LAYOUT_DEBUG_MINORS(PY_LAYOUT_DEBUG_REF) NULL};
 #undef PY_LAYOUT_REF
 #undef PY_LAYOUT_FT_REF
@@ -50,31 +50,31 @@ static const char debug_text[] = PY_LAYOUT_DEBUG_MINORS(PY_LAYOUT_NAME);
 #undef PY_LAYOUT_NAME
 #undef PY_LAYOUT_FT_NAME
 
-const struct py_layout *py_layout_find(int major, int minor, bool free_threaded, bool debug)
+const struct gs_py_layout *gs_py_layout_find(int major, int minor, bool free_threaded, bool debug)
 {
-    for (size_t i = 0; py_layouts[i]; i++)
-        if (py_layouts[i]->major == major && py_layouts[i]->minor == minor &&
-            py_layout_is_free_threaded(py_layouts[i]) == free_threaded && (py_layouts[i]->debug != 0) == debug)
-            return py_layouts[i];
+    for (size_t i = 0; gs_py_layouts[i]; i++)
+        if (gs_py_layouts[i]->major == major && gs_py_layouts[i]->minor == minor &&
+            gs_py_layout_is_free_threaded(gs_py_layouts[i]) == free_threaded && (gs_py_layouts[i]->debug != 0) == debug)
+            return gs_py_layouts[i];
     return NULL;
 }
 
-const struct py_layout *py_layout_for_build(int major, int minor, bool free_threaded)
+const struct gs_py_layout *gs_py_layout_for_build(int major, int minor, bool free_threaded)
 {
-    return py_layout_find(major, minor, free_threaded, false);
+    return gs_py_layout_find(major, minor, free_threaded, false);
 }
 
-const struct py_layout *py_layout_for(int major, int minor)
+const struct gs_py_layout *gs_py_layout_for(int major, int minor)
 {
-    return py_layout_find(major, minor, false, false);
+    return gs_py_layout_find(major, minor, false, false);
 }
 
-const char *py_layout_supported(void)
+const char *gs_py_layout_supported(void)
 {
     return supported_text + 2;
 }
 
-const char *py_layout_supported_debug(void)
+const char *gs_py_layout_supported_debug(void)
 {
     return debug_text + 2;
 }

@@ -1,14 +1,14 @@
 /* layout_fields.h: the list of every interpreter layout fact gcscope reads.
  *
  * One X-macro list, used twice:
- *   - src/py/layout.h expands it into the fields of `struct py_layout`;
+ *   - src/py/layout.h expands it into the fields of `struct gs_py_layout`;
  *   - tools/gen-offsets/gen_offsets.c expands it to print each value, computed
  *     with offsetof()/sizeof() against one CPython version's own headers.
  * So a field is added in exactly one place here, then the generator gives its
  * value for every version (tools/gen-offsets/README.md).
  *
- * Every value is a signed 64-bit number. PY_ABSENT (-1) means "this version has
- * no such field"; decoders must check before use (py_layout_has()).
+ * Every value is a signed 64-bit number. GS_PY_ABSENT (-1) means "this version has
+ * no such field"; decoders must check before use (gs_py_layout_has()).
  *
  * Naming: <struct>_<field>. Offsets are from the start of the named C struct;
  * `*_size` entries are sizeof() of that struct; a few entries are constants
@@ -17,7 +17,7 @@
 #ifndef GCSCOPE_PY_LAYOUT_FIELDS_H
 #define GCSCOPE_PY_LAYOUT_FIELDS_H
 
-#define PY_LAYOUT_FIELDS(X)                                                  \
+#define GS_PY_LAYOUT_FIELDS(X)                                                  \
     /* _PyRuntimeState */                                                    \
     X(runtime_size)                                                          \
     X(runtime_interpreters_head)                                             \
@@ -362,7 +362,7 @@
     X(iframe_owner_generator)                                                \
     X(iframe_owner_frame_object)                                             \
     X(iframe_owner_thread)                                                   \
-    /* _PyStackRef (3.14+): tagged words in frames; PY_ABSENT = plain     \
+    /* _PyStackRef (3.14+): tagged words in frames; GS_PY_ABSENT = plain     \
      * PyObject * (<= 3.13) */                                              \
     X(stackref_tag_mask)          /* Py_TAG_BITS */                          \
     X(stackref_null_bits)         /* PyStackRef_NULL_BITS */                 \
@@ -473,7 +473,7 @@
     X(epoll_epfd)                                                            \
     X(poll_size)                  /* REPLICA pollObject (select.poll) */     \
     X(poll_dict)                  /* {fd: events} */                        \
-    /* Free-threaded builds (Py_GIL_DISABLED, 3.13t+; PY_ABSENT in GIL   \
+    /* Free-threaded builds (Py_GIL_DISABLED, 3.13t+; GS_PY_ABSENT in GIL   \
      * tables). Object header: ob_tid, ob_flags, ob_mutex, ob_gc_bits,     \
      * ob_ref_local, ob_ref_shared, ob_type (src/py/heap_ft.c). */          \
     X(ft_build)                   /* 1: this table is a free-threaded one */ \
@@ -512,7 +512,7 @@
     X(mi_heap_pages)              /* mi_page_queue_t pages[MI_BIN_FULL+1] */ \
     X(mi_heap_page_count)                                                    \
     X(mi_heap_thread_delayed_free)                                           \
-    X(mi_heap_keys)               /* PY_ABSENT unless free lists encoded */ \
+    X(mi_heap_keys)               /* GS_PY_ABSENT unless free lists encoded */ \
     X(mi_bin_full)                /* MI_BIN_FULL */                         \
     X(mi_page_queue_size)                                                    \
     X(mi_page_queue_first)                                                   \
@@ -528,7 +528,7 @@
     X(mi_page_used)               /* uint32 */                              \
     X(mi_page_xblock)        /* uint32 */                              \
     X(mi_page_local_free)                                                    \
-    X(mi_page_keys)               /* PY_ABSENT unless free lists encoded */ \
+    X(mi_page_keys)               /* GS_PY_ABSENT unless free lists encoded */ \
     X(mi_page_xthread_free)       /* low 2 bits: delayed-free flags */      \
     X(mi_page_next)                                                          \
     X(mi_padding_bytes)            /* MI_PADDING_SIZE */                     \
@@ -539,12 +539,12 @@
     X(mi_segment_slice_entries)                                              \
     X(mi_segment_abandoned_next)                                             \
     /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
-    X(debug_offsets_present)      /* 1 if present, else PY_ABSENT */         \
+    X(debug_offsets_present)      /* 1 if present, else GS_PY_ABSENT */         \
     X(debug_offsets_size)         /* sizeof(_Py_DebugOffsets) */             \
     X(debug_offsets_version)      /* offsetof(_Py_DebugOffsets, version) */  \
     X(runtime_debug_offsets)      /* where it sits in _PyRuntimeState */     \
     /* Offsets of members INSIDE _Py_DebugOffsets (3.13+), for               \
-     * py_debug_offsets_check(): dbg_<f> is where the target keeps its       \
+     * gs_py_debug_offsets_check(): dbg_<f> is where the target keeps its       \
      * own value of our field <f>; dbg_<group>_size opens each group         \
      * (uint64 arrays). Their name is noted where it differs. */             \
     X(dbg_free_threaded)                                                     \
@@ -611,7 +611,7 @@
     X(dbg_unicode_ascii_size)     /* asciiobject_size */                     \
     X(dbg_gc_size)                /* gc group, the last */                   \
     X(dbg_gc_collecting)                                                     \
-    /* groups that 3.14 and 3.15 add (PY_ABSENT where a version lacks    \
+    /* groups that 3.14 and 3.15 add (GS_PY_ABSENT where a version lacks    \
      * them); the *_start ones have no size member                       \
      * (src/py/debug_offsets.c) */                                        \
     X(dbg_set_size)               /* 3.14+ set_object group */               \

@@ -44,7 +44,7 @@ static int small_number(const char **p)
     return v;
 }
 
-/* py_version_from_name(), also giving the ABI flags of the name ("d" for
+/* gs_py_version_from_name(), also giving the ABI flags of the name ("d" for
  * python3.14d, "t" for libpython3.14t.so; a "-dbg" suffix counts as "d"). */
 static bool parse_name(const char *path, int *major, int *minor, char *flags, size_t cap)
 {
@@ -97,13 +97,13 @@ static bool parse_name(const char *path, int *major, int *minor, char *flags, si
     return true;
 }
 
-bool py_version_from_name(const char *path, int *major, int *minor)
+bool gs_py_version_from_name(const char *path, int *major, int *minor)
 {
     char flags[8];
     return parse_name(path, major, minor, flags, sizeof flags);
 }
 
-bool py_abiflags_from_name(const char *path, char *flags, size_t cap)
+bool gs_py_abiflags_from_name(const char *path, char *flags, size_t cap)
 {
     int major, minor;
     if (cap)
@@ -111,10 +111,10 @@ bool py_abiflags_from_name(const char *path, char *flags, size_t cap)
     return parse_name(path, &major, &minor, flags, cap);
 }
 
-bool py_name_is_free_threaded(const char *path)
+bool gs_py_name_is_free_threaded(const char *path)
 {
     int major, minor;
-    if (!py_version_from_name(path, &major, &minor) || minor < 0)
+    if (!gs_py_version_from_name(path, &major, &minor) || minor < 0)
         return false;
     /* the ABI flags follow the version digits: "3.14t", "3.14td" */
     const char *b = strstr(base_name(path), "3.");
@@ -132,7 +132,7 @@ bool py_name_is_free_threaded(const char *path)
 static bool is_libpython(const char *path)
 {
     int maj, min;
-    return strncmp(base_name(path), "libpython", 9) == 0 && py_version_from_name(path, &maj, &min);
+    return strncmp(base_name(path), "libpython", 9) == 0 && gs_py_version_from_name(path, &maj, &min);
 }
 
 /* --- the PY_VERSION literal ---------------------------------------------- */
@@ -178,7 +178,7 @@ static bool version_literal(const char *s, size_t n, int *minor)
     return true;
 }
 
-bool py_find_version_literal(const void *data, size_t len, int want_minor, char *buf, size_t cap)
+bool gs_py_find_version_literal(const void *data, size_t len, int want_minor, char *buf, size_t cap)
 {
     const char *d = data;
     if (!d || cap == 0)
@@ -267,13 +267,13 @@ static const gs_map *first_mapping(const gs_maps *maps, const char *path)
 
 struct search {
     pid_t pid;                  /* 0 for a core: see files */
-    const struct py_files *files;
+    const struct gs_py_files *files;
     char name[64];              /* "process 1234" or "the core", for messages */
     const gs_maps *maps;
-    struct py_location *out;
+    struct gs_py_location *out;
     /* An old Python seen without a runtime, returned if nothing better. */
     bool have_old;
-    struct py_location *old;
+    struct gs_py_location *old;
     /* The first failure on a file named like Python, reported if no
      * candidate holds a runtime. */
     gs_status fail_code;
@@ -403,7 +403,7 @@ static int try_candidate(struct search *S, const char *path, bool is_exe)
     if (!m || strlen(path) >= sizeof S->out->binary - 64)
         return 0;
     int major = -1, minor = -1;
-    bool named = py_version_from_name(path, &major, &minor);
+    bool named = gs_py_version_from_name(path, &major, &minor);
 
     gs_elf *e = NULL;
     char opened[4096];
@@ -421,7 +421,7 @@ static int try_candidate(struct search *S, const char *path, bool is_exe)
         return 0;
     }
 
-    struct py_location loc;
+    struct gs_py_location loc;
     memset(&loc, 0, sizeof loc);
     loc.name_major = major;
     loc.name_minor = minor;
@@ -455,7 +455,7 @@ static int try_candidate(struct search *S, const char *path, bool is_exe)
     size_t rlen;
     const void *ro = gs_elf_section_data(e, ".rodata", &rlen);
     if (ro)
-        py_find_version_literal(ro, rlen, minor, loc.rodata_version, sizeof loc.rodata_version);
+        gs_py_find_version_literal(ro, rlen, minor, loc.rodata_version, sizeof loc.rodata_version);
 
     uint64_t pv;
     if (gs_elf_symbol(e, "Py_Version", &pv, NULL) && pv)
@@ -510,20 +510,20 @@ static bool process_gone(pid_t pid)
     return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
-gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_error *err)
+gs_status gs_py_locate(pid_t pid, const gs_maps *maps, struct gs_py_location *out, gs_error *err)
 {
-    struct py_files files = {.pid = pid};
-    return py_locate_files(&files, maps, out, err);
+    struct gs_py_files files = {.pid = pid};
+    return gs_py_locate_files(&files, maps, out, err);
 }
 
-gs_status py_locate_files(const struct py_files *files, const gs_maps *maps, struct py_location *out, gs_error *err)
+gs_status gs_py_locate_files(const struct gs_py_files *files, const gs_maps *maps, struct gs_py_location *out, gs_error *err)
 {
     memset(out, 0, sizeof *out);
     out->name_major = out->name_minor = -1;
     out->runtime_how = "none";
 
     pid_t pid = files->pid;
-    struct py_location *old = gs_xmalloc(sizeof *old);
+    struct gs_py_location *old = gs_xmalloc(sizeof *old);
     struct search S = {.pid = pid, .files = files, .maps = maps, .out = out, .old = old, .fail_code = GS_OK};
     if (pid)
         snprintf(S.name, sizeof S.name, "process %d", (int)pid);
@@ -540,7 +540,7 @@ gs_status py_locate_files(const struct py_files *files, const gs_maps *maps, str
             int maj, min;
             if (p[0] != '/' || !is_libpython(p) || seen_has(&seen, p))
                 continue;
-            py_version_from_name(p, &maj, &min);
+            gs_py_version_from_name(p, &maj, &min);
             if ((pass == 0) != (min >= 0))
                 continue;
             seen_add(&seen, p);

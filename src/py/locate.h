@@ -31,7 +31,7 @@
 #include "proc/maps.h"
 #include "util/status.h"
 
-struct py_location {
+struct gs_py_location {
     char binary[4096];        /* path of the ELF holding _PyRuntime as the target sees it (maps) */
     char opened_path[4096];   /* the path actually opened (/proc/PID/root/..., map_files, exe) */
     char build_id[80];        /* lowercase hex, "" if none */
@@ -49,13 +49,13 @@ struct py_location {
  * Errors: GS_ERR_NOT_PYTHON (no candidate holds a runtime; the message
  * names the process), GS_ERR_NO_PROCESS (it exited), GS_ERR_PERMISSION or
  * GS_ERR_IO (a libpython or python executable could not be opened). */
-gs_status py_locate(pid_t pid, const gs_maps *maps, struct py_location *out, gs_error *err);
+gs_status gs_py_locate(pid_t pid, const gs_maps *maps, struct gs_py_location *out, gs_error *err);
 
 /* Where the target's files are found. A live process (pid > 0): through
  * /proc/PID as above. A core (pid 0): <root><path>, exe_file instead of the
  * executable when given (--exe); check() refuses a file that is not the
  * one the process ran (the core's build ids), with its message. */
-struct py_files {
+struct gs_py_files {
     pid_t pid;
     const char *root;       /* "" or NULL: this machine's files */
     const char *exe;        /* the executable's path as the maps name it */
@@ -65,28 +65,28 @@ struct py_files {
     gs_status (*check)(void *arg, const char *path, gs_error *err);
     void *arg;
 };
-gs_status py_locate_files(const struct py_files *files, const gs_maps *maps, struct py_location *out,
+gs_status gs_py_locate_files(const struct gs_py_files *files, const gs_maps *maps, struct gs_py_location *out,
                           gs_error *err);
 
 /* Version from a file name: "libpython3.12.so.1.0", "libpython3.7m.so",
  * "python3.11", "python2.7" (a full path is fine). false if the base name
  * is not a libpython or python name; *minor is -1 when absent
  * ("libpython3.so", "python3"). */
-bool py_version_from_name(const char *path, int *major, int *minor);
+bool gs_py_version_from_name(const char *path, int *major, int *minor);
 
 /* Does the file name carry the free-threaded ABI flag ("libpython3.14t.so",
  * "python3.14t")? */
-bool py_name_is_free_threaded(const char *path);
+bool gs_py_name_is_free_threaded(const char *path);
 
 /* The ABI flags in such a name: "d" for python3.14d or libpython3.14d.so
  * (a debug build; also python3.14-dbg), "t" for libpython3.14t.so
  * (free-threaded), "" for a plain name. False if not a Python name. */
-bool py_abiflags_from_name(const char *path, char *flags, size_t cap);
+bool gs_py_abiflags_from_name(const char *path, char *flags, size_t cap);
 
 /* Scan bytes (such as .rodata) for a NUL-terminated PY_VERSION literal
  * ^3\.[0-9]{1,2}\.[0-9]{1,2}([abc]|rc)?[0-9]*\+?$ with this minor (any
  * minor if want_minor < 0). Literals merged into the tail of a longer
  * string ("/prefix/3.8.18") count. */
-bool py_find_version_literal(const void *data, size_t len, int want_minor, char *buf, size_t cap);
+bool gs_py_find_version_literal(const void *data, size_t len, int want_minor, char *buf, size_t cap);
 
 #endif

@@ -4,7 +4,7 @@
  * PyArrayObject_fields in numpy/ndarraytypes.h, which has kept these
  * offsets from numpy 1.7 through 2.x (extensions compiled against one
  * numpy run against the next): data at 16, nd at 24, dimensions at 32,
- * strides at 40, flags at 64 (after base and descr). py_is_ndarray checks
+ * strides at 40, flags at 64 (after base and descr). gs_py_is_ndarray checks
  * the type's name and that its basic size holds them.
  *
  * arr.nbytes is the element size times the elements. The element size is
@@ -35,18 +35,18 @@ enum {
 #define ND_F_CONTIGUOUS 0x2
 #define ND_OWNDATA 0x4
 
-bool py_is_ndarray(const struct py_type_info *t)
+bool gs_py_is_ndarray(const struct gs_py_type_info *t)
 {
-    return t->kind == PYK_OBJECT && t->name && t->module && strcmp(t->name, "ndarray") == 0 &&
+    return t->kind == GS_PYK_OBJECT && t->name && t->module && strcmp(t->name, "ndarray") == 0 &&
            strcmp(t->module, "numpy") == 0 && t->basicsize >= ND_MIN_BASICSIZE;
 }
 
-bool py_ndarray_read(const struct py_ctx *c, uint64_t obj, struct py_ndarray *out)
+bool gs_py_ndarray_read(const struct gs_py_ctx *c, uint64_t obj, struct gs_py_ndarray *out)
 {
     int32_t nd, flags;
     uint64_t dims_addr, strides_addr;
     memset(out, 0, sizeof *out);
-    if (!py_field_ptr(c, obj, ND_DATA, &out->data) || !gs_read_i32(c->r, obj + ND_NDIM, &nd) ||
+    if (!gs_py_field_ptr(c, obj, ND_DATA, &out->data) || !gs_read_i32(c->r, obj + ND_NDIM, &nd) ||
         !gs_read_i32(c->r, obj + ND_FLAGS, &flags) || nd < 0 || nd > ND_MAX_DIMS)
         return false;
     out->nd = nd;
@@ -55,7 +55,7 @@ bool py_ndarray_read(const struct py_ctx *c, uint64_t obj, struct py_ndarray *ou
         return true;
     if (nd == 0)
         return true;
-    if (!py_field_ptr(c, obj, ND_DIMENSIONS, &dims_addr) || !py_field_ptr(c, obj, ND_STRIDES, &strides_addr))
+    if (!gs_py_field_ptr(c, obj, ND_DIMENSIONS, &dims_addr) || !gs_py_field_ptr(c, obj, ND_STRIDES, &strides_addr))
         return false;
     int64_t dims[ND_MAX_DIMS], strides[ND_MAX_DIMS];
     for (int32_t i = 0; i < nd; i++)

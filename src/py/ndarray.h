@@ -13,9 +13,9 @@
 
 /* numpy.ndarray itself (not a subclass: np.matrix, np.memmap and user
  * classes are left as plain objects). */
-bool py_is_ndarray(const struct py_type_info *t);
+bool gs_py_is_ndarray(const struct gs_py_type_info *t);
 
-struct py_ndarray {
+struct gs_py_ndarray {
     uint64_t data;    /* the first element */
     uint64_t nbytes;  /* arr.nbytes when owned; 0 when the array is a view */
     int32_t nd;
@@ -24,6 +24,6 @@ struct py_ndarray {
 
 /* False when the fields are unreadable or out of bounds, or when an owned
  * array is not contiguous (its byte count would need the dtype). */
-bool py_ndarray_read(const struct py_ctx *c, uint64_t obj, struct py_ndarray *out);
+bool gs_py_ndarray_read(const struct gs_py_ctx *c, uint64_t obj, struct gs_py_ndarray *out);
 
 #endif

@@ -7,61 +7,61 @@
 /* Py_TPFLAGS_TYPE_SUBCLASS has been 1<<31 in every supported version; the
  * table carries it as flag_type_subclass. */
 
-bool py_read_ptr(const struct py_ctx *c, uint64_t addr, uint64_t *out)
+bool gs_py_read_ptr(const struct gs_py_ctx *c, uint64_t addr, uint64_t *out)
 {
     return gs_read_u64(c->r, addr, out);
 }
 
-bool py_read_ssize(const struct py_ctx *c, uint64_t addr, int64_t *out)
+bool gs_py_read_ssize(const struct gs_py_ctx *c, uint64_t addr, int64_t *out)
 {
     return gs_read_i64(c->r, addr, out);
 }
 
-bool py_field_ptr(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out)
+bool gs_py_field_ptr(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out)
 {
-    return offset >= 0 && py_read_ptr(c, obj + (uint64_t)offset, out);
+    return offset >= 0 && gs_py_read_ptr(c, obj + (uint64_t)offset, out);
 }
 
-bool py_field_ssize(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
+bool gs_py_field_ssize(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
 {
-    return offset >= 0 && py_read_ssize(c, obj + (uint64_t)offset, out);
+    return offset >= 0 && gs_py_read_ssize(c, obj + (uint64_t)offset, out);
 }
 
-bool py_field_stackref(const struct py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out)
+bool gs_py_field_stackref(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, uint64_t *out)
 {
     uint64_t bits;
-    if (!py_field_ptr(c, obj, offset, &bits))
+    if (!gs_py_field_ptr(c, obj, offset, &bits))
         return false;
-    *out = py_stackref_object(c->L, bits, NULL);
+    *out = gs_py_stackref_object(c->L, bits, NULL);
     return true;
 }
 
-bool py_field_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int32_t *out)
+bool gs_py_field_i32(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, int32_t *out)
 {
     return offset >= 0 && gs_read_i32(c->r, obj + (uint64_t)offset, out);
 }
 
-bool py_type_of(const struct py_ctx *c, uint64_t obj, uint64_t *type)
+bool gs_py_type_of(const struct gs_py_ctx *c, uint64_t obj, uint64_t *type)
 {
-    return py_field_ptr(c, obj, c->L->object_type, type) && *type != 0;
+    return gs_py_field_ptr(c, obj, c->L->object_type, type) && *type != 0;
 }
 
-bool py_type_flags(const struct py_ctx *c, uint64_t type, uint64_t *flags)
+bool gs_py_type_flags(const struct gs_py_ctx *c, uint64_t type, uint64_t *flags)
 {
-    return py_field_ptr(c, type, c->L->type_flags, flags);
+    return gs_py_field_ptr(c, type, c->L->type_flags, flags);
 }
 
-bool py_has_type_flag(const struct py_ctx *c, uint64_t obj, int64_t flag)
+bool gs_py_has_type_flag(const struct gs_py_ctx *c, uint64_t obj, int64_t flag)
 {
     uint64_t type, flags;
-    if (flag <= 0 || !py_type_of(c, obj, &type) || !py_type_flags(c, type, &flags))
+    if (flag <= 0 || !gs_py_type_of(c, obj, &type) || !gs_py_type_flags(c, type, &flags))
         return false;
     return (flags & (uint64_t)flag) != 0;
 }
 
-bool py_is_type(const struct py_ctx *c, uint64_t addr)
+bool gs_py_is_type(const struct gs_py_ctx *c, uint64_t addr)
 {
-    return addr != 0 && py_has_type_flag(c, addr, c->L->flag_type_subclass);
+    return addr != 0 && gs_py_has_type_flag(c, addr, c->L->flag_type_subclass);
 }
 
 /* Append code point cp as UTF-8; false when it does not fit. */
@@ -99,17 +99,17 @@ static bool put_utf8(char *buf, size_t cap, size_t *pos, uint32_t cp)
     return true;
 }
 
-bool py_str_utf8(const struct py_ctx *c, uint64_t str, char *buf, size_t cap, int64_t *len)
+bool gs_py_str_utf8(const struct gs_py_ctx *c, uint64_t str, char *buf, size_t cap, int64_t *len)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     if (cap == 0)
         return false;
     buf[0] = '\0';
-    if (!py_has_type_flag(c, str, L->flag_unicode_subclass))
+    if (!gs_py_has_type_flag(c, str, L->flag_unicode_subclass))
         return false;
     int64_t length;
     uint32_t state;
-    if (!py_field_ssize(c, str, L->unicode_length, &length) || length < 0 ||
+    if (!gs_py_field_ssize(c, str, L->unicode_length, &length) || length < 0 ||
         !gs_read_u32(c->r, str + (uint64_t)L->unicode_state, &state))
         return false;
     unsigned kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
@@ -120,7 +120,7 @@ bool py_str_utf8(const struct py_ctx *c, uint64_t str, char *buf, size_t cap, in
     uint64_t data;
     if (compact)
         data = str + (uint64_t)(ascii ? L->unicode_ascii_size : L->unicode_compact_size);
-    else if (!py_field_ptr(c, str, L->unicode_data, &data) || !data)
+    else if (!gs_py_field_ptr(c, str, L->unicode_data, &data) || !data)
         return false;
     if (len)
         *len = length;
@@ -157,32 +157,32 @@ bool py_str_utf8(const struct py_ctx *c, uint64_t str, char *buf, size_t cap, in
     return true;
 }
 
-bool py_str_equals(const struct py_ctx *c, uint64_t str, const char *s)
+bool gs_py_str_equals(const struct gs_py_ctx *c, uint64_t str, const char *s)
 {
     char buf[256];
     size_t n = strlen(s);
     if (n >= sizeof buf)
         return false;
     int64_t len;
-    if (!py_str_utf8(c, str, buf, sizeof buf, &len))
+    if (!gs_py_str_utf8(c, str, buf, sizeof buf, &len))
         return false;
     return strcmp(buf, s) == 0;
 }
 
-bool py_int_digits_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, int64_t *ndigits, bool *negative)
+bool gs_py_int_digits_typed(const struct gs_py_ctx *c, uint64_t obj, uint64_t type_flags, int64_t *ndigits, bool *negative)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     if (L->flag_long_subclass <= 0 || !(type_flags & (uint64_t)L->flag_long_subclass))
         return false;
-    if (py_layout_has(L->long_lv_tag)) {
+    if (gs_py_layout_has(L->long_lv_tag)) {
         uint64_t tag;
-        if (!py_field_ptr(c, obj, L->long_lv_tag, &tag))
+        if (!gs_py_field_ptr(c, obj, L->long_lv_tag, &tag))
             return false;
         *ndigits = (int64_t)(tag >> L->long_non_size_bits);
         *negative = (tag & 3) == 2;
         return true;
     }
-    if (!py_field_ssize(c, obj, L->varobject_ob_size, ndigits))
+    if (!gs_py_field_ssize(c, obj, L->varobject_ob_size, ndigits))
         return false;
     *negative = *ndigits < 0;
     if (*negative)
@@ -190,21 +190,21 @@ bool py_int_digits_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_fla
     return *ndigits >= 0; /* -INT64_MIN stays negative: corrupt */
 }
 
-bool py_int_digits(const struct py_ctx *c, uint64_t obj, int64_t *ndigits, bool *negative)
+bool gs_py_int_digits(const struct gs_py_ctx *c, uint64_t obj, int64_t *ndigits, bool *negative)
 {
     uint64_t type, flags;
-    return py_type_of(c, obj, &type) && py_type_flags(c, type, &flags) &&
-           py_int_digits_typed(c, obj, flags, ndigits, negative);
+    return gs_py_type_of(c, obj, &type) && gs_py_type_flags(c, type, &flags) &&
+           gs_py_int_digits_typed(c, obj, flags, ndigits, negative);
 }
 
-bool py_int_value_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flags, uint64_t *magnitude,
+bool gs_py_int_value_typed(const struct gs_py_ctx *c, uint64_t obj, uint64_t type_flags, uint64_t *magnitude,
                         bool *negative)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int64_t ndigits;
     int shift = (int)L->long_shift;
     int64_t dsize = L->long_digit_size;
-    if (!py_int_digits_typed(c, obj, type_flags, &ndigits, negative) || shift <= 0 || shift > 32 ||
+    if (!gs_py_int_digits_typed(c, obj, type_flags, &ndigits, negative) || shift <= 0 || shift > 32 ||
         (dsize != 2 && dsize != 4) || ndigits > 64 / shift + 1)
         return false;
     /* All digits in one view when the image has them in one piece (nearly
@@ -233,11 +233,11 @@ bool py_int_value_typed(const struct py_ctx *c, uint64_t obj, uint64_t type_flag
     return true;
 }
 
-bool py_int_value(const struct py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative)
+bool gs_py_int_value(const struct gs_py_ctx *c, uint64_t obj, uint64_t *magnitude, bool *negative)
 {
     uint64_t type, flags;
-    return py_type_of(c, obj, &type) && py_type_flags(c, type, &flags) &&
-           py_int_value_typed(c, obj, flags, magnitude, negative);
+    return gs_py_type_of(c, obj, &type) && gs_py_type_flags(c, type, &flags) &&
+           gs_py_int_value_typed(c, obj, flags, magnitude, negative);
 }
 
 /* Geometry of a keys object: where entries start, their size, how many. */
@@ -251,16 +251,16 @@ struct keys_geom {
     bool general;      /* entries carry hashes (not unicode-only) */
 };
 
-static bool keys_geometry(const struct py_ctx *c, uint64_t keys, struct keys_geom *g)
+static bool keys_geometry(const struct gs_py_ctx *c, uint64_t keys, struct keys_geom *g)
 {
-    const struct py_layout *L = c->L;
-    if (!py_field_ssize(c, keys, L->dictkeys_nentries, &g->nentries))
+    const struct gs_py_layout *L = c->L;
+    if (!gs_py_field_ssize(c, keys, L->dictkeys_nentries, &g->nentries))
         return false;
-    if (py_layout_has(L->dictkeys_size_field)) {
+    if (gs_py_layout_has(L->dictkeys_size_field)) {
         /* <= 3.10: dk_size slots; indices 1/2/4/8 bytes wide; 24-byte entries. */
-        if (!py_field_ssize(c, keys, L->dictkeys_size_field, &g->size))
+        if (!gs_py_field_ssize(c, keys, L->dictkeys_size_field, &g->size))
             return false;
-        if (g->size <= 0 || g->size > (int64_t)PY_DICT_MAX_ENTRIES * 2 || (g->size & (g->size - 1)))
+        if (g->size <= 0 || g->size > (int64_t)GS_PY_DICT_MAX_ENTRIES * 2 || (g->size & (g->size - 1)))
             return false;
         int64_t width = g->size <= 0xff ? 1 : g->size <= 0xffff ? 2 : g->size <= 0xffffffffLL ? 4 : 8;
         g->index_bytes = width * g->size;
@@ -291,16 +291,16 @@ static bool keys_geometry(const struct py_ctx *c, uint64_t keys, struct keys_geo
         }
     }
     /* USABLE_FRACTION(size) = size*2/3 bounds the entries. */
-    if (g->nentries < 0 || g->nentries > (g->size * 2) / 3 + 1 || g->nentries > (int64_t)PY_DICT_MAX_ENTRIES)
+    if (g->nentries < 0 || g->nentries > (g->size * 2) / 3 + 1 || g->nentries > (int64_t)GS_PY_DICT_MAX_ENTRIES)
         return false;
     g->entries = keys + (uint64_t)L->dictkeys_indices + (uint64_t)g->index_bytes;
     return true;
 }
 
-bool py_dictkeys_size(const struct py_ctx *c, uint64_t keys, uint64_t *size, int64_t *refcnt)
+bool gs_py_dictkeys_size(const struct gs_py_ctx *c, uint64_t keys, uint64_t *size, int64_t *refcnt)
 {
     struct keys_geom g;
-    if (!keys_geometry(c, keys, &g) || !py_field_ssize(c, keys, c->L->dictkeys_refcnt, refcnt))
+    if (!keys_geometry(c, keys, &g) || !gs_py_field_ssize(c, keys, c->L->dictkeys_refcnt, refcnt))
         return false;
     /* sizeof(PyDictKeysObject) + index bytes + USABLE_FRACTION(size) entries. */
     *size = (uint64_t)c->L->dictkeys_indices + (uint64_t)g.index_bytes +
@@ -308,7 +308,7 @@ bool py_dictkeys_size(const struct py_ctx *c, uint64_t keys, uint64_t *size, int
     return true;
 }
 
-bool py_dictkeys_capacity(const struct py_ctx *c, uint64_t keys, uint64_t *entries, uint64_t *entry_size)
+bool gs_py_dictkeys_capacity(const struct gs_py_ctx *c, uint64_t keys, uint64_t *entries, uint64_t *entry_size)
 {
     struct keys_geom g;
     if (!keys_geometry(c, keys, &g))
@@ -318,18 +318,18 @@ bool py_dictkeys_capacity(const struct py_ctx *c, uint64_t keys, uint64_t *entri
     return true;
 }
 
-bool py_dict_foreach(const struct py_ctx *c, uint64_t dict, py_dict_visit_fn fn, void *arg)
+bool gs_py_dict_foreach(const struct gs_py_ctx *c, uint64_t dict, gs_py_dict_visit_fn fn, void *arg)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t keys, values;
     struct keys_geom g;
-    if (!py_field_ptr(c, dict, L->dict_ma_keys, &keys) || !keys ||
-        !py_field_ptr(c, dict, L->dict_ma_values, &values) || !keys_geometry(c, keys, &g))
+    if (!gs_py_field_ptr(c, dict, L->dict_ma_keys, &keys) || !keys ||
+        !gs_py_field_ptr(c, dict, L->dict_ma_values, &values) || !keys_geometry(c, keys, &g))
         return false;
     /* Split tables keep values apart, in an array indexed like the entries
      * (3.13 puts a small header before the array: dictvalues_values). */
     uint64_t values_base = values;
-    if (values && py_layout_has(L->dictvalues_values))
+    if (values && gs_py_layout_has(L->dictvalues_values))
         values_base += (uint64_t)L->dictvalues_values;
 
     size_t bytes = (size_t)g.nentries * (size_t)g.entry_size;
@@ -352,7 +352,7 @@ bool py_dict_foreach(const struct py_ctx *c, uint64_t dict, py_dict_visit_fn fn,
             memcpy(&key, local + batch * g.entry_size + g.key_off, 8);
             memcpy(&value, local + batch * g.entry_size + g.value_off, 8);
         }
-        if (values && !py_read_ptr(c, values_base + (uint64_t)i * 8, &value))
+        if (values && !gs_py_read_ptr(c, values_base + (uint64_t)i * 8, &value))
             return false;
         if (!key || !value)
             continue; /* deleted entry (dummy key) or a split slot not set */
@@ -363,7 +363,7 @@ bool py_dict_foreach(const struct py_ctx *c, uint64_t dict, py_dict_visit_fn fn,
 }
 
 struct get_str_arg {
-    const struct py_ctx *c;
+    const struct gs_py_ctx *c;
     const char *key;
     uint64_t value;
     bool found;
@@ -372,7 +372,7 @@ struct get_str_arg {
 static bool get_str_visit(void *p, uint64_t key, uint64_t value)
 {
     struct get_str_arg *a = p;
-    if (py_str_equals(a->c, key, a->key)) {
+    if (gs_py_str_equals(a->c, key, a->key)) {
         a->value = value;
         a->found = true;
         return false;
@@ -380,10 +380,10 @@ static bool get_str_visit(void *p, uint64_t key, uint64_t value)
     return true;
 }
 
-bool py_dict_get_str(const struct py_ctx *c, uint64_t dict, const char *key, uint64_t *value)
+bool gs_py_dict_get_str(const struct gs_py_ctx *c, uint64_t dict, const char *key, uint64_t *value)
 {
     struct get_str_arg a = {c, key, 0, false};
-    if (!py_dict_foreach(c, dict, get_str_visit, &a) || !a.found)
+    if (!gs_py_dict_foreach(c, dict, get_str_visit, &a) || !a.found)
         return false;
     *value = a.value;
     return true;

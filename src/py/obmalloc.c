@@ -12,13 +12,13 @@ struct where {
     uint64_t arenas, maxarenas, narenas_current, ntimes, highwater; /* addresses of the fields */
 };
 
-static bool find_state(const struct py_ctx *c, uint64_t main_interp, const struct py_statics *st,
-                       const struct py_location *loc, struct where *w, char *why, size_t cap)
+static bool find_state(const struct gs_py_ctx *c, uint64_t main_interp, const struct gs_py_statics *st,
+                       const struct gs_py_location *loc, struct where *w, char *why, size_t cap)
 {
-    const struct py_layout *L = c->L;
-    if (py_layout_has(L->interp_obmalloc)) {
+    const struct gs_py_layout *L = c->L;
+    if (gs_py_layout_has(L->interp_obmalloc)) {
         uint64_t base = main_interp + (uint64_t)L->interp_obmalloc;
-        if (L->interp_obmalloc_indirect == 1 && !py_read_ptr(c, base, &base)) {
+        if (L->interp_obmalloc_indirect == 1 && !gs_py_read_ptr(c, base, &base)) {
             snprintf(why, cap, "the interpreter's pymalloc state pointer is not in the copy");
             return false;
         }
@@ -29,23 +29,23 @@ static bool find_state(const struct py_ctx *c, uint64_t main_interp, const struc
         w->highwater = base + (uint64_t)L->obmalloc_narenas_highwater;
         return true;
     }
-    if (py_statics_find(st, "arenas", 8, &w->arenas) && py_statics_find(st, "maxarenas", 4, &w->maxarenas) &&
-        py_statics_find(st, "narenas_currently_allocated", 8, &w->narenas_current) &&
-        py_statics_find(st, "ntimes_arena_allocated", 8, &w->ntimes) &&
-        py_statics_find(st, "narenas_highwater", 8, &w->highwater))
+    if (gs_py_statics_find(st, "arenas", 8, &w->arenas) && gs_py_statics_find(st, "maxarenas", 4, &w->maxarenas) &&
+        gs_py_statics_find(st, "narenas_currently_allocated", 8, &w->narenas_current) &&
+        gs_py_statics_find(st, "ntimes_arena_allocated", 8, &w->ntimes) &&
+        gs_py_statics_find(st, "narenas_highwater", 8, &w->highwater))
         return true;
     char reason[300];
-    py_statics_why(st, loc, reason, sizeof reason);
+    gs_py_statics_why(st, loc, reason, sizeof reason);
     snprintf(why, cap, "pymalloc's arenas are statics of obmalloc.c in Python %d.%d: %.300s", L->major, L->minor,
              reason);
     return false;
 }
 
 /* Walk one arena's carved pools as pymalloc_print_stats() does. */
-static void walk_arena(const struct py_ctx *c, uint64_t address, uint64_t pool_address, struct py_pymalloc_stats *o,
-                       struct py_pymalloc_arena *a)
+static void walk_arena(const struct gs_py_ctx *c, uint64_t address, uint64_t pool_address, struct gs_py_pymalloc_stats *o,
+                       struct gs_py_pymalloc_arena *a)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t base = address, mask = o->pool_size - 1;
     if (base & mask) {
         o->arena_alignment += o->pool_size;
@@ -70,7 +70,7 @@ static void walk_arena(const struct py_ctx *c, uint64_t address, uint64_t pool_a
             o->bad_pools++;
             continue;
         }
-        struct py_pymalloc_class *k = &o->classes[szidx];
+        struct gs_py_pymalloc_class *k = &o->classes[szidx];
         k->pools++;
         k->blocks += count;
         k->free_blocks += nblocks - count;
@@ -79,11 +79,11 @@ static void walk_arena(const struct py_ctx *c, uint64_t address, uint64_t pool_a
     }
 }
 
-void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct py_statics *statics,
-                      const struct py_location *loc, struct py_pymalloc_stats *o,
-                      struct py_pymalloc_arena **arenas_out, size_t *narenas_out)
+void gs_py_pymalloc_read(const struct gs_py_ctx *c, uint64_t main_interp, const struct gs_py_statics *statics,
+                      const struct gs_py_location *loc, struct gs_py_pymalloc_stats *o,
+                      struct gs_py_pymalloc_arena **arenas_out, size_t *narenas_out)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     memset(o, 0, sizeof *o);
     *arenas_out = NULL;
     *narenas_out = 0;
@@ -93,33 +93,33 @@ void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct
     o->small_threshold = (uint64_t)L->pymalloc_small_threshold;
     o->alignment = 1ull << L->pymalloc_alignment_shift;
     o->nclasses = (uint32_t)(o->small_threshold >> L->pymalloc_alignment_shift);
-    if (o->nclasses > PY_PYMALLOC_MAX_CLASSES)
-        o->nclasses = PY_PYMALLOC_MAX_CLASSES;
+    if (o->nclasses > GS_PY_PYMALLOC_MAX_CLASSES)
+        o->nclasses = GS_PY_PYMALLOC_MAX_CLASSES;
 
     struct where w;
     if (!find_state(c, main_interp, statics, loc, &w, o->why, sizeof o->why)) {
-        o->status = PY_PYMALLOC_NO_SYMBOLS;
+        o->status = GS_PY_PYMALLOC_NO_SYMBOLS;
         return;
     }
     uint64_t table;
     uint32_t maxarenas;
-    if (!py_read_ptr(c, w.arenas, &table) || !gs_read_u32(c->r, w.maxarenas, &maxarenas) ||
+    if (!gs_py_read_ptr(c, w.arenas, &table) || !gs_read_u32(c->r, w.maxarenas, &maxarenas) ||
         !gs_read_u64(c->r, w.narenas_current, &o->narenas_current) ||
         !gs_read_u64(c->r, w.ntimes, &o->ntimes_arena_allocated) ||
         !gs_read_u64(c->r, w.highwater, &o->narenas_highwater)) {
-        o->status = PY_PYMALLOC_UNREADABLE;
+        o->status = GS_PY_PYMALLOC_UNREADABLE;
         snprintf(o->why, sizeof o->why, "pymalloc's state is not in the copy");
         return;
     }
     if (table == 0 || maxarenas == 0) {
         /* PYTHONMALLOC=malloc (or debug hooks over malloc): pymalloc never ran. */
-        o->status = PY_PYMALLOC_DISABLED;
+        o->status = GS_PY_PYMALLOC_DISABLED;
         snprintf(o->why, sizeof o->why, "pymalloc has no arena: the target allocates with another allocator "
                                           "(PYTHONMALLOC=malloc, or mimalloc in a free-threaded build)");
         return;
     }
-    if (maxarenas > PY_PYMALLOC_MAX_ARENAS) {
-        o->status = PY_PYMALLOC_UNREADABLE;
+    if (maxarenas > GS_PY_PYMALLOC_MAX_ARENAS) {
+        o->status = GS_PY_PYMALLOC_UNREADABLE;
         snprintf(o->why, sizeof o->why, "pymalloc's arena table claims %u slots: corrupt", maxarenas);
         return;
     }
@@ -130,13 +130,13 @@ void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct
         copy = gs_try_reallocarray(NULL, maxarenas, esz);
         if (!copy || !gs_read_exact(c->r, table, copy, maxarenas * esz)) {
             free(copy);
-            o->status = PY_PYMALLOC_UNREADABLE;
+            o->status = GS_PY_PYMALLOC_UNREADABLE;
             snprintf(o->why, sizeof o->why, "pymalloc's arena table (%u slots) is not in the copy", maxarenas);
             return;
         }
         v = copy;
     }
-    struct py_pymalloc_arena *arenas = gs_try_reallocarray(NULL, maxarenas, sizeof *arenas);
+    struct gs_py_pymalloc_arena *arenas = gs_try_reallocarray(NULL, maxarenas, sizeof *arenas);
     size_t n = 0;
     for (uint32_t i = 0; i < maxarenas && arenas; i++) {
         const uint8_t *e = v + i * esz;
@@ -148,7 +148,7 @@ void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct
         memcpy(&pool_address, e + L->arena_pool_address, 8);
         memcpy(&nfree, e + L->arena_nfreepools, 4);
         memcpy(&ntotal, e + L->arena_ntotalpools, 4);
-        struct py_pymalloc_arena *a = &arenas[n++];
+        struct gs_py_pymalloc_arena *a = &arenas[n++];
         memset(a, 0, sizeof *a);
         a->address = address;
         a->total_pools = ntotal;
@@ -161,7 +161,7 @@ void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct
     }
     free(copy);
     for (uint32_t k = 0; k < o->nclasses; k++) {
-        const struct py_pymalloc_class *cl = &o->classes[k];
+        const struct gs_py_pymalloc_class *cl = &o->classes[k];
         uint64_t size = ((uint64_t)k + 1) * o->alignment;
         o->allocated_bytes += cl->blocks * size;
         o->available_bytes += cl->free_blocks * size;
@@ -170,7 +170,7 @@ void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct
     }
     o->total = o->allocated_bytes + o->available_bytes + o->free_pools * o->pool_size + o->pool_header_bytes +
                o->quantization + o->arena_alignment;
-    o->status = PY_PYMALLOC_OK;
+    o->status = GS_PY_PYMALLOC_OK;
     *arenas_out = arenas;
     *narenas_out = arenas ? n : 0;
 }

@@ -26,35 +26,35 @@
 #include "py/object.h"
 #include "py/statics.h"
 
-#define PY_PYMALLOC_MAX_CLASSES 64
-#define PY_PYMALLOC_MAX_ARENAS (1u << 22) /* 4 TiB of 1 MiB arenas: more is corrupt */
+#define GS_PY_PYMALLOC_MAX_CLASSES 64
+#define GS_PY_PYMALLOC_MAX_ARENAS (1u << 22) /* 4 TiB of 1 MiB arenas: more is corrupt */
 
-enum py_pymalloc_status {
-    PY_PYMALLOC_OK = 0,
-    PY_PYMALLOC_NOT_READ,      /* no snapshot data (an older file) */
-    PY_PYMALLOC_NO_SYMBOLS,    /* 3.8-3.11 without .symtab or debug file */
-    PY_PYMALLOC_UNREADABLE,    /* the state or the arena table is not in the copy */
-    PY_PYMALLOC_DISABLED,      /* PYTHONMALLOC=malloc: no arena at all */
+enum gs_py_pymalloc_status {
+    GS_PY_PYMALLOC_OK = 0,
+    GS_PY_PYMALLOC_NOT_READ,      /* no snapshot data (an older file) */
+    GS_PY_PYMALLOC_NO_SYMBOLS,    /* 3.8-3.11 without .symtab or debug file */
+    GS_PY_PYMALLOC_UNREADABLE,    /* the state or the arena table is not in the copy */
+    GS_PY_PYMALLOC_DISABLED,      /* PYTHONMALLOC=malloc: no arena at all */
 };
 
-struct py_pymalloc_class {
+struct gs_py_pymalloc_class {
     uint64_t pools, blocks, free_blocks;
 };
 
 /* One allocated arena. */
-struct py_pymalloc_arena {
+struct gs_py_pymalloc_arena {
     uint64_t address;       /* as malloc'd/mmap'd (may not be pool-aligned) */
     uint64_t carved_bytes;  /* from address up to pool_address: the part ever touched */
     uint64_t used_bytes;    /* bytes in allocated blocks */
     uint32_t total_pools, free_pools, used_pools, reserved;
 };
 
-struct py_pymalloc_stats {
-    uint32_t status;        /* enum py_pymalloc_status */
+struct gs_py_pymalloc_stats {
+    uint32_t status;        /* enum gs_py_pymalloc_status */
     uint32_t nclasses;
     uint64_t arena_size, pool_size, pool_overhead, small_threshold;
     uint64_t alignment;
-    struct py_pymalloc_class classes[PY_PYMALLOC_MAX_CLASSES];
+    struct gs_py_pymalloc_class classes[GS_PY_PYMALLOC_MAX_CLASSES];
     /* as _debugmallocstats prints them */
     uint64_t ntimes_arena_allocated, narenas_highwater, narenas_current;
     uint64_t narenas;       /* counted in the walk */
@@ -68,8 +68,8 @@ struct py_pymalloc_stats {
  * (3.12+); statics: opened by the caller (3.8-3.11). *arenas (may be NULL
  * on return) gets one entry per allocated arena, in arena table order;
  * free() it. Never fails hard: out->status says what happened. */
-void py_pymalloc_read(const struct py_ctx *c, uint64_t main_interp, const struct py_statics *statics,
-                      const struct py_location *loc, struct py_pymalloc_stats *out,
-                      struct py_pymalloc_arena **arenas, size_t *narenas);
+void gs_py_pymalloc_read(const struct gs_py_ctx *c, uint64_t main_interp, const struct gs_py_statics *statics,
+                      const struct gs_py_location *loc, struct gs_py_pymalloc_stats *out,
+                      struct gs_py_pymalloc_arena **arenas, size_t *narenas);
 
 #endif

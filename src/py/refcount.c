@@ -10,10 +10,10 @@
  * a heap of millions of heap types and code objects. */
 #define MAX_UNIQUE_IDS ((int64_t)1 << 24)
 
-static bool ft_refcount(const struct py_ctx *c, const struct py_thread_refcounts *thread_refs, uint64_t addr,
+static bool ft_refcount(const struct gs_py_ctx *c, const struct gs_py_thread_refcounts *thread_refs, uint64_t addr,
                         int64_t *refcnt, uint64_t *type)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     /* ob_tid .. ob_type in one read: 32 bytes on x86_64. */
     uint8_t h[32];
     if ((uint64_t)L->object_type + 8 > sizeof h || !gs_read_exact(c->r, addr, h, sizeof h))
@@ -25,7 +25,7 @@ static bool ft_refcount(const struct py_ctx *c, const struct py_thread_refcounts
     memcpy(&shared, h + L->ft_object_ref_shared, sizeof shared);
     memcpy(type, h + L->object_type, sizeof *type);
     if ((int64_t)local == L->ft_immortal_local) {
-        *refcnt = PY_FT_IMMORTAL_REFCNT;
+        *refcnt = GS_PY_FT_IMMORTAL_REFCNT;
         return true;
     }
     /* Py_ARITHMETIC_RIGHT_SHIFT: the shared part is negative while other
@@ -49,19 +49,19 @@ static bool ft_refcount(const struct py_ctx *c, const struct py_thread_refcounts
     return true;
 }
 
-bool py_object_refcount(const struct py_ctx *c, const struct py_thread_refcounts *thread_refs, uint64_t addr,
+bool gs_py_object_refcount(const struct gs_py_ctx *c, const struct gs_py_thread_refcounts *thread_refs, uint64_t addr,
                         int64_t *refcnt, uint64_t *type)
 {
-    const struct py_layout *L = c->L;
-    if (py_layout_is_free_threaded(L))
+    const struct gs_py_layout *L = c->L;
+    if (gs_py_layout_is_free_threaded(L))
         return ft_refcount(c, thread_refs, addr, refcnt, type);
     /* 3.14+: the first word also holds ob_overflow and ob_flags
-     * (py_refcnt_of_word keeps the 32-bit count). */
+     * (gs_py_refcnt_of_word keeps the 32-bit count). */
     uint64_t word;
-    if (!py_read_ptr(c, addr + (uint64_t)L->object_refcnt, &word) ||
-        !py_read_ptr(c, addr + (uint64_t)L->object_type, type))
+    if (!gs_py_read_ptr(c, addr + (uint64_t)L->object_refcnt, &word) ||
+        !gs_py_read_ptr(c, addr + (uint64_t)L->object_type, type))
         return false;
-    int64_t n = py_refcnt_of_word(L, word);
+    int64_t n = gs_py_refcnt_of_word(L, word);
     if (n == 0)
         return false;
     *refcnt = n;
@@ -70,13 +70,13 @@ bool py_object_refcount(const struct py_ctx *c, const struct py_thread_refcounts
 
 /* interp->unique_ids.table[id] holds the object for an id in use, or a
  * pointer to the next free entry (inside the table) for a free id. */
-static void read_interp(const struct py_ctx *c, const struct py_interp *in, struct py_thread_refcounts *out)
+static void read_interp(const struct gs_py_ctx *c, const struct gs_py_interp *in, struct gs_py_thread_refcounts *out)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t table;
     int64_t size;
-    if (!py_field_ptr(c, in->addr, L->ft_interp_unique_ids_table, &table) ||
-        !py_field_ssize(c, in->addr, L->ft_interp_unique_ids_count, &size) || size < 0 || size > MAX_UNIQUE_IDS) {
+    if (!gs_py_field_ptr(c, in->addr, L->ft_interp_unique_ids_table, &table) ||
+        !gs_py_field_ssize(c, in->addr, L->ft_interp_unique_ids_count, &size) || size < 0 || size > MAX_UNIQUE_IDS) {
         out->problems++;
         return;
     }
@@ -86,21 +86,21 @@ static void read_interp(const struct py_ctx *c, const struct py_interp *in, stru
     for (size_t t = 0; t < in->nthreads; t++) {
         uint64_t tstate = in->threads[t].addr, values;
         int64_t n;
-        if (!py_field_ptr(c, tstate, L->ft_tstate_refcounts_values, &values) ||
-            !py_field_ssize(c, tstate, L->ft_tstate_refcounts_count, &n) || n < 0 || n > size) {
+        if (!gs_py_field_ptr(c, tstate, L->ft_tstate_refcounts_values, &values) ||
+            !gs_py_field_ssize(c, tstate, L->ft_tstate_refcounts_count, &n) || n < 0 || n > size) {
             out->problems++;
             continue;
         }
         for (int64_t id = 0; values && id < n; id++) {
             int64_t count;
             uint64_t obj;
-            if (!py_read_ssize(c, values + (uint64_t)id * 8, &count)) {
+            if (!gs_py_read_ssize(c, values + (uint64_t)id * 8, &count)) {
                 out->problems++;
                 break;
             }
             if (count == 0)
                 continue;
-            if (!py_read_ptr(c, table + (uint64_t)id * 8, &obj) || !obj || (obj >= table && obj < table_end))
+            if (!gs_py_read_ptr(c, table + (uint64_t)id * 8, &obj) || !obj || (obj >= table && obj < table_end))
                 continue; /* a free id: its count is stale */
             uint32_t *slot = gs_addrmap_get(&out->by_object, obj);
             int64_t sum = (slot ? (int32_t)*slot : 0) + count;
@@ -116,18 +116,18 @@ static void read_interp(const struct py_ctx *c, const struct py_interp *in, stru
     }
 }
 
-void py_thread_refcounts_read(const struct py_ctx *c, const struct py_interp *interps, size_t ninterps,
-                              struct py_thread_refcounts *out)
+void gs_py_thread_refcounts_read(const struct gs_py_ctx *c, const struct gs_py_interp *interps, size_t ninterps,
+                              struct gs_py_thread_refcounts *out)
 {
     memset(out, 0, sizeof *out);
     gs_addrmap_init(&out->by_object);
-    if (!py_layout_is_free_threaded(c->L))
+    if (!gs_py_layout_is_free_threaded(c->L))
         return;
     for (size_t i = 0; i < ninterps; i++)
         read_interp(c, &interps[i], out);
 }
 
-void py_thread_refcounts_free(struct py_thread_refcounts *t)
+void gs_py_thread_refcounts_free(struct gs_py_thread_refcounts *t)
 {
     gs_addrmap_free(&t->by_object);
 }

@@ -13,7 +13,7 @@
  *   - objects with a unique id (heap types, code objects) also count in
  *     every thread's refcounts.values[id] until they are merged
  *     (_PyObject_MergePerThreadRefcounts).
- * py_object_refcount() returns local + shared - bias + the per-thread sum,
+ * gs_py_object_refcount() returns local + shared - bias + the per-thread sum,
  * so that "more references than the graph explains" (--dump-external, the
  * garbage rule) means what it means on a GIL build. An immortal object
  * reads as _Py_IMMORTAL_INITIAL_REFCNT, as Py_REFCNT() returns it, which
@@ -31,11 +31,11 @@
 /* What Py_REFCNT() gives for an immortal object on a free-threaded build
  * (_Py_IMMORTAL_INITIAL_REFCNT, 3 << 30 since 3.14): its low 32 bits are
  * negative, the test every immortal check in gcscope uses. */
-#define PY_FT_IMMORTAL_REFCNT ((int64_t)3 << 30)
+#define GS_PY_FT_IMMORTAL_REFCNT ((int64_t)3 << 30)
 
 /* Per-thread reference counts, summed over the threads of every
  * interpreter: object address -> int32 (stored in the uint32 value). */
-struct py_thread_refcounts {
+struct gs_py_thread_refcounts {
     gs_addrmap by_object;
     uint64_t ids;       /* unique ids in use */
     uint64_t problems;  /* unreadable or inconsistent arrays, skipped */
@@ -44,18 +44,18 @@ struct py_thread_refcounts {
 /* The reference count and type of the object at addr. thread_refs may be
  * NULL (GIL builds have none). False if the header is unreadable or the
  * count is 0 (no live object there). */
-bool py_object_refcount(const struct py_ctx *c, const struct py_thread_refcounts *thread_refs, uint64_t addr,
+bool gs_py_object_refcount(const struct gs_py_ctx *c, const struct gs_py_thread_refcounts *thread_refs, uint64_t addr,
                         int64_t *refcnt, uint64_t *type);
 
-struct py_interp;
+struct gs_py_interp;
 
 /* Sum every thread's refcounts.values[] per object (free-threaded builds;
  * empty for GIL builds). Bounded; problems are counted, never followed. */
-void py_thread_refcounts_read(const struct py_ctx *c, const struct py_interp *interps, size_t ninterps,
-                              struct py_thread_refcounts *out);
-void py_thread_refcounts_free(struct py_thread_refcounts *t);
+void gs_py_thread_refcounts_read(const struct gs_py_ctx *c, const struct gs_py_interp *interps, size_t ninterps,
+                              struct gs_py_thread_refcounts *out);
+void gs_py_thread_refcounts_free(struct gs_py_thread_refcounts *t);
 
-/* Is the count py_object_refcount() returned that of an immortal object? */
-static inline bool py_refcnt_is_immortal(int64_t refcnt) { return (int32_t)refcnt < 0; }
+/* Is the count gs_py_object_refcount() returned that of an immortal object? */
+static inline bool gs_py_refcnt_is_immortal(int64_t refcnt) { return (int32_t)refcnt < 0; }
 
 #endif

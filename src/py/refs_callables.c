@@ -4,7 +4,7 @@
  *
  * Each of these is a fixed C struct whose object fields are all strong
  * references (the comments say where each struct comes from); the offsets
- * are the layout table's, so a field a version lacks is PY_ABSENT and is
+ * are the layout table's, so a field a version lacks is GS_PY_ABSENT and is
  * skipped. Labels are the attribute names Python gives those fields.
  */
 #include "config.h"
@@ -16,9 +16,9 @@
 /* A struct replicated from a CPython .c file (tools/gen-offsets) must fit
  * in the object: its type's tp_basicsize is at least the replica's size.
  * A smaller type means the replica does not describe this build. */
-static bool replica_fits(const struct py_refs_ctx *rc, int64_t replica_size)
+static bool replica_fits(const struct gs_py_refs_ctx *rc, int64_t replica_size)
 {
-    return py_layout_has(replica_size) && rc->t->basicsize >= replica_size;
+    return gs_py_layout_has(replica_size) && rc->t->basicsize >= replica_size;
 }
 
 /* PyModuleObject (Objects/moduleobject.c in 3.8/3.9, then
@@ -27,17 +27,17 @@ static bool replica_fits(const struct py_refs_ctx *rc, int64_t replica_size)
  * extension module's m_traverse may visit objects kept in its state, which
  * cannot be decoded without knowing that module's C struct. md_weaklist
  * holds weak references only. */
-enum py_decode py_refs_module(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_module(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->module_dict, "__dict__"},
         {L->module_name, "__name__"},
     };
-    enum py_decode res = PY_REFS_FIELDS(rc, f);
+    enum gs_py_decode res = GS_PY_REFS_FIELDS(rc, f);
     /* What a C extension keeps in its module state: its m_traverse, emulated. */
-    if (res == PY_DECODE_OK && rc->c->emu)
-        res = py_refs_module_state(rc);
+    if (res == GS_PY_DECODE_OK && rc->c->emu)
+        res = gs_py_refs_module_state(rc);
     return res;
 }
 
@@ -45,9 +45,9 @@ enum py_decode py_refs_module(const struct py_refs_ctx *rc)
  * every PyObject* member is strong (func_dealloc/func_clear release them
  * all); func_builtins is 3.10+, func_typeparams 3.12+, func_annotate 3.14+. func_weakreflist is
  * weak, vectorcall and func_version are C. */
-enum py_decode py_refs_function(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_function(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->func_code, "__code__"},
         {L->func_globals, "__globals__"},
@@ -64,23 +64,23 @@ enum py_decode py_refs_function(const struct py_refs_ctx *rc)
         {L->func_typeparams, "__type_params__"},
         {L->func_annotate, "__annotate__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* 3.12+ code objects compute co_code, co_varnames, co_cellvars and
  * co_freevars on demand and keep them in a separately allocated
  * _PyCoCached (Include/cpython/code.h), freed with the code object, whose
  * four members are strong references. */
-static enum py_decode code_cached(const struct py_refs_ctx *rc)
+static enum gs_py_decode code_cached(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t cached;
-    if (!py_layout_has(L->code_cached))
-        return PY_DECODE_OK;
-    if (!py_field_ptr(rc->c, rc->obj, L->code_cached, &cached))
-        return PY_DECODE_BAD;
+    if (!gs_py_layout_has(L->code_cached))
+        return GS_PY_DECODE_OK;
+    if (!gs_py_field_ptr(rc->c, rc->obj, L->code_cached, &cached))
+        return GS_PY_DECODE_BAD;
     if (!cached)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     const struct named_field f[] = {
         {L->cocached_code, "co_code"},
         {L->cocached_varnames, "co_varnames"},
@@ -89,11 +89,11 @@ static enum py_decode code_cached(const struct py_refs_ctx *rc)
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         uint64_t v;
-        if (!py_field_ptr(rc->c, cached, f[i].offset, &v))
-            return PY_DECODE_BAD;
-        py_refs_emit(rc, v, GS_LABEL_FIELD, 0, f[i].name);
+        if (!gs_py_field_ptr(rc->c, cached, f[i].offset, &v))
+            return GS_PY_DECODE_BAD;
+        gs_py_refs_emit(rc, v, GS_LABEL_FIELD, 0, f[i].name);
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* PyCodeObject (Include/code.h, cpython/code.h from 3.9). Code objects are
@@ -107,9 +107,9 @@ static enum py_decode code_cached(const struct py_refs_ctx *rc)
  *     co_localspluskinds (bytes), co_filename, co_name, co_qualname,
  *     co_linetable; 3.11 caches co_code in _co_code, 3.12+ in _co_cached.
  * co_weakreflist is weak; co_extra, co_opcache, _co_monitoring are C. */
-enum py_decode py_refs_code(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_code(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     /* The member is co_lnotab up to 3.9 and co_linetable from 3.10: only
      * the label depends on the version, the offset is the table's. */
     const char *linetable = (L->major == 3 && L->minor < 10) ? "co_lnotab" : "co_linetable";
@@ -129,51 +129,51 @@ enum py_decode py_refs_code(const struct py_refs_ctx *rc)
         {L->code_linetable, linetable},
         {L->code_exceptiontable, "co_exceptiontable"},
     };
-    enum py_decode r = PY_REFS_FIELDS(rc, f);
-    if (r != PY_DECODE_OK)
+    enum gs_py_decode r = GS_PY_REFS_FIELDS(rc, f);
+    if (r != GS_PY_DECODE_OK)
         return r;
     return code_cached(rc);
 }
 
 /* PyCellObject (Include/cellobject.h): ob_ref, strong or NULL (empty). */
-enum py_decode py_refs_cell(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_cell(const struct gs_py_refs_ctx *rc)
 {
     const struct named_field f[] = {{rc->c->L->cell_ref, "cell_contents"}};
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* PyMethodObject (Include/classobject.h, cpython/classobject.h from
  * 3.11): im_func and im_self, both strong; im_weakreflist is weak. */
-enum py_decode py_refs_method(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_method(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->method_func, "__func__"},
         {L->method_self, "__self__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* classmethod and staticmethod (Objects/funcobject.c, replicated in
  * tools/gen-offsets): cm_callable and cm_dict, both strong. */
-enum py_decode py_refs_classmethod(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_classmethod(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->classmethod_callable, "__func__"},
         {L->classmethod_dict, "__dict__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* propertyobject (Objects/descrobject.c, replicated in tools/gen-offsets):
  * prop_get, prop_set, prop_del, prop_doc, and from 3.10 prop_name; all
  * strong (property_dealloc releases them). */
-enum py_decode py_refs_property(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_property(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     if (!replica_fits(rc, L->property_size))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     const struct named_field f[] = {
         {L->property_get, "fget"},
         {L->property_set, "fset"},
@@ -181,25 +181,25 @@ enum py_decode py_refs_property(const struct py_refs_ctx *rc)
         {L->property_doc, "__doc__"},
         {L->property_name, "__name__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* partialobject (Modules/_functoolsmodule.c, replicated in
  * tools/gen-offsets): fn, args, kw and dict, all strong; weakreflist is
  * weak. functools.partial is a heap type from 3.10 (its instances' type
  * reference is the dispatcher's). */
-enum py_decode py_refs_partial(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_partial(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     if (!replica_fits(rc, L->partial_size))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     const struct named_field f[] = {
         {L->partial_fn, "func"},
         {L->partial_args, "args"},
         {L->partial_kw, "keywords"},
         {L->partial_dict, "__dict__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* PyCFunctionObject (Include/methodobject.h; cpython/methodobject.h from
@@ -209,35 +209,35 @@ enum py_decode py_refs_partial(const struct py_refs_ctx *rc)
  * whose mm_class, the defining class, is strong too. Only that type is big
  * enough to hold mm_class: builtin_function_or_method cannot be
  * subclassed, so tp_basicsize tells the two apart without reading m_ml. */
-enum py_decode py_refs_builtin_function(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_builtin_function(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->cfunc_self, "__self__"},
         {L->cfunc_module, "__module__"},
     };
-    enum py_decode r = PY_REFS_FIELDS(rc, f);
-    if (r != PY_DECODE_OK)
+    enum gs_py_decode r = GS_PY_REFS_FIELDS(rc, f);
+    if (r != GS_PY_DECODE_OK)
         return r;
-    if (py_layout_has(L->cmethod_class) && rc->t->basicsize >= L->cmethod_class + 8 &&
-        !py_refs_field(rc, L->cmethod_class, "__defining_class__"))
-        return PY_DECODE_BAD;
-    return PY_DECODE_OK;
+    if (gs_py_layout_has(L->cmethod_class) && rc->t->basicsize >= L->cmethod_class + 8 &&
+        !gs_py_refs_field(rc, L->cmethod_class, "__defining_class__"))
+        return GS_PY_DECODE_BAD;
+    return GS_PY_DECODE_OK;
 }
 
 /* wrapperobject (method-wrapper, Objects/descrobject.c, replicated in
  * tools/gen-offsets): the slot wrapper descriptor it binds and the object
  * it is bound to (__self__), both strong. */
-enum py_decode py_refs_method_wrapper(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_method_wrapper(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     if (!replica_fits(rc, L->wrapper_size))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     const struct named_field f[] = {
         {L->wrapper_descr, "_descr"},
         {L->wrapper_self, "__self__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* functools._lru_cache_wrapper and its links (Modules/_functoolsmodule.c,
@@ -253,7 +253,7 @@ enum py_decode py_refs_method_wrapper(const struct py_refs_ctx *rc)
  * so the reference counts still balance); the link itself reports none,
  * not even its class (referents.c). */
 struct lru_links {
-    const struct py_refs_ctx *rc;
+    const struct gs_py_refs_ctx *rc;
     bool bad;
 };
 
@@ -261,31 +261,31 @@ static bool lru_link(void *arg, uint64_t key, uint64_t value)
 {
     (void)key;
     struct lru_links *ll = arg;
-    const struct py_refs_ctx *rc = ll->rc;
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_refs_ctx *rc = ll->rc;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t type, link_key, result;
-    if (!py_type_of(rc->c, value, &type))
+    if (!gs_py_type_of(rc->c, value, &type))
         return true;
-    uint32_t id = py_types_get(rc->types, rc->c, type);
-    if (id == PY_TYPE_BAD || rc->types->v[id].kind != PYK_LRU_ELEM)
+    uint32_t id = gs_py_types_get(rc->types, rc->c, type);
+    if (id == GS_PY_TYPE_BAD || rc->types->v[id].kind != GS_PYK_LRU_ELEM)
         return true; /* an unbounded cache: the dict holds the results itself */
-    if (!py_field_ptr(rc->c, value, L->lruelem_key, &link_key) || !py_field_ptr(rc->c, value, L->lruelem_result, &result)) {
+    if (!gs_py_field_ptr(rc->c, value, L->lruelem_key, &link_key) || !gs_py_field_ptr(rc->c, value, L->lruelem_result, &result)) {
         ll->bad = true;
         return false;
     }
-    py_refs_emit(rc, link_key, GS_LABEL_KEY, 0, NULL);
-    py_refs_emit(rc, result, GS_LABEL_VALUE, link_key, NULL);
+    gs_py_refs_emit(rc, link_key, GS_LABEL_KEY, 0, NULL);
+    gs_py_refs_emit(rc, result, GS_LABEL_VALUE, link_key, NULL);
     /* 3.10+: the links are instances of a heap type, which each holds */
     if (rc->types->v[id].heaptype)
-        py_refs_emit(rc, type, GS_LABEL_ITEM_NAMED, 0, "link type");
+        gs_py_refs_emit(rc, type, GS_LABEL_ITEM_NAMED, 0, "link type");
     return true;
 }
 
-enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_lru_cache(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
-    if (rc->t->kind == PYK_LRU_ELEM)
-        return replica_fits(rc, L->lruelem_size) ? PY_DECODE_OK : PY_DECODE_BAD;
+    const struct gs_py_layout *L = rc->c->L;
+    if (rc->t->kind == GS_PYK_LRU_ELEM)
+        return replica_fits(rc, L->lruelem_size) ? GS_PY_DECODE_OK : GS_PY_DECODE_BAD;
     const struct named_field f[] = {
         {L->lrucache_func, "__wrapped__"},
         {L->lrucache_cache, "_cache"},
@@ -295,12 +295,12 @@ enum py_decode py_refs_lru_cache(const struct py_refs_ctx *rc)
         {L->lrucache_dict, "__dict__"},
     };
     if (!replica_fits(rc, L->lrucache_size))
-        return PY_DECODE_BAD;
-    enum py_decode res = PY_REFS_FIELDS(rc, f);
+        return GS_PY_DECODE_BAD;
+    enum gs_py_decode res = GS_PY_REFS_FIELDS(rc, f);
     uint64_t cache;
     struct lru_links ll = {rc, false};
-    if (res == PY_DECODE_OK && py_field_ptr(rc->c, rc->obj, L->lrucache_cache, &cache) && cache &&
-        (!py_dict_foreach(rc->c, cache, lru_link, &ll) || ll.bad))
-        res = PY_DECODE_BAD;
+    if (res == GS_PY_DECODE_OK && gs_py_field_ptr(rc->c, rc->obj, L->lrucache_cache, &cache) && cache &&
+        (!gs_py_dict_foreach(rc->c, cache, lru_link, &ll) || ll.bad))
+        res = GS_PY_DECODE_BAD;
     return res;
 }

@@ -5,7 +5,7 @@
  * Counts read from the target (ob_size, mask, nentries) are checked against
  * the container's own capacity and a hard limit before any loop, and the
  * item arrays are read in bounded batches: a corrupt container gives
- * PY_DECODE_BAD after the items that could be read, never a crash or an
+ * GS_PY_DECODE_BAD after the items that could be read, never a crash or an
  * endless walk.
  */
 #include "config.h"
@@ -22,35 +22,35 @@
 #define BATCH 256
 
 /* Report n pointers stored from `items` on, as INDEX first_index + i. */
-static enum py_decode emit_items(const struct py_refs_ctx *rc, uint64_t items, int64_t n, int64_t first_index)
+static enum gs_py_decode emit_items(const struct gs_py_refs_ctx *rc, uint64_t items, int64_t n, int64_t first_index)
 {
     uint64_t buf[BATCH];
     for (int64_t i = 0; i < n;) {
         int64_t chunk = n - i < BATCH ? n - i : BATCH;
         if (!gs_read_exact(rc->c->r, items + (uint64_t)i * 8, buf, (size_t)chunk * 8))
-            return PY_DECODE_BAD;
+            return GS_PY_DECODE_BAD;
         for (int64_t j = 0; j < chunk; j++)
-            py_refs_emit(rc, buf[j], GS_LABEL_INDEX, (uint64_t)(first_index + i + j), NULL);
+            gs_py_refs_emit(rc, buf[j], GS_LABEL_INDEX, (uint64_t)(first_index + i + j), NULL);
         i += chunk;
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* --- list, tuple ---------------------------------------------------------- */
 
 /* PyListObject (Include/cpython/listobject.h, 3.8-3.13): ob_size items in
  * the separately allocated ob_item array of `allocated` slots. */
-enum py_decode py_refs_list(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_list(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     int64_t n, allocated;
     uint64_t items;
-    if (!py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) ||
-        !py_field_ssize(rc->c, rc->obj, L->list_allocated, &allocated) ||
-        !py_field_ptr(rc->c, rc->obj, L->list_ob_item, &items))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) ||
+        !gs_py_field_ssize(rc->c, rc->obj, L->list_allocated, &allocated) ||
+        !gs_py_field_ptr(rc->c, rc->obj, L->list_ob_item, &items))
+        return GS_PY_DECODE_BAD;
     if (n < 0 || n > allocated || n > MAX_ITEMS || (n > 0 && !items))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return emit_items(rc, items, n, 0);
 }
 
@@ -60,47 +60,47 @@ enum py_decode py_refs_list(const struct py_refs_ctx *rc)
  * tp_basicsize of the first type in its tp_base chain that is not a Python
  * class adds to tuple's. A Python class grows tp_basicsize for its own
  * __dict__ and __weakref__ slots (CodecInfo), which are not fields. */
-static bool struct_seq_hidden(const struct py_refs_ctx *rc, int64_t *hidden)
+static bool struct_seq_hidden(const struct gs_py_refs_ctx *rc, int64_t *hidden)
 {
-    const struct py_ctx *c = rc->c;
+    const struct gs_py_ctx *c = rc->c;
     uint64_t type = rc->t->addr;
     for (int depth = 0; type && depth < 64; depth++) {
         uint64_t flags;
         int64_t size;
-        if (!py_type_flags(c, type, &flags))
+        if (!gs_py_type_flags(c, type, &flags))
             return false;
-        if (!py_is_python_class(c, type, flags)) {
-            if (!py_field_ssize(c, type, c->L->type_basicsize, &size) || size > c->L->tuple_ob_item + 4096 * 8)
+        if (!gs_py_is_python_class(c, type, flags)) {
+            if (!gs_py_field_ssize(c, type, c->L->type_basicsize, &size) || size > c->L->tuple_ob_item + 4096 * 8)
                 return false;
             *hidden = size > c->L->tuple_ob_item ? (size - c->L->tuple_ob_item) / 8 : 0;
             return true;
         }
-        if (!py_field_ptr(c, type, c->L->type_base, &type))
+        if (!gs_py_field_ptr(c, type, c->L->type_base, &type))
             return false;
     }
     return false;
 }
 
-enum py_decode py_refs_tuple(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_tuple(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     int64_t n;
-    if (!py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) || n < 0 || n > MAX_ITEMS)
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) || n < 0 || n > MAX_ITEMS)
+        return GS_PY_DECODE_BAD;
     /* A struct sequence (sys.flags, os.stat_result) keeps fields that are
      * not part of the sequence after its ob_size items, and counts them in
      * tp_basicsize (structseq.c get_real_size, 3.13+; 0 of them before);
      * structseq_traverse visits them all. */
     int64_t hidden = 0;
     if (rc->t->basicsize > L->tuple_ob_item && !struct_seq_hidden(rc, &hidden))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return emit_items(rc, rc->obj + (uint64_t)L->tuple_ob_item, n + hidden, 0);
 }
 
 /* --- dict, OrderedDict ------------------------------------------------------ */
 
 struct dict_visit {
-    const struct py_refs_ctx *rc;
+    const struct gs_py_refs_ctx *rc;
     bool keys_owned, values_owned;
 };
 
@@ -108,20 +108,20 @@ static bool dict_visit(void *arg, uint64_t key, uint64_t value)
 {
     struct dict_visit *v = arg;
     if (v->keys_owned)
-        py_refs_emit(v->rc, key, GS_LABEL_KEY, 0, NULL);
+        gs_py_refs_emit(v->rc, key, GS_LABEL_KEY, 0, NULL);
     if (v->values_owned)
-        py_refs_emit(v->rc, value, GS_LABEL_VALUE, key, NULL);
+        gs_py_refs_emit(v->rc, value, GS_LABEL_VALUE, key, NULL);
     return true;
 }
 
 /* 3.13: split values embedded in an instance (PyDictValues.embedded) belong
  * to the instance, which reports them (refs_instances.c); dict_traverse
  * skips them too. Before 3.13 a dict owns its values array. */
-static bool values_embedded(const struct py_refs_ctx *rc, uint64_t values, bool *embedded)
+static bool values_embedded(const struct gs_py_refs_ctx *rc, uint64_t values, bool *embedded)
 {
     uint8_t flag = 0;
     *embedded = false;
-    if (!values || !py_layout_has(rc->c->L->dictvalues_embedded))
+    if (!values || !gs_py_layout_has(rc->c->L->dictvalues_embedded))
         return true;
     if (!gs_read_u8(rc->c->r, values + (uint64_t)rc->c->L->dictvalues_embedded, &flag))
         return false;
@@ -129,7 +129,7 @@ static bool values_embedded(const struct py_refs_ctx *rc, uint64_t values, bool 
     return true;
 }
 
-/* Every live entry (py_dict_foreach skips deleted entries: a dummy or NULL
+/* Every live entry (gs_py_dict_foreach skips deleted entries: a dummy or NULL
  * key, or a NULL value; it reads split values from ma_values, after 3.13's
  * PyDictValues header, and rejects a table whose counts do not fit).
  *
@@ -140,34 +140,34 @@ static bool values_embedded(const struct py_refs_ctx *rc, uint64_t values, bool 
  * hold its keys itself: the shared keys object does, and the type reports
  * it (ht_cached_keys, refs_types.c); the values still carry the key in
  * their label. */
-enum py_decode py_refs_dict_entries(const struct py_refs_ctx *rc, uint64_t dict)
+enum gs_py_decode gs_py_refs_dict_entries(const struct gs_py_refs_ctx *rc, uint64_t dict)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t keys, values;
     int64_t keys_refcnt;
-    if (!py_field_ptr(rc->c, dict, L->dict_ma_keys, &keys) || !keys ||
-        !py_field_ptr(rc->c, dict, L->dict_ma_values, &values) ||
-        !py_field_ssize(rc->c, keys, L->dictkeys_refcnt, &keys_refcnt))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ptr(rc->c, dict, L->dict_ma_keys, &keys) || !keys ||
+        !gs_py_field_ptr(rc->c, dict, L->dict_ma_values, &values) ||
+        !gs_py_field_ssize(rc->c, keys, L->dictkeys_refcnt, &keys_refcnt))
+        return GS_PY_DECODE_BAD;
     bool embedded;
     if (!values_embedded(rc, values, &embedded))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     struct dict_visit v = {rc, !values || keys_refcnt == 1, !embedded};
-    return py_dict_foreach(rc->c, dict, dict_visit, &v) ? PY_DECODE_OK : PY_DECODE_BAD;
+    return gs_py_dict_foreach(rc->c, dict, dict_visit, &v) ? GS_PY_DECODE_OK : GS_PY_DECODE_BAD;
 }
 
-enum py_decode py_refs_dict(const struct py_refs_ctx *rc) { return py_refs_dict_entries(rc, rc->obj); }
+enum gs_py_decode gs_py_refs_dict(const struct gs_py_refs_ctx *rc) { return gs_py_refs_dict_entries(rc, rc->obj); }
 
 /* collections.OrderedDict (Objects/odictobject.c, 3.8-3.13): a dict, plus
  * od_inst_dict (its __dict__, at tp_dictoffset). The linked-list nodes are
  * plain C structs whose keys are the dict's own keys (odict_traverse visits
  * them; here they come with the entries). A subclass's instance dict is this
- * same slot, so py_refs_instance leaves it to this decoder. */
-enum py_decode py_refs_odict(const struct py_refs_ctx *rc)
+ * same slot, so gs_py_refs_instance leaves it to this decoder. */
+enum gs_py_decode gs_py_refs_odict(const struct gs_py_refs_ctx *rc)
 {
-    enum py_decode res = py_refs_dict_entries(rc, rc->obj);
-    if (!py_refs_field(rc, rc->c->L->odict_inst_dict, "__dict__"))
-        return PY_DECODE_BAD;
+    enum gs_py_decode res = gs_py_refs_dict_entries(rc, rc->obj);
+    if (!gs_py_refs_field(rc, rc->c->L->odict_inst_dict, "__dict__"))
+        return GS_PY_DECODE_BAD;
     return res;
 }
 
@@ -180,26 +180,26 @@ enum py_decode py_refs_odict(const struct py_refs_ctx *rc)
  * (no live key hashes to -1: hash() maps -1 to -2). */
 #define SET_DUMMY_HASH (-1)
 
-enum py_decode py_refs_set(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_set(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t table;
     int64_t mask;
-    if (!py_field_ptr(rc->c, rc->obj, L->set_table, &table) || !table ||
-        !py_field_ssize(rc->c, rc->obj, L->set_mask, &mask))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ptr(rc->c, rc->obj, L->set_table, &table) || !table ||
+        !gs_py_field_ssize(rc->c, rc->obj, L->set_mask, &mask))
+        return GS_PY_DECODE_BAD;
     /* mask + 1 is a power of two, at least PySet_MINSIZE (8). */
     if (mask < 7 || mask >= MAX_ITEMS || ((mask + 1) & mask))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     int64_t es = L->setentry_size;
     unsigned char buf[BATCH * 16];
     if (es <= 0 || es > 16)
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     uint64_t dummy = 0;
     for (int64_t i = 0; i <= mask;) {
         int64_t chunk = mask + 1 - i < BATCH ? mask + 1 - i : BATCH;
         if (!gs_read_exact(rc->c->r, table + (uint64_t)(i * es), buf, (size_t)(chunk * es)))
-            return PY_DECODE_BAD;
+            return GS_PY_DECODE_BAD;
         for (int64_t j = 0; j < chunk; j++) {
             uint64_t key;
             int64_t hash;
@@ -212,11 +212,11 @@ enum py_decode py_refs_set(const struct py_refs_ctx *rc)
                 continue;
             }
             if (key != dummy)
-                py_refs_emit(rc, key, GS_LABEL_MEMBER, 0, NULL);
+                gs_py_refs_emit(rc, key, GS_LABEL_MEMBER, 0, NULL);
         }
         i += chunk;
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* --- collections.deque ------------------------------------------------------ */
@@ -226,37 +226,37 @@ enum py_decode py_refs_set(const struct py_refs_ctx *rc)
  * right, starting at leftblock[leftindex]. deque_traverse walks the blocks
  * up to rightblock[rightindex]; here ob_size bounds the walk and the block
  * chain must hold out that long. */
-enum py_decode py_refs_deque(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_deque(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     int64_t n, index, blocklen = L->deque_blocklen;
     uint64_t block;
-    if (!py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) ||
-        !py_field_ptr(rc->c, rc->obj, L->deque_leftblock, &block) ||
-        !py_field_ssize(rc->c, rc->obj, L->deque_leftindex, &index))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &n) ||
+        !gs_py_field_ptr(rc->c, rc->obj, L->deque_leftblock, &block) ||
+        !gs_py_field_ssize(rc->c, rc->obj, L->deque_leftindex, &index))
+        return GS_PY_DECODE_BAD;
     if (blocklen <= 0 || n < 0 || n > MAX_ITEMS || index < 0 || index >= blocklen || !block)
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     int64_t done = 0;
     while (done < n) {
         int64_t chunk = blocklen - index;
         if (chunk > n - done)
             chunk = n - done;
-        enum py_decode r = emit_items(rc, block + (uint64_t)L->dequeblock_data + (uint64_t)index * 8, chunk, done);
-        if (r != PY_DECODE_OK)
+        enum gs_py_decode r = emit_items(rc, block + (uint64_t)L->dequeblock_data + (uint64_t)index * 8, chunk, done);
+        if (r != GS_PY_DECODE_OK)
             return r;
         done += chunk;
         index = 0;
-        if (done < n && (!py_field_ptr(rc->c, block, L->dequeblock_rightlink, &block) || !block))
-            return PY_DECODE_BAD;
+        if (done < n && (!gs_py_field_ptr(rc->c, block, L->dequeblock_rightlink, &block) || !block))
+            return GS_PY_DECODE_BAD;
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* --- mappingproxy ------------------------------------------------------------ */
 
 /* mappingproxyobject (Objects/descrobject.c, 3.8-3.13): {head, mapping}. */
-enum py_decode py_refs_mappingproxy(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_mappingproxy(const struct gs_py_refs_ctx *rc)
 {
-    return py_refs_field(rc, rc->c->L->mappingproxy_mapping, "mapping") ? PY_DECODE_OK : PY_DECODE_BAD;
+    return gs_py_refs_field(rc, rc->c->L->mappingproxy_mapping, "mapping") ? GS_PY_DECODE_OK : GS_PY_DECODE_BAD;
 }

@@ -65,15 +65,15 @@ struct emu_type {
     size_t nnames;
 };
 
-struct py_emu {
+struct gs_py_emu {
     gs_emu *emu;
     gs_addrmap index; /* type address -> entry + 1 */
     struct emu_type *v;
     size_t n, cap;
-    struct py_emu_last last;
+    struct gs_py_emu_last last;
 };
 
-struct py_emu *py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files, const char **why)
+struct gs_py_emu *gs_py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_files *files, const char **why)
 {
     /* The operator's way to keep the emulator out (docs/security.md). */
     const char *off = getenv("GCSCOPE_NO_EMULATION");
@@ -84,13 +84,13 @@ struct py_emu *py_emu_new(gs_reader *image, const gs_maps *maps, const struct gs
     gs_emu *e = gs_emu_new(image, maps, files, NULL, why);
     if (!e)
         return NULL;
-    struct py_emu *pe = gs_xcalloc(1, sizeof *pe);
+    struct gs_py_emu *pe = gs_xcalloc(1, sizeof *pe);
     pe->emu = e;
     gs_addrmap_init(&pe->index);
     return pe;
 }
 
-void py_emu_free(struct py_emu *pe)
+void gs_py_emu_free(struct gs_py_emu *pe)
 {
     if (!pe)
         return;
@@ -108,9 +108,9 @@ void py_emu_free(struct py_emu *pe)
     free(pe);
 }
 
-const struct gs_emu_stats *py_emu_stats(const struct py_emu *pe) { return pe ? gs_emu_stats(pe->emu) : NULL; }
+const struct gs_emu_stats *gs_py_emu_stats(const struct gs_py_emu *pe) { return pe ? gs_emu_stats(pe->emu) : NULL; }
 
-void py_emu_report_stats(const struct py_emu *pe, const char *why)
+void gs_py_emu_report_stats(const struct gs_py_emu *pe, const char *why)
 {
     const char *env = getenv("GCSCOPE_EMU_STATS");
     if (!env || (strcmp(env, "1") != 0 && strcmp(env, "2") != 0))
@@ -137,19 +137,19 @@ void py_emu_report_stats(const struct py_emu *pe, const char *why)
     fputc('\n', stderr);
 }
 
-struct py_emu_last py_emu_last(const struct py_ctx *c)
+struct gs_py_emu_last gs_py_emu_last(const struct gs_py_ctx *c)
 {
-    struct py_emu_last none = {0};
+    struct gs_py_emu_last none = {0};
     return c->emu ? c->emu->last : none;
 }
 
 /* --- which function, per type ---------------------------------------------- */
 
-static bool type_name_is(const struct py_ctx *c, uint64_t type, const char *want)
+static bool type_name_is(const struct gs_py_ctx *c, uint64_t type, const char *want)
 {
     uint64_t p;
     char name[64];
-    return py_field_ptr(c, type, c->L->type_name, &p) && gs_read_cstring(c->r, p, name, sizeof name) &&
+    return gs_py_field_ptr(c, type, c->L->type_name, &p) && gs_read_cstring(c->r, p, name, sizeof name) &&
            strcmp(name, want) == 0;
 }
 
@@ -157,22 +157,22 @@ static bool type_name_is(const struct py_ctx *c, uint64_t type, const char *want
  * class (whose subtype_traverse the hand decoder replaces) and has a
  * tp_traverse; its traverse visits what its own C struct and its C bases
  * hold. Or a scan of the words of a static non-GC type. */
-static void resolve(const struct py_ctx *c, const struct py_type_info *t, struct emu_type *et)
+static void resolve(const struct gs_py_ctx *c, const struct gs_py_type_info *t, struct emu_type *et)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t type = t->addr;
     for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
         uint64_t flags, fn;
-        if (!py_type_flags(c, type, &flags) || !py_field_ptr(c, type, L->type_traverse, &fn))
+        if (!gs_py_type_flags(c, type, &flags) || !gs_py_field_ptr(c, type, L->type_traverse, &fn))
             return;
         if (type_name_is(c, type, "object"))
             break;
-        if (!py_is_python_class(c, type, flags) && fn) {
+        if (!gs_py_is_python_class(c, type, flags) && fn) {
             et->fn = fn;
             et->mode = MODE_TRAVERSE;
             return;
         }
-        if (!py_field_ptr(c, type, L->type_base, &type))
+        if (!gs_py_field_ptr(c, type, L->type_base, &type))
             return;
     }
     /* No traverse: a static type that holds no reference the collector must
@@ -184,7 +184,7 @@ static void resolve(const struct py_ctx *c, const struct py_type_info *t, struct
         et->mode = MODE_SCAN;
 }
 
-static struct emu_type *type_entry(struct py_emu *pe, const struct py_ctx *c, const struct py_type_info *t)
+static struct emu_type *type_entry(struct gs_py_emu *pe, const struct gs_py_ctx *c, const struct gs_py_type_info *t)
 {
     uint32_t *hit = gs_addrmap_get(&pe->index, t->addr);
     if (hit)
@@ -200,20 +200,20 @@ static struct emu_type *type_entry(struct py_emu *pe, const struct py_ctx *c, co
     return et;
 }
 
-void py_emu_prepare(const struct py_ctx *c, struct py_types *types, const uint64_t *addrs, const uint32_t *type_idx,
+void gs_py_emu_prepare(const struct gs_py_ctx *c, struct gs_py_types *types, const uint64_t *addrs, const uint32_t *type_idx,
                     size_t n)
 {
-    struct py_emu *pe = c->emu;
+    struct gs_py_emu *pe = c->emu;
     if (!pe)
         return;
     uint64_t *objs = gs_xreallocarray(NULL, n ? n : 1, sizeof *objs);
     uint64_t *fns = gs_xreallocarray(NULL, n ? n : 1, sizeof *fns);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (type_idx[i] == PY_TYPE_BAD || type_idx[i] >= types->n)
+        if (type_idx[i] == GS_PY_TYPE_BAD || type_idx[i] >= types->n)
             continue;
-        const struct py_type_info *t = &types->v[type_idx[i]];
-        if (t->kind != PYK_OBJECT)
+        const struct gs_py_type_info *t = &types->v[type_idx[i]];
+        if (t->kind != GS_PYK_OBJECT)
             continue;
         const struct emu_type *et = type_entry(pe, c, t);
         if (et->mode != MODE_TRAVERSE)
@@ -241,20 +241,20 @@ static void add_name(struct emu_type *et, int64_t offset, const char *name)
     et->names[et->nnames++] = (struct word_name){offset, gs_xstrdup(name)};
 }
 
-static void member_names(const struct py_ctx *c, uint64_t type, int64_t basicsize, struct emu_type *et)
+static void member_names(const struct gs_py_ctx *c, uint64_t type, int64_t basicsize, struct emu_type *et)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t members;
-    if (!py_field_ptr(c, type, L->type_members, &members) || !members)
+    if (!gs_py_field_ptr(c, type, L->type_members, &members) || !members)
         return;
     for (int i = 0; i < MAX_MEMBERS; i++) {
         uint64_t m = members + (uint64_t)(i * L->memberdef_size), name_ptr;
         int32_t mtype;
         int64_t offset;
         char name[128];
-        if (!py_field_ptr(c, m, L->memberdef_name, &name_ptr) || !name_ptr ||
+        if (!gs_py_field_ptr(c, m, L->memberdef_name, &name_ptr) || !name_ptr ||
             !gs_read_i32(c->r, m + (uint64_t)L->memberdef_type, &mtype) ||
-            !py_field_ssize(c, m, L->memberdef_offset, &offset))
+            !gs_py_field_ssize(c, m, L->memberdef_offset, &offset))
             return;
         if ((mtype == T_OBJECT_TYPE || mtype == T_OBJECT_EX_TYPE) && offset >= 16 && offset + 8 <= basicsize &&
             gs_read_cstring(c->r, name_ptr, name, sizeof name))
@@ -263,17 +263,17 @@ static void member_names(const struct py_ctx *c, uint64_t type, int64_t basicsiz
 }
 
 /* Each getter of tp_getset, run once on `obj`: the word it returns. */
-static void getset_names(const struct py_ctx *c, struct py_emu *pe, uint64_t type, uint64_t obj, int64_t basicsize,
+static void getset_names(const struct gs_py_ctx *c, struct gs_py_emu *pe, uint64_t type, uint64_t obj, int64_t basicsize,
                          struct emu_type *et)
 {
     uint64_t getset;
-    if (!py_field_ptr(c, type, c->L->type_getset, &getset) || !getset)
+    if (!gs_py_field_ptr(c, type, c->L->type_getset, &getset) || !getset)
         return;
     for (int i = 0; i < MAX_GETSETS; i++) {
         uint64_t g = getset + (uint64_t)i * GETSETDEF_SIZE, name_ptr, get, closure;
         char name[128];
-        if (!py_read_ptr(c, g, &name_ptr) || !name_ptr || !py_read_ptr(c, g + 8, &get) ||
-            !py_read_ptr(c, g + 32, &closure))
+        if (!gs_py_read_ptr(c, g, &name_ptr) || !name_ptr || !gs_py_read_ptr(c, g + 8, &get) ||
+            !gs_py_read_ptr(c, g + 32, &closure))
             return;
         if (!get || !gs_read_cstring(c->r, name_ptr, name, sizeof name) || strcmp(name, "__dict__") == 0 ||
             strcmp(name, "__weakref__") == 0)
@@ -288,7 +288,7 @@ static void getset_names(const struct py_ctx *c, struct py_emu *pe, uint64_t typ
     }
 }
 
-static void learn_names(const struct py_ctx *c, struct py_emu *pe, const struct py_type_info *t, uint64_t obj,
+static void learn_names(const struct gs_py_ctx *c, struct gs_py_emu *pe, const struct gs_py_type_info *t, uint64_t obj,
                         struct emu_type *et)
 {
     et->named = true;
@@ -299,13 +299,13 @@ static void learn_names(const struct py_ctx *c, struct py_emu *pe, const struct 
         member_names(c, type, t->basicsize, et);
         if (et->mode == MODE_TRAVERSE)
             getset_names(c, pe, type, obj, t->basicsize, et);
-        if (!py_field_ptr(c, type, c->L->type_base, &type))
+        if (!gs_py_field_ptr(c, type, c->L->type_base, &type))
             break;
     }
 }
 
 /* The getters that named nothing yet, tried on another object. */
-static void retry_getters(struct py_emu *pe, const struct py_type_info *t, uint64_t obj, struct emu_type *et)
+static void retry_getters(struct gs_py_emu *pe, const struct gs_py_type_info *t, uint64_t obj, struct emu_type *et)
 {
     et->retries++;
     size_t keep = 0;
@@ -356,7 +356,7 @@ struct blocks {
     size_t count;
 };
 
-static void read_words(const struct py_refs_ctx *rc, struct words *ws)
+static void read_words(const struct gs_py_refs_ctx *rc, struct words *ws)
 {
     int64_t size = rc->t->basicsize, items;
     if (size < 0)
@@ -364,7 +364,7 @@ static void read_words(const struct py_refs_ctx *rc, struct words *ws)
     ws->basicsize = size;
     ws->itemsize = rc->t->itemsize;
     ws->blocks = NULL;
-    if (ws->itemsize > 0 && py_field_ssize(rc->c, rc->obj, rc->c->L->varobject_ob_size, &items) && items > 0 &&
+    if (ws->itemsize > 0 && gs_py_field_ssize(rc->c, rc->obj, rc->c->L->varobject_ob_size, &items) && items > 0 &&
         items < MAX_WORDS)
         size += items * ws->itemsize;
     ws->n = (size_t)size / 8 < MAX_WORDS ? (size_t)size / 8 : MAX_WORDS;
@@ -373,7 +373,7 @@ static void read_words(const struct py_refs_ctx *rc, struct words *ws)
     memset(ws->used, 0, sizeof ws->used);
 }
 
-static void read_blocks(const struct py_refs_ctx *rc, struct words *ws)
+static void read_blocks(const struct gs_py_refs_ctx *rc, struct words *ws)
 {
     struct blocks *b = ws->blocks = gs_xcalloc(1, sizeof *ws->blocks);
     for (size_t i = 2; i < ws->n && b->count < MAX_BLOCKS; i++) {
@@ -405,7 +405,7 @@ static void word_label(const struct emu_type *et, const struct words *ws, size_t
         snprintf(text, cap, "+0x%zx", i * 8);
 }
 
-static void emit_labelled(const struct py_refs_ctx *rc, const struct emu_type *et, struct words *ws, uint64_t v)
+static void emit_labelled(const struct gs_py_refs_ctx *rc, const struct emu_type *et, struct words *ws, uint64_t v)
 {
     char text[160], word[128];
     bool attr;
@@ -414,7 +414,7 @@ static void emit_labelled(const struct py_refs_ctx *rc, const struct emu_type *e
             continue;
         ws->used[i] = true;
         word_label(et, ws, i, text, sizeof text, &attr);
-        py_refs_emit(rc, v, attr ? GS_LABEL_ATTR : GS_LABEL_WORD, 0, text);
+        gs_py_refs_emit(rc, v, attr ? GS_LABEL_ATTR : GS_LABEL_WORD, 0, text);
         return;
     }
     /* In no word of the object: read from a block one of its words points
@@ -429,11 +429,11 @@ static void emit_labelled(const struct py_refs_ctx *rc, const struct emu_type *e
             b->w[k][j] = 0;
             word_label(et, ws, b->from[k], word, sizeof word, &attr);
             snprintf(text, sizeof text, "%s%s[%zu]", attr ? "." : "", word, j);
-            py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
+            gs_py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
             return;
         }
     snprintf(text, sizeof text, "(separate block)");
-    py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
+    gs_py_refs_emit(rc, v, GS_LABEL_WORD, 0, text);
 }
 
 /* Does one of the referents lie in a word of the object with no name? */
@@ -449,23 +449,23 @@ static bool unnamed_word(const struct emu_type *et, const struct words *ws, cons
 
 /* --- the sink that remembers what the hand decoders reported ------------------ */
 
-static void seen_strong(struct py_refs_sink *sk, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+static void seen_strong(struct gs_py_refs_sink *sk, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
 {
-    struct py_emu_seen *s = (struct py_emu_seen *)sk;
-    if (s->n < PY_EMU_SEEN_MAX)
+    struct gs_py_emu_seen *s = (struct gs_py_emu_seen *)sk;
+    if (s->n < GS_PY_EMU_SEEN_MAX)
         s->dst[s->n++] = dst;
     s->inner->strong(s->inner, dst, kind, num, name);
 }
 
-static void seen_weak(struct py_refs_sink *sk, uint64_t dst)
+static void seen_weak(struct gs_py_refs_sink *sk, uint64_t dst)
 {
-    struct py_emu_seen *s = (struct py_emu_seen *)sk;
+    struct gs_py_emu_seen *s = (struct gs_py_emu_seen *)sk;
     s->inner->weak(s->inner, dst);
 }
 
-void py_emu_seen_begin(struct py_emu_seen *s, struct py_refs_ctx *rc)
+void gs_py_emu_seen_begin(struct gs_py_emu_seen *s, struct gs_py_refs_ctx *rc)
 {
-    rc->c->emu->last = (struct py_emu_last){0};
+    rc->c->emu->last = (struct gs_py_emu_last){0};
     s->base.strong = seen_strong;
     s->base.weak = seen_weak;
     s->inner = rc->sink;
@@ -473,24 +473,24 @@ void py_emu_seen_begin(struct py_emu_seen *s, struct py_refs_ctx *rc)
     rc->sink = &s->base;
 }
 
-enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_emu_seen *seen, bool *decoded)
+enum gs_py_decode gs_py_refs_emulated(const struct gs_py_refs_ctx *rc, const struct gs_py_emu_seen *seen, bool *decoded)
 {
-    struct py_emu *pe = rc->c->emu;
-    if (rc->t->kind != PYK_OBJECT || !rc->t->addr)
-        return PY_DECODE_OK;
+    struct gs_py_emu *pe = rc->c->emu;
+    if (rc->t->kind != GS_PYK_OBJECT || !rc->t->addr)
+        return GS_PY_DECODE_OK;
     /* Report past the recording sink: only the hand decoders' edges count as seen. */
-    struct py_refs_ctx out = *rc;
+    struct gs_py_refs_ctx out = *rc;
     out.sink = seen->inner;
     size_t nseen = seen->n;
     struct emu_type *et = type_entry(pe, rc->c, rc->t);
     if (et->mode == MODE_NONE)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     struct words ws;
     read_words(rc, &ws);
-    bool skip[PY_EMU_SEEN_MAX] = {0}; /* hand-reported referents, each matched once */
+    bool skip[GS_PY_EMU_SEEN_MAX] = {0}; /* hand-reported referents, each matched once */
     if (et->mode == MODE_SCAN) {
         if (*decoded)
-            return PY_DECODE_OK; /* members or a decoder said it all */
+            return GS_PY_DECODE_OK; /* members or a decoder said it all */
         for (size_t i = 2; i < ws.n; i++) {
             uint64_t v = ws.w[i];
             if (v < 4096 || (v & 7) || v == rc->obj)
@@ -499,17 +499,17 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
              * bits are not one) and a type. */
             uint64_t type;
             int64_t refcnt;
-            if (!py_object_refcount(rc->c, NULL, v, &refcnt, &type) ||
-                (!py_refcnt_is_immortal(refcnt) && (refcnt < 1 || refcnt > MAX_PLAUSIBLE_REFCNT)) ||
-                !py_is_type(rc->c, type))
+            if (!gs_py_object_refcount(rc->c, NULL, v, &refcnt, &type) ||
+                (!gs_py_refcnt_is_immortal(refcnt) && (refcnt < 1 || refcnt > MAX_PLAUSIBLE_REFCNT)) ||
+                !gs_py_is_type(rc->c, type))
                 continue;
             char text[32];
             snprintf(text, sizeof text, "+0x%zx", i * 8);
-            py_refs_emit(&out, v, GS_LABEL_INFERRED, 0, text);
+            gs_py_refs_emit(&out, v, GS_LABEL_INFERRED, 0, text);
         }
         pe->last.inferred = true;
         *decoded = true;
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     }
     const uint64_t *refs;
     size_t nrefs;
@@ -520,7 +520,7 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
     }
     if (outcome != GS_EMU_OK) {
         pe->last.unknown = outcome < 0 ? GS_EMU_ENGINE : outcome;
-        return PY_DECODE_OPAQUE; /* what the traverse would visit stays unknown */
+        return GS_PY_DECODE_OPAQUE; /* what the traverse would visit stays unknown */
     }
     if (!et->named)
         learn_names(rc->c, pe, rc->t, rc->obj, et);
@@ -540,7 +540,7 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
     free(ws.blocks);
     pe->last.emulated = true;
     *decoded = true;
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* --- a module's state: its PyModuleDef's m_traverse ------------------------ */
@@ -555,26 +555,26 @@ enum py_decode py_refs_emulated(const struct py_refs_ctx *rc, const struct py_em
  * m_size <= 0 or the state exists, bpo-39824): the references a C
  * extension keeps in its module state (its types, exceptions, caches).
  * Labelled by the word of the state they were read from. */
-enum py_decode py_refs_module_state(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_module_state(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_ctx *c = rc->c;
-    const struct py_layout *L = c->L;
-    struct py_emu *pe = c->emu;
+    const struct gs_py_ctx *c = rc->c;
+    const struct gs_py_layout *L = c->L;
+    struct gs_py_emu *pe = c->emu;
     uint64_t def = 0, state, fn;
     int64_t size;
-    if (!pe || !py_field_ptr(c, rc->obj, L->module_state, &state))
-        return PY_DECODE_OK;
-    if (py_layout_has(L->module_state_traverse)) { /* 3.15+: in the module */
-        if (!py_field_ptr(c, rc->obj, L->module_state_traverse, &fn) || !fn ||
-            !py_field_ssize(c, rc->obj, L->module_state_size, &size))
-            return PY_DECODE_OK;
-    } else if (!py_field_ptr(c, rc->obj, L->module_def, &def) || !def ||
-               !py_field_ssize(c, def, L->moduledef_size_field, &size) ||
-               !py_field_ptr(c, def, L->moduledef_size_field + MODULEDEF_TRAVERSE_AFTER_SIZE, &fn) || !fn) {
-        return PY_DECODE_OK;
+    if (!pe || !gs_py_field_ptr(c, rc->obj, L->module_state, &state))
+        return GS_PY_DECODE_OK;
+    if (gs_py_layout_has(L->module_state_traverse)) { /* 3.15+: in the module */
+        if (!gs_py_field_ptr(c, rc->obj, L->module_state_traverse, &fn) || !fn ||
+            !gs_py_field_ssize(c, rc->obj, L->module_state_size, &size))
+            return GS_PY_DECODE_OK;
+    } else if (!gs_py_field_ptr(c, rc->obj, L->module_def, &def) || !def ||
+               !gs_py_field_ssize(c, def, L->moduledef_size_field, &size) ||
+               !gs_py_field_ptr(c, def, L->moduledef_size_field + MODULEDEF_TRAVERSE_AFTER_SIZE, &fn) || !fn) {
+        return GS_PY_DECODE_OK;
     }
     if (size > 0 && !state)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     const uint64_t *refs;
     size_t nrefs;
     int outcome = gs_emu_result(pe->emu, rc->obj, &refs, &nrefs);
@@ -584,7 +584,7 @@ enum py_decode py_refs_module_state(const struct py_refs_ctx *rc)
     }
     if (outcome != GS_EMU_OK) {
         pe->last.unknown = outcome < 0 ? GS_EMU_ENGINE : outcome;
-        return PY_DECODE_OPAQUE;
+        return GS_PY_DECODE_OPAQUE;
     }
     uint64_t words[MAX_STATE_WORDS];
     bool used[MAX_STATE_WORDS] = {0};
@@ -602,8 +602,8 @@ enum py_decode py_refs_module_state(const struct py_refs_ctx *rc)
                 snprintf(text, sizeof text, "(module state)+0x%zx", w * 8);
                 break;
             }
-        py_refs_emit(rc, refs[i], GS_LABEL_WORD, 0, text);
+        gs_py_refs_emit(rc, refs[i], GS_LABEL_WORD, 0, text);
     }
     pe->last.emulated = true;
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }

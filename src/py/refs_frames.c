@@ -31,17 +31,17 @@
 
 /* --- small readers -------------------------------------------------------- */
 
-/* py_field_i32, widened: the counts below are compared as int64_t. */
-static bool read_i32(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
+/* gs_py_field_i32, widened: the counts below are compared as int64_t. */
+static bool read_i32(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
 {
     int32_t v;
-    if (!py_field_i32(c, obj, offset, &v))
+    if (!gs_py_field_i32(c, obj, offset, &v))
         return false;
     *out = v;
     return true;
 }
 
-static bool read_i8(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
+static bool read_i8(const struct gs_py_ctx *c, uint64_t obj, int64_t offset, int64_t *out)
 {
     uint8_t v;
     if (offset < 0 || !gs_read_u8(c->r, obj + (uint64_t)offset, &v))
@@ -51,22 +51,22 @@ static bool read_i8(const struct py_ctx *c, uint64_t obj, int64_t offset, int64_
 }
 
 /* Is obj a code object (by its type's kind)? */
-static bool is_code(const struct py_refs_ctx *rc, uint64_t obj)
+static bool is_code(const struct gs_py_refs_ctx *rc, uint64_t obj)
 {
     uint64_t type;
-    if (!obj || !py_type_of(rc->c, obj, &type))
+    if (!obj || !gs_py_type_of(rc->c, obj, &type))
         return false;
-    uint32_t t = py_types_get(rc->types, rc->c, type);
-    return t != PY_TYPE_BAD && rc->types->v[t].kind == PYK_CODE;
+    uint32_t t = gs_py_types_get(rc->types, rc->c, type);
+    return t != GS_PY_TYPE_BAD && rc->types->v[t].kind == GS_PYK_CODE;
 }
 
 /* A tuple's length and the address of its first item; false unless obj is
  * a readable tuple of at most PY_FRAME_MAX_SLOTS items. */
-static bool tuple_items(const struct py_ctx *c, uint64_t obj, int64_t *n, uint64_t *items)
+static bool tuple_items(const struct gs_py_ctx *c, uint64_t obj, int64_t *n, uint64_t *items)
 {
-    const struct py_layout *L = c->L;
-    if (!obj || !py_has_type_flag(c, obj, L->flag_tuple_subclass) ||
-        !py_field_ssize(c, obj, L->varobject_ob_size, n) || *n < 0 || *n > PY_FRAME_MAX_SLOTS)
+    const struct gs_py_layout *L = c->L;
+    if (!obj || !gs_py_has_type_flag(c, obj, L->flag_tuple_subclass) ||
+        !gs_py_field_ssize(c, obj, L->varobject_ob_size, n) || *n < 0 || *n > PY_FRAME_MAX_SLOTS)
         return false;
     *items = obj + (uint64_t)L->tuple_ob_item;
     return true;
@@ -83,15 +83,15 @@ struct slot_names {
 };
 
 /* The name of slot i as a C string in buf ("#i" when it cannot be read). */
-static const char *slot_name(const struct py_ctx *c, const struct slot_names *nm, int64_t i, char *buf,
+static const char *slot_name(const struct gs_py_ctx *c, const struct slot_names *nm, int64_t i, char *buf,
                              size_t cap)
 {
     int64_t k = i;
     for (int p = 0; p < nm->parts; p++) {
         if (k < nm->n[p]) {
             uint64_t str;
-            if (k < nm->avail[p] && py_read_ptr(c, nm->items[p] + (uint64_t)k * 8, &str) &&
-                py_str_utf8(c, str, buf, cap, NULL))
+            if (k < nm->avail[p] && gs_py_read_ptr(c, nm->items[p] + (uint64_t)k * 8, &str) &&
+                gs_py_str_utf8(c, str, buf, cap, NULL))
                 return buf;
             break;
         }
@@ -104,9 +104,9 @@ static const char *slot_name(const struct py_ctx *c, const struct slot_names *nm
 /* Report `count` slots from `base`: the first `nnamed` as locals named by
  * nm, the rest as value stack entries. NULL slots are empty. From 3.14 the
  * slots are _PyStackRef words: tagged ints are no object, and the tag bits
- * are cleared (py_stackref_object). A borrowed stack reference is still a
+ * are cleared (gs_py_stackref_object). A borrowed stack reference is still a
  * referent, as gc.get_referents() reports it (gc.c _PyGC_VisitStackRef). */
-static enum py_decode report_slots(const struct py_refs_ctx *rc, uint64_t base, int64_t count, int64_t nnamed,
+static enum gs_py_decode report_slots(const struct gs_py_refs_ctx *rc, uint64_t base, int64_t count, int64_t nnamed,
                                    const struct slot_names *nm)
 {
     uint64_t batch[SLOT_BATCH];
@@ -114,41 +114,41 @@ static enum py_decode report_slots(const struct py_refs_ctx *rc, uint64_t base, 
     for (int64_t i = 0; i < count; i += SLOT_BATCH) {
         int64_t k = count - i < SLOT_BATCH ? count - i : SLOT_BATCH;
         if (!gs_read_exact(rc->c->r, base + (uint64_t)i * 8, batch, (size_t)k * 8))
-            return PY_DECODE_BAD;
+            return GS_PY_DECODE_BAD;
         for (int64_t j = 0; j < k; j++) {
-            uint64_t obj = py_stackref_object(rc->c->L, batch[j], NULL);
+            uint64_t obj = gs_py_stackref_object(rc->c->L, batch[j], NULL);
             if (!obj)
                 continue;
             if (i + j < nnamed)
-                py_refs_emit(rc, obj, GS_LABEL_LOCAL, 0, slot_name(rc->c, nm, i + j, name, sizeof name));
+                gs_py_refs_emit(rc, obj, GS_LABEL_LOCAL, 0, slot_name(rc->c, nm, i + j, name, sizeof name));
             else
-                py_refs_emit(rc, obj, GS_LABEL_ITEM_NAMED, 0, STACK_LABEL);
+                gs_py_refs_emit(rc, obj, GS_LABEL_ITEM_NAMED, 0, STACK_LABEL);
         }
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* Report a pointer field of any address (not only rc->obj). */
-static bool field_at(const struct py_refs_ctx *rc, uint64_t base, int64_t offset, const char *name)
+static bool field_at(const struct gs_py_refs_ctx *rc, uint64_t base, int64_t offset, const char *name)
 {
     uint64_t v;
-    if (!py_layout_has(offset))
+    if (!gs_py_layout_has(offset))
         return true;
-    if (!py_field_ptr(rc->c, base, offset, &v))
+    if (!gs_py_field_ptr(rc->c, base, offset, &v))
         return false;
-    py_refs_emit(rc, v, GS_LABEL_FIELD, 0, name);
+    gs_py_refs_emit(rc, v, GS_LABEL_FIELD, 0, name);
     return true;
 }
 
 /* A _PyStackRef field of any address (3.14+; a plain pointer before). */
-static bool stackref_at(const struct py_refs_ctx *rc, uint64_t base, int64_t offset, const char *name)
+static bool stackref_at(const struct gs_py_refs_ctx *rc, uint64_t base, int64_t offset, const char *name)
 {
     uint64_t v;
-    if (!py_layout_has(offset))
+    if (!gs_py_layout_has(offset))
         return true;
-    if (!py_field_stackref(rc->c, base, offset, &v))
+    if (!gs_py_field_stackref(rc->c, base, offset, &v))
         return false;
-    py_refs_emit(rc, v, GS_LABEL_FIELD, 0, name);
+    gs_py_refs_emit(rc, v, GS_LABEL_FIELD, 0, name);
     return true;
 }
 
@@ -157,13 +157,13 @@ static bool stackref_at(const struct py_refs_ctx *rc, uint64_t base, int64_t off
  * -1 while the frame executes, 3.14 debug builds NULL (release builds keep
  * the pointer saved before the last call out of the eval loop, which is
  * where a stopped thread is). */
-static bool frame_stack_top(const struct py_refs_ctx *rc, uint64_t iframe, int64_t *top)
+static bool frame_stack_top(const struct gs_py_refs_ctx *rc, uint64_t iframe, int64_t *top)
 {
-    const struct py_layout *L = rc->c->L;
-    if (py_layout_has(L->iframe_stacktop))
+    const struct gs_py_layout *L = rc->c->L;
+    if (gs_py_layout_has(L->iframe_stacktop))
         return read_i32(rc->c, iframe, L->iframe_stacktop, top);
     uint64_t sp;
-    if (!py_field_ptr(rc->c, iframe, L->iframe_stackpointer, &sp))
+    if (!gs_py_field_ptr(rc->c, iframe, L->iframe_stackpointer, &sp))
         return false;
     uint64_t base = iframe + (uint64_t)L->iframe_localsplus;
     if (!sp) {
@@ -181,15 +181,15 @@ static bool frame_stack_top(const struct py_refs_ctx *rc, uint64_t iframe, int64
 /* --- 3.11+: interpreter frames -------------------------------------------- */
 
 /* The code object's slot count and names, checked against each other. */
-static bool code_localsplus(const struct py_refs_ctx *rc, uint64_t code, int64_t *nlocalsplus, int64_t *stacksize,
+static bool code_localsplus(const struct gs_py_refs_ctx *rc, uint64_t code, int64_t *nlocalsplus, int64_t *stacksize,
                             struct slot_names *nm)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t names;
     int64_t n;
     if (!read_i32(rc->c, code, L->code_nlocalsplus, nlocalsplus) ||
         !read_i32(rc->c, code, L->code_stacksize, stacksize) ||
-        !py_field_ptr(rc->c, code, L->code_localsplusnames, &names) || !tuple_items(rc->c, names, &n, &nm->items[0]))
+        !gs_py_field_ptr(rc->c, code, L->code_localsplusnames, &names) || !tuple_items(rc->c, names, &n, &nm->items[0]))
         return false;
     if (*nlocalsplus < 0 || *stacksize < 0 || *nlocalsplus + *stacksize > PY_FRAME_MAX_SLOTS || n != *nlocalsplus)
         return false;
@@ -209,27 +209,27 @@ static bool code_localsplus(const struct py_refs_ctx *rc, uint64_t code, int64_t
  * executing frame with no valid stacktop reports its co_nlocalsplus locals
  * only: its stack above them is not known. frame.clear() leaves stacktop 0. A C-stack shim frame
  * (3.12+, FRAME_OWNED_BY_CSTACK) holds nothing valid but its static code. */
-enum py_decode py_refs_iframe(const struct py_refs_ctx *rc, uint64_t iframe, bool executing)
+enum gs_py_decode gs_py_refs_iframe(const struct gs_py_refs_ctx *rc, uint64_t iframe, bool executing)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     int64_t owner, stacktop, nlocalsplus, stacksize;
     uint64_t code;
     struct slot_names nm = {{0}, {0}, {0}, 0};
-    if (!py_layout_has(L->iframe_code))
-        return PY_DECODE_OPAQUE; /* <= 3.10 has no interpreter frames */
-    if (!read_i8(rc->c, iframe, L->iframe_owner, &owner) || !py_field_stackref(rc->c, iframe, L->iframe_code, &code))
-        return PY_DECODE_BAD;
-    if (py_layout_has(L->iframe_owner_cstack) && owner >= L->iframe_owner_cstack)
-        return PY_DECODE_OK;
-    py_refs_emit(rc, code, GS_LABEL_FIELD, 0, "f_code");
+    if (!gs_py_layout_has(L->iframe_code))
+        return GS_PY_DECODE_OPAQUE; /* <= 3.10 has no interpreter frames */
+    if (!read_i8(rc->c, iframe, L->iframe_owner, &owner) || !gs_py_field_stackref(rc->c, iframe, L->iframe_code, &code))
+        return GS_PY_DECODE_BAD;
+    if (gs_py_layout_has(L->iframe_owner_cstack) && owner >= L->iframe_owner_cstack)
+        return GS_PY_DECODE_OK;
+    gs_py_refs_emit(rc, code, GS_LABEL_FIELD, 0, "f_code");
     if (!stackref_at(rc, iframe, L->iframe_func, "f_func") || !field_at(rc, iframe, L->iframe_locals, "f_locals") ||
         !field_at(rc, iframe, L->iframe_frame_obj, "frame_obj"))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     if (!is_code(rc, code))
-        return code ? PY_DECODE_OK : PY_DECODE_BAD; /* 3.13: None for frames without code */
+        return code ? GS_PY_DECODE_OK : GS_PY_DECODE_BAD; /* 3.13: None for frames without code */
     if (!code_localsplus(rc, code, &nlocalsplus, &stacksize, &nm) ||
         !frame_stack_top(rc, iframe, &stacktop))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     uint64_t slots = iframe + (uint64_t)L->iframe_localsplus;
     if (stacktop >= 0 && stacktop <= nlocalsplus + stacksize)
         return report_slots(rc, slots, stacktop, nlocalsplus, &nm);
@@ -237,7 +237,7 @@ enum py_decode py_refs_iframe(const struct py_refs_ctx *rc, uint64_t iframe, boo
      * also keeps stacktop -1, not only the innermost one. */
     if (stacktop == -1 && (executing || owner == L->iframe_owner_thread))
         return report_slots(rc, slots, nlocalsplus, nlocalsplus, &nm);
-    return PY_DECODE_BAD;
+    return GS_PY_DECODE_BAD;
 }
 
 /* 3.11+ PyFrameObject (internal/pycore_frame.h `struct _frame`): f_back
@@ -247,39 +247,39 @@ enum py_decode py_refs_iframe(const struct py_refs_ctx *rc, uint64_t iframe, boo
  * FRAME_OWNED_BY_FRAME_OBJECT (the function has returned and the frame was
  * copied into _f_frame_data). Otherwise the frame belongs to a thread or a
  * generator, which report it. */
-static enum py_decode frame_object_311(const struct py_refs_ctx *rc)
+static enum gs_py_decode frame_object_311(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t iframe;
     int64_t owner;
     if (!field_at(rc, rc->obj, L->frame_back_obj, "f_back") || !field_at(rc, rc->obj, L->frame_trace, "f_trace") ||
         !field_at(rc, rc->obj, L->frame_extra_locals, "f_extra_locals") ||
         !field_at(rc, rc->obj, L->frame_locals_cache, "f_locals_cache"))
-        return PY_DECODE_BAD;
-    if (!py_field_ptr(rc->c, rc->obj, L->frame_frame, &iframe) || !iframe ||
+        return GS_PY_DECODE_BAD;
+    if (!gs_py_field_ptr(rc->c, rc->obj, L->frame_frame, &iframe) || !iframe ||
         !read_i8(rc->c, iframe, L->iframe_owner, &owner))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     if (owner != L->iframe_owner_frame_object)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     if (iframe != rc->obj + (uint64_t)L->frame_data)
-        return PY_DECODE_BAD; /* an owned frame is always the embedded copy */
-    return py_refs_iframe(rc, iframe, false);
+        return GS_PY_DECODE_BAD; /* an owned frame is always the embedded copy */
+    return gs_py_refs_iframe(rc, iframe, false);
 }
 
 /* --- <= 3.10: frame objects --------------------------------------------- */
 
 /* The slot names and counts of a 3.8-3.10 code object: co_nlocals locals,
  * then one slot per cell variable and per free variable. */
-static bool code_slots_310(const struct py_refs_ctx *rc, uint64_t code, int64_t *nslots, int64_t *stacksize,
+static bool code_slots_310(const struct gs_py_refs_ctx *rc, uint64_t code, int64_t *nslots, int64_t *stacksize,
                            struct slot_names *nm)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t varnames, cellvars, freevars;
     int64_t nlocals;
     if (!read_i32(rc->c, code, L->code_nlocals, &nlocals) || !read_i32(rc->c, code, L->code_stacksize, stacksize) ||
-        !py_field_ptr(rc->c, code, L->code_varnames, &varnames) ||
-        !py_field_ptr(rc->c, code, L->code_cellvars, &cellvars) ||
-        !py_field_ptr(rc->c, code, L->code_freevars, &freevars) ||
+        !gs_py_field_ptr(rc->c, code, L->code_varnames, &varnames) ||
+        !gs_py_field_ptr(rc->c, code, L->code_cellvars, &cellvars) ||
+        !gs_py_field_ptr(rc->c, code, L->code_freevars, &freevars) ||
         !tuple_items(rc->c, varnames, &nm->avail[0], &nm->items[0]) ||
         !tuple_items(rc->c, cellvars, &nm->avail[1], &nm->items[1]) ||
         !tuple_items(rc->c, freevars, &nm->avail[2], &nm->items[2]))
@@ -299,13 +299,13 @@ static bool code_slots_310(const struct py_refs_ctx *rc, uint64_t code, int64_t 
 
 /* How many value stack entries a suspended 3.8-3.10 frame holds; 0 while
  * it executes (3.8/3.9: f_stacktop NULL; 3.10: f_stackdepth -1). */
-static bool stack_depth_310(const struct py_refs_ctx *rc, uint64_t valuestack, int64_t stacksize, int64_t *depth)
+static bool stack_depth_310(const struct gs_py_refs_ctx *rc, uint64_t valuestack, int64_t stacksize, int64_t *depth)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     *depth = 0;
-    if (py_layout_has(L->frame_stacktop)) {
+    if (gs_py_layout_has(L->frame_stacktop)) {
         uint64_t top;
-        if (!py_field_ptr(rc->c, rc->obj, L->frame_stacktop, &top))
+        if (!gs_py_field_ptr(rc->c, rc->obj, L->frame_stacktop, &top))
             return false;
         if (!top)
             return true;
@@ -314,7 +314,7 @@ static bool stack_depth_310(const struct py_refs_ctx *rc, uint64_t valuestack, i
         *depth = (int64_t)((top - valuestack) / 8);
         return true;
     }
-    if (py_layout_has(L->frame_stackdepth)) {
+    if (gs_py_layout_has(L->frame_stackdepth)) {
         if (!read_i32(rc->c, rc->obj, L->frame_stackdepth, depth) || *depth < -1 || *depth > stacksize)
             return false;
         if (*depth < 0)
@@ -330,9 +330,9 @@ static bool stack_depth_310(const struct py_refs_ctx *rc, uint64_t valuestack, i
  * the frame is suspended, the value stack below its top.
  * f_valuestack = f_localsplus + nslots (frame allocation), and ob_size
  * (the slots allocated) is at least nslots + co_stacksize. */
-static enum py_decode frame_object_310(const struct py_refs_ctx *rc)
+static enum gs_py_decode frame_object_310(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t code, valuestack;
     int64_t nslots, stacksize, allocated, depth;
     struct slot_names nm = {{0}, {0}, {0}, 0};
@@ -340,26 +340,26 @@ static enum py_decode frame_object_310(const struct py_refs_ctx *rc)
         !field_at(rc, rc->obj, L->frame_builtins, "f_builtins") ||
         !field_at(rc, rc->obj, L->frame_globals, "f_globals") || !field_at(rc, rc->obj, L->frame_locals, "f_locals") ||
         !field_at(rc, rc->obj, L->frame_trace, "f_trace"))
-        return PY_DECODE_BAD;
-    if (!py_field_ptr(rc->c, rc->obj, L->frame_code, &code) || !is_code(rc, code) ||
+        return GS_PY_DECODE_BAD;
+    if (!gs_py_field_ptr(rc->c, rc->obj, L->frame_code, &code) || !is_code(rc, code) ||
         !code_slots_310(rc, code, &nslots, &stacksize, &nm) ||
-        !py_field_ptr(rc->c, rc->obj, L->frame_valuestack, &valuestack) ||
-        !py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &allocated))
-        return PY_DECODE_BAD;
+        !gs_py_field_ptr(rc->c, rc->obj, L->frame_valuestack, &valuestack) ||
+        !gs_py_field_ssize(rc->c, rc->obj, L->varobject_ob_size, &allocated))
+        return GS_PY_DECODE_BAD;
     uint64_t slots = rc->obj + (uint64_t)L->frame_localsplus;
     if (valuestack != slots + (uint64_t)nslots * 8 || allocated < nslots + stacksize)
-        return PY_DECODE_BAD;
-    enum py_decode r = report_slots(rc, slots, nslots, nslots, &nm);
-    if (r != PY_DECODE_OK)
+        return GS_PY_DECODE_BAD;
+    enum gs_py_decode r = report_slots(rc, slots, nslots, nslots, &nm);
+    if (r != GS_PY_DECODE_OK)
         return r;
     if (!stack_depth_310(rc, valuestack, stacksize, &depth))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return report_slots(rc, valuestack, depth, 0, &nm);
 }
 
-enum py_decode py_refs_frame(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_frame(const struct gs_py_refs_ctx *rc)
 {
-    if (py_layout_has(rc->c->L->frame_frame))
+    if (gs_py_layout_has(rc->c->L->frame_frame))
         return frame_object_311(rc);
     return frame_object_310(rc);
 }
@@ -367,20 +367,20 @@ enum py_decode py_refs_frame(const struct py_refs_ctx *rc)
 /* --- generators, coroutines, async generators ----------------------------- */
 
 /* Python's attribute prefix: gi_ (generator), cr_ (coroutine), ag_. */
-static const char *gen_label(enum py_kind k, const char *gi, const char *cr, const char *ag)
+static const char *gen_label(enum gs_py_kind k, const char *gi, const char *cr, const char *ag)
 {
-    return k == PYK_COROUTINE ? cr : k == PYK_ASYNC_GENERATOR ? ag : gi;
+    return k == GS_PYK_COROUTINE ? cr : k == GS_PYK_ASYNC_GENERATOR ? ag : gi;
 }
 
 /* gi_exc_state, an embedded _PyErr_StackItem (Include/cpython/pystate.h):
  * <= 3.10 exc_type, exc_value, exc_traceback; 3.11+ exc_value alone; all
  * strong (exc_state_traverse / gen_traverse visit them). previous_item is
  * a C link to another stack item. */
-static bool gen_exc_state(const struct py_refs_ctx *rc)
+static bool gen_exc_state(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t st = rc->obj + (uint64_t)L->gen_exc_state;
-    if (!py_layout_has(L->gen_exc_state))
+    if (!gs_py_layout_has(L->gen_exc_state))
         return true;
     return field_at(rc, st, L->errstack_exc_type, "exc_type") && field_at(rc, st, L->errstack_exc_value, "exc_value") &&
            field_at(rc, st, L->errstack_exc_traceback, "exc_traceback");
@@ -390,18 +390,18 @@ static bool gen_exc_state(const struct py_refs_ctx *rc)
  * FRAME_CLEARED (gen_traverse); owned by the generator. From
  * FRAME_EXECUTING on, the frame runs (or has just returned) on a thread
  * and its stacktop may be -1. */
-static enum py_decode gen_iframe(const struct py_refs_ctx *rc)
+static enum gs_py_decode gen_iframe(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     int64_t state, owner;
     if (!read_i8(rc->c, rc->obj, L->gen_frame_state, &state))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     if (state >= L->gen_frame_state_cleared)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     uint64_t iframe = rc->obj + (uint64_t)L->gen_iframe;
     if (!read_i8(rc->c, iframe, L->iframe_owner, &owner) || owner != L->iframe_owner_generator)
-        return PY_DECODE_BAD;
-    return py_refs_iframe(rc, iframe, state >= L->gen_frame_state_executing);
+        return GS_PY_DECODE_BAD;
+    return gs_py_refs_iframe(rc, iframe, state >= L->gen_frame_state_executing);
 }
 
 /* PyGenObject, PyCoroObject, PyAsyncGenObject (Include/genobject.h,
@@ -416,26 +416,26 @@ static enum py_decode gen_iframe(const struct py_refs_ctx *rc)
  * All strong (gen_dealloc / async_gen_traverse release or visit them;
  * gen_traverse skips cr_origin only because it "can't participate in a
  * reference cycle"). gi_weakreflist is weak. */
-enum py_decode py_refs_generator(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_generator(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
-    enum py_kind k = rc->t->kind;
+    const struct gs_py_layout *L = rc->c->L;
+    enum gs_py_kind k = rc->t->kind;
     /* cr_origin / ag_finalizer: <= 3.10 after the head, 3.11+ in it. A
      * plain generator never initializes the 3.11+ slot (_Py_MakeCoro sets
      * it for coroutines and async generators only): it may hold a stale
      * pointer, so it is read for those two kinds only. */
-    int64_t extra = PY_ABSENT;
-    if (k == PYK_COROUTINE)
-        extra = py_layout_has(L->coro_origin) ? L->coro_origin : L->gen_origin_or_finalizer;
-    else if (k == PYK_ASYNC_GENERATOR)
-        extra = py_layout_has(L->asyncgen_finalizer) ? L->asyncgen_finalizer : L->gen_origin_or_finalizer;
+    int64_t extra = GS_PY_ABSENT;
+    if (k == GS_PYK_COROUTINE)
+        extra = gs_py_layout_has(L->coro_origin) ? L->coro_origin : L->gen_origin_or_finalizer;
+    else if (k == GS_PYK_ASYNC_GENERATOR)
+        extra = gs_py_layout_has(L->asyncgen_finalizer) ? L->asyncgen_finalizer : L->gen_origin_or_finalizer;
     if (!field_at(rc, rc->obj, L->gen_frame, gen_label(k, "gi_frame", "cr_frame", "ag_frame")) ||
         !field_at(rc, rc->obj, L->gen_code, gen_label(k, "gi_code", "cr_code", "ag_code")) ||
         !field_at(rc, rc->obj, L->gen_name, "__name__") || !field_at(rc, rc->obj, L->gen_qualname, "__qualname__") ||
         !gen_exc_state(rc) || !field_at(rc, rc->obj, extra, gen_label(k, "", "cr_origin", "ag_finalizer")))
-        return PY_DECODE_BAD;
-    if (!py_layout_has(L->gen_iframe))
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_BAD;
+    if (!gs_py_layout_has(L->gen_iframe))
+        return GS_PY_DECODE_OK;
     return gen_iframe(rc);
 }
 
@@ -443,10 +443,10 @@ enum py_decode py_refs_generator(const struct py_refs_ctx *rc)
 
 /* PyTracebackObject (Include/cpython/traceback.h): tb_next and tb_frame,
  * both strong. */
-enum py_decode py_refs_traceback(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_traceback(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     if (!field_at(rc, rc->obj, L->traceback_next, "tb_next") || !field_at(rc, rc->obj, L->traceback_frame, "tb_frame"))
-        return PY_DECODE_BAD;
-    return PY_DECODE_OK;
+        return GS_PY_DECODE_BAD;
+    return GS_PY_DECODE_OK;
 }

@@ -30,27 +30,27 @@
 
 /* Report the object members of one type's tp_members; *count gets how many
  * object members the array lists (set or not). */
-static enum py_decode emit_members(const struct py_refs_ctx *rc, uint64_t type, int *count)
+static enum gs_py_decode emit_members(const struct gs_py_refs_ctx *rc, uint64_t type, int *count)
 {
-    const struct py_ctx *c = rc->c;
-    const struct py_layout *L = c->L;
+    const struct gs_py_ctx *c = rc->c;
+    const struct gs_py_layout *L = c->L;
     uint64_t members;
-    if (!py_field_ptr(c, type, L->type_members, &members))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ptr(c, type, L->type_members, &members))
+        return GS_PY_DECODE_BAD;
     if (!members)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     for (int i = 0; i < MAX_MEMBERS; i++) {
         uint64_t m = members + (uint64_t)(i * L->memberdef_size), name_ptr, value;
         int32_t mtype, mflags;
         int64_t offset;
-        if (!py_field_ptr(c, m, L->memberdef_name, &name_ptr))
-            return PY_DECODE_BAD;
+        if (!gs_py_field_ptr(c, m, L->memberdef_name, &name_ptr))
+            return GS_PY_DECODE_BAD;
         if (!name_ptr)
-            return PY_DECODE_OK;
+            return GS_PY_DECODE_OK;
         if (!gs_read_i32(c->r, m + (uint64_t)L->memberdef_type, &mtype) ||
-            !py_field_ssize(c, m, L->memberdef_offset, &offset) ||
+            !gs_py_field_ssize(c, m, L->memberdef_offset, &offset) ||
             !gs_read_i32(c->r, m + (uint64_t)L->memberdef_flags, &mflags))
-            return PY_DECODE_BAD;
+            return GS_PY_DECODE_BAD;
         if (mtype != T_OBJECT_TYPE && mtype != T_OBJECT_EX_TYPE)
             continue;
         (*count)++;
@@ -66,14 +66,14 @@ static enum py_decode emit_members(const struct py_refs_ctx *rc, uint64_t type, 
          * (--verify-referents found it on mypy's SemanticAnalyzer). */
         if (strcmp(name, "__weakref__") == 0)
             continue;
-        if (!py_read_ptr(c, rc->obj + (uint64_t)offset, &value))
-            return PY_DECODE_BAD;
-        py_refs_emit(rc, value, GS_LABEL_ATTR, 0, name);
+        if (!gs_py_read_ptr(c, rc->obj + (uint64_t)offset, &value))
+            return GS_PY_DECODE_BAD;
+        gs_py_refs_emit(rc, value, GS_LABEL_ATTR, 0, name);
     }
-    return PY_DECODE_BAD; /* no terminator within MAX_MEMBERS */
+    return GS_PY_DECODE_BAD; /* no terminator within MAX_MEMBERS */
 }
 
-enum py_decode py_refs_members(const struct py_refs_ctx *rc, uint64_t type)
+enum gs_py_decode gs_py_refs_members(const struct gs_py_refs_ctx *rc, uint64_t type)
 {
     int count = 0;
     return emit_members(rc, type, &count);
@@ -88,21 +88,21 @@ enum py_decode py_refs_members(const struct py_refs_ctx *rc, uint64_t type)
  * PyType_FromSpec (collections.deque on 3.12+, functools.partial on 3.10+)
  * points tp_name at the spec's name or a copy of it instead. Only the former
  * have subtype_traverse as tp_traverse, which is what walks slots. */
-bool py_is_python_class(const struct py_ctx *c, uint64_t type, uint64_t flags)
+bool gs_py_is_python_class(const struct gs_py_ctx *c, uint64_t type, uint64_t flags)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t tp_name, ht_name, utf8;
     uint32_t state;
     if (!(flags & (uint64_t)L->flag_heaptype))
         return false;
-    if (!py_field_ptr(c, type, L->type_name, &tp_name) || !py_field_ptr(c, type, L->heaptype_name, &ht_name) ||
+    if (!gs_py_field_ptr(c, type, L->type_name, &tp_name) || !gs_py_field_ptr(c, type, L->heaptype_name, &ht_name) ||
         !ht_name || !gs_read_u32(c->r, ht_name + (uint64_t)L->unicode_state, &state))
         return false;
     bool compact = (state >> L->unicode_state_compact_shift) & 1;
     bool ascii = (state >> L->unicode_state_ascii_shift) & 1;
     if (compact && ascii)
         return tp_name == ht_name + (uint64_t)L->unicode_ascii_size;
-    return py_field_ptr(c, ht_name, L->unicode_utf8, &utf8) && tp_name == utf8;
+    return gs_py_field_ptr(c, ht_name, L->unicode_utf8, &utf8) && tp_name == utf8;
 }
 
 /* --- the instance dict -------------------------------------------------------- */
@@ -115,21 +115,21 @@ struct cached_keys {
     int64_t nentries, entry_size, key_off;
 };
 
-static bool read_cached_keys(const struct py_ctx *c, uint64_t type, struct cached_keys *k)
+static bool read_cached_keys(const struct gs_py_ctx *c, uint64_t type, struct cached_keys *k)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t keys;
     memset(k, 0, sizeof *k);
-    if (!py_field_ptr(c, type, L->heaptype_cached_keys, &keys) || !keys ||
-        !py_field_ssize(c, keys, L->dictkeys_nentries, &k->nentries) || k->nentries < 0 ||
+    if (!gs_py_field_ptr(c, type, L->heaptype_cached_keys, &keys) || !keys ||
+        !gs_py_field_ssize(c, keys, L->dictkeys_nentries, &k->nentries) || k->nentries < 0 ||
         k->nentries > MAX_VALUES)
         return false;
     int64_t index_bytes;
-    if (py_layout_has(L->dictkeys_size_field)) {
+    if (gs_py_layout_has(L->dictkeys_size_field)) {
         /* <= 3.10 (Objects/dict-common.h): dk_size index slots of 1, 2, 4
          * or 8 bytes (DK_IXSIZE), then PyDictKeyEntry. */
         int64_t size;
-        if (!py_field_ssize(c, keys, L->dictkeys_size_field, &size) || size <= 0 || size > (1 << 20))
+        if (!gs_py_field_ssize(c, keys, L->dictkeys_size_field, &size) || size <= 0 || size > (1 << 20))
             return false;
         index_bytes = size * (size <= 0xff ? 1 : size <= 0xffff ? 2 : 4);
         k->entry_size = L->dictkeyentry_size;
@@ -149,65 +149,65 @@ static bool read_cached_keys(const struct py_ctx *c, uint64_t type, struct cache
     return true;
 }
 
-static uint64_t cached_key(const struct py_ctx *c, const struct cached_keys *k, int64_t i)
+static uint64_t cached_key(const struct gs_py_ctx *c, const struct cached_keys *k, int64_t i)
 {
     uint64_t key = 0;
     if (i < k->nentries)
-        py_read_ptr(c, k->entries + (uint64_t)(i * k->entry_size + k->key_off), &key);
+        gs_py_read_ptr(c, k->entries + (uint64_t)(i * k->entry_size + k->key_off), &key);
     return key;
 }
 
 /* n values from `values` on, labelled with the cached keys' names. */
-static enum py_decode emit_values(const struct py_refs_ctx *rc, uint64_t values, int64_t n,
+static enum gs_py_decode emit_values(const struct gs_py_refs_ctx *rc, uint64_t values, int64_t n,
                                   const struct cached_keys *k)
 {
     if (n < 0 || n > MAX_VALUES)
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     for (int64_t i = 0; i < n; i++) {
         uint64_t v;
-        if (!py_read_ptr(rc->c, values + (uint64_t)i * 8, &v))
-            return PY_DECODE_BAD;
+        if (!gs_py_read_ptr(rc->c, values + (uint64_t)i * 8, &v))
+            return GS_PY_DECODE_BAD;
         if (v)
-            py_refs_emit(rc, v, GS_LABEL_ATTR_OBJ, cached_key(rc->c, k, i), NULL);
+            gs_py_refs_emit(rc, v, GS_LABEL_ATTR_OBJ, cached_key(rc->c, k, i), NULL);
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
 /* 3.11: dict* at obj - managed_dict_before, PyDictValues* (a bare array,
  * dk_nentries of the cached keys long) at obj - managed_values_before;
  * at most one of them is set (Include/internal/pycore_object.h,
  * _PyObject_VisitInstanceAttributes). */
-static enum py_decode managed_311(const struct py_refs_ctx *rc)
+static enum gs_py_decode managed_311(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t dict, values;
-    if (!py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_dict_before, &dict) ||
-        !py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_values_before, &values))
-        return PY_DECODE_BAD;
-    py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
+    if (!gs_py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_dict_before, &dict) ||
+        !gs_py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_values_before, &values))
+        return GS_PY_DECODE_BAD;
+    gs_py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
     if (!values)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     struct cached_keys k;
     if (!read_cached_keys(rc->c, rc->t->addr, &k))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return emit_values(rc, values + (uint64_t)L->dictvalues_values, k.nentries, &k);
 }
 
 /* 3.12: one PyDictOrValues at obj - managed_dict_before: a dict, or, with
  * the low bit set, the values at raw + 1 (_PyDictOrValues_GetValues). */
-static enum py_decode managed_312(const struct py_refs_ctx *rc)
+static enum gs_py_decode managed_312(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t raw;
-    if (!py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_dict_before, &raw))
-        return PY_DECODE_BAD;
+    if (!gs_py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_dict_before, &raw))
+        return GS_PY_DECODE_BAD;
     if (!(raw & (uint64_t)L->managed_dict_values_tag)) {
-        py_refs_emit(rc, raw, GS_LABEL_FIELD, 0, "__dict__");
-        return PY_DECODE_OK;
+        gs_py_refs_emit(rc, raw, GS_LABEL_FIELD, 0, "__dict__");
+        return GS_PY_DECODE_OK;
     }
     struct cached_keys k;
     if (!read_cached_keys(rc->c, rc->t->addr, &k))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return emit_values(rc, raw + 1 + (uint64_t)L->dictvalues_values, k.nentries, &k);
 }
 
@@ -219,36 +219,36 @@ static enum py_decode managed_312(const struct py_refs_ctx *rc)
  * visits the inline values while `valid`, else the dict; a materialized dict
  * shares the inline values and is a reference of its own, so both are
  * reported. */
-static enum py_decode managed_313(const struct py_refs_ctx *rc)
+static enum gs_py_decode managed_313(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t dict;
-    if (!py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_dict_before, &dict))
-        return PY_DECODE_BAD;
-    py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
+    if (!gs_py_read_ptr(rc->c, rc->obj - (uint64_t)L->managed_dict_before, &dict))
+        return GS_PY_DECODE_BAD;
+    gs_py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
     if (!(rc->t->flags & (uint64_t)L->flag_inline_values))
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     if (rc->t->basicsize < L->object_size || rc->t->basicsize % 8)
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     uint64_t values = rc->obj + (uint64_t)rc->t->basicsize;
     uint8_t capacity, valid;
     if (!gs_read_u8(rc->c->r, values + (uint64_t)L->dictvalues_capacity, &capacity) ||
         !gs_read_u8(rc->c->r, values + (uint64_t)L->dictvalues_valid, &valid))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     if (!valid)
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     struct cached_keys k;
     if (!read_cached_keys(rc->c, rc->t->addr, &k))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return emit_values(rc, values + (uint64_t)L->dictvalues_values, capacity, &k);
 }
 
-static enum py_decode managed_dict(const struct py_refs_ctx *rc)
+static enum gs_py_decode managed_dict(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
-    if (py_layout_has(L->managed_values_before))
+    const struct gs_py_layout *L = rc->c->L;
+    if (gs_py_layout_has(L->managed_values_before))
         return managed_311(rc);
-    if (py_layout_has(L->managed_dict_values_tag))
+    if (gs_py_layout_has(L->managed_dict_values_tag))
         return managed_312(rc);
     return managed_313(rc);
 }
@@ -258,14 +258,14 @@ static enum py_decode managed_dict(const struct py_refs_ctx *rc)
  * of the object: _PyObject_VAR_SIZE(tp, |ob_size|), rounded up to a
  * pointer. 3.12+ never gives a Python class a negative offset (int and
  * tuple subclasses use managed dicts), so ob_size is a real count here. */
-static bool dict_pointer(const struct py_refs_ctx *rc, int64_t dictoffset, uint64_t *where)
+static bool dict_pointer(const struct gs_py_refs_ctx *rc, int64_t dictoffset, uint64_t *where)
 {
     if (dictoffset > 0) {
         *where = rc->obj + (uint64_t)dictoffset;
         return true;
     }
     int64_t n;
-    if (!py_field_ssize(rc->c, rc->obj, rc->c->L->varobject_ob_size, &n))
+    if (!gs_py_field_ssize(rc->c, rc->obj, rc->c->L->varobject_ob_size, &n))
         return false;
     if (n < 0)
         n = -n;
@@ -281,17 +281,17 @@ static bool dict_pointer(const struct py_refs_ctx *rc, int64_t dictoffset, uint6
 /* The first type in the tp_base chain that is not a Python class: the C
  * type (static, or a PyType_FromSpec heap type) whose struct the instance
  * starts with. */
-static bool solid_base(const struct py_ctx *c, uint64_t type, uint64_t *base)
+static bool solid_base(const struct gs_py_ctx *c, uint64_t type, uint64_t *base)
 {
     for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
         uint64_t flags;
-        if (!py_type_flags(c, type, &flags))
+        if (!gs_py_type_flags(c, type, &flags))
             return false;
-        if (!py_is_python_class(c, type, flags)) {
+        if (!gs_py_is_python_class(c, type, flags)) {
             *base = type;
             return true;
         }
-        if (!py_field_ptr(c, type, c->L->type_base, &type))
+        if (!gs_py_field_ptr(c, type, c->L->type_base, &type))
             return false;
     }
     return false;
@@ -301,22 +301,22 @@ static bool solid_base(const struct py_ctx *c, uint64_t type, uint64_t *base)
  * put it there (OrderedDict's od_inst_dict, a function's func_dict, an
  * exception's dict...): subtype_traverse visits it only when the class
  * moved tp_dictoffset away from its base's. Bases gcscope does not decode
- * (PYK_OBJECT) have no decoder to report it, so it is reported here. */
-static enum py_decode offset_dict(const struct py_refs_ctx *rc)
+ * (GS_PYK_OBJECT) have no decoder to report it, so it is reported here. */
+static enum gs_py_decode offset_dict(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_ctx *c = rc->c;
+    const struct gs_py_ctx *c = rc->c;
     int64_t dictoffset = rc->t->dictoffset, base_offset;
     uint64_t base, where, dict;
     if (dictoffset == 0)
-        return PY_DECODE_OK;
-    if (!solid_base(c, rc->t->addr, &base) || !py_field_ssize(c, base, c->L->type_dictoffset, &base_offset))
-        return PY_DECODE_BAD;
-    if (base_offset == dictoffset && rc->t->kind != PYK_OBJECT)
-        return PY_DECODE_OK;
-    if (!dict_pointer(rc, dictoffset, &where) || !py_read_ptr(c, where, &dict))
-        return PY_DECODE_BAD;
-    py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
-    return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
+    if (!solid_base(c, rc->t->addr, &base) || !gs_py_field_ssize(c, base, c->L->type_dictoffset, &base_offset))
+        return GS_PY_DECODE_BAD;
+    if (base_offset == dictoffset && rc->t->kind != GS_PYK_OBJECT)
+        return GS_PY_DECODE_OK;
+    if (!dict_pointer(rc, dictoffset, &where) || !gs_py_read_ptr(c, where, &dict))
+        return GS_PY_DECODE_BAD;
+    gs_py_refs_emit(rc, dict, GS_LABEL_FIELD, 0, "__dict__");
+    return GS_PY_DECODE_OK;
 }
 
 /* --- slots and C heap types' members -------------------------------------- */
@@ -330,48 +330,48 @@ static enum py_decode offset_dict(const struct py_refs_ctx *rc)
  * decoder for, whose members list no object and that has no instance
  * dict makes the instance opaque, as the dispatcher does for such static
  * types. */
-static enum py_decode heap_members(const struct py_refs_ctx *rc)
+static enum gs_py_decode heap_members(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_ctx *c = rc->c;
-    const char *kind_name = py_kind_name(rc->t->kind);
-    enum py_decode res = PY_DECODE_OK;
+    const struct gs_py_ctx *c = rc->c;
+    const char *kind_name = gs_py_kind_name(rc->t->kind);
+    enum gs_py_decode res = GS_PY_DECODE_OK;
     uint64_t type = rc->t->addr;
     for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
         uint64_t flags, tp_name;
         char name[128];
-        if (!py_type_flags(c, type, &flags))
-            return PY_DECODE_BAD;
+        if (!gs_py_type_flags(c, type, &flags))
+            return GS_PY_DECODE_BAD;
         if (!(flags & (uint64_t)c->L->flag_heaptype))
             return res;
-        if (!py_is_python_class(c, type, flags) && rc->t->kind != PYK_OBJECT &&
-            py_field_ptr(c, type, c->L->type_name, &tp_name) && gs_read_cstring(c->r, tp_name, name, sizeof name) &&
+        if (!gs_py_is_python_class(c, type, flags) && rc->t->kind != GS_PYK_OBJECT &&
+            gs_py_field_ptr(c, type, c->L->type_name, &tp_name) && gs_read_cstring(c->r, tp_name, name, sizeof name) &&
             strcmp(name, kind_name) == 0)
             return res;
         int count = 0;
-        enum py_decode r = emit_members(rc, type, &count);
+        enum gs_py_decode r = emit_members(rc, type, &count);
         int64_t dictoffset;
-        if (r == PY_DECODE_OK && count == 0 && rc->t->kind == PYK_OBJECT && rc->t->is_gc &&
-            !py_is_python_class(c, type, flags) && py_field_ssize(c, type, c->L->type_dictoffset, &dictoffset) &&
+        if (r == GS_PY_DECODE_OK && count == 0 && rc->t->kind == GS_PYK_OBJECT && rc->t->is_gc &&
+            !gs_py_is_python_class(c, type, flags) && gs_py_field_ssize(c, type, c->L->type_dictoffset, &dictoffset) &&
             dictoffset == 0)
-            r = PY_DECODE_OPAQUE;
+            r = GS_PY_DECODE_OPAQUE;
         if (r > res)
             res = r;
-        if (!py_field_ptr(c, type, c->L->type_base, &type))
-            return PY_DECODE_BAD;
+        if (!gs_py_field_ptr(c, type, c->L->type_base, &type))
+            return GS_PY_DECODE_BAD;
     }
     return res;
 }
 
 /* --- the whole instance ------------------------------------------------------ */
 
-enum py_decode py_refs_instance(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_instance(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
-    enum py_decode res = PY_DECODE_OK, r;
+    const struct gs_py_layout *L = rc->c->L;
+    enum gs_py_decode res = GS_PY_DECODE_OK, r;
     /* Every instance of a heap type holds its type (PyType_GenericAlloc
      * increfs it; subtype_dealloc decrefs it). */
-    py_refs_emit(rc, rc->t->addr, GS_LABEL_FIELD, 0, "__class__");
-    if (py_layout_has(L->flag_managed_dict) && (rc->t->flags & (uint64_t)L->flag_managed_dict))
+    gs_py_refs_emit(rc, rc->t->addr, GS_LABEL_FIELD, 0, "__class__");
+    if (gs_py_layout_has(L->flag_managed_dict) && (rc->t->flags & (uint64_t)L->flag_managed_dict))
         r = managed_dict(rc);
     else
         r = offset_dict(rc);

@@ -4,7 +4,7 @@
  * The _io structs are private to the .c files of Modules/_io/ and replicated per
  * version in tools/gen-offsets; before reading one, a decoder checks that
  * the object's type is at least as large as the replica (tp_basicsize), so
- * a replica that does not match this build gives PY_DECODE_BAD, never a
+ * a replica that does not match this build gives GS_PY_DECODE_BAD, never a
  * reference read from the wrong place.
  */
 #include "config.h"
@@ -17,16 +17,16 @@
  * wr_callback is strong; wr_object is the weak referent (Py_None once it
  * died), reported to the sink as weak; hash, wr_prev, wr_next are C
  * state of the referent's weakref list. */
-enum py_decode py_refs_weakref(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_weakref(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t referent;
-    if (!py_field_ptr(rc->c, rc->obj, L->weakref_object, &referent))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ptr(rc->c, rc->obj, L->weakref_object, &referent))
+        return GS_PY_DECODE_BAD;
     if (referent)
         rc->sink->weak(rc->sink, referent);
     const struct named_field f[] = {{L->weakref_callback, "__callback__"}};
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* PyBaseExceptionObject (Include/cpython/pyerrors.h): dict, args, notes
@@ -34,9 +34,9 @@ enum py_decode py_refs_weakref(const struct py_refs_ctx *rc)
  * subclasses (OSError's filename, StopIteration.value, SyntaxError's
  * text, ImportError's name and path, ...) are T_OBJECT members of their
  * static types' tp_members, which the dispatcher reports. */
-enum py_decode py_refs_exception(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_exception(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->exc_dict, "__dict__"},
         {L->exc_args, "args"},
@@ -45,68 +45,68 @@ enum py_decode py_refs_exception(const struct py_refs_ctx *rc)
         {L->exc_context, "__context__"},
         {L->exc_cause, "__cause__"},
     };
-    return PY_REFS_FIELDS(rc, f);
+    return GS_PY_REFS_FIELDS(rc, f);
 }
 
 /* --- _io ------------------------------------------------------------------- */
 
-static bool replica_fits(const struct py_refs_ctx *rc, int64_t replica_size)
+static bool replica_fits(const struct gs_py_refs_ctx *rc, int64_t replica_size)
 {
-    return py_layout_has(replica_size) && rc->t->basicsize >= replica_size;
+    return gs_py_layout_has(replica_size) && rc->t->basicsize >= replica_size;
 }
 
 /* fileio.c: only the instance dict (which holds `name` and `mode`). */
-static enum py_decode io_fileio(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_fileio(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {{L->fileio_dict, "__dict__"}};
-    return replica_fits(rc, L->fileio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->fileio_size) ? GS_PY_REFS_FIELDS(rc, f) : GS_PY_DECODE_BAD;
 }
 
 /* bufferedio.c `buffered`: raw (the FileIO or other raw stream) and dict;
  * the rest is C state (the byte buffer is PyMem memory, not an object). */
-static enum py_decode io_buffered(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_buffered(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->buffered_raw, "raw"},
         {L->buffered_dict, "__dict__"},
     };
-    return replica_fits(rc, L->buffered_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->buffered_size) ? GS_PY_REFS_FIELDS(rc, f) : GS_PY_DECODE_BAD;
 }
 
 /* bufferedio.c `rwpair`: the BufferedReader and BufferedWriter it made,
  * both strong, and dict. */
-static enum py_decode io_rwpair(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_rwpair(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->rwpair_reader, "reader"},
         {L->rwpair_writer, "writer"},
         {L->rwpair_dict, "__dict__"},
     };
-    return replica_fits(rc, L->rwpair_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->rwpair_size) ? GS_PY_REFS_FIELDS(rc, f) : GS_PY_DECODE_BAD;
 }
 
 /* bytesio.c: buf, the bytes object holding the content (strong, what
  * getvalue() returns while no export is alive), and dict. */
-static enum py_decode io_bytesio(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_bytesio(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->bytesio_buf, "buf"},
         {L->bytesio_dict, "__dict__"},
     };
-    return replica_fits(rc, L->bytesio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->bytesio_size) ? GS_PY_REFS_FIELDS(rc, f) : GS_PY_DECODE_BAD;
 }
 
 /* stringio.c: while accumulating writes, 3.8-3.11 hold two lists in a
  * _PyAccu (large, small), 3.12+ the str being built in a _PyUnicodeWriter
  * (writer.buffer); all strong and NULL otherwise. decoder (an
  * IncrementalNewlineDecoder), readnl, writenl and dict are strong. */
-static enum py_decode io_stringio(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_stringio(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->stringio_accu_large, "_accu.large"},
         {L->stringio_accu_small, "_accu.small"},
@@ -117,18 +117,18 @@ static enum py_decode io_stringio(const struct py_refs_ctx *rc)
         {L->stringio_dict, "__dict__"},
     };
     if (!replica_fits(rc, L->stringio_size))
-        return PY_DECODE_BAD;
-    enum py_decode d = PY_REFS_FIELDS(rc, f);
+        return GS_PY_DECODE_BAD;
+    enum gs_py_decode d = GS_PY_REFS_FIELDS(rc, f);
     /* 3.14+: the writer is allocated apart (no object); its str is held
      * all the same. */
     uint64_t writer, buffer;
-    if (d == PY_DECODE_OK && py_layout_has(L->stringio_writer)) {
-        if (!py_field_ptr(rc->c, rc->obj, L->stringio_writer, &writer))
-            return PY_DECODE_BAD;
+    if (d == GS_PY_DECODE_OK && gs_py_layout_has(L->stringio_writer)) {
+        if (!gs_py_field_ptr(rc->c, rc->obj, L->stringio_writer, &writer))
+            return GS_PY_DECODE_BAD;
         if (writer) {
-            if (!py_field_ptr(rc->c, writer, L->unicodewriter_buffer, &buffer))
-                return PY_DECODE_BAD;
-            py_refs_emit(rc, buffer, GS_LABEL_FIELD, 0, "_writer.buffer");
+            if (!gs_py_field_ptr(rc->c, writer, L->unicodewriter_buffer, &buffer))
+                return GS_PY_DECODE_BAD;
+            gs_py_refs_emit(rc, buffer, GS_LABEL_FIELD, 0, "_writer.buffer");
         }
     }
     return d;
@@ -138,9 +138,9 @@ static enum py_decode io_stringio(const struct py_refs_ctx *rc)
  * readnl, errors, decoded_chars, pending_bytes, snapshot, raw (the FileIO
  * under the buffer, cached) and dict, all strong (textiowrapper_clear
  * releases them). writenl is a C string. Names follow _pyio's attributes. */
-static enum py_decode io_textio(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_textio(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->textio_buffer, "buffer"},
         {L->textio_encoding, "encoding"},
@@ -154,42 +154,42 @@ static enum py_decode io_textio(const struct py_refs_ctx *rc)
         {L->textio_raw, "_raw"},
         {L->textio_dict, "__dict__"},
     };
-    return replica_fits(rc, L->textio_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->textio_size) ? GS_PY_REFS_FIELDS(rc, f) : GS_PY_DECODE_BAD;
 }
 
 /* textio.c `nldecoder_object` (IncrementalNewlineDecoder): the wrapped
  * decoder and errors, both strong. */
-static enum py_decode io_nldecoder(const struct py_refs_ctx *rc)
+static enum gs_py_decode io_nldecoder(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     const struct named_field f[] = {
         {L->nldecoder_decoder, "decoder"},
         {L->nldecoder_errors, "errors"},
     };
-    return replica_fits(rc, L->nldecoder_size) ? PY_REFS_FIELDS(rc, f) : PY_DECODE_BAD;
+    return replica_fits(rc, L->nldecoder_size) ? GS_PY_REFS_FIELDS(rc, f) : GS_PY_DECODE_BAD;
 }
 
-enum py_decode py_refs_io(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_io(const struct gs_py_refs_ctx *rc)
 {
     switch (rc->t->kind) {
-    case PYK_IO_FILEIO:
+    case GS_PYK_IO_FILEIO:
         return io_fileio(rc);
-    case PYK_IO_BUFFERED_READER:
-    case PYK_IO_BUFFERED_WRITER:
-    case PYK_IO_BUFFERED_RANDOM:
+    case GS_PYK_IO_BUFFERED_READER:
+    case GS_PYK_IO_BUFFERED_WRITER:
+    case GS_PYK_IO_BUFFERED_RANDOM:
         return io_buffered(rc);
-    case PYK_IO_BUFFERED_RWPAIR:
+    case GS_PYK_IO_BUFFERED_RWPAIR:
         return io_rwpair(rc);
-    case PYK_IO_BYTESIO:
+    case GS_PYK_IO_BYTESIO:
         return io_bytesio(rc);
-    case PYK_IO_STRINGIO:
+    case GS_PYK_IO_STRINGIO:
         return io_stringio(rc);
-    case PYK_IO_TEXTIOWRAPPER:
+    case GS_PYK_IO_TEXTIOWRAPPER:
         return io_textio(rc);
-    case PYK_IO_NLDECODER:
+    case GS_PYK_IO_NLDECODER:
         return io_nldecoder(rc);
     default:
-        return PY_DECODE_OPAQUE;
+        return GS_PY_DECODE_OPAQUE;
     }
 }
 
@@ -200,8 +200,8 @@ enum py_decode py_refs_io(const struct py_refs_ctx *rc)
  * pointer to the module state: no object references. socket.socket (the
  * Python subclass) keeps _io_refs and _closed in __slots__, which the
  * dispatcher reports, as it does the type of 3.12's heap-type sockets. */
-enum py_decode py_refs_socket(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_socket(const struct gs_py_refs_ctx *rc)
 {
     (void)rc;
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }

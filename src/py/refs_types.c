@@ -7,7 +7,7 @@
  * ht_slots and the key strs of their shared-keys object ht_cached_keys;
  * tp_subclasses is a dict of weak references keyed by id. All are reported.
  * A heap metatype (the type's own type) is reported by the dispatcher
- * through py_refs_instance.
+ * through gs_py_refs_instance.
  */
 #include "config.h"
 
@@ -19,26 +19,26 @@
  * (_Py_TPFLAGS_STATIC_BUILTIN) keep their dict and subclasses in the
  * interpreter: tp_dict is NULL and tp_subclasses holds an index, not an
  * object (typeobject.c static_builtin_index_set), so it is not read. */
-static bool type_fields(const struct py_refs_ctx *rc, uint64_t flags)
+static bool type_fields(const struct gs_py_refs_ctx *rc, uint64_t flags)
 {
-    const struct py_layout *L = rc->c->L;
-    bool ok = py_refs_field(rc, L->type_dict, "__dict__") && py_refs_field(rc, L->type_mro, "__mro__") &&
-              py_refs_field(rc, L->type_bases, "__bases__") && py_refs_field(rc, L->type_base, "__base__");
-    if (!(py_layout_has(L->flag_static_builtin) && (flags & (uint64_t)L->flag_static_builtin)))
-        ok = ok && py_refs_field(rc, L->type_subclasses, "__subclasses__");
+    const struct gs_py_layout *L = rc->c->L;
+    bool ok = gs_py_refs_field(rc, L->type_dict, "__dict__") && gs_py_refs_field(rc, L->type_mro, "__mro__") &&
+              gs_py_refs_field(rc, L->type_bases, "__bases__") && gs_py_refs_field(rc, L->type_base, "__base__");
+    if (!(gs_py_layout_has(L->flag_static_builtin) && (flags & (uint64_t)L->flag_static_builtin)))
+        ok = ok && gs_py_refs_field(rc, L->type_subclasses, "__subclasses__");
     return ok;
 }
 
 /* PyHeapTypeObject (Include/cpython/object.h): the name and qualname strs,
  * the __slots__ tuple, the module of PyType_FromModuleAndSpec types (3.9+,
  * absent before). */
-static bool heaptype_fields(const struct py_refs_ctx *rc)
+static bool heaptype_fields(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
-    bool ok = py_refs_field(rc, L->heaptype_name, "__name__") && py_refs_field(rc, L->heaptype_qualname, "__qualname__") &&
-              py_refs_field(rc, L->heaptype_slots, "__slots__");
-    if (py_layout_has(L->heaptype_module))
-        ok = ok && py_refs_field(rc, L->heaptype_module, "ht_module");
+    const struct gs_py_layout *L = rc->c->L;
+    bool ok = gs_py_refs_field(rc, L->heaptype_name, "__name__") && gs_py_refs_field(rc, L->heaptype_qualname, "__qualname__") &&
+              gs_py_refs_field(rc, L->heaptype_slots, "__slots__");
+    if (gs_py_layout_has(L->heaptype_module))
+        ok = ok && gs_py_refs_field(rc, L->heaptype_module, "ht_module");
     return ok;
 }
 
@@ -48,23 +48,23 @@ static bool heaptype_fields(const struct py_refs_ctx *rc)
  * Entries: after 1, 2, 4 or 8-byte indices (dk_size of them, <= 3.10;
  * 1 << dk_log2_index_bytes bytes, 3.11+), {hash, key, value} entries on
  * <= 3.10, {key, value} for unicode/split keys on 3.11+ (dk_kind != 0). */
-static enum py_decode cached_keys(const struct py_refs_ctx *rc)
+static enum gs_py_decode cached_keys(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_ctx *c = rc->c;
-    const struct py_layout *L = c->L;
+    const struct gs_py_ctx *c = rc->c;
+    const struct gs_py_layout *L = c->L;
     uint64_t keys;
     int64_t nentries, index_bytes, entry_size, key_off;
-    if (!py_field_ptr(c, rc->obj, L->heaptype_cached_keys, &keys))
-        return PY_DECODE_BAD;
+    if (!gs_py_field_ptr(c, rc->obj, L->heaptype_cached_keys, &keys))
+        return GS_PY_DECODE_BAD;
     if (!keys)
-        return PY_DECODE_OK;
-    if (!py_field_ssize(c, keys, L->dictkeys_nentries, &nentries) || nentries < 0 || nentries > MAX_CACHED_KEYS)
-        return PY_DECODE_BAD;
-    if (py_layout_has(L->dictkeys_size_field)) {
+        return GS_PY_DECODE_OK;
+    if (!gs_py_field_ssize(c, keys, L->dictkeys_nentries, &nentries) || nentries < 0 || nentries > MAX_CACHED_KEYS)
+        return GS_PY_DECODE_BAD;
+    if (gs_py_layout_has(L->dictkeys_size_field)) {
         int64_t size;
-        if (!py_field_ssize(c, keys, L->dictkeys_size_field, &size) || size <= 0 || size > (1 << 20) ||
+        if (!gs_py_field_ssize(c, keys, L->dictkeys_size_field, &size) || size <= 0 || size > (1 << 20) ||
             (size & (size - 1)))
-            return PY_DECODE_BAD;
+            return GS_PY_DECODE_BAD;
         index_bytes = size * (size <= 0xff ? 1 : size <= 0xffff ? 2 : 4);
         entry_size = L->dictkeyentry_size;
         key_off = L->dictkeyentry_key;
@@ -72,7 +72,7 @@ static enum py_decode cached_keys(const struct py_refs_ctx *rc)
         uint8_t log2_index_bytes, kind;
         if (!gs_read_u8(c->r, keys + (uint64_t)L->dictkeys_log2_index_bytes, &log2_index_bytes) ||
             !gs_read_u8(c->r, keys + (uint64_t)L->dictkeys_kind, &kind) || log2_index_bytes > 24 || kind > 2)
-            return PY_DECODE_BAD;
+            return GS_PY_DECODE_BAD;
         index_bytes = (int64_t)1 << log2_index_bytes;
         entry_size = kind == 0 ? L->dictkeyentry_size : L->dictunicodeentry_size;
         key_off = kind == 0 ? L->dictkeyentry_key : 0;
@@ -80,22 +80,22 @@ static enum py_decode cached_keys(const struct py_refs_ctx *rc)
     uint64_t entries = keys + (uint64_t)L->dictkeys_indices + (uint64_t)index_bytes;
     for (int64_t i = 0; i < nentries; i++) {
         uint64_t key;
-        if (!py_read_ptr(c, entries + (uint64_t)(i * entry_size + key_off), &key))
-            return PY_DECODE_BAD;
-        py_refs_emit(rc, key, GS_LABEL_KEY, 0, NULL);
+        if (!gs_py_read_ptr(c, entries + (uint64_t)(i * entry_size + key_off), &key))
+            return GS_PY_DECODE_BAD;
+        gs_py_refs_emit(rc, key, GS_LABEL_KEY, 0, NULL);
     }
-    return PY_DECODE_OK;
+    return GS_PY_DECODE_OK;
 }
 
-enum py_decode py_refs_type(const struct py_refs_ctx *rc)
+enum gs_py_decode gs_py_refs_type(const struct gs_py_refs_ctx *rc)
 {
-    const struct py_layout *L = rc->c->L;
+    const struct gs_py_layout *L = rc->c->L;
     uint64_t flags;
-    if (!py_type_flags(rc->c, rc->obj, &flags) || !type_fields(rc, flags))
-        return PY_DECODE_BAD;
+    if (!gs_py_type_flags(rc->c, rc->obj, &flags) || !type_fields(rc, flags))
+        return GS_PY_DECODE_BAD;
     if (!(flags & (uint64_t)L->flag_heaptype))
-        return PY_DECODE_OK;
+        return GS_PY_DECODE_OK;
     if (!heaptype_fields(rc))
-        return PY_DECODE_BAD;
+        return GS_PY_DECODE_BAD;
     return cached_keys(rc);
 }

@@ -3,7 +3,7 @@
  *
  * Called for every node of the graph, so the test that says "not a
  * resource" is a switch on the kind and, for the kinds gcscope has no
- * decoder for (PYK_OBJECT), a compare of the type's name: mmap.mmap,
+ * decoder for (GS_PYK_OBJECT), a compare of the type's name: mmap.mmap,
  * select.epoll and select.poll (C types), subprocess.Popen and the
  * selectors' *Selector classes (Python classes, matched by their exact
  * type: a subclass of one of those is not recognised). _io.FileIO and
@@ -32,29 +32,29 @@
 /* --- small readers ------------------------------------------------------- */
 
 /* An int's value when it fits in an int64_t. */
-static bool int_value(const struct py_ctx *c, uint64_t obj, int64_t *out)
+static bool int_value(const struct gs_py_ctx *c, uint64_t obj, int64_t *out)
 {
     uint64_t v;
     bool negative;
-    if (!py_int_value(c, obj, &v, &negative) || v > INT64_MAX)
+    if (!gs_py_int_value(c, obj, &v, &negative) || v > INT64_MAX)
         return false;
     *out = negative ? -(int64_t)v : (int64_t)v;
     return true;
 }
 
 /* A str, an int or a bytes object as text ("data.txt", "7", "b'x'"). */
-static bool scalar_text(const struct py_ctx *c, uint64_t obj, char *buf, size_t cap)
+static bool scalar_text(const struct gs_py_ctx *c, uint64_t obj, char *buf, size_t cap)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int64_t v;
-    if (py_str_utf8(c, obj, buf, cap, NULL))
+    if (gs_py_str_utf8(c, obj, buf, cap, NULL))
         return true;
     if (int_value(c, obj, &v)) {
         snprintf(buf, cap, "%" PRId64, v);
         return true;
     }
     int64_t n;
-    if (!py_has_type_flag(c, obj, L->flag_bytes_subclass) || !py_field_ssize(c, obj, L->varobject_ob_size, &n) ||
+    if (!gs_py_has_type_flag(c, obj, L->flag_bytes_subclass) || !gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) ||
         n < 0)
         return false;
     unsigned char data[256];
@@ -73,14 +73,14 @@ static bool scalar_text(const struct py_ctx *c, uint64_t obj, char *buf, size_t 
 
 /* The slot of `name` in a heap type's shared keys (ht_cached_keys, 3.11+:
  * unicode entries {key, value} unless the kind is general). */
-static bool cached_key_index(const struct py_ctx *c, uint64_t type, const char *name, int64_t *index)
+static bool cached_key_index(const struct gs_py_ctx *c, uint64_t type, const char *name, int64_t *index)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t keys;
     int64_t nentries;
     uint8_t log2_index_bytes, kind;
-    if (!py_field_ptr(c, type, L->heaptype_cached_keys, &keys) || !keys ||
-        !py_field_ssize(c, keys, L->dictkeys_nentries, &nentries) || nentries < 0 || nentries > MAX_CACHED_KEYS ||
+    if (!gs_py_field_ptr(c, type, L->heaptype_cached_keys, &keys) || !keys ||
+        !gs_py_field_ssize(c, keys, L->dictkeys_nentries, &nentries) || nentries < 0 || nentries > MAX_CACHED_KEYS ||
         !gs_read_u8(c->r, keys + (uint64_t)L->dictkeys_log2_index_bytes, &log2_index_bytes) ||
         !gs_read_u8(c->r, keys + (uint64_t)L->dictkeys_kind, &kind) || log2_index_bytes > 24)
         return false;
@@ -89,8 +89,8 @@ static bool cached_key_index(const struct py_ctx *c, uint64_t type, const char *
     uint64_t entries = keys + (uint64_t)L->dictkeys_indices + ((uint64_t)1 << log2_index_bytes);
     for (int64_t i = 0; i < nentries; i++) {
         uint64_t key;
-        if (py_read_ptr(c, entries + (uint64_t)(i * entry_size + key_off), &key) && key &&
-            py_str_equals(c, key, name)) {
+        if (gs_py_read_ptr(c, entries + (uint64_t)(i * entry_size + key_off), &key) && key &&
+            gs_py_str_equals(c, key, name)) {
             *index = i;
             return true;
         }
@@ -99,40 +99,40 @@ static bool cached_key_index(const struct py_ctx *c, uint64_t type, const char *
 }
 
 /* values[slot of name] of a shared-keys values array (at most `limit`). */
-static bool values_attr(const struct py_ctx *c, const struct py_type_info *t, uint64_t values, int64_t limit,
+static bool values_attr(const struct gs_py_ctx *c, const struct gs_py_type_info *t, uint64_t values, int64_t limit,
                         const char *name, uint64_t *value)
 {
     int64_t i;
     if (!cached_key_index(c, t->addr, name, &i) || i >= limit)
         return false;
-    return py_read_ptr(c, values + (uint64_t)c->L->dictvalues_values + (uint64_t)i * 8, value) && *value;
+    return gs_py_read_ptr(c, values + (uint64_t)c->L->dictvalues_values + (uint64_t)i * 8, value) && *value;
 }
 
-static bool dict_attr(const struct py_ctx *c, uint64_t dict, const char *name, uint64_t *value)
+static bool dict_attr(const struct gs_py_ctx *c, uint64_t dict, const char *name, uint64_t *value)
 {
-    return dict && py_dict_get_str(c, dict, name, value);
+    return dict && gs_py_dict_get_str(c, dict, name, value);
 }
 
 /* obj.name from the instance's dict or managed values (the layouts are
  * those of refs_instances.c: 3.11 dict or values pointers before the
  * object, 3.12 one tagged pointer, 3.13 a dict pointer and inline values). */
-static bool instance_attr(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, const char *name,
+static bool instance_attr(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, const char *name,
                           uint64_t *value)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t dict, raw;
-    if (!py_layout_has(L->flag_managed_dict) || !(t->flags & (uint64_t)L->flag_managed_dict))
-        return t->dictoffset > 0 && py_field_ptr(c, obj, t->dictoffset, &dict) && dict_attr(c, dict, name, value);
-    if (!py_read_ptr(c, obj - (uint64_t)L->managed_dict_before, &raw))
+    if (!gs_py_layout_has(L->flag_managed_dict) || !(t->flags & (uint64_t)L->flag_managed_dict))
+        return t->dictoffset > 0 && gs_py_field_ptr(c, obj, t->dictoffset, &dict) && dict_attr(c, dict, name, value);
+    if (!gs_py_read_ptr(c, obj - (uint64_t)L->managed_dict_before, &raw))
         return false;
-    if (py_layout_has(L->managed_values_before)) { /* 3.11 */
+    if (gs_py_layout_has(L->managed_values_before)) { /* 3.11 */
         uint64_t values;
         if (raw)
             return dict_attr(c, raw, name, value);
-        return py_read_ptr(c, obj - (uint64_t)L->managed_values_before, &values) && values &&
+        return gs_py_read_ptr(c, obj - (uint64_t)L->managed_values_before, &values) && values &&
                values_attr(c, t, values, MAX_CACHED_KEYS, name, value);
     }
-    if (py_layout_has(L->managed_dict_values_tag)) { /* 3.12 */
+    if (gs_py_layout_has(L->managed_dict_values_tag)) { /* 3.12 */
         if (raw & (uint64_t)L->managed_dict_values_tag)
             return values_attr(c, t, raw + 1, MAX_CACHED_KEYS, name, value);
         return dict_attr(c, raw, name, value);
@@ -148,18 +148,18 @@ static bool instance_attr(const struct py_ctx *c, uint64_t obj, const struct py_
            values_attr(c, t, values, capacity, name, value);
 }
 
-static bool is_none(const struct py_ctx *c, uint64_t obj)
+static bool is_none(const struct gs_py_ctx *c, uint64_t obj)
 {
     /* None is the only instance of NoneType, whose tp_name is "NoneType". */
     uint64_t type, tp_name;
     char name[16];
-    return py_type_of(c, obj, &type) && py_field_ptr(c, type, c->L->type_name, &tp_name) &&
+    return gs_py_type_of(c, obj, &type) && gs_py_field_ptr(c, type, c->L->type_name, &tp_name) &&
            gs_read_cstring(c->r, tp_name, name, sizeof name) && strcmp(name, "NoneType") == 0;
 }
 
 /* "3, 4, 7 and 2 more": the int keys of a dict, in storage order. */
 struct fd_list {
-    const struct py_ctx *c;
+    const struct gs_py_ctx *c;
     char *buf;
     size_t cap, count;
 };
@@ -175,11 +175,11 @@ static bool list_fd_key(void *arg, uint64_t key, uint64_t value)
     return true;
 }
 
-static void describe_fds(const struct py_ctx *c, uint64_t dict, const char *prefix, char *buf, size_t cap)
+static void describe_fds(const struct gs_py_ctx *c, uint64_t dict, const char *prefix, char *buf, size_t cap)
 {
     char list[160] = "";
     struct fd_list l = {c, list, sizeof list, 0};
-    if (!dict || !py_dict_foreach(c, dict, list_fd_key, &l))
+    if (!dict || !gs_py_dict_foreach(c, dict, list_fd_key, &l))
         return;
     if (l.count == 0) {
         gs_str_appendf(buf, cap, "%sno fds registered", prefix);
@@ -193,33 +193,33 @@ static void describe_fds(const struct py_ctx *c, uint64_t dict, const char *pref
 /* --- the C objects ----------------------------------------------------------- */
 
 /* Start filling *out (cleared here, not for every node that is none). */
-static void begin(struct py_resource_info *out, enum gs_resource_kind kind)
+static void begin(struct gs_py_resource_info *out, enum gs_resource_kind kind)
 {
     memset(out, 0, sizeof *out);
     out->kind = kind;
     out->fd = -1;
 }
 
-static bool fits(const struct py_type_info *t, int64_t replica_size)
+static bool fits(const struct gs_py_type_info *t, int64_t replica_size)
 {
-    return py_layout_has(replica_size) && t->basicsize >= replica_size;
+    return gs_py_layout_has(replica_size) && t->basicsize >= replica_size;
 }
 
-static bool read_bit(const struct py_ctx *c, uint64_t obj, int64_t bit)
+static bool read_bit(const struct gs_py_ctx *c, uint64_t obj, int64_t bit)
 {
     uint8_t byte;
-    return py_layout_has(bit) && gs_read_u8(c->r, obj + (uint64_t)(bit / 8), &byte) && ((byte >> (bit % 8)) & 1);
+    return gs_py_layout_has(bit) && gs_read_u8(c->r, obj + (uint64_t)(bit / 8), &byte) && ((byte >> (bit % 8)) & 1);
 }
 
 /* fileio.c `fileio`: fd (-1 once closed), the mode bits, and the instance
  * dict's `name` (a str, or an int for a FileIO opened on a descriptor).
  * The mode is the string FileIO.mode gives (mode_string() in fileio.c). */
-static bool decode_fileio(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                          struct py_resource_info *out)
+static bool decode_fileio(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                          struct gs_py_resource_info *out)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int32_t fd;
-    if (!fits(t, L->fileio_size) || !py_field_i32(c, obj, L->fileio_fd, &fd))
+    if (!fits(t, L->fileio_size) || !gs_py_field_i32(c, obj, L->fileio_fd, &fd))
         return false;
     begin(out, GS_RES_FILE);
     out->fd = fd;
@@ -232,7 +232,7 @@ static bool decode_fileio(const struct py_ctx *c, uint64_t obj, const struct py_
                                   : "wb";
     snprintf(out->mode, sizeof out->mode, "%s", mode);
     uint64_t dict, name;
-    if (py_field_ptr(c, obj, L->fileio_dict, &dict) && dict_attr(c, dict, "name", &name))
+    if (gs_py_field_ptr(c, obj, L->fileio_dict, &dict) && dict_attr(c, dict, "name", &name))
         scalar_text(c, name, out->name, sizeof out->name);
     return true;
 }
@@ -264,13 +264,13 @@ static const char *socktype_name(int32_t type, char *buf, size_t cap)
 
 /* PySocketSockObject: fd (-1 once closed or detached), family, type,
  * proto. Addresses are not in the object: the descriptor table has them. */
-static bool decode_socket(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                          struct py_resource_info *out)
+static bool decode_socket(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                          struct gs_py_resource_info *out)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int32_t fd, family, type, proto;
-    if (!fits(t, L->sock_size) || !py_field_i32(c, obj, L->sock_fd, &fd) || !py_field_i32(c, obj, L->sock_family, &family) ||
-        !py_field_i32(c, obj, L->sock_type, &type) || !py_field_i32(c, obj, L->sock_proto, &proto))
+    if (!fits(t, L->sock_size) || !gs_py_field_i32(c, obj, L->sock_fd, &fd) || !gs_py_field_i32(c, obj, L->sock_family, &family) ||
+        !gs_py_field_i32(c, obj, L->sock_type, &type) || !gs_py_field_i32(c, obj, L->sock_proto, &proto))
         return false;
     char b1[16], b2[16];
     begin(out, GS_RES_SOCKET);
@@ -289,17 +289,17 @@ static bool decode_socket(const struct py_ctx *c, uint64_t obj, const struct py_
 
 /* mmap_object: data (NULL once closed), size, fd (its own dup of the
  * file's descriptor; -1 for an anonymous map), access. */
-static bool decode_mmap(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                        struct py_resource_info *out)
+static bool decode_mmap(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                        struct gs_py_resource_info *out)
 {
     static const char *const access[] = {"write", "read", "write", "copy"};
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t data;
     int64_t size;
     int32_t fd, acc;
-    if (!fits(t, L->mmap_size) || !py_field_ptr(c, obj, L->mmap_data, &data) ||
-        !py_field_ssize(c, obj, L->mmap_size_field, &size) || !py_field_i32(c, obj, L->mmap_fd, &fd) ||
-        !py_field_i32(c, obj, L->mmap_access, &acc))
+    if (!fits(t, L->mmap_size) || !gs_py_field_ptr(c, obj, L->mmap_data, &data) ||
+        !gs_py_field_ssize(c, obj, L->mmap_size_field, &size) || !gs_py_field_i32(c, obj, L->mmap_fd, &fd) ||
+        !gs_py_field_i32(c, obj, L->mmap_access, &acc))
         return false;
     begin(out, GS_RES_MMAP);
     out->fd = fd;
@@ -318,11 +318,11 @@ static bool decode_mmap(const struct py_ctx *c, uint64_t obj, const struct py_ty
 
 /* select.epoll: its descriptor (-1 once closed); what it watches is in the
  * descriptor table (fdinfo). */
-static bool decode_epoll(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                         struct py_resource_info *out)
+static bool decode_epoll(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                         struct gs_py_resource_info *out)
 {
     int32_t fd;
-    if (!fits(t, c->L->epoll_size) || !py_field_i32(c, obj, c->L->epoll_epfd, &fd))
+    if (!fits(t, c->L->epoll_size) || !gs_py_field_i32(c, obj, c->L->epoll_epfd, &fd))
         return false;
     begin(out, GS_RES_SELECTOR);
     out->fd = fd;
@@ -333,11 +333,11 @@ static bool decode_epoll(const struct py_ctx *c, uint64_t obj, const struct py_t
 
 /* select.poll: no descriptor of its own; the registered ones are the keys
  * of its dict. */
-static bool decode_poll(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                        struct py_resource_info *out)
+static bool decode_poll(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                        struct gs_py_resource_info *out)
 {
     uint64_t dict;
-    if (!fits(t, c->L->poll_size) || !py_field_ptr(c, obj, c->L->poll_dict, &dict))
+    if (!fits(t, c->L->poll_size) || !gs_py_field_ptr(c, obj, c->L->poll_dict, &dict))
         return false;
     begin(out, GS_RES_SELECTOR);
     out->fd = -1;
@@ -350,19 +350,19 @@ static bool decode_poll(const struct py_ctx *c, uint64_t obj, const struct py_ty
 
 /* Popen's args as one line: a str as it is, a list or tuple of str, bytes
  * or int joined by spaces. */
-static void args_text(const struct py_ctx *c, uint64_t args, char *buf, size_t cap)
+static void args_text(const struct gs_py_ctx *c, uint64_t args, char *buf, size_t cap)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     if (scalar_text(c, args, buf, cap))
         return;
     uint64_t items;
     int64_t n;
-    if (py_has_type_flag(c, args, L->flag_list_subclass)) {
-        if (!py_field_ptr(c, args, L->list_ob_item, &items) || !py_field_ssize(c, args, L->varobject_ob_size, &n))
+    if (gs_py_has_type_flag(c, args, L->flag_list_subclass)) {
+        if (!gs_py_field_ptr(c, args, L->list_ob_item, &items) || !gs_py_field_ssize(c, args, L->varobject_ob_size, &n))
             return;
-    } else if (py_has_type_flag(c, args, L->flag_tuple_subclass)) {
+    } else if (gs_py_has_type_flag(c, args, L->flag_tuple_subclass)) {
         items = args + (uint64_t)L->tuple_ob_item;
-        if (!py_field_ssize(c, args, L->varobject_ob_size, &n))
+        if (!gs_py_field_ssize(c, args, L->varobject_ob_size, &n))
             return;
     } else {
         return;
@@ -370,7 +370,7 @@ static void args_text(const struct py_ctx *c, uint64_t args, char *buf, size_t c
     for (int64_t i = 0; i < n && i < MAX_ARGS; i++) {
         uint64_t item;
         char word[256];
-        if (!py_read_ptr(c, items + (uint64_t)i * 8, &item) || !scalar_text(c, item, word, sizeof word))
+        if (!gs_py_read_ptr(c, items + (uint64_t)i * 8, &item) || !scalar_text(c, item, word, sizeof word))
             snprintf(word, sizeof word, "?");
         gs_str_appendf(buf, cap, "%s%s", i ? " " : "", word);
     }
@@ -381,8 +381,8 @@ static void args_text(const struct py_ctx *c, uint64_t args, char *buf, size_t c
 /* subprocess.Popen: pid, returncode (None while the child has not been
  * waited for), args. It holds no descriptor itself: its stdin/stdout/stderr
  * are file objects of their own. "closed" means reaped. */
-static bool decode_popen(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                         struct py_resource_info *out)
+static bool decode_popen(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                         struct gs_py_resource_info *out)
 {
     uint64_t pid_obj, rc_obj, args;
     int64_t pid, rc;
@@ -408,8 +408,8 @@ static bool decode_popen(const struct py_ctx *c, uint64_t obj, const struct py_t
  * keys of _fd_to_key; close() sets _map to None. The epoll, poll or devpoll
  * object in _selector owns the descriptor (and is a resource of its own), so
  * the selector claims none: its detail names it. */
-static bool decode_selector(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                            struct py_resource_info *out)
+static bool decode_selector(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                            struct gs_py_resource_info *out)
 {
     uint64_t fd_to_key, map, inner;
     if (!instance_attr(c, obj, t, "_fd_to_key", &fd_to_key))
@@ -421,10 +421,10 @@ static bool decode_selector(const struct py_ctx *c, uint64_t obj, const struct p
     int32_t epfd;
     uint64_t type, tp_name;
     char inner_name[32];
-    if (instance_attr(c, obj, t, "_selector", &inner) && py_type_of(c, inner, &type) &&
-        py_field_ptr(c, type, c->L->type_name, &tp_name) &&
+    if (instance_attr(c, obj, t, "_selector", &inner) && gs_py_type_of(c, inner, &type) &&
+        gs_py_field_ptr(c, type, c->L->type_name, &tp_name) &&
         gs_read_cstring(c->r, tp_name, inner_name, sizeof inner_name) && strcmp(inner_name, "select.epoll") == 0 &&
-        py_field_i32(c, inner, c->L->epoll_epfd, &epfd) && epfd >= 0)
+        gs_py_field_i32(c, inner, c->L->epoll_epfd, &epfd) && epfd >= 0)
         snprintf(out->detail, sizeof out->detail, "epoll fd %d; ", epfd);
     describe_fds(c, fd_to_key, "", out->detail, sizeof out->detail);
     return true;
@@ -438,15 +438,15 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-bool py_resource_decode(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                        struct py_resource_info *out)
+bool gs_py_resource_decode(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                        struct gs_py_resource_info *out)
 {
     switch (t->kind) {
-    case PYK_IO_FILEIO:
+    case GS_PYK_IO_FILEIO:
         return decode_fileio(c, obj, t, out);
-    case PYK_SOCKET:
+    case GS_PYK_SOCKET:
         return decode_socket(c, obj, t, out);
-    case PYK_OBJECT:
+    case GS_PYK_OBJECT:
         break;
     default:
         return false;

@@ -12,7 +12,7 @@
 #include "py/resource_kind.h"
 #include "py/typeinfo.h"
 
-struct py_resource_info {
+struct gs_py_resource_info {
     enum gs_resource_kind kind;
     int64_t fd;        /* -1 when closed or none */
     int64_t pid;       /* Popen: the child's pid */
@@ -26,7 +26,7 @@ struct py_resource_info {
 /* Is obj (whose type entry is t) a resource object? Fills *out if so.
  * Only the lowest layer that holds the descriptor counts for files
  * (FileIO); BufferedReader/TextIOWrapper are reached through it. */
-bool py_resource_decode(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
-                        struct py_resource_info *out);
+bool gs_py_resource_decode(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                        struct gs_py_resource_info *out);
 
 #endif

@@ -8,9 +8,9 @@
 #include "py/runtime.h"
 #include "util/alloc.h"
 
-static gs_status read_gcstate(const struct py_ctx *c, uint64_t addr, struct py_gcstate *gc, gs_error *err)
+static gs_status read_gcstate(const struct gs_py_ctx *c, uint64_t addr, struct gs_py_gcstate *gc, gs_error *err)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int32_t enabled = 0, collecting = 0;
     memset(gc, 0, sizeof *gc);
     gc->addr = addr;
@@ -20,12 +20,12 @@ static gs_status read_gcstate(const struct py_ctx *c, uint64_t addr, struct py_g
                        (unsigned long long)addr);
     gc->enabled = enabled != 0;
     gc->collecting = collecting != 0;
-    if (py_layout_has(L->gc_debug)) {
+    if (gs_py_layout_has(L->gc_debug)) {
         int32_t debug = 0;
         gs_read_i32(c->r, addr + (uint64_t)L->gc_debug, &debug);
         gc->debug = debug;
     }
-    for (int g = 0; g < PY_NUM_GENERATIONS; g++) {
+    for (int g = 0; g < GS_PY_NUM_GENERATIONS; g++) {
         uint64_t gen = addr + (uint64_t)L->gc_generations + (uint64_t)(g * L->gc_generation_size);
         int32_t threshold, count;
         if (!gs_read_i32(c->r, gen + (uint64_t)L->gc_generation_threshold, &threshold) ||
@@ -36,47 +36,47 @@ static gs_status read_gcstate(const struct py_ctx *c, uint64_t addr, struct py_g
         gc->generation_heads[g] = gen; /* the PyGC_Head is the generation's first member */
     }
     gc->permanent_head = addr + (uint64_t)L->gc_permanent_generation;
-    if (py_layout_has(L->gc_garbage))
-        py_read_ptr(c, addr + (uint64_t)L->gc_garbage, &gc->garbage);
+    if (gs_py_layout_has(L->gc_garbage))
+        gs_py_read_ptr(c, addr + (uint64_t)L->gc_garbage, &gc->garbage);
     /* Free-threaded: the generations carry thresholds and counts only; no
      * object is linked into them (src/py/heap_ft.c). */
-    if (py_layout_is_free_threaded(L))
+    if (gs_py_layout_is_free_threaded(L))
         return GS_OK;
     /* A list head's next pointer is never NULL: an empty list points at
      * itself. NULL means we are not looking at a GC state. */
-    for (int g = 0; g < PY_NUM_GENERATIONS; g++) {
+    for (int g = 0; g < GS_PY_NUM_GENERATIONS; g++) {
         uint64_t next;
-        if (!py_read_ptr(c, gc->generation_heads[g] + (uint64_t)L->gc_head_next, &next) || next == 0)
+        if (!gs_py_read_ptr(c, gc->generation_heads[g] + (uint64_t)L->gc_head_next, &next) || next == 0)
             return gs_fail(err, GS_ERR_CORRUPT,
                            "GC generation %d's list head is not initialised: not a live interpreter, or "
                            "gcscope's layout for this version is wrong",
                            g);
     }
     /* The reading itself (generation0 where the state has one; 3.14's
-     * incremental members), as py_layout_choose() checked it live. */
+     * incremental members), as gs_py_layout_choose() checked it live. */
     char why[256];
-    if (!py_gc_reading_check(c->r, L, addr, why, sizeof why))
+    if (!gs_py_gc_reading_check(c->r, L, addr, why, sizeof why))
         return gs_fail(err, GS_ERR_CORRUPT, "the garbage collector state at 0x%llx is inconsistent: %s",
                        (unsigned long long)addr, why);
     return GS_OK;
 }
 
-static gs_status read_threads(const struct py_ctx *c, struct py_interp *in, gs_error *err)
+static gs_status read_threads(const struct gs_py_ctx *c, struct gs_py_interp *in, gs_error *err)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t t;
-    if (!py_field_ptr(c, in->addr, L->interp_threads_head, &t))
+    if (!gs_py_field_ptr(c, in->addr, L->interp_threads_head, &t))
         return gs_fail(err, GS_ERR_CORRUPT, "cannot read the thread list of interpreter %lld",
                        (long long)in->id);
     size_t cap = 0;
     uint64_t prev = 0;
     while (t) {
-        if (in->nthreads >= PY_MAX_THREADS)
+        if (in->nthreads >= GS_PY_MAX_THREADS)
             return gs_fail(err, GS_ERR_CORRUPT, "more than %d threads in interpreter %lld: the list loops",
-                           PY_MAX_THREADS, (long long)in->id);
+                           GS_PY_MAX_THREADS, (long long)in->id);
         uint64_t interp = 0, next = 0, back = 0;
-        if (!py_field_ptr(c, t, L->tstate_interp, &interp) || !py_field_ptr(c, t, L->tstate_next, &next) ||
-            !py_field_ptr(c, t, L->tstate_prev, &back))
+        if (!gs_py_field_ptr(c, t, L->tstate_interp, &interp) || !gs_py_field_ptr(c, t, L->tstate_next, &next) ||
+            !gs_py_field_ptr(c, t, L->tstate_prev, &back))
             return gs_fail(err, GS_ERR_CORRUPT, "cannot read thread state 0x%llx", (unsigned long long)t);
         if (interp != in->addr || back != prev)
             return gs_fail(err, GS_ERR_CORRUPT,
@@ -87,14 +87,14 @@ static gs_status read_threads(const struct py_ctx *c, struct py_interp *in, gs_e
             cap = cap ? cap * 2 : 8;
             in->threads = gs_xreallocarray(in->threads, cap, sizeof *in->threads);
         }
-        struct py_thread *th = &in->threads[in->nthreads++];
+        struct gs_py_thread *th = &in->threads[in->nthreads++];
         th->addr = t;
         th->thread_id = 0;
         th->native_thread_id = -1;
-        py_field_ptr(c, t, L->tstate_thread_id, &th->thread_id);
-        if (py_layout_has(L->tstate_native_thread_id)) {
+        gs_py_field_ptr(c, t, L->tstate_thread_id, &th->thread_id);
+        if (gs_py_layout_has(L->tstate_native_thread_id)) {
             uint64_t tid;
-            if (py_field_ptr(c, t, L->tstate_native_thread_id, &tid))
+            if (gs_py_field_ptr(c, t, L->tstate_native_thread_id, &tid))
                 th->native_thread_id = (int64_t)tid;
         }
         prev = t;
@@ -103,15 +103,15 @@ static gs_status read_threads(const struct py_ctx *c, struct py_interp *in, gs_e
     return GS_OK;
 }
 
-static void read_version(struct py_runtime *rt)
+static void read_version(struct gs_py_runtime *rt)
 {
-    const struct py_ctx *c = &rt->ctx;
+    const struct gs_py_ctx *c = &rt->ctx;
     if (rt->ninterps == 0)
         return;
     uint64_t v;
-    if (!py_dict_get_str(c, rt->interps[0].sysdict, "version", &v))
+    if (!gs_py_dict_get_str(c, rt->interps[0].sysdict, "version", &v))
         return;
-    if (!py_str_utf8(c, v, rt->version_full, sizeof rt->version_full, NULL))
+    if (!gs_py_str_utf8(c, v, rt->version_full, sizeof rt->version_full, NULL))
         return;
     size_t n = strcspn(rt->version_full, " ");
     if (n >= sizeof rt->version)
@@ -119,21 +119,21 @@ static void read_version(struct py_runtime *rt)
     memcpy(rt->version, rt->version_full, n);
     rt->version[n] = '\0';
     /* "t" free-threaded, "d" debug (3.8+); checked against the layout. */
-    if (py_dict_get_str(c, rt->interps[0].sysdict, "abiflags", &v))
-        py_str_utf8(c, v, rt->abiflags, sizeof rt->abiflags, NULL);
+    if (gs_py_dict_get_str(c, rt->interps[0].sysdict, "abiflags", &v))
+        gs_py_str_utf8(c, v, rt->abiflags, sizeof rt->abiflags, NULL);
 }
 
-gs_status py_runtime_read(gs_reader *r, const struct py_layout *L, uint64_t runtime_addr,
-                          struct py_runtime *rt, gs_error *err)
+gs_status gs_py_runtime_read(gs_reader *r, const struct gs_py_layout *L, uint64_t runtime_addr,
+                          struct gs_py_runtime *rt, gs_error *err)
 {
     memset(rt, 0, sizeof *rt);
     rt->ctx.r = r;
     rt->ctx.L = L;
     rt->runtime_addr = runtime_addr;
-    const struct py_ctx *c = &rt->ctx;
+    const struct gs_py_ctx *c = &rt->ctx;
 
     uint64_t interp;
-    if (!py_field_ptr(c, runtime_addr, L->runtime_interpreters_head, &interp) || !interp)
+    if (!gs_py_field_ptr(c, runtime_addr, L->runtime_interpreters_head, &interp) || !interp)
         return gs_fail(err, GS_ERR_CORRUPT,
                        "_PyRuntime at 0x%llx has no interpreter: the process is starting or exiting",
                        (unsigned long long)runtime_addr);
@@ -141,72 +141,72 @@ gs_status py_runtime_read(gs_reader *r, const struct py_layout *L, uint64_t runt
      * subinterpreter whose list reaches it). Checked below via the list. */
     size_t cap = 0;
     while (interp) {
-        if (rt->ninterps >= PY_MAX_INTERPRETERS) {
-            py_runtime_free(rt);
+        if (rt->ninterps >= GS_PY_MAX_INTERPRETERS) {
+            gs_py_runtime_free(rt);
             return gs_fail(err, GS_ERR_CORRUPT, "more than %d interpreters: the list loops",
-                           PY_MAX_INTERPRETERS);
+                           GS_PY_MAX_INTERPRETERS);
         }
         if (rt->ninterps == cap) {
             cap = cap ? cap * 2 : 4;
             rt->interps = gs_xreallocarray(rt->interps, cap, sizeof *rt->interps);
         }
-        struct py_interp *in = &rt->interps[rt->ninterps++];
+        struct gs_py_interp *in = &rt->interps[rt->ninterps++];
         memset(in, 0, sizeof *in);
         in->addr = interp;
         gs_status st;
-        if (!py_field_ssize(c, interp, L->interp_id, &in->id) ||
-            !py_field_ptr(c, interp, L->interp_modules, &in->modules) ||
-            !py_field_ptr(c, interp, L->interp_sysdict, &in->sysdict) ||
-            !py_field_ptr(c, interp, L->interp_builtins, &in->builtins)) {
-            py_runtime_free(rt);
+        if (!gs_py_field_ssize(c, interp, L->interp_id, &in->id) ||
+            !gs_py_field_ptr(c, interp, L->interp_modules, &in->modules) ||
+            !gs_py_field_ptr(c, interp, L->interp_sysdict, &in->sysdict) ||
+            !gs_py_field_ptr(c, interp, L->interp_builtins, &in->builtins)) {
+            gs_py_runtime_free(rt);
             return gs_fail(err, GS_ERR_CORRUPT, "cannot read interpreter state 0x%llx",
                            (unsigned long long)interp);
         }
         /* 3.8 keeps one collector in _PyRuntime; 3.9+ one per interpreter. */
-        uint64_t gc_addr = py_layout_has(L->interp_gc) ? interp + (uint64_t)L->interp_gc
+        uint64_t gc_addr = gs_py_layout_has(L->interp_gc) ? interp + (uint64_t)L->interp_gc
                                                         : runtime_addr + (uint64_t)L->runtime_gc;
         if ((st = read_gcstate(c, gc_addr, &in->gc, err)) != GS_OK ||
             (st = read_threads(c, in, err)) != GS_OK) {
-            py_runtime_free(rt);
+            gs_py_runtime_free(rt);
             return st;
         }
-        if (!py_field_ptr(c, interp, L->interp_next, &interp)) {
-            py_runtime_free(rt);
+        if (!gs_py_field_ptr(c, interp, L->interp_next, &interp)) {
+            gs_py_runtime_free(rt);
             return gs_fail(err, GS_ERR_CORRUPT, "cannot read the interpreter list");
         }
     }
-    if (py_layout_has(L->runtime_main_interpreter)) {
+    if (gs_py_layout_has(L->runtime_main_interpreter)) {
         uint64_t main_addr = runtime_addr + (uint64_t)L->runtime_main_interpreter;
         if (rt->interps[rt->ninterps - 1].addr != main_addr) {
-            py_runtime_free(rt);
+            gs_py_runtime_free(rt);
             return gs_fail(err, GS_ERR_CORRUPT,
                            "the interpreter list does not end at _PyRuntime's main interpreter: "
                            "wrong layout or not a CPython runtime");
         }
     }
     if (rt->interps[0].sysdict == 0 || rt->interps[0].modules == 0) {
-        py_runtime_free(rt);
+        gs_py_runtime_free(rt);
         return gs_fail(err, GS_ERR_CORRUPT,
                        "the interpreter has no sys module yet: it is starting up or shutting down, try again");
     }
     read_version(rt);
-    rt->free_threaded = py_layout_is_free_threaded(L);
+    rt->free_threaded = gs_py_layout_is_free_threaded(L);
     /* The build the table describes must be the build sys says it is: a
      * GIL table on a free-threaded process (or the reverse) reads nonsense. */
     if (rt->abiflags[0] && (strchr(rt->abiflags, 't') != NULL) != rt->free_threaded) {
         bool ft = strchr(rt->abiflags, 't') != NULL;
-        py_runtime_free(rt);
+        gs_py_runtime_free(rt);
         return gs_fail(err, GS_ERR_UNSUPPORTED,
                        "sys.abiflags says this is a %s build, but the binary looked like a %s one",
                        ft ? "free-threaded" : "default (GIL)", ft ? "default (GIL)" : "free-threaded");
     }
-    py_thread_refcounts_read(c, rt->interps, rt->ninterps, &rt->thread_refs);
+    gs_py_thread_refcounts_read(c, rt->interps, rt->ninterps, &rt->thread_refs);
     return GS_OK;
 }
 
-void py_runtime_free(struct py_runtime *rt)
+void gs_py_runtime_free(struct gs_py_runtime *rt)
 {
-    py_thread_refcounts_free(&rt->thread_refs);
+    gs_py_thread_refcounts_free(&rt->thread_refs);
     for (size_t i = 0; i < rt->ninterps; i++)
         free(rt->interps[i].threads);
     free(rt->interps);
@@ -214,7 +214,7 @@ void py_runtime_free(struct py_runtime *rt)
     rt->ninterps = 0;
 }
 
-bool py_runtime_collecting(const struct py_runtime *rt)
+bool gs_py_runtime_collecting(const struct gs_py_runtime *rt)
 {
     for (size_t i = 0; i < rt->ninterps; i++)
         if (rt->interps[i].gc.collecting)

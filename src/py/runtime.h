@@ -1,7 +1,7 @@
 /* runtime.h: the interpreter state read from a captured image: interpreters,
  * their threads, their garbage collector, the exact version.
  *
- * py_runtime_read() validates as it goes (the main interpreter's first
+ * gs_py_runtime_read() validates as it goes (the main interpreter's first
  * thread points back at it; list heads point at themselves or at objects
  * whose back links agree) and refuses an inconsistent runtime with
  * GS_ERR_CORRUPT rather than guessing.
@@ -17,58 +17,58 @@
 #include "py/refcount.h"
 #include "util/status.h"
 
-#define PY_MAX_INTERPRETERS 256
-#define PY_MAX_THREADS 100000
-#define PY_NUM_GENERATIONS 3
+#define GS_PY_MAX_INTERPRETERS 256
+#define GS_PY_MAX_THREADS 100000
+#define GS_PY_NUM_GENERATIONS 3
 
-struct py_gcstate {
+struct gs_py_gcstate {
     uint64_t addr;
     bool enabled;
     bool collecting;
     int64_t debug;
-    int thresholds[PY_NUM_GENERATIONS];
-    int counts[PY_NUM_GENERATIONS];
-    uint64_t generation_heads[PY_NUM_GENERATIONS]; /* PyGC_Head addresses */
+    int thresholds[GS_PY_NUM_GENERATIONS];
+    int counts[GS_PY_NUM_GENERATIONS];
+    uint64_t generation_heads[GS_PY_NUM_GENERATIONS]; /* PyGC_Head addresses */
     uint64_t permanent_head;
     uint64_t garbage; /* the gc.garbage list, 0 if not created */
 };
 
-struct py_thread {
+struct gs_py_thread {
     uint64_t addr;
     uint64_t thread_id;        /* pthread_t */
     int64_t native_thread_id;  /* kernel tid, -1 when the version lacks it */
 };
 
-struct py_interp {
+struct gs_py_interp {
     uint64_t addr;
     int64_t id;
     uint64_t modules, sysdict, builtins;
-    struct py_gcstate gc;
-    struct py_thread *threads;
+    struct gs_py_gcstate gc;
+    struct gs_py_thread *threads;
     size_t nthreads;
 };
 
-struct py_runtime {
-    struct py_ctx ctx;
+struct gs_py_runtime {
+    struct gs_py_ctx ctx;
     uint64_t runtime_addr;
     char version[64];      /* "3.12.1", from sys.version in the target */
     char version_full[160]; /* sys.version, cut */
-    struct py_interp *interps;
+    struct gs_py_interp *interps;
     size_t ninterps;
     bool free_threaded;    /* a Py_GIL_DISABLED build (the layout says so) */
     char abiflags[8];      /* sys.abiflags, "" when unreadable */
     /* free-threaded: every thread's per-object refcounts, summed (empty
-     * for GIL builds); py_object_refcount() adds them */
-    struct py_thread_refcounts thread_refs;
+     * for GIL builds); gs_py_object_refcount() adds them */
+    struct gs_py_thread_refcounts thread_refs;
 };
 
 /* Read the runtime at runtime_addr with layout L (the caller has chosen L
- * from the detected version). Fills rt; free with py_runtime_free(). */
-gs_status py_runtime_read(gs_reader *r, const struct py_layout *L, uint64_t runtime_addr,
-                          struct py_runtime *rt, gs_error *err);
-void py_runtime_free(struct py_runtime *rt);
+ * from the detected version). Fills rt; free with gs_py_runtime_free(). */
+gs_status gs_py_runtime_read(gs_reader *r, const struct gs_py_layout *L, uint64_t runtime_addr,
+                          struct gs_py_runtime *rt, gs_error *err);
+void gs_py_runtime_free(struct gs_py_runtime *rt);
 
 /* Any interpreter's collector in the middle of a collection? */
-bool py_runtime_collecting(const struct py_runtime *rt);
+bool gs_py_runtime_collecting(const struct gs_py_runtime *rt);
 
 #endif

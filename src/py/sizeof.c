@@ -15,23 +15,23 @@
 /* wchar_t is 4 bytes on Linux: the 3.8-3.11 wstr buffer holds UCS-4. */
 #define WCHAR_SIZE 4
 
-static bool object_heaptype(const struct py_ctx *c, uint64_t obj)
+static bool object_heaptype(const struct gs_py_ctx *c, uint64_t obj)
 {
     uint64_t flags;
-    return py_type_flags(c, obj, &flags) && (flags & (uint64_t)c->L->flag_heaptype);
+    return gs_py_type_flags(c, obj, &flags) && (flags & (uint64_t)c->L->flag_heaptype);
 }
 
 /* _PyType_PreHeaderSize (3.11+): the GC header of GC types, and two words
  * for Py_TPFLAGS_MANAGED_DICT (3.11) or MANAGED_DICT | MANAGED_WEAKREF
  * (3.12+, Py_TPFLAGS_PREHEADER). Before 3.11 only the GC header. */
-uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info *type)
+uint64_t gs_py_preheader_size(const struct gs_py_layout *L, const struct gs_py_type_info *type)
 {
-    /* No GC head in a free-threaded build (gc_head_size PY_ABSENT). */
-    uint64_t size = type->is_gc && py_layout_has(L->gc_head_size) ? (uint64_t)L->gc_head_size : 0;
+    /* No GC head in a free-threaded build (gc_head_size GS_PY_ABSENT). */
+    uint64_t size = type->is_gc && gs_py_layout_has(L->gc_head_size) ? (uint64_t)L->gc_head_size : 0;
     uint64_t managed = 0;
-    if (py_layout_has(L->flag_managed_dict))
+    if (gs_py_layout_has(L->flag_managed_dict))
         managed |= (uint64_t)L->flag_managed_dict;
-    if (py_layout_has(L->flag_managed_weakref))
+    if (gs_py_layout_has(L->flag_managed_weakref))
         managed |= (uint64_t)L->flag_managed_weakref;
     if (type->flags & managed)
         size += 2 * 8; /* the dict/values and weakref pointers before the GC header */
@@ -43,22 +43,22 @@ uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info 
  * type_is_gc says yes for heap types only; 3.13 adds nothing for static
  * types (sysmodule.c _PySys_GetSizeOf); 3.11 and 3.12 add the pre-header
  * of `type` to static types too (getsizeof_static_type_preheader). */
-static uint64_t preheader_of(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t)
+static uint64_t preheader_of(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t)
 {
-    if (t->kind == PYK_TYPE && !t->heaptype && !object_heaptype(c, obj) && !c->L->getsizeof_static_type_preheader)
+    if (t->kind == GS_PYK_TYPE && !t->heaptype && !object_heaptype(c, obj) && !c->L->getsizeof_static_type_preheader)
         return 0;
-    return py_preheader_size(c->L, t);
+    return gs_py_preheader_size(c->L, t);
 }
 
 /* object.__sizeof__: tp_basicsize + ob_size * tp_itemsize (typeobject.c
  * object___sizeof___impl; ob_size is taken as is, never negative for the
  * types that reach it: tuple, bytes, ...). */
-static bool object_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool object_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
     *size = (uint64_t)t->basicsize;
     if (t->itemsize > 0) {
         int64_t n;
-        if (!py_field_ssize(c, obj, c->L->varobject_ob_size, &n))
+        if (!gs_py_field_ssize(c, obj, c->L->varobject_ob_size, &n))
             return false;
         if (n < 0)
             n = -n;
@@ -70,10 +70,10 @@ static bool object_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_
 /* numpy's array_sizeof (methods.c): tp_basicsize, the dimensions and
  * strides (two npy_intp per axis) and, when the array owns its data,
  * arr.nbytes (py/ndarray.c says how it is read). */
-static bool ndarray_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool ndarray_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
-    struct py_ndarray a;
-    if (!py_ndarray_read(c, obj, &a))
+    struct gs_py_ndarray a;
+    if (!gs_py_ndarray_read(c, obj, &a))
         return object_sizeof(c, obj, t, size);
     *size = (uint64_t)t->basicsize + (uint64_t)a.nd * 16 + a.nbytes;
     return true;
@@ -85,12 +85,12 @@ static bool ndarray_sizeof(const struct py_ctx *c, uint64_t obj, const struct py
  * digits: |ob_size| of them up to 3.11, lv_tag >> _PyLong_NON_SIZE_BITS from
  * 3.12; at least long_sizeof_min_digits (1 from 3.11: zero keeps a digit).
  * bool is an int. */
-static bool int_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool int_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int64_t ndigits;
     bool negative;
-    if (!py_int_digits_typed(c, obj, t->flags, &ndigits, &negative))
+    if (!gs_py_int_digits_typed(c, obj, t->flags, &ndigits, &negative))
         return false;
     if (ndigits < L->long_sizeof_min_digits)
         ndigits = L->long_sizeof_min_digits;
@@ -108,40 +108,40 @@ struct str_parts {
     uint64_t data;
 };
 
-static bool str_parts(const struct py_ctx *c, uint64_t obj, struct str_parts *p)
+static bool str_parts(const struct gs_py_ctx *c, uint64_t obj, struct str_parts *p)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint32_t state;
-    if (!py_field_ssize(c, obj, L->unicode_length, &p->length) || p->length < 0 ||
+    if (!gs_py_field_ssize(c, obj, L->unicode_length, &p->length) || p->length < 0 ||
         !gs_read_u32(c->r, obj + (uint64_t)L->unicode_state, &state))
         return false;
     p->kind = (state >> L->unicode_state_kind_shift) & (unsigned)L->unicode_state_kind_mask;
     p->compact = (state >> L->unicode_state_compact_shift) & 1;
     p->ascii = (state >> L->unicode_state_ascii_shift) & 1;
     /* 3.12+ strings are always ready (no such bit). */
-    p->ready = !py_layout_has(L->unicode_state_ready_shift) || ((state >> L->unicode_state_ready_shift) & 1);
+    p->ready = !gs_py_layout_has(L->unicode_state_ready_shift) || ((state >> L->unicode_state_ready_shift) & 1);
     if (p->compact)
         p->data = obj + (uint64_t)(p->ascii ? L->unicode_ascii_size : L->unicode_compact_size);
-    else if (!py_field_ptr(c, obj, L->unicode_data, &p->data))
+    else if (!gs_py_field_ptr(c, obj, L->unicode_data, &p->data))
         return false;
     return true;
 }
 
 /* 3.8-3.11 _PyUnicode_HAS_WSTR_MEMORY: a wstr buffer that is not the
  * canonical data (or the str is not ready), wstr_length + 1 wchar_t. */
-static bool str_wstr_extra(const struct py_ctx *c, uint64_t obj, const struct str_parts *p, uint64_t *extra)
+static bool str_wstr_extra(const struct gs_py_ctx *c, uint64_t obj, const struct str_parts *p, uint64_t *extra)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t wstr;
     int64_t wlen = p->length;
     *extra = 0;
-    if (!py_layout_has(L->unicode_wstr))
+    if (!gs_py_layout_has(L->unicode_wstr))
         return true;
-    if (!py_field_ptr(c, obj, L->unicode_wstr, &wstr))
+    if (!gs_py_field_ptr(c, obj, L->unicode_wstr, &wstr))
         return false;
     if (!wstr || (p->ready && wstr == p->data))
         return true;
-    if (!(p->compact && p->ascii) && !py_field_ssize(c, obj, L->unicode_wstr_length, &wlen))
+    if (!(p->compact && p->ascii) && !gs_py_field_ssize(c, obj, L->unicode_wstr_length, &wlen))
         return false;
     if (wlen < 0)
         return false;
@@ -151,19 +151,19 @@ static bool str_wstr_extra(const struct py_ctx *c, uint64_t obj, const struct st
 
 /* _PyUnicode_HAS_UTF8_MEMORY: not compact ASCII, and a utf8 buffer that is
  * not the data itself: utf8_length + 1 bytes. */
-static bool str_utf8_extra(const struct py_ctx *c, uint64_t obj, const struct str_parts *p, uint64_t *extra)
+static bool str_utf8_extra(const struct gs_py_ctx *c, uint64_t obj, const struct str_parts *p, uint64_t *extra)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t utf8;
     int64_t utf8_length;
     *extra = 0;
     if (p->compact && p->ascii)
         return true;
-    if (!py_field_ptr(c, obj, L->unicode_utf8, &utf8))
+    if (!gs_py_field_ptr(c, obj, L->unicode_utf8, &utf8))
         return false;
     if (!utf8 || utf8 == p->data)
         return true;
-    if (!py_field_ssize(c, obj, L->unicode_utf8_length, &utf8_length) || utf8_length < 0)
+    if (!gs_py_field_ssize(c, obj, L->unicode_utf8_length, &utf8_length) || utf8_length < 0)
         return false;
     *extra = (uint64_t)utf8_length + 1;
     return true;
@@ -173,9 +173,9 @@ static bool str_utf8_extra(const struct py_ctx *c, uint64_t obj, const struct st
  * the str's form (compact ASCII, compact, or legacy with a separate data
  * block, e.g. str subclasses) with its characters and a terminator, then
  * the separately allocated utf8 and (<= 3.11) wstr buffers. */
-static bool str_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
+static bool str_sizeof(const struct gs_py_ctx *c, uint64_t obj, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     struct str_parts p;
     uint64_t wstr_extra, utf8_extra;
     if (!str_parts(c, obj, &p) || p.length > ((int64_t)1 << 40))
@@ -194,10 +194,10 @@ static bool str_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
 }
 
 /* bytearray.__sizeof__ (bytearrayobject.c): tp_basicsize + ob_alloc. */
-static bool bytearray_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool bytearray_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
     int64_t alloc;
-    if (!py_field_ssize(c, obj, c->L->bytearray_alloc, &alloc) || alloc < 0)
+    if (!gs_py_field_ssize(c, obj, c->L->bytearray_alloc, &alloc) || alloc < 0)
         return false;
     *size = (uint64_t)t->basicsize + (uint64_t)alloc;
     return true;
@@ -207,17 +207,17 @@ static bool bytearray_sizeof(const struct py_ctx *c, uint64_t obj, const struct 
 
 /* co_extra (_PyCodeObjectExtra, codeobject.c): its size plus ce_size - 1
  * more pointers. */
-static bool code_extra_size(const struct py_ctx *c, uint64_t obj, uint64_t *extra)
+static bool code_extra_size(const struct gs_py_ctx *c, uint64_t obj, uint64_t *extra)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t co_extra;
     int64_t ce_size;
     *extra = 0;
-    if (!py_field_ptr(c, obj, L->code_extra, &co_extra))
+    if (!gs_py_field_ptr(c, obj, L->code_extra, &co_extra))
         return false;
     if (!co_extra)
         return true;
-    if (!py_read_ssize(c, co_extra, &ce_size) || ce_size < 0 || ce_size > (1 << 16))
+    if (!gs_py_read_ssize(c, co_extra, &ce_size) || ce_size < 0 || ce_size > (1 << 16))
         return false;
     *extra = (uint64_t)L->codeextra_size + (uint64_t)(ce_size - 1) * 8;
     return true;
@@ -226,24 +226,24 @@ static bool code_extra_size(const struct py_ctx *c, uint64_t obj, uint64_t *extr
 /* 3.8-3.10 code.__sizeof__ also counts co_cell2arg (a Py_ssize_t per cell
  * variable) and, once the opcache exists, its map (a byte per code unit,
  * len(co_code) / 2) and co_opcache_size _PyOpcache entries. */
-static bool code_old_extras(const struct py_ctx *c, uint64_t obj, uint64_t *extra)
+static bool code_old_extras(const struct gs_py_ctx *c, uint64_t obj, uint64_t *extra)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t cell2arg, cellvars, opcache, co_code;
     int64_t ncells, ncode;
     uint8_t nopcache;
     *extra = 0;
-    if (!py_field_ptr(c, obj, L->code_cell2arg, &cell2arg) || !py_field_ptr(c, obj, L->code_cellvars, &cellvars) ||
-        !py_field_ptr(c, obj, L->code_opcache, &opcache))
+    if (!gs_py_field_ptr(c, obj, L->code_cell2arg, &cell2arg) || !gs_py_field_ptr(c, obj, L->code_cellvars, &cellvars) ||
+        !gs_py_field_ptr(c, obj, L->code_opcache, &opcache))
         return false;
     if (cell2arg && cellvars) {
-        if (!py_field_ssize(c, cellvars, L->varobject_ob_size, &ncells) || ncells < 0 || ncells > (1 << 20))
+        if (!gs_py_field_ssize(c, cellvars, L->varobject_ob_size, &ncells) || ncells < 0 || ncells > (1 << 20))
             return false;
         *extra += (uint64_t)ncells * 8;
     }
     if (opcache) {
-        if (!py_field_ptr(c, obj, L->code_code, &co_code) ||
-            !py_field_ssize(c, co_code, L->varobject_ob_size, &ncode) || ncode < 0 ||
+        if (!gs_py_field_ptr(c, obj, L->code_code, &co_code) ||
+            !gs_py_field_ssize(c, co_code, L->varobject_ob_size, &ncode) || ncode < 0 ||
             !gs_read_u8(c->r, obj + (uint64_t)L->code_opcache_size, &nopcache))
             return false;
         *extra += (uint64_t)ncode / 2 + (uint64_t)nopcache * (uint64_t)L->opcache_size;
@@ -254,7 +254,7 @@ static bool code_old_extras(const struct py_ctx *c, uint64_t obj, uint64_t *extr
 /* code.__sizeof__ (codeobject.c): tp_basicsize (<= 3.10) or, 3.11+, where
  * the bytecode is inline, _PyObject_VAR_SIZE(type, ob_size): basicsize +
  * ob_size code units, rounded up to a pointer; then co_extra. */
-static bool code_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool code_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
     uint64_t extra, old;
     if (!object_sizeof(c, obj, t, size))
@@ -264,7 +264,7 @@ static bool code_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
     if (!code_extra_size(c, obj, &extra))
         return false;
     *size += extra;
-    if (py_layout_has(c->L->code_cell2arg)) {
+    if (gs_py_layout_has(c->L->code_cell2arg)) {
         if (!code_old_extras(c, obj, &old))
             return false;
         *size += old;
@@ -275,11 +275,11 @@ static bool code_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
 /* --- containers ----------------------------------------------------------------- */
 
 /* list.__sizeof__: tp_basicsize + allocated slots. */
-static bool list_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool list_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
     int64_t allocated;
     *size = (uint64_t)t->basicsize;
-    if (!py_field_ssize(c, obj, c->L->list_allocated, &allocated) || allocated < 0)
+    if (!gs_py_field_ssize(c, obj, c->L->list_allocated, &allocated) || allocated < 0)
         return false;
     *size += (uint64_t)allocated * 8;
     return true;
@@ -287,27 +287,27 @@ static bool list_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
 
 /* dict.__sizeof__ (_PyDict_SizeOf): tp_basicsize, the values array of a
  * split table, and the keys object when this dict alone holds it. */
-static bool dict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool dict_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t keys, values, keys_size;
     int64_t refcnt;
     *size = (uint64_t)t->basicsize;
-    if (!py_field_ptr(c, obj, L->dict_ma_keys, &keys) || !keys || !py_field_ptr(c, obj, L->dict_ma_values, &values) ||
-        !py_dictkeys_size(c, keys, &keys_size, &refcnt))
+    if (!gs_py_field_ptr(c, obj, L->dict_ma_keys, &keys) || !keys || !gs_py_field_ptr(c, obj, L->dict_ma_values, &values) ||
+        !gs_py_dictkeys_size(c, keys, &keys_size, &refcnt))
         return false;
     if (values) {
         /* Split table: the values array. <= 3.10 USABLE_FRACTION(dk_size);
          * 3.11+ shared_keys_usable_size() = dk_nentries + dk_usable. */
-        if (py_layout_has(L->dictkeys_size_field)) {
+        if (gs_py_layout_has(L->dictkeys_size_field)) {
             int64_t dk_size;
-            if (!py_field_ssize(c, keys, L->dictkeys_size_field, &dk_size))
+            if (!gs_py_field_ssize(c, keys, L->dictkeys_size_field, &dk_size))
                 return false;
             *size += (uint64_t)((dk_size * 2) / 3) * 8;
         } else {
             int64_t nentries, usable;
-            if (!py_field_ssize(c, keys, L->dictkeys_nentries, &nentries) ||
-                !py_field_ssize(c, keys, L->dictkeys_usable, &usable))
+            if (!gs_py_field_ssize(c, keys, L->dictkeys_nentries, &nentries) ||
+                !gs_py_field_ssize(c, keys, L->dictkeys_usable, &usable))
                 return false;
             *size += (uint64_t)(nentries + usable) * 8;
         }
@@ -320,27 +320,27 @@ static bool dict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_ty
 
 /* OrderedDict.__sizeof__ (odictobject.c): the dict, od_fast_nodes (a
  * pointer per slot) and, when not empty, a node per item. */
-static bool odict_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool odict_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int64_t fast_size, used;
     if (!dict_sizeof(c, obj, t, size))
         return false;
-    if (!py_field_ssize(c, obj, L->odict_fast_nodes_size, &fast_size) ||
-        !py_field_ssize(c, obj, L->dict_ma_used, &used) || fast_size < 0 || used < 0)
+    if (!gs_py_field_ssize(c, obj, L->odict_fast_nodes_size, &fast_size) ||
+        !gs_py_field_ssize(c, obj, L->dict_ma_used, &used) || fast_size < 0 || used < 0)
         return false;
     *size += (uint64_t)fast_size * 8 + (uint64_t)used * (uint64_t)L->odictnode_size;
     return true;
 }
 
 /* set.__sizeof__: tp_basicsize, plus the table when it is not smalltable. */
-static bool set_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool set_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t table;
     int64_t mask;
     *size = (uint64_t)t->basicsize;
-    if (!py_field_ptr(c, obj, L->set_table, &table) || !py_field_ssize(c, obj, L->set_mask, &mask) || mask < 0)
+    if (!gs_py_field_ptr(c, obj, L->set_table, &table) || !gs_py_field_ssize(c, obj, L->set_mask, &mask) || mask < 0)
         return false;
     if (table != obj + (uint64_t)L->set_smalltable)
         *size += (uint64_t)(mask + 1) * (uint64_t)L->setentry_size;
@@ -349,12 +349,12 @@ static bool set_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_typ
 
 /* deque.__sizeof__ (_collectionsmodule.c): tp_basicsize and the blocks
  * that leftindex + ob_size items span. */
-static bool deque_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool deque_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     int64_t n, leftindex, blocklen = L->deque_blocklen;
     *size = (uint64_t)t->basicsize;
-    if (!py_field_ssize(c, obj, L->varobject_ob_size, &n) || !py_field_ssize(c, obj, L->deque_leftindex, &leftindex) ||
+    if (!gs_py_field_ssize(c, obj, L->varobject_ob_size, &n) || !gs_py_field_ssize(c, obj, L->deque_leftindex, &leftindex) ||
         n < 0 || leftindex < 0 || leftindex >= blocklen)
         return false;
     *size += (uint64_t)((leftindex + n + blocklen - 1) / blocklen) * (uint64_t)L->dequeblock_size;
@@ -363,11 +363,11 @@ static bool deque_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_t
 
 /* type.__sizeof__ (typeobject.c): sizeof(PyTypeObject) for static types;
  * sizeof(PyHeapTypeObject) plus the shared keys for heap types. */
-static bool type_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
+static bool type_sizeof(const struct gs_py_ctx *c, uint64_t obj, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t flags;
-    if (!py_type_flags(c, obj, &flags))
+    if (!gs_py_type_flags(c, obj, &flags))
         return false;
     if (!(flags & (uint64_t)L->flag_heaptype)) {
         *size = (uint64_t)L->type_size;
@@ -376,8 +376,8 @@ static bool type_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
     *size = (uint64_t)L->heaptype_size;
     uint64_t keys, keys_size;
     int64_t refcnt;
-    if (py_field_ptr(c, obj, L->heaptype_cached_keys, &keys) && keys) {
-        if (!py_dictkeys_size(c, keys, &keys_size, &refcnt))
+    if (gs_py_field_ptr(c, obj, L->heaptype_cached_keys, &keys) && keys) {
+        if (!gs_py_dictkeys_size(c, keys, &keys_size, &refcnt))
             return false;
         *size += keys_size;
     }
@@ -386,16 +386,16 @@ static bool type_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
 
 /* _io.Buffered*.__sizeof__ (Modules/_io/bufferedio.c, 3.8-3.13):
  * tp_basicsize plus the read/write buffer while it is allocated. */
-static bool buffered_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t, uint64_t *size)
+static bool buffered_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, uint64_t *size)
 {
     uint64_t buffer;
     int64_t buffer_size;
     *size = (uint64_t)t->basicsize;
-    if (!py_field_ptr(c, obj, c->L->buffered_buffer, &buffer))
+    if (!gs_py_field_ptr(c, obj, c->L->buffered_buffer, &buffer))
         return false;
     if (!buffer)
         return true;
-    if (!py_field_ssize(c, obj, c->L->buffered_buffer_size, &buffer_size) || buffer_size < 0)
+    if (!gs_py_field_ssize(c, obj, c->L->buffered_buffer_size, &buffer_size) || buffer_size < 0)
         return false;
     *size += (uint64_t)buffer_size;
     return true;
@@ -408,19 +408,19 @@ static bool buffered_sizeof(const struct py_ctx *c, uint64_t obj, const struct p
  * sizeof(PyFrameObject) + (extras - 1) pointers, extras = co_stacksize +
  * co_nlocals + len(co_cellvars) + len(co_freevars) of its code. Not
  * ob_size: a frame reused from the free list may be larger. */
-static bool old_frame_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *size)
+static bool old_frame_sizeof(const struct gs_py_ctx *c, uint64_t obj, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     uint64_t code, cellvars, freevars;
     int32_t stacksize, nlocals;
     int64_t ncells = 0, nfrees = 0;
-    if (!py_field_ptr(c, obj, L->frame_code, &code) || !code ||
+    if (!gs_py_field_ptr(c, obj, L->frame_code, &code) || !code ||
         !gs_read_i32(c->r, code + (uint64_t)L->code_stacksize, &stacksize) ||
         !gs_read_i32(c->r, code + (uint64_t)L->code_nlocals, &nlocals) ||
-        !py_field_ptr(c, code, L->code_cellvars, &cellvars) || !py_field_ptr(c, code, L->code_freevars, &freevars))
+        !gs_py_field_ptr(c, code, L->code_cellvars, &cellvars) || !gs_py_field_ptr(c, code, L->code_freevars, &freevars))
         return false;
-    if ((cellvars && !py_field_ssize(c, cellvars, L->varobject_ob_size, &ncells)) ||
-        (freevars && !py_field_ssize(c, freevars, L->varobject_ob_size, &nfrees)))
+    if ((cellvars && !gs_py_field_ssize(c, cellvars, L->varobject_ob_size, &ncells)) ||
+        (freevars && !gs_py_field_ssize(c, freevars, L->varobject_ob_size, &nfrees)))
         return false;
     int64_t extras = (int64_t)stacksize + nlocals + ncells + nfrees;
     if (extras < 0 || extras > (1 << 24))
@@ -436,19 +436,19 @@ static bool old_frame_sizeof(const struct py_ctx *c, uint64_t obj, uint64_t *siz
  * co_framesize - FRAME_SPECIALS_SIZE (the fixed part in words, rounded
  * down) from 3.12. <= 3.10 generators are ordinary var-sized objects and
  * frames are old_frame_sizeof. */
-static bool embedded_frame_sizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *t,
+static bool embedded_frame_sizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
                                   int64_t frame_offset, bool via_pointer, uint64_t *size)
 {
-    const struct py_layout *L = c->L;
-    if (!py_layout_has(frame_offset) || !py_layout_has(L->iframe_code))
+    const struct gs_py_layout *L = c->L;
+    if (!gs_py_layout_has(frame_offset) || !gs_py_layout_has(L->iframe_code))
         return via_pointer ? old_frame_sizeof(c, obj, size) : object_sizeof(c, obj, t, size);
     uint64_t iframe = obj + (uint64_t)frame_offset, code;
-    if (via_pointer && !py_read_ptr(c, obj + (uint64_t)L->frame_frame, &iframe))
+    if (via_pointer && !gs_py_read_ptr(c, obj + (uint64_t)L->frame_frame, &iframe))
         return false;
-    if (!py_field_stackref(c, iframe, L->iframe_code, &code) || !code)
+    if (!gs_py_field_stackref(c, iframe, L->iframe_code, &code) || !code)
         return false;
     int64_t slots;
-    if (py_layout_has(L->code_framesize)) {
+    if (gs_py_layout_has(L->code_framesize)) {
         int32_t framesize;
         if (!gs_read_i32(c->r, code + (uint64_t)L->code_framesize, &framesize))
             return false;
@@ -466,31 +466,31 @@ static bool embedded_frame_sizeof(const struct py_ctx *c, uint64_t obj, const st
     return true;
 }
 
-bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *type, uint64_t *size)
+bool gs_py_getsizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *type, uint64_t *size)
 {
     bool ok;
     switch (type->kind) {
-    case PYK_STR: ok = str_sizeof(c, obj, size); break;
-    case PYK_INT:
-    case PYK_BOOL: ok = int_sizeof(c, obj, type, size); break;
-    case PYK_BYTEARRAY: ok = bytearray_sizeof(c, obj, type, size); break;
-    case PYK_CODE: ok = code_sizeof(c, obj, type, size); break;
-    case PYK_LIST: ok = list_sizeof(c, obj, type, size); break;
-    case PYK_DICT: ok = dict_sizeof(c, obj, type, size); break;
-    case PYK_ODICT: ok = odict_sizeof(c, obj, type, size); break;
-    case PYK_SET:
-    case PYK_FROZENSET: ok = set_sizeof(c, obj, type, size); break;
-    case PYK_TYPE: ok = type_sizeof(c, obj, size); break;
-    case PYK_DEQUE: ok = deque_sizeof(c, obj, type, size); break;
-    case PYK_IO_BUFFERED_READER:
-    case PYK_IO_BUFFERED_WRITER:
-    case PYK_IO_BUFFERED_RANDOM: ok = buffered_sizeof(c, obj, type, size); break;
-    case PYK_GENERATOR:
-    case PYK_COROUTINE:
-    case PYK_ASYNC_GENERATOR: ok = embedded_frame_sizeof(c, obj, type, c->L->gen_iframe, false, size); break;
-    case PYK_FRAME: ok = embedded_frame_sizeof(c, obj, type, c->L->frame_data, true, size); break;
+    case GS_PYK_STR: ok = str_sizeof(c, obj, size); break;
+    case GS_PYK_INT:
+    case GS_PYK_BOOL: ok = int_sizeof(c, obj, type, size); break;
+    case GS_PYK_BYTEARRAY: ok = bytearray_sizeof(c, obj, type, size); break;
+    case GS_PYK_CODE: ok = code_sizeof(c, obj, type, size); break;
+    case GS_PYK_LIST: ok = list_sizeof(c, obj, type, size); break;
+    case GS_PYK_DICT: ok = dict_sizeof(c, obj, type, size); break;
+    case GS_PYK_ODICT: ok = odict_sizeof(c, obj, type, size); break;
+    case GS_PYK_SET:
+    case GS_PYK_FROZENSET: ok = set_sizeof(c, obj, type, size); break;
+    case GS_PYK_TYPE: ok = type_sizeof(c, obj, size); break;
+    case GS_PYK_DEQUE: ok = deque_sizeof(c, obj, type, size); break;
+    case GS_PYK_IO_BUFFERED_READER:
+    case GS_PYK_IO_BUFFERED_WRITER:
+    case GS_PYK_IO_BUFFERED_RANDOM: ok = buffered_sizeof(c, obj, type, size); break;
+    case GS_PYK_GENERATOR:
+    case GS_PYK_COROUTINE:
+    case GS_PYK_ASYNC_GENERATOR: ok = embedded_frame_sizeof(c, obj, type, c->L->gen_iframe, false, size); break;
+    case GS_PYK_FRAME: ok = embedded_frame_sizeof(c, obj, type, c->L->frame_data, true, size); break;
     default:
-        ok = py_is_ndarray(type) ? ndarray_sizeof(c, obj, type, size) : object_sizeof(c, obj, type, size);
+        ok = gs_py_is_ndarray(type) ? ndarray_sizeof(c, obj, type, size) : object_sizeof(c, obj, type, size);
         break;
     }
     if (!ok)

@@ -12,9 +12,9 @@
 
 /* False when the object's fields could not be read (the size is then the
  * type's basic size, a lower bound). */
-bool py_getsizeof(const struct py_ctx *c, uint64_t obj, const struct py_type_info *type, uint64_t *size);
+bool gs_py_getsizeof(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *type, uint64_t *size);
 
 /* What sys.getsizeof adds to __sizeof__ for instances of this type. */
-uint64_t py_preheader_size(const struct py_layout *L, const struct py_type_info *type);
+uint64_t gs_py_preheader_size(const struct gs_py_layout *L, const struct gs_py_type_info *type);
 
 #endif

@@ -31,18 +31,18 @@
 
 /* Deeper than any real stack (sys.setrecursionlimit allows more, but the
  * C stack would not): a longer chain is a loop in corrupt memory. */
-#define PY_STACK_MAX_FRAMES 100000
+#define GS_PY_STACK_MAX_FRAMES 100000
 
-enum py_frame_flags {
+enum gs_py_frame_flags {
     /* The outermost Python frame of one call of the eval loop: a native
      * _PyEval_EvalFrameDefault frame runs this frame and the frames inside
      * it up to the previous ENTRY frame. Every frame <= 3.10; the outermost
      * frame of a thread is always one. */
-    PY_FRAME_ENTRY = 1 << 0,
-    PY_FRAME_GENERATOR = 1 << 1, /* a generator's, coroutine's or async generator's frame */
+    GS_PY_FRAME_ENTRY = 1 << 0,
+    GS_PY_FRAME_GENERATOR = 1 << 1, /* a generator's, coroutine's or async generator's frame */
 };
 
-struct py_frame_info {
+struct gs_py_frame_info {
     uint64_t addr;      /* the frame object (<= 3.10) or the interpreter frame (3.11+) */
     uint64_t frame_obj; /* its frame object, 0 when none was made (3.11+) */
     uint64_t holder;    /* the object whose references include the frame's locals: the
@@ -50,32 +50,32 @@ struct py_frame_info {
                          * 0 for 3.11+ thread frames, whose locals are roots */
     uint64_t code;
     int32_t line;       /* -1 when unknown */
-    uint32_t flags;     /* enum py_frame_flags */
+    uint32_t flags;     /* enum gs_py_frame_flags */
     const char *function; /* co_qualname (3.11+) or co_name; "?" if unreadable */
     const char *file;     /* co_filename; "?" if unreadable */
 };
 
 /* Called for each frame, innermost first; the strings are valid during the
  * call only. Return false to stop the walk. */
-typedef bool (*py_frame_visit_fn)(void *arg, const struct py_frame_info *f);
+typedef bool (*gs_py_frame_visit_fn)(void *arg, const struct gs_py_frame_info *f);
 
 /* The thread's innermost frame (frame object <= 3.10, interpreter frame
  * 3.11+, possibly a 3.12+ shim), 0 when it runs no Python code. */
-uint64_t py_stack_top(const struct py_ctx *c, uint64_t tstate);
+uint64_t gs_py_stack_top(const struct gs_py_ctx *c, uint64_t tstate);
 
 /* Walk the frames of the thread state at tstate (at most max_frames).
  * Returns how many were reported; a chain that cannot be read further ends
  * the walk there. */
-size_t py_stack_walk(const struct py_ctx *c, uint64_t tstate, size_t max_frames, py_frame_visit_fn fn, void *arg);
+size_t gs_py_stack_walk(const struct gs_py_ctx *c, uint64_t tstate, size_t max_frames, gs_py_frame_visit_fn fn, void *arg);
 
 /* The line a frame runs, from its code object and the byte offset of its
  * instruction (negative: not started, the function's first line). Exposed
  * for the unit tests of the three line-table formats: minor is 8..13. */
-int32_t py_code_line(int minor, const uint8_t *table, size_t len, int32_t firstlineno, int64_t offset);
+int32_t gs_py_code_line(int minor, const uint8_t *table, size_t len, int32_t firstlineno, int64_t offset);
 
 /* What `threading` calls a thread: ident (threading.get_ident(), the
  * pthread_t a thread state records as thread_id) -> Thread._name. */
-struct py_thread_name {
+struct gs_py_thread_name {
     uint64_t ident;
     char name[128];
 };
@@ -84,11 +84,11 @@ struct py_thread_name {
  * interpreter `in` (dummy threads included), and threading._main_thread's
  * should it be missing there. A malloc'd array of *n entries, or NULL when
  * threading is not imported or cannot be read. */
-struct py_thread_name *py_thread_names(const struct py_ctx *c, const struct py_interp *in, size_t *n);
+struct gs_py_thread_name *gs_py_thread_names(const struct gs_py_ctx *c, const struct gs_py_interp *in, size_t *n);
 
 /* The thread state holding interpreter in's GIL (<= 3.11 the runtime's one
  * GIL; 3.12+ the one in->ceval.gil points at), 0 when it is free or cannot
  * be read: the GIL's `locked` flag, then its `last_holder`. */
-uint64_t py_gil_holder(const struct py_ctx *c, uint64_t runtime_addr, const struct py_interp *in);
+uint64_t gs_py_gil_holder(const struct gs_py_ctx *c, uint64_t runtime_addr, const struct gs_py_interp *in);
 
 #endif

@@ -14,7 +14,7 @@ static gs_elf *open_quietly(const char *path)
     return gs_elf_open(path, &e, &err) == GS_OK ? e : NULL;
 }
 
-void py_statics_open(const struct py_location *loc, struct py_statics *out)
+void gs_py_statics_open(const struct gs_py_location *loc, struct gs_py_statics *out)
 {
     memset(out, 0, sizeof *out);
     out->bias = loc->bias;
@@ -33,7 +33,7 @@ void py_statics_open(const struct py_location *loc, struct py_statics *out)
     }
 }
 
-void py_statics_close(struct py_statics *s)
+void gs_py_statics_close(struct gs_py_statics *s)
 {
     gs_elf_close(s->binary);
     gs_elf_close(s->debug);
@@ -53,7 +53,7 @@ static bool lookup(const gs_elf *e, const char *name, uint64_t size, uint64_t *v
 
 /* Link-time optimisation renames a static "x" to "x.lto_priv.N" (Debian's
  * python3.11): the plain name first, then those. */
-bool py_statics_find(const struct py_statics *s, const char *name, uint64_t size, uint64_t *addr)
+bool gs_py_statics_find(const struct gs_py_statics *s, const char *name, uint64_t size, uint64_t *addr)
 {
     uint64_t v;
     char lto[256];
@@ -71,7 +71,7 @@ bool py_statics_find(const struct py_statics *s, const char *name, uint64_t size
     return false;
 }
 
-void py_statics_why(const struct py_statics *s, const struct py_location *loc, char *buf, size_t cap)
+void gs_py_statics_why(const struct gs_py_statics *s, const struct gs_py_location *loc, char *buf, size_t cap)
 {
     if (!s->binary)
         snprintf(buf, cap, "%s cannot be read", loc->binary);

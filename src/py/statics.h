@@ -21,7 +21,7 @@
 #include "elf/elf.h"
 #include "py/locate.h"
 
-struct py_statics {
+struct gs_py_statics {
     gs_elf *binary;      /* the file holding _PyRuntime (NULL if it cannot be opened) */
     gs_elf *debug;       /* its separate debug file, NULL if none */
     uint64_t bias;       /* load bias of both (the debug file has the same addresses) */
@@ -30,18 +30,18 @@ struct py_statics {
 };
 
 /* Open what is there; never fails (a missing file is reported by
- * py_statics_why()). Close with py_statics_close(). */
-void py_statics_open(const struct py_location *loc, struct py_statics *out);
-void py_statics_close(struct py_statics *s);
+ * gs_py_statics_why()). Close with gs_py_statics_close(). */
+void gs_py_statics_open(const struct gs_py_location *loc, struct gs_py_statics *out);
+void gs_py_statics_close(struct gs_py_statics *s);
 
 /* The absolute address of a static named `name` whose symbol has size
  * `size` (0: any size; a size check keeps a same-named static of another
  * file from being taken). Also found under the names link-time
  * optimisation gives statics ("arenas.lto_priv.0"). */
-bool py_statics_find(const struct py_statics *s, const char *name, uint64_t size, uint64_t *addr);
+bool gs_py_statics_find(const struct gs_py_statics *s, const char *name, uint64_t size, uint64_t *addr);
 
 /* Why symbols cannot be found, for messages: "... has no .symtab and no
  * debug file was found (/usr/lib/debug/.build-id/ab/cdef.debug)". */
-void py_statics_why(const struct py_statics *s, const struct py_location *loc, char *buf, size_t cap);
+void gs_py_statics_why(const struct gs_py_statics *s, const struct gs_py_location *loc, char *buf, size_t cap);
 
 #endif

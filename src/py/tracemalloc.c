@@ -14,9 +14,9 @@
 #define MAX_DOMAINS 4096
 
 struct reader {
-    const struct py_ctx *c;
+    const struct gs_py_ctx *c;
     gs_strpool *strings;
-    struct py_tracemalloc *t;
+    struct gs_py_tracemalloc *t;
     gs_addrmap tracebacks;  /* traceback address -> index */
     gs_addrmap filenames;   /* str address -> string id */
     size_t cap_traces, cap_tracebacks, cap_frames;
@@ -27,7 +27,7 @@ struct reader {
 /* A NUL-terminated string at addr, at most cap - 1 bytes: read a byte at
  * a time near the end of what the copy holds. False when unreadable or
  * longer. */
-static bool read_cstr(const struct py_ctx *c, uint64_t addr, char *buf, size_t cap)
+static bool read_cstr(const struct gs_py_ctx *c, uint64_t addr, char *buf, size_t cap)
 {
     size_t n = 0;
     while (n + 1 < cap) {
@@ -48,11 +48,11 @@ static bool read_cstr(const struct py_ctx *c, uint64_t addr, char *buf, size_t c
 /* 3.15's frame_t names its file with a C string (UTF-8, interned in
  * tracemalloc's filenames table: pycore_tracemalloc.h), up to 3.14 with a
  * str object. */
-static bool filename_text(const struct py_ctx *c, uint64_t ptr, char *buf, size_t cap)
+static bool filename_text(const struct gs_py_ctx *c, uint64_t ptr, char *buf, size_t cap)
 {
     if (c->L->major == 3 && c->L->minor >= 15)
         return read_cstr(c, ptr, buf, cap);
-    return py_str_utf8(c, ptr, buf, cap, NULL);
+    return gs_py_str_utf8(c, ptr, buf, cap, NULL);
 }
 
 static uint32_t filename_id(struct reader *R, uint64_t str)
@@ -105,14 +105,14 @@ static bool traceback_index(struct reader *R, uint64_t addr, uint32_t *out)
         *out = *hit;
         return true;
     }
-    const struct py_layout *L = R->c->L;
+    const struct gs_py_layout *L = R->c->L;
     uint16_t nframe = 0, total = 0;
     if (!gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_nframe, &nframe, 2) ||
         !gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_total_nframe, &total, 2))
         return false;
-    if (nframe > PY_TM_MAX_FRAMES_PER_TRACEBACK)
+    if (nframe > GS_PY_TM_MAX_FRAMES_PER_TRACEBACK)
         return false;
-    struct py_tracemalloc *t = R->t;
+    struct gs_py_tracemalloc *t = R->t;
     if (!grow((void **)&t->tracebacks, &R->cap_tracebacks, t->ntracebacks + 1, sizeof *t->tracebacks) ||
         !grow((void **)&t->frames, &R->cap_frames, t->nframes + nframe, sizeof *t->frames)) {
         R->oom = true;
@@ -145,24 +145,24 @@ typedef void (*entry_fn)(struct reader *R, uint64_t key, uint64_t value, uint32_
 
 static bool walk_table(struct reader *R, uint64_t table, entry_fn fn, uint32_t domain)
 {
-    const struct py_layout *L = R->c->L;
+    const struct gs_py_layout *L = R->c->L;
     uint64_t nentries, nbuckets, buckets;
     if (!gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_nentries, &nentries) ||
         !gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_nbuckets, &nbuckets) ||
-        !py_read_ptr(R->c, table + (uint64_t)L->hashtable_buckets, &buckets))
+        !gs_py_read_ptr(R->c, table + (uint64_t)L->hashtable_buckets, &buckets))
         return false;
     if (nbuckets > MAX_BUCKETS || nentries > R->budget)
         return false;
     uint64_t left = nentries;
     for (uint64_t b = 0; b < nbuckets && left > 0 && !R->oom; b++) {
         uint64_t e;
-        if (!py_read_ptr(R->c, buckets + b * 8, &e))
+        if (!gs_py_read_ptr(R->c, buckets + b * 8, &e))
             return false;
         while (e && left > 0) {
             uint64_t key, value, next;
             if (!gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_key, &key) ||
                 !gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_value, &value) ||
-                !py_read_ptr(R->c, e + (uint64_t)L->hashentry_next, &next)) {
+                !gs_py_read_ptr(R->c, e + (uint64_t)L->hashentry_next, &next)) {
                 R->t->bad_entries++;
                 break;
             }
@@ -177,15 +177,15 @@ static bool walk_table(struct reader *R, uint64_t table, entry_fn fn, uint32_t d
 
 static void add_trace(struct reader *R, uint64_t block, uint64_t trace, uint32_t domain)
 {
-    const struct py_layout *L = R->c->L;
+    const struct gs_py_layout *L = R->c->L;
     uint64_t size, tb;
     uint32_t idx;
     if (!gs_read_u64(R->c->r, trace + (uint64_t)L->tmtrace_size_field, &size) ||
-        !py_read_ptr(R->c, trace + (uint64_t)L->tmtrace_traceback, &tb) || !traceback_index(R, tb, &idx)) {
+        !gs_py_read_ptr(R->c, trace + (uint64_t)L->tmtrace_traceback, &tb) || !traceback_index(R, tb, &idx)) {
         R->t->bad_entries++;
         return;
     }
-    struct py_tracemalloc *t = R->t;
+    struct gs_py_tracemalloc *t = R->t;
     if (!grow((void **)&t->traces, &R->cap_traces, t->ntraces + 1, sizeof *t->traces)) {
         R->oom = true;
         return;
@@ -210,77 +210,77 @@ static int by_addr(const void *a, const void *b)
 
 #define fail(t, st, ...) ((t)->status = (st), (void)snprintf((t)->why, sizeof (t)->why, __VA_ARGS__))
 
-void py_tracemalloc_read(const struct py_ctx *c, uint64_t runtime_addr, const struct py_statics *statics,
-                         const struct py_location *loc, gs_strpool *strings, struct py_tracemalloc *t)
+void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, const struct gs_py_statics *statics,
+                         const struct gs_py_location *loc, gs_strpool *strings, struct gs_py_tracemalloc *t)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     memset(t, 0, sizeof *t);
     uint64_t config, traces_at = 0, domains_at = 0;
     bool statics_ok = true;
-    if (py_layout_has(L->runtime_tracemalloc)) {
+    if (gs_py_layout_has(L->runtime_tracemalloc)) {
         /* The config is the state's first member (pycore_tracemalloc.h). */
         config = runtime_addr + (uint64_t)L->runtime_tracemalloc;
         traces_at = config + (uint64_t)L->tmstate_traces;
         domains_at = config + (uint64_t)L->tmstate_domains;
-    } else if (!py_statics_find(statics, "_Py_tracemalloc_config", 0, &config)) {
+    } else if (!gs_py_statics_find(statics, "_Py_tracemalloc_config", 0, &config)) {
         char why[300];
-        py_statics_why(statics, loc, why, sizeof why);
-        fail(t, PY_TM_NO_SYMBOLS, "cannot tell whether tracemalloc is tracing: %.300s", why);
+        gs_py_statics_why(statics, loc, why, sizeof why);
+        fail(t, GS_PY_TM_NO_SYMBOLS, "cannot tell whether tracemalloc is tracing: %.300s", why);
         return;
     } else {
-        statics_ok = py_statics_find(statics, "tracemalloc_traces", 8, &traces_at) &&
-                     py_statics_find(statics, "tracemalloc_domains", 8, &domains_at);
+        statics_ok = gs_py_statics_find(statics, "tracemalloc_traces", 8, &traces_at) &&
+                     gs_py_statics_find(statics, "tracemalloc_domains", 8, &domains_at);
     }
     int32_t tracing = 0;
     if (!gs_read_i32(c->r, config + (uint64_t)L->tm_config_tracing, &tracing) ||
         !gs_read_i32(c->r, config + (uint64_t)L->tm_config_max_nframe, &t->max_nframe)) {
-        fail(t, PY_TM_UNREADABLE, "tracemalloc's configuration is not in the copy");
+        fail(t, GS_PY_TM_UNREADABLE, "tracemalloc's configuration is not in the copy");
         return;
     }
     if (!tracing) {
-        fail(t, PY_TM_NOT_TRACING,
+        fail(t, GS_PY_TM_NOT_TRACING,
              "not tracing: the target does not run tracemalloc (start it with -X tracemalloc=25 or "
              "PYTHONTRACEMALLOC=25)");
         return;
     }
-    if (!py_layout_has(L->hashtable_nentries)) {
-        fail(t, PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
+    if (!gs_py_layout_has(L->hashtable_nentries)) {
+        fail(t, GS_PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
              "3.8 (3.9 and later only)");
         return;
     }
     if (!statics_ok) {
         char why[300];
-        py_statics_why(statics, loc, why, sizeof why);
-        fail(t, PY_TM_NO_SYMBOLS, "tracemalloc is tracing, but its tables cannot be found: %.300s", why);
+        gs_py_statics_why(statics, loc, why, sizeof why);
+        fail(t, GS_PY_TM_NO_SYMBOLS, "tracemalloc is tracing, but its tables cannot be found: %.300s", why);
         return;
     }
-    if (py_layout_has(L->tmstate_traced_memory))
+    if (gs_py_layout_has(L->tmstate_traced_memory))
         gs_read_u64(c->r, config + (uint64_t)L->tmstate_traced_memory, &t->traced_memory);
 
-    struct reader R = {.c = c, .strings = strings, .t = t, .budget = PY_TM_MAX_TRACES};
+    struct reader R = {.c = c, .strings = strings, .t = t, .budget = GS_PY_TM_MAX_TRACES};
     gs_addrmap_init(&R.tracebacks);
     gs_addrmap_init(&R.filenames);
     uint64_t traces = 0, domains = 0;
-    bool ok = py_read_ptr(c, traces_at, &traces) && py_read_ptr(c, domains_at, &domains) && traces &&
+    bool ok = gs_py_read_ptr(c, traces_at, &traces) && gs_py_read_ptr(c, domains_at, &domains) && traces &&
               walk_table(&R, traces, add_trace, 0);
     if (ok && domains)
         ok = walk_table(&R, domains, add_domain, 0);
     gs_addrmap_free(&R.tracebacks);
     gs_addrmap_free(&R.filenames);
     if (!ok || R.oom) {
-        py_tracemalloc_free(t);
-        fail(t, PY_TM_UNREADABLE, "tracemalloc is tracing, but its tables %s",
+        gs_py_tracemalloc_free(t);
+        fail(t, GS_PY_TM_UNREADABLE, "tracemalloc is tracing, but its tables %s",
              R.oom ? "are too large for the memory available" : "are not in the copy or are corrupt");
         return;
     }
     gs_qsort(t->traces, t->ntraces, sizeof *t->traces, by_addr);
-    if (!py_layout_has(L->tmstate_traced_memory))
+    if (!gs_py_layout_has(L->tmstate_traced_memory))
         for (size_t i = 0; i < t->ntraces; i++)
             t->traced_memory += t->traces[i].size;
-    t->status = PY_TM_TRACING;
+    t->status = GS_PY_TM_TRACING;
 }
 
-void py_tracemalloc_free(struct py_tracemalloc *t)
+void gs_py_tracemalloc_free(struct gs_py_tracemalloc *t)
 {
     free(t->traces);
     free(t->tracebacks);

@@ -27,16 +27,16 @@
 #include "py/statics.h"
 #include "util/strpool.h"
 
-#define PY_TM_MAX_TRACES (64u << 20)
-#define PY_TM_MAX_FRAMES_PER_TRACEBACK 1024
+#define GS_PY_TM_MAX_TRACES (64u << 20)
+#define GS_PY_TM_MAX_FRAMES_PER_TRACEBACK 1024
 
-enum py_tm_status {
-    PY_TM_TRACING = 0,      /* traces read */
-    PY_TM_NOT_READ,         /* no snapshot data (an older file) */
-    PY_TM_NOT_TRACING,      /* tracemalloc is not tracing in the target */
-    PY_TM_NO_SYMBOLS,       /* tracing, but its tables are statics gcscope cannot find */
-    PY_TM_UNSUPPORTED,      /* tracing, in a version whose tables are not read (3.8) */
-    PY_TM_UNREADABLE,       /* tracing, but the tables are not in the copy or corrupt */
+enum gs_py_tm_status {
+    GS_PY_TM_TRACING = 0,      /* traces read */
+    GS_PY_TM_NOT_READ,         /* no snapshot data (an older file) */
+    GS_PY_TM_NOT_TRACING,      /* tracemalloc is not tracing in the target */
+    GS_PY_TM_NO_SYMBOLS,       /* tracing, but its tables are statics gcscope cannot find */
+    GS_PY_TM_UNSUPPORTED,      /* tracing, in a version whose tables are not read (3.8) */
+    GS_PY_TM_UNREADABLE,       /* tracing, but the tables are not in the copy or corrupt */
 };
 
 /* One live traced block (snapshot section tm_traces, sorted by address). */
@@ -58,8 +58,8 @@ struct gs_tm_frame {
     uint32_t lineno;
 };
 
-struct py_tracemalloc {
-    uint32_t status;        /* enum py_tm_status */
+struct gs_py_tracemalloc {
+    uint32_t status;        /* enum gs_py_tm_status */
     int32_t max_nframe;     /* tracemalloc.get_traceback_limit() */
     uint64_t traced_memory; /* tracemalloc.get_traced_memory()[0] (3.12+; else the traces' sum) */
     char why[512];
@@ -72,9 +72,9 @@ struct py_tracemalloc {
 
 /* Read tracemalloc's tables; filenames are interned into strings. Never
  * fails hard: out->status says what happened. Free with
- * py_tracemalloc_free(). */
-void py_tracemalloc_read(const struct py_ctx *c, uint64_t runtime_addr, const struct py_statics *statics,
-                         const struct py_location *loc, gs_strpool *strings, struct py_tracemalloc *out);
-void py_tracemalloc_free(struct py_tracemalloc *t);
+ * gs_py_tracemalloc_free(). */
+void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, const struct gs_py_statics *statics,
+                         const struct gs_py_location *loc, gs_strpool *strings, struct gs_py_tracemalloc *out);
+void gs_py_tracemalloc_free(struct gs_py_tracemalloc *t);
 
 #endif

@@ -9,23 +9,23 @@
 
 #define MAX_BASE_DEPTH 64 /* tp_base chains are short; longer means a loop */
 
-static const char *const kind_names[PYK_COUNT] = {
+static const char *const kind_names[GS_PYK_COUNT] = {
 #define PY_KIND_NAME(kind, name) [kind] = name,
-    PY_KINDS(PY_KIND_NAME)
+    GS_PY_KINDS(PY_KIND_NAME)
 #undef PY_KIND_NAME
 };
 
-const char *py_kind_name(enum py_kind k) { return k < PYK_COUNT ? kind_names[k] : "?"; }
+const char *gs_py_kind_name(enum gs_py_kind k) { return k < GS_PYK_COUNT ? kind_names[k] : "?"; }
 
-enum py_kind py_kind_from_name(const char *tp_name)
+enum gs_py_kind gs_py_kind_from_name(const char *tp_name)
 {
-    for (int k = 1; k < PYK_COUNT; k++)
+    for (int k = 1; k < GS_PYK_COUNT; k++)
         if (strcmp(tp_name, kind_names[k]) == 0)
-            return (enum py_kind)k;
-    return PYK_OBJECT;
+            return (enum gs_py_kind)k;
+    return GS_PYK_OBJECT;
 }
 
-void py_types_init(struct py_types *t)
+void gs_py_types_init(struct gs_py_types *t)
 {
     memset(t, 0, sizeof *t);
     gs_addrmap_init(&t->index);
@@ -36,7 +36,7 @@ void py_types_init(struct py_types *t)
     t->n = 1;
 }
 
-void py_types_free(struct py_types *t)
+void gs_py_types_free(struct gs_py_types *t)
 {
     for (size_t i = 0; i < t->n; i++) {
         free(t->v[i].name);
@@ -47,25 +47,25 @@ void py_types_free(struct py_types *t)
     memset(t, 0, sizeof *t);
 }
 
-static bool read_tp_name(const struct py_ctx *c, uint64_t type, char *buf, size_t cap)
+static bool read_tp_name(const struct gs_py_ctx *c, uint64_t type, char *buf, size_t cap)
 {
     uint64_t p;
-    return py_field_ptr(c, type, c->L->type_name, &p) && p && gs_read_cstring(c->r, p, buf, cap) && buf[0];
+    return gs_py_field_ptr(c, type, c->L->type_name, &p) && p && gs_read_cstring(c->r, p, buf, cap) && buf[0];
 }
 
 /* type.__name__ and type.__module__, as typeobject.c computes them. */
-static void read_names(const struct py_ctx *c, uint64_t type, bool heaptype, char **name, char **module)
+static void read_names(const struct gs_py_ctx *c, uint64_t type, bool heaptype, char **name, char **module)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     char buf[512];
     *name = NULL;
     *module = NULL;
     if (heaptype) {
         uint64_t s, dict, mod;
-        if (py_field_ptr(c, type, L->heaptype_name, &s) && py_str_utf8(c, s, buf, sizeof buf, NULL))
+        if (gs_py_field_ptr(c, type, L->heaptype_name, &s) && gs_py_str_utf8(c, s, buf, sizeof buf, NULL))
             *name = gs_xstrdup(buf);
-        if (py_field_ptr(c, type, L->type_dict, &dict) && dict && py_dict_get_str(c, dict, "__module__", &mod) &&
-            py_str_utf8(c, mod, buf, sizeof buf, NULL))
+        if (gs_py_field_ptr(c, type, L->type_dict, &dict) && dict && gs_py_dict_get_str(c, dict, "__module__", &mod) &&
+            gs_py_str_utf8(c, mod, buf, sizeof buf, NULL))
             *module = gs_xstrdup(buf);
         if (!*module)
             *module = gs_xstrdup("builtins");
@@ -89,32 +89,32 @@ static void read_names(const struct py_ctx *c, uint64_t type, bool heaptype, cha
 
 /* The kind is the nearest base, heap or static, whose tp_name is one gcscope
  * knows (collections.defaultdict -> dict, bool -> int, a class deriving from
- * list -> list); a C type with no known base is PYK_OBJECT. Classes are
+ * list -> list); a C type with no known base is GS_PYK_OBJECT. Classes are
  * skipped: a class named "list" in user code is not the built-in. */
-static enum py_kind find_kind(const struct py_ctx *c, uint64_t type)
+static enum gs_py_kind find_kind(const struct gs_py_ctx *c, uint64_t type)
 {
-    const struct py_layout *L = c->L;
+    const struct gs_py_layout *L = c->L;
     for (int depth = 0; type && depth < MAX_BASE_DEPTH; depth++) {
         uint64_t flags;
-        if (!py_type_flags(c, type, &flags))
-            return PYK_OBJECT;
+        if (!gs_py_type_flags(c, type, &flags))
+            return GS_PYK_OBJECT;
         /* C types made with PyType_FromSpec are heap types too (deque and
          * defaultdict from 3.12, partial from 3.10, _io from 3.12), but they
          * are immutable, which a class statement never makes. */
         bool c_type = !(flags & (uint64_t)L->flag_heaptype) ||
-                      (py_layout_has(L->flag_immutabletype) && (flags & (uint64_t)L->flag_immutabletype));
+                      (gs_py_layout_has(L->flag_immutabletype) && (flags & (uint64_t)L->flag_immutabletype));
         if (c_type) {
             char buf[128];
             if (!read_tp_name(c, type, buf, sizeof buf))
-                return PYK_OBJECT;
-            enum py_kind k = py_kind_from_name(buf);
-            if (k != PYK_OBJECT || strcmp(buf, "object") == 0)
+                return GS_PYK_OBJECT;
+            enum gs_py_kind k = gs_py_kind_from_name(buf);
+            if (k != GS_PYK_OBJECT || strcmp(buf, "object") == 0)
                 return k;
         }
-        if (!py_field_ptr(c, type, L->type_base, &type))
-            return PYK_OBJECT;
+        if (!gs_py_field_ptr(c, type, L->type_base, &type))
+            return GS_PYK_OBJECT;
     }
-    return PYK_OBJECT;
+    return GS_PYK_OBJECT;
 }
 
 static size_t recent_slot(uint64_t type_addr)
@@ -122,7 +122,7 @@ static size_t recent_slot(uint64_t type_addr)
     return (size_t)((type_addr >> 4) ^ (type_addr >> 10)) & 63;
 }
 
-static uint32_t remember(struct py_types *t, uint64_t type_addr, uint32_t id)
+static uint32_t remember(struct gs_py_types *t, uint64_t type_addr, uint32_t id)
 {
     if (type_addr) {
         t->recent_addr[recent_slot(type_addr)] = type_addr;
@@ -131,7 +131,7 @@ static uint32_t remember(struct py_types *t, uint64_t type_addr, uint32_t id)
     return id;
 }
 
-uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_addr)
+uint32_t gs_py_types_get(struct gs_py_types *t, const struct gs_py_ctx *c, uint64_t type_addr)
 {
     size_t k = recent_slot(type_addr);
     if (type_addr && t->recent_addr[k] == type_addr)
@@ -139,13 +139,13 @@ uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_
     uint32_t *hit = gs_addrmap_get(&t->index, type_addr);
     if (hit)
         return remember(t, type_addr, *hit);
-    const struct py_layout *L = c->L;
-    uint32_t id = PY_TYPE_BAD;
-    struct py_type_info info = {.addr = type_addr};
-    if (py_is_type(c, type_addr) && py_type_flags(c, type_addr, &info.flags) &&
-        py_field_ssize(c, type_addr, L->type_basicsize, &info.basicsize) &&
-        py_field_ssize(c, type_addr, L->type_itemsize, &info.itemsize) &&
-        py_field_ssize(c, type_addr, L->type_dictoffset, &info.dictoffset) && info.basicsize > 0 &&
+    const struct gs_py_layout *L = c->L;
+    uint32_t id = GS_PY_TYPE_BAD;
+    struct gs_py_type_info info = {.addr = type_addr};
+    if (gs_py_is_type(c, type_addr) && gs_py_type_flags(c, type_addr, &info.flags) &&
+        gs_py_field_ssize(c, type_addr, L->type_basicsize, &info.basicsize) &&
+        gs_py_field_ssize(c, type_addr, L->type_itemsize, &info.itemsize) &&
+        gs_py_field_ssize(c, type_addr, L->type_dictoffset, &info.dictoffset) && info.basicsize > 0 &&
         info.basicsize < (1 << 24) && info.itemsize >= 0 && info.itemsize < (1 << 16)) {
         info.heaptype = (info.flags & (uint64_t)L->flag_heaptype) != 0;
         info.is_gc = (info.flags & (uint64_t)L->flag_have_gc) != 0;

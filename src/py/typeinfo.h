@@ -16,25 +16,25 @@
 
 #include "py/kinds.h"
 
-#define PY_TYPE_BAD 0u
+#define GS_PY_TYPE_BAD 0u
 
-struct py_type_info {
+struct gs_py_type_info {
     uint64_t addr;
     char *name;   /* type.__name__ */
     char *module; /* type.__module__ */
     uint64_t flags;
     int64_t basicsize, itemsize, dictoffset;
-    enum py_kind kind;
+    enum gs_py_kind kind;
     bool heaptype;
     bool is_gc;
     /* Known to have no static base with members or an instance dict before
-     * its kind's own type (py_referents then skips that walk: it reads
+     * its kind's own type (gs_py_referents then skips that walk: it reads
      * type names, and would for every object of the type). */
     bool no_static_members;
 };
 
-struct py_types {
-    struct py_type_info *v;
+struct gs_py_types {
+    struct gs_py_type_info *v;
     size_t n, cap;
     gs_addrmap index; /* type address -> position in v */
     /* Recent answers by type address (0 = empty slot): a heap has a few
@@ -44,11 +44,11 @@ struct py_types {
     uint32_t recent_id[64];
 };
 
-void py_types_init(struct py_types *t);
-void py_types_free(struct py_types *t);
+void gs_py_types_init(struct gs_py_types *t);
+void gs_py_types_free(struct gs_py_types *t);
 
 /* The table entry for the type at `type_addr`, reading it on first use.
- * Returns PY_TYPE_BAD if it is not a readable type object. */
-uint32_t py_types_get(struct py_types *t, const struct py_ctx *c, uint64_t type_addr);
+ * Returns GS_PY_TYPE_BAD if it is not a readable type object. */
+uint32_t gs_py_types_get(struct gs_py_types *t, const struct gs_py_ctx *c, uint64_t type_addr);
 
 #endif

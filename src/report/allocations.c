@@ -21,22 +21,22 @@
 #include "util/sort.h"
 
 static const char *const status_names[] = {
-    [PY_TM_TRACING] = "tracing",         [PY_TM_NOT_READ] = "not recorded",
-    [PY_TM_NOT_TRACING] = "not tracing", [PY_TM_NO_SYMBOLS] = "tables not found",
-    [PY_TM_UNSUPPORTED] = "unsupported", [PY_TM_UNREADABLE] = "unreadable",
+    [GS_PY_TM_TRACING] = "tracing",         [GS_PY_TM_NOT_READ] = "not recorded",
+    [GS_PY_TM_NOT_TRACING] = "not tracing", [GS_PY_TM_NO_SYMBOLS] = "tables not found",
+    [GS_PY_TM_UNSUPPORTED] = "unsupported", [GS_PY_TM_UNREADABLE] = "unreadable",
 };
 
 static const char *status_name(const struct gs_snapshot *s)
 {
-    uint32_t st = s->memory.present ? s->memory.tm_status : PY_TM_NOT_READ;
-    return st <= PY_TM_UNREADABLE ? status_names[st] : "unknown";
+    uint32_t st = s->memory.present ? s->memory.tm_status : GS_PY_TM_NOT_READ;
+    return st <= GS_PY_TM_UNREADABLE ? status_names[st] : "unknown";
 }
 
 const char *gs_alloc_status_line(const struct gs_snapshot *s)
 {
     if (!s->memory.present)
         return "not recorded: this snapshot was saved by a gcscope that did not read tracemalloc";
-    if (s->memory.tm_status == PY_TM_TRACING)
+    if (s->memory.tm_status == GS_PY_TM_TRACING)
         return NULL;
     return s->memory.tm_why[0] ? s->memory.tm_why : "tracemalloc's traces are not available";
 }

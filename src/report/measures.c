@@ -199,7 +199,7 @@ uint64_t gs_measure_name(const struct gs_measure *m, enum gs_qty q)
     case GS_Q_FRAGMENTED_BYTES:
         return gs_memory_fragmented_bytes(s);
     case GS_Q_TRACED_BYTES:
-        return s->memory.tm_status == PY_TM_TRACING ? s->memory.tm_traced_memory : 0;
+        return s->memory.tm_status == GS_PY_TM_TRACING ? s->memory.tm_traced_memory : 0;
     case GS_Q_DUPLICATE_BYTES: {
         size_t n;
         uint64_t wasted;

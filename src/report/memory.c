@@ -146,7 +146,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
             fprintf(out, "  %-52s %12s\n", "total", gs_fmt_bytes(m->anonymous, b1, sizeof b1));
             fprintf(out, "\nfile-backed resident memory (code and libraries): %s\n",
                     gs_fmt_bytes(m->file_rss, b1, sizeof b1));
-            if (m->pymalloc.status != PY_PYMALLOC_OK)
+            if (m->pymalloc.status != GS_PY_PYMALLOC_OK)
                 fprintf(out, "pymalloc: %s (its arenas count as objects or unexplained)\n", m->pymalloc.why);
             fprintf(out, "\n%-14s %-18s %12s %12s  %s\n", "kind", "start", "rss", "anonymous", "path");
             for (uint64_t i = 0; i < s->nmappings && i < limit; i++) {

@@ -25,9 +25,9 @@
 #include "util/sort.h"
 
 static const char *const status_names[] = {
-    [PY_PYMALLOC_OK] = "ok",           [PY_PYMALLOC_NOT_READ] = "not recorded",
-    [PY_PYMALLOC_NO_SYMBOLS] = "no symbols", [PY_PYMALLOC_UNREADABLE] = "unreadable",
-    [PY_PYMALLOC_DISABLED] = "disabled",
+    [GS_PY_PYMALLOC_OK] = "ok",           [GS_PY_PYMALLOC_NOT_READ] = "not recorded",
+    [GS_PY_PYMALLOC_NO_SYMBOLS] = "no symbols", [GS_PY_PYMALLOC_UNREADABLE] = "unreadable",
+    [GS_PY_PYMALLOC_DISABLED] = "disabled",
 };
 
 static void printone(FILE *out, const char *msg, uint64_t value)
@@ -38,7 +38,7 @@ static void printone(FILE *out, const char *msg, uint64_t value)
 }
 
 /* pymalloc_print_stats()'s text. */
-void gs_pymalloc_stats_text(FILE *out, const struct py_pymalloc_stats *p)
+void gs_pymalloc_stats_text(FILE *out, const struct gs_py_pymalloc_stats *p)
 {
     char buf[128];
     fprintf(out, "Small block threshold = %" PRIu64 ", in %u size classes.\n", p->small_threshold, p->nclasses);
@@ -46,7 +46,7 @@ void gs_pymalloc_stats_text(FILE *out, const struct py_pymalloc_stats *p)
           "-----   ----   ---------   -------------  ------------\n",
           out);
     for (uint32_t i = 0; i < p->nclasses; i++) {
-        const struct py_pymalloc_class *k = &p->classes[i];
+        const struct gs_py_pymalloc_class *k = &p->classes[i];
         if (!k->pools)
             continue;
         fprintf(out, "%5u %6" PRIu64 " %11" PRIu64 " %15" PRIu64 " %13" PRIu64 "\n", i, (i + 1) * p->alignment,
@@ -82,12 +82,12 @@ static int by_waste(const void *a, const void *b)
  * in address order. */
 struct gs_frag_arena *gs_pymalloc_fragmented(const struct gs_snapshot *s, size_t *nout, uint64_t *held)
 {
-    const struct py_pymalloc_stats *p = &s->memory.pymalloc;
+    const struct gs_py_pymalloc_stats *p = &s->memory.pymalloc;
     struct gs_frag_arena *v = gs_xcalloc(s->narenas + 1, sizeof *v);
     size_t n = 0;
     *held = 0;
     for (uint64_t i = 0; i < s->narenas; i++) {
-        const struct py_pymalloc_arena *a = &s->arenas[i];
+        const struct gs_py_pymalloc_arena *a = &s->arenas[i];
         if (!gs_memory_arena_fragmented(s, a))
             continue;
         struct gs_frag_arena *r = &v[n++];
@@ -116,11 +116,11 @@ struct gs_frag_arena *gs_pymalloc_fragmented(const struct gs_snapshot *s, size_t
     return v;
 }
 
-static void stats_json(gs_json *w, const struct py_pymalloc_stats *p)
+static void stats_json(gs_json *w, const struct gs_py_pymalloc_stats *p)
 {
     gs_json_key(w, "status");
-    gs_json_string(w, p->status <= PY_PYMALLOC_DISABLED ? status_names[p->status] : "unknown");
-    if (p->status != PY_PYMALLOC_OK) {
+    gs_json_string(w, p->status <= GS_PY_PYMALLOC_DISABLED ? status_names[p->status] : "unknown");
+    if (p->status != GS_PY_PYMALLOC_OK) {
         gs_json_key(w, "message");
         gs_json_string(w, p->why);
         return;
@@ -134,7 +134,7 @@ static void stats_json(gs_json *w, const struct py_pymalloc_stats *p)
     gs_json_key(w, "classes");
     gs_json_begin_array(w);
     for (uint32_t i = 0; i < p->nclasses; i++) {
-        const struct py_pymalloc_class *k = &p->classes[i];
+        const struct gs_py_pymalloc_class *k = &p->classes[i];
         if (!k->pools)
             continue;
         gs_json_begin_object(w);
@@ -170,8 +170,8 @@ static void stats_json(gs_json *w, const struct py_pymalloc_stats *p)
 static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     (void)err;
-    const struct py_pymalloc_stats *p = &s->memory.pymalloc;
-    bool ok = s->memory.present && p->status == PY_PYMALLOC_OK;
+    const struct gs_py_pymalloc_stats *p = &s->memory.pymalloc;
+    bool ok = s->memory.present && p->status == GS_PY_PYMALLOC_OK;
     size_t nsparse = 0;
     uint64_t held = 0;
     struct gs_frag_arena *sparse = ok ? gs_pymalloc_fragmented(s, &nsparse, &held) : NULL;

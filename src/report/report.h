@@ -71,7 +71,7 @@ void gs_type_summary_free(struct gs_type_summary *sum);
  * reached through the table, report/table.h. */
 
 /* pymalloc_print_stats()'s own text for these figures (--dump-pymalloc). */
-void gs_pymalloc_stats_text(FILE *out, const struct py_pymalloc_stats *p);
+void gs_pymalloc_stats_text(FILE *out, const struct gs_py_pymalloc_stats *p);
 
 /* The node at o->addr, or GS_ERR_USAGE "no object at 0x..." . */
 gs_status gs_report_find(const struct gs_snapshot *s, uint64_t addr, uint32_t *node, gs_error *err);

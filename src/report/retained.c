@@ -107,13 +107,13 @@ static bool edge_named(const struct gs_snapshot *s, uint32_t src, uint32_t dst, 
 static bool is_namespace(const struct gs_snapshot *s, uint32_t node)
 {
     uint32_t k = gs_snapshot_kind(s, node);
-    if (k == PYK_MODULE || k == PYK_TYPE)
+    if (k == GS_PYK_MODULE || k == GS_PYK_TYPE)
         return true;
-    if (k != PYK_DICT)
+    if (k != GS_PYK_DICT)
         return false;
     for (uint64_t e = s->in_off[node]; e < s->in_off[node + 1]; e++) {
         uint32_t src = s->in_src[e], sk = gs_snapshot_kind(s, src);
-        if ((sk == PYK_MODULE || sk == PYK_TYPE) && edge_named(s, src, node, "__dict__"))
+        if ((sk == GS_PYK_MODULE || sk == GS_PYK_TYPE) && edge_named(s, src, node, "__dict__"))
             return true;
     }
     return is_interp_root(s, node);

@@ -56,8 +56,8 @@ static const char *base_name(const char *path)
 static bool is_frame_field(const struct gs_snapshot *s, const char *name, uint32_t node)
 {
     uint32_t k = gs_snapshot_kind(s, node);
-    return (strcmp(name, "f_code") == 0 && k == PYK_CODE) || (strcmp(name, "f_func") == 0 && k == PYK_FUNCTION) ||
-           (strcmp(name, "f_locals") == 0 && k == PYK_DICT) || (strcmp(name, "frame_obj") == 0 && k == PYK_FRAME);
+    return (strcmp(name, "f_code") == 0 && k == GS_PYK_CODE) || (strcmp(name, "f_func") == 0 && k == GS_PYK_FUNCTION) ||
+           (strcmp(name, "f_locals") == 0 && k == GS_PYK_DICT) || (strcmp(name, "frame_obj") == 0 && k == GS_PYK_FRAME);
 }
 
 /* The local's name in a root named "thread TID FUNC() NAME", NULL for a

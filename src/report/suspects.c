@@ -140,7 +140,7 @@ struct sus_report {
 
 static bool is_mutable_container(uint32_t k)
 {
-    return k == PYK_LIST || k == PYK_DICT || k == PYK_ODICT || k == PYK_SET || k == PYK_DEQUE;
+    return k == GS_PYK_LIST || k == GS_PYK_DICT || k == GS_PYK_ODICT || k == GS_PYK_SET || k == GS_PYK_DEQUE;
 }
 
 /* The label kind of a container's items: [i] for sequences, ['key'] for
@@ -148,15 +148,15 @@ static bool is_mutable_container(uint32_t k)
 static int item_label(uint32_t k)
 {
     switch (k) {
-    case PYK_LIST:
-    case PYK_TUPLE:
-    case PYK_DEQUE:
+    case GS_PYK_LIST:
+    case GS_PYK_TUPLE:
+    case GS_PYK_DEQUE:
         return GS_LABEL_INDEX;
-    case PYK_DICT:
-    case PYK_ODICT:
+    case GS_PYK_DICT:
+    case GS_PYK_ODICT:
         return GS_LABEL_VALUE;
-    case PYK_SET:
-    case PYK_FROZENSET:
+    case GS_PYK_SET:
+    case GS_PYK_FROZENSET:
         return GS_LABEL_MEMBER;
     default:
         return -1;
@@ -186,7 +186,7 @@ static void text_of(const struct gs_snapshot *s, uint32_t node, char *buf, size_
 {
     const char *p = node < s->nobjects ? gs_snapshot_string(s, s->preview[node]) : "";
     size_t n = strlen(p);
-    if (node < s->nobjects && gs_snapshot_kind(s, node) == PYK_STR && n >= 2 && p[0] == '\'' && p[n - 1] == '\'')
+    if (node < s->nobjects && gs_snapshot_kind(s, node) == GS_PYK_STR && n >= 2 && p[0] == '\'' && p[n - 1] == '\'')
         snprintf(buf, cap, "%.*s", (int)(n - 2), p + 1);
     else if (n)
         snprintf(buf, cap, "%s", p);
@@ -204,7 +204,7 @@ static void edge_name(const struct gs_snapshot *s, uint64_t e, char *buf, size_t
     switch (gs_label_kind_of(l)) {
     case GS_LABEL_VALUE: {
         uint32_t key = gs_label_payload(l);
-        if (key < s->nobjects && gs_snapshot_kind(s, key) == PYK_STR) {
+        if (key < s->nobjects && gs_snapshot_kind(s, key) == GS_PYK_STR) {
             text_of(s, key, buf, cap);
             return;
         }
@@ -287,7 +287,7 @@ static void bind_attributes(const struct gs_snapshot *s, struct sus_report *r, u
         if (gs_label_kind_of(s->out_label[e]) == GS_LABEL_ATTR && s->out_dst[e] < s->nobjects)
             bind_add(r, s->out_dst[e], obj, e, SCOPE_GLOBAL, prefix);
     uint32_t dict = field(s, obj, "__dict__");
-    if (dict != NONE && gs_snapshot_kind(s, dict) == PYK_DICT)
+    if (dict != NONE && gs_snapshot_kind(s, dict) == GS_PYK_DICT)
         bind_dict(s, r, dict, SCOPE_GLOBAL, prefix);
 }
 
@@ -299,7 +299,7 @@ static bool class_module(const struct gs_snapshot *s, uint32_t dict, char *buf, 
         if (gs_label_kind_of(s->out_label[e]) != GS_LABEL_VALUE)
             continue;
         edge_name(s, e, key, sizeof key);
-        if (strcmp(key, "__module__") == 0 && s->out_dst[e] < s->nobjects && gs_snapshot_kind(s, s->out_dst[e]) == PYK_STR) {
+        if (strcmp(key, "__module__") == 0 && s->out_dst[e] < s->nobjects && gs_snapshot_kind(s, s->out_dst[e]) == GS_PYK_STR) {
             text_of(s, s->out_dst[e], buf, cap);
             return true;
         }
@@ -316,10 +316,10 @@ static void bind_classes(const struct gs_snapshot *s, struct sus_report *r, size
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < nglobals; i++) {
             const struct binding b = r->bind[i];
-            if (gs_snapshot_kind(s, b.node) != PYK_TYPE || (seen[b.node / 8] & (1u << (b.node % 8))))
+            if (gs_snapshot_kind(s, b.node) != GS_PYK_TYPE || (seen[b.node / 8] & (1u << (b.node % 8))))
                 continue;
             uint32_t dict = field(s, b.node, "__dict__");
-            if (dict == NONE || gs_snapshot_kind(s, dict) != PYK_DICT)
+            if (dict == NONE || gs_snapshot_kind(s, dict) != GS_PYK_DICT)
                 continue;
             if (!class_module(s, dict, mod, sizeof mod))
                 snprintf(mod, sizeof mod, "%.120s", prefix_of(r, &b));
@@ -346,10 +346,10 @@ static void collect_bindings(const struct gs_snapshot *s, struct sus_report *r)
     /* module globals, from the modules in sys.modules */
     for (uint64_t i = 0; i < s->nroots; i++) {
         const struct gs_root *root = &s->roots[i];
-        if (root->kind != GS_ROOT_MODULE || root->node >= s->nobjects || gs_snapshot_kind(s, root->node) != PYK_MODULE)
+        if (root->kind != GS_ROOT_MODULE || root->node >= s->nobjects || gs_snapshot_kind(s, root->node) != GS_PYK_MODULE)
             continue;
         uint32_t dict = field(s, root->node, "__dict__");
-        if (dict != NONE && gs_snapshot_kind(s, dict) == PYK_DICT)
+        if (dict != NONE && gs_snapshot_kind(s, dict) == GS_PYK_DICT)
             bind_dict(s, r, dict, SCOPE_GLOBAL, prefix_add(r, gs_snapshot_string(s, root->name)));
     }
     size_t nglobals = r->nbind;
@@ -358,7 +358,7 @@ static void collect_bindings(const struct gs_snapshot *s, struct sus_report *r)
     /* attributes of plain objects in globals: app.cache */
     for (size_t i = 0; i < nglobals; i++) {
         const struct binding b = r->bind[i];
-        if (gs_snapshot_kind(s, b.node) != PYK_OBJECT || (seen[b.node / 8] & (1u << (b.node % 8))))
+        if (gs_snapshot_kind(s, b.node) != GS_PYK_OBJECT || (seen[b.node / 8] & (1u << (b.node % 8))))
             continue;
         seen[b.node / 8] |= (uint8_t)(1u << (b.node % 8));
         edge_name(s, b.edge, key, sizeof key);
@@ -438,7 +438,7 @@ static void find_bound(const struct gs_snapshot *s, struct sus_report *r)
         if (i > 0 && r->bind[i - 1].node == x)
             continue; /* one object, several names: judged once */
         uint32_t k = gs_snapshot_kind(s, x);
-        if (!r->d->reachable[x] || (s->flags[x] & GS_NODE_ROOT) || k == PYK_MODULE || k == PYK_TYPE)
+        if (!r->d->reachable[x] || (s->flags[x] & GS_NODE_ROOT) || k == GS_PYK_MODULE || k == GS_PYK_TYPE)
             continue;
         const struct binding *b = binding_of(r, x);
         uint64_t ret = r->d->retained[x];
@@ -477,7 +477,7 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
     text_of(s, fn, qual, sizeof qual);
     /* [0] for __defaults__, ['name'] for __kwdefaults__ */
     gs_snapshot_label(s, s->out_label[e], key, sizeof key);
-    if (m == NONE || gs_snapshot_kind(s, m) != PYK_STR)
+    if (m == NONE || gs_snapshot_kind(s, m) != GS_PYK_STR)
         snprintf(sus->name, sizeof sus->name, "%s.%s%s%s", qual, what, key[0] == '[' ? "" : ".", key);
     else
         snprintf(sus->name, sizeof sus->name, "%s.%s.%s%s%s", mod, qual, what, key[0] == '[' ? "" : ".", key);
@@ -486,15 +486,15 @@ static void check_default(const struct gs_snapshot *s, struct sus_report *r, uin
 static void find_defaults(const struct gs_snapshot *s, struct sus_report *r)
 {
     for (uint32_t fn = 0; fn < s->nobjects; fn++) {
-        if (gs_snapshot_kind(s, fn) != PYK_FUNCTION || !r->d->reachable[fn])
+        if (gs_snapshot_kind(s, fn) != GS_PYK_FUNCTION || !r->d->reachable[fn])
             continue;
         uint32_t t = field(s, fn, "__defaults__");
-        if (t != NONE && gs_snapshot_kind(s, t) == PYK_TUPLE)
+        if (t != NONE && gs_snapshot_kind(s, t) == GS_PYK_TUPLE)
             for (uint64_t e = s->out_off[t]; e < s->out_off[t + 1]; e++)
                 if (gs_label_kind_of(s->out_label[e]) == GS_LABEL_INDEX)
                     check_default(s, r, fn, e, "__defaults__");
         uint32_t kw = field(s, fn, "__kwdefaults__");
-        if (kw != NONE && gs_snapshot_kind(s, kw) == PYK_DICT)
+        if (kw != NONE && gs_snapshot_kind(s, kw) == GS_PYK_DICT)
             for (uint64_t e = s->out_off[kw]; e < s->out_off[kw + 1]; e++)
                 if (gs_label_kind_of(s->out_label[e]) == GS_LABEL_VALUE)
                     check_default(s, r, fn, e, "__kwdefaults__");
@@ -514,7 +514,7 @@ static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
                 continue;
             items++;
             uint32_t m = s->out_dst[e];
-            if (m >= s->nobjects || gs_snapshot_kind(s, m) != PYK_METHOD)
+            if (m >= s->nobjects || gs_snapshot_kind(s, m) != GS_PYK_METHOD)
                 continue;
             methods++;
             uint32_t self = field(s, m, "__self__");
@@ -642,14 +642,14 @@ static gs_status report_build(const struct gs_snapshot *s, struct gs_analyses *a
 static const char *container_word(const struct gs_snapshot *s, uint32_t node)
 {
     switch (gs_snapshot_kind(s, node)) {
-    case PYK_LIST:
+    case GS_PYK_LIST:
         return "list";
-    case PYK_DICT:
-    case PYK_ODICT:
+    case GS_PYK_DICT:
+    case GS_PYK_ODICT:
         return "dict";
-    case PYK_SET:
+    case GS_PYK_SET:
         return "set";
-    case PYK_DEQUE:
+    case GS_PYK_DEQUE:
         return "deque";
     default:
         return "container";

@@ -45,12 +45,12 @@ struct container_stats {
 static int kind_of(const struct gs_snapshot *s, uint32_t node)
 {
     switch (gs_snapshot_kind(s, node)) {
-    case PYK_LIST: return K_LIST;
-    case PYK_DICT:
-    case PYK_ODICT: return K_DICT;
-    case PYK_SET:
-    case PYK_FROZENSET: return K_SET;
-    case PYK_BYTEARRAY: return K_BYTEARRAY;
+    case GS_PYK_LIST: return K_LIST;
+    case GS_PYK_DICT:
+    case GS_PYK_ODICT: return K_DICT;
+    case GS_PYK_SET:
+    case GS_PYK_FROZENSET: return K_SET;
+    case GS_PYK_BYTEARRAY: return K_BYTEARRAY;
     default: return -1;
     }
 }
@@ -133,7 +133,7 @@ static struct module_row *modules(const struct gs_snapshot *s, const struct gs_d
     }
     for (uint64_t i = 0; i < s->nobjects; i++) {
         uint32_t row = row_of_type[s->type[i]];
-        if (!row || s->types[s->type[i]].kind == PYK_TYPE)
+        if (!row || s->types[s->type[i]].kind == GS_PYK_TYPE)
             continue;
         v[row - 1].instances++;
         /* Counted unless an ancestor in the dominator tree is an instance
@@ -142,7 +142,7 @@ static struct module_row *modules(const struct gs_snapshot *s, const struct gs_d
         if (d->reachable[i]) {
             uint32_t up = d->idom[i];
             for (int steps = 0; up != GS_VIRTUAL_ROOT && steps < 100000; steps++) {
-                if (row_of_type[s->type[up]] == row && s->types[s->type[up]].kind != PYK_TYPE) {
+                if (row_of_type[s->type[up]] == row && s->types[s->type[up]].kind != GS_PYK_TYPE) {
                     covered = true;
                     break;
                 }
@@ -190,7 +190,7 @@ static void constant_text(const struct gs_snapshot *s, const struct gs_snap_cons
         else
             snprintf(desc, sizeof desc, "0x%" PRIx64, k->value);
         snprintf(buf, cap, "the same object %s", desc);
-    } else if (gs_snapshot_kind(s, k->node) == PYK_STR) {
+    } else if (gs_snapshot_kind(s, k->node) == GS_PYK_STR) {
         if (k->value >= 0x20 && k->value < 0x7f)
             snprintf(buf, cap, "U+%04" PRIX64 " '%c'", k->value, (char)k->value);
         else
@@ -224,7 +224,7 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
             tc[s->type[i]].weak_targets++;
             nweak_targets++;
         }
-        if (gs_node_has_del(s, (uint32_t)i) && s->types[s->type[i]].kind != PYK_TYPE) {
+        if (gs_node_has_del(s, (uint32_t)i) && s->types[s->type[i]].kind != GS_PYK_TYPE) {
             tc[s->type[i]].finalizers++;
             nfinal++;
         }

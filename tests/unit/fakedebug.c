@@ -15,7 +15,7 @@ static void put(unsigned char *buf, int64_t off, uint64_t v)
  * the table: every member our table knows carries our value. Members the
  * table does not describe (finalizing, ceval_gil, tp_repr, ...) stay 0,
  * which is inside every struct. */
-void fake_debug_offsets(const struct py_layout *L, unsigned char *buf)
+void fake_debug_offsets(const struct gs_py_layout *L, unsigned char *buf)
 {
     memset(buf, 0, (size_t)L->debug_offsets_size);
     memcpy(buf, "xdebugpy", 8);
@@ -84,7 +84,7 @@ void fake_debug_offsets(const struct py_layout *L, unsigned char *buf)
     PAIR(dbg_unicode_ascii_size, unicode_ascii_size)
     PAIR(dbg_gc_size, gc_size)
     PAIR(dbg_gc_collecting, gc_collecting)
-#define PAIR_IF(dbg, ours) if (py_layout_has(L->dbg)) put(buf, L->dbg, (uint64_t)L->ours);
+#define PAIR_IF(dbg, ours) if (gs_py_layout_has(L->dbg)) put(buf, L->dbg, (uint64_t)L->ours);
     PAIR_IF(dbg_iframe_stackpointer, iframe_stackpointer)
     PAIR_IF(dbg_set_size, set_size)
     PAIR_IF(dbg_set_used, set_used)
@@ -99,13 +99,13 @@ void fake_debug_offsets(const struct py_layout *L, unsigned char *buf)
     PAIR_IF(dbg_type_basicsize, type_basicsize)
     PAIR_IF(dbg_type_dictoffset, type_dictoffset)
     /* 3.15: the stats buffer's size, larger than the gc struct itself. */
-    if (py_layout_has(L->dbg_gc_stats_size))
+    if (gs_py_layout_has(L->dbg_gc_stats_size))
         put(buf, L->dbg_gc_stats_size, 4096);
     /* Groups without a size: offsets inside other structs, garbage to the
      * group checks (they must be skipped). */
-    if (py_layout_has(L->dbg_llist_node_start))
+    if (gs_py_layout_has(L->dbg_llist_node_start))
         put(buf, L->dbg_llist_node_start + 8, (uint64_t)1 << 40);
-    if (py_layout_has(L->dbg_err_stackitem_start))
+    if (gs_py_layout_has(L->dbg_err_stackitem_start))
         put(buf, L->dbg_err_stackitem_start, (uint64_t)1 << 40);
 #undef PAIR_IF
 #undef PAIR

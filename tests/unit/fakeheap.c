@@ -7,7 +7,7 @@
 
 #define TYPE_SUBCLASS_FALLBACK (1ULL << 31)
 
-void fh_init(struct fakeheap *h, const struct py_layout *L, size_t size)
+void fh_init(struct fakeheap *h, const struct gs_py_layout *L, size_t size)
 {
     memset(h, 0, sizeof *h);
     h->L = L;
@@ -20,7 +20,7 @@ void fh_init(struct fakeheap *h, const struct py_layout *L, size_t size)
 
     /* _PyRuntime, and the main interpreter (embedded from 3.11 on). */
     h->runtime = fh_alloc(h, (size_t)L->runtime_size);
-    if (py_layout_has(L->runtime_main_interpreter))
+    if (gs_py_layout_has(L->runtime_main_interpreter))
         h->interp = h->runtime + (uint64_t)L->runtime_main_interpreter;
     else
         h->interp = fh_alloc(h, (size_t)L->interp_size);
@@ -29,7 +29,7 @@ void fh_init(struct fakeheap *h, const struct py_layout *L, size_t size)
     fh_w64(h, h->interp + (uint64_t)L->interp_sysdict, fh_alloc(h, 64));
     fh_w64(h, h->interp + (uint64_t)L->interp_builtins, fh_alloc(h, 64));
 
-    h->gc = py_layout_has(L->interp_gc) ? h->interp + (uint64_t)L->interp_gc : h->runtime + (uint64_t)L->runtime_gc;
+    h->gc = gs_py_layout_has(L->interp_gc) ? h->interp + (uint64_t)L->interp_gc : h->runtime + (uint64_t)L->runtime_gc;
     fh_w32(h, h->gc + (uint64_t)L->gc_enabled, 1);
     for (int g = 0; g <= 3; g++) {
         uint64_t head = fh_gen_head(h, g);
@@ -39,14 +39,14 @@ void fh_init(struct fakeheap *h, const struct py_layout *L, size_t size)
             fh_w32(h, head + (uint64_t)L->gc_generation_threshold, g == 0 ? 700 : 10);
     }
     /* As _PyGC_InitState: generation0 points at the young list's head. */
-    if (py_layout_has(L->gc_generation0))
+    if (gs_py_layout_has(L->gc_generation0))
         fh_w64(h, h->gc + (uint64_t)L->gc_generation0, fh_gen_head(h, 0));
 
     h->tstate = fh_alloc(h, (size_t)L->tstate_size);
     fh_w64(h, h->interp + (uint64_t)L->interp_threads_head, h->tstate);
     fh_w64(h, h->tstate + (uint64_t)L->tstate_interp, h->interp);
 
-    uint64_t ts = py_layout_has(L->flag_type_subclass) ? (uint64_t)L->flag_type_subclass : TYPE_SUBCLASS_FALLBACK;
+    uint64_t ts = gs_py_layout_has(L->flag_type_subclass) ? (uint64_t)L->flag_type_subclass : TYPE_SUBCLASS_FALLBACK;
     h->type_type = fh_type(h, "type", ts | (uint64_t)L->flag_have_gc, L->heaptype_size, 40);
     h->object_type = fh_type(h, "object", 0, 16, 0);
 }
@@ -95,7 +95,7 @@ uint64_t fh_cstring(struct fakeheap *h, const char *s)
 
 uint64_t fh_type(struct fakeheap *h, const char *tp_name, uint64_t flags, int64_t basicsize, int64_t itemsize)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t t = fh_alloc(h, (size_t)L->heaptype_size);
     fh_w64(h, t + (uint64_t)L->object_refcnt, 1);
     fh_w64(h, t + (uint64_t)L->object_type, h->type_type ? h->type_type : t);
@@ -108,9 +108,9 @@ uint64_t fh_type(struct fakeheap *h, const char *tp_name, uint64_t flags, int64_
 
 uint64_t fh_str(struct fakeheap *h, const char *s)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     static uint64_t str_type;
-    static const struct py_layout *str_layout;
+    static const struct gs_py_layout *str_layout;
     static struct fakeheap *str_heap;
     if (str_layout != L || str_heap != h || !str_type) {
         str_type = fh_type(h, "str", (uint64_t)L->flag_unicode_subclass, L->unicode_ascii_size + 1, 1);
@@ -124,7 +124,7 @@ uint64_t fh_str(struct fakeheap *h, const char *s)
     fh_w64(h, o + (uint64_t)L->unicode_length, n);
     uint32_t state = (1u << L->unicode_state_kind_shift) | (1u << L->unicode_state_compact_shift) |
                      (1u << L->unicode_state_ascii_shift);
-    if (py_layout_has(L->unicode_state_ready_shift))
+    if (gs_py_layout_has(L->unicode_state_ready_shift))
         state |= 1u << L->unicode_state_ready_shift;
     fh_w32(h, o + (uint64_t)L->unicode_state, state);
     memcpy(at(h, o + (uint64_t)L->unicode_ascii_size, n + 1), s, n + 1);
@@ -133,7 +133,7 @@ uint64_t fh_str(struct fakeheap *h, const char *s)
 
 uint64_t fh_gen_head(struct fakeheap *h, int gen)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     if (gen == 3)
         return h->gc + (uint64_t)L->gc_permanent_generation;
     return h->gc + (uint64_t)L->gc_generations + (uint64_t)(gen * L->gc_generation_size);
@@ -141,7 +141,7 @@ uint64_t fh_gen_head(struct fakeheap *h, int gen)
 
 uint64_t fh_gc_object(struct fakeheap *h, int gen, uint64_t type, size_t size)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t hs = (uint64_t)L->gc_head_size;
     uint64_t g = fh_alloc(h, (size_t)hs + size);
     uint64_t head = fh_gen_head(h, gen);
@@ -160,7 +160,7 @@ uint64_t fh_gc_object(struct fakeheap *h, int gen, uint64_t type, size_t size)
 
 uint64_t fh_builtin_type(struct fakeheap *h, const char *tp_name)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     for (int i = 0; i < h->nbuiltin; i++)
         if (strcmp(h->builtin_names[i], tp_name) == 0)
             return h->builtin_types[i];
@@ -205,9 +205,9 @@ uint64_t fh_object(struct fakeheap *h, uint64_t type, size_t size)
 
 uint64_t fh_int(struct fakeheap *h, uint32_t value)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = fh_object(h, fh_builtin_type(h, "int"), (size_t)L->long_digit + 8);
-    if (py_layout_has(L->long_lv_tag))
+    if (gs_py_layout_has(L->long_lv_tag))
         fh_w64(h, o + (uint64_t)L->long_lv_tag, (uint64_t)(value ? 1 : 0) << L->long_non_size_bits | (value ? 0 : 1));
     else
         fh_w64(h, o + (uint64_t)L->varobject_ob_size, value ? 1 : 0);
@@ -222,7 +222,7 @@ static uint64_t gc_container(struct fakeheap *h, const char *tp_name, size_t siz
 
 uint64_t fh_list(struct fakeheap *h, const uint64_t *items, size_t n)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = gc_container(h, "list", (size_t)L->list_size);
     uint64_t arr = n ? fh_alloc(h, (n + 2) * 8) : 0;
     for (size_t i = 0; i < n; i++)
@@ -235,7 +235,7 @@ uint64_t fh_list(struct fakeheap *h, const uint64_t *items, size_t n)
 
 uint64_t fh_tuple(struct fakeheap *h, const uint64_t *items, size_t n)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = gc_container(h, "tuple", (size_t)L->tuple_ob_item + n * 8 + 8);
     fh_w64(h, o + (uint64_t)L->varobject_ob_size, n);
     for (size_t i = 0; i < n; i++)
@@ -246,8 +246,8 @@ uint64_t fh_tuple(struct fakeheap *h, const uint64_t *items, size_t n)
 uint64_t fh_dict_keys(struct fakeheap *h, const uint64_t *keys, const uint64_t *values, size_t n, int kind,
                       int64_t refcnt)
 {
-    const struct py_layout *L = h->L;
-    bool old = py_layout_has(L->dictkeys_size_field);
+    const struct gs_py_layout *L = h->L;
+    bool old = gs_py_layout_has(L->dictkeys_size_field);
     int64_t size = 8;
     while ((int64_t)n > size * 2 / 3)
         size *= 2;
@@ -292,7 +292,7 @@ uint64_t fh_dict_keys(struct fakeheap *h, const uint64_t *keys, const uint64_t *
 
 uint64_t fh_dict(struct fakeheap *h, const uint64_t *keys, const uint64_t *values, size_t n, int kind)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = gc_container(h, "dict", (size_t)L->dict_size);
     size_t used = 0;
     for (size_t i = 0; i < n; i++)
@@ -304,9 +304,9 @@ uint64_t fh_dict(struct fakeheap *h, const uint64_t *keys, const uint64_t *value
 
 uint64_t fh_dict_values(struct fakeheap *h, const uint64_t *values, size_t n)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t v = fh_alloc(h, (size_t)L->dictvalues_values + (n + 1) * 8);
-    if (py_layout_has(L->dictvalues_capacity)) {
+    if (gs_py_layout_has(L->dictvalues_capacity)) {
         fh_w8(h, v + (uint64_t)L->dictvalues_capacity, (uint8_t)n);
         fh_w8(h, v + (uint64_t)L->dictvalues_size, (uint8_t)n);
         fh_w8(h, v + (uint64_t)L->dictvalues_valid, 1);
@@ -318,7 +318,7 @@ uint64_t fh_dict_values(struct fakeheap *h, const uint64_t *values, size_t n)
 
 uint64_t fh_split_dict(struct fakeheap *h, uint64_t keys, const uint64_t *values, size_t n)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = gc_container(h, "dict", (size_t)L->dict_size);
     fh_w64(h, o + (uint64_t)L->dict_ma_used, n);
     fh_w64(h, o + (uint64_t)L->dict_ma_keys, keys);
@@ -328,7 +328,7 @@ uint64_t fh_split_dict(struct fakeheap *h, uint64_t keys, const uint64_t *values
 
 uint64_t fh_set(struct fakeheap *h, const char *tp_name, const uint64_t *keys, size_t n)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = gc_container(h, tp_name, (size_t)L->set_size);
     size_t slots = 8;
     while (n > slots)
@@ -349,7 +349,7 @@ uint64_t fh_set(struct fakeheap *h, const char *tp_name, const uint64_t *keys, s
 
 uint64_t fh_deque(struct fakeheap *h, const uint64_t *items, size_t n, int leftindex)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t o = gc_container(h, "collections.deque", (size_t)L->deque_rightindex + 8);
     int64_t blocklen = L->deque_blocklen;
     uint64_t first = fh_alloc(h, (size_t)L->dequeblock_size), block = first;
@@ -380,7 +380,7 @@ uint64_t fh_deque(struct fakeheap *h, const uint64_t *items, size_t n, int lefti
 uint64_t fh_class(struct fakeheap *h, const char *name, uint64_t base, uint64_t flags, int64_t basicsize,
                   int64_t dictoffset, int nslots)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     if (nslots > FH_MAX_SLOTS)
         abort();
     uint64_t t = fh_alloc(h, (size_t)(L->heaptype_size + (FH_MAX_SLOTS + 1) * L->memberdef_size));
@@ -401,7 +401,7 @@ uint64_t fh_class(struct fakeheap *h, const char *name, uint64_t base, uint64_t 
 
 void fh_member(struct fakeheap *h, uint64_t cls, int i, const char *name, int type, int64_t offset)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t m = cls + (uint64_t)L->heaptype_size + (uint64_t)(i * L->memberdef_size);
     fh_w64(h, m + (uint64_t)L->memberdef_name, fh_cstring(h, name));
     fh_w32(h, m + (uint64_t)L->memberdef_type, (uint32_t)type);
@@ -410,9 +410,9 @@ void fh_member(struct fakeheap *h, uint64_t cls, int i, const char *name, int ty
 
 uint64_t fh_instance(struct fakeheap *h, uint64_t cls, size_t size)
 {
-    const struct py_layout *L = h->L;
+    const struct gs_py_layout *L = h->L;
     uint64_t flags = fh_r64(h, cls + (uint64_t)L->type_flags);
-    if (!py_layout_has(L->flag_managed_dict) || !(flags & (uint64_t)L->flag_managed_dict))
+    if (!gs_py_layout_has(L->flag_managed_dict) || !(flags & (uint64_t)L->flag_managed_dict))
         return fh_gc_object(h, 0, cls, size);
     /* Two words of pre-header before the GC header. */
     fh_alloc(h, 16);

@@ -10,7 +10,7 @@
 #include "py/layout.h"
 
 struct fakeheap {
-    const struct py_layout *L;
+    const struct gs_py_layout *L;
     unsigned char *mem;
     uint64_t base;
     size_t size, used;
@@ -25,7 +25,7 @@ struct fakeheap {
     uint64_t dummy;         /* a dummy key for deleted dict (<= 3.10) and set entries */
 };
 
-void fh_init(struct fakeheap *h, const struct py_layout *L, size_t size);
+void fh_init(struct fakeheap *h, const struct gs_py_layout *L, size_t size);
 void fh_free(struct fakeheap *h);
 uint64_t fh_alloc(struct fakeheap *h, size_t size);
 void fh_w64(struct fakeheap *h, uint64_t addr, uint64_t v);

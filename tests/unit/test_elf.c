@@ -1,7 +1,7 @@
 /* test_elf: the ELF reader against real files (this program, libc), checked
  * against what the dynamic linker says; truncated and corrupted copies
  * (run it under -fsanitize=address,undefined to catch any stray read); and
- * py_locate against live interpreters, checked against the address each
+ * gs_py_locate against live interpreters, checked against the address each
  * interpreter reports for its own _PyRuntime. */
 #include "config.h"
 
@@ -671,7 +671,7 @@ static void test_crafted(void)
     UNIT_CHECK(strstr(err.msg, "/no/such/file") != NULL);
 }
 
-/* --- py_locate ----------------------------------------------------------- */
+/* --- gs_py_locate ----------------------------------------------------------- */
 
 static void test_names(void)
 {
@@ -704,9 +704,9 @@ static void test_names(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int maj = 99, min = 99;
-        bool ok = py_version_from_name(cases[i].name, &maj, &min);
+        bool ok = gs_py_version_from_name(cases[i].name, &maj, &min);
         if (ok != cases[i].ok || (ok && (maj != cases[i].major || min != cases[i].minor))) {
-            fprintf(stderr, "py_version_from_name(%s) = %d %d.%d\n", cases[i].name, ok, maj, min);
+            fprintf(stderr, "gs_py_version_from_name(%s) = %d %d.%d\n", cases[i].name, ok, maj, min);
             UNIT_CHECK(0);
         } else {
             UNIT_CHECK(1);
@@ -719,33 +719,33 @@ static void test_version_literal(void)
     char out[32];
     const char data[] = "junk\0" "3.2.0\0" "/root/.pyenv/versions/3.8.18\0" "3.10.13\0"
                         "13.9.1\0" "3.9\0" "3.11.0rc1\0" "3.12.0a7+\0" "3.9.18x\0" "v3.14.2";
-    UNIT_CHECK(py_find_version_literal(data, sizeof data, 10, out, sizeof out));
+    UNIT_CHECK(gs_py_find_version_literal(data, sizeof data, 10, out, sizeof out));
     UNIT_CHECK_STR(out, "3.10.13");
-    UNIT_CHECK(py_find_version_literal(data, sizeof data, -1, out, sizeof out));
+    UNIT_CHECK(gs_py_find_version_literal(data, sizeof data, -1, out, sizeof out));
     UNIT_CHECK_STR(out, "3.2.0");
     /* Tail-merged into a longer string. */
-    UNIT_CHECK(py_find_version_literal(data, sizeof data, 8, out, sizeof out));
+    UNIT_CHECK(gs_py_find_version_literal(data, sizeof data, 8, out, sizeof out));
     UNIT_CHECK_STR(out, "3.8.18");
-    UNIT_CHECK(py_find_version_literal(data, sizeof data, 11, out, sizeof out));
+    UNIT_CHECK(gs_py_find_version_literal(data, sizeof data, 11, out, sizeof out));
     UNIT_CHECK_STR(out, "3.11.0rc1");
-    UNIT_CHECK(py_find_version_literal(data, sizeof data, 12, out, sizeof out));
+    UNIT_CHECK(gs_py_find_version_literal(data, sizeof data, 12, out, sizeof out));
     UNIT_CHECK_STR(out, "3.12.0a7+");
     /* "13.9.1" must not give 3.9.1; "3.9.18x" and "3.9" are not versions. */
-    UNIT_CHECK(!py_find_version_literal(data, sizeof data, 9, out, sizeof out));
+    UNIT_CHECK(!gs_py_find_version_literal(data, sizeof data, 9, out, sizeof out));
     UNIT_CHECK_STR(out, "");
     /* Not NUL-terminated at the end: ignored. */
-    UNIT_CHECK(!py_find_version_literal(data, sizeof data - 1, 14, out, sizeof out));
-    UNIT_CHECK(!py_find_version_literal("3.10.13", 7, 10, out, sizeof out));
-    UNIT_CHECK(py_find_version_literal("3.10.13", 8, 10, out, sizeof out));
-    UNIT_CHECK(!py_find_version_literal("3.10.13", 8, 10, out, 7)); /* does not fit */
-    UNIT_CHECK(!py_find_version_literal(NULL, 0, 10, out, sizeof out));
+    UNIT_CHECK(!gs_py_find_version_literal(data, sizeof data - 1, 14, out, sizeof out));
+    UNIT_CHECK(!gs_py_find_version_literal("3.10.13", 7, 10, out, sizeof out));
+    UNIT_CHECK(gs_py_find_version_literal("3.10.13", 8, 10, out, sizeof out));
+    UNIT_CHECK(!gs_py_find_version_literal("3.10.13", 8, 10, out, 7)); /* does not fit */
+    UNIT_CHECK(!gs_py_find_version_literal(NULL, 0, 10, out, sizeof out));
     /* Random bytes: no crash, bounded. */
     size_t n = 1 << 16;
     char *r = malloc(n);
     for (size_t i = 0; i < n; i++)
         r[i] = "3.0123456789\0abcr+"[rnd() % 18];
-    py_find_version_literal(r, n, -1, out, sizeof out);
-    py_find_version_literal(r, n, 99, out, sizeof out);
+    gs_py_find_version_literal(r, n, -1, out, sizeof out);
+    gs_py_find_version_literal(r, n, 99, out, sizeof out);
     free(r);
 }
 
@@ -853,7 +853,7 @@ static void check_python(const struct py_case *pc, const char *run_path)
 {
     struct stat st;
     if (stat(run_path, &st) != 0) {
-        printf("py_locate %s: missing, skipped\n", pc->path);
+        printf("gs_py_locate %s: missing, skipped\n", pc->path);
         return;
     }
     char *argv[] = {(char *)run_path, "-c", (char *)child_code, NULL};
@@ -873,14 +873,14 @@ static void check_python(const struct py_case *pc, const char *run_path)
     }
     uint64_t said = strtoull(line, NULL, 10);
 
-    struct py_location loc;
+    struct gs_py_location loc;
     gs_error err = {GS_OK, ""};
-    gs_status s = py_locate(c.pid, &maps, &loc, &err);
+    gs_status s = gs_py_locate(c.pid, &maps, &loc, &err);
     UNIT_CHECK(s == GS_OK);
     if (s != GS_OK) {
-        fprintf(stderr, "py_locate %s: %s\n", run_path, err.msg);
+        fprintf(stderr, "gs_py_locate %s: %s\n", run_path, err.msg);
     } else {
-        printf("py_locate %s: %s binary=%s opened=%s how=%s addr=0x%" PRIx64 " size=0x%" PRIx64
+        printf("gs_py_locate %s: %s binary=%s opened=%s how=%s addr=0x%" PRIx64 " size=0x%" PRIx64
                " name=%d.%d rodata=\"%s\" Py_Version=0x%" PRIx64 " build_id=%s\n",
                run_path, loc.shared_lib ? "shared" : "exe", loc.binary, loc.opened_path,
                loc.runtime_how, loc.runtime_addr, loc.runtime_size, loc.name_major, loc.name_minor,
@@ -964,7 +964,7 @@ static void test_locate_deleted(void)
     size_t len;
     uint8_t *buf = read_whole(src, &len);
     if (!buf) {
-        printf("py_locate deleted executable: %s missing, skipped\n", src);
+        printf("gs_py_locate deleted executable: %s missing, skipped\n", src);
         return;
     }
     char dir[] = "/tmp/gs_test_elf_XXXXXX";
@@ -990,18 +990,18 @@ static void test_locate_deleted(void)
     rmdir(dir);
     gs_maps maps = {NULL, 0};
     if (got && wait_mapped(c.pid, "python3.11", &maps)) {
-        struct py_location loc;
+        struct gs_py_location loc;
         gs_error err;
-        gs_status s = py_locate(c.pid, &maps, &loc, &err);
+        gs_status s = gs_py_locate(c.pid, &maps, &loc, &err);
         UNIT_CHECK(s == GS_OK);
         if (s == GS_OK) {
-            printf("py_locate deleted %s: opened=%s how=%s\n", path, loc.opened_path, loc.runtime_how);
+            printf("gs_py_locate deleted %s: opened=%s how=%s\n", path, loc.opened_path, loc.runtime_how);
             UNIT_CHECK_EQ_U64(loc.runtime_addr, strtoull(line, NULL, 10));
             UNIT_CHECK_STR(loc.binary, path);
             UNIT_CHECK(strstr(loc.opened_path, "/map_files/") || strstr(loc.opened_path, "/exe"));
             UNIT_CHECK(!loc.shared_lib);
         } else {
-            fprintf(stderr, "py_locate deleted: %s\n", err.msg);
+            fprintf(stderr, "gs_py_locate deleted: %s\n", err.msg);
         }
         gs_maps_free(&maps);
     }
@@ -1013,9 +1013,9 @@ static void test_locate_not_python(void)
     /* This test program. */
     gs_maps maps;
     gs_error err;
-    struct py_location loc;
+    struct gs_py_location loc;
     UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
-    UNIT_CHECK(py_locate(getpid(), &maps, &loc, &err) == GS_ERR_NOT_PYTHON);
+    UNIT_CHECK(gs_py_locate(getpid(), &maps, &loc, &err) == GS_ERR_NOT_PYTHON);
     UNIT_CHECK(strstr(err.msg, "is not a Python process") != NULL);
     gs_maps_free(&maps);
 
@@ -1023,7 +1023,7 @@ static void test_locate_not_python(void)
     char *argv[] = {"/bin/sleep", "30", NULL};
     struct child c = spawn(argv);
     if (c.pid > 0 && wait_mapped(c.pid, "sleep", &maps)) {
-        gs_status s = py_locate(c.pid, &maps, &loc, &err);
+        gs_status s = gs_py_locate(c.pid, &maps, &loc, &err);
         UNIT_CHECK(s == GS_ERR_NOT_PYTHON);
         char want[64];
         snprintf(want, sizeof want, "process %d (sleep) is not a Python process", (int)c.pid);
@@ -1036,7 +1036,7 @@ static void test_locate_not_python(void)
 
     /* Gone: empty maps and no process. */
     gs_maps none = {NULL, 0};
-    UNIT_CHECK(py_locate(99999999, &none, &loc, &err) == GS_ERR_NO_PROCESS);
+    UNIT_CHECK(gs_py_locate(99999999, &none, &loc, &err) == GS_ERR_NO_PROCESS);
 }
 
 int main(void)

@@ -42,7 +42,7 @@ static void put32(struct fake *f, uint64_t addr, uint32_t v)
  * collector with empty lists (heads pointing at themselves). Incremental
  * readings get visited_space 1 and phase 0; generational ones generation0
  * -> generations[0] and zero dummies. */
-static void fake_make(struct fake *f, const struct py_layout *L)
+static void fake_make(struct fake *f, const struct gs_py_layout *L)
 {
     f->size = (size_t)L->runtime_size + 4096;
     f->mem = calloc(1, f->size);
@@ -54,7 +54,7 @@ static void fake_make(struct fake *f, const struct py_layout *L)
         put64(f, head + (uint64_t)L->gc_head_next, head);
         put64(f, head + (uint64_t)L->gc_head_prev, head);
     }
-    if (py_layout_incremental_gc(L)) {
+    if (gs_py_layout_incremental_gc(L)) {
         put32(f, f->gc + (uint64_t)L->gc_incremental_visited_space, 1);
         put32(f, f->gc + (uint64_t)L->gc_incremental_phase, 0);
     } else {
@@ -70,28 +70,28 @@ static void fake_free(struct fake *f)
     free(f->mem);
 }
 
-static gs_status choose(struct fake *f, const char *binary, int micro, struct py_choice *c, gs_error *err)
+static gs_status choose(struct fake *f, const char *binary, int micro, struct gs_py_choice *c, gs_error *err)
 {
-    struct py_location loc;
+    struct gs_py_location loc;
     memset(&loc, 0, sizeof loc);
     snprintf(loc.binary, sizeof loc.binary, "%s", binary);
     loc.runtime_addr = RUNTIME_ADDR;
     memset(err, 0, sizeof *err);
-    return py_layout_choose(f->r, &loc, 3, 14, micro, c, err);
+    return gs_py_layout_choose(f->r, &loc, 3, 14, micro, c, err);
 }
 
 /* The incremental variant of the generational table: same bytes up to
  * heap_size, no generation0, 24 bytes less after the collector state. */
 static void test_variant(void)
 {
-    const struct py_layout *G = py_layout_for(3, 14);
-    UNIT_CHECK(G && py_layout_has(G->gc_incremental_size));
+    const struct gs_py_layout *G = gs_py_layout_for(3, 14);
+    UNIT_CHECK(G && gs_py_layout_has(G->gc_incremental_size));
     if (!G)
         return;
-    struct py_layout I;
-    py_layout_make_incremental(G, &I);
-    UNIT_CHECK(py_layout_incremental_gc(&I));
-    UNIT_CHECK(!py_layout_incremental_gc(G));
+    struct gs_py_layout I;
+    gs_py_layout_make_incremental(G, &I);
+    UNIT_CHECK(gs_py_layout_incremental_gc(&I));
+    UNIT_CHECK(!gs_py_layout_incremental_gc(G));
     UNIT_CHECK_EQ_U64(I.gc_size, G->gc_incremental_size);
     UNIT_CHECK(I.gc_size < G->gc_size);
     int64_t delta = G->gc_size - I.gc_size;
@@ -112,9 +112,9 @@ static void test_variant(void)
     UNIT_CHECK_EQ_U64(I.tuple_ob_item, G->tuple_ob_item);
     UNIT_CHECK_EQ_U64(I.iframe_stackpointer, G->iframe_stackpointer);
     /* Other versions have no such variant: the copy is the table. */
-    const struct py_layout *L13 = py_layout_for(3, 13);
-    struct py_layout same;
-    py_layout_make_incremental(L13, &same);
+    const struct gs_py_layout *L13 = gs_py_layout_for(3, 13);
+    struct gs_py_layout same;
+    gs_py_layout_make_incremental(L13, &same);
     UNIT_CHECK(memcmp(&same, L13, sizeof same) == 0);
 }
 
@@ -122,13 +122,13 @@ static void test_variant(void)
  * since the incremental reading disagrees with its debug offsets. */
 static void test_generational(void)
 {
-    const struct py_layout *G = py_layout_for(3, 14);
+    const struct gs_py_layout *G = gs_py_layout_for(3, 14);
     struct fake f;
     fake_make(&f, G);
-    struct py_choice c;
+    struct gs_py_choice c;
     gs_error err;
     char why[256];
-    UNIT_CHECK(py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
+    UNIT_CHECK(gs_py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
     for (int micro = 0; micro <= 12; micro++) {
         UNIT_CHECK(choose(&f, "/usr/bin/python3.14", micro, &c, &err) == GS_OK);
         UNIT_CHECK(c.layout && !c.incremental_gc && !c.debug);
@@ -138,7 +138,7 @@ static void test_generational(void)
     /* generation0 elsewhere: that reading is inconsistent, and the other
      * disagrees with the debug offsets: refused, with both reasons. */
     put64(&f, f.gc + (uint64_t)G->gc_generation0, 0x1234560);
-    UNIT_CHECK(!py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
+    UNIT_CHECK(!gs_py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
     UNIT_CHECK(strstr(why, "generation0") != NULL);
     UNIT_CHECK(choose(&f, "/usr/bin/python3.14", 10, &c, &err) == GS_ERR_UNSUPPORTED);
     UNIT_CHECK(strstr(err.msg, "Python 3.14.10") != NULL);
@@ -149,12 +149,12 @@ static void test_generational(void)
 
     /* A written "dummy" means it is no 3.14.5+ collector. */
     put32(&f, f.gc + (uint64_t)G->gc_incremental_visited_space, 1);
-    UNIT_CHECK(!py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
+    UNIT_CHECK(!gs_py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
     put32(&f, f.gc + (uint64_t)G->gc_incremental_visited_space, 0);
 
     /* An uninitialised list head. */
     put64(&f, f.gc + (uint64_t)G->gc_generations + (uint64_t)G->gc_head_next, 0);
-    UNIT_CHECK(!py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
+    UNIT_CHECK(!gs_py_gc_reading_check(f.r, G, f.gc, why, sizeof why));
     UNIT_CHECK(strstr(why, "not initialised") != NULL);
     fake_free(&f);
 }
@@ -162,15 +162,15 @@ static void test_generational(void)
 /* An incremental runtime (3.14.0-3.14.4). */
 static void test_incremental(void)
 {
-    const struct py_layout *G = py_layout_for(3, 14);
-    struct py_layout I;
-    py_layout_make_incremental(G, &I);
+    const struct gs_py_layout *G = gs_py_layout_for(3, 14);
+    struct gs_py_layout I;
+    gs_py_layout_make_incremental(G, &I);
     struct fake f;
     fake_make(&f, &I);
-    struct py_choice c;
+    struct gs_py_choice c;
     gs_error err;
     char why[256];
-    UNIT_CHECK(py_gc_reading_check(f.r, &I, f.gc, why, sizeof why));
+    UNIT_CHECK(gs_py_gc_reading_check(f.r, &I, f.gc, why, sizeof why));
     for (int micro = 0; micro <= 12; micro++) {
         UNIT_CHECK(choose(&f, "/usr/lib/x86_64-linux-gnu/libpython3.14.so.1.0", micro, &c, &err) == GS_OK);
         UNIT_CHECK(c.layout && c.incremental_gc && !c.debug);
@@ -181,7 +181,7 @@ static void test_incremental(void)
     /* visited_space out of range: inconsistent; the generational reading
      * disagrees with the debug offsets (gc.size): refused. */
     put32(&f, f.gc + (uint64_t)I.gc_incremental_visited_space, 7);
-    UNIT_CHECK(!py_gc_reading_check(f.r, &I, f.gc, why, sizeof why));
+    UNIT_CHECK(!gs_py_gc_reading_check(f.r, &I, f.gc, why, sizeof why));
     UNIT_CHECK(strstr(why, "visited_space 7") != NULL);
     UNIT_CHECK(choose(&f, "/usr/bin/python3.14", 3, &c, &err) == GS_ERR_UNSUPPORTED);
     UNIT_CHECK(strstr(err.msg, "Python 3.14.3") != NULL);
@@ -189,7 +189,7 @@ static void test_incremental(void)
     UNIT_CHECK(strstr(err.msg, "visited_space 7") != NULL);
     put32(&f, f.gc + (uint64_t)I.gc_incremental_visited_space, 0);
     put32(&f, f.gc + (uint64_t)I.gc_incremental_phase, 2);
-    UNIT_CHECK(!py_gc_reading_check(f.r, &I, f.gc, why, sizeof why));
+    UNIT_CHECK(!gs_py_gc_reading_check(f.r, &I, f.gc, why, sizeof why));
     fake_free(&f);
 }
 
@@ -198,13 +198,13 @@ static void test_incremental(void)
  * version, what disagreed and the supported list. */
 static void test_builds(void)
 {
-    const struct py_layout *D = py_layout_find(3, 14, false, true);
-    UNIT_CHECK(D && D->debug && D->runtime_size != py_layout_for(3, 14)->runtime_size);
+    const struct gs_py_layout *D = gs_py_layout_find(3, 14, false, true);
+    UNIT_CHECK(D && D->debug && D->runtime_size != gs_py_layout_for(3, 14)->runtime_size);
     if (!D)
         return;
     struct fake f;
     fake_make(&f, D);
-    struct py_choice c;
+    struct gs_py_choice c;
     gs_error err;
     UNIT_CHECK(choose(&f, "/usr/bin/python3.14d", 10, &c, &err) == GS_OK);
     UNIT_CHECK(c.layout == D && c.debug && !c.incremental_gc);
@@ -222,22 +222,22 @@ static void test_builds(void)
 
     /* No table for the minor at all. Nothing mapped: no debug offsets. */
     gs_reader *none = gs_reader_buffer_new();
-    struct py_location loc;
+    struct gs_py_location loc;
     memset(&loc, 0, sizeof loc);
     snprintf(loc.binary, sizeof loc.binary, "/usr/bin/python3.16");
-    UNIT_CHECK(py_layout_choose(none, &loc, 3, 16, 0, &c, &err) == GS_ERR_UNSUPPORTED);
+    UNIT_CHECK(gs_py_layout_choose(none, &loc, 3, 16, 0, &c, &err) == GS_ERR_UNSUPPORTED);
     UNIT_CHECK(strstr(err.msg, "Python 3.16.0 is not supported") != NULL);
     /* A debug build of a minor without debug offsets and without a table. */
     snprintf(loc.binary, sizeof loc.binary, "/usr/bin/python3.12d");
-    UNIT_CHECK(py_layout_choose(none, &loc, 3, 12, 1, &c, &err) == GS_ERR_UNSUPPORTED);
+    UNIT_CHECK(gs_py_layout_choose(none, &loc, 3, 12, 1, &c, &err) == GS_ERR_UNSUPPORTED);
     UNIT_CHECK(strstr(err.msg, "debug build") != NULL);
     /* ... and 3.11's, by its name. */
     snprintf(loc.binary, sizeof loc.binary, "/usr/bin/python3.11d");
-    UNIT_CHECK(py_layout_choose(none, &loc, 3, 11, 2, &c, &err) == GS_OK);
-    UNIT_CHECK(c.debug && c.layout == py_layout_find(3, 11, false, true));
+    UNIT_CHECK(gs_py_layout_choose(none, &loc, 3, 11, 2, &c, &err) == GS_OK);
+    UNIT_CHECK(c.debug && c.layout == gs_py_layout_find(3, 11, false, true));
     snprintf(loc.binary, sizeof loc.binary, "/usr/bin/python3.11");
-    UNIT_CHECK(py_layout_choose(none, &loc, 3, 11, 2, &c, &err) == GS_OK);
-    UNIT_CHECK(!c.debug && c.layout == py_layout_for(3, 11));
+    UNIT_CHECK(gs_py_layout_choose(none, &loc, 3, 11, 2, &c, &err) == GS_OK);
+    UNIT_CHECK(!c.debug && c.layout == gs_py_layout_for(3, 11));
     gs_reader_free(none);
 }
 

@@ -20,7 +20,7 @@ struct seen {
     size_t n;
 };
 
-static bool record(void *arg, const struct py_heap_object *o)
+static bool record(void *arg, const struct gs_py_heap_object *o)
 {
     struct seen *s = arg;
     if (s->n < 64) {
@@ -31,24 +31,24 @@ static bool record(void *arg, const struct py_heap_object *o)
     return true;
 }
 
-static gs_status walk(struct fakeheap *h, uint64_t max, struct seen *s, struct py_heap_stats *st)
+static gs_status walk(struct fakeheap *h, uint64_t max, struct seen *s, struct gs_py_heap_stats *st)
 {
-    struct py_runtime rt;
+    struct gs_py_runtime rt;
     gs_error err;
     memset(s, 0, sizeof *s);
-    gs_status rs = py_runtime_read(h->r, h->L, h->runtime, &rt, &err);
+    gs_status rs = gs_py_runtime_read(h->r, h->L, h->runtime, &rt, &err);
     if (rs != GS_OK)
         return rs;
-    gs_status ws = py_heap_walk(&rt, max, record, s, st, &err);
-    py_runtime_free(&rt);
+    gs_status ws = gs_py_heap_walk(&rt, max, record, s, st, &err);
+    gs_py_runtime_free(&rt);
     return ws;
 }
 
-static void test_layout(const struct py_layout *L)
+static void test_layout(const struct gs_py_layout *L)
 {
     struct fakeheap h;
     struct seen s;
-    struct py_heap_stats st;
+    struct gs_py_heap_stats st;
     gs_error err;
     fh_init(&h, L, 4 << 20);
     uint64_t thing = fh_type(&h, "mymod.Thing", (uint64_t)L->flag_have_gc, 32, 0);
@@ -56,8 +56,8 @@ static void test_layout(const struct py_layout *L)
                                  L->list_size, 0);
 
     /* Runtime: one interpreter, one thread pointing back, the collector. */
-    struct py_runtime rt;
-    UNIT_CHECK(py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_OK);
+    struct gs_py_runtime rt;
+    UNIT_CHECK(gs_py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_OK);
     UNIT_CHECK_EQ_U64(rt.ninterps, 1);
     if (rt.ninterps == 1) {
         UNIT_CHECK_EQ_U64(rt.interps[0].nthreads, 1);
@@ -65,7 +65,7 @@ static void test_layout(const struct py_layout *L)
         UNIT_CHECK_EQ_U64(rt.interps[0].gc.thresholds[0], 700);
         UNIT_CHECK_EQ_U64(rt.interps[0].gc.thresholds[2], 10);
     }
-    py_runtime_free(&rt);
+    gs_py_runtime_free(&rt);
 
     /* Objects in every generation, found in order with their generation. */
     uint64_t a = fh_gc_object(&h, 0, thing, 32);
@@ -79,44 +79,44 @@ static void test_layout(const struct py_layout *L)
     UNIT_CHECK_EQ_U64(s.addrs[2], c);
     UNIT_CHECK_EQ_U64(s.gens[2], 2);
     UNIT_CHECK_EQ_U64(s.addrs[3], d);
-    UNIT_CHECK_EQ_U64(s.gens[3], PY_GEN_PERMANENT);
+    UNIT_CHECK_EQ_U64(s.gens[3], GS_PY_GEN_PERMANENT);
     UNIT_CHECK_EQ_U64(st.broken_lists, 0);
 
     /* Type names: "mymod.Thing" is Thing from mymod; "list" is a builtin. */
-    struct py_ctx ctx = {h.r, L, NULL};
-    struct py_types types;
-    py_types_init(&types);
-    uint32_t ti = py_types_get(&types, &ctx, thing);
-    UNIT_CHECK(ti != PY_TYPE_BAD);
+    struct gs_py_ctx ctx = {h.r, L, NULL};
+    struct gs_py_types types;
+    gs_py_types_init(&types);
+    uint32_t ti = gs_py_types_get(&types, &ctx, thing);
+    UNIT_CHECK(ti != GS_PY_TYPE_BAD);
     UNIT_CHECK_STR(types.v[ti].name, "Thing");
     UNIT_CHECK_STR(types.v[ti].module, "mymod");
-    uint32_t li = py_types_get(&types, &ctx, list_type);
+    uint32_t li = gs_py_types_get(&types, &ctx, list_type);
     UNIT_CHECK_STR(types.v[li].module, "builtins");
-    UNIT_CHECK(types.v[li].kind == PYK_LIST);
-    UNIT_CHECK(py_types_get(&types, &ctx, thing) == ti); /* cached */
+    UNIT_CHECK(types.v[li].kind == GS_PYK_LIST);
+    UNIT_CHECK(gs_py_types_get(&types, &ctx, thing) == ti); /* cached */
     /* Garbage "types": unmapped, and a readable object that is no type. */
-    UNIT_CHECK(py_types_get(&types, &ctx, 0xdeadbeef0) == PY_TYPE_BAD);
-    UNIT_CHECK(py_types_get(&types, &ctx, a) == PY_TYPE_BAD);
+    UNIT_CHECK(gs_py_types_get(&types, &ctx, 0xdeadbeef0) == GS_PY_TYPE_BAD);
+    UNIT_CHECK(gs_py_types_get(&types, &ctx, a) == GS_PY_TYPE_BAD);
 
     /* sys.getsizeof of a list: basic size + allocated slots + GC header. */
     fh_w64(&h, c + (uint64_t)L->list_allocated, 10);
     uint64_t size = 0;
-    UNIT_CHECK(py_getsizeof(&ctx, c, &types.v[li], &size));
+    UNIT_CHECK(gs_py_getsizeof(&ctx, c, &types.v[li], &size));
     UNIT_CHECK_EQ_U64(size, (uint64_t)L->list_size + 80 + (uint64_t)L->gc_head_size);
-    py_types_free(&types);
+    gs_py_types_free(&types);
 
     /* Strings and the str comparison used for dict lookups. */
     uint64_t str = fh_str(&h, "version");
     char buf[32];
     int64_t len = 0;
-    UNIT_CHECK(py_str_utf8(&ctx, str, buf, sizeof buf, &len));
+    UNIT_CHECK(gs_py_str_utf8(&ctx, str, buf, sizeof buf, &len));
     UNIT_CHECK_STR(buf, "version");
     UNIT_CHECK_EQ_U64(len, 7);
-    UNIT_CHECK(py_str_utf8(&ctx, str, buf, 4, &len)); /* cut to fit */
+    UNIT_CHECK(gs_py_str_utf8(&ctx, str, buf, 4, &len)); /* cut to fit */
     UNIT_CHECK_STR(buf, "ver");
-    UNIT_CHECK(py_str_equals(&ctx, str, "version"));
-    UNIT_CHECK(!py_str_equals(&ctx, str, "versio"));
-    UNIT_CHECK(!py_str_utf8(&ctx, a, buf, sizeof buf, &len)); /* not a str */
+    UNIT_CHECK(gs_py_str_equals(&ctx, str, "version"));
+    UNIT_CHECK(!gs_py_str_equals(&ctx, str, "versio"));
+    UNIT_CHECK(!gs_py_str_utf8(&ctx, a, buf, sizeof buf, &len)); /* not a str */
 
     /* A bound on the list length is respected. */
     UNIT_CHECK(walk(&h, 1, &s, &st) == GS_OK);
@@ -153,29 +153,29 @@ static void test_layout(const struct py_layout *L)
 
     /* A thread that does not point back at its interpreter: corrupt. */
     fh_w64(&h, h.tstate + (uint64_t)L->tstate_interp, h.tstate);
-    UNIT_CHECK(py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(gs_py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
     fh_w64(&h, h.tstate + (uint64_t)L->tstate_interp, h.interp);
     /* A thread list that loops onto itself. */
     fh_w64(&h, h.tstate + (uint64_t)L->tstate_next, h.tstate);
-    UNIT_CHECK(py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(gs_py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
     fh_w64(&h, h.tstate + (uint64_t)L->tstate_next, 0);
     /* An uninitialised collector (list heads NULL). */
     fh_w64(&h, fh_gen_head(&h, 1) + (uint64_t)L->gc_head_next, 0);
-    UNIT_CHECK(py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(gs_py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
     /* No interpreter at all. */
     fh_w64(&h, h.runtime + (uint64_t)L->runtime_interpreters_head, 0);
-    UNIT_CHECK(py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
+    UNIT_CHECK(gs_py_runtime_read(h.r, L, h.runtime, &rt, &err) == GS_ERR_CORRUPT);
     fh_free(&h);
 }
 
 /* 3.14.0-3.14.4's incremental collector marks the old space an object is
  * in with bit 0 of its _gc_next (the links of old[1], here generation 2):
  * the walk masks it and finds every object. */
-static void test_old_space_bits(const struct py_layout *L)
+static void test_old_space_bits(const struct gs_py_layout *L)
 {
     struct fakeheap h;
     struct seen s;
-    struct py_heap_stats st;
+    struct gs_py_heap_stats st;
     fh_init(&h, L, 4 << 20);
     uint64_t thing = fh_type(&h, "mymod.Thing", (uint64_t)L->flag_have_gc, 32, 0);
     uint64_t head = fh_gen_head(&h, 2);
@@ -199,18 +199,18 @@ static void test_old_space_bits(const struct py_layout *L)
 int main(void)
 {
     int tables = 0;
-    for (const struct py_layout *const *L = py_layouts; *L; L++) {
+    for (const struct gs_py_layout *const *L = gs_py_layouts; *L; L++) {
         /* A free-threaded build keeps no collector lists: its objects are
          * found in mimalloc heaps (py/heap_ft.c), not by this fake heap. */
-        if (py_layout_is_free_threaded(*L))
+        if (gs_py_layout_is_free_threaded(*L))
             continue;
         test_layout(*L);
         tables++;
     }
     UNIT_CHECK(tables >= 6);
     /* The incremental reading of 3.14 (py/choose.h) walks the same lists. */
-    static struct py_layout incremental;
-    py_layout_make_incremental(py_layout_for(3, 14), &incremental);
+    static struct gs_py_layout incremental;
+    gs_py_layout_make_incremental(gs_py_layout_for(3, 14), &incremental);
     test_layout(&incremental);
     test_old_space_bits(&incremental);
     return unit_finish("test_heap");

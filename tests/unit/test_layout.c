@@ -4,7 +4,7 @@
  * The tables are generated from CPython's headers (tools/gen-offsets), so this
  * test does not repeat their numbers; it checks that each table is complete
  * and coherent, that fields appear and vanish in the versions where CPython
- * added or removed them, and that py_debug_offsets_check() accepts a correct
+ * added or removed them, and that gs_py_debug_offsets_check() accepts a correct
  * _Py_DebugOffsets and refuses each kind of damage with the right status.
  */
 #include "config.h"
@@ -20,7 +20,7 @@
 #include "fakedebug.h"
 #include "unit.h"
 
-#define HAS(L, f) py_layout_has((L)->f)
+#define HAS(L, f) gs_py_layout_has((L)->f)
 
 /* Present exactly when lo <= minor <= hi. */
 #define CHECK_RANGE(L, f, lo, hi)                                                  \
@@ -38,21 +38,21 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Every field is PY_ABSENT or non-negative; every present *_size positive. */
-static void check_all_fields(const struct py_layout *L)
+/* Every field is GS_PY_ABSENT or non-negative; every present *_size positive. */
+static void check_all_fields(const struct gs_py_layout *L)
 {
     int bad = 0;
 #define CHECK_FIELD(name)                                                          \
-    if (L->name != PY_ABSENT && (L->name < 0 || (ends_with(#name, "_size") && L->name == 0))) { \
+    if (L->name != GS_PY_ABSENT && (L->name < 0 || (ends_with(#name, "_size") && L->name == 0))) { \
         fprintf(stderr, "  3.%d: %s = %lld\n", L->minor, #name, (long long)L->name); \
         bad++;                                                                     \
     }
-    PY_LAYOUT_FIELDS(CHECK_FIELD)
+    GS_PY_LAYOUT_FIELDS(CHECK_FIELD)
 #undef CHECK_FIELD
     UNIT_CHECK(bad == 0);
 }
 
-static void check_table(const struct py_layout *L)
+static void check_table(const struct gs_py_layout *L)
 {
     int m = L->minor;
     UNIT_CHECK(L->major == 3);
@@ -198,12 +198,12 @@ static void check_table(const struct py_layout *L)
 
 /* A free-threaded table: the split object header, no GC head or lists,
  * the mimalloc structures the heap walk reads. */
-static void check_ft_table(const struct py_layout *L)
+static void check_ft_table(const struct gs_py_layout *L)
 {
     UNIT_CHECK(L->major == 3 && L->minor >= 14);
     UNIT_CHECK(L->generated_from && strstr(L->generated_from, "t headers"));
     check_all_fields(L);
-    UNIT_CHECK(py_layout_is_free_threaded(L));
+    UNIT_CHECK(gs_py_layout_is_free_threaded(L));
     UNIT_CHECK(!HAS(L, object_refcnt) && !HAS(L, gc_head_size) && !HAS(L, gc_head_next));
     UNIT_CHECK_EQ_U64(L->object_size, 32);
     UNIT_CHECK_EQ_U64(L->object_type, 24);
@@ -217,14 +217,14 @@ static void check_ft_table(const struct py_layout *L)
     UNIT_CHECK(L->mi_page_size > L->mi_page_next && L->mi_segment_size % L->mi_segment_slice_size == 0);
     UNIT_CHECK(L->mi_heap_pages + (L->mi_bin_full + 1) * L->mi_page_queue_size <= L->mi_heap_size);
     UNIT_CHECK(L->mi_page_tag_mask == 15);
-    UNIT_CHECK(py_layout_for_build(3, L->minor, true) == L);
+    UNIT_CHECK(gs_py_layout_for_build(3, L->minor, true) == L);
 }
 
 static void test_tables(void)
 {
     int n = 0, prev = 0, nft = 0, ndebug = 0, prev_debug = 0;
-    for (const struct py_layout *const *p = py_layouts; *p; p++) {
-        if (py_layout_is_free_threaded(*p)) {
+    for (const struct gs_py_layout *const *p = gs_py_layouts; *p; p++) {
+        if (gs_py_layout_is_free_threaded(*p)) {
             check_ft_table(*p);
             nft++;
             continue;
@@ -237,30 +237,30 @@ static void test_tables(void)
             ndebug++;
             UNIT_CHECK((*p)->minor > prev_debug);
             prev_debug = (*p)->minor;
-            UNIT_CHECK(py_layout_find(3, (*p)->minor, false, true) == *p);
+            UNIT_CHECK(gs_py_layout_find(3, (*p)->minor, false, true) == *p);
             UNIT_CHECK(strstr((*p)->generated_from, "d headers") != NULL);
             continue;
         }
         n++;
         UNIT_CHECK(ndebug == 0 && (*p)->minor > prev);
         prev = (*p)->minor;
-        UNIT_CHECK(py_layout_for(3, (*p)->minor) == *p);
-        UNIT_CHECK(py_layout_find(3, (*p)->minor, false, false) == *p);
+        UNIT_CHECK(gs_py_layout_for(3, (*p)->minor) == *p);
+        UNIT_CHECK(gs_py_layout_find(3, (*p)->minor, false, false) == *p);
     }
     UNIT_CHECK(n == 8);
     UNIT_CHECK(nft == 1);
     UNIT_CHECK(ndebug == 3);
-    UNIT_CHECK(py_layout_for_build(3, 13, true) == NULL);
-    UNIT_CHECK(py_layout_for(3, 7) == NULL);
-    UNIT_CHECK(py_layout_for(3, 16) == NULL);
-    UNIT_CHECK(py_layout_for(2, 7) == NULL);
-    UNIT_CHECK(py_layout_find(3, 12, false, true) == NULL);
-    UNIT_CHECK_STR(py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15, 3.14t (free-threaded)");
-    UNIT_CHECK_STR(py_layout_supported_debug(), "3.11, 3.14, 3.15");
+    UNIT_CHECK(gs_py_layout_for_build(3, 13, true) == NULL);
+    UNIT_CHECK(gs_py_layout_for(3, 7) == NULL);
+    UNIT_CHECK(gs_py_layout_for(3, 16) == NULL);
+    UNIT_CHECK(gs_py_layout_for(2, 7) == NULL);
+    UNIT_CHECK(gs_py_layout_find(3, 12, false, true) == NULL);
+    UNIT_CHECK_STR(gs_py_layout_supported(), "3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15, 3.14t (free-threaded)");
+    UNIT_CHECK_STR(gs_py_layout_supported_debug(), "3.11, 3.14, 3.15");
     /* A debug build's objects are laid out as the release build's: only the
      * runtime and interpreter states differ (3.14, 3.15), or nothing (3.11). */
     for (int m = 11; m <= 15; m++) {
-        const struct py_layout *R = py_layout_for(3, m), *D = py_layout_find(3, m, false, true);
+        const struct gs_py_layout *R = gs_py_layout_for(3, m), *D = gs_py_layout_find(3, m, false, true);
         if (!R || !D)
             continue;
         UNIT_CHECK(R->tuple_ob_item == D->tuple_ob_item && R->iframe_localsplus == D->iframe_localsplus &&
@@ -279,20 +279,20 @@ static void put(unsigned char *buf, int64_t off, uint64_t v)
 }
 
 /* Run the check on buf placed at RUNTIME_ADDR. */
-static gs_status run_check(const struct py_layout *L, const unsigned char *buf, size_t len,
+static gs_status run_check(const struct gs_py_layout *L, const unsigned char *buf, size_t len,
                            uint64_t *version, gs_error *err)
 {
     gs_reader *r = gs_reader_buffer_new();
     gs_reader_buffer_add(r, RUNTIME_ADDR, buf, len, false);
     memset(err, 0, sizeof *err);
-    gs_status st = py_debug_offsets_check(r, RUNTIME_ADDR, L, version, err);
+    gs_status st = gs_py_debug_offsets_check(r, RUNTIME_ADDR, L, version, err);
     gs_reader_free(r);
     return st;
 }
 
 static void test_debug_offsets(int minor)
 {
-    const struct py_layout *L = py_layout_for(3, minor);
+    const struct gs_py_layout *L = gs_py_layout_for(3, minor);
     UNIT_CHECK(L != NULL);
     if (!L)
         return;
@@ -309,9 +309,9 @@ static void test_debug_offsets(int minor)
     {
         gs_reader *r = gs_reader_buffer_new();
         gs_reader_buffer_add(r, RUNTIME_ADDR, good, len, false);
-        UNIT_CHECK(py_debug_offsets_present(r, RUNTIME_ADDR));
-        UNIT_CHECK(!py_debug_offsets_present(r, RUNTIME_ADDR + 8));
-        UNIT_CHECK(!py_debug_offsets_present(r, 0x1000)); /* unmapped */
+        UNIT_CHECK(gs_py_debug_offsets_present(r, RUNTIME_ADDR));
+        UNIT_CHECK(!gs_py_debug_offsets_present(r, RUNTIME_ADDR + 8));
+        UNIT_CHECK(!gs_py_debug_offsets_present(r, 0x1000)); /* unmapped */
         gs_reader_free(r);
     }
 
@@ -381,7 +381,7 @@ static void test_debug_offsets(int minor)
     UNIT_CHECK(run_check(L, good, len - 8, &version, &err) == GS_ERR_CORRUPT);
 
     /* Older tables have no debug offsets: nothing to check. */
-    const struct py_layout *L12 = py_layout_for(3, 12);
+    const struct gs_py_layout *L12 = gs_py_layout_for(3, 12);
     UNIT_CHECK(L12 != NULL);
     if (L12) {
         version = 1;

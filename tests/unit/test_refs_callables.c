@@ -4,7 +4,7 @@
  * (<= 3.10 frame objects, 3.11+ interpreter frames in generators and frame
  * objects), tracebacks, weakrefs, exceptions, _io objects; and lying
  * counts (a code object claiming 10^9 locals, a stack top past the stack),
- * which must give PY_DECODE_BAD. */
+ * which must give GS_PY_DECODE_BAD. */
 #include "config.h"
 
 #include <stdio.h>
@@ -23,14 +23,14 @@ struct ref {
 };
 
 struct recorder {
-    struct py_refs_sink sink;
+    struct gs_py_refs_sink sink;
     struct ref refs[MAX_REFS];
     size_t n;
     uint64_t weak[8];
     size_t nweak;
 };
 
-static void rec_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+static void rec_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
 {
     struct recorder *r = (struct recorder *)s;
     (void)num;
@@ -43,7 +43,7 @@ static void rec_strong(struct py_refs_sink *s, uint64_t dst, enum gs_label_kind 
     r->n++;
 }
 
-static void rec_weak(struct py_refs_sink *s, uint64_t dst)
+static void rec_weak(struct gs_py_refs_sink *s, uint64_t dst)
 {
     struct recorder *r = (struct recorder *)s;
     if (r->nweak < 8)
@@ -77,37 +77,37 @@ static size_t count_kind(const struct recorder *r, enum gs_label_kind kind)
 
 struct env {
     struct fakeheap h;
-    struct py_ctx c;
-    struct py_types types;
-    const struct py_layout *L;
+    struct gs_py_ctx c;
+    struct gs_py_types types;
+    const struct gs_py_layout *L;
 };
 
-static void env_init(struct env *e, const struct py_layout *L)
+static void env_init(struct env *e, const struct gs_py_layout *L)
 {
     fh_init(&e->h, L, 8 << 20);
     e->c.r = e->h.r;
     e->c.L = L;
     e->c.emu = NULL; /* no emulated traverse over a fake heap */
     e->L = L;
-    py_types_init(&e->types);
+    gs_py_types_init(&e->types);
 }
 
 static void env_free(struct env *e)
 {
-    py_types_free(&e->types);
+    gs_py_types_free(&e->types);
     fh_free(&e->h);
 }
 
 /* Decode obj through the dispatcher into r. */
-static enum py_decode decode(struct env *e, uint64_t obj, struct recorder *r)
+static enum gs_py_decode decode(struct env *e, uint64_t obj, struct recorder *r)
 {
     uint64_t type = fh_r64(&e->h, obj + (uint64_t)e->L->object_type);
-    uint32_t t = py_types_get(&e->types, &e->c, type);
+    uint32_t t = gs_py_types_get(&e->types, &e->c, type);
     rec_init(r);
-    if (t == PY_TYPE_BAD)
-        return PY_DECODE_BAD;
-    struct py_type_info info = e->types.v[t];
-    return py_referents(&e->c, &e->types, obj, &info, &r->sink);
+    if (t == GS_PY_TYPE_BAD)
+        return GS_PY_DECODE_BAD;
+    struct gs_py_type_info info = e->types.v[t];
+    return gs_py_referents(&e->c, &e->types, obj, &info, &r->sink);
 }
 
 static void w32(struct env *e, uint64_t obj, int64_t offset, uint32_t v) { fh_w32(&e->h, obj + (uint64_t)offset, v); }
@@ -133,7 +133,7 @@ static uint64_t str_tuple(struct env *e, const char *const *names, size_t n)
 
 static void test_function(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     uint64_t f = object_of(e, "function", L->func_size, true);
     uint64_t code = fh_str(&e->h, "code"), globals = fh_str(&e->h, "g"), name = fh_str(&e->h, "f");
@@ -142,55 +142,55 @@ static void test_function(struct env *e)
     w64(e, f, L->func_globals, globals);
     w64(e, f, L->func_name, name);
     w64(e, f, L->func_closure, closure);
-    if (py_layout_has(L->func_builtins))
+    if (gs_py_layout_has(L->func_builtins))
         w64(e, f, L->func_builtins, builtins);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, code, GS_LABEL_FIELD, "__code__"));
     UNIT_CHECK(has(&r, globals, GS_LABEL_FIELD, "__globals__"));
     UNIT_CHECK(has(&r, name, GS_LABEL_FIELD, "__name__"));
     UNIT_CHECK(has(&r, closure, GS_LABEL_FIELD, "__closure__"));
-    UNIT_CHECK(has(&r, builtins, GS_LABEL_FIELD, "__builtins__") == py_layout_has(L->func_builtins));
-    UNIT_CHECK_EQ_U64(r.n, py_layout_has(L->func_builtins) ? 5 : 4); /* NULL fields are skipped */
+    UNIT_CHECK(has(&r, builtins, GS_LABEL_FIELD, "__builtins__") == gs_py_layout_has(L->func_builtins));
+    UNIT_CHECK_EQ_U64(r.n, gs_py_layout_has(L->func_builtins) ? 5 : 4); /* NULL fields are skipped */
 }
 
 static void test_cell_method(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     uint64_t v = fh_str(&e->h, "v"), fn = fh_str(&e->h, "fn"), self = fh_str(&e->h, "self");
     uint64_t cell = object_of(e, "cell", L->cell_size, true);
     w64(e, cell, L->cell_ref, v);
-    UNIT_CHECK(decode(e, cell, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, cell, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, v, GS_LABEL_FIELD, "cell_contents"));
     UNIT_CHECK_EQ_U64(r.n, 1);
 
     uint64_t m = object_of(e, "method", L->method_size, true);
     w64(e, m, L->method_func, fn);
     w64(e, m, L->method_self, self);
-    UNIT_CHECK(decode(e, m, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, m, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, fn, GS_LABEL_FIELD, "__func__"));
     UNIT_CHECK(has(&r, self, GS_LABEL_FIELD, "__self__"));
 
     uint64_t cm = object_of(e, "staticmethod", L->classmethod_dict + 8, true);
     w64(e, cm, L->classmethod_callable, fn);
-    UNIT_CHECK(decode(e, cm, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, cm, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, fn, GS_LABEL_FIELD, "__func__"));
 }
 
 static void test_property_partial(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     uint64_t get = fh_str(&e->h, "get"), doc = fh_str(&e->h, "doc");
     uint64_t p = object_of(e, "property", L->property_size, true);
     w64(e, p, L->property_get, get);
     w64(e, p, L->property_doc, doc);
-    UNIT_CHECK(decode(e, p, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, p, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, get, GS_LABEL_FIELD, "fget"));
     UNIT_CHECK(has(&r, doc, GS_LABEL_FIELD, "__doc__"));
     /* A property type smaller than the replicated struct: not this build. */
     uint64_t small = object_of(e, "property", 24, true);
-    UNIT_CHECK(decode(e, small, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, small, &r) == GS_PY_DECODE_BAD);
     UNIT_CHECK_EQ_U64(r.n, 0);
 
     uint64_t fn = fh_str(&e->h, "fn"), args = fh_str(&e->h, "args"), kw = fh_str(&e->h, "kw");
@@ -198,7 +198,7 @@ static void test_property_partial(struct env *e)
     w64(e, pa, L->partial_fn, fn);
     w64(e, pa, L->partial_args, args);
     w64(e, pa, L->partial_kw, kw);
-    UNIT_CHECK(decode(e, pa, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, pa, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, fn, GS_LABEL_FIELD, "func"));
     UNIT_CHECK(has(&r, args, GS_LABEL_FIELD, "args"));
     UNIT_CHECK(has(&r, kw, GS_LABEL_FIELD, "keywords"));
@@ -206,18 +206,18 @@ static void test_property_partial(struct env *e)
 
 static void test_builtin(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     uint64_t self = fh_str(&e->h, "mod"), module = fh_str(&e->h, "builtins"), cls = fh_str(&e->h, "cls");
     uint64_t b = object_of(e, "builtin_function_or_method", L->cfunc_size, true);
     w64(e, b, L->cfunc_self, self);
     w64(e, b, L->cfunc_module, module);
     w64(e, b, L->cfunc_size, cls); /* past the struct: must not be read */
-    UNIT_CHECK(decode(e, b, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, b, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, self, GS_LABEL_FIELD, "__self__"));
     UNIT_CHECK(has(&r, module, GS_LABEL_FIELD, "__module__"));
     UNIT_CHECK_EQ_U64(r.n, 2);
-    if (!py_layout_has(L->cmethod_class))
+    if (!gs_py_layout_has(L->cmethod_class))
         return;
     /* 3.9+: a METH_METHOD function is the larger PyCMethodObject. */
     uint64_t type = fh_type(&e->h, "builtin_method", (uint64_t)L->flag_have_gc, L->cmethod_class + 8, 0);
@@ -225,7 +225,7 @@ static void test_builtin(struct env *e)
     uint64_t cm = fh_gc_object(&e->h, 0, type, (size_t)L->cmethod_class + 8);
     w64(e, cm, L->cfunc_self, self);
     w64(e, cm, L->cmethod_class, cls);
-    UNIT_CHECK(decode(e, cm, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, cm, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, cls, GS_LABEL_FIELD, "__defining_class__"));
 }
 
@@ -233,13 +233,13 @@ static void test_builtin(struct env *e)
  * and cache dict; each link of a bounded cache holds its key and result. */
 static void test_wrappers(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     uint64_t a = fh_str(&e->h, "a"), b = fh_str(&e->h, "b");
     uint64_t mw = object_of(e, "method-wrapper", L->wrapper_size, true);
     w64(e, mw, L->wrapper_descr, a);
     w64(e, mw, L->wrapper_self, b);
-    UNIT_CHECK(decode(e, mw, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, mw, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, a, GS_LABEL_FIELD, "_descr"));
     UNIT_CHECK(has(&r, b, GS_LABEL_FIELD, "__self__"));
 
@@ -248,7 +248,7 @@ static void test_wrappers(struct env *e)
     uint64_t link = object_of(e, "functools._lru_list_elem", L->lruelem_size, false);
     w64(e, link, L->lruelem_key, a);
     w64(e, link, L->lruelem_result, b);
-    UNIT_CHECK(decode(e, link, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, link, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(r.n, 0);
 
     uint64_t w = object_of(e, "functools._lru_cache_wrapper", L->lrucache_size, true);
@@ -256,7 +256,7 @@ static void test_wrappers(struct env *e)
     uint64_t cache = fh_dict(&e->h, keys, links, 1, 0);
     w64(e, w, L->lrucache_func, a);
     w64(e, w, L->lrucache_cache, cache);
-    UNIT_CHECK(decode(e, w, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, w, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, a, GS_LABEL_FIELD, "__wrapped__"));
     UNIT_CHECK(has(&r, cache, GS_LABEL_FIELD, "_cache"));
     UNIT_CHECK(has(&r, a, GS_LABEL_KEY, ""));
@@ -271,13 +271,13 @@ static void test_wrappers(struct env *e)
  * non-negative, else the true one. */
 static uint64_t make_code(struct env *e, const char *const *names, size_t n, int stacksize, int64_t claimed)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     uint64_t code = object_of(e, "code", L->code_size, false);
     static const char *const fv[] = {"fv"};
     w64(e, code, L->code_name, fh_str(&e->h, "fn"));
     w64(e, code, L->code_filename, fh_str(&e->h, "file.py"));
     w32(e, code, L->code_stacksize, (uint32_t)stacksize);
-    if (py_layout_has(L->code_nlocalsplus)) {
+    if (gs_py_layout_has(L->code_nlocalsplus)) {
         w32(e, code, L->code_nlocalsplus, (uint32_t)(claimed >= 0 ? claimed : (int64_t)n));
         w64(e, code, L->code_localsplusnames, str_tuple(e, names, n));
     } else {
@@ -294,7 +294,7 @@ static void test_code(struct env *e)
     struct recorder r;
     static const char *const names[] = {"a"};
     uint64_t code = make_code(e, names, 1, 4, -1);
-    UNIT_CHECK(decode(e, code, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, code, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, fh_r64(&e->h, code + (uint64_t)e->L->code_filename), GS_LABEL_FIELD, "co_filename"));
     UNIT_CHECK(has(&r, fh_r64(&e->h, code + (uint64_t)e->L->code_name), GS_LABEL_FIELD, "co_name"));
 }
@@ -305,7 +305,7 @@ static void test_code(struct env *e)
  * entries of a 3-slot stack. */
 static uint64_t frame_310(struct env *e, uint64_t code, const uint64_t *slots, int nslots, int depth)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     int stacksize = 3;
     uint64_t type = fh_type(&e->h, "frame", (uint64_t)L->flag_have_gc, L->frame_size - 8, 8);
     uint64_t f = fh_gc_object(&e->h, 0, type, (size_t)L->frame_localsplus + (size_t)(nslots + stacksize) * 8);
@@ -315,7 +315,7 @@ static uint64_t frame_310(struct env *e, uint64_t code, const uint64_t *slots, i
     for (int i = 0; i < nslots + (depth > 0 ? depth : 0); i++)
         fh_w64(&e->h, ls + (uint64_t)i * 8, slots[i]);
     w64(e, f, L->frame_valuestack, vs);
-    if (py_layout_has(L->frame_stacktop))
+    if (gs_py_layout_has(L->frame_stacktop))
         w64(e, f, L->frame_stacktop, depth >= 0 ? vs + (uint64_t)depth * 8 : 0);
     else
         w32(e, f, L->frame_stackdepth, (uint32_t)depth);
@@ -324,7 +324,7 @@ static uint64_t frame_310(struct env *e, uint64_t code, const uint64_t *slots, i
 
 static void test_frames_310(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     static const char *const names[] = {"a", "b"};
     uint64_t v[5];
@@ -334,7 +334,7 @@ static void test_frames_310(struct env *e)
 
     /* Suspended: locals by name, the free variable, two stack entries. */
     uint64_t f = frame_310(e, code, v, 3, 2);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, code, GS_LABEL_FIELD, "f_code"));
     UNIT_CHECK(has(&r, v[0], GS_LABEL_LOCAL, "a"));
     UNIT_CHECK(has(&r, v[1], GS_LABEL_LOCAL, "b"));
@@ -344,22 +344,22 @@ static void test_frames_310(struct env *e)
 
     /* Executing (f_stacktop NULL / f_stackdepth -1): locals only. */
     f = frame_310(e, code, v, 3, -1);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 3);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_ITEM_NAMED), 0);
 
     /* A stack top past the stack. */
     f = frame_310(e, code, v, 3, 0);
-    if (py_layout_has(L->frame_stacktop))
+    if (gs_py_layout_has(L->frame_stacktop))
         w64(e, f, L->frame_stacktop, fh_r64(&e->h, f + (uint64_t)L->frame_valuestack) + 4 * 8);
     else
         w32(e, f, L->frame_stackdepth, 4);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_BAD);
 
     /* A code object claiming 10^9 locals: refused before any slot is read. */
     uint64_t liar = make_code(e, names, 2, 3, 1000000000);
     f = frame_310(e, liar, v, 3, 0);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_BAD);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 0);
 
     /* A generator holding the frame. */
@@ -368,7 +368,7 @@ static void test_frames_310(struct env *e)
     w64(e, g, L->gen_code, code);
     uint64_t exc = fh_str(&e->h, "exc");
     w64(e, g, L->gen_exc_state + L->errstack_exc_value, exc);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, f, GS_LABEL_FIELD, "gi_frame"));
     UNIT_CHECK(has(&r, code, GS_LABEL_FIELD, "gi_code"));
     UNIT_CHECK(has(&r, exc, GS_LABEL_FIELD, "exc_value"));
@@ -377,7 +377,7 @@ static void test_frames_310(struct env *e)
     uint64_t origin = fh_str(&e->h, "origin");
     uint64_t c = object_of(e, "coroutine", L->coro_origin + 8, true);
     w64(e, c, L->coro_origin, origin);
-    UNIT_CHECK(decode(e, c, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, c, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, origin, GS_LABEL_FIELD, "cr_origin"));
 }
 
@@ -388,10 +388,10 @@ static void test_frames_310(struct env *e)
 static void iframe_fill(struct env *e, uint64_t f, int64_t owner, uint64_t code, const uint64_t *slots,
                         int stacktop)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     fh_w8(&e->h, f + (uint64_t)L->iframe_owner, (uint8_t)owner);
     w64(e, f, L->iframe_code, code);
-    if (py_layout_has(L->iframe_stackpointer)) /* 3.14+: a pointer, NULL when unknown */
+    if (gs_py_layout_has(L->iframe_stackpointer)) /* 3.14+: a pointer, NULL when unknown */
         w64(e, f, L->iframe_stackpointer,
             stacktop < 0 ? 0 : f + (uint64_t)L->iframe_localsplus + (uint64_t)stacktop * 8);
     else
@@ -405,8 +405,8 @@ static void iframe_fill(struct env *e, uint64_t f, int64_t owner, uint64_t code,
  * the NULL ref are no object; the code object may be tagged too. */
 static void test_stackrefs_314(struct env *e)
 {
-    const struct py_layout *L = e->L;
-    if (!py_layout_has(L->stackref_tag_mask))
+    const struct gs_py_layout *L = e->L;
+    if (!gs_py_layout_has(L->stackref_tag_mask))
         return;
     struct recorder r;
     static const char *const names[] = {"x", "y"};
@@ -422,7 +422,7 @@ static void test_stackrefs_314(struct env *e)
     uint64_t tf = fh_alloc(&e->h, (size_t)L->iframe_size + 8 * 8);
     iframe_fill(e, tf, L->iframe_owner_thread, code | (uint64_t)L->stackref_refcnt_tag, slots, 4);
     rec_init(&r);
-    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_OK);
+    UNIT_CHECK(gs_py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, code, GS_LABEL_FIELD, "f_code"));
     UNIT_CHECK(has(&r, a, GS_LABEL_LOCAL, "x"));
     UNIT_CHECK(has(&r, b, GS_LABEL_ITEM_NAMED, "value stack"));
@@ -431,15 +431,15 @@ static void test_stackrefs_314(struct env *e)
     /* A stack pointer below the frame's slots or misaligned: corrupt. */
     w64(e, tf, L->iframe_stackpointer, tf + (uint64_t)L->iframe_localsplus - 8);
     rec_init(&r);
-    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_BAD);
+    UNIT_CHECK(gs_py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == GS_PY_DECODE_BAD);
     w64(e, tf, L->iframe_stackpointer, tf + (uint64_t)L->iframe_localsplus + 12);
     rec_init(&r);
-    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_BAD);
+    UNIT_CHECK(gs_py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == GS_PY_DECODE_BAD);
 }
 
 static uint64_t generator_311(struct env *e, uint64_t code, const uint64_t *slots, int stacktop, int state)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     uint64_t type = fh_type(&e->h, "generator", (uint64_t)L->flag_have_gc, L->gen_size - 8, 8);
     uint64_t g = fh_gc_object(&e->h, 0, type, (size_t)L->gen_iframe + (size_t)L->iframe_size + 8 * 8);
     fh_w8(&e->h, g + (uint64_t)L->gen_frame_state, (uint8_t)(int8_t)state);
@@ -451,7 +451,7 @@ static uint64_t generator_311(struct env *e, uint64_t code, const uint64_t *slot
 
 static void test_frames_311(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     static const char *const names[] = {"x", "y"};
     uint64_t v[5];
@@ -463,7 +463,7 @@ static void test_frames_311(struct env *e)
     /* Suspended generator: code, locals by name, one stack entry. */
     uint64_t g = generator_311(e, code, v, 3, -1);
     w64(e, g + (uint64_t)L->gen_iframe, L->iframe_func, func);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, code, GS_LABEL_FIELD, "f_code"));
     UNIT_CHECK(has(&r, func, GS_LABEL_FIELD, "f_func"));
     UNIT_CHECK(has(&r, v[0], GS_LABEL_LOCAL, "x"));
@@ -475,30 +475,30 @@ static void test_frames_311(struct env *e)
     /* f_globals and f_builtins are borrowed: never reported. */
     uint64_t globals = fh_str(&e->h, "globals");
     w64(e, g + (uint64_t)L->gen_iframe, L->iframe_globals, globals);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(!has(&r, globals, GS_LABEL_FIELD, "f_globals"));
 
     /* Cleared: the frame is dead. */
     g = generator_311(e, code, v, 3, (int)L->gen_frame_state_cleared);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 0);
 
     /* Executing with stacktop -1: the locals only. */
     g = generator_311(e, code, v, -1, (int)L->gen_frame_state_executing);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 2);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_ITEM_NAMED), 0);
 
     /* Suspended with stacktop -1, or past the stack: corrupt. */
     g = generator_311(e, code, v, -1, -1);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_BAD);
     g = generator_311(e, code, v, 2 + 3 + 1, -1);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_BAD);
 
     /* 10^9 locals claimed (names and count disagree, and past the limit). */
     uint64_t liar = make_code(e, names, 2, 3, 1000000000);
     g = generator_311(e, liar, v, 3, -1);
-    UNIT_CHECK(decode(e, g, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, g, &r) == GS_PY_DECODE_BAD);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 0);
 
     /* A frame object that owns its frame (the function returned). */
@@ -508,28 +508,28 @@ static void test_frames_311(struct env *e)
     w64(e, f, L->frame_back_obj, back);
     w64(e, f, L->frame_frame, f + (uint64_t)L->frame_data);
     iframe_fill(e, f + (uint64_t)L->frame_data, L->iframe_owner_frame_object, code, v, 2);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, back, GS_LABEL_FIELD, "f_back"));
     UNIT_CHECK(has(&r, v[1], GS_LABEL_LOCAL, "y"));
     /* ... and one whose frame a generator owns: f_back alone. */
     g = generator_311(e, code, v, 3, -1);
     w64(e, f, L->frame_frame, g + (uint64_t)L->gen_iframe);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(r.n, 1);
     /* An owned frame that is not the embedded copy: corrupt. */
     iframe_fill(e, g + (uint64_t)L->gen_iframe, L->iframe_owner_frame_object, code, v, 3);
-    UNIT_CHECK(decode(e, f, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, f, &r) == GS_PY_DECODE_BAD);
 
     /* A thread's innermost frame through the roots entry point. */
     uint64_t tf = fh_alloc(&e->h, (size_t)L->iframe_size + 8 * 8);
     iframe_fill(e, tf, L->iframe_owner_thread, code, v, -1);
     rec_init(&r);
-    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, true, &r.sink) == PY_DECODE_OK);
+    UNIT_CHECK(gs_py_iframe_roots(&e->c, &e->types, tf, true, &r.sink) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 2);
     /* ... and one further out that called C code calling back into Python:
      * stacktop -1 too, locals only. */
     rec_init(&r);
-    UNIT_CHECK(py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == PY_DECODE_OK);
+    UNIT_CHECK(gs_py_iframe_roots(&e->c, &e->types, tf, false, &r.sink) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_LOCAL), 2);
     UNIT_CHECK_EQ_U64(count_kind(&r, GS_LABEL_ITEM_NAMED), 0);
 }
@@ -538,14 +538,14 @@ static void test_frames_311(struct env *e)
 
 static void test_misc(struct env *e)
 {
-    const struct py_layout *L = e->L;
+    const struct gs_py_layout *L = e->L;
     struct recorder r;
     uint64_t a = fh_str(&e->h, "a"), b = fh_str(&e->h, "b");
 
     uint64_t tb = object_of(e, "traceback", L->traceback_size, true);
     w64(e, tb, L->traceback_next, a);
     w64(e, tb, L->traceback_frame, b);
-    UNIT_CHECK(decode(e, tb, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, tb, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, a, GS_LABEL_FIELD, "tb_next"));
     UNIT_CHECK(has(&r, b, GS_LABEL_FIELD, "tb_frame"));
 
@@ -554,7 +554,7 @@ static void test_misc(struct env *e)
     uint64_t wr = object_of(e, wname, L->weakref_size, true);
     w64(e, wr, L->weakref_object, a);
     w64(e, wr, L->weakref_callback, b);
-    UNIT_CHECK(decode(e, wr, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, wr, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK_EQ_U64(r.nweak, 1);
     UNIT_CHECK_EQ_U64(r.weak[0], a);
     UNIT_CHECK(has(&r, b, GS_LABEL_FIELD, "__callback__"));
@@ -563,30 +563,30 @@ static void test_misc(struct env *e)
     uint64_t ex = object_of(e, "BaseException", L->exc_size, true);
     w64(e, ex, L->exc_args, a);
     w64(e, ex, L->exc_cause, b);
-    UNIT_CHECK(decode(e, ex, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, ex, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, a, GS_LABEL_FIELD, "args"));
     UNIT_CHECK(has(&r, b, GS_LABEL_FIELD, "__cause__"));
 
     uint64_t t = object_of(e, "_io.TextIOWrapper", L->textio_size, true);
     w64(e, t, L->textio_buffer, a);
     w64(e, t, L->textio_decoder, b);
-    UNIT_CHECK(decode(e, t, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, t, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, a, GS_LABEL_FIELD, "buffer"));
     UNIT_CHECK(has(&r, b, GS_LABEL_FIELD, "_decoder"));
     uint64_t br = object_of(e, "_io.BufferedReader", L->buffered_size, true);
     w64(e, br, L->buffered_raw, a);
-    UNIT_CHECK(decode(e, br, &r) == PY_DECODE_OK);
+    UNIT_CHECK(decode(e, br, &r) == GS_PY_DECODE_OK);
     UNIT_CHECK(has(&r, a, GS_LABEL_FIELD, "raw"));
     uint64_t small = object_of(e, "_io.StringIO", 32, true);
-    UNIT_CHECK(decode(e, small, &r) == PY_DECODE_BAD);
+    UNIT_CHECK(decode(e, small, &r) == GS_PY_DECODE_BAD);
 }
 
 int main(void)
 {
-    for (const struct py_layout *const *Lp = py_layouts; *Lp; Lp++) {
+    for (const struct gs_py_layout *const *Lp = gs_py_layouts; *Lp; Lp++) {
         /* The fake heap lays objects out with the GIL build's header (a
          * free-threaded one is 32 bytes, its counts split): skip those. */
-        if (py_layout_is_free_threaded(*Lp))
+        if (gs_py_layout_is_free_threaded(*Lp))
             continue;
         struct env e;
         env_init(&e, *Lp);
@@ -596,7 +596,7 @@ int main(void)
         test_builtin(&e);
         test_wrappers(&e);
         test_code(&e);
-        if (py_layout_has((*Lp)->iframe_code))
+        if (gs_py_layout_has((*Lp)->iframe_code))
             test_frames_311(&e);
         else
             test_frames_310(&e);

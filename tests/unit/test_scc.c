@@ -266,14 +266,14 @@ static void test_finalizers(void)
     UNIT_CHECK(gs_node_has_del(s, 0));
     UNIT_CHECK(!gs_node_has_legacy_del(s, 0));
     t->facts = GS_TYPE_FINALIZE;
-    t->kind = PYK_IO_FILEIO;
+    t->kind = GS_PYK_IO_FILEIO;
     UNIT_CHECK(gs_node_has_del(s, 0));
-    t->kind = PYK_GENERATOR;
+    t->kind = GS_PYK_GENERATOR;
     UNIT_CHECK(!gs_node_has_del(s, 0));
-    t->kind = PYK_COROUTINE;
+    t->kind = GS_PYK_COROUTINE;
     UNIT_CHECK(!gs_node_has_del(s, 0));
     t->facts = GS_TYPE_LEGACY_DEL;
-    t->kind = PYK_OBJECT;
+    t->kind = GS_PYK_OBJECT;
     UNIT_CHECK(gs_node_has_del(s, 0));
     UNIT_CHECK(gs_node_has_legacy_del(s, 0));
     UNIT_CHECK(!gs_node_has_del(s, 7)); /* out of range: no */

@@ -1,4 +1,4 @@
-/* test_stacks: the three line-table formats of py_code_line() on tables
+/* test_stacks: the three line-table formats of gs_py_code_line() on tables
  * written by hand (the integration test checks them on real code of every
  * version), and the symbol table and symbolizer on this very program. */
 #include "config.h"
@@ -21,25 +21,25 @@ static void test_lnotab(void)
 {
     /* 3.8/3.9 co_lnotab: (address increment, line increment) pairs. */
     static const uint8_t t[] = {0, 1, 6, 1, 8, 2, 4, 0xff};
-    UNIT_CHECK_EQ_U64(py_code_line(8, t, sizeof t, 10, -1), 10); /* not started */
-    UNIT_CHECK_EQ_U64(py_code_line(8, t, sizeof t, 10, 0), 11);
-    UNIT_CHECK_EQ_U64(py_code_line(8, t, sizeof t, 10, 5), 11);
-    UNIT_CHECK_EQ_U64(py_code_line(9, t, sizeof t, 10, 6), 12);
-    UNIT_CHECK_EQ_U64(py_code_line(9, t, sizeof t, 10, 13), 12);
-    UNIT_CHECK_EQ_U64(py_code_line(9, t, sizeof t, 10, 14), 14);
-    UNIT_CHECK_EQ_U64(py_code_line(9, t, sizeof t, 10, 18), 13); /* a negative increment */
+    UNIT_CHECK_EQ_U64(gs_py_code_line(8, t, sizeof t, 10, -1), 10); /* not started */
+    UNIT_CHECK_EQ_U64(gs_py_code_line(8, t, sizeof t, 10, 0), 11);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(8, t, sizeof t, 10, 5), 11);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(9, t, sizeof t, 10, 6), 12);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(9, t, sizeof t, 10, 13), 12);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(9, t, sizeof t, 10, 14), 14);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(9, t, sizeof t, 10, 18), 13); /* a negative increment */
 }
 
 static void test_linetable_310(void)
 {
     /* 3.10 co_linetable: (bytecode length, line delta) pairs, -128 = none. */
     static const uint8_t t[] = {6, 1, 4, 0x80, 0, 5, 2, 2};
-    UNIT_CHECK_EQ_U64(py_code_line(10, t, sizeof t, 10, -1), 10);
-    UNIT_CHECK_EQ_U64(py_code_line(10, t, sizeof t, 10, 0), 11);
-    UNIT_CHECK_EQ_U64(py_code_line(10, t, sizeof t, 10, 5), 11);
-    UNIT_CHECK(py_code_line(10, t, sizeof t, 10, 6) == -1);  /* no line */
-    UNIT_CHECK_EQ_U64(py_code_line(10, t, sizeof t, 10, 10), 18); /* 11 + 5 (empty range) + 2 */
-    UNIT_CHECK(py_code_line(10, t, sizeof t, 10, 12) == -1); /* past the end */
+    UNIT_CHECK_EQ_U64(gs_py_code_line(10, t, sizeof t, 10, -1), 10);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(10, t, sizeof t, 10, 0), 11);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(10, t, sizeof t, 10, 5), 11);
+    UNIT_CHECK(gs_py_code_line(10, t, sizeof t, 10, 6) == -1);  /* no line */
+    UNIT_CHECK_EQ_U64(gs_py_code_line(10, t, sizeof t, 10, 10), 18); /* 11 + 5 (empty range) + 2 */
+    UNIT_CHECK(gs_py_code_line(10, t, sizeof t, 10, 12) == -1); /* past the end */
 }
 
 static void test_locations_311(void)
@@ -54,19 +54,19 @@ static void test_locations_311(void)
         0xDA, 0x01, 0x02,             /* code 11, 3 units, line +1     [12, 18) */
         0xE8, 0x48, 0x03,             /* code 13, 1 unit, line +100    [18, 20) */
     };
-    UNIT_CHECK_EQ_U64(py_code_line(11, t, sizeof t, 10, -2), 10);
-    UNIT_CHECK_EQ_U64(py_code_line(11, t, sizeof t, 10, 0), 11);
-    UNIT_CHECK_EQ_U64(py_code_line(12, t, sizeof t, 10, 2), 11);
-    UNIT_CHECK_EQ_U64(py_code_line(12, t, sizeof t, 10, 4), 11);
-    UNIT_CHECK_EQ_U64(py_code_line(13, t, sizeof t, 10, 6), 9);
-    UNIT_CHECK(py_code_line(13, t, sizeof t, 10, 8) == -1);
-    UNIT_CHECK_EQ_U64(py_code_line(13, t, sizeof t, 10, 10), 9);
-    UNIT_CHECK_EQ_U64(py_code_line(13, t, sizeof t, 10, 16), 10);
-    UNIT_CHECK_EQ_U64(py_code_line(13, t, sizeof t, 10, 18), 110);
-    UNIT_CHECK(py_code_line(13, t, sizeof t, 10, 20) == -1);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(11, t, sizeof t, 10, -2), 10);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(11, t, sizeof t, 10, 0), 11);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(12, t, sizeof t, 10, 2), 11);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(12, t, sizeof t, 10, 4), 11);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(13, t, sizeof t, 10, 6), 9);
+    UNIT_CHECK(gs_py_code_line(13, t, sizeof t, 10, 8) == -1);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(13, t, sizeof t, 10, 10), 9);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(13, t, sizeof t, 10, 16), 10);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(13, t, sizeof t, 10, 18), 110);
+    UNIT_CHECK(gs_py_code_line(13, t, sizeof t, 10, 20) == -1);
     /* A table cut inside a varint keeps the bits it has and reads no further. */
-    UNIT_CHECK_EQ_U64(py_code_line(13, t, sizeof t - 1, 10, 18), 14);
-    UNIT_CHECK(py_code_line(13, NULL, 0, 10, 0) == -1);
+    UNIT_CHECK_EQ_U64(gs_py_code_line(13, t, sizeof t - 1, 10, 18), 14);
+    UNIT_CHECK(gs_py_code_line(13, NULL, 0, 10, 0) == -1);
 }
 
 /* --- symbols ------------------------------------------------------------------ */

@@ -7,7 +7,7 @@
  * mimalloc heaps and the interpreter's abandoned pool. These fields are what
  * src/py/heap_ft.c needs to do the same from outside, plus the split
  * reference count of the object header (Include/object.h, refcount.h).
- * In a GIL build every one of them is PY_ABSENT.
+ * In a GIL build every one of them is GS_PY_ABSENT.
  */
 #ifndef GCSCOPE_GEN_OFFSETS_FT_H
 #define GCSCOPE_GEN_OFFSETS_FT_H

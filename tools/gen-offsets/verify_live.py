@@ -39,7 +39,7 @@ def parse_table(path):
     table = {}
     for m in re.finditer(r'^\s*\.(\w+)\s*=\s*(.+?),\s*$', text, re.M):
         name, value = m.group(1), m.group(2)
-        if value == 'PY_ABSENT':
+        if value == 'GS_PY_ABSENT':
             table[name] = None
         elif value.startswith('"'):
             table[name] = value.strip('"')
@@ -122,7 +122,7 @@ class Checker:
     def __getitem__(self, name):
         v = self.T[name]
         if v is None:
-            raise KeyError('%s is PY_ABSENT in this table' % name)
+            raise KeyError('%s is GS_PY_ABSENT in this table' % name)
         return v
 
     def check(self, what, cond, detail=''):
@@ -802,7 +802,7 @@ def genf(a):
 
 
 def sref(C, bits):
-    """A _PyStackRef word (3.14+) as an address, as py_stackref_object() reads
+    """A _PyStackRef word (3.14+) as an address, as gs_py_stackref_object() reads
     it: 0 for NULL and tagged ints, else the pointer without its tag bits
     (Py_TAG_BITS: 3 in a GIL build, 1 in a free-threaded one). Up to 3.13
     the word is the pointer."""
