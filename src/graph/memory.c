@@ -226,6 +226,28 @@ static size_t node_buffers(const struct gs_py_ctx *c, uint64_t obj, const struct
     return n;
 }
 
+/* The bytes of [addr, addr + len): a view of the copy where it holds them
+ * in one piece, else a copy in *tmp (freed by the caller). The copy keeps
+ * only the pages the target had touched, and reads the others as zeros,
+ * which is what they hold there: a large bytes(n) from calloc spans such
+ * pages, so a view alone would miss it. len is at most MAX_HASHED_BYTES. */
+static const void *value_bytes(const struct gs_py_ctx *c, uint64_t addr, size_t len, void **tmp)
+{
+    *tmp = NULL;
+    const void *p = gs_view(c->r, addr, len);
+    if (p)
+        return p;
+    void *buf = malloc(len);
+    if (!buf)
+        return NULL;
+    if (!gs_read_exact(c->r, addr, buf, len)) {
+        free(buf);
+        return NULL;
+    }
+    *tmp = buf;
+    return buf;
+}
+
 /* A hash of a str's or bytes' value (0: not one, or unreadable). Compact
  * str only (every str made since 3.3 except legacy C-API ones). */
 static uint64_t value_hash(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t)
@@ -258,10 +280,12 @@ static uint64_t value_hash(const struct gs_py_ctx *c, uint64_t obj, const struct
     }
     if (len > MAX_HASHED_BYTES)
         return 0;
-    const void *p = gs_view(c->r, data, len ? len : 1);
+    void *tmp;
+    const void *p = value_bytes(c, data, len ? len : 1, &tmp);
     if (!p)
         return 0;
     uint64_t h = gs_hash64(p, len, seed ^ len);
+    free(tmp);
     return h ? h : 1;
 }
 
@@ -351,11 +375,13 @@ static bool constant_value(const struct gs_py_ctx *c, uint64_t obj, const struct
     }
     if (len < GS_CONSTANT_MIN_BYTES || len > MAX_HASHED_BYTES)
         return false;
-    const void *p = gs_view(c->r, data, len);
-    if (!p || !all_same(p, len, item))
-        return false;
-    *out = (struct gs_snap_constant){0, item, len / item, first_item(p, item)};
-    return true;
+    void *tmp;
+    const void *p = value_bytes(c, data, len, &tmp);
+    bool same = p && all_same(p, len, item);
+    if (same)
+        *out = (struct gs_snap_constant){0, item, len / item, first_item(p, item)};
+    free(tmp);
+    return same;
 }
 
 static uint64_t round_class(uint64_t n, uint64_t alignment)

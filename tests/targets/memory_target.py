@@ -91,7 +91,9 @@ for n in (3, 10, 50, 300):
         s.discard(i)
     SETS.append(s)
 
-CONSTANTS = [bytes(50000), bytearray(b"\x07" * 5000), "A" * 3000, "\u20ac" * 2000, "\U0001F600" * 1500,
+# bytes(600000) comes from a fresh mmap whose pages the target never
+# touches (calloc): gcscope's copy reads them as the zeros they hold.
+CONSTANTS = [bytes(600000), bytes(50000), bytearray(b"\x07" * 5000), "A" * 3000, "\u20ac" * 2000, "\U0001F600" * 1500,
              [None] * 4000, (LEAK[0],) * 1000]
 NOT_CONSTANT = [b"\0" * 4999 + b"x", bytearray(5000) + b"y", "A" * 2999 + "B", [None] * 3999 + [0],
                 tuple(range(1000))]
