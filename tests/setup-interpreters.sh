@@ -7,8 +7,10 @@
 #                    python3.14 and python3.15, their headers (libpython3.X-dev,
 #                    for tools/gen-offsets) and debug builds (python3.X-dbg)
 #   $CACHE/py3.14t   a free-threaded CPython 3.14.7 built from
-#                    $GCSCOPE_CPYTHON_TARBALL, else $CACHE/Python-3.14.7.tar.xz
-#                    (--disable-gil --enable-shared, rpath to its own lib/)
+#                    $GCSCOPE_CPYTHON_TARBALL, else $CACHE/Python-3.14.7.tar.xz,
+#                    else shared/cpython/Python-3.14.7.tar.xz in the folder
+#                    that holds the clone (--disable-gil --enable-shared,
+#                    rpath to its own lib/)
 #
 # CACHE is $GCSCOPE_TEST_CACHE or /var/cache/gcscope-test. What is there and
 # complete is reused; what is missing is built into a .tmp folder and renamed
@@ -20,6 +22,7 @@
 # Prints what it reused or built and how long each step took.
 set -eu
 
+top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GCSCOPE_TEST_CACHE:-/var/cache/gcscope-test}
 want_ft=yes
 for a in "$@"; do
@@ -95,9 +98,18 @@ if [ "$want_ft" = yes ]; then
     if ft_complete "$ft"; then
         say "reusing $ft ($("$ft/bin/python3.14t" -c 'import sys; print(sys.version.split()[0])'))"
     else
-        tarball=${GCSCOPE_CPYTHON_TARBALL:-$cache/Python-3.14.7.tar.xz}
-        [ -f "$tarball" ] ||
-            { echo "setup-interpreters: $tarball not found: put python.org's Python-3.14.7.tar.xz there or set GCSCOPE_CPYTHON_TARBALL" >&2; exit 1; }
+        # Where the release source is: named, or already in the cache, or
+        # in shared/cpython beside the clone, which is where this project's
+        # machines and CI provide it (python.org itself is not reachable
+        # from them, so a fresh CI machine has no other copy).
+        tarball=${GCSCOPE_CPYTHON_TARBALL:-}
+        if [ -z "$tarball" ]; then
+            for f in "$cache/Python-3.14.7.tar.xz" "$top/../shared/cpython/Python-3.14.7.tar.xz"; do
+                [ -f "$f" ] && { tarball=$f; break; }
+            done
+        fi
+        [ -n "$tarball" ] && [ -f "$tarball" ] ||
+            { echo "setup-interpreters: Python-3.14.7.tar.xz not found in $cache or $top/../shared/cpython: put python.org's release source there or set GCSCOPE_CPYTHON_TARBALL" >&2; exit 1; }
         apt_install build-essential libssl-dev libffi-dev zlib1g-dev libbz2-dev liblzma-dev \
             libsqlite3-dev libreadline-dev
         rm -rf "$ft.tmp"
