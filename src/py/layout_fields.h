@@ -652,23 +652,26 @@
     X(pymalloc_alignment_shift)   /* ALIGNMENT_SHIFT */                      \
     X(pymalloc_small_threshold)   /* SMALL_REQUEST_THRESHOLD */              \
     /* tracemalloc (src/py/tracemalloc.c): 3.12+ _PyRuntime.tracemalloc;  \
-     * 3.9-3.11 statics of Modules/_tracemalloc.c, found by symbol */        \
+     * 3.8-3.11 statics of Modules/_tracemalloc.c, found by symbol */        \
     X(tm_config_tracing)          /* int, in struct _PyTraceMalloc_Config */ \
     X(tm_config_max_nframe)       /* int */                                  \
     X(runtime_tracemalloc)        /* 3.12+ */                                \
     X(tmstate_traces)             /* 3.12+ struct _tracemalloc_runtime_state */ \
     X(tmstate_domains)                                                       \
     X(tmstate_traced_memory)                                                 \
-    X(hashtable_nentries)         /* _Py_hashtable_t, 3.9+ */                \
+    X(hashtable_nentries)         /* _Py_hashtable_t (3.8: Modules/hashtable.h) */ \
     X(hashtable_nbuckets)                                                    \
     X(hashtable_buckets)                                                     \
     X(hashentry_next)             /* _Py_hashtable_entry_t */                \
     X(hashentry_key)                                                         \
-    X(hashentry_value)                                                       \
+    X(hashentry_value)            /* 3.8: absent, the value follows the key */ \
+    X(hashtable_key_size)         /* 3.8 only: size_t key_size; keys and     \
+                                   * values are stored inline in the entry */ \
     X(tmtrace_size_field)               /* trace_t: size_t size */                 \
     X(tmtrace_traceback)                                                     \
-    X(tmtraceback_nframe)         /* traceback_t: uint16_t */                \
-    X(tmtraceback_total_nframe)   /* uint16_t */                             \
+    X(tmtraceback_nframe)         /* traceback_t: uint16_t (3.8: int) */     \
+    X(tmtraceback_nframe_bytes)   /* 2, or 4 for 3.8's int */                \
+    X(tmtraceback_total_nframe)   /* uint16_t, 3.9+ */                       \
     X(tmtraceback_frames)                                                    \
     X(tmframe_size)               /* frame_t, packed */                      \
     X(tmframe_filename)                                                      \

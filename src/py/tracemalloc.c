@@ -106,11 +106,18 @@ static bool traceback_index(struct reader *R, uint64_t addr, uint32_t *out)
         return true;
     }
     const struct gs_py_layout *L = R->c->L;
-    uint16_t nframe = 0, total = 0;
-    if (!gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_nframe, &nframe, 2) ||
-        !gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_total_nframe, &total, 2))
+    /* nframe: uint16_t, 3.8's an int (a negative one reads as too many);
+     * total_nframe (the frames the stack had) is 3.9+: before, nframe. */
+    uint32_t nframe = 0;
+    uint16_t total = 0;
+    size_t width = L->tmtraceback_nframe_bytes == 4 ? 4 : 2;
+    if (!gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_nframe, &nframe, width))
         return false;
     if (nframe > GS_PY_TM_MAX_FRAMES_PER_TRACEBACK)
+        return false;
+    if (!gs_py_layout_has(L->tmtraceback_total_nframe))
+        total = (uint16_t)nframe;
+    else if (!gs_read_exact(R->c->r, addr + (uint64_t)L->tmtraceback_total_nframe, &total, 2))
         return false;
     struct gs_py_tracemalloc *t = R->t;
     if (!grow((void **)&t->tracebacks, &R->cap_tracebacks, t->ntracebacks + 1, sizeof *t->tracebacks) ||
@@ -121,7 +128,7 @@ static bool traceback_index(struct reader *R, uint64_t addr, uint32_t *out)
     uint64_t fsz = (uint64_t)L->tmframe_size;
     uint64_t first = addr + (uint64_t)L->tmtraceback_frames;
     size_t base = t->nframes;
-    for (uint16_t i = 0; i < nframe; i++) {
+    for (uint32_t i = 0; i < nframe; i++) {
         uint64_t fname;
         uint32_t lineno;
         if (!gs_read_u64(R->c->r, first + i * fsz + (uint64_t)L->tmframe_filename, &fname) ||
@@ -131,7 +138,7 @@ static bool traceback_index(struct reader *R, uint64_t addr, uint32_t *out)
     }
     t->nframes = base + nframe;
     uint32_t idx = (uint32_t)t->ntracebacks++;
-    t->tracebacks[idx] = (struct gs_tm_traceback){(uint32_t)base, nframe, total};
+    t->tracebacks[idx] = (struct gs_tm_traceback){(uint32_t)base, (uint16_t)nframe, total};
     if (!gs_addrmap_put(&R->tracebacks, addr, idx))
         R->oom = true;
     *out = idx;
@@ -140,16 +147,26 @@ static bool traceback_index(struct reader *R, uint64_t addr, uint32_t *out)
 
 /* Every entry of a _Py_hashtable_t: fn(key, value). Bounded by the table's
  * own count, the global budget, and the bucket count; a chain that loops
- * ends when the count is spent. */
+ * ends when the count is spent.
+ *
+ * 3.9+ entries hold a key and a value pointer. 3.8's (Modules/hashtable.h)
+ * hold the key and the value inline after the entry header: the key is a
+ * uintptr_t, or the packed {uintptr_t ptr; unsigned int domain} (12 bytes)
+ * once a trace of another domain was added, which puts every domain in
+ * the one table; the value passed on is the address of the inline trace_t. */
 typedef void (*entry_fn)(struct reader *R, uint64_t key, uint64_t value, uint32_t domain);
 
 static bool walk_table(struct reader *R, uint64_t table, entry_fn fn, uint32_t domain)
 {
     const struct gs_py_layout *L = R->c->L;
-    uint64_t nentries, nbuckets, buckets;
+    uint64_t nentries, nbuckets, buckets, key_size = 0;
     if (!gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_nentries, &nentries) ||
         !gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_nbuckets, &nbuckets) ||
         !gs_py_read_ptr(R->c, table + (uint64_t)L->hashtable_buckets, &buckets))
+        return false;
+    bool inline_entries = gs_py_layout_has(L->hashtable_key_size);
+    if (inline_entries &&
+        (!gs_read_u64(R->c->r, table + (uint64_t)L->hashtable_key_size, &key_size) || (key_size != 8 && key_size != 12)))
         return false;
     if (nbuckets > MAX_BUCKETS || nentries > R->budget)
         return false;
@@ -160,13 +177,23 @@ static bool walk_table(struct reader *R, uint64_t table, entry_fn fn, uint32_t d
             return false;
         while (e && left > 0) {
             uint64_t key, value, next;
+            uint32_t key_domain = domain;
             if (!gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_key, &key) ||
-                !gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_value, &value) ||
                 !gs_py_read_ptr(R->c, e + (uint64_t)L->hashentry_next, &next)) {
                 R->t->bad_entries++;
                 break;
             }
-            fn(R, key, value, domain);
+            if (inline_entries) {
+                value = e + (uint64_t)L->hashentry_key + key_size;
+                if (key_size == 12 && !gs_read_u32(R->c->r, e + (uint64_t)L->hashentry_key + 8, &key_domain)) {
+                    R->t->bad_entries++;
+                    break;
+                }
+            } else if (!gs_read_u64(R->c->r, e + (uint64_t)L->hashentry_value, &value)) {
+                R->t->bad_entries++;
+                break;
+            }
+            fn(R, key, value, key_domain);
             left--;
             R->budget--;
             e = next;
@@ -228,8 +255,10 @@ void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, co
         fail(t, GS_PY_TM_NO_SYMBOLS, "cannot tell whether tracemalloc is tracing: %.300s", why);
         return;
     } else {
+        /* 3.8 has no domains table: its traces table keys hold the domain. */
         statics_ok = gs_py_statics_find(statics, "tracemalloc_traces", 8, &traces_at) &&
-                     gs_py_statics_find(statics, "tracemalloc_domains", 8, &domains_at);
+                     (gs_py_layout_has(L->hashtable_key_size) ||
+                      gs_py_statics_find(statics, "tracemalloc_domains", 8, &domains_at));
     }
     int32_t tracing = 0;
     if (!gs_read_i32(c->r, config + (uint64_t)L->tm_config_tracing, &tracing) ||
@@ -244,8 +273,8 @@ void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, co
         return;
     }
     if (!gs_py_layout_has(L->hashtable_nentries)) {
-        fail(t, GS_PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %s",
-             "3.8 (3.9 and later only)");
+        fail(t, GS_PY_TM_UNSUPPORTED, "tracemalloc is tracing, but gcscope does not read the tables of Python %d.%d",
+             (int)L->major, (int)L->minor);
         return;
     }
     if (!statics_ok) {
@@ -261,8 +290,8 @@ void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, co
     gs_addrmap_init(&R.tracebacks);
     gs_addrmap_init(&R.filenames);
     uint64_t traces = 0, domains = 0;
-    bool ok = gs_py_read_ptr(c, traces_at, &traces) && gs_py_read_ptr(c, domains_at, &domains) && traces &&
-              walk_table(&R, traces, add_trace, 0);
+    bool ok = gs_py_read_ptr(c, traces_at, &traces) && (!domains_at || gs_py_read_ptr(c, domains_at, &domains)) &&
+              traces && walk_table(&R, traces, add_trace, 0);
     if (ok && domains)
         ok = walk_table(&R, domains, add_domain, 0);
     gs_addrmap_free(&R.tracebacks);

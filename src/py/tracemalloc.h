@@ -10,8 +10,11 @@
  *   - 3.9-3.11: _Py_tracemalloc_config (exported) and the statics
  *     tracemalloc_traces / tracemalloc_domains of Modules/_tracemalloc.c,
  *     through .symtab or a debug file (statics.h);
- *   - 3.8 keeps traces in an older hashtable that is not read: its status
- *     says so.
+ *   - 3.8: the same config and tracemalloc_traces, an older hashtable
+ *     (Modules/hashtable.h) whose entries hold key and trace inline, the
+ *     key carrying the domain once one other than 0 was traced (there is
+ *     no domains table); traceback_t has an int nframe and no
+ *     total_nframe.
  * traces (domain 0, the interpreter's own allocations) map a block address
  * to its trace; domains map other domains (numpy's, for example) to tables
  * of the same shape. Every table walk is bounded by the table's own entry
@@ -35,7 +38,7 @@ enum gs_py_tm_status {
     GS_PY_TM_NOT_READ,         /* no snapshot data (an older file) */
     GS_PY_TM_NOT_TRACING,      /* tracemalloc is not tracing in the target */
     GS_PY_TM_NO_SYMBOLS,       /* tracing, but its tables are statics gcscope cannot find */
-    GS_PY_TM_UNSUPPORTED,      /* tracing, in a version whose tables are not read (3.8) */
+    GS_PY_TM_UNSUPPORTED,      /* tracing, in a version whose tables are not read (none now) */
     GS_PY_TM_UNREADABLE,       /* tracing, but the tables are not in the copy or corrupt */
 };
 

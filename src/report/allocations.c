@@ -438,7 +438,7 @@ const char gs_report_allocations_man[] =
     "its traces read from the copy: the top allocation lines by size and count, as\n"
     ".B tracemalloc.take_snapshot().statistics(\\(aqlineno\\(aq)\n"
     "gives them inside, and for each type the lines its objects were allocated on. A target without\n"
-    "tracemalloc gets a \"not tracing\" line; Python 3.8's tables are not read; up to 3.11 the tables are\n"
+    "tracemalloc gets a \"not tracing\" line; up to 3.11 the tables are\n"
     "statics found through the binary's symbol table or its debug file, and their absence is said.\n";
 
 gs_status gs_report_allocations_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o,

@@ -199,10 +199,6 @@ def check_tracing(r, label, snap, oracle):
         r.check(tm["status"] == "tables not found" and "stripped" in tm.get("message", ""),
                 "%s: tracemalloc's tables without symbols are said in one line" % label, tm)
         return
-    if oracle["python"].startswith("3.8."):
-        r.check(tm["status"] == "unsupported", "%s: %s's tables are said to be unread" % (label, oracle["python"]),
-                tm)
-        return
     r.check(tm["status"] == "tracing" and tm["traceback_limit"] == 5, "%s: tracing, 5 frames" % label, tm)
     inside = {(f, l): (s, c) for f, l, s, c in oracle["lineno"]}
     outside = {(x["filename"], x["lineno"]): (x["size"], x["count"]) for x in report["statistics"]}

@@ -1715,16 +1715,31 @@ _Static_assert(sizeof(gen_arena_object) == 48, "arena_object is 48 bytes on x86_
 #define V_tmstate_domains ABSENT
 #define V_tmstate_traced_memory ABSENT
 /* REPLICA: Modules/_tracemalloc.c, 3.9-3.11 (frame_t, traceback_t, trace_t:
- * the members 3.12 moved to pycore_tracemalloc.h). 3.8's hashtable stored
- * keys and values inline and is not read. */
+ * the members 3.12 moved to pycore_tracemalloc.h); 3.8's traceback_t has an
+ * int nframe and no total_nframe. */
 typedef struct __attribute__((packed)) { PyObject *filename; unsigned int lineno; } gen_tm_frame;
+#if PY_VERSION_HEX >= 0x03090000
 typedef struct { Py_uhash_t hash; uint16_t nframe; uint16_t total_nframe; gen_tm_frame frames[1]; } gen_tm_traceback;
+#else
+typedef struct { Py_uhash_t hash; int nframe; gen_tm_frame frames[1]; } gen_tm_traceback;
+_Static_assert(sizeof(gen_tm_traceback) == 24, "3.8 traceback_t: hash, int nframe, packed frames");
+#endif
 /* REPLICA: trace_t (private in every version). */
 typedef struct { size_t size; gen_tm_traceback *traceback; } gen_tm_trace;
 _Static_assert(sizeof(gen_tm_frame) == 12, "frame_t is packed");
 #if PY_VERSION_HEX >= 0x03090000
 #include "internal/pycore_hashtable.h"
 #include "internal/pycore_pymem.h"
+#else
+/* REPLICA: Modules/hashtable.h, 3.8 (not installed): the table's first
+ * members, and the entry header after which the key (key_size bytes: a
+ * uintptr_t, or the packed {uintptr_t ptr; unsigned int domain} once a
+ * trace of another domain was added) and then the value (trace_t, copied
+ * in: data_size bytes) are stored inline. */
+typedef struct gen_slist_item { struct gen_slist_item *next; } gen_slist_item;
+typedef struct { gen_slist_item _Py_slist_item; Py_uhash_t key_hash; } gen_hashentry38;
+typedef struct { size_t num_buckets, entries; gen_slist_item **buckets; size_t key_size, data_size; } gen_hashtable38;
+_Static_assert(sizeof(gen_hashentry38) == 16, "3.8 _Py_hashtable_entry_t: next, key_hash");
 #endif
 #endif
 #define V_arena_object_size SZ(gen_arena_object)
@@ -1748,30 +1763,26 @@ _Static_assert(sizeof(gen_tm_frame) == 12, "frame_t is packed");
 #define V_hashentry_next OFF(_Py_hashtable_entry_t, _Py_slist_item.next)
 #define V_hashentry_key OFF(_Py_hashtable_entry_t, key)
 #define V_hashentry_value OFF(_Py_hashtable_entry_t, value)
+#define V_hashtable_key_size ABSENT
+#define V_tmtraceback_total_nframe OFF(gen_tm_traceback, total_nframe)
+#else
+#define V_hashtable_nentries OFF(gen_hashtable38, entries)
+#define V_hashtable_nbuckets OFF(gen_hashtable38, num_buckets)
+#define V_hashtable_buckets OFF(gen_hashtable38, buckets)
+#define V_hashentry_next OFF(gen_hashentry38, _Py_slist_item.next)
+#define V_hashentry_key SZ(gen_hashentry38) /* the key follows the header */
+#define V_hashentry_value ABSENT            /* and the value the key */
+#define V_hashtable_key_size OFF(gen_hashtable38, key_size)
+#define V_tmtraceback_total_nframe ABSENT
+#endif
 #define V_tmtrace_size_field OFF(gen_tm_trace, size)
 #define V_tmtrace_traceback OFF(gen_tm_trace, traceback)
 #define V_tmtraceback_nframe OFF(gen_tm_traceback, nframe)
-#define V_tmtraceback_total_nframe OFF(gen_tm_traceback, total_nframe)
+#define V_tmtraceback_nframe_bytes ((int64_t)sizeof(((gen_tm_traceback *)0)->nframe))
 #define V_tmtraceback_frames OFF(gen_tm_traceback, frames)
 #define V_tmframe_size SZ(gen_tm_frame)
 #define V_tmframe_filename OFF(gen_tm_frame, filename)
 #define V_tmframe_lineno OFF(gen_tm_frame, lineno)
-#else
-#define V_hashtable_nentries ABSENT
-#define V_hashtable_nbuckets ABSENT
-#define V_hashtable_buckets ABSENT
-#define V_hashentry_next ABSENT
-#define V_hashentry_key ABSENT
-#define V_hashentry_value ABSENT
-#define V_tmtrace_size_field ABSENT
-#define V_tmtrace_traceback ABSENT
-#define V_tmtraceback_nframe ABSENT
-#define V_tmtraceback_total_nframe ABSENT
-#define V_tmtraceback_frames ABSENT
-#define V_tmframe_size ABSENT
-#define V_tmframe_filename ABSENT
-#define V_tmframe_lineno ABSENT
-#endif
 
 /* --- _Py_DebugOffsets (3.13+) ------------------------------------------------------------- */
 #if PY_VERSION_HEX >= 0x030D0000
