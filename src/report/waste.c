@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/analyses.h"
 #include "graph/analysis.h"
 #include "graph/memory.h"
 #include "py/kinds.h"
@@ -202,16 +203,17 @@ static void constant_text(const struct gs_snapshot *s, const struct gs_snap_cons
 
 static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
-    struct gs_dominators d;
-    gs_status st = gs_dominators_compute(s, &d, err);
-    if (st != GS_OK)
-        return st;
+    /* the snapshot's dominators (graph/analyses.h): computed once, or read
+     * from the file, never again here */
+    const struct gs_dominators *d = gs_analyses_dominators(o->an, err);
+    if (!d)
+        return err->code;
     size_t ndup = 0, nmod = 0;
     uint64_t dup_wasted = 0;
     struct gs_dup_group *dups = gs_memory_duplicates(s, &ndup, &dup_wasted);
     struct container_stats cs[K_COUNT];
     containers(s, cs);
-    struct module_row *mods = modules(s, &d, &nmod);
+    struct module_row *mods = modules(s, d, &nmod);
     struct type_count *tc = gs_xcalloc(s->ntypes + 1, sizeof *tc);
     uint8_t *weak_target = gs_xcalloc(s->nobjects + 1, 1);
     uint64_t nweak_targets = 0, nfinal = 0;
@@ -413,7 +415,6 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
     free(mods);
     free(tc);
     free(weak_target);
-    gs_dominators_free(&d);
     return GS_OK;
 }
 
