@@ -189,8 +189,15 @@ static gs_status present(const struct gs_cli *cli, const struct gs_snapshot *sna
     gs_status st = GS_OK;
     if ((st = interrupted(err)) != GS_OK)
         return st;
-    if (cli->save && (st = gs_snapfile_save(snap, cli->save, err)) != GS_OK)
-        return st;
+    if (cli->save) {
+        /* The analyses go into the file, so that reports and the browser
+         * read them instead of computing them again; the report below
+         * then reads these too. */
+        struct gs_stored_section stored[GS_STORED_COUNT];
+        if ((st = gs_analyses_export(an, stored, err)) != GS_OK ||
+            (st = gs_snapfile_save(snap, stored, cli->save, err)) != GS_OK)
+            return st;
+    }
     if ((st = interrupted(err)) != GS_OK)
         return st;
     struct gs_report_opts ro = {.format = cli->format,

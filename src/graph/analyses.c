@@ -3,12 +3,16 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/analyses.h"
 #include "util/alloc.h"
+#include "util/hash.h"
 #include "util/scratch.h"
 #include "util/sort.h"
 
@@ -25,6 +29,9 @@ enum have {
 struct gs_analyses {
     const struct gs_snapshot *s;
     unsigned have, failed; /* enum have */
+    unsigned borrowed;     /* enum have: the results used in place from the snapshot file */
+    unsigned stored_checked, stored_bad; /* per gs_stored_kind: checksum tested, and failed */
+    struct gs_stored_meta export_meta;   /* what gs_analyses_export describes */
     gs_error failure;      /* the first failure, told again to whoever asks */
     void (*progress)(void *arg, const char *what);
     void *progress_arg;
@@ -39,7 +46,8 @@ struct gs_analyses {
     /* the dominator tree: children of p are dt_child[dt_off[p] .. dt_off[p+1]);
      * p == nobjects is the virtual root; each list sorted when first asked.
      * 32-bit offsets: there are fewer children than objects, and the
-     * dominators refuse UINT32_MAX objects or more. */
+     * dominators refuse UINT32_MAX objects or more. dt_sorted is NULL when
+     * every list is sorted (a snapshot file's are). */
     uint32_t *dt_off;
     uint32_t *dt_child;
     uint8_t *dt_sorted;
@@ -59,18 +67,24 @@ void gs_analyses_free(struct gs_analyses *a)
 {
     if (!a)
         return;
-    if (a->have & HAVE_SCC)
+    /* what the snapshot file holds is its mapping's, not ours */
+    unsigned own = ~a->borrowed;
+    if ((a->have & own) & HAVE_SCC)
         gs_scc_free(&a->scc);
-    free(a->garbage);
-    if (a->have & HAVE_PATHS)
+    if (own & HAVE_GARBAGE)
+        free(a->garbage);
+    if ((a->have & own) & HAVE_PATHS)
         gs_paths_free(&a->paths);
-    if (a->have & HAVE_DOM)
+    if ((a->have & own) & HAVE_DOM)
         gs_dominators_free(&a->dom);
     gs_cycles_free(&a->cycles);
-    gs_scratch_free(a->dt_off);
-    gs_scratch_free(a->dt_child);
+    if (own & HAVE_DOMTREE) {
+        gs_scratch_free(a->dt_off);
+        gs_scratch_free(a->dt_child);
+    }
     gs_scratch_free(a->dt_sorted);
-    free(a->types);
+    if (own & HAVE_TYPES)
+        free(a->types);
     free(a);
 }
 
@@ -111,14 +125,230 @@ static gs_status nomem(gs_error *err, const char *what)
     return gs_fail(err, GS_ERR_NOMEM, "out of memory %s", what);
 }
 
+/* --- the analyses a snapshot file carries ---------------------------------------- */
+
+/* A stored section's data when the file has it, with the element size and
+ * count expected and its checksum right (tested once); NULL otherwise. */
+static const void *stored(struct gs_analyses *a, enum gs_stored_kind k, uint32_t elem_size, uint64_t count)
+{
+    const struct gs_stored_section *sec = &a->s->stored[k];
+    if (!sec->data || sec->elem_size != elem_size || sec->count != count || (a->stored_bad & (1u << k)))
+        return NULL;
+    if (!(a->stored_checked & (1u << k))) {
+        a->stored_checked |= 1u << k;
+        /* count * elem_size lies inside the file: the loader checked */
+        if (gs_hash64(sec->data, (size_t)(count * elem_size), sec->file_id) != sec->checksum)
+            a->stored_bad |= 1u << k;
+    }
+    return (a->stored_bad & (1u << k)) ? NULL : sec->data;
+}
+
+/* The stored results' description, when they are of this version and of
+ * this snapshot's counts. */
+static const struct gs_stored_meta *stored_meta(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    const struct gs_stored_meta *m = stored(a, GS_STORED_META, sizeof *m, 1);
+    if (!m || m->version != GS_ANALYSES_VERSION || m->nobjects != s->nobjects || m->nedges != s->nedges ||
+        m->nroots != s->nroots || m->ntypes != s->ntypes || m->ncycles > s->nobjects ||
+        m->nmembers > s->nobjects || m->nchildren > s->nobjects)
+        return NULL;
+    return m;
+}
+
+static uint64_t total_bytes(const struct gs_snapshot *s)
+{
+    uint64_t total = 0; /* below 2^62: the loader checked */
+    for (uint64_t i = 0; i < s->nobjects; i++)
+        total += s->size[i];
+    return total;
+}
+
+/* Each adopt_* checks a stored result as far as the presenters rely on it
+ * (every index in range, every walk finite: a path's depth falls by one
+ * at each step, each reachable node is in its dominator's child list
+ * once) and takes it in place; false leaves it to be computed. */
+
+static bool adopt_garbage(struct gs_analyses *a)
+{
+    uint64_t n = a->s->nobjects;
+    const uint8_t *g = stored_meta(a) ? stored(a, GS_STORED_GARBAGE, 1, n) : NULL;
+    if (!g)
+        return false;
+    for (uint64_t i = 0; i < n; i++)
+        if (g[i] > 1)
+            return false;
+    a->garbage = (uint8_t *)g;
+    a->borrowed |= HAVE_GARBAGE;
+    return true;
+}
+
+static bool adopt_scc(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    uint64_t n = s->nobjects;
+    const struct gs_stored_meta *m = stored_meta(a);
+    const uint32_t *cycle_of = m ? stored(a, GS_STORED_CYCLE_OF, 4, n) : NULL;
+    const uint64_t *off = cycle_of ? stored(a, GS_STORED_CYCLE_OFF, 8, m->ncycles + 1) : NULL;
+    const uint32_t *members = off ? stored(a, GS_STORED_CYCLE_MEMBERS, 4, m->nmembers) : NULL;
+    if (!members || off[0] != 0 || off[m->ncycles] != m->nmembers)
+        return false;
+    for (uint64_t c = 0; c < m->ncycles; c++) {
+        if (off[c + 1] <= off[c] || off[c + 1] > m->nmembers)
+            return false;
+        for (uint64_t k = off[c]; k < off[c + 1]; k++)
+            if (members[k] >= n || cycle_of[members[k]] != c || (k > off[c] && members[k] <= members[k - 1]))
+                return false;
+    }
+    uint64_t on_cycles = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (cycle_of[i] != GS_NO_NODE && cycle_of[i] >= m->ncycles)
+            return false;
+        on_cycles += cycle_of[i] != GS_NO_NODE;
+    }
+    if (on_cycles != m->nmembers)
+        return false;
+    a->scc = (struct gs_scc){(uint32_t *)cycle_of, m->ncycles, (uint64_t *)off, (uint32_t *)members};
+    a->borrowed |= HAVE_SCC;
+    return true;
+}
+
+static bool adopt_paths(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    uint64_t n = s->nobjects;
+    if (!stored_meta(a))
+        return false;
+    const uint32_t *parent = stored(a, GS_STORED_PATH_PARENT, 4, n);
+    const uint64_t *edge = stored(a, GS_STORED_PATH_EDGE, 8, n);
+    const uint32_t *root = stored(a, GS_STORED_PATH_ROOT, 4, n);
+    const uint32_t *depth = stored(a, GS_STORED_PATH_DEPTH, 4, n);
+    if (!parent || !edge || !root || !depth)
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        if (depth[i] == UINT32_MAX) {
+            if (parent[i] != GS_NO_NODE || edge[i] != UINT64_MAX || root[i] != GS_NO_NODE)
+                return false;
+        } else if (depth[i] == 0) {
+            if (parent[i] != GS_NO_NODE || edge[i] != UINT64_MAX || root[i] >= s->nroots ||
+                s->roots[root[i]].node != i)
+                return false;
+        } else {
+            uint32_t p = parent[i];
+            if (p >= n || depth[p] != depth[i] - 1 || edge[i] < s->out_off[p] || edge[i] >= s->out_off[p + 1] ||
+                s->out_dst[edge[i]] != i || root[i] != root[p])
+                return false;
+        }
+    }
+    a->paths = (struct gs_paths){(uint32_t *)parent, (uint64_t *)edge, (uint32_t *)root, (uint32_t *)depth};
+    a->borrowed |= HAVE_PATHS;
+    return true;
+}
+
+static bool adopt_dominators(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    uint64_t n = s->nobjects;
+    if (!stored_meta(a))
+        return false;
+    const uint8_t *reach = stored(a, GS_STORED_REACHABLE, 1, n);
+    const uint32_t *idom = stored(a, GS_STORED_IDOM, 4, n);
+    const uint64_t *ret = stored(a, GS_STORED_RETAINED, 8, n);
+    if (!reach || !idom || !ret)
+        return false;
+    uint64_t total = total_bytes(s);
+    for (uint64_t i = 0; i < n; i++) {
+        /* GS_VIRTUAL_ROOT and GS_NO_NODE are one value */
+        if (reach[i] > 1 ||
+            (reach[i] && idom[i] != GS_VIRTUAL_ROOT && (idom[i] >= n || idom[i] == i || !reach[idom[i]])) ||
+            (!reach[i] && idom[i] != GS_NO_NODE) || ret[i] < s->size[i] || ret[i] > total)
+            return false;
+    }
+    a->dom = (struct gs_dominators){(uint32_t *)idom, (uint8_t *)reach, (uint64_t *)ret};
+    a->borrowed |= HAVE_DOM;
+    return true;
+}
+
+static int by_retained(const void *x, const void *y, void *arg);
+
+/* Only beside stored dominators: the lists must be theirs. */
+static bool adopt_domtree(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    uint64_t n = s->nobjects;
+    const struct gs_stored_meta *m = (a->borrowed & HAVE_DOM) ? stored_meta(a) : NULL;
+    const uint32_t *off = m ? stored(a, GS_STORED_DT_OFF, 4, n + 2) : NULL;
+    const uint32_t *child = off ? stored(a, GS_STORED_DT_CHILD, 4, m->nchildren) : NULL;
+    if (!child)
+        return false;
+    uint64_t reachable = 0;
+    for (uint64_t i = 0; i < n; i++)
+        reachable += a->dom.reachable[i];
+    if (off[0] != 0 || off[n + 1] != m->nchildren || m->nchildren != reachable)
+        return false;
+    /* Every entry is in its dominator's list, and each list is strictly
+     * in by_retained's order: no node twice, so with as many entries as
+     * reachable nodes, each once. */
+    for (uint64_t p = 0; p <= n; p++) {
+        if (off[p + 1] < off[p])
+            return false;
+        for (uint64_t k = off[p]; k < off[p + 1]; k++) {
+            uint32_t c = child[k];
+            if (c >= n || !a->dom.reachable[c] || a->dom.idom[c] != (p == n ? GS_VIRTUAL_ROOT : (uint32_t)p) ||
+                (k > off[p] && by_retained(&child[k - 1], &c, a->dom.retained) >= 0))
+                return false;
+        }
+    }
+    a->dt_off = (uint32_t *)off;
+    a->dt_child = (uint32_t *)child;
+    a->dt_sorted = NULL;
+    a->borrowed |= HAVE_DOMTREE;
+    return true;
+}
+
+_Static_assert(sizeof(struct gs_stored_type_total) == sizeof(struct gs_type_total) &&
+                   offsetof(struct gs_stored_type_total, reachable_shallow) ==
+                       offsetof(struct gs_type_total, reachable_shallow),
+               "a file's type totals are read as gs_type_total");
+
+static bool adopt_types(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    const struct gs_stored_type_total *t =
+        (a->borrowed & HAVE_DOMTREE) && stored_meta(a) ? stored(a, GS_STORED_TYPES, sizeof *t, s->ntypes) : NULL;
+    if (!t)
+        return false;
+    uint64_t total = total_bytes(s);
+    for (uint64_t i = 0; i < s->ntypes; i++)
+        if (t[i].count > s->nobjects || t[i].shallow > total || t[i].retained > total ||
+            t[i].reachable_count > t[i].count || t[i].reachable_shallow > t[i].shallow)
+            return false;
+    a->types = (struct gs_type_total *)t;
+    a->borrowed |= HAVE_TYPES;
+    return true;
+}
+
 const struct gs_scc *gs_analyses_scc(struct gs_analyses *a, gs_error *err)
 {
     if (a->have & HAVE_SCC)
         return &a->scc;
     if (failed_before(a, HAVE_SCC, err))
         return NULL;
+    if (adopt_scc(a)) {
+        a->have |= HAVE_SCC;
+        return &a->scc;
+    }
     progress(a, "reference cycles");
     return step(a, HAVE_SCC, gs_scc_compute(a->s, &a->scc, err), err) ? &a->scc : NULL;
+}
+
+static void sum_garbage(struct gs_analyses *a)
+{
+    for (uint64_t i = 0; i < a->s->nobjects; i++)
+        if (a->garbage[i]) {
+            a->garbage_totals.objects++;
+            a->garbage_totals.bytes += a->s->size[i];
+        }
 }
 
 const uint8_t *gs_analyses_garbage(struct gs_analyses *a, gs_error *err)
@@ -127,14 +357,14 @@ const uint8_t *gs_analyses_garbage(struct gs_analyses *a, gs_error *err)
         return a->garbage;
     if (failed_before(a, HAVE_GARBAGE, err))
         return NULL;
-    progress(a, "cyclic garbage");
-    if (!step(a, HAVE_GARBAGE, gs_garbage_compute(a->s, &a->garbage, err), err))
-        return NULL;
-    for (uint64_t i = 0; i < a->s->nobjects; i++)
-        if (a->garbage[i]) {
-            a->garbage_totals.objects++;
-            a->garbage_totals.bytes += a->s->size[i];
-        }
+    if (adopt_garbage(a)) {
+        a->have |= HAVE_GARBAGE;
+    } else {
+        progress(a, "cyclic garbage");
+        if (!step(a, HAVE_GARBAGE, gs_garbage_compute(a->s, &a->garbage, err), err))
+            return NULL;
+    }
+    sum_garbage(a);
     return a->garbage;
 }
 
@@ -149,6 +379,10 @@ const struct gs_paths *gs_analyses_paths(struct gs_analyses *a, gs_error *err)
         return &a->paths;
     if (failed_before(a, HAVE_PATHS, err))
         return NULL;
+    if (adopt_paths(a)) {
+        a->have |= HAVE_PATHS;
+        return &a->paths;
+    }
     progress(a, "shortest paths from the roots");
     return step(a, HAVE_PATHS, gs_paths_compute(a->s, &a->paths, err), err) ? &a->paths : NULL;
 }
@@ -159,9 +393,13 @@ const struct gs_dominators *gs_analyses_dominators(struct gs_analyses *a, gs_err
         return &a->dom;
     if (failed_before(a, HAVE_DOM, err))
         return NULL;
-    progress(a, "dominators and retained sizes");
-    if (!step(a, HAVE_DOM, gs_dominators_compute(a->s, &a->dom, err), err))
-        return NULL;
+    if (adopt_dominators(a)) {
+        a->have |= HAVE_DOM;
+    } else {
+        progress(a, "dominators and retained sizes");
+        if (!step(a, HAVE_DOM, gs_dominators_compute(a->s, &a->dom, err), err))
+            return NULL;
+    }
     for (uint64_t i = 0; i < a->s->nobjects; i++)
         if (a->dom.reachable[i]) {
             a->reachable_totals.objects++;
@@ -234,6 +472,10 @@ static bool domtree(struct gs_analyses *a, gs_error *err)
         return true;
     if (failed_before(a, HAVE_DOMTREE, err) || !gs_analyses_dominators(a, err))
         return false;
+    if (adopt_domtree(a)) {
+        a->have |= HAVE_DOMTREE;
+        return true;
+    }
     progress(a, "the dominator tree");
     return step(a, HAVE_DOMTREE, build_domtree(a, err), err);
 }
@@ -254,7 +496,7 @@ const uint32_t *gs_analyses_children(struct gs_analyses *a, uint32_t p, uint64_t
         return NULL;
     uint32_t *c = a->dt_child + a->dt_off[p];
     *n = a->dt_off[p + 1] - a->dt_off[p];
-    if (!a->dt_sorted[p]) {
+    if (a->dt_sorted && !a->dt_sorted[p]) {
         gs_qsort_r(c, (size_t)*n, sizeof *c, by_retained, a->dom.retained);
         a->dt_sorted[p] = 1;
     }
@@ -279,7 +521,7 @@ uint32_t gs_analyses_largest_child(struct gs_analyses *a, uint32_t p, uint64_t *
     *n = a->dt_off[p + 1] - a->dt_off[p];
     if (*n == 0)
         return GS_NO_NODE;
-    if (a->dt_sorted[p])
+    if (!a->dt_sorted || a->dt_sorted[p])
         return c[0];
     /* the first in by_retained's order, without sorting the list */
     uint32_t best = c[0];
@@ -383,6 +625,10 @@ const struct gs_type_total *gs_analyses_types(struct gs_analyses *a, gs_error *e
         return a->types;
     if (failed_before(a, HAVE_TYPES, err) || !domtree(a, err))
         return NULL;
+    if (adopt_types(a)) {
+        a->have |= HAVE_TYPES;
+        return a->types;
+    }
     progress(a, "retained sizes per type");
     return step(a, HAVE_TYPES, build_types(a, err), err) ? a->types : NULL;
 }
@@ -409,4 +655,127 @@ gs_status gs_analyses_retained_of_types(struct gs_analyses *a, const uint8_t *ma
     if (!domtree(a, err))
         return err->code;
     return walk_retained(a, match, out, err);
+}
+
+/* --- saving them with the snapshot --------------------------------------------------- */
+
+/* The cycles' side of gs_analyses_export: the SCC, the garbage and the
+ * paths need nothing of the dominators, so they run on a thread of their
+ * own, into their own results, touching only the (read-only) snapshot. */
+struct other_side {
+    const struct gs_snapshot *s;
+    bool scc, garbage, paths; /* to compute */
+    struct gs_scc scc_out;
+    uint8_t *garbage_out;
+    struct gs_paths paths_out;
+    gs_status st;
+    gs_error err;
+};
+
+static void *compute_other_side(void *arg)
+{
+    struct other_side *o = arg;
+    o->st = GS_OK;
+    if (o->scc && (o->st = gs_scc_compute(o->s, &o->scc_out, &o->err)) != GS_OK)
+        return NULL;
+    if (o->garbage && (o->st = gs_garbage_compute(o->s, &o->garbage_out, &o->err)) != GS_OK)
+        return NULL;
+    if (o->paths)
+        o->st = gs_paths_compute(o->s, &o->paths_out, &o->err);
+    return NULL;
+}
+
+/* Sort every child list once (the presenters then never sort). */
+static void sort_all_children(struct gs_analyses *a)
+{
+    if (!a->dt_sorted)
+        return;
+    for (uint64_t p = 0; p <= a->s->nobjects; p++) {
+        uint64_t n = a->dt_off[p + 1] - a->dt_off[p];
+        if (!a->dt_sorted[p] && n > 1)
+            gs_qsort_r(a->dt_child + a->dt_off[p], (size_t)n, sizeof *a->dt_child, by_retained, a->dom.retained);
+    }
+    gs_scratch_free(a->dt_sorted);
+    a->dt_sorted = NULL;
+}
+
+gs_status gs_analyses_export(struct gs_analyses *a, struct gs_stored_section *out, gs_error *err)
+{
+    const struct gs_snapshot *s = a->s;
+    memset(out, 0, GS_STORED_COUNT * sizeof *out);
+    if (a->failed)
+        return *err = a->failure, err->code;
+    /* What the file carried is taken first (on this thread: it sets a's
+     * fields), the rest computed. */
+    struct other_side o = {.s = s};
+    if (!(a->have & HAVE_SCC) && adopt_scc(a))
+        a->have |= HAVE_SCC;
+    if (!(a->have & HAVE_GARBAGE) && adopt_garbage(a)) {
+        a->have |= HAVE_GARBAGE;
+        sum_garbage(a);
+    }
+    if (!(a->have & HAVE_PATHS) && adopt_paths(a))
+        a->have |= HAVE_PATHS;
+    o.scc = !(a->have & HAVE_SCC);
+    o.garbage = !(a->have & HAVE_GARBAGE);
+    o.paths = !(a->have & HAVE_PATHS);
+    pthread_t thread;
+    bool threaded = false;
+    if (o.scc || o.garbage || o.paths) {
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the main thread's */
+        threaded = pthread_create(&thread, NULL, compute_other_side, &o) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!threaded)
+            compute_other_side(&o);
+    }
+    bool dom_ok = gs_analyses_types(a, err) != NULL;
+    if (dom_ok)
+        sort_all_children(a);
+    if (threaded)
+        pthread_join(thread, NULL);
+    /* The other side's results are a's now, whatever happened here. */
+    if (o.scc && o.st == GS_OK)
+        a->scc = o.scc_out, a->have |= HAVE_SCC;
+    else if (o.scc)
+        gs_scc_free(&o.scc_out);
+    if (o.garbage && o.garbage_out)
+        a->garbage = o.garbage_out, a->have |= HAVE_GARBAGE, sum_garbage(a);
+    if (o.paths && o.st == GS_OK)
+        a->paths = o.paths_out, a->have |= HAVE_PATHS;
+    if (!dom_ok)
+        return err->code;
+    if (o.st != GS_OK) {
+        *err = o.err;
+        return o.st;
+    }
+    uint64_t n = s->nobjects;
+    a->export_meta = (struct gs_stored_meta){.version = GS_ANALYSES_VERSION,
+                                             .nobjects = n,
+                                             .nedges = s->nedges,
+                                             .nroots = s->nroots,
+                                             .ntypes = s->ntypes,
+                                             .ncycles = a->scc.ncycles,
+                                             .nmembers = a->scc.off[a->scc.ncycles],
+                                             .nchildren = a->dt_off[n + 1]};
+    const struct gs_stored_meta *m = &a->export_meta;
+#define OUT(KIND, PTR, COUNT) out[KIND] = (struct gs_stored_section){PTR, COUNT, 0, 0, (uint32_t)sizeof *(PTR)}
+    OUT(GS_STORED_META, m, 1);
+    OUT(GS_STORED_GARBAGE, a->garbage, n);
+    OUT(GS_STORED_REACHABLE, a->dom.reachable, n);
+    OUT(GS_STORED_IDOM, a->dom.idom, n);
+    OUT(GS_STORED_RETAINED, a->dom.retained, n);
+    OUT(GS_STORED_DT_OFF, a->dt_off, n + 2);
+    OUT(GS_STORED_DT_CHILD, a->dt_child, m->nchildren);
+    OUT(GS_STORED_TYPES, (const struct gs_stored_type_total *)a->types, s->ntypes);
+    OUT(GS_STORED_CYCLE_OF, a->scc.cycle_of, n);
+    OUT(GS_STORED_CYCLE_OFF, a->scc.off, m->ncycles + 1);
+    OUT(GS_STORED_CYCLE_MEMBERS, a->scc.members, m->nmembers);
+    OUT(GS_STORED_PATH_PARENT, a->paths.parent, n);
+    OUT(GS_STORED_PATH_EDGE, a->paths.parent_edge, n);
+    OUT(GS_STORED_PATH_ROOT, a->paths.root, n);
+    OUT(GS_STORED_PATH_DEPTH, a->paths.depth, n);
+#undef OUT
+    return GS_OK;
 }

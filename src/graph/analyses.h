@@ -28,6 +28,13 @@
 
 struct gs_analyses;
 
+/* The version of the analyses' results: a snapshot file carries the
+ * results of the version that saved it, and they are used only when it is
+ * this one. Raise it whenever a change to an analysis changes any result
+ * (an order, a tie broken another way), so that older files have theirs
+ * computed again instead of read. */
+#define GS_ANALYSES_VERSION 1
+
 /* progress, when given, is told what is about to run ("computing
  * dominators and retained sizes over 1,234 objects..."): the browser
  * shows it before a long wait. */
@@ -81,5 +88,16 @@ const uint32_t *gs_analyses_children_unsorted(struct gs_analyses *a, uint32_t p,
 uint32_t gs_analyses_largest_child(struct gs_analyses *a, uint32_t p, uint64_t *n, gs_error *err);
 /* How many children p has; 0 before the tree is built. */
 uint64_t gs_analyses_nchildren(const struct gs_analyses *a, uint32_t p);
+
+/* Every analysis above, for a snapshot file to carry (--save): computed
+ * (on two threads: the dominators and what stands on them on one, the
+ * cycles, the garbage and the paths on the other) unless the snapshot
+ * carried them already, with every child list sorted, then described in
+ * out (GS_STORED_COUNT entries pointing into a, valid until
+ * gs_analyses_free). A snapshot loaded with them (graph/snapshot.h's
+ * stored) has each used in place after its checksum and its content are
+ * checked, when first asked for; one that fails a check is computed
+ * again, as for a file without it. */
+gs_status gs_analyses_export(struct gs_analyses *a, struct gs_stored_section *out, gs_error *err);
 
 #endif

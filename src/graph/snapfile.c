@@ -59,7 +59,10 @@ enum section_id {
     SEC_SLACK,
     SEC_CONTENT,
     SEC_CONSTANTS,
-    SEC_LAST = SEC_CONSTANTS,
+    /* Analyses saved with the snapshot (graph/snapshot.h's gs_stored_kind,
+     * in that order): checksummed and checked when first used, not at load. */
+    SEC_STORED_FIRST,
+    SEC_LAST = SEC_STORED_FIRST + GS_STORED_COUNT - 1,
 };
 #define SEC_FIRST_OPTIONAL SEC_THREADS
 
@@ -76,7 +79,23 @@ static const char *const section_names[] = {
     [SEC_MEMORY] = "memory",     [SEC_MAPPINGS] = "mappings", [SEC_ARENAS] = "arenas",
     [SEC_TM_TRACES] = "tm_traces", [SEC_TM_TRACEBACKS] = "tm_tracebacks", [SEC_TM_FRAMES] = "tm_frames",
     [SEC_SLACK] = "slack",       [SEC_CONTENT] = "content",   [SEC_CONSTANTS] = "constants",
+    [SEC_STORED_FIRST + GS_STORED_META] = "an_meta",
+    [SEC_STORED_FIRST + GS_STORED_GARBAGE] = "an_garbage",
+    [SEC_STORED_FIRST + GS_STORED_REACHABLE] = "an_reachable",
+    [SEC_STORED_FIRST + GS_STORED_IDOM] = "an_idom",
+    [SEC_STORED_FIRST + GS_STORED_RETAINED] = "an_retained",
+    [SEC_STORED_FIRST + GS_STORED_DT_OFF] = "an_dt_off",
+    [SEC_STORED_FIRST + GS_STORED_DT_CHILD] = "an_dt_child",
+    [SEC_STORED_FIRST + GS_STORED_TYPES] = "an_types",
+    [SEC_STORED_FIRST + GS_STORED_CYCLE_OF] = "an_cycle_of",
+    [SEC_STORED_FIRST + GS_STORED_CYCLE_OFF] = "an_cycle_off",
+    [SEC_STORED_FIRST + GS_STORED_CYCLE_MEMBERS] = "an_cycle_members",
+    [SEC_STORED_FIRST + GS_STORED_PATH_PARENT] = "an_path_parent",
+    [SEC_STORED_FIRST + GS_STORED_PATH_EDGE] = "an_path_edge",
+    [SEC_STORED_FIRST + GS_STORED_PATH_ROOT] = "an_path_root",
+    [SEC_STORED_FIRST + GS_STORED_PATH_DEPTH] = "an_path_depth",
 };
+_Static_assert(SEC_LAST < MAX_SECTIONS, "the section table holds every section");
 
 struct file_header {
     char magic[8];
@@ -110,7 +129,8 @@ struct section_plan {
 
 /* --- saving ------------------------------------------------------------- */
 
-static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k, struct section_plan *p)
+static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
+                            const struct gs_stored_section *stored, struct section_plan *p)
 {
     size_t n = 0;
 #define SEC(ID, PTR, COUNT) p[n++] = (struct section_plan){ID, PTR, (uint32_t)sizeof *(PTR), COUNT}
@@ -152,6 +172,10 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
         SEC(SEC_CONSTANTS, s->constants, s->nconstants);
     }
 #undef SEC
+    for (int i = 0; stored && i < GS_STORED_COUNT; i++)
+        if (stored[i].data)
+            p[n++] = (struct section_plan){(enum section_id)(SEC_STORED_FIRST + i), stored[i].data, stored[i].elem_size,
+                                           stored[i].count};
     return n;
 }
 
@@ -165,12 +189,13 @@ static bool write_padding(FILE *f, uint64_t from, uint64_t to)
     return write_all(f, zeros, (size_t)(to - from));
 }
 
-gs_status gs_snapfile_save(const struct gs_snapshot *s, const char *path, gs_error *err)
+gs_status gs_snapfile_save(const struct gs_snapshot *s, const struct gs_stored_section *stored, const char *path,
+                          gs_error *err)
 {
     struct counts k = {s->nobjects, s->nedges,  s->nweak, s->nroots, s->ntypes,
                        s->strings_len, s->nthreads, s->nframes, s->nfds, s->nresources};
     struct section_plan plan[MAX_SECTIONS];
-    size_t n = plan_sections(s, &k, plan);
+    size_t n = plan_sections(s, &k, stored, plan);
     struct section_entry table[MAX_SECTIONS];
     struct file_header h;
     memset(&h, 0, sizeof h);
@@ -225,7 +250,17 @@ size_t gs_snapfile_layout(struct gs_snapfile_section_info *out, size_t max, size
     struct counts k;
     memset(&k, 0, sizeof k);
     struct section_plan plan[MAX_SECTIONS];
-    size_t n = plan_sections(&zero, &k, plan);
+    struct gs_stored_section stored[GS_STORED_COUNT];
+    static const uint32_t stored_sizes[GS_STORED_COUNT] = {
+        [GS_STORED_META] = sizeof(struct gs_stored_meta), [GS_STORED_GARBAGE] = 1, [GS_STORED_REACHABLE] = 1, [GS_STORED_IDOM] = 4,
+        [GS_STORED_RETAINED] = 8, [GS_STORED_DT_OFF] = 4, [GS_STORED_DT_CHILD] = 4,
+        [GS_STORED_TYPES] = sizeof(struct gs_stored_type_total), [GS_STORED_CYCLE_OF] = 4,
+        [GS_STORED_CYCLE_OFF] = 8, [GS_STORED_CYCLE_MEMBERS] = 4, [GS_STORED_PATH_PARENT] = 4,
+        [GS_STORED_PATH_EDGE] = 8, [GS_STORED_PATH_ROOT] = 4, [GS_STORED_PATH_DEPTH] = 4,
+    };
+    for (int i = 0; i < GS_STORED_COUNT; i++)
+        stored[i] = (struct gs_stored_section){&core, 0, 0, 0, stored_sizes[i]};
+    size_t n = plan_sections(&zero, &k, stored, plan);
     *header_size = sizeof(struct file_header);
     *entry_size = sizeof(struct section_entry);
     for (size_t i = 0; i < n && i < max; i++)
@@ -296,6 +331,8 @@ static gs_status check_table(const unsigned char *base, size_t len, const struct
             return gs_fail(err, GS_ERR_SNAPSHOT,
                            "the snapshot is truncated or corrupt: section %s lies outside the file",
                            section_names[e->id]);
+        if (e->id >= SEC_STORED_FIRST)
+            continue; /* checked when first used (graph/analyses.c) */
         if (gs_hash64(base + e->offset, (size_t)(e->count * e->elem_size), e->id) != e->checksum)
             return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: checksum mismatch in section %s",
                            section_names[e->id]);
@@ -564,6 +601,13 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
         goto fail;
     }
 #undef COUNTED
+    for (uint32_t i = 0; i < h.nsections; i++) {
+        if (table[i].id < SEC_STORED_FIRST)
+            continue;
+        s->stored[table[i].id - SEC_STORED_FIRST] =
+            (struct gs_stored_section){base + table[i].offset, table[i].count, table[i].checksum, table[i].id,
+                                       table[i].elem_size};
+    }
     if ((st = check_content(s, err)) != GS_OK)
         goto fail;
     s->mapping = map;

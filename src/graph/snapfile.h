@@ -18,9 +18,12 @@
 #define GS_SNAPFILE_MAGIC "GCSCOPE\x1a"
 #define GS_SNAPFILE_VERSION 2 /* 2: meta.build */
 
-/* Write s to path (through a temporary file renamed into place).
- * GS_ERR_IO with the reason on failure. */
-gs_status gs_snapfile_save(const struct gs_snapshot *s, const char *path, gs_error *err);
+/* Write s to path (through a temporary file renamed into place), with the
+ * analyses in stored (GS_STORED_COUNT entries, graph/analyses.h's
+ * gs_analyses_export; the entries whose data is NULL are left out) when
+ * stored is not NULL. GS_ERR_IO with the reason on failure. */
+gs_status gs_snapfile_save(const struct gs_snapshot *s, const struct gs_stored_section *stored, const char *path,
+                          gs_error *err);
 
 /* Load a snapshot file. GS_ERR_SNAPSHOT (with what is wrong: not a
  * snapshot, another version, truncated, corrupt section, bad index) or

@@ -262,6 +262,53 @@ struct gs_snap_core {
     int32_t nthreads;           /* NT_PRSTATUS notes */
 };
 
+/* Analyses a snapshot file may carry (written by --save, graph/analyses.h
+ * computes them when a file lacks them): each is one array of the file,
+ * used in place. The loader checks only that each lies inside the file;
+ * its checksum and content are checked by graph/analyses.c when first
+ * used, so that a report that needs none of them pays nothing. */
+enum gs_stored_kind {
+    GS_STORED_META,          /* struct gs_stored_meta, 1 */
+    GS_STORED_GARBAGE,       /* uint8_t per node: gs_analyses_garbage */
+    GS_STORED_REACHABLE,     /* uint8_t per node: gs_dominators.reachable */
+    GS_STORED_IDOM,          /* uint32_t per node: gs_dominators.idom */
+    GS_STORED_RETAINED,      /* uint64_t per node: gs_dominators.retained */
+    GS_STORED_DT_OFF,        /* uint32_t, nobjects + 2: the dominator tree's child lists ... */
+    GS_STORED_DT_CHILD,      /* uint32_t, one per reachable node: ... each sorted, largest first */
+    GS_STORED_TYPES,         /* struct gs_stored_type_total per type */
+    GS_STORED_CYCLE_OF,      /* uint32_t per node: gs_scc.cycle_of */
+    GS_STORED_CYCLE_OFF,     /* uint64_t, ncycles + 1: gs_scc.off */
+    GS_STORED_CYCLE_MEMBERS, /* uint32_t: gs_scc.members */
+    GS_STORED_PATH_PARENT,   /* uint32_t per node: gs_paths.parent ... */
+    GS_STORED_PATH_EDGE,     /* uint64_t per node */
+    GS_STORED_PATH_ROOT,     /* uint32_t per node */
+    GS_STORED_PATH_DEPTH,    /* uint32_t per node */
+    GS_STORED_COUNT
+};
+
+/* What the stored arrays were computed from and by: analyses of another
+ * version (GS_ANALYSES_VERSION, graph/analyses.h) or of other counts are
+ * not used. */
+struct gs_stored_meta {
+    uint32_t version;
+    uint32_t reserved;
+    uint64_t nobjects, nedges, nroots, ntypes;
+    uint64_t ncycles, nmembers, nchildren;
+};
+
+/* gs_type_total (graph/analyses.h) as a file stores it */
+struct gs_stored_type_total {
+    uint64_t count, shallow, retained, reachable_count, reachable_shallow;
+};
+
+struct gs_stored_section {
+    const void *data; /* NULL: the file has no such section */
+    uint64_t count;
+    uint64_t checksum; /* util/hash.h's gs_hash64 of the bytes, seeded with the section's file id */
+    uint32_t file_id;
+    uint32_t elem_size;
+};
+
 struct gs_snapshot {
     struct gs_snap_meta meta;
     struct gs_snap_core *core; /* NULL unless read from a core file */
@@ -302,6 +349,8 @@ struct gs_snapshot {
     uint64_t *content;    /* per node: hash of a str's or bytes' value, 0 for other objects (NULL: unknown) */
     struct gs_snap_constant *constants;   /* large objects of one repeated value, by node */
     uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames, nconstants;
+    /* analyses saved with the file (all data NULL for a live capture) */
+    struct gs_stored_section stored[GS_STORED_COUNT];
     /* where the memory comes from */
     void *mapping;
     size_t mapping_len;

@@ -27,6 +27,9 @@ from tier_target.py), decompressed into a temporary directory:
   - tests/unit/model_agreement checks the browser's model against the
     reports' JSON over the same snapshot, and tests/unit/browser_lists the
     browser's list logic (cursor, scrolling, filter, sort) and model.
+Then each snapshot is saved again with the analyses in the file (--save
+stores them) and every case, the model agreement and the list checks run
+over that copy against the same expected output.
 With --regen, writes the expected files instead (make-snapshots.sh does).
 """
 
@@ -115,6 +118,22 @@ def first_session(snap):
     return min(addrs, key=lambda a: int(a, 16)).decode() if addrs else "0x1"
 
 
+def variants(found, regen):
+    """(label, snapshot, expected dir): each committed snapshot as it is
+    (older than the analyses a file can carry: every report computes
+    them), then, unless regenerating, the same snapshot saved again by
+    this gcscope, with the analyses in the file: every report must read
+    them back to the same expected output."""
+    for label, snap in found:
+        yield label, snap, os.path.join(EXPECTED, label)
+    for label, snap in ([] if regen else found):
+        stored = snap + ".stored"
+        rc, out, err = run([snap, "--save", stored])
+        if rc != 0:
+            raise SystemExit("run.py: cannot save %s again: %s" % (snap, err.decode(errors="replace")))
+        yield label + " (analyses stored)", stored, os.path.join(EXPECTED, label)
+
+
 def normalize(out):
     return re.sub(rb'"total_ms": ?[0-9.e+-]+', b'"total_ms": 0', out)
 
@@ -153,9 +172,8 @@ def main():
         check(len(found) > 0, "committed snapshots found")
         agreement = os.path.join(BUILDDIR, "tests", "unit", "model_agreement")
         lists = os.path.join(BUILDDIR, "tests", "unit", "browser_lists")
-        for label, snap in found:
+        for label, snap, outdir in variants(found, regen):
             target = first_session(snap)
-            outdir = os.path.join(EXPECTED, label)
             if regen:
                 os.makedirs(outdir, exist_ok=True)
                 for old in os.listdir(outdir):
