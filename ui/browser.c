@@ -453,6 +453,13 @@ static gs_status run(struct gs_ui *ui, gs_error *err)
             break;
         if (dirty)
             gs_ui_draw_screen(ui);
+        if (ui->draw_again) {
+            /* what was cheap is on the screen; now the rest (keys typed
+             * meanwhile wait in the terminal's queue) */
+            ui->draw_again = false;
+            dirty = true;
+            continue;
+        }
         int ch = getch();
         if (ch == ERR) {
             dirty = false;

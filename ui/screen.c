@@ -147,6 +147,8 @@ static void draw_status(struct gs_ui *ui, struct gs_view *v)
 void gs_ui_draw_screen(struct gs_ui *ui)
 {
     struct gs_view *v = gs_ui_current(ui);
+    if (v && v->ops->prepare)
+        v->ops->prepare(v, ui);
     erase();
     int h = LINES - 3;
     if (v && h > 0)

@@ -43,6 +43,10 @@ struct gs_view;
 
 struct gs_view_ops {
     const char *name;
+    /* Compute what the next draw needs, before the screen is cleared: the
+     * screen drawn last stays up while the status line tells the
+     * progress. Optional. */
+    void (*prepare)(struct gs_view *v, struct gs_ui *ui);
     /* Draw the body: lines y .. y+h-1, the whole width. */
     void (*draw)(struct gs_view *v, struct gs_ui *ui, int y, int h);
     /* A request the view answers itself; false leaves it to the browser
@@ -99,6 +103,9 @@ struct gs_ui {
     bool message_error;
     bool quit;
     bool curses;         /* the screen is up (progress may draw) */
+    /* A view drew what was cheap and fills in the rest at its next draw:
+     * the loop draws again at once, before reading a key. */
+    bool draw_again;
 };
 
 /* --- browser services (browser.c) --------------------------------------------- */

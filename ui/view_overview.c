@@ -3,7 +3,12 @@
  * One line per fact; a line about cycles, suspects, resources or threads
  * opens that view on Enter. The counts need the garbage, the cycles and
  * the dominators: computed here, once, with "computing..." on the status
- * line (the other views then open at once). */
+ * line (the other views then open at once). Until they are there, the
+ * first draw shows what the snapshot says by itself (the process, the
+ * heap's size, the collector's state, the warnings: a pass over the
+ * sizes at most) and the next one, right after, computes and adds the
+ * rest: on a big snapshot whose file does not carry its analyses, the
+ * screen is up in the time of the load instead of several seconds. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -29,7 +34,11 @@ struct overview {
     struct line *lines;
     size_t n, cap;
     bool built;
+    bool cheap; /* the lines of what needs no analysis are shown; the rest comes at the next draw */
 };
+
+/* What the complete overview needs computed. */
+#define OVERVIEW_NEEDS (GS_NEED_GARBAGE | GS_NEED_CYCLES | GS_NEED_SUSPECTS)
 
 static struct line *add(struct overview *o, enum gs_role role, int target)
 {
@@ -175,6 +184,19 @@ static void warning_lines(struct overview *o, const struct gs_snapshot *s)
         ADDF(o, GS_ROLE_ALERT, -1, "  %s pages could not be read", gs_fmt_count(m->unreadable_pages, c1, sizeof c1));
 }
 
+/* Without any analysis: the lines below read only the snapshot, and say
+ * nothing of what is not known yet. */
+static void build_cheap(struct overview *o, struct gs_ui *ui)
+{
+    o->n = 0;
+    process_lines(o, ui->snap);
+    heap_lines(o, ui);
+    collector_lines(o, ui);
+    warning_lines(o, ui->snap);
+    gs_list_init(&o->base.list, o->base.list.src, o, NULL, o->n, false);
+    o->cheap = true;
+}
+
 static void build(struct overview *o, struct gs_ui *ui)
 {
     /* One at a time: what cannot be computed is left out (the status
@@ -207,11 +229,23 @@ static void draw_row(struct gs_view *v, struct gs_ui *ui, uint32_t id, int y, bo
     gs_draw_text(&ui->draw, y, 0, COLS, gs_row_role(selected, l->role), l->text, true);
 }
 
+/* The rest of the overview, computed under the cheap screen. */
+static void prepare(struct gs_view *v, struct gs_ui *ui)
+{
+    struct overview *o = (struct overview *)v;
+    if (o->cheap && !o->built)
+        build(o, ui);
+}
+
 static void draw(struct gs_view *v, struct gs_ui *ui, int y, int h)
 {
     struct overview *o = (struct overview *)v;
-    if (!o->built)
+    if (!o->built && !o->cheap && (ui->model.have & OVERVIEW_NEEDS) != OVERVIEW_NEEDS) {
+        build_cheap(o, ui);
+        ui->draw_again = true;
+    } else if (!o->built) {
         build(o, ui);
+    }
     gs_ui_draw_list(v, ui, y, h, draw_row);
 }
 
@@ -246,7 +280,7 @@ static void done(struct gs_view *v)
 }
 
 static const struct gs_view_ops ops = {
-    .name = "overview", .draw = draw, .request = request, .search = search, .done = done};
+    .name = "overview", .prepare = prepare, .draw = draw, .request = request, .search = search, .done = done};
 
 struct gs_view *gs_view_overview_new(struct gs_ui *ui)
 {
