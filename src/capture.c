@@ -15,6 +15,7 @@
 #include "py/debug_offsets.h"
 #include "py/layout.h"
 #include "util/alloc.h"
+#include "util/phases.h"
 
 void gs_capture_opts_default(struct gs_capture_opts *o)
 {
@@ -277,9 +278,12 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     if ((st = check_signals(err)) != GS_OK)
         return st;
 
+    struct gs_phases ph;
+    gs_phases_start(&ph);
     gs_attach *a = NULL;
     if ((st = gs_attach_process(cap->pid, deadline, &a, err)) != GS_OK)
         return st;
+    gs_phase_mark(&ph, "stop");
     cap->was_stopped = gs_attach_was_stopped(a);
 
     st = wait_out_collection(cap, a, deadline, err);
@@ -287,12 +291,16 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     gs_attach_threads(a, &nthreads);
     cap->threads_stopped = nthreads;
     gs_maps_free(&cap->maps);
+    gs_phase_mark(&ph, "gc check");
     if (st == GS_OK)
         st = gs_maps_read(cap->pid, &cap->maps, err);
+    gs_phase_mark(&ph, "maps");
     if (st == GS_OK)
         st = gs_image_copy_writable(cap->image, cap->pid, &cap->maps, deadline, err);
+    gs_phase_mark(&ph, "copy");
     if (st == GS_OK)
         st = read_threads_and_fds(cap, a, opts, deadline, err);
+    gs_phase_mark(&ph, "threads, fds");
     /* A testing aid: hold the stop, still answering signals promptly. */
     for (double held = 0; st == GS_OK && held < opts->debug_hold; held += 0.01) {
         if ((st = check_signals(err)) != GS_OK)
@@ -304,6 +312,7 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     double stopped = gs_attach_last_stop(a);
     double last_detach = gs_now();
     gs_detach_at(a, &last_detach);
+    gs_phase_mark(&ph, "detach");
     cap->pause_seconds = last_detach - stopped;
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
     if (st != GS_OK)
