@@ -36,6 +36,7 @@
 #include "util/strpool.h"
 
 #define MAX_FRAMES_PER_THREAD 100000 /* deeper than any real stack: a loop */
+#define PENDING_KEEP 65536 /* references of one object kept for the next (1.5 MiB) */
 
 struct builder {
     struct gs_py_refs_sink sink; /* first: the sink callbacks get the builder */
@@ -328,6 +329,13 @@ static void flush_pending(struct builder *b)
         add_edge(b, to, label);
     }
     b->npending = 0;
+    /* One list of a million items leaves a buffer of 24 MiB behind: give
+     * it back rather than hold it through the peak of the build. */
+    if (b->cap_pending > PENDING_KEEP) {
+        free(b->pending);
+        b->pending = NULL;
+        b->cap_pending = 0;
+    }
 }
 
 static void sink_weak(struct gs_py_refs_sink *s, uint64_t dst)

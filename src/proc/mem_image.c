@@ -571,6 +571,18 @@ gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, 
     return GS_OK;
 }
 
+void gs_image_release_spare(gs_image *img)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t ps = page > 0 ? (size_t)page : 4096;
+    for (size_t i = 0; i < img->nblocks; i++) {
+        struct block *b = &img->blocks[i];
+        size_t keep = (b->used + ps - 1) / ps * ps;
+        if (keep < b->size)
+            (void)madvise(b->base + keep, b->size - keep, MADV_DONTNEED); /* advice: failure only costs memory */
+    }
+}
+
 void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps)
 {
     struct gs_run *runs = NULL;

@@ -68,6 +68,12 @@ gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, 
  * change, so this runs while the target runs. */
 void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps);
 
+/* After the stop: give back the pre-faulted pages that the copy did not
+ * fill (the plan's slack for memory the target might touch before the
+ * stop: a sixteenth of it and 4 MiB), so that they do not count in
+ * gcscope's peak while the graph is built. Later carves fault them in again. */
+void gs_image_release_spare(gs_image *img);
+
 /* The image as a reader (owned by the image: do not free it). */
 gs_reader *gs_image_reader(gs_image *img);
 
