@@ -30,9 +30,9 @@
  *    discard it. Worse, if gcscope dies (SIGKILL) while a thread sits in
  *    that stop, the kernel resumes it WITHOUT the signal (probe: a SIGUSR1
  *    handler never ran). So the signal is re-injected at once: PTRACE_CONT
- *    with it, then PTRACE_INTERRUPT. Our interrupt is still pending (we
- *    always interrupt right after the seize, and the trap that would have
- *    consumed it was the signal-delivery-stop itself, entered before it), so
+ *    with it, then PTRACE_INTERRUPT. Our interrupt is still pending (it
+ *    was sent before the thread trapped, or while it sat in the
+ *    signal-delivery-stop, which does not consume it), so
  *    the kernel sets up the handler frame, or starts the group-stop for a
  *    stop signal, and traps again before one instruction of the handler
  *    runs (probe: PTRACE_EVENT_STOP next, handler count 0; it ran once after
@@ -84,9 +84,15 @@
 
 /* Rescans of /proc/PID/task before we give up on a thread list that keeps
  * changing. Once every known thread is stopped no new one can appear (a
- * clone() interrupted by our trap is restarted, never half-done), so in
- * practice the loop ends after three passes. */
+ * clone() interrupted by our trap is restarted, never half-done: the child
+ * joins the thread list inside copy_process(), before the parent can
+ * trap), so one rescan after every known thread has stopped is complete:
+ * in practice the loop ends after two passes. */
 enum { MAX_PASSES = 64 };
+
+/* Rescans while the threads still run, seizing only: a thread list that
+ * keeps growing is left to the passes of the stop. */
+enum { SEIZE_PASSES = 4 };
 
 /* How long gs_detach waits for threads whose interrupt is queued but whose
  * stop has not been reported (a thread can only be detached from a
@@ -95,6 +101,7 @@ enum { MAX_PASSES = 64 };
 #define DETACH_WAIT_SECONDS 0.25
 
 enum tstate {
+    T_SEIZED,  /* seized, still running: no interrupt sent yet */
     T_WAITING, /* seized, interrupt queued, stop not yet reported */
     T_STOPPED, /* in a ptrace-stop that we have collected */
     T_RUNNING, /* resumed by gs_attach_cycle, no interrupt queued yet */
@@ -192,7 +199,7 @@ static struct thread *add_thread(gs_attach *a, pid_t tid)
         a->cap = a->cap ? a->cap * 2 : 16;
         a->th = gs_xreallocarray(a->th, a->cap, sizeof *a->th);
     }
-    a->th[a->n] = (struct thread){.tid = tid, .state = T_WAITING, .sig = 0};
+    a->th[a->n] = (struct thread){.tid = tid, .state = T_SEIZED, .sig = 0};
     return &a->th[a->n++];
 }
 
@@ -376,8 +383,8 @@ static gs_status wait_stops(gs_attach *a, double deadline, bool check_flags, gs_
     return s;
 }
 
-/* Seize + interrupt every thread in /proc/PID/task that we do not hold yet.
- * *added: how many were seized. */
+/* Seize every thread in /proc/PID/task that we do not hold yet (T_SEIZED:
+ * a seized thread runs on until interrupted). *added: how many. */
 static gs_status seize_new(gs_attach *a, size_t *added, gs_error *err)
 {
     char path[64];
@@ -437,13 +444,6 @@ static gs_status seize_new(gs_attach *a, size_t *added, gs_error *err)
                            (int)tid, (int)a->pid, strerror(e));
         }
         add_thread(a, tid);
-        /* The pause starts with the first interrupt (an upper bound: the
-         * thread stops a few microseconds later). */
-        if (a->first_stop == 0)
-            a->first_stop = gs_now();
-        /* ESRCH here means the thread died after the seize; waitpid() will
-         * report its exit, so there is nothing to do. */
-        ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
         (*added)++;
     }
     free(known);
@@ -451,12 +451,55 @@ static gs_status seize_new(gs_attach *a, size_t *added, gs_error *err)
     return GS_OK;
 }
 
-/* Seize, interrupt and collect the stop of every thread, rescanning the
- * thread list until two consecutive passes find no new thread. */
+/* Interrupt every seized thread that runs: it stops at its next return to
+ * user space (a thread blocked in a system call at once). */
+static void interrupt_seized(gs_attach *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->th[i].state != T_SEIZED)
+            continue;
+        /* The pause starts with the first interrupt (an upper bound: the
+         * thread stops a few microseconds later). */
+        if (a->first_stop == 0)
+            a->first_stop = gs_now();
+        /* ESRCH here means the thread died after the seize; waitpid() will
+         * report its exit, so there is nothing to do. */
+        ptrace(PTRACE_INTERRUPT, a->th[i].tid, NULL, NULL);
+        a->th[i].state = T_WAITING;
+    }
+}
+
+/* Seize every thread, then interrupt them all and collect the stops,
+ * rescanning the thread list until a pass after the stops finds no new
+ * thread.
+ *
+ * PTRACE_SEIZE does not stop a thread, so the seizing (a system call and a
+ * directory entry per thread, 5 ms for 500 threads) is done first, with the
+ * target running, rescanning for threads born meanwhile; the pause then
+ * holds only the interrupts, the stops and one rescan. A seized thread that
+ * gets a signal before our interrupt stops in a signal-delivery-stop at
+ * once (ptrace intercepts the signals of a tracee): it waits there, frozen,
+ * until its interrupt follows microseconds later, and is then handled as
+ * when the signal came between interrupt and trap (note_status, reinject).
+ * A thread in a group-stop reports it as soon as it is seized; its
+ * interrupt adds no second report. */
 static gs_status stop_all(gs_attach *a, double deadline, gs_error *err)
 {
-    int clean = 0;
+    for (int pass = 0; pass < SEIZE_PASSES; pass++) {
+        size_t added;
+        gs_status s;
 
+        if (gs_signal_pending)
+            return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by %s while stopping the threads of process %d",
+                           signal_name(gs_signal_pending), (int)a->pid);
+        if (gs_deadline_hit || gs_now() >= deadline)
+            return gs_fail(err, GS_ERR_DEADLINE, "could not stop the threads of process %d in time: retry",
+                           (int)a->pid);
+        if ((s = seize_new(a, &added, err)) != GS_OK)
+            return s;
+        if (added == 0)
+            break;
+    }
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         size_t added;
         gs_status s;
@@ -467,9 +510,7 @@ static gs_status stop_all(gs_attach *a, double deadline, gs_error *err)
         if (gs_deadline_hit || gs_now() >= deadline)
             return gs_fail(err, GS_ERR_DEADLINE, "could not stop the threads of process %d in time: retry",
                            (int)a->pid);
-        s = seize_new(a, &added, err);
-        if (s != GS_OK)
-            return s;
+        interrupt_seized(a);
         s = wait_stops(a, deadline, true, err);
         if (s != GS_OK)
             return s;
@@ -486,12 +527,12 @@ static gs_status stop_all(gs_attach *a, double deadline, gs_error *err)
             }
             return gs_fail(err, GS_ERR_EXITED, "target exited during capture");
         }
-        if (added == 0) {
-            if (++clean >= 2)
-                return GS_OK;
-        } else {
-            clean = 0;
-        }
+        /* Every known thread is stopped: the list read now is complete. */
+        s = seize_new(a, &added, err);
+        if (s != GS_OK)
+            return s;
+        if (added == 0)
+            return GS_OK;
     }
     return gs_fail(err, GS_ERR_DEADLINE, "the threads of process %d kept changing after %d passes: retry",
                    (int)a->pid, MAX_PASSES);
@@ -503,11 +544,12 @@ static int detach_all(gs_attach *a, double *last_detach)
     int failed = 0;
 
     /* PTRACE_DETACH works only on a tracee in a ptrace-stop (ESRCH
-     * otherwise), so threads resumed by a cycle get an interrupt, and
+     * otherwise), so threads resumed by a cycle or seized but not yet
+     * interrupted get an interrupt, and
      * threads with an interrupt queued get a short wait for their stop
      * (which also re-injects the signal of any signal-delivery-stop). */
     for (size_t i = 0; i < a->n; i++) {
-        if (a->th[i].state == T_RUNNING) {
+        if (a->th[i].state == T_RUNNING || a->th[i].state == T_SEIZED) {
             ptrace(PTRACE_INTERRUPT, a->th[i].tid, NULL, NULL);
             a->th[i].state = T_WAITING;
         }
