@@ -151,10 +151,11 @@ static gs_status choose_layout(struct gs_capture *cap, gs_error *err)
 }
 
 /* While stopped, with the memory: the descriptor table (so that it matches
- * the objects that own them) and each thread's native stack (which can only be
- * walked while the thread is stopped). */
+ * the objects that own them), the thread ids and, for native stacks, each
+ * thread's registers (walk_stacks walks the stacks after the detach).
+ * *regs: one per thread, for walk_stacks to free. */
 static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, const struct gs_capture_opts *opts,
-                                      double deadline, gs_error *err)
+                                      double deadline, struct gs_thread_regs **regs, size_t *nregs, gs_error *err)
 {
     free(cap->fds);
     cap->fds = NULL;
@@ -164,19 +165,33 @@ static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, cons
         return st;
     size_t n;
     const pid_t *tids = gs_attach_threads(a, &n);
+    *regs = gs_xcalloc(n ? n : 1, sizeof **regs);
+    *nregs = n;
+    for (size_t i = 0; i < n; i++) {
+        (*regs)[i].tid = tids[i];
+        /* Past the deadline the remaining threads go without registers
+         * (and so without a native stack) rather than hold the target
+         * longer. */
+        if (opts->native_stacks && gs_now() < deadline && !gs_deadline_hit)
+            gs_unwind_regs(tids[i], &(*regs)[i]);
+    }
+    return check_signals(err);
+}
+
+/* After the detach: each thread's native stack, walked from the registers
+ * of the stop over the image copied in the same stop. Takes regs. */
+static void walk_stacks(struct gs_capture *cap, const struct gs_capture_opts *opts, double deadline,
+                        struct gs_thread_regs *regs, size_t n)
+{
     free(cap->native);
     cap->native = gs_xcalloc(n ? n : 1, sizeof *cap->native);
     cap->nnative = n;
     for (size_t i = 0; i < n; i++) {
-        cap->native[i].tid = tids[i];
-        /* Past the deadline the remaining threads go without a native
-         * stack rather than hold the target longer. */
+        cap->native[i].tid = regs[i].tid;
         if (opts->native_stacks && gs_now() < deadline && !gs_deadline_hit)
-            gs_unwind_thread(cap->pid, tids[i], &cap->native[i]);
-        if ((st = check_signals(err)) != GS_OK)
-            return st;
+            gs_unwind_walk(cap->pid, gs_image_reader(cap->image), &regs[i], &cap->native[i]);
     }
-    return GS_OK;
+    free(regs);
 }
 
 /* For benchmarks: the physical floor of a capture, measured in a stop of
@@ -298,8 +313,10 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     if (st == GS_OK)
         st = gs_image_copy_writable(cap->image, cap->pid, &cap->maps, deadline, err);
     gs_phase_mark(&ph, "copy");
+    struct gs_thread_regs *regs = NULL;
+    size_t nregs = 0;
     if (st == GS_OK)
-        st = read_threads_and_fds(cap, a, opts, deadline, err);
+        st = read_threads_and_fds(cap, a, opts, deadline, &regs, &nregs, err);
     gs_phase_mark(&ph, "threads, fds");
     /* A testing aid: hold the stop, still answering signals promptly. */
     for (double held = 0; st == GS_OK && held < opts->debug_hold; held += 0.01) {
@@ -315,8 +332,11 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     gs_phase_mark(&ph, "detach");
     cap->pause_seconds = last_detach - stopped;
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
-    if (st != GS_OK)
+    if (st != GS_OK) {
+        free(regs);
         return st;
+    }
+    walk_stacks(cap, opts, deadline, regs, nregs);
     if (process_gone(cap->pid))
         return gs_fail(err, GS_ERR_EXITED, "process %d exited during the capture", (int)cap->pid);
     /* Positions, flags and socket addresses: fdinfo and the net tables cost

@@ -4,7 +4,7 @@
  *   3.11+    the thread state records the kernel tid (native_thread_id).
  *   <= 3.10  it records only pthread_self() (thread_id). On x86_64 glibc
  *            pthread_self() is the thread's TCB, which is also its fs base
- *            register: gs_unwind_thread reads fs_base while the thread is
+ *            register: gs_unwind_regs reads fs_base while the thread is
  *            stopped, and the two are compared. Without registers (native
  *            stacks off) the TCB itself is read from the image: glibc's
  *            struct pthread starts with tcbhead_t, whose `self` (offset 16)

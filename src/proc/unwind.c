@@ -1,25 +1,29 @@
-/* unwind.c: native stacks, walked with libunwind-ptrace inside the pause,
- * and named from the ELF files after it.
+/* unwind.c: native stacks: the registers inside the pause, the walk with
+ * libunwind after it, over the stop's copy of the stacks, and the names
+ * from the ELF files.
  *
- * The walk (gs_unwind_thread) runs while the whole target is stopped, so it
- * is kept to what cannot wait: the registers, the kernel's name and state
- * of the thread, and the return addresses. Symbols are looked up later, with
- * the target running again (gs_symbolize).
+ * In the stop, each thread costs one PTRACE_GETREGS (gs_unwind_regs).
+ * Walking the stacks there cost some 35 us a thread (17 ms of the pause
+ * for 500 idle threads of CPython 3.12); after the detach the walk reads
+ * the stack pages from the image copied in the same stop, and the
+ * registers from what gs_unwind_regs saved, so it sees exactly the stacks
+ * of the stop while the target runs. Only read-only file mappings (code,
+ * eh_frame, eh_frame_hdr) are read from the live process: they cannot
+ * change.
  *
- * Cost: libunwind-ptrace as it comes reads the target a word per
- * PTRACE_PEEKDATA and, for each return address it has not seen, finds and
- * parses the function's unwind rules, rereading /proc/PID/maps and mapping
+ * Cost of the walk: libunwind-ptrace's accessors read a word per
+ * PTRACE_PEEKDATA and, for each return address not seen before, find and
+ * parse the function's unwind rules, rereading /proc/PID/maps and mapping
  * the ELF file anew whenever the walk crosses into another file. Three
  * things keep that short (figures for 51 threads of CPython 3.11, 594
- * frames, inside the pause):
+ * frames, measured when the walk was still inside the pause):
  *   - one address space per process with UNW_CACHE_GLOBAL: the rules found
  *     for a return address serve every later thread (workers blocked in
  *     the same calls cost ~25 us each);                     ~24 ms in all
- *   - a page cache under access_mem: one process_vm_readv per 4 KiB page
- *     instead of a PEEKDATA per word;                       ~8 ms
+ *   - a page cache under access_mem: one copy per 4 KiB page instead of a
+ *     read per word;                                         ~8 ms
  *   - one libunwind context per ELF file, so that each file's unwind
  *     table is loaded once per run, not once per crossing.  ~5 ms
- * Reading each thread's stat line and registers adds ~20 us a thread.
  */
 #include "config.h"
 
@@ -42,12 +46,34 @@
 #include "proc/unwind.h"
 #include "util/alloc.h"
 
-/* --- the walk, inside the pause ------------------------------------------- */
+/* --- the registers, inside the pause ------------------------------------------ */
 
-/* The kernel's name and state letter of a thread, from its stat line
- * "TID (comm) S ...": comm may hold spaces and parentheses, so the state
- * follows the last ')'. */
-static void read_stat(pid_t pid, pid_t tid, struct gs_native_stack *out)
+/* /proc says 't' (tracing stop) for every thread gcscope stopped, which
+ * tells nothing: the registers say whether it was inside a system call
+ * (orig_rax holds the call's number; -1 in user code). A thread stopped
+ * in a call was blocked in it or about to be: 'S'. */
+void gs_unwind_regs(pid_t tid, struct gs_thread_regs *out)
+{
+    struct user_regs_struct r;
+    memset(out, 0, sizeof *out);
+    out->tid = tid;
+    if (ptrace(PTRACE_GETREGS, tid, NULL, &r) != 0)
+        return;
+    out->have = true;
+    out->fs_base = r.fs_base;
+    out->state = (int64_t)r.orig_rax >= 0 ? 'S' : 'R';
+    /* libunwind's x86_64 numbering (libunwind-x86_64.h). */
+    const uint64_t v[GS_NATIVE_NREGS] = {r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8,
+                                         r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip};
+    memcpy(out->regs, v, sizeof v);
+}
+
+/* --- the walk, after the pause ------------------------------------------------- */
+
+/* The kernel's name of a thread, from its stat line "TID (comm) S ...":
+ * comm may hold spaces and parentheses. Names rarely change: read after
+ * the stop. */
+static void read_comm(pid_t pid, pid_t tid, struct gs_native_stack *out)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
@@ -67,30 +93,16 @@ static void read_stat(pid_t pid, pid_t tid, struct gs_native_stack *out)
         len = sizeof out->comm - 1;
     memcpy(out->comm, open_paren + 1, len);
     out->comm[len] = '\0';
-    out->state = close_paren[2];
 }
 
-/* /proc says 't' (tracing stop) for every thread gcscope stopped, which
- * tells nothing: the registers say whether it was inside a system call
- * (orig_rax holds the call's number; -1 in user code). A thread stopped
- * in a call was blocked in it or about to be: 'S'. */
-static void read_regs(pid_t tid, struct gs_native_stack *out)
-{
-    struct user_regs_struct regs;
-    if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) != 0)
-        return;
-    out->fs_base = regs.fs_base;
-    if (out->state == 't' || out->state == 0)
-        out->state = (int64_t)regs.orig_rax >= 0 ? 'S' : 'R';
-}
-
-/* libunwind reads the target a word at a time (PTRACE_PEEKDATA), and byte
- * by byte through the unwind tables: parsing one function's FDE and CIE
- * and running its CFA program costs a few hundred calls, some 400 us. The
- * reads go through this page cache instead: one process_vm_readv per 4 KiB
- * page. Pages of read-only file mappings (eh_frame, eh_frame_hdr, text)
- * cannot change and serve the whole run; writable pages (stacks) are
- * dropped before each thread's walk, since the next stop sees new ones. */
+/* libunwind reads the target a word at a time, and byte by byte through
+ * the unwind tables: parsing one function's FDE and CIE and running its
+ * CFA program costs a few hundred calls. The reads go through this page
+ * cache instead: one copy per 4 KiB page. Pages of read-only file mappings
+ * (eh_frame, eh_frame_hdr, text) cannot change: read from the live process
+ * with process_vm_readv, they serve the whole run. Writable pages (stacks)
+ * come from the stop's image and are dropped before each walk, since the
+ * next capture has another image. */
 #define PAGE_SIZE_4K 4096u
 #define PAGE_CACHE 512 /* 2 MiB: the tables and stacks of one run fit */
 
@@ -125,6 +137,9 @@ static struct unwinder {
     struct file_context files[MAX_FILE_CONTEXTS];
     size_t nfiles;
     struct cached_page *pages; /* PAGE_CACHE of them, direct-mapped */
+    /* the walk under way: */
+    gs_reader *image;          /* writable memory as it was in the stop */
+    const uint64_t *regs;      /* the thread's registers in the stop */
 } U;
 
 static const uint8_t *cached_page(uint64_t page)
@@ -135,12 +150,19 @@ static const uint8_t *cached_page(uint64_t page)
     if (p->addr == page)
         return p->data;
     p->addr = 0;
-    struct iovec local = {p->data, PAGE_SIZE_4K}, remote = {(void *)(uintptr_t)page, PAGE_SIZE_4K};
-    if (process_vm_readv(U.pid, &local, 1, &remote, 1, 0) != (ssize_t)PAGE_SIZE_4K)
-        return NULL;
     const gs_map *m = gs_maps_find(&U.maps, page);
+    bool writable = !m || (m->perms & GS_MAP_WRITE) || gs_map_is_anonymous(m);
+    if (writable) {
+        /* Never the live process: its stacks have moved on since the stop. */
+        if (!U.image || !gs_read_exact(U.image, page, p->data, PAGE_SIZE_4K))
+            return NULL;
+    } else {
+        struct iovec local = {p->data, PAGE_SIZE_4K}, remote = {(void *)(uintptr_t)page, PAGE_SIZE_4K};
+        if (process_vm_readv(U.pid, &local, 1, &remote, 1, 0) != (ssize_t)PAGE_SIZE_4K)
+            return NULL;
+    }
     p->addr = page;
-    p->writable = !m || (m->perms & GS_MAP_WRITE) || gs_map_is_anonymous(m);
+    p->writable = writable;
     return p->data;
 }
 
@@ -151,15 +173,55 @@ static void drop_writable_pages(void)
             U.pages[i].addr = 0;
 }
 
+/* A word of the target as it was in the stop. A word across two pages is
+ * read from both (libunwind reads unaligned words in the tables). */
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
-    uint64_t off = addr % PAGE_SIZE_4K;
-    const uint8_t *page;
-    if (!write && off + sizeof *val <= PAGE_SIZE_4K && (page = cached_page(addr - off)) != NULL) {
-        memcpy(val, page + off, sizeof *val);
-        return 0;
+    (void)as;
+    (void)arg;
+    if (write)
+        return -UNW_EINVAL;
+    uint8_t bytes[sizeof *val];
+    for (size_t done = 0; done < sizeof bytes;) {
+        uint64_t a = addr + done, off = a % PAGE_SIZE_4K;
+        const uint8_t *page = cached_page(a - off);
+        if (!page)
+            return -UNW_EINVAL;
+        size_t n = PAGE_SIZE_4K - off < sizeof bytes - done ? (size_t)(PAGE_SIZE_4K - off) : sizeof bytes - done;
+        memcpy(bytes + done, page + off, n);
+        done += n;
     }
-    return _UPT_access_mem(as, addr, val, write, arg);
+    memcpy(val, bytes, sizeof bytes);
+    return 0;
+}
+
+/* The registers saved in the stop; libunwind only reads them. */
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
+{
+    (void)as;
+    (void)arg;
+    if (write || !U.regs || reg < 0 || reg >= GS_NATIVE_NREGS)
+        return -UNW_EBADREG;
+    *val = U.regs[reg];
+    return 0;
+}
+
+static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write, void *arg)
+{
+    (void)as;
+    (void)reg;
+    (void)val;
+    (void)write;
+    (void)arg;
+    return -UNW_EBADREG;
+}
+
+static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+    (void)as;
+    (void)c;
+    (void)arg;
+    return -UNW_EINVAL;
 }
 
 static void file_range(const gs_maps *maps, const char *path, uint64_t *start, uint64_t *end)
@@ -250,23 +312,37 @@ static unw_addr_space_t address_space(pid_t pid, pid_t tid)
     gs_error err;
     if (gs_maps_read(pid, &U.maps, &err) != GS_OK)
         U.maps = (gs_maps){0};
+    /* libunwind-ptrace's accessors for the unwind tables (they read the
+     * ELF files and the memory through ours); ours for memory and
+     * registers, which never touch the (running) threads. */
     U.acc = _UPT_accessors;
     U.acc.find_proc_info = find_proc_info;
     U.acc.access_mem = access_mem;
+    U.acc.access_reg = access_reg;
+    U.acc.access_fpreg = access_fpreg;
+    U.acc.resume = resume;
     if ((U.as = unw_create_addr_space(&U.acc, 0)) != NULL)
         unw_set_caching_policy(U.as, UNW_CACHE_GLOBAL);
     return U.as;
 }
 
-static void walk(pid_t pid, pid_t tid, struct gs_native_stack *out)
+static void walk(pid_t pid, gs_reader *stack, const uint64_t *regs, struct gs_native_stack *out)
 {
-    unw_addr_space_t as = address_space(pid, tid);
+    unw_addr_space_t as = address_space(pid, out->tid); /* may start the caches over */
     if (!as)
         return;
     drop_writable_pages();
-    void *upt = _UPT_create(tid);
-    if (!upt)
+    U.image = stack;
+    U.regs = regs;
+    /* The thread's own libunwind-ptrace context serves the table lookups
+     * the file contexts do not (find_proc_info): they read /proc/TID/maps
+     * and the ELF files, never ptrace. */
+    void *upt = _UPT_create(out->tid);
+    if (!upt) {
+        U.image = NULL;
+        U.regs = NULL;
         return;
+    }
     unw_cursor_t cursor;
     if (unw_init_remote(&cursor, as, upt) == 0) {
         unw_word_t last_ip = 0, last_sp = 0;
@@ -285,15 +361,21 @@ static void walk(pid_t pid, pid_t tid, struct gs_native_stack *out)
         }
     }
     _UPT_destroy(upt);
+    U.image = NULL;
+    U.regs = NULL;
+    drop_writable_pages(); /* the image goes away after the build */
 }
 
-void gs_unwind_thread(pid_t pid, pid_t tid, struct gs_native_stack *out)
+void gs_unwind_walk(pid_t pid, gs_reader *stack, const struct gs_thread_regs *regs, struct gs_native_stack *out)
 {
-    out->tid = tid;
+    out->tid = regs->tid;
     out->n = 0;
-    read_stat(pid, tid, out);
-    read_regs(tid, out);
-    walk(pid, tid, out);
+    out->state = regs->state;
+    out->fs_base = regs->fs_base;
+    read_comm(pid, regs->tid, out);
+    if (!regs->have || !stack)
+        return;
+    walk(pid, stack, regs->regs, out);
 }
 
 /* --- symbols, after the pause ----------------------------------------------- */

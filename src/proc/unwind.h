@@ -1,14 +1,18 @@
-/* unwind.h: native stacks of the target's threads, walked with
- * libunwind-ptrace while each thread is stopped, symbolized afterwards
- * from the ELF files (so the walk adds little to the pause). */
+/* unwind.h: native stacks of the target's threads. While the target is
+ * stopped only each thread's registers are read (gs_unwind_regs, a system
+ * call a thread); the stacks are walked after the detach, over the copy of
+ * the stack memory taken in the same stop (gs_unwind_walk), and symbolized
+ * from the ELF files (gs_symbolize): the walk adds nothing to the pause. */
 #ifndef GCSCOPE_PROC_UNWIND_H
 #define GCSCOPE_PROC_UNWIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "proc/maps.h"
+#include "proc/memreader.h"
 
 #define GS_NATIVE_MAX_FRAMES 256
 
@@ -28,15 +32,35 @@ struct gs_native_stack {
     uint64_t ips[GS_NATIVE_MAX_FRAMES];
 };
 
-/* While tid is ptrace-stopped (and, for the caches' sake, the whole
- * process with it): fill out with its state, name, TLS base and
- * instruction pointers, innermost first (at most GS_NATIVE_MAX_FRAMES).
- * Never fails: an unwind that stops early leaves what it had.
- * What one walk learns (the unwind rules of each return address, each
- * file's unwind table, read-only pages) is kept for the next threads and
- * the next stops of the same process, until its maps change; it lives
- * until the program exits (unwind.c's top comment has the figures). */
-void gs_unwind_thread(pid_t pid, pid_t tid, struct gs_native_stack *out);
+/* What the walk needs of a stopped thread, read in the stop: the
+ * registers libunwind starts from, in its x86_64 numbering (RAX, RDX, RCX,
+ * RBX, RSI, RDI, RBP, RSP, R8-R15, RIP), and what gs_native_stack records
+ * from them. */
+#define GS_NATIVE_NREGS 17
+struct gs_thread_regs {
+    pid_t tid;
+    bool have;        /* PTRACE_GETREGS worked */
+    char state;       /* 'S' in a system call, 'R' in user code, 0 unread */
+    uint64_t fs_base;
+    uint64_t regs[GS_NATIVE_NREGS];
+};
+
+/* While tid is ptrace-stopped: its registers (one PTRACE_GETREGS). Never
+ * fails: out->have says whether they were read. */
+void gs_unwind_regs(pid_t tid, struct gs_thread_regs *out);
+
+/* After the detach: fill out with the thread's state and TLS base (from
+ * regs), its name (/proc/PID/task/TID/stat), and its instruction pointers,
+ * innermost first (at most GS_NATIVE_MAX_FRAMES), walked from regs over
+ * `stack`, a copy of the process's writable memory taken in the same stop
+ * as regs (the image). Code and unwind tables come from the read-only file
+ * mappings of the live process, which cannot have changed. Never fails: an
+ * unwind that stops early leaves what it had, one without registers is
+ * empty. What one walk learns (the unwind rules of each return address,
+ * each file's unwind table, read-only pages) is kept for the next threads
+ * and the next captures of the same process, until its maps change; it
+ * lives until the program exits (unwind.c's top comment has the figures). */
+void gs_unwind_walk(pid_t pid, gs_reader *stack, const struct gs_thread_regs *regs, struct gs_native_stack *out);
 
 /* After the target runs again: "function+0x12" and the module's file name
  * (its base name: "libc.so.6") for an ip, from the ELF symbols of the
