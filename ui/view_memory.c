@@ -68,7 +68,7 @@ static void rss_lines(struct memview *v, const struct gs_snapshot *s)
          gs_fmt_bytes(m->rss, b1, sizeof b1), gs_fmt_bytes(m->anonymous, b2, sizeof b2),
          gs_fmt_bytes(m->file_rss, b3, sizeof b3), gs_fmt_bytes(m->swap, b4, sizeof b4));
     struct gs_memory_part parts[GS_MEMORY_PARTS_MAX];
-    size_t np = gs_memory_parts(m, parts);
+    size_t np = gs_memory_parts(s, parts);
     for (size_t i = 0; i < np; i++) {
         double share = gs_memory_share(parts[i].bytes, m->anonymous);
         bool alert = strcmp(parts[i].key, "unexplained") == 0 && share >= 10.0;

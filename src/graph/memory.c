@@ -19,6 +19,14 @@
  *     another thread's TCB (glibc puts it at the top of the thread's stack;
  *     its address is the thread's fs_base);
  *   - libraries: the written (anonymous) pages of file mappings, their data;
+ *   - mimalloc (free-threaded builds, py/mimalloc.h): every piece whose
+ *     address is in a block in use of a mimalloc page counts that block's
+ *     resident bytes, once, in objects_mimalloc; the other resident bytes
+ *     of blocks in use are mimalloc_other, and every other resident byte
+ *     of mimalloc's arenas and segments (free blocks, pages past their
+ *     carved blocks, free spans, segment headers, freed segments not yet
+ *     purged) is mimalloc_free. Resident bytes come from the image, which
+ *     holds exactly the pages the target had resident;
  *   - tracemalloc_tables: when tracing, tracemalloc's own entries (an
  *     estimate from glibc's chunk sizes: entry and trace per block, each
  *     traceback and its frames);
@@ -30,6 +38,7 @@
 #include <string.h>
 
 #include "graph/memory.h"
+#include "py/mimalloc.h"
 #include "py/ndarray.h"
 #include "py/sizeof.h"
 #include "py/statics.h"
@@ -100,6 +109,121 @@ static void ranges_free(struct ranges *r)
 {
     free(r->start);
     free(r->end);
+}
+
+/* The resident pages, as the image holds them: its stored spans. */
+struct resident {
+    uint64_t *start, *end;
+    size_t n;
+};
+
+static void resident_spans(const struct gs_capture *cap, struct resident *r)
+{
+    r->n = cap->image ? gs_image_region_count(cap->image) : 0;
+    r->start = gs_xcalloc(r->n + 1, sizeof *r->start);
+    r->end = gs_xcalloc(r->n + 1, sizeof *r->end);
+    for (size_t i = 0; i < r->n; i++)
+        gs_image_region(cap->image, i, &r->start[i], &r->end[i]);
+}
+
+/* Resident bytes of [lo, hi). */
+static uint64_t resident_bytes(const struct resident *r, uint64_t lo, uint64_t hi)
+{
+    size_t a = 0, b = r->n;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (r->end[mid] <= lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    uint64_t bytes = 0;
+    for (size_t i = a; i < r->n && r->start[i] < hi; i++) {
+        uint64_t x = r->start[i] > lo ? r->start[i] : lo, y = r->end[i] < hi ? r->end[i] : hi;
+        if (y > x)
+            bytes += y - x;
+    }
+    return bytes;
+}
+
+static void resident_free(struct resident *r)
+{
+    free(r->start);
+    free(r->end);
+}
+
+/* mimalloc's blocks and their resident bytes (graph objects are placed in
+ * account_nodes, which fills resident_objects). */
+struct mi_place {
+    struct gs_py_mimalloc_map map;
+    struct ranges segments, arenas;
+    uint64_t *counted;   /* per block bit: its bytes are in resident_objects */
+    bool on;
+};
+
+static void mi_ranges(const struct gs_py_mimalloc_range *v, size_t n, struct ranges *r)
+{
+    r->n = r->last = 0;
+    r->start = gs_xcalloc(n + 1, sizeof *r->start);
+    r->end = gs_xcalloc(n + 1, sizeof *r->end);
+    for (size_t i = 0; i < n; i++) {
+        r->start[r->n] = v[i].start;
+        r->end[r->n++] = v[i].end;
+    }
+}
+
+static void mimalloc_resident(struct gs_py_mimalloc_stats *o, const struct mi_place *mp, const struct resident *res)
+{
+    const struct gs_py_mimalloc_map *m = &mp->map;
+    struct ranges arenas = mp->arenas; /* a copy: in_ranges moves its cursor */
+    uint64_t in_arenas = 0, segs_in_arenas = 0, segs_outside = 0;
+    for (size_t i = 0; i < m->narenas; i++)
+        in_arenas += resident_bytes(res, m->arenas[i].start, m->arenas[i].end);
+    for (size_t i = 0; i < m->nsegments; i++) {
+        const struct gs_py_mimalloc_range *g = &m->segments[i];
+        uint64_t r = resident_bytes(res, g->start, g->end);
+        if (in_ranges(&arenas, g->start))
+            segs_in_arenas += r;
+        else
+            segs_outside += r;
+        o->resident_headers += resident_bytes(res, g->start, g->info_end);
+    }
+    for (size_t i = 0; i < m->npages; i++) {
+        const struct gs_py_mimalloc_page *p = &m->pages[i];
+        for (uint32_t b = 0; b < p->capacity; b++) {
+            uint64_t bit = p->first_bit + b;
+            if ((m->live[bit / 64] >> (bit % 64)) & 1) {
+                uint64_t at = p->start + (uint64_t)b * p->bsize;
+                o->resident_used += resident_bytes(res, at, at + p->bsize);
+            }
+        }
+    }
+    o->resident_unowned = in_arenas > segs_in_arenas ? in_arenas - segs_in_arenas : 0;
+    o->resident = (in_arenas > segs_in_arenas ? in_arenas : segs_in_arenas) + segs_outside;
+    o->resident_free = o->resident > o->resident_used ? o->resident - o->resident_used : 0;
+}
+
+/* A piece at addr: true when it lies in mimalloc's memory (then its
+ * block, if in use and not counted yet, goes to resident_objects). */
+static bool mi_place_piece(struct mi_place *mp, struct gs_py_mimalloc_stats *o, const struct resident *res,
+                           uint64_t addr)
+{
+    if (!mp->on)
+        return false;
+    const struct gs_py_mimalloc_page *p = gs_py_mimalloc_page_of(&mp->map, addr);
+    if (p) {
+        if (addr >= p->start && (addr - p->start) / p->bsize < p->capacity) {
+            uint64_t b = (addr - p->start) / p->bsize, bit = p->first_bit + b;
+            bool live = (mp->map.live[bit / 64] >> (bit % 64)) & 1;
+            if (live && !((mp->counted[bit / 64] >> (bit % 64)) & 1)) {
+                mp->counted[bit / 64] |= (uint64_t)1 << (bit % 64);
+                uint64_t at = p->start + b * p->bsize;
+                o->resident_objects += resident_bytes(res, at, at + p->bsize);
+            }
+        }
+        return true;
+    }
+    return in_ranges(&mp->segments, addr) || in_ranges(&mp->arenas, addr);
 }
 
 static enum gs_mapping_kind mapping_kind(const char *path)
@@ -389,7 +513,8 @@ static uint64_t round_class(uint64_t n, uint64_t alignment)
     return (n + alignment - 1) / alignment * alignment;
 }
 
-static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types)
+static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
+                          struct mi_place *mp, const struct resident *res)
 {
     const struct gs_py_ctx *c = &cap->rt.ctx;
     struct gs_snap_memory *m = &s->memory;
@@ -430,6 +555,8 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
                 continue;
             if (small && p->size <= small && in_ranges(&arenas, p->addr))
                 m->objects_pymalloc += round_class(p->size, align);
+            else if (mi_place_piece(mp, &s->mimalloc, res, p->addr))
+                continue; /* counted by its block, in the mimalloc parts */
             else if (in_ranges(&files, p->addr))
                 m->objects_in_files += p->size;
             else {
@@ -476,7 +603,17 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     s->narenas = narenas;
     struct gs_py_tracemalloc tm;
     gs_py_tracemalloc_read(c, cap->loc.runtime_addr, &statics, &cap->loc, strings, &tm);
+    struct mi_place mp = {0};
+    gs_py_mimalloc_read(&cap->rt, &statics, &s->mimalloc, &mp.map);
     gs_py_statics_close(&statics);
+    struct resident res;
+    resident_spans(cap, &res);
+    mp.on = s->mimalloc.status == GS_PY_MIMALLOC_OK;
+    mi_ranges(mp.map.segments, mp.map.nsegments, &mp.segments);
+    mi_ranges(mp.map.arenas, mp.map.narenas, &mp.arenas);
+    mp.counted = gs_xcalloc(mp.map.nbits / 64 + 1, sizeof *mp.counted);
+    if (mp.on)
+        mimalloc_resident(&s->mimalloc, &mp, &res);
     m->tm_status = tm.status;
     m->tm_max_nframe = tm.max_nframe;
     m->tm_traced_memory = tm.traced_memory;
@@ -490,7 +627,12 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     s->ntm_frames = tm.nframes;
 
     build_mappings(cap, s, strings);
-    account_nodes(cap, s, types);
+    account_nodes(cap, s, types, &mp, &res);
+    gs_py_mimalloc_map_free(&mp.map);
+    ranges_free(&mp.segments);
+    ranges_free(&mp.arenas);
+    free(mp.counted);
+    resident_free(&res);
     if (m->pymalloc.status == GS_PY_PYMALLOC_OK) {
         for (uint64_t i = 0; i < s->narenas; i++)
             m->arenas_carved += s->arenas[i].carved_bytes;
@@ -500,8 +642,11 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     }
     m->tracemalloc_tables = tracemalloc_tables(s);
     if (m->smaps_read) {
+        const struct gs_py_mimalloc_stats *mi = &s->mimalloc;
         uint64_t explained = m->objects_pymalloc + m->pymalloc_other + m->pymalloc_free + m->objects_malloc +
                              m->tracemalloc_tables + m->stacks + m->libraries;
+        if (mi->status == GS_PY_MIMALLOC_OK)
+            explained += mi->resident; /* objects, other blocks in use, free space */
         m->unexplained = m->anonymous > explained ? m->anonymous - explained : 0;
     }
     return GS_OK;

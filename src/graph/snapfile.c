@@ -62,9 +62,12 @@ enum section_id {
     /* Analyses saved with the snapshot (graph/snapshot.h's gs_stored_kind,
      * in that order): checksummed and checked when first used, not at load. */
     SEC_STORED_FIRST,
-    SEC_LAST = SEC_STORED_FIRST + GS_STORED_COUNT - 1,
+    /* A free-threaded build's mimalloc (py/mimalloc.h), after them. */
+    SEC_MIMALLOC = SEC_STORED_FIRST + GS_STORED_COUNT,
+    SEC_LAST = SEC_MIMALLOC,
 };
 #define SEC_FIRST_OPTIONAL SEC_THREADS
+#define IS_STORED(id) ((id) >= SEC_STORED_FIRST && (id) < SEC_STORED_FIRST + GS_STORED_COUNT)
 
 static const char *const section_names[] = {
     [SEC_META] = "meta",         [SEC_COUNTS] = "counts",     [SEC_ADDR] = "addr",
@@ -94,6 +97,7 @@ static const char *const section_names[] = {
     [SEC_STORED_FIRST + GS_STORED_PATH_EDGE] = "an_path_edge",
     [SEC_STORED_FIRST + GS_STORED_PATH_ROOT] = "an_path_root",
     [SEC_STORED_FIRST + GS_STORED_PATH_DEPTH] = "an_path_depth",
+    [SEC_MIMALLOC] = "mimalloc",
 };
 _Static_assert(SEC_LAST < MAX_SECTIONS, "the section table holds every section");
 
@@ -170,6 +174,8 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
         SEC(SEC_SLACK, s->slack, s->slack ? k->nobjects : 0);
         SEC(SEC_CONTENT, s->content, s->content ? k->nobjects : 0);
         SEC(SEC_CONSTANTS, s->constants, s->nconstants);
+        if (s->mimalloc.status != GS_PY_MIMALLOC_NOT_READ)
+            SEC(SEC_MIMALLOC, &s->mimalloc, 1);
     }
 #undef SEC
     for (int i = 0; stored && i < GS_STORED_COUNT; i++)
@@ -331,7 +337,7 @@ static gs_status check_table(const unsigned char *base, size_t len, const struct
             return gs_fail(err, GS_ERR_SNAPSHOT,
                            "the snapshot is truncated or corrupt: section %s lies outside the file",
                            section_names[e->id]);
-        if (e->id >= SEC_STORED_FIRST)
+        if (IS_STORED(e->id))
             continue; /* checked when first used (graph/analyses.c) */
         if (gs_hash64(base + e->offset, (size_t)(e->count * e->elem_size), e->id) != e->checksum)
             return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: checksum mismatch in section %s",
@@ -586,6 +592,23 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
             goto fail;
         }
         COUNTED(SEC_CONSTANTS, constants, s->nconstants);
+        uint64_t nmi;
+        const void *pmi;
+        if ((st = get_counted(base, table, h.nsections, SEC_MIMALLOC, sizeof s->mimalloc, &pmi, &nmi, err)) != GS_OK)
+            goto fail;
+        if (nmi > 1) {
+            st = bad(err, "the snapshot is corrupt: more than one mimalloc entry");
+            goto fail;
+        }
+        if (nmi == 1) {
+            memcpy(&s->mimalloc, pmi, sizeof s->mimalloc);
+            s->mimalloc.why[sizeof s->mimalloc.why - 1] = '\0';
+            s->mimalloc.first_problem[sizeof s->mimalloc.first_problem - 1] = '\0';
+            if (s->mimalloc.nclasses > GS_PY_MI_MAX_CLASSES) {
+                st = bad(err, "the snapshot is corrupt: bad mimalloc size classes");
+                goto fail;
+            }
+        }
         for (uint64_t i = 0; i < s->nconstants; i++) {
             const struct gs_snap_constant *cv = &s->constants[i];
             if (cv->node >= s->nobjects || !cv->items || !cv->item_size || cv->item_size > 8 ||
@@ -602,7 +625,7 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
     }
 #undef COUNTED
     for (uint32_t i = 0; i < h.nsections; i++) {
-        if (table[i].id < SEC_STORED_FIRST)
+        if (!IS_STORED(table[i].id))
             continue;
         s->stored[table[i].id - SEC_STORED_FIRST] =
             (struct gs_stored_section){base + table[i].offset, table[i].count, table[i].checksum, table[i].id,

@@ -30,6 +30,7 @@
 
 #include "py/label.h"
 #include "proc/fd_kind.h"
+#include "py/mimalloc.h"
 #include "py/obmalloc.h"
 #include "py/resource_kind.h"
 #include "py/tracemalloc.h"
@@ -340,6 +341,9 @@ struct gs_snapshot {
     uint64_t nthreads, nframes, nfds, nresources;
     /* where the memory goes (may be empty: memory.present says) */
     struct gs_snap_memory memory;
+    /* a free-threaded build's mimalloc (status NOT_READ when the file has
+     * no such section, NOT_USED for a GIL build) */
+    struct gs_py_mimalloc_stats mimalloc;
     struct gs_snap_mapping *mappings;
     struct gs_py_pymalloc_arena *arenas;
     struct gs_tm_trace *tm_traces;        /* sorted by (domain, address) */

@@ -20,33 +20,24 @@
  *
  * We cannot merge the lists in the target, so each page's free blocks are
  * the union of its free, local_free and thread_free lists and of the
- * heap's delayed-free list, marked in a bitmap. The memory is untrusted:
- * every list is bounded by the page's capacity and every block must lie on
- * a block boundary inside its page (a block seen twice is a loop); page
- * queues are bounded by the heap's page count and checked for repeats;
- * abandoned segments are bounded by the image size. A bad list stops that
- * list and is counted in broken_lists, never followed.
+ * heap's delayed-free list, marked in a bitmap (py/mimalloc_page.c). The
+ * memory is untrusted: every list is bounded by the page's capacity and
+ * every block must lie on a block boundary inside its page (a block seen
+ * twice is a loop); page queues are bounded by the heap's page count and
+ * checked for repeats; abandoned segments are bounded by the image size. A
+ * bad list stops that list and is counted in broken_lists, never followed.
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "py/heap_ft.h"
+#include "py/mimalloc_page.h"
 #include "py/refcount.h"
 #include "util/addrmap.h"
 #include "util/alloc.h"
-
-/* mimalloc's small pages hold at most MI_SMALL_PAGE_SIZE / 8 blocks
- * (_mi_heap_area_visit_blocks' MI_MAX_BLOCKS); a 16-bit capacity bounds
- * every page. */
-#define MAX_PAGE_BLOCKS 65536u
-/* slices per segment: MI_SEGMENT_SIZE / MI_SEGMENT_SLICE_SIZE + 1 */
-#define MAX_SLICES 4096u
-/* One mi_page_t read at a time. */
-#define MAX_PAGE_STRUCT 256
 
 struct ft_walk {
     const struct gs_py_runtime *rt;
@@ -57,155 +48,16 @@ struct ft_walk {
     gs_py_heap_visit_fn fn;
     void *arg;
     struct gs_py_heap_stats *st;
+    struct gs_py_mi_diag diag;  /* into st->broken_lists, st->first_problem */
     size_t interp;
     gs_addrmap delayed;     /* blocks on a heap's thread_delayed_free list */
     gs_addrmap pages_seen;  /* every page walked once: queues may not share */
-    uint64_t *free_map;     /* MAX_PAGE_BLOCKS bits */
+    uint64_t *free_map;     /* GS_PY_MI_MAX_PAGE_BLOCKS bits */
     bool stop;              /* the visitor asked to stop */
     bool oom;
 };
 
-static void problem(struct ft_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void problem(struct ft_walk *w, const char *fmt, ...)
-{
-    w->st->broken_lists++;
-    if (w->st->first_problem[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->st->first_problem, sizeof w->st->first_problem, fmt, ap);
-    va_end(ap);
-}
-
-static uint64_t rotr(uint64_t x, uint64_t shift)
-{
-    shift %= 64;
-    return shift ? (x >> shift) | (x << (64 - shift)) : x;
-}
-
-/* mi_block_nextx: the free-list link, decoded with the owner's keys when
- * the build encodes free lists (MI_ENCODE_FREELIST: debug builds). */
-static bool block_next(struct ft_walk *w, uint64_t block, const uint64_t *keys, uint64_t null_value, uint64_t *next)
-{
-    uint64_t x;
-    if (!gs_read_u64(w->c->r, block, &x))
-        return false;
-    if (keys) {
-        x = rotr(x - keys[0], keys[0]) ^ keys[1];
-        if (x == null_value)
-            x = 0;
-    }
-    *next = x;
-    return true;
-}
-
-struct page {
-    uint64_t addr, segment, start, bsize;
-    uint32_t capacity, reserved, used;
-    uint64_t free, local_free, thread_free;
-    uint64_t keys[2];
-    bool encoded;
-    int tag;
-};
-
-static uint64_t rd(const uint8_t *buf, int64_t off, size_t width)
-{
-    uint64_t v = 0;
-    memcpy(&v, buf + off, width);
-    return v;
-}
-
-/* Read a page and where its blocks are (_mi_segment_page_start_from_slice,
- * Objects/mimalloc/segment.c: REPLICA of its start offset rule). */
-static bool read_page(struct ft_walk *w, uint64_t addr, struct page *p)
-{
-    const struct gs_py_layout *L = w->L;
-    uint8_t buf[MAX_PAGE_STRUCT];
-    if (L->mi_page_size > MAX_PAGE_STRUCT || !gs_read_exact(w->c->r, addr, buf, (size_t)L->mi_page_size)) {
-        problem(w, "unreadable mimalloc page at 0x%llx", (unsigned long long)addr);
-        return false;
-    }
-    memset(p, 0, sizeof *p);
-    p->addr = addr;
-    p->capacity = (uint32_t)rd(buf, L->mi_page_capacity, 2);
-    p->reserved = (uint32_t)rd(buf, L->mi_page_reserved, 2);
-    p->used = (uint32_t)rd(buf, L->mi_page_used, 4);
-    uint64_t xblock = rd(buf, L->mi_page_xblock, 4);
-    uint64_t slice_count = rd(buf, L->mi_page_slice_count, 4);
-    p->free = rd(buf, L->mi_page_free, 8);
-    p->local_free = rd(buf, L->mi_page_local_free, 8);
-    p->thread_free = rd(buf, L->mi_page_xthread_free, 8) & ~(uint64_t)3; /* low bits: delayed flags */
-    p->tag = (int)((buf[L->mi_page_tag_byte] >> L->mi_page_tag_shift) & L->mi_page_tag_mask);
-    if (gs_py_layout_has(L->mi_page_keys)) {
-        p->encoded = true;
-        p->keys[0] = rd(buf, L->mi_page_keys, 8);
-        p->keys[1] = rd(buf, L->mi_page_keys + 8, 8);
-    }
-    uint64_t segsize = (uint64_t)L->mi_segment_size, slice = (uint64_t)L->mi_segment_slice_size;
-    p->segment = (addr - 1) & ~(segsize - 1); /* _mi_ptr_segment */
-    uint64_t first = p->segment + (uint64_t)L->mi_segment_slices;
-    uint64_t entries;
-    if (!gs_read_u64(w->c->r, p->segment + (uint64_t)L->mi_segment_slice_entries, &entries) ||
-        entries > MAX_SLICES || addr < first || (addr - first) % (uint64_t)L->mi_page_size != 0 ||
-        (addr - first) / (uint64_t)L->mi_page_size >= entries) {
-        problem(w, "mimalloc page 0x%llx is not a slice of its segment 0x%llx", (unsigned long long)addr,
-                (unsigned long long)p->segment);
-        return false;
-    }
-    uint64_t idx = (addr - first) / (uint64_t)L->mi_page_size;
-    uint64_t psize = slice_count * slice;
-    if (slice_count == 0 || idx * slice + psize > segsize * 64) {
-        problem(w, "mimalloc page 0x%llx claims %llu slices", (unsigned long long)addr,
-                (unsigned long long)slice_count);
-        return false;
-    }
-    uint64_t start_offset = 0;
-    if (xblock >= 8) {
-        if (xblock <= 64)
-            start_offset = 3 * xblock;
-        else if (xblock <= 512)
-            start_offset = xblock;
-    }
-    /* mi_page_block_size: a huge page's block is the whole page. */
-    p->bsize = xblock < (uint64_t)L->mi_huge_block_size ? xblock : psize - start_offset;
-    p->start = p->segment + idx * slice + start_offset;
-    if (p->bsize == 0 || p->capacity > p->reserved || p->capacity > MAX_PAGE_BLOCKS ||
-        (uint64_t)p->capacity * p->bsize > psize - start_offset) {
-        problem(w, "mimalloc page 0x%llx: %u blocks of %llu bytes do not fit its %llu bytes",
-                (unsigned long long)addr, p->capacity, (unsigned long long)p->bsize,
-                (unsigned long long)(psize - start_offset));
-        return false;
-    }
-    return true;
-}
-
-/* Mark the blocks of one free list; false if the list is broken (a block
- * outside the page, off a boundary, twice, or unreadable). */
-static bool mark_list(struct ft_walk *w, const struct page *p, uint64_t block, const char *which, uint32_t *nfree)
-{
-    uint64_t end = p->start + (uint64_t)p->capacity * p->bsize;
-    for (uint32_t steps = 0; block; steps++) {
-        if (steps > p->capacity || block < p->start || block >= end || (block - p->start) % p->bsize) {
-            problem(w, "the %s list of mimalloc page 0x%llx leaves the page at 0x%llx", which,
-                    (unsigned long long)p->addr, (unsigned long long)block);
-            return false;
-        }
-        uint64_t i = (block - p->start) / p->bsize;
-        if (w->free_map[i / 64] & ((uint64_t)1 << (i % 64))) {
-            problem(w, "the %s list of mimalloc page 0x%llx loops", which, (unsigned long long)p->addr);
-            return false;
-        }
-        w->free_map[i / 64] |= (uint64_t)1 << (i % 64);
-        (*nfree)++;
-        if (!block_next(w, block, p->encoded ? p->keys : NULL, p->addr, &block)) {
-            problem(w, "unreadable block 0x%llx on the %s list of mimalloc page 0x%llx", (unsigned long long)block,
-                    which, (unsigned long long)p->addr);
-            return false;
-        }
-    }
-    return true;
-}
+#define problem(w, ...) gs_py_mi_problem(&(w)->diag, __VA_ARGS__)
 
 static void visit_object(struct ft_walk *w, uint64_t obj)
 {
@@ -237,27 +89,16 @@ static void visit_object(struct ft_walk *w, uint64_t obj)
 }
 
 /* Visit the live blocks of one page, the object at block + obj_offset. */
-static void walk_page(struct ft_walk *w, const struct page *p, uint64_t obj_offset)
+static void walk_page(struct ft_walk *w, const struct gs_py_mi_page *p, uint64_t obj_offset)
 {
     if (p->used == 0 || p->capacity == 0)
         return;
-    size_t words = ((size_t)p->capacity + 63) / 64;
-    memset(w->free_map, 0, words * sizeof *w->free_map);
-    uint32_t nfree = 0, nfree_local = 0, nfree_thread = 0;
-    if (!mark_list(w, p, p->free, "free", &nfree) || !mark_list(w, p, p->local_free, "local_free", &nfree_local) ||
-        !mark_list(w, p, p->thread_free, "thread_free", &nfree_thread))
+    uint32_t nfree;
+    if (!gs_py_mi_mark_free(w->c, p, w->free_map, &w->delayed, &nfree, &w->diag))
         return;
-    /* used counts the local_free and thread_free blocks; the free list is
-     * the rest of capacity. A thread stopped inside malloc or free may be
-     * one step out: that is tolerated, the bitmap is what counts. */
-    for (uint32_t i = 0; i < p->capacity && !w->stop; i++) {
-        if (w->free_map[i / 64] & ((uint64_t)1 << (i % 64)))
-            continue;
-        uint64_t block = p->start + (uint64_t)i * p->bsize;
-        if (w->delayed.n && gs_addrmap_get(&w->delayed, block))
-            continue;
-        visit_object(w, block + obj_offset);
-    }
+    for (uint32_t i = 0; i < p->capacity && !w->stop; i++)
+        if (!gs_py_mi_is_free(w->free_map, i))
+            visit_object(w, p->start + (uint64_t)i * p->bsize + obj_offset);
 }
 
 static bool page_once(struct ft_walk *w, uint64_t page)
@@ -271,37 +112,6 @@ static bool page_once(struct ft_walk *w, uint64_t page)
         return false;
     }
     return true;
-}
-
-/* The heap's thread_delayed_free blocks are free although their pages do
- * not list them yet (mimalloc frees them at the next allocation). */
-static void collect_delayed(struct ft_walk *w, uint64_t heap, uint64_t page_count)
-{
-    const struct gs_py_layout *L = w->L;
-    uint64_t keys[2], *kp = NULL, block;
-    if (gs_py_layout_has(L->mi_heap_keys)) {
-        if (!gs_read_u64(w->c->r, heap + (uint64_t)L->mi_heap_keys, &keys[0]) ||
-            !gs_read_u64(w->c->r, heap + (uint64_t)L->mi_heap_keys + 8, &keys[1]))
-            return;
-        kp = keys;
-    }
-    if (!gs_py_read_ptr(w->c, heap + (uint64_t)L->mi_heap_thread_delayed_free, &block))
-        return;
-    uint64_t bound = (page_count + 1) * MAX_PAGE_BLOCKS;
-    for (uint64_t n = 0; block; n++) {
-        if (n > bound || gs_addrmap_get(&w->delayed, block)) {
-            problem(w, "the delayed-free list of mimalloc heap 0x%llx loops", (unsigned long long)heap);
-            return;
-        }
-        if (!gs_addrmap_put(&w->delayed, block, 1)) {
-            w->oom = w->stop = true;
-            return;
-        }
-        if (!block_next(w, block, kp, heap, &block)) {
-            problem(w, "unreadable block on the delayed-free list of mimalloc heap 0x%llx", (unsigned long long)heap);
-            return;
-        }
-    }
 }
 
 /* mi_heap_visit_pages: every queue pages[0..MI_BIN_FULL], first..next. */
@@ -319,7 +129,10 @@ static void walk_heap(struct ft_walk *w, uint64_t heap, uint64_t obj_offset)
         problem(w, "mimalloc heap 0x%llx claims %llu pages", (unsigned long long)heap, (unsigned long long)page_count);
         return;
     }
-    collect_delayed(w, heap, page_count);
+    if (!gs_py_mi_collect_delayed(w->c, heap, page_count, &w->delayed, &w->diag)) {
+        w->oom = w->stop = true;
+        return;
+    }
     uint64_t walked = 0;
     for (int64_t bin = 0; bin <= L->mi_bin_full && !w->stop; bin++) {
         uint64_t q = heap + (uint64_t)L->mi_heap_pages + (uint64_t)bin * (uint64_t)L->mi_page_queue_size;
@@ -335,8 +148,8 @@ static void walk_heap(struct ft_walk *w, uint64_t heap, uint64_t obj_offset)
                             (unsigned long long)heap, (unsigned long long)page_count);
                 return;
             }
-            struct page p;
-            if (!read_page(w, page, &p))
+            struct gs_py_mi_page p;
+            if (!gs_py_mi_read_page(w->c, page, &p, &w->diag))
                 break;
             walk_page(w, &p, obj_offset);
             if (!gs_py_read_ptr(w->c, page + (uint64_t)L->mi_page_next, &page))
@@ -350,7 +163,8 @@ static void walk_segment(struct ft_walk *w, uint64_t segment)
 {
     const struct gs_py_layout *L = w->L;
     uint64_t entries;
-    if (!gs_read_u64(w->c->r, segment + (uint64_t)L->mi_segment_slice_entries, &entries) || entries > MAX_SLICES) {
+    if (!gs_read_u64(w->c->r, segment + (uint64_t)L->mi_segment_slice_entries, &entries) ||
+        entries > GS_PY_MI_MAX_SLICES) {
         problem(w, "abandoned mimalloc segment 0x%llx is unreadable", (unsigned long long)segment);
         return;
     }
@@ -368,8 +182,8 @@ static void walk_segment(struct ft_walk *w, uint64_t segment)
             return;
         }
         if (xblock > 0) { /* mi_slice_is_used */
-            struct page p;
-            if (page_once(w, slice) && read_page(w, slice, &p)) {
+            struct gs_py_mi_page p;
+            if (page_once(w, slice) && gs_py_mi_read_page(w->c, slice, &p, &w->diag)) {
                 if (p.tag == L->ft_mimalloc_heap_gc)
                     walk_page(w, &p, 0);
                 else if (p.tag == L->ft_mimalloc_heap_gc_pre)
@@ -425,8 +239,9 @@ gs_status gs_py_heap_walk_ft(const struct gs_py_runtime *rt, uint64_t max_object
         .fn = fn,
         .arg = arg,
         .st = stats,
+        .diag = {&stats->broken_lists, stats->first_problem, sizeof stats->first_problem},
     };
-    w.free_map = gs_try_reallocarray(NULL, MAX_PAGE_BLOCKS / 64, sizeof *w.free_map);
+    w.free_map = gs_try_reallocarray(NULL, GS_PY_MI_MAX_PAGE_BLOCKS / 64, sizeof *w.free_map);
     if (!w.free_map)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory walking the mimalloc heaps");
     gs_addrmap_init(&w.delayed);

@@ -538,6 +538,17 @@
     X(mi_segment_slices)          /* offsetof(mi_segment_t, slices) */      \
     X(mi_segment_slice_entries)                                              \
     X(mi_segment_abandoned_next)                                             \
+    /* mimalloc's bytes (src/py/mimalloc.c): every heap, each segment's     \
+     * own slices, and the arenas and segment map (statics of arena.c and  \
+     * segment-map.c, found by symbol) */                                  \
+    X(ft_mimalloc_heap_count)     /* _Py_MIMALLOC_HEAP_COUNT */              \
+    X(mi_segment_segment_size)    /* size_t segment_size */                 \
+    X(mi_segment_info_slices)     /* size_t segment_info_slices */          \
+    X(mi_segment_map_bits)        /* MI_MAX_ADDRESS / MI_SEGMENT_SIZE */    \
+    X(mi_max_arenas)              /* MI_MAX_ARENAS */                       \
+    X(mi_arena_start)             /* mi_arena_t (arena.c) */                 \
+    X(mi_arena_block_count)                                                  \
+    X(mi_arena_block_size)        /* MI_ARENA_BLOCK_SIZE */                 \
     /* _Py_DebugOffsets (3.13+): where it sits and its header */             \
     X(debug_offsets_present)      /* 1 if present, else GS_PY_ABSENT */         \
     X(debug_offsets_size)         /* sizeof(_Py_DebugOffsets) */             \

@@ -17,16 +17,32 @@
 #include "util/alloc.h"
 #include "util/sort.h"
 
-size_t gs_memory_parts(const struct gs_snap_memory *m, struct gs_memory_part p[GS_MEMORY_PARTS_MAX])
+size_t gs_memory_parts(const struct gs_snapshot *s, struct gs_memory_part p[GS_MEMORY_PARTS_MAX])
 {
+    const struct gs_snap_memory *m = &s->memory;
+    const struct gs_py_mimalloc_stats *mi = &s->mimalloc;
     size_t n = 0;
-    p[n++] = (struct gs_memory_part){"objects_pymalloc", "Python objects in pymalloc blocks", m->objects_pymalloc};
-    p[n++] = (struct gs_memory_part){"objects_malloc", "Python objects and their buffers outside pymalloc",
-                                     m->objects_malloc};
-    p[n++] = (struct gs_memory_part){"pymalloc_other", "pymalloc blocks no graph object accounts for",
-                                     m->pymalloc_other};
-    p[n++] = (struct gs_memory_part){"pymalloc_free", "pymalloc free space (free blocks and pools, headers)",
-                                     m->pymalloc_free};
+    if (mi->status == GS_PY_MIMALLOC_OK) {
+        /* A free-threaded build: objects live in mimalloc's blocks, not
+         * pymalloc's (graph/memory.c). */
+        uint64_t other = mi->resident_used > mi->resident_objects ? mi->resident_used - mi->resident_objects : 0;
+        p[n++] = (struct gs_memory_part){"objects_mimalloc", "Python objects and their buffers in mimalloc blocks",
+                                         mi->resident_objects};
+        p[n++] = (struct gs_memory_part){"objects_malloc", "Python objects and their buffers outside mimalloc",
+                                         m->objects_malloc};
+        p[n++] = (struct gs_memory_part){"mimalloc_other", "mimalloc blocks no graph object accounts for", other};
+        p[n++] = (struct gs_memory_part){"mimalloc_free",
+                                         "mimalloc free space (free blocks, pages, headers)",
+                                         mi->resident_free};
+    } else {
+        p[n++] = (struct gs_memory_part){"objects_pymalloc", "Python objects in pymalloc blocks", m->objects_pymalloc};
+        p[n++] = (struct gs_memory_part){"objects_malloc", "Python objects and their buffers outside pymalloc",
+                                         m->objects_malloc};
+        p[n++] = (struct gs_memory_part){"pymalloc_other", "pymalloc blocks no graph object accounts for",
+                                         m->pymalloc_other};
+        p[n++] = (struct gs_memory_part){"pymalloc_free", "pymalloc free space (free blocks and pools, headers)",
+                                         m->pymalloc_free};
+    }
     p[n++] = (struct gs_memory_part){"tracemalloc_tables", "tracemalloc's own tables (estimated)",
                                      m->tracemalloc_tables};
     p[n++] = (struct gs_memory_part){"stacks", "thread stacks", m->stacks};
@@ -56,7 +72,7 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
     (void)err;
     const struct gs_snap_memory *m = &s->memory;
     struct gs_memory_part parts[GS_MEMORY_PARTS_MAX];
-    size_t np = gs_memory_parts(m, parts);
+    size_t np = gs_memory_parts(s, parts);
     uint32_t *order = gs_xcalloc(s->nmappings + 1, sizeof *order);
     for (uint64_t i = 0; i < s->nmappings; i++)
         order[i] = (uint32_t)i;
@@ -146,8 +162,16 @@ static gs_status report_memory(FILE *out, const struct gs_snapshot *s, const str
             fprintf(out, "  %-52s %12s\n", "total", gs_fmt_bytes(m->anonymous, b1, sizeof b1));
             fprintf(out, "\nfile-backed resident memory (code and libraries): %s\n",
                     gs_fmt_bytes(m->file_rss, b1, sizeof b1));
-            if (m->pymalloc.status != GS_PY_PYMALLOC_OK)
+            if (s->mimalloc.status == GS_PY_MIMALLOC_OK) {
+                const struct gs_py_mimalloc_stats *mi = &s->mimalloc;
+                fprintf(out, "mimalloc: %s resident in %" PRIu64 " segments (%s of segment headers, %s in arenas "
+                             "outside live segments)%s%s\n",
+                        gs_fmt_bytes(mi->resident, b1, sizeof b1), mi->segments,
+                        gs_fmt_bytes(mi->resident_headers, b2, sizeof b2),
+                        gs_fmt_bytes(mi->resident_unowned, b3, sizeof b3), mi->why[0] ? "; " : "", mi->why);
+            } else if (m->pymalloc.status != GS_PY_PYMALLOC_OK) {
                 fprintf(out, "pymalloc: %s (its arenas count as objects or unexplained)\n", m->pymalloc.why);
+            }
             fprintf(out, "\n%-14s %-18s %12s %12s  %s\n", "kind", "start", "rss", "anonymous", "path");
             for (uint64_t i = 0; i < s->nmappings && i < limit; i++) {
                 const struct gs_snap_mapping *e = &s->mappings[order[i]];

@@ -16,7 +16,9 @@ struct gs_memory_part {
     uint64_t bytes;
 };
 #define GS_MEMORY_PARTS_MAX 16
-size_t gs_memory_parts(const struct gs_snap_memory *m, struct gs_memory_part p[GS_MEMORY_PARTS_MAX]);
+/* A free-threaded build's snapshot has mimalloc's parts where a GIL
+ * build's has pymalloc's. */
+size_t gs_memory_parts(const struct gs_snapshot *s, struct gs_memory_part p[GS_MEMORY_PARTS_MAX]);
 
 /* part's share of whole, in percent (0 when whole is 0). */
 double gs_memory_share(uint64_t part, uint64_t whole);

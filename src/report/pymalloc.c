@@ -167,6 +167,121 @@ static void stats_json(gs_json *w, const struct gs_py_pymalloc_stats *p)
 #undef NUM
 }
 
+/* A free-threaded build's mimalloc (py/mimalloc.h): the figures per size
+ * class and per heap, the blocks in use being what
+ * sys.getallocatedblocks() counts. */
+static const char *const mi_status_names[] = {
+    [GS_PY_MIMALLOC_NOT_READ] = "not recorded", [GS_PY_MIMALLOC_OK] = "ok",
+    [GS_PY_MIMALLOC_NOT_USED] = "not used", [GS_PY_MIMALLOC_UNREADABLE] = "unreadable",
+};
+static const char *const mi_heap_names[GS_PY_MI_HEAPS] = {"mem", "object", "gc", "gc_pre", "other"};
+
+static bool mimalloc_shown(const struct gs_snapshot *s)
+{
+    return s->mimalloc.status == GS_PY_MIMALLOC_OK || s->mimalloc.status == GS_PY_MIMALLOC_UNREADABLE;
+}
+
+static void mimalloc_json(gs_json *w, const struct gs_py_mimalloc_stats *m)
+{
+    gs_json_key(w, "status");
+    gs_json_string(w, m->status <= GS_PY_MIMALLOC_UNREADABLE ? mi_status_names[m->status] : "unknown");
+    if (m->why[0]) {
+        gs_json_key(w, "message");
+        gs_json_string(w, m->why);
+    }
+#define NUM(k, v)              \
+    do {                       \
+        gs_json_key(w, k);     \
+        gs_json_uint(w, (v));  \
+    } while (0)
+    NUM("segments", m->segments);
+    NUM("abandoned_segments", m->abandoned_segments);
+    NUM("segment_bytes", m->segment_bytes);
+    NUM("pages", m->pages);
+    NUM("blocks", m->blocks);
+    NUM("used_blocks", m->used_blocks);
+    NUM("used_bytes", m->used_bytes);
+    NUM("free_block_bytes", m->free_bytes);
+    NUM("uncarved_bytes", m->uncarved_bytes);
+    NUM("header_bytes", m->header_bytes);
+    NUM("free_span_bytes", m->free_span_bytes);
+    NUM("arenas", m->arenas);
+    NUM("arena_bytes", m->arena_bytes);
+    NUM("resident", m->resident);
+    NUM("resident_used", m->resident_used);
+    NUM("resident_objects", m->resident_objects);
+    NUM("resident_free", m->resident_free);
+    NUM("resident_headers", m->resident_headers);
+    NUM("resident_outside_segments", m->resident_unowned);
+    NUM("unreadable_pages", m->bad_pages);
+    gs_json_key(w, "heaps");
+    gs_json_begin_array(w);
+    for (int h = 0; h < GS_PY_MI_HEAPS; h++) {
+        gs_json_begin_object(w);
+        gs_json_key(w, "heap");
+        gs_json_string(w, mi_heap_names[h]);
+        NUM("used_blocks", m->heap_used_blocks[h]);
+        NUM("used_bytes", m->heap_used_bytes[h]);
+        gs_json_end_object(w);
+    }
+    gs_json_end_array(w);
+    gs_json_key(w, "classes");
+    gs_json_begin_array(w);
+    for (uint32_t i = 0; i < m->nclasses && i < GS_PY_MI_MAX_CLASSES; i++) {
+        const struct gs_py_mimalloc_class *k = &m->classes[i];
+        gs_json_begin_object(w);
+        NUM("block_size", k->block_size);
+        NUM("pages", k->pages);
+        NUM("blocks", k->blocks);
+        NUM("used_blocks", k->used_blocks);
+        gs_json_end_object(w);
+    }
+    gs_json_end_array(w);
+#undef NUM
+}
+
+static void mimalloc_text(FILE *out, const struct gs_py_mimalloc_stats *m)
+{
+    char b1[32], b2[32], b3[32], b4[32];
+    if (m->status != GS_PY_MIMALLOC_OK) {
+        fprintf(out, "\nmimalloc: %s\n", m->why);
+        return;
+    }
+    fprintf(out, "\nmimalloc (the free-threaded build's allocator): %s blocks in use in %s pages of %s segments%s\n",
+            gs_fmt_count(m->used_blocks, b1, sizeof b1), gs_fmt_count(m->pages, b2, sizeof b2),
+            gs_fmt_count(m->segments, b3, sizeof b3), m->abandoned_segments ? " (some abandoned by exited threads)" : "");
+    fprintf(out, "\n%12s %8s %12s %12s %12s\n", "block size", "pages", "blocks", "in use", "free");
+    for (uint32_t i = 0; i < m->nclasses && i < GS_PY_MI_MAX_CLASSES; i++) {
+        const struct gs_py_mimalloc_class *k = &m->classes[i];
+        fprintf(out, "%12" PRIu64 " %8" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n", k->block_size, k->pages,
+                k->blocks, k->used_blocks, k->blocks - k->used_blocks);
+    }
+    fputc('\n', out);
+    printone(out, "# blocks in use", m->used_blocks);
+    printone(out, "# bytes in blocks in use", m->used_bytes);
+    printone(out, "# bytes in free blocks", m->free_bytes);
+    printone(out, "# bytes in pages past their blocks", m->uncarved_bytes);
+    printone(out, "# bytes in free slices", m->free_span_bytes);
+    printone(out, "# bytes of segment headers", m->header_bytes);
+    printone(out, "Total segment bytes", m->segment_bytes);
+    fprintf(out, "\nin use per heap:");
+    for (int h = 0; h < GS_PY_MI_HEAPS; h++)
+        if (m->heap_used_blocks[h] || h < GS_PY_MI_HEAPS - 1)
+            fprintf(out, "%s %s %s in %s blocks", h ? "," : "", mi_heap_names[h],
+                    gs_fmt_bytes(m->heap_used_bytes[h], b1, sizeof b1), gs_fmt_count(m->heap_used_blocks[h], b2, sizeof b2));
+    fprintf(out, "\nresident: %s of %s reserved in %s arena%s: %s in blocks in use, %s free (of which %s outside live "
+                 "segments)\n",
+            gs_fmt_bytes(m->resident, b1, sizeof b1), gs_fmt_bytes(m->arena_bytes, b2, sizeof b2),
+            gs_fmt_count(m->arenas, b3, sizeof b3), m->arenas == 1 ? "" : "s",
+            gs_fmt_bytes(m->resident_used, b4, sizeof b4), gs_fmt_bytes(m->resident_free, b2, sizeof b2),
+            gs_fmt_bytes(m->resident_unowned, b3, sizeof b3));
+    if (m->why[0])
+        fprintf(out, "note: %s\n", m->why);
+    if (m->bad_pages)
+        fprintf(out, "%s pages or slices skipped as corrupt: %s\n", gs_fmt_count(m->bad_pages, b1, sizeof b1),
+                m->first_problem);
+}
+
 static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     (void)err;
@@ -191,6 +306,12 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
             stats_json(&w, p);
         }
         gs_json_end_object(&w);
+        if (mimalloc_shown(s)) {
+            gs_json_key(&w, "mimalloc");
+            gs_json_begin_object(&w);
+            mimalloc_json(&w, &s->mimalloc);
+            gs_json_end_object(&w);
+        }
         gs_json_key(&w, "fragmented_arenas");
         gs_json_begin_array(&w);
         for (size_t i = 0; i < nsparse; i++) {
@@ -228,8 +349,11 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
         fputc('\n', out);
         if (!s->memory.present)
             fprintf(out, "pymalloc: not recorded in this snapshot\n");
-        else if (!ok)
+        else if (!ok) {
             fprintf(out, "pymalloc: %s\n", p->why);
+            if (mimalloc_shown(s))
+                mimalloc_text(out, &s->mimalloc);
+        }
         else {
             gs_pymalloc_stats_text(out, p);
             fprintf(out, "\n%s arena%s (%s) kept from the system by blocks in use on less than %d%% of them",
@@ -258,7 +382,10 @@ const char gs_report_pymalloc_man[] =
     "pymalloc's arenas, pools and size classes read from the copy, printed as\n"
     ".B sys._debugmallocstats()\n"
     "prints them, then the arenas kept from the system by a few live blocks (fragmentation), each with\n"
-    "the objects that pin it.\n";
+    "the objects that pin it. A free-threaded build allocates with mimalloc instead: its blocks per size\n"
+    "class and per heap, the blocks in use being those\n"
+    ".B sys.getallocatedblocks()\n"
+    "counts, and its resident bytes.\n";
 
 gs_status gs_report_pymalloc_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {

@@ -25,7 +25,11 @@ it parks (tests/targets/memory_target.py says how). Twice per interpreter:
       the arrays that own their data, nothing for a view), and their data
       is among the buffers outside pymalloc, and the unexplained share
       stays under 10% (8.8 MB of array data would be some 20% of it);
-    - --dump-memory: the parts add up to the anonymous resident memory;
+    - --dump-memory: the parts add up to the anonymous resident memory,
+      and less than 10% of it stays unexplained where the allocator was
+      read (pymalloc's arenas; mimalloc's segments on a free-threaded
+      build, whose blocks in use equal sys.getallocatedblocks() taken in
+      the target, and whose size classes and heaps add up to them);
     - the saved snapshot gives the same reports;
   with PYTHONTRACEMALLOC=5:
     - --dump-allocations --json equals tracemalloc's statistics('lineno')
@@ -98,8 +102,12 @@ def check_pymalloc(r, label, snap, oracle):
     p = report["pymalloc"]
     if label in dict(gstest.FREE_THREADED_PYTHONS):
         # A free-threaded build allocates every object from mimalloc: pymalloc
-        # has no arena, and sys._debugmallocstats() prints mimalloc's figures.
+        # has no arena. sys._debugmallocstats() prints the figures of
+        # mimalloc's default heap there, which Python never allocates from
+        # (all zero); sys.getallocatedblocks() counts the blocks in use in
+        # every thread's heaps and in the abandoned pool.
         r.check(p["status"] == "disabled", "%s: free-threaded, pymalloc said to be unused" % label, p)
+        check_mimalloc(r, label, report, oracle)
         return
     block, classes, values = debugmallocstats(oracle["debugmallocstats"])
     if stripped_without_debug(label):
@@ -129,6 +137,27 @@ def check_pymalloc(r, label, snap, oracle):
     r.check(frag and pinned & {"tuple", "float", "int"},
             "%s: fragmented arenas listed with the planted objects pinning them" % label,
             (len(frag), sorted(pinned)[:5]))
+
+
+def check_mimalloc(r, label, report, oracle):
+    m = report.get("mimalloc", {})
+    r.check(m.get("status") == "ok" and m["segments"] > 0, "%s: mimalloc's segments read" % label,
+            {k: m.get(k) for k in ("status", "message", "segments")})
+    if m.get("status") != "ok":
+        return
+    inside = int(open(oracle["allocated_blocks"]).read())
+    # The target keeps the int holding the count; a block either way is
+    # allowed, nothing more.
+    print("%s: mimalloc blocks in use %d, sys.getallocatedblocks() %d" % (label, m["used_blocks"], inside))
+    r.check(abs(m["used_blocks"] - inside) <= 2,
+            "%s: mimalloc's blocks in use equal sys.getallocatedblocks()" % label, (m["used_blocks"], inside))
+    classes = m["classes"]
+    r.check(sum(c["used_blocks"] for c in classes) == m["used_blocks"] == sum(h["used_blocks"] for h in m["heaps"])
+            and all(c["used_blocks"] <= c["blocks"] for c in classes)
+            and sum(c["used_blocks"] * c["block_size"] for c in classes) == m["used_bytes"],
+            "%s: size classes and heaps add up to the blocks in use" % label, (len(classes), m["used_blocks"]))
+    r.check(m["resident"] == m["resident_used"] + m["resident_free"] and m["resident_objects"] <= m["resident_used"],
+            "%s: mimalloc's resident bytes split into used and free" % label, m)
 
 
 def check_waste(r, label, snap, oracle):
@@ -181,6 +210,17 @@ def check_memory(r, label, snap):
     r.check(total >= mem["anonymous"] and (unexplained == 0 or total == mem["anonymous"]),
             "%s: the parts add up to the anonymous resident memory" % label, (total, mem["anonymous"]))
     print("%s: unexplained %.1f%% of %d anonymous bytes" % (label, mem["unexplained_share"], mem["anonymous"]))
+    # Where the allocator's state was read (pymalloc's arenas, or mimalloc's
+    # segments on a free-threaded build), under 10% stays unexplained.
+    names = {p["name"] for p in mem["parts"]}
+    pymalloc = run_json([snap, "--dump-pymalloc"])
+    read = pymalloc["pymalloc"]["status"] == "ok" or pymalloc.get("mimalloc", {}).get("status") == "ok"
+    if read:
+        r.check(mem["unexplained_share"] < 10, "%s: under 10%% of the anonymous memory unexplained" % label,
+                mem["unexplained_share"])
+    if pymalloc.get("mimalloc", {}).get("status") == "ok":
+        r.check({"objects_mimalloc", "mimalloc_other", "mimalloc_free"} <= names and "objects_pymalloc" not in names,
+                "%s: the parts name mimalloc, not pymalloc" % label, sorted(names))
 
 
 def check_not_tracing(r, label, snap):

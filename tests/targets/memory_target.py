@@ -34,7 +34,11 @@ The oracle (GSTEST_ORACLE, JSON) holds, computed in the target:
     output, captured by pointing fd 2 at it around the call, the last thing
     the target does before parking (it then allocates nothing: the ready
     file is renamed into place with names made beforehand, and the target
-    blocks in select() on a pipe nobody writes, as heap_target does).
+    blocks in select() on a pipe nobody writes, as heap_target does);
+  - "allocated_blocks": the path of a file with sys.getallocatedblocks(),
+    taken right before: on a free-threaded build the blocks in use in every
+    mimalloc heap of every thread and in the abandoned pool (the target
+    then keeps one block more: the int holding the count).
 """
 
 import gc
@@ -154,12 +158,14 @@ def main():
     out = os.environ["GSTEST_ORACLE"]
     ready = os.environ["GSTEST_READY"]
     stats = os.path.join(os.path.dirname(out), "debugmallocstats")
+    blocks = os.path.join(os.path.dirname(out), "allocated_blocks")
     # The write-out is rehearsed once, so that the lazily filled caches it
     # touches (json's encoder, codecs, method caches) exist before the real
     # view is taken; the view's temporaries are then freed, cycles included.
     for attempt in (out + ".rehearsal", out + ".tmp"):
         record = oracle()
         record["debugmallocstats"] = stats
+        record["allocated_blocks"] = blocks
         with open(attempt, "w") as f:
             json.dump(record, f)
         del record
@@ -168,13 +174,18 @@ def main():
     # Everything the last steps use exists before the measurement.
     r, w = os.pipe()
     fd = os.open(stats, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    bfd = os.open(blocks, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    count = [0]
     with open(ready + ".tmp", "w") as f:
         f.write("%d\n" % os.getpid())
     saved = os.dup(2)
     src, dst = ready + ".tmp", ready
     rename, dup2, debugmallocstats, wait = os.rename, os.dup2, sys._debugmallocstats, select.select
+    getallocatedblocks, write = sys.getallocatedblocks, os.write
     rlist, empty = [r], []
     sys.stderr.flush()
+    count[0] = getallocatedblocks()
+    write(bfd, b"%d\n" % count[0])
     dup2(fd, 2)
     debugmallocstats()
     dup2(saved, 2)

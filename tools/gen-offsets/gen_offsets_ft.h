@@ -117,6 +117,25 @@ static int64_t page_tag_mask(void)
 #define V_mi_segment_slices OFF(mi_segment_t, slices)
 #define V_mi_segment_slice_entries OFF(mi_segment_t, slice_entries)
 #define V_mi_segment_abandoned_next OFF(mi_segment_t, abandoned_next)
+#define V_ft_mimalloc_heap_count ((int64_t)_Py_MIMALLOC_HEAP_COUNT)
+#define V_mi_segment_segment_size OFF(mi_segment_t, segment_size)
+#define V_mi_segment_info_slices OFF(mi_segment_t, segment_info_slices)
+/* REPLICA: Objects/mimalloc/segment-map.c, 3.13-3.14: one bit per segment
+ * address below MI_MAX_ADDRESS (40 TiB on 64-bit). */
+#define V_mi_segment_map_bits ((int64_t)((((size_t)40) << 40) / MI_SEGMENT_SIZE))
+/* REPLICA: Objects/mimalloc/arena.c, 3.13-3.14: MI_MAX_ARENAS,
+ * MI_ARENA_BLOCK_SIZE and the head of mi_arena_t up to block_count (the
+ * bitmaps after it are not read). */
+typedef struct {
+    mi_arena_id_t id;
+    mi_memid_t memid;
+    _Atomic(uint8_t *) start;
+    size_t block_count;
+} gen_mi_arena;
+#define V_mi_max_arenas ((int64_t)112)
+#define V_mi_arena_start OFF(gen_mi_arena, start)
+#define V_mi_arena_block_count OFF(gen_mi_arena, block_count)
+#define V_mi_arena_block_size ((int64_t)MI_SEGMENT_SIZE)
 
 #else /* a GIL build */
 
@@ -178,6 +197,14 @@ static int64_t page_tag_mask(void)
 #define V_mi_segment_slices ABSENT
 #define V_mi_segment_slice_entries ABSENT
 #define V_mi_segment_abandoned_next ABSENT
+#define V_ft_mimalloc_heap_count ABSENT
+#define V_mi_segment_segment_size ABSENT
+#define V_mi_segment_info_slices ABSENT
+#define V_mi_segment_map_bits ABSENT
+#define V_mi_max_arenas ABSENT
+#define V_mi_arena_start ABSENT
+#define V_mi_arena_block_count ABSENT
+#define V_mi_arena_block_size ABSENT
 
 #endif
 #endif
