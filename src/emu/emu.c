@@ -1,10 +1,22 @@
 /* emu.c: the Unicorn engine behind emu.h.
  *
  * Two engines share one view of memory: `main` runs batches through the
- * driver loop (no per-instruction hooks, so translated code runs at full
- * speed), `probe` runs single functions with a memory-read hook (labels).
+ * driver loop (no memory hooks, so translated code reads memory at full
+ * speed; two code hooks, each on one instruction of the driver, gather the
+ * results: Unicorn instruments only the instructions a code hook's range
+ * covers), `probe` runs single functions with a memory-read hook (labels).
  * Hooks are kept apart because adding or removing a hook in Unicorn can
  * drop the translated code or slow every later access.
+ *
+ * Speed, measured on mypy's heap (Debian python3.11, 107k objects): what
+ * costs is each guest memory access Unicorn 2.0.1 cannot do inline. A
+ * store to RAM runs its self-modifying-code check (notdirty_write, which
+ * allocates and frees a tree), so the main engine's stack is MMIO (a load
+ * or store is two callbacks, cheaper than one such store) and the driver
+ * stores nothing (its hooks keep the referents on the host). Every such
+ * access also looks its region up (memory_mapping: a binary search after
+ * a one-entry cache that stays at the lowest region), so the stack is the
+ * lowest region mapped (find_gap).
  *
  * Time bounds: a watchdog thread looks at the driver's current object
  * every millisecond and stops the engine (uc_emu_stop, which Unicorn's
@@ -34,7 +46,7 @@
 #include "util/alloc.h"
 
 extern const unsigned char gs_emu_driver_code[], gs_emu_driver_end[];
-extern const uint64_t gs_emu_driver_visit_off, gs_emu_driver_done_off;
+extern const uint64_t gs_emu_driver_visit_off, gs_emu_driver_returned_off, gs_emu_driver_done_off;
 
 #define PAGE 4096u
 #define WINDOW (1u << 20) /* lazily mapped unit: fewer, larger mappings keep Unicorn's lookups short */
@@ -46,14 +58,20 @@ extern const uint64_t gs_emu_driver_visit_off, gs_emu_driver_done_off;
 #define STACK_SIZE (256u << 10)
 #define MAX_STRIKES 2 /* limit hits after which a traverse function is not run again */
 
-/* The scratch area, at `scr` in the emulated address space. */
-#define SCR_CODE 0x0000u
-#define SCR_CTL EMU_CTL_OFFSET
-#define SCR_TLS 0x2000u   /* the thread pointer (%fs) points here: canaries read %fs:0x28 */
-#define SCR_STACK 0x10000u
-#define SCR_TABLE (SCR_STACK + STACK_SIZE)
-#define SCR_ENDS (SCR_TABLE + BATCH * 16u)
-#define SCR_BUF (SCR_ENDS + BATCH * 16u)
+/* The scratch area, at `scr` in the emulated address space. The stack
+ * comes first: it is the memory the traverses write, and the lowest
+ * region mapped in the main engine (see find_gap) is the one Unicorn
+ * 2.0.1 finds without a search on each such access (memory_mapping
+ * tries mapped_blocks[0] first, and nothing ever moves that index). */
+#define SCR_STACK 0x0000u
+#define SCR_CODE STACK_SIZE
+#define SCR_CTL (SCR_CODE + EMU_CTL_OFFSET)
+#define SCR_TLS (SCR_CODE + 0x2000u) /* the thread pointer (%fs) points here: canaries read %fs:0x28 */
+#define SCR_TABLE (SCR_CODE + 0x3000u)
+#define SCR_SIZE (SCR_TABLE + BATCH * 16u)
+/* The lowest address the scratch area may take: a traverse that reads
+ * through a NULL pointer plus an offset below it still faults. */
+#define SCR_LOWEST (1u << 20)
 
 static const char *const outcome_texts[] = {
 #define GS_EMU_OUTCOME_TEXT(k, text) text,
@@ -111,6 +129,11 @@ struct gs_emu {
     struct gs_emu_opts opts;
     uint64_t scr, scr_size;
     unsigned char *scr_host; /* the scratch area's memory (shared by both engines) */
+    /* the batch being run, and what the main engine's hooks gathered of it */
+    const uint64_t *batch;   /* the objects of the table */
+    size_t cur;              /* the object being traversed */
+    uint64_t *buf;           /* its referents so far */
+    size_t nbuf, capbuf;
     struct owned {
         void *host;
         size_t size;
@@ -436,6 +459,65 @@ static void on_probe_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
     }
 }
 
+/* The main engine's hooks at the driver's `visit` and `returned` (driver.S). */
+static void record(gs_emu *e, uint64_t obj, int outcome, const uint64_t *refs, size_t n);
+
+static void on_visit(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    gs_emu *e = user;
+    uint64_t rdi;
+    if (e->main.fault >= 0)
+        return;
+    if (e->nbuf >= e->opts.max_refs) {
+        e->main.fault = GS_EMU_TOO_MANY;
+        uc_emu_stop(uc);
+        return;
+    }
+    if (e->nbuf == e->capbuf) {
+        e->capbuf = e->capbuf ? e->capbuf * 2 : 1024;
+        e->buf = gs_xreallocarray(e->buf, e->capbuf, sizeof *e->buf);
+    }
+    uc_reg_read(uc, UC_X86_REG_RDI, &rdi);
+    e->buf[e->nbuf++] = rdi;
+}
+
+static void on_returned(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    gs_emu *e = user;
+    uint64_t rax, next;
+    if (e->main.fault >= 0)
+        return;
+    uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+    if ((uint32_t)rax != 0)
+        record(e, e->batch[e->cur], GS_EMU_RETURNED, NULL, 0);
+    else
+        record(e, e->batch[e->cur], GS_EMU_OK, e->buf, e->nbuf);
+    e->nbuf = 0;
+    next = ++e->cur;
+    *ctl(e, EMU_CTL_CUR) = next; /* the watchdog sees progress */
+    uc_reg_write(uc, UC_X86_REG_RBX, &next);
+}
+
+/* The main engine's stack, as MMIO: a store to RAM costs more than a
+ * load and a store through these (notdirty_write, driver.S). Offsets are
+ * within [0, STACK_SIZE) by Unicorn's own bounds; checked anyway. The
+ * host is little-endian (x86-64). */
+static uint64_t on_stack_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+{
+    gs_emu *e = user;
+    uint64_t v = 0;
+    if (size <= 8 && off <= STACK_SIZE - size)
+        memcpy(&v, e->scr_host + SCR_STACK + off, size);
+    return v;
+}
+
+static void on_stack_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value, void *user)
+{
+    gs_emu *e = user;
+    if (size <= 8 && off <= STACK_SIZE - size)
+        memcpy(e->scr_host + SCR_STACK + off, &value, size);
+}
+
 /* --- watchdog ------------------------------------------------------------- */
 
 static void *watchdog(void *arg)
@@ -487,10 +569,13 @@ static void set_running(gs_emu *e, bool running)
 
 /* --- set-up ------------------------------------------------------------------ */
 
-/* A free range of the target's address space for the scratch area. */
+/* A free range of the target's address space for the scratch area: the
+ * lowest one from SCR_LOWEST on, so that the scratch area is the lowest
+ * region the main engine maps whenever the target leaves room below its
+ * first mapping (Debian's non-PIE python3 loads at 4 MiB). */
 static uint64_t find_gap(const gs_maps *maps, uint64_t size)
 {
-    uint64_t prev_end = 1ull << 32; /* above where non-PIE executables load */
+    uint64_t prev_end = SCR_LOWEST;
     for (size_t i = 0; i < maps->n; i++) {
         if (maps->v[i].end <= prev_end)
             continue;
@@ -518,10 +603,29 @@ static bool engine_init(gs_emu *e, struct engine *g, bool probe)
               uc_hook_add(g->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_invalid, g, 1, 0) == UC_ERR_OK;
     if (ok && probe)
         ok = uc_hook_add(g->uc, &h, UC_HOOK_MEM_READ, (void *)on_probe_read, g, 1, 0) == UC_ERR_OK;
-    /* The scratch area: code (read, execute), the rest read-write. */
-    ok = ok && uc_mem_map_ptr(g->uc, e->scr, PAGE, UC_PROT_READ | UC_PROT_EXEC, e->scr_host) == UC_ERR_OK &&
-         uc_mem_map_ptr(g->uc, e->scr + PAGE, e->scr_size - PAGE, UC_PROT_READ | UC_PROT_WRITE, e->scr_host + PAGE) ==
+    /* The scratch area: stack (read-write), code (read, execute), control
+     * block (read), TLS (read-write) and table (read). The main engine's
+     * stack is MMIO, and it has a hook at the driver's visit and return
+     * (driver.S). */
+    if (probe)
+        ok = ok && uc_mem_map_ptr(g->uc, e->scr + SCR_STACK, STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE,
+                                  e->scr_host + SCR_STACK) == UC_ERR_OK;
+    else
+        ok = ok && uc_mmio_map(g->uc, e->scr + SCR_STACK, STACK_SIZE, on_stack_read, e, on_stack_write, e) == UC_ERR_OK;
+    ok = ok &&
+         uc_mem_map_ptr(g->uc, e->scr + SCR_CODE, PAGE, UC_PROT_READ | UC_PROT_EXEC, e->scr_host + SCR_CODE) ==
+             UC_ERR_OK &&
+         uc_mem_map_ptr(g->uc, e->scr + SCR_CTL, PAGE, UC_PROT_READ, e->scr_host + SCR_CTL) == UC_ERR_OK &&
+         uc_mem_map_ptr(g->uc, e->scr + SCR_TLS, PAGE, UC_PROT_READ | UC_PROT_WRITE, e->scr_host + SCR_TLS) ==
+             UC_ERR_OK &&
+         uc_mem_map_ptr(g->uc, e->scr + SCR_TABLE, e->scr_size - SCR_TABLE, UC_PROT_READ, e->scr_host + SCR_TABLE) ==
              UC_ERR_OK;
+    if (ok && !probe) {
+        uint64_t visit = e->scr + SCR_CODE + gs_emu_driver_visit_off;
+        uint64_t returned = e->scr + SCR_CODE + gs_emu_driver_returned_off;
+        ok = uc_hook_add(g->uc, &h, UC_HOOK_CODE, (void *)on_visit, e, visit, visit) == UC_ERR_OK &&
+             uc_hook_add(g->uc, &h, UC_HOOK_CODE, (void *)on_returned, e, returned, returned) == UC_ERR_OK;
+    }
     if (ok)
         interval_add(g, e->scr, e->scr + e->scr_size);
     return ok;
@@ -541,8 +645,7 @@ gs_emu *gs_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_fi
     gs_addrmap_init(&e->index);
     gs_addrmap_init(&e->strikes);
     pthread_mutex_init(&e->lock, NULL);
-    e->scr_size = SCR_BUF + (uint64_t)e->opts.max_refs * 8u;
-    e->scr_size = (e->scr_size + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    e->scr_size = SCR_SIZE;
     e->scr = find_gap(maps, e->scr_size);
     void *p = mmap(NULL, e->scr_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (!e->scr || p == MAP_FAILED) {
@@ -556,7 +659,6 @@ gs_emu *gs_emu_new(gs_reader *image, const gs_maps *maps, const struct gs_emu_fi
     size_t code_len = (size_t)(gs_emu_driver_end - gs_emu_driver_code);
     memcpy(e->scr_host + SCR_CODE, gs_emu_driver_code, code_len);
     *ctl(e, EMU_CTL_TABLE) = e->scr + SCR_TABLE;
-    *ctl(e, EMU_CTL_ENDS) = e->scr + SCR_ENDS;
     *ctl(e, EMU_CTL_STACK) = e->scr + SCR_STACK + STACK_SIZE - 64;
     if (!engine_init(e, &e->main, false) || !engine_init(e, &e->probe, true)) {
         *why = "the Unicorn engine could not start";
@@ -600,6 +702,7 @@ void gs_emu_free(gs_emu *e)
     gs_addrmap_free(&e->strikes);
     free(e->res);
     free(e->refs);
+    free(e->buf);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }
@@ -689,18 +792,17 @@ static bool disabled(const gs_emu *e, uint64_t fn)
     return s && *s >= MAX_STRIKES;
 }
 
-/* Run table[0..k) in the driver, restarting after each failed object. */
+/* Run table[0..k) in the driver, restarting after each failed object.
+ * The hooks record each object that returns (on_returned). */
 static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size_t k)
 {
     uint64_t *table = (uint64_t *)(e->scr_host + SCR_TABLE);
-    uint64_t *ends = (uint64_t *)(e->scr_host + SCR_ENDS);
-    const uint64_t *buf = (const uint64_t *)(e->scr_host + SCR_BUF);
-    uint64_t buf_addr = e->scr + SCR_BUF;
     for (size_t i = 0; i < k; i++) {
         table[2 * i] = objs[i];
         table[2 * i + 1] = fns[i];
     }
     *ctl(e, EMU_CTL_N) = k;
+    e->batch = objs;
     size_t cur = 0;
     while (cur < k) {
         if (e->budget_fired || cpu_now(e) > e->deadline) {
@@ -715,30 +817,16 @@ static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size
             continue;
         }
         *ctl(e, EMU_CTL_CUR) = cur;
-        *ctl(e, EMU_CTL_BUFPTR) = buf_addr;
-        *ctl(e, EMU_CTL_BUFEND) = buf_addr + (uint64_t)e->opts.max_refs * 8u;
+        e->cur = cur;
+        e->nbuf = 0;
         uint64_t fs = e->scr + SCR_TLS;
         uc_reg_write(e->main.uc, UC_X86_REG_FS_BASE, &fs);
         e->main.fault = -1;
         e->stats.starts++;
         set_running(e, true);
-        uc_err err = uc_emu_start(e->main.uc, e->scr + SCR_CODE, e->scr + gs_emu_driver_done_off, 0, 0);
+        uc_err err = uc_emu_start(e->main.uc, e->scr + SCR_CODE, e->scr + SCR_CODE + gs_emu_driver_done_off, 0, 0);
         set_running(e, false);
-        uint64_t status = 0; /* driver.S: why it stopped, when it reached its end */
-        uc_reg_read(e->main.uc, UC_X86_REG_R9, &status);
-        size_t stop = (size_t)*ctl(e, EMU_CTL_CUR);
-        if (stop > k)
-            stop = k; /* the driver's own memory is only written by the driver: cannot happen */
-        uint64_t prev = buf_addr;
-        for (size_t i = cur; i < stop; i++) {
-            uint64_t end = ends[2 * i];
-            if (end < prev || end > buf_addr + (uint64_t)e->opts.max_refs * 8u) {
-                record(e, objs[i], GS_EMU_ENGINE, NULL, 0);
-                continue;
-            }
-            record(e, objs[i], GS_EMU_OK, buf + (prev - buf_addr) / 8, (size_t)((end - prev) / 8));
-            prev = end;
-        }
+        size_t stop = e->cur;
         if (stop >= k)
             break;
         /* Object `stop` did not finish. */
@@ -753,16 +841,6 @@ static void run_table(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size
             outcome = e->main.fault;
         } else if (err != UC_ERR_OK) {
             outcome = outcome_of_error(err);
-        } else if (status == 2 && *ctl(e, EMU_CTL_BUFPTR) >= *ctl(e, EMU_CTL_BUFEND)) {
-            if (stop > cur) { /* the buffer is full of earlier objects: start again with it empty */
-                cur = stop;
-                continue;
-            }
-            outcome = GS_EMU_TOO_MANY;
-        } else if (status == 2) {
-            outcome = GS_EMU_RETURNED;
-        } else if (status == 1) {
-            outcome = GS_EMU_ENGINE; /* the traverse used the driver's %xmm15 (driver.S): nothing was trusted */
         } else {
             outcome = GS_EMU_ENGINE; /* stopped for no reason we know */
         }
@@ -840,7 +918,7 @@ static int64_t getter_word(gs_emu *e, uint64_t fn, uint64_t obj, uint64_t arg2, 
 {
     struct engine *g = &e->probe;
     uint64_t sp = e->scr + SCR_STACK + STACK_SIZE - 64;
-    uint64_t ret = e->scr + gs_emu_driver_done_off, fs = e->scr + SCR_TLS, rax = 0;
+    uint64_t ret = e->scr + SCR_CODE + gs_emu_driver_done_off, fs = e->scr + SCR_TLS, rax = 0;
     memcpy(e->scr_host + (sp - e->scr), &ret, sizeof ret);
     uc_reg_write(g->uc, UC_X86_REG_RSP, &sp);
     uc_reg_write(g->uc, UC_X86_REG_RDI, &obj);
