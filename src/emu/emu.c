@@ -116,6 +116,7 @@ struct engine {
 };
 
 struct result {
+    uint64_t obj;
     uint64_t off;
     uint32_t n;
     uint8_t outcome;
@@ -504,18 +505,59 @@ static void on_returned(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
  * host is little-endian (x86-64). */
 static uint64_t on_stack_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
 {
-    gs_emu *e = user;
-    uint64_t v = 0;
-    if (size <= 8 && off <= STACK_SIZE - size)
-        memcpy(&v, e->scr_host + SCR_STACK + off, size);
-    return v;
+    const unsigned char *p = ((gs_emu *)user)->scr_host + SCR_STACK + off;
+    if (off > STACK_SIZE - 8)
+        return 0;
+    /* Fixed sizes, so that each copy is one load (Unicorn asks for 4 bytes
+     * at most: an 8-byte access comes as two). */
+    switch (size) {
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    case 8: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 1:
+        return *p;
+    default:
+        return 0;
+    }
 }
 
 static void on_stack_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value, void *user)
 {
-    gs_emu *e = user;
-    if (size <= 8 && off <= STACK_SIZE - size)
-        memcpy(e->scr_host + SCR_STACK + off, &value, size);
+    unsigned char *p = ((gs_emu *)user)->scr_host + SCR_STACK + off;
+    if (off > STACK_SIZE - 8)
+        return;
+    switch (size) {
+    case 4: {
+        uint32_t v = (uint32_t)value;
+        memcpy(p, &v, 4);
+        break;
+    }
+    case 8:
+        memcpy(p, &value, 8);
+        break;
+    case 2: {
+        uint16_t v = (uint16_t)value;
+        memcpy(p, &v, 2);
+        break;
+    }
+    case 1:
+        *p = (unsigned char)value;
+        break;
+    default:
+        break;
+    }
 }
 
 /* --- watchdog ------------------------------------------------------------- */
@@ -717,10 +759,9 @@ bool gs_emu_is_file_code(const gs_emu *e, uint64_t fn)
 
 /* --- results ------------------------------------------------------------------ */
 
+/* Append obj's result; index_results makes it findable. */
 static void record(gs_emu *e, uint64_t obj, int outcome, const uint64_t *refs, size_t n)
 {
-    if (gs_addrmap_get(&e->index, obj))
-        return;
     if (e->nres == e->capres) {
         e->capres = e->capres ? e->capres * 2 : 1024;
         e->res = gs_xreallocarray(e->res, e->capres, sizeof *e->res);
@@ -736,11 +777,24 @@ static void record(gs_emu *e, uint64_t obj, int outcome, const uint64_t *refs, s
     }
     if (n)
         memcpy(e->refs + e->nrefs, refs, n * sizeof *refs);
-    e->res[e->nres] = (struct result){e->nrefs, (uint32_t)n, (uint8_t)outcome};
+    e->res[e->nres++] = (struct result){obj, e->nrefs, (uint32_t)n, (uint8_t)outcome};
     e->nrefs += n;
-    gs_addrmap_put(&e->index, obj, (uint32_t)++e->nres);
     e->stats.objects++;
     e->stats.by_outcome[outcome]++;
+}
+
+/* Put results [from, nres) into the index, each slot fetched ahead: a
+ * lookup in a table of a hundred thousand objects is a cache miss, and
+ * several in flight overlap. The first result of an object wins. */
+#define INDEX_AHEAD 16
+static void index_results(gs_emu *e, size_t from)
+{
+    for (size_t i = from; i < e->nres; i++) {
+        if (i + INDEX_AHEAD < e->nres)
+            gs_addrmap_prefetch(&e->index, e->res[i + INDEX_AHEAD].obj);
+        if (!gs_addrmap_get(&e->index, e->res[i].obj))
+            gs_addrmap_put(&e->index, e->res[i].obj, (uint32_t)(i + 1));
+    }
 }
 
 int gs_emu_result(const gs_emu *e, uint64_t obj, const uint64_t **refs, size_t *nrefs)
@@ -865,10 +919,92 @@ static int job_order(const void *a, const void *b)
     return x->obj < y->obj ? -1 : x->obj > y->obj;
 }
 
+#define ADDR_BITS 47 /* user-space addresses on x86-64 */
+#define RADIX_BITS 11
+#define RADIX_PASSES 6 /* 66 bits */
+
+/* The same grouping as job_order, by a radix sort of one 64-bit key per
+ * job: the function's rank (in first-seen order: which type comes first
+ * does not matter) above the address. qsort with job_order cost about as
+ * much as a tenth of the emulation; this, a fiftieth. Falls back to qsort
+ * for addresses beyond user space (the lists come from untrusted memory)
+ * or too many functions. */
+static void sort_jobs(struct job *jobs, size_t k)
+{
+    if (k < 2)
+        return;
+    gs_addrmap ranks;
+    gs_addrmap_init(&ranks);
+    uint64_t *fn_of = NULL, *keys = gs_xreallocarray(NULL, k, sizeof *keys);
+    size_t nfn = 0, capfn = 0;
+    uint64_t last_fn = 0, rank = 0;
+    bool ok = true;
+    for (size_t i = 0; i < k && ok; i++) {
+        if (i == 0 || jobs[i].fn != last_fn) {
+            const uint32_t *r = gs_addrmap_get(&ranks, jobs[i].fn);
+            if (r) {
+                rank = *r;
+            } else {
+                if (nfn == capfn) {
+                    capfn = capfn ? capfn * 2 : 64;
+                    fn_of = gs_xreallocarray(fn_of, capfn, sizeof *fn_of);
+                }
+                fn_of[nfn] = jobs[i].fn;
+                rank = nfn++;
+                ok = rank < (1u << (64 - ADDR_BITS)) && gs_addrmap_put(&ranks, jobs[i].fn, (uint32_t)rank);
+            }
+            last_fn = jobs[i].fn;
+        }
+        ok = ok && jobs[i].obj < (1ull << ADDR_BITS);
+        keys[i] = rank << ADDR_BITS | jobs[i].obj;
+    }
+    gs_addrmap_free(&ranks);
+    if (!ok) {
+        free(keys);
+        free(fn_of);
+        qsort(jobs, k, sizeof *jobs, job_order);
+        return;
+    }
+    /* LSD radix: counts of every digit in one pass; a pass whose digit is
+     * the same in every key is skipped (addresses share their high bits). */
+    size_t (*count)[1u << RADIX_BITS] = gs_xcalloc(RADIX_PASSES, sizeof *count);
+    for (size_t i = 0; i < k; i++)
+        for (unsigned p = 0; p < RADIX_PASSES; p++)
+            count[p][(keys[i] >> (p * RADIX_BITS)) & ((1u << RADIX_BITS) - 1)]++;
+    uint64_t *tmp = gs_xreallocarray(NULL, k, sizeof *tmp);
+    for (unsigned p = 0; p < RADIX_PASSES; p++) {
+        unsigned shift = p * RADIX_BITS;
+        if (count[p][(keys[0] >> shift) & ((1u << RADIX_BITS) - 1)] == k)
+            continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < (1u << RADIX_BITS); d++) {
+            size_t c = count[p][d];
+            count[p][d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < k; i++)
+            tmp[count[p][(keys[i] >> shift) & ((1u << RADIX_BITS) - 1)]++] = keys[i];
+        uint64_t *t = keys;
+        keys = tmp;
+        tmp = t;
+    }
+    for (size_t i = 0; i < k; i++)
+        jobs[i] = (struct job){keys[i] & ((1ull << ADDR_BITS) - 1), fn_of[keys[i] >> ADDR_BITS]};
+    free(count);
+    free(tmp);
+    free(keys);
+    free(fn_of);
+}
+
 /* Run jobs in batches of BATCH. */
 static void run_jobs(gs_emu *e, struct job *jobs, size_t k)
 {
-    qsort(jobs, k, sizeof *jobs, job_order);
+    sort_jobs(jobs, k);
+    size_t u = 0; /* the same object twice in one call runs once */
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || jobs[i].obj != jobs[u - 1].obj || jobs[i].fn != jobs[u - 1].fn)
+            jobs[u++] = jobs[i];
+    k = u;
     uint64_t *o = gs_xreallocarray(NULL, BATCH, sizeof *o), *f = gs_xreallocarray(NULL, BATCH, sizeof *f);
     for (size_t i = 0; i < k; i += BATCH) {
         size_t m = k - i < BATCH ? k - i : BATCH;
@@ -885,12 +1021,23 @@ static void run_jobs(gs_emu *e, struct job *jobs, size_t k)
 void gs_emu_run(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size_t n)
 {
     double t0 = cpu_now(e);
+    size_t from = e->nres;
     struct job *jobs = gs_xreallocarray(NULL, n ? n : 1, sizeof *jobs);
     size_t k = 0;
+    uint64_t last_fn = 0;
+    bool last_ok = false;
     for (size_t i = 0; i < n; i++) {
-        if (gs_addrmap_get(&e->index, objs[i]))
-            continue;
-        if (!gs_emu_is_file_code(e, fns[i])) {
+        if (e->index.n) { /* objects run before (none, the first time) */
+            if (i + INDEX_AHEAD < n)
+                gs_addrmap_prefetch(&e->index, objs[i + INDEX_AHEAD]);
+            if (gs_addrmap_get(&e->index, objs[i]))
+                continue;
+        }
+        if (i == 0 || fns[i] != last_fn) { /* objects of a type come together */
+            last_fn = fns[i];
+            last_ok = gs_emu_is_file_code(e, fns[i]);
+        }
+        if (!last_ok) {
             record(e, objs[i], GS_EMU_NOT_FILE_CODE, NULL, 0);
             continue;
         }
@@ -898,6 +1045,7 @@ void gs_emu_run(gs_emu *e, const uint64_t *objs, const uint64_t *fns, size_t n)
     }
     run_jobs(e, jobs, k);
     free(jobs);
+    index_results(e, from);
     e->stats.seconds += cpu_now(e) - t0;
 }
 
@@ -972,6 +1120,7 @@ void gs_emu_time_again(gs_emu *e, const uint64_t *objs, const uint64_t *fns, siz
     e->nres = e->capres = e->nrefs = e->caprefs = 0;
     double t0 = cpu_now(e);
     run_jobs(e, jobs, k);
+    index_results(e, 0);
     double seconds = cpu_now(e) - t0;
     gs_addrmap_free(&e->index);
     free(e->res);
