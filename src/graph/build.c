@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "graph/build.h"
+#include "graph/decode_pool.h"
 #include "graph/nodeindex.h"
 #include "graph/memory.h"
 #include "graph/threads.h"
@@ -67,6 +68,7 @@ struct builder {
     struct pending_ref {
         uint64_t dst, num;
         uint32_t kind, name;
+        uint32_t dst_node, num_node; /* known already (a decoding thread's peek), or GS_NO_NODE */
     } *pending;
     size_t npending, cap_pending;
     /* where each thread-owned interpreter frame's roots are (3.11+) */
@@ -82,6 +84,7 @@ struct builder {
     uint32_t root_kind, root_name; /* while collecting roots */
     uint64_t bad_edges;
     bool oom;
+    struct gs_decode_pool *pool; /* decoding threads, or NULL (decode_pool.h) */
     struct gs_phases phases; /* GCSCOPE_TRACE_PHASES=1 */
     bool keep_image;         /* gs_build_opts */
 };
@@ -205,7 +208,8 @@ static uint32_t attr_name_id(struct builder *b, uint64_t str)
     return id;
 }
 
-static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t num, const char *name)
+/* num_node: num's node when known already (GS_NO_NODE: look it up). */
+static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t num, uint32_t num_node, const char *name)
 {
     switch (kind) {
     case GS_LABEL_INDEX:
@@ -214,7 +218,7 @@ static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t 
     case GS_LABEL_MEMBER:
         return gs_label_make(kind, 0);
     case GS_LABEL_VALUE: {
-        uint32_t key = node_for(b, num);
+        uint32_t key = num_node != GS_NO_NODE ? num_node : node_for(b, num);
         return key == GS_NO_NODE ? 0 : gs_label_make(kind, key);
     }
     case GS_LABEL_ATTR_OBJ:
@@ -261,7 +265,7 @@ static void root_ref(struct builder *b, uint64_t dst, enum gs_label_kind kind, u
         b->bad_edges++;
         return;
     }
-    uint32_t label = make_label(b, kind, num, name);
+    uint32_t label = make_label(b, kind, num, GS_NO_NODE, name);
     char text[256];
     const char *base = gs_strpool_str(&b->strings, b->root_name);
     const char *lname = gs_strpool_str(&b->strings, gs_label_payload(label));
@@ -272,15 +276,12 @@ static void root_ref(struct builder *b, uint64_t dst, enum gs_label_kind kind, u
     add_root(b, to, b->root_kind, intern(b, text), 0);
 }
 
-static void sink_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+/* A strong reference of the node being decoded, as the sink gets it (from
+ * the decoder, or replayed from a decoding thread's record with the nodes
+ * that thread found already). */
+static void take_strong(struct builder *b, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name,
+                        uint32_t dst_node, uint32_t num_node)
 {
-    struct builder *b = (struct builder *)s;
-    if (b->oom)
-        return;
-    if (b->current == GS_NO_NODE) {
-        root_ref(b, dst, kind, num, name);
-        return;
-    }
     if (b->npending == b->cap_pending) {
         size_t cap = b->cap_pending ? b->cap_pending * 2 : 256;
         struct pending_ref *p = gs_try_reallocarray(b->pending, cap, sizeof *p);
@@ -293,7 +294,19 @@ static void sink_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_k
     }
     /* A name may live in the decoder's stack: intern it now. */
     uint32_t name_id = name ? intern(b, name) : 0;
-    b->pending[b->npending++] = (struct pending_ref){dst, num, (uint32_t)kind, name_id};
+    b->pending[b->npending++] = (struct pending_ref){dst, num, (uint32_t)kind, name_id, dst_node, num_node};
+}
+
+static void sink_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_kind kind, uint64_t num, const char *name)
+{
+    struct builder *b = (struct builder *)s;
+    if (b->oom)
+        return;
+    if (b->current == GS_NO_NODE) {
+        root_ref(b, dst, kind, num, name);
+        return;
+    }
+    take_strong(b, dst, kind, num, name, GS_NO_NODE, GS_NO_NODE);
 }
 
 /* Resolve the decoded node's references: prefetch every hash slot first,
@@ -301,13 +314,14 @@ static void sink_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_k
 static void flush_pending(struct builder *b)
 {
     for (size_t i = 0; i < b->npending; i++) {
-        gs_nodeindex_prefetch(&b->index, b->pending[i].dst);
-        if (b->pending[i].kind == GS_LABEL_VALUE)
+        if (b->pending[i].dst_node == GS_NO_NODE)
+            gs_nodeindex_prefetch(&b->index, b->pending[i].dst);
+        if (b->pending[i].kind == GS_LABEL_VALUE && b->pending[i].num_node == GS_NO_NODE)
             gs_nodeindex_prefetch(&b->index, b->pending[i].num);
     }
     for (size_t i = 0; i < b->npending && !b->oom; i++) {
         const struct pending_ref *p = &b->pending[i];
-        uint32_t to = node_for(b, p->dst);
+        uint32_t to = p->dst_node != GS_NO_NODE ? p->dst_node : node_for(b, p->dst);
         if (to == GS_NO_NODE) {
             b->bad_edges++;
             continue;
@@ -323,7 +337,7 @@ static void flush_pending(struct builder *b)
             label = gs_label_make((enum gs_label_kind)p->kind, p->name);
             break;
         default:
-            label = make_label(b, (enum gs_label_kind)p->kind, p->num, NULL);
+            label = make_label(b, (enum gs_label_kind)p->kind, p->num, p->num_node, NULL);
             break;
         }
         add_edge(b, to, label);
@@ -338,12 +352,10 @@ static void flush_pending(struct builder *b)
     }
 }
 
-static void sink_weak(struct gs_py_refs_sink *s, uint64_t dst)
+/* A weak reference of the node being decoded (dst_node as for take_strong). */
+static void take_weak(struct builder *b, uint64_t dst, uint32_t dst_node)
 {
-    struct builder *b = (struct builder *)s;
-    if (b->oom || b->current == GS_NO_NODE)
-        return;
-    uint32_t to = node_for(b, dst);
+    uint32_t to = dst_node != GS_NO_NODE ? dst_node : node_for(b, dst);
     if (to == GS_NO_NODE)
         return;
     uint64_t cap = b->cap_weak;
@@ -355,6 +367,14 @@ static void sink_weak(struct gs_py_refs_sink *s, uint64_t dst)
     b->weak_src[b->nweak] = b->current;
     b->weak_dst[b->nweak] = to;
     b->nweak++;
+}
+
+static void sink_weak(struct gs_py_refs_sink *s, uint64_t dst)
+{
+    struct builder *b = (struct builder *)s;
+    if (b->oom || b->current == GS_NO_NODE)
+        return;
+    take_weak(b, dst, GS_NO_NODE);
 }
 
 /* --- the collector's lists ---------------------------------------------- */
@@ -529,13 +549,75 @@ static void collect_roots(struct builder *b)
 
 /* --- decoding every node -------------------------------------------------- */
 
-/* Each node's referents, size and preview in one visit: the object's
- * memory is in cache once, where separate passes for sizes and previews
- * read every object of the image again in node order (random addresses). */
+/* Node i's referents, size and preview in one visit: the object's memory
+ * is in cache once, where separate passes for sizes and previews read every
+ * object of the image again in node order (random addresses). */
+static void decode_node(struct builder *b, uint64_t i)
+{
+    /* Decoders may add types (and so move the table): pass a copy. */
+    struct gs_py_type_info t = b->types.v[b->type[i]];
+    b->current = (uint32_t)i;
+    enum gs_py_decode r = gs_py_referents(b->c, &b->types, b->addr[i], &t, &b->sink);
+    flush_pending(b);
+    if (r == GS_PY_DECODE_OPAQUE)
+        b->flags[i] |= GS_NODE_OPAQUE;
+    else if (r == GS_PY_DECODE_BAD)
+        b->flags[i] |= GS_NODE_BAD;
+    struct gs_py_emu_last how = gs_py_emu_last(b->c);
+    b->flags[i] |= (uint16_t)((how.emulated ? GS_NODE_EMULATED : 0) | (how.inferred ? GS_NODE_INFERRED : 0) |
+                              (how.unknown & 15) << GS_NODE_UNKNOWN_SHIFT);
+    gs_py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
+    b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
+}
+
+/* The same for a node a decoding thread decoded: its records go through
+ * the sink's steps in the order the decoder made them, so that nodes,
+ * edges and strings come out as decode_node's would. (A thread decodes
+ * only types the emulator leaves alone: no emulated flags.) */
+static void replay_node(struct builder *b, uint64_t i, const struct gs_decode_job *j, const struct gs_decoded_node *d)
+{
+    b->current = (uint32_t)i;
+    for (size_t k = d->first_ref; k < d[1].first_ref && !b->oom; k++) {
+        const struct gs_decoded_ref *r = &j->refs[k];
+        if (r->kind == GS_DECODED_WEAK)
+            take_weak(b, r->dst, r->dst_node);
+        else
+            take_strong(b, r->dst, (enum gs_label_kind)r->kind, r->num, r->name ? j->text + r->name - 1 : NULL,
+                        r->dst_node, r->num_node);
+    }
+    flush_pending(b);
+    if (d->result == GS_PY_DECODE_OPAQUE)
+        b->flags[i] |= GS_NODE_OPAQUE;
+    else if (d->result == GS_PY_DECODE_BAD)
+        b->flags[i] |= GS_NODE_BAD;
+    b->size[i] = d->size;
+    b->preview[i] = d->preview_len ? gs_strpool_add(&b->strings, j->text + d->preview, d->preview_len) : 0;
+}
+
+/* Hand the decoding threads the next runs of nodes that exist (from node
+ * `from` on, where the builder is), with the types they may meet. */
+static void issue_jobs(struct builder *b, uint64_t from)
+{
+    gs_decode_pool_publish_types(b->pool, b->c, &b->types);
+    uint64_t start = gs_decode_pool_issued_end(b->pool);
+    if (start < from)
+        start = from;
+    while (b->n - start >= GS_DECODE_JOB_NODES &&
+           gs_decode_pool_issue(b->pool, start, GS_DECODE_JOB_NODES, b->addr + start, b->type + start))
+        start += GS_DECODE_JOB_NODES;
+}
+
 static void decode_all(struct builder *b)
 {
     bool immortals = b->c->L->minor >= 12;
+    struct gs_decode_job *job = NULL;
     for (uint64_t i = 0; i < b->n && !b->oom; i++) {
+        if (b->pool && (!job || i >= job->first + job->count)) {
+            if (job)
+                gs_decode_pool_release(b->pool, job);
+            issue_jobs(b, i);
+            job = gs_decode_pool_next(b->pool, i);
+        }
         b->out_off[i] = b->nedges;
         b->size[i] = 0;
         b->preview[i] = 0;
@@ -543,23 +625,16 @@ static void decode_all(struct builder *b)
             break;
         if (b->type[i] == GS_PY_TYPE_BAD)
             continue;
-        /* Decoders may add types (and so move the table): pass a copy. */
-        struct gs_py_type_info t = b->types.v[b->type[i]];
-        b->current = (uint32_t)i;
-        enum gs_py_decode r = gs_py_referents(b->c, &b->types, b->addr[i], &t, &b->sink);
-        flush_pending(b);
-        if (r == GS_PY_DECODE_OPAQUE)
-            b->flags[i] |= GS_NODE_OPAQUE;
-        else if (r == GS_PY_DECODE_BAD)
-            b->flags[i] |= GS_NODE_BAD;
-        struct gs_py_emu_last how = gs_py_emu_last(b->c);
-        b->flags[i] |= (uint16_t)((how.emulated ? GS_NODE_EMULATED : 0) | (how.inferred ? GS_NODE_INFERRED : 0) |
-                                  (how.unknown & 15) << GS_NODE_UNKNOWN_SHIFT);
-        gs_py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
-        b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
+        const struct gs_decoded_node *d = job ? &job->nodes[i - job->first] : NULL;
+        if (d && d->done)
+            replay_node(b, i, job, d);
+        else
+            decode_node(b, i);
         if (immortals && (int32_t)b->refcnt[i] < 0)
             b->flags[i] |= GS_NODE_IMMORTAL;
     }
+    if (job)
+        gs_decode_pool_release(b->pool, job);
     b->out_off[b->n] = b->nedges;
 }
 
@@ -917,7 +992,10 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
         }
         gs_py_emu_prepare(b.c, &b.types, b.addr, b.type, (size_t)b.n);
         gs_phase_mark(&b.phases, "emulated traverse");
+        b.pool = gs_decode_pool_new(gs_decode_threads(), cap->image, ctx.L, &b.index);
         decode_all(&b);
+        gs_decode_pool_free(b.pool);
+        b.pool = NULL;
         gs_phase_mark(&b.phases, "referents");
         if (gs_signal_pending)
             st = gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d while building the graph",

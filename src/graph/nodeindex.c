@@ -99,10 +99,34 @@ bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node)
 {
     uint32_t *s = slot(x, addr);
     if (s) {
-        *s = node + 1;
+        /* Atomic: decoding threads peek at the slots meanwhile. */
+        __atomic_store_n(s, node + 1, __ATOMIC_RELAXED);
         return true;
     }
     return gs_addrmap_put(&x->other, addr, node);
+}
+
+uint32_t gs_nodeindex_peek(const struct gs_nodeindex *x, size_t *cursor, uint64_t addr)
+{
+    if (addr & ((1u << GRANULE_SHIFT) - 1))
+        return UINT32_MAX;
+    size_t k = *cursor;
+    if (k >= x->n || addr < x->regions[k].start || addr >= x->regions[k].end) {
+        size_t lo = 0, hi = x->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (x->regions[mid].end <= addr)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == x->n || x->regions[lo].start > addr)
+            return UINT32_MAX;
+        *cursor = k = lo;
+    }
+    const struct gs_nodeindex_region *r = &x->regions[k];
+    uint32_t v = __atomic_load_n(&r->slots[(addr - r->start) >> GRANULE_SHIFT], __ATOMIC_RELAXED);
+    return v ? v - 1 : UINT32_MAX;
 }
 
 void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr)

@@ -39,6 +39,12 @@ void gs_nodeindex_free(struct gs_nodeindex *x);
 uint32_t gs_nodeindex_get(struct gs_nodeindex *x, uint64_t addr);
 /* Record addr -> node. False when memory ran out. */
 bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node);
+/* From another thread while the owner adds nodes: the node at addr when
+ * its dense slot holds one, else GS_NO_NODE, which here means "not known":
+ * the hash map is not read (it may be growing), and a slot written after
+ * the read is missed. A node found is final: a slot, once set, never
+ * changes. *cursor is the caller's own region memory (start at 0). */
+uint32_t gs_nodeindex_peek(const struct gs_nodeindex *x, size_t *cursor, uint64_t addr);
 /* Start loading the slot of addr (lookups are bound by memory latency). */
 void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr);
 

@@ -162,27 +162,28 @@ static bool code_preview(const struct gs_py_ctx *c, uint64_t obj, char *out, siz
     return true;
 }
 
-uint32_t gs_preview(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, gs_strpool *pool)
+size_t gs_preview_text(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                       char out[GS_PREVIEW_MAX + 16])
 {
-    char out[GS_PREVIEW_MAX + 16];
     bool ok = false;
+    const size_t cap = GS_PREVIEW_MAX + 16;
     switch (t->kind) {
-    case GS_PYK_STR: ok = str_preview(c, obj, out, sizeof out); break;
-    case GS_PYK_BYTES: ok = bytes_preview(c, obj, out, sizeof out); break;
-    case GS_PYK_INT: ok = int_preview(c, obj, t->flags, out, sizeof out); break;
+    case GS_PYK_STR: ok = str_preview(c, obj, out, cap); break;
+    case GS_PYK_BYTES: ok = bytes_preview(c, obj, out, cap); break;
+    case GS_PYK_INT: ok = int_preview(c, obj, t->flags, out, cap); break;
     case GS_PYK_BOOL:
-        ok = int_preview(c, obj, t->flags, out, sizeof out);
+        ok = int_preview(c, obj, t->flags, out, cap);
         if (ok)
-            snprintf(out, sizeof out, "%s", strcmp(out, "0") == 0 ? "False" : "True");
+            snprintf(out, cap, "%s", strcmp(out, "0") == 0 ? "False" : "True");
         break;
-    case GS_PYK_FLOAT: ok = float_preview(c, obj, out, sizeof out); break;
-    case GS_PYK_FUNCTION: ok = field_text(c, obj, c->L->func_qualname, out, sizeof out); break;
-    case GS_PYK_MODULE: ok = module_preview(c, obj, out, sizeof out); break;
-    case GS_PYK_TYPE: ok = type_preview(c, obj, out, sizeof out); break;
-    case GS_PYK_CODE: ok = code_preview(c, obj, out, sizeof out); break;
+    case GS_PYK_FLOAT: ok = float_preview(c, obj, out, cap); break;
+    case GS_PYK_FUNCTION: ok = field_text(c, obj, c->L->func_qualname, out, cap); break;
+    case GS_PYK_MODULE: ok = module_preview(c, obj, out, cap); break;
+    case GS_PYK_TYPE: ok = type_preview(c, obj, out, cap); break;
+    case GS_PYK_CODE: ok = code_preview(c, obj, out, cap); break;
     default:
         if (strcmp(t->name, "NoneType") == 0) {
-            snprintf(out, sizeof out, "None");
+            snprintf(out, cap, "None");
             ok = true;
         }
         break;
@@ -190,7 +191,12 @@ uint32_t gs_preview(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_
     if (!ok)
         return 0;
     size_t n = strlen(out);
-    if (n > GS_PREVIEW_MAX)
-        n = GS_PREVIEW_MAX;
-    return gs_strpool_add(pool, out, n);
+    return n > GS_PREVIEW_MAX ? GS_PREVIEW_MAX : n;
+}
+
+uint32_t gs_preview(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t, gs_strpool *pool)
+{
+    char out[GS_PREVIEW_MAX + 16];
+    size_t n = gs_preview_text(c, obj, t, out);
+    return n ? gs_strpool_add(pool, out, n) : 0;
 }

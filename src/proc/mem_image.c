@@ -677,6 +677,47 @@ gs_status gs_image_from_reader(const gs_maps *maps, gs_reader *from, uint64_t ma
 
 gs_reader *gs_image_reader(gs_image *img) { return &img->reader; }
 
+/* A reader of the same image for another thread: the image's own reader
+ * remembers the last stretch it viewed (and counts its reads), so threads
+ * cannot share it; the image's lookups themselves only read. */
+struct image_thread_reader {
+    gs_reader reader; /* first */
+    gs_image *img;
+};
+
+static size_t thread_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
+{
+    return image_read(&((struct image_thread_reader *)r)->img->reader, addr, buf, len);
+}
+
+static const void *thread_view(gs_reader *r, uint64_t addr, size_t len)
+{
+    const struct run *run = find_run(((struct image_thread_reader *)r)->img, addr);
+    if (!run)
+        return NULL;
+    r->win_start = run->start;
+    r->win_end = run->end;
+    r->win_data = run->data;
+    if (len > run->end - addr)
+        return NULL;
+    return run->data + (addr - run->start);
+}
+
+static void thread_reader_free(gs_reader *r) { free(r); }
+
+static const struct gs_reader_ops thread_ops = {thread_read, thread_view, thread_reader_free};
+
+gs_reader *gs_image_thread_reader(gs_image *img)
+{
+    struct image_thread_reader *t = gs_try_malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    t->reader.ops = &thread_ops;
+    t->img = img;
+    return &t->reader;
+}
+
 const struct gs_image_stats *gs_image_stats(const gs_image *img) { return &img->stats; }
 
 size_t gs_image_region_count(const gs_image *img) { return img->nspans; }

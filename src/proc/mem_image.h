@@ -76,6 +76,10 @@ void gs_image_release_spare(gs_image *img);
 
 /* The image as a reader (owned by the image: do not free it). */
 gs_reader *gs_image_reader(gs_image *img);
+/* Another reader of the image, for a thread of its own (free it with
+ * gs_reader_free before the image); NULL when memory ran out. Readers of
+ * one image may run on several threads at once. */
+gs_reader *gs_image_thread_reader(gs_image *img);
 
 const struct gs_image_stats *gs_image_stats(const gs_image *img);
 

@@ -40,6 +40,13 @@ void gs_py_emu_prepare(const struct gs_py_ctx *c, struct gs_py_types *types, con
                     size_t n);
 
 /* How the last object given to gs_py_referents was explained. */
+/* True when decoding an object of type t runs nothing of the emulator
+ * (no emulator, or a type whose traverse it neither runs nor replaces by a
+ * scan): such objects decode the same with emu = NULL, on any thread.
+ * Reads the type once (the emulator's per-type table): the emulator's own
+ * thread only. */
+bool gs_py_emu_type_inert(const struct gs_py_ctx *c, const struct gs_py_type_info *t);
+
 struct gs_py_emu_last {
     bool emulated;   /* its referents came from the emulated traverse */
     bool inferred;   /* its referents came from a conservative scan */

@@ -200,6 +200,15 @@ static struct emu_type *type_entry(struct gs_py_emu *pe, const struct gs_py_ctx 
     return et;
 }
 
+bool gs_py_emu_type_inert(const struct gs_py_ctx *c, const struct gs_py_type_info *t)
+{
+    if (!c->emu)
+        return true;
+    if (t->kind == GS_PYK_MODULE)
+        return false; /* an extension's module state: m_traverse, emulated */
+    return t->kind != GS_PYK_OBJECT || !t->addr || type_entry(c->emu, c, t)->mode == MODE_NONE;
+}
+
 void gs_py_emu_prepare(const struct gs_py_ctx *c, struct gs_py_types *types, const uint64_t *addrs, const uint32_t *type_idx,
                     size_t n)
 {

@@ -36,9 +36,33 @@ void gs_py_types_init(struct gs_py_types *t)
     t->n = 1;
 }
 
+void gs_py_types_init_copy(struct gs_py_types *t)
+{
+    memset(t, 0, sizeof *t);
+    gs_addrmap_init(&t->index);
+    t->frozen = true;
+}
+
+bool gs_py_types_copy_add(struct gs_py_types *t, const struct gs_py_type_info *info)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        struct gs_py_type_info *v = gs_try_reallocarray(t->v, cap, sizeof *v);
+        if (!v)
+            return false;
+        t->v = v;
+        t->cap = cap;
+    }
+    uint32_t id = (uint32_t)t->n;
+    if (id != GS_PY_TYPE_BAD && !gs_addrmap_put(&t->index, info->addr, id))
+        return false;
+    t->v[t->n++] = *info;
+    return true;
+}
+
 void gs_py_types_free(struct gs_py_types *t)
 {
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = 0; i < t->n && !t->frozen; i++) {
         free(t->v[i].name);
         free(t->v[i].module);
     }
@@ -139,6 +163,13 @@ uint32_t gs_py_types_get(struct gs_py_types *t, const struct gs_py_ctx *c, uint6
     uint32_t *hit = gs_addrmap_get(&t->index, type_addr);
     if (hit)
         return remember(t, type_addr, *hit);
+    if (t->frozen) {
+        /* A copy never reads a type: the owner of the table would have
+         * added it, so what the caller decodes must be decoded again there. */
+        if (type_addr)
+            t->missed = true;
+        return GS_PY_TYPE_BAD;
+    }
     const struct gs_py_layout *L = c->L;
     uint32_t id = GS_PY_TYPE_BAD;
     struct gs_py_type_info info = {.addr = type_addr};

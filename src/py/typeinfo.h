@@ -42,10 +42,20 @@ struct gs_py_types {
      * than the rest of the lookup. */
     uint64_t recent_addr[64];
     uint32_t recent_id[64];
+    /* A read-only copy for another thread (gs_py_types_init_copy): it
+     * borrows the owner's names and never reads a new type; a lookup of a
+     * type it lacks answers GS_PY_TYPE_BAD and sets `missed`, so that the
+     * caller can leave that object to the owner's thread. */
+    bool frozen, missed;
 };
 
 void gs_py_types_init(struct gs_py_types *t);
 void gs_py_types_free(struct gs_py_types *t);
+/* An empty read-only copy, filled by gs_py_types_copy_add with the owner's
+ * entries in id order (entry 0 first), so that ids agree. The names stay
+ * the owner's: the copy must be freed before the owner. False: no memory. */
+void gs_py_types_init_copy(struct gs_py_types *t);
+bool gs_py_types_copy_add(struct gs_py_types *t, const struct gs_py_type_info *info);
 
 /* The table entry for the type at `type_addr`, reading it on first use.
  * Returns GS_PY_TYPE_BAD if it is not a readable type object. */
