@@ -20,10 +20,13 @@
 #define MAX_THREADS 16
 #define JOBS_PER_THREAD 4
 /* Bounds on a job's records (40 bytes each): a node that would pass them
- * is left to the builder (a dict of more than 2M items), and a job that
- * grew past a quarter of them gives the memory back when returned. */
+ * is left to the builder (a dict of more than 2M items). A job that grew
+ * past what 4096 ordinary nodes need gives the memory back when returned,
+ * rather than hold it through the peak of the build. */
 #define MAX_JOB_REFS ((size_t)1 << 22)
 #define MAX_JOB_TEXT ((size_t)1 << 26)
+#define KEEP_JOB_REFS ((size_t)1 << 16)
+#define KEEP_JOB_TEXT ((size_t)1 << 20)
 /* Published type entries live in fixed blocks, so that a thread reading
  * one never races with the builder growing the table. */
 #define TYPE_BLOCK 1024
@@ -372,12 +375,12 @@ struct gs_decode_job *gs_decode_pool_next(struct gs_decode_pool *p, uint64_t fir
 void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j)
 {
     /* A job that held a huge node gives its memory back. */
-    if (j->cap_refs > MAX_JOB_REFS / 4) {
+    if (j->cap_refs > KEEP_JOB_REFS) {
         free(j->refs);
         j->refs = NULL;
         j->cap_refs = 0;
     }
-    if (j->cap_text > MAX_JOB_TEXT / 4) {
+    if (j->cap_text > KEEP_JOB_TEXT) {
         free(j->text);
         j->text = NULL;
         j->cap_text = 0;
