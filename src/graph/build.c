@@ -33,6 +33,7 @@
 #include "util/cancel.h"
 #include "util/clock.h"
 #include "util/phases.h"
+#include "util/prefault.h"
 #include "util/sort.h"
 #include "util/strpool.h"
 
@@ -85,6 +86,10 @@ struct builder {
     uint64_t bad_edges;
     bool oom;
     struct gs_decode_pool *pool; /* decoding threads, or NULL (decode_pool.h) */
+    /* Faults the arrays above in ahead of the writes (util/prefault.h), or
+     * NULL; ahead[]: how far each was asked for, in bytes. */
+    struct gs_prefault *prefault;
+    size_t ahead[9];
     struct gs_phases phases; /* GCSCOPE_TRACE_PHASES=1 */
     bool keep_image;         /* gs_build_opts */
 };
@@ -106,10 +111,32 @@ static bool grow(void **arr, uint64_t *cap, uint64_t need, size_t elem)
 }
 
 /* Make room for one more node in every per-node array. */
+/* Ask for the pages past the last node of every per-node array, and past
+ * the last edge of the edge arrays, before the builder writes there. */
+static void prefault_nodes(struct builder *b)
+{
+    size_t n = (size_t)b->n, cap = (size_t)b->cap_nodes;
+    gs_prefault_ahead(b->prefault, b->addr, n * sizeof *b->addr, cap * sizeof *b->addr, &b->ahead[0]);
+    gs_prefault_ahead(b->prefault, b->type, n * sizeof *b->type, cap * sizeof *b->type, &b->ahead[1]);
+    gs_prefault_ahead(b->prefault, b->flags, n * sizeof *b->flags, cap * sizeof *b->flags, &b->ahead[2]);
+    gs_prefault_ahead(b->prefault, b->refcnt, n * sizeof *b->refcnt, cap * sizeof *b->refcnt, &b->ahead[3]);
+    gs_prefault_ahead(b->prefault, b->size, n * sizeof *b->size, cap * sizeof *b->size, &b->ahead[4]);
+    gs_prefault_ahead(b->prefault, b->preview, n * sizeof *b->preview, cap * sizeof *b->preview, &b->ahead[5]);
+    gs_prefault_ahead(b->prefault, b->out_off, n * sizeof *b->out_off, cap * sizeof *b->out_off, &b->ahead[6]);
+}
+
+static void prefault_edges(struct builder *b)
+{
+    size_t m = (size_t)b->nedges, cap = (size_t)b->cap_edges;
+    gs_prefault_ahead(b->prefault, b->out_dst, m * sizeof *b->out_dst, cap * sizeof *b->out_dst, &b->ahead[7]);
+    gs_prefault_ahead(b->prefault, b->out_label, m * sizeof *b->out_label, cap * sizeof *b->out_label, &b->ahead[8]);
+}
+
 static bool reserve_node(struct builder *b)
 {
     if (b->n + 1 <= b->cap_nodes)
         return true;
+    gs_prefault_quiet(b->prefault); /* the arrays may move */
     uint64_t ncap = b->cap_nodes ? b->cap_nodes * 2 : 4096;
     void *p;
     if (!(p = gs_try_reallocarray(b->addr, (size_t)ncap, sizeof *b->addr)))
@@ -144,6 +171,8 @@ static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_
         return GS_NO_NODE;
     }
     uint32_t id = (uint32_t)b->n++;
+    if ((b->n & 4095) == 0)
+        prefault_nodes(b);
     b->addr[id] = addr;
     b->type[id] = type;
     b->flags[id] = flags;
@@ -157,6 +186,7 @@ static bool reserve_edge(struct builder *b)
 {
     if (b->nedges + 1 <= b->cap_edges)
         return true;
+    gs_prefault_quiet(b->prefault); /* the arrays may move */
     uint64_t ncap = b->cap_edges ? b->cap_edges * 2 : 16384;
     void *p;
     if (!(p = gs_try_reallocarray(b->out_dst, (size_t)ncap, sizeof *b->out_dst)))
@@ -255,6 +285,8 @@ static void add_edge(struct builder *b, uint32_t to, uint32_t label)
     b->out_dst[b->nedges] = to;
     b->out_label[b->nedges] = label;
     b->nedges++;
+    if ((b->nedges & 16383) == 0)
+        prefault_edges(b);
 }
 
 /* Roots: a frame's references become roots named after what holds them. */
@@ -808,7 +840,14 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     if (!s->in_off || !s->in_src || !s->explained)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory building the reverse edges of %llu objects",
                        (unsigned long long)n);
-    /* Reverse rows by counting. */
+    /* The helper faults in what is written last while this thread counts. */
+    gs_prefault_range(b->prefault, s->in_src, (size_t)m * sizeof *s->in_src);
+    gs_prefault_range(b->prefault, s->explained, (size_t)n * sizeof *s->explained);
+    /* Reverse rows by counting: in_off[d + 1] counts d's referrers, then
+     * in_off[d] (the prefix sums) is the cursor where d's next one goes;
+     * after the fill each cursor stands at its row's end, which is the next
+     * row's start: one shift makes the offsets (no cursor array: one
+     * 8-byte array per node fewer to fault in). */
     memset(s->in_off, 0, ((size_t)n + 1) * sizeof *s->in_off);
     for (uint64_t e = 0; e < m; e++)
         s->in_off[s->out_dst[e] + 1]++;
@@ -816,14 +855,12 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         s->explained[i] = s->in_off[i + 1] > UINT32_MAX ? UINT32_MAX : (uint32_t)s->in_off[i + 1];
         s->in_off[i + 1] += s->in_off[i];
     }
-    uint64_t *fill = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *fill);
-    if (!fill)
-        return gs_fail(err, GS_ERR_NOMEM, "out of memory building the reverse edges");
-    memcpy(fill, s->in_off, (size_t)n * sizeof *fill);
     for (uint64_t i = 0; i < n; i++)
         for (uint64_t e = s->out_off[i]; e < s->out_off[i + 1]; e++)
-            s->in_src[fill[s->out_dst[e]]++] = (uint32_t)i;
-    free(fill);
+            s->in_src[s->in_off[s->out_dst[e]]++] = (uint32_t)i;
+    memmove(s->in_off + 1, s->in_off, (size_t)n * sizeof *s->in_off);
+    s->in_off[0] = 0;
+    gs_prefault_quiet(b->prefault);
     gs_phase_mark(&b->phases, "reverse edges");
 
     /* Held-from-outside roots (sizes and previews came with the referents). */
@@ -923,6 +960,7 @@ static void fill_core(const struct gs_capture *cap, struct gs_snapshot *s)
 
 static void builder_free(struct builder *b)
 {
+    gs_prefault_free(b->prefault); /* first: it may be faulting in the arrays */
     gs_py_types_free(&b->types);
     gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);
@@ -964,6 +1002,8 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
     b.c = &ctx;
     b.current = GS_NO_NODE;
     gs_phases_start(&b.phases);
+    /* Another thread takes the page faults of the arrays (one thread: none). */
+    b.prefault = gs_decode_threads() > 1 ? gs_prefault_new() : NULL;
     gs_py_types_init(&b.types);
     gs_nodeindex_init(&b.index, cap->image);
     gs_addrmap_init(&b.attr_names);
