@@ -260,6 +260,24 @@ void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, co
                      (gs_py_layout_has(L->hashtable_key_size) ||
                       gs_py_statics_find(statics, "tracemalloc_domains", 8, &domains_at));
     }
+    if (!statics_ok) {
+        /* Whether it traces is still worth saying (the config is found):
+         * the reader below says so before it needs the tables. */
+        traces_at = domains_at = 0;
+    }
+    gs_py_tracemalloc_read_at(c, config, traces_at, domains_at, strings, t);
+    if (!statics_ok && t->status == GS_PY_TM_UNREADABLE && t->tables_missing) {
+        char why[300];
+        gs_py_statics_why(statics, loc, why, sizeof why);
+        fail(t, GS_PY_TM_NO_SYMBOLS, "tracemalloc is tracing, but its tables cannot be found: %.300s", why);
+    }
+}
+
+void gs_py_tracemalloc_read_at(const struct gs_py_ctx *c, uint64_t config, uint64_t traces_at, uint64_t domains_at,
+                               gs_strpool *strings, struct gs_py_tracemalloc *t)
+{
+    const struct gs_py_layout *L = c->L;
+    memset(t, 0, sizeof *t);
     int32_t tracing = 0;
     if (!gs_read_i32(c->r, config + (uint64_t)L->tm_config_tracing, &tracing) ||
         !gs_read_i32(c->r, config + (uint64_t)L->tm_config_max_nframe, &t->max_nframe)) {
@@ -277,10 +295,9 @@ void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, co
              (int)L->major, (int)L->minor);
         return;
     }
-    if (!statics_ok) {
-        char why[300];
-        gs_py_statics_why(statics, loc, why, sizeof why);
-        fail(t, GS_PY_TM_NO_SYMBOLS, "tracemalloc is tracing, but its tables cannot be found: %.300s", why);
+    if (!traces_at) {
+        t->tables_missing = true;
+        fail(t, GS_PY_TM_UNREADABLE, "tracemalloc is tracing, but its tables were not found");
         return;
     }
     if (gs_py_layout_has(L->tmstate_traced_memory))

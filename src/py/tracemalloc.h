@@ -71,6 +71,7 @@ struct gs_py_tracemalloc {
     struct gs_tm_frame *frames;
     size_t ntraces, ntracebacks, nframes;
     uint64_t bad_entries;   /* entries skipped as unreadable */
+    bool tables_missing;    /* tracing, but no address for the tables */
 };
 
 /* Read tracemalloc's tables; filenames are interned into strings. Never
@@ -79,5 +80,12 @@ struct gs_py_tracemalloc {
 void gs_py_tracemalloc_read(const struct gs_py_ctx *c, uint64_t runtime_addr, const struct gs_py_statics *statics,
                          const struct gs_py_location *loc, gs_strpool *strings, struct gs_py_tracemalloc *out);
 void gs_py_tracemalloc_free(struct gs_py_tracemalloc *t);
+
+/* The same once the addresses are known: the config (struct
+ * _PyTraceMalloc_Config, or 3.12+'s state that starts with it), the
+ * pointers to the traces table and to the domains table (0: none, as on
+ * 3.8). gs_py_tracemalloc_read() finds them; tests call this directly. */
+void gs_py_tracemalloc_read_at(const struct gs_py_ctx *c, uint64_t config, uint64_t traces_at, uint64_t domains_at,
+                               gs_strpool *strings, struct gs_py_tracemalloc *out);
 
 #endif

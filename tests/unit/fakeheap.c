@@ -109,14 +109,11 @@ uint64_t fh_type(struct fakeheap *h, const char *tp_name, uint64_t flags, int64_
 uint64_t fh_str(struct fakeheap *h, const char *s)
 {
     const struct gs_py_layout *L = h->L;
-    static uint64_t str_type;
-    static const struct gs_py_layout *str_layout;
-    static struct fakeheap *str_heap;
-    if (str_layout != L || str_heap != h || !str_type) {
-        str_type = fh_type(h, "str", (uint64_t)L->flag_unicode_subclass, L->unicode_ascii_size + 1, 1);
-        str_layout = L;
-        str_heap = h;
-    }
+    /* made once per heap (a static cache keyed by the heap's address
+     * would outlive a heap made again at the same address) */
+    if (!h->str_type)
+        h->str_type = fh_type(h, "str", (uint64_t)L->flag_unicode_subclass, L->unicode_ascii_size + 1, 1);
+    uint64_t str_type = h->str_type;
     size_t n = strlen(s);
     uint64_t o = fh_alloc(h, (size_t)L->unicode_ascii_size + n + 1);
     fh_w64(h, o + (uint64_t)L->object_refcnt, 1);

@@ -23,6 +23,7 @@ struct fakeheap {
     uint64_t builtin_types[16];
     int nbuiltin;
     uint64_t dummy;         /* a dummy key for deleted dict (<= 3.10) and set entries */
+    uint64_t str_type;      /* `str`, made by the first fh_str() */
 };
 
 void fh_init(struct fakeheap *h, const struct gs_py_layout *L, size_t size);
