@@ -330,6 +330,7 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     double last_detach = gs_now();
     gs_detach_at(a, &last_detach);
     gs_phase_mark(&ph, "detach");
+    gs_image_after_stop(cap->image);
     cap->pause_seconds = last_detach - stopped;
     cap->copy_seconds = gs_image_stats(cap->image)->copy_seconds;
     if (st != GS_OK) {
@@ -360,7 +361,6 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     /* Read-only file mappings cannot change: those mapped while the target
      * was stopped but not before are copied now, with it running. */
     gs_image_copy_readonly(cap->image, cap->pid, &cap->maps);
-    gs_image_release_spare(cap->image);
     /* The files behind code and constants, held open so that the emulated
      * traverse needs no live process (emu/emu.h). */
     gs_emu_files_free(cap->emu_files);

@@ -510,27 +510,102 @@ static void add_jobs(struct gs_copy_job **jobs, size_t *n, size_t *cap, const st
     }
 }
 
+/* Does [start, end) overlap one of the first n regions, which are sorted
+ * (sort_image) and disjoint? */
+static bool overlaps_sorted(const gs_image *img, size_t n, uint64_t start, uint64_t end)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first region ending past start */
+        size_t mid = lo + (hi - lo) / 2;
+        if (img->regions[mid].end <= start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && img->regions[lo].start < end;
+}
+
+enum how { H_SKIP, H_WHOLE, H_SCAN };
+
+/* The resident pages of every mapping marked H_SCAN, into *runs (sorted):
+ * one PAGEMAP_SCAN walk per stretch of them that only gaps and
+ * inaccessible mappings separate, not one per mapping: 500 thread stacks
+ * (an 8 MiB mapping and its guard page each) are one or a few walks, where
+ * 1000 system calls cost 1.5 ms of the pause. What a walk finds outside
+ * the scanned mappings (a guard page that once held data) is cut away when
+ * the runs are dealt out (mapping_share). False on deadline or signal. */
+static bool scan_resident(gs_image *img, const gs_maps *maps, const unsigned char *how, double deadline,
+                          struct gs_run **runs, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; i < maps->n;) {
+        if (how[i] != H_SCAN) {
+            i++;
+            continue;
+        }
+        size_t last = i;
+        for (size_t j = i + 1; j < maps->n; j++) {
+            if (how[j] == H_SCAN)
+                last = j;
+            else if (maps->v[j].perms & GS_MAP_READ)
+                break; /* readable memory we do not want: do not walk it */
+        }
+        if (!gs_resident_scan(img->resident, maps->v[i].start, maps->v[last].end, deadline, runs, n, cap))
+            return false;
+        i = last + 1;
+    }
+    return true;
+}
+
+/* The runs of the sorted `all` that fall in m, clipped to it, into *out;
+ * *cursor moves on (mappings come in address order). */
+static void mapping_share(const gs_map *m, const struct gs_run *all, size_t nall, size_t *cursor, struct gs_run **out,
+                          size_t *n, size_t *cap)
+{
+    while (*cursor < nall && all[*cursor].end <= m->start)
+        (*cursor)++;
+    for (size_t k = *cursor; k < nall && all[k].start < m->end; k++) {
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 64;
+            *out = gs_xreallocarray(*out, *cap, sizeof **out);
+        }
+        (*out)[(*n)++] = (struct gs_run){all[k].start > m->start ? all[k].start : m->start,
+                                        all[k].end < m->end ? all[k].end : m->end};
+    }
+}
+
 gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, double deadline, gs_error *err)
 {
     double t0 = gs_now();
-    struct gs_run *runs = NULL;
-    size_t nruns = 0, cap = 0;
+    struct gs_run *runs = NULL, *all = NULL;
+    size_t nruns = 0, cap = 0, nall = 0, capall = 0, cursor = 0;
     struct gs_copy_job *jobs = NULL;
     size_t njobs = 0, capjobs = 0;
     uint64_t total = 0;
     gs_status st = GS_OK;
+    /* Regions so far come from the read-only copy, sorted; the writable
+     * mappings cannot overlap each other. */
+    size_t sorted = img->nregions;
+    unsigned char *how = gs_xcalloc(maps->n ? maps->n : 1, 1);
+    for (size_t i = 0; i < maps->n; i++) {
+        const gs_map *m = &maps->v[i];
+        if (!gs_image_wants_writable(m) || overlaps_sorted(img, sorted, m->start, m->end))
+            continue;
+        bool whole = (!gs_map_is_anonymous(m) && !find_prefill(img, m)) || !gs_resident_exact(img->resident);
+        how[i] = whole ? H_WHOLE : H_SCAN;
+    }
+    if (!scan_resident(img, maps, how, deadline, &all, &nall, &capall))
+        st = stopped_early(err, "while finding the resident pages", 0, 0);
     for (size_t i = 0; i < maps->n && st == GS_OK; i++) {
         const gs_map *m = &maps->v[i];
-        if (!gs_image_wants_writable(m) || overlaps_region(img, m->start, m->end))
+        if (how[i] == H_SKIP)
             continue;
         add_region(img, m->start, m->end);
         const struct prefill *pre = gs_map_is_anonymous(m) ? NULL : find_prefill(img, m);
-        bool whole = !gs_map_is_anonymous(m) && !pre;
         nruns = 0;
-        if (!mapping_runs(img, m, whole, deadline, &runs, &nruns, &cap)) {
-            st = stopped_early(err, "while finding the resident pages", 0, 0);
-            break;
-        }
+        if (how[i] == H_WHOLE)
+            mapping_runs(img, m, true, deadline, &runs, &nruns, &cap);
+        else
+            mapping_share(m, all, nall, &cursor, &runs, &nruns, &cap);
         if (pre) {
             /* The file's bytes are in place: the resident pages on top. */
             struct run *r = add_run_at(img, m->start, m->end, false, pre->data);
@@ -551,13 +626,15 @@ gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, 
             add_jobs(&jobs, &njobs, &capjobs, r, &runs[k], 1, &total);
         }
     }
+    free(how);
+    free(all);
     free(runs);
     struct gs_copy_result res;
     memset(&res, 0, sizeof res);
     if (st == GS_OK)
         gs_bulk_copy(pid, jobs, njobs, 0, deadline, &res);
     free(jobs);
-    sort_image(img);
+    /* Sorting and indexing the runs waits for gs_image_after_stop(). */
     img->stats.bytes_read += res.bytes_read;
     img->stats.bad_pages += res.bad_pages;
     img->stats.copy_threads = res.threads;
@@ -571,8 +648,9 @@ gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, 
     return GS_OK;
 }
 
-void gs_image_release_spare(gs_image *img)
+void gs_image_after_stop(gs_image *img)
 {
+    sort_image(img);
     long page = sysconf(_SC_PAGESIZE);
     size_t ps = page > 0 ? (size_t)page : 4096;
     for (size_t i = 0; i < img->nblocks; i++) {

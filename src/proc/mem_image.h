@@ -60,7 +60,7 @@ gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, doub
 /* While the target is stopped: find the resident pages of the writable
  * regions of `maps` (re-read after the stop) and copy them, in chunks,
  * checking the deadline and the stop signals between chunks. Call once per
- * image. Errors: GS_ERR_DEADLINE or GS_ERR_INTERRUPTED saying how much was
+ * image, and gs_image_after_stop() before reading it. Errors: GS_ERR_DEADLINE or GS_ERR_INTERRUPTED saying how much was
  * copied, GS_ERR_EXITED, GS_ERR_NOMEM (grew past max_bytes). */
 gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, double deadline, gs_error *err);
 
@@ -68,11 +68,14 @@ gs_status gs_image_copy_writable(gs_image *img, pid_t pid, const gs_maps *maps, 
  * change, so this runs while the target runs. */
 void gs_image_copy_readonly(gs_image *img, pid_t pid, const gs_maps *maps);
 
-/* After the stop: give back the pre-faulted pages that the copy did not
- * fill (the plan's slack for memory the target might touch before the
- * stop: a sixteenth of it and 4 MiB), so that they do not count in
- * gcscope's peak while the graph is built. Later carves fault them in again. */
-void gs_image_release_spare(gs_image *img);
+/* After the detach, before the image is read: index the copy for reading
+ * (sort its runs, map each page to its run: a millisecond for 400 MiB,
+ * kept out of the pause), and give back the pre-faulted pages that the
+ * copy did not fill (the plan's slack for memory the target might touch
+ * before the stop: a sixteenth and 4 MiB), so that they do not count in
+ * gcscope's peak while the graph is built; later carves fault them in
+ * again. */
+void gs_image_after_stop(gs_image *img);
 
 /* The image as a reader (owned by the image: do not free it). */
 gs_reader *gs_image_reader(gs_image *img);

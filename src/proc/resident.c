@@ -116,11 +116,18 @@ static int scan_ioctl(gs_resident *r, uint64_t start, uint64_t end, double deadl
                 return 0;
             return -1;
         }
-        for (long i = 0; i < got; i++)
-            if (!(r->vec[i].categories & PAGE_IS_PFNZERO))
-                append(runs, n, cap, first, r->vec[i].start, r->vec[i].end);
-        if (arg.walk_end <= at)
-            return -1; /* no progress: do not trust this interface */
+        if (arg.walk_end <= at || arg.walk_end > end)
+            return -1; /* no progress, or past the range: do not trust this interface */
+        /* Only what lies before walk_end: the next call starts there. A
+         * walk over many mappings (6.18, from a heap to 500 thread stacks)
+         * stopped at walk_end and still returned regions past it, which
+         * the next call returned again. */
+        for (long i = 0; i < got; i++) {
+            uint64_t s0 = r->vec[i].start < at ? at : r->vec[i].start;
+            uint64_t e0 = r->vec[i].end > arg.walk_end ? arg.walk_end : r->vec[i].end;
+            if (s0 < e0 && !(r->vec[i].categories & PAGE_IS_PFNZERO))
+                append(runs, n, cap, first, s0, e0);
+        }
         at = arg.walk_end;
         if (at < end && stop_now(deadline))
             return 0;

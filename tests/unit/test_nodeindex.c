@@ -34,6 +34,7 @@ int main(void)
         unit_skip("this process is larger than the capture limit (sanitizer shadow?)");
     /* Regions are what the copy found resident. */
     UNIT_CHECK(gs_image_copy_writable(img, getpid(), &maps, 0, &err) == GS_OK);
+    gs_image_after_stop(img);
     UNIT_CHECK(gs_image_region_count(img) > 0);
     /* The largest region, so that the slot addresses below are distinct. */
     uint64_t start = 0, end = 0;

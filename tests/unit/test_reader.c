@@ -81,6 +81,7 @@ int main(void)
         UNIT_CHECK(planned == GS_OK);
     if (img) {
         UNIT_CHECK(gs_image_copy_writable(img, getpid(), &maps, 0, &err) == GS_OK);
+        gs_image_after_stop(img);
         strcpy(heap_copy, "changed after the copy");
         gs_reader *ir = gs_image_reader(img);
         UNIT_CHECK(gs_read_cstring(ir, (uint64_t)(uintptr_t)heap_copy, buf, sizeof buf));
