@@ -40,6 +40,12 @@
 #define MAX_FRAMES_PER_THREAD 100000 /* deeper than any real stack: a loop */
 #define PENDING_KEEP 65536 /* references of one object kept for the next (1.5 MiB) */
 
+/* A node's 64-bit value that its 32-bit array cannot hold. */
+struct wide {
+    uint32_t node;
+    uint64_t value;
+};
+
 struct builder {
     struct gs_py_refs_sink sink; /* first: the sink callbacks get the builder */
     struct gs_capture *cap;
@@ -52,8 +58,16 @@ struct builder {
     uint64_t *addr;
     uint32_t *type;
     uint16_t *flags;
-    int64_t *refcnt;
-    uint64_t *size;    /* sys.getsizeof, filled as each node is decoded */
+    /* Reference counts and sizes are 32 bits wide while the image is held
+     * (the build's peak), with the rare wider values beside them in node
+     * order; they are widened to the snapshot's 64 bits once memory is
+     * freed (see widen). */
+    uint32_t *refcnt_lo; /* the count's low half, as the count itself when wide[] has none */
+    struct wide *refcnt_wide;
+    uint64_t nrefcnt_wide, cap_refcnt_wide;
+    uint32_t *size32; /* sys.getsizeof, filled as each node is decoded */
+    struct wide *size_wide;
+    uint64_t nsize_wide, cap_size_wide;
     uint32_t *preview; /* string id, the same */
     uint64_t n, cap_nodes;
     /* edges */
@@ -119,8 +133,8 @@ static void prefault_nodes(struct builder *b)
     gs_prefault_ahead(b->prefault, b->addr, n * sizeof *b->addr, cap * sizeof *b->addr, &b->ahead[0]);
     gs_prefault_ahead(b->prefault, b->type, n * sizeof *b->type, cap * sizeof *b->type, &b->ahead[1]);
     gs_prefault_ahead(b->prefault, b->flags, n * sizeof *b->flags, cap * sizeof *b->flags, &b->ahead[2]);
-    gs_prefault_ahead(b->prefault, b->refcnt, n * sizeof *b->refcnt, cap * sizeof *b->refcnt, &b->ahead[3]);
-    gs_prefault_ahead(b->prefault, b->size, n * sizeof *b->size, cap * sizeof *b->size, &b->ahead[4]);
+    gs_prefault_ahead(b->prefault, b->refcnt_lo, n * sizeof *b->refcnt_lo, cap * sizeof *b->refcnt_lo, &b->ahead[3]);
+    gs_prefault_ahead(b->prefault, b->size32, n * sizeof *b->size32, cap * sizeof *b->size32, &b->ahead[4]);
     gs_prefault_ahead(b->prefault, b->preview, n * sizeof *b->preview, cap * sizeof *b->preview, &b->ahead[5]);
     gs_prefault_ahead(b->prefault, b->out_off, n * sizeof *b->out_off, cap * sizeof *b->out_off, &b->ahead[6]);
 }
@@ -148,12 +162,12 @@ static bool reserve_node(struct builder *b)
     if (!(p = gs_try_reallocarray(b->flags, (size_t)ncap, sizeof *b->flags)))
         return false;
     b->flags = p;
-    if (!(p = gs_try_reallocarray(b->refcnt, (size_t)ncap, sizeof *b->refcnt)))
+    if (!(p = gs_try_reallocarray(b->refcnt_lo, (size_t)ncap, sizeof *b->refcnt_lo)))
         return false;
-    b->refcnt = p;
-    if (!(p = gs_try_reallocarray(b->size, (size_t)ncap, sizeof *b->size)))
+    b->refcnt_lo = p;
+    if (!(p = gs_try_reallocarray(b->size32, (size_t)ncap, sizeof *b->size32)))
         return false;
-    b->size = p;
+    b->size32 = p;
     if (!(p = gs_try_reallocarray(b->preview, (size_t)ncap, sizeof *b->preview)))
         return false;
     b->preview = p;
@@ -162,6 +176,43 @@ static bool reserve_node(struct builder *b)
     b->out_off = p;
     b->cap_nodes = ncap;
     return true;
+}
+
+/* Record node's 64-bit value v in lo (its low half) and, when the low half
+ * does not give it back (sign-extended for counts, zero-extended for
+ * sizes), in wide[], appended in node order. */
+static bool store32(uint32_t *lo, struct wide **wide, uint64_t *n, uint64_t *cap, uint32_t node, uint64_t v,
+                    bool is_signed)
+{
+    lo[node] = (uint32_t)v;
+    uint64_t back = is_signed ? (uint64_t)(int64_t)(int32_t)(uint32_t)v : (uint64_t)(uint32_t)v;
+    if (back == v)
+        return true;
+    if (!grow((void **)wide, cap, *n + 1, sizeof **wide))
+        return false;
+    (*wide)[(*n)++] = (struct wide){node, v};
+    return true;
+}
+
+/* The 64-bit array of n values from lo and wide[] (sorted by node); frees
+ * lo and wide. NULL when out of memory (lo and wide are kept then). */
+static uint64_t *widen(uint32_t **lo, struct wide **wide, uint64_t nwide, uint64_t n, bool is_signed)
+{
+    uint64_t *out = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *out);
+    if (!out)
+        return NULL;
+    uint64_t w = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (w < nwide && (*wide)[w].node == i)
+            out[i] = (*wide)[w++].value;
+        else
+            out[i] = is_signed ? (uint64_t)(int64_t)(int32_t)(*lo)[i] : (uint64_t)(*lo)[i];
+    }
+    free(*lo);
+    free(*wide);
+    *lo = NULL;
+    *wide = NULL;
+    return out;
 }
 
 static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_t refcnt, uint16_t flags)
@@ -176,7 +227,8 @@ static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_
     b->addr[id] = addr;
     b->type[id] = type;
     b->flags[id] = flags;
-    b->refcnt[id] = refcnt;
+    if (!store32(b->refcnt_lo, &b->refcnt_wide, &b->nrefcnt_wide, &b->cap_refcnt_wide, id, (uint64_t)refcnt, true))
+        b->oom = true;
     if (!gs_nodeindex_put(&b->index, addr, id))
         b->oom = true;
     return id;
@@ -598,7 +650,10 @@ static void decode_node(struct builder *b, uint64_t i)
     struct gs_py_emu_last how = gs_py_emu_last(b->c);
     b->flags[i] |= (uint16_t)((how.emulated ? GS_NODE_EMULATED : 0) | (how.inferred ? GS_NODE_INFERRED : 0) |
                               (how.unknown & 15) << GS_NODE_UNKNOWN_SHIFT);
-    gs_py_getsizeof(b->c, b->addr[i], &t, &b->size[i]);
+    uint64_t size = 0;
+    gs_py_getsizeof(b->c, b->addr[i], &t, &size);
+    if (!store32(b->size32, &b->size_wide, &b->nsize_wide, &b->cap_size_wide, (uint32_t)i, size, false))
+        b->oom = true;
     b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
 }
 
@@ -622,7 +677,8 @@ static void replay_node(struct builder *b, uint64_t i, const struct gs_decode_jo
         b->flags[i] |= GS_NODE_OPAQUE;
     else if (d->result == GS_PY_DECODE_BAD)
         b->flags[i] |= GS_NODE_BAD;
-    b->size[i] = d->size;
+    if (!store32(b->size32, &b->size_wide, &b->nsize_wide, &b->cap_size_wide, (uint32_t)i, d->size, false))
+        b->oom = true;
     b->preview[i] = d->preview_len ? gs_strpool_add(&b->strings, j->text + d->preview, d->preview_len) : 0;
 }
 
@@ -651,7 +707,7 @@ static void decode_all(struct builder *b)
             job = gs_decode_pool_next(b->pool, i);
         }
         b->out_off[i] = b->nedges;
-        b->size[i] = 0;
+        b->size32[i] = 0;
         b->preview[i] = 0;
         if (gs_signal_pending)
             break;
@@ -662,7 +718,7 @@ static void decode_all(struct builder *b)
             replay_node(b, i, job, d);
         else
             decode_node(b, i);
-        if (immortals && (int32_t)b->refcnt[i] < 0)
+        if (immortals && (int32_t)b->refcnt_lo[i] < 0)
             b->flags[i] |= GS_NODE_IMMORTAL;
     }
     if (job)
@@ -774,8 +830,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     s->addr = b->addr;
     s->type = b->type;
     s->flags = b->flags;
-    s->refcnt = b->refcnt;
-    s->size = b->size;
+
     s->preview = b->preview;
     s->out_off = b->out_off;
     s->out_dst = b->out_dst;
@@ -786,8 +841,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     b->addr = NULL;
     b->type = NULL;
     b->flags = NULL;
-    b->refcnt = NULL;
-    b->size = NULL;
+
     b->preview = NULL;
     b->out_off = NULL;
     b->out_dst = b->out_label = NULL;
@@ -803,6 +857,10 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
     gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);
+    /* The memory figures read the sizes (memory.c): widened now, in the
+     * room the node index left. */
+    if (!(s->size = widen(&b->size32, &b->size_wide, b->nsize_wide, n, false)))
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the sizes of %llu objects", (unsigned long long)n);
     gs_phase_mark(&b->phases, "address order");
 
     /* The last readers of the image. */
@@ -833,6 +891,9 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         gs_image_free(b->cap->image);
         b->cap->image = NULL;
     }
+    if (!(s->refcnt = (int64_t *)widen(&b->refcnt_lo, &b->refcnt_wide, b->nrefcnt_wide, n, true)))
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the reference counts of %llu objects",
+                       (unsigned long long)n);
 
     s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
     s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
@@ -968,8 +1029,10 @@ static void builder_free(struct builder *b)
     free(b->addr);
     free(b->type);
     free(b->flags);
-    free(b->refcnt);
-    free(b->size);
+    free(b->refcnt_lo);
+    free(b->refcnt_wide);
+    free(b->size32);
+    free(b->size_wide);
     free(b->preview);
     free(b->out_off);
     free(b->out_dst);
