@@ -50,10 +50,6 @@ extern const uint64_t gs_emu_driver_visit_off, gs_emu_driver_returned_off, gs_em
 
 #define PAGE 4096u
 #define WINDOW (1u << 20) /* lazily mapped unit: fewer, larger mappings keep Unicorn's lookups short */
-/* The probe engine's unit: it gets copies (getters write reference counts),
- * and a getter touches a few objects: copying megabytes for each would cost
- * more than all the probes' emulation. */
-#define PROBE_WINDOW (64u << 10)
 #define BATCH 4096u       /* objects per driver start */
 #define STACK_SIZE (256u << 10)
 #define MAX_STRIKES 2 /* limit hits after which a traverse function is not run again */
@@ -141,6 +137,17 @@ struct gs_emu {
         uint64_t addr; /* a file window's address (0 otherwise): both engines share it */
     } *owned;              /* host copies of windows, freed with the engine */
     size_t nowned, capowned;
+    /* The probe engine's view of the image: MMIO regions (each knows its
+     * base) over the image, and the words its getters wrote. */
+    struct probe_region {
+        gs_emu *e;
+        uint64_t base;
+    } **regions;
+    size_t nregions, capregions;
+    struct overlay {
+        uint64_t *keys, *vals; /* 8-aligned word address (never 0) -> its bytes */
+        size_t cap, n;         /* cap is a power of two */
+    } overlay;
     uint64_t mapped_bytes;
     /* results */
     gs_addrmap index; /* object -> result number + 1 */
@@ -310,6 +317,108 @@ static int map_image(struct engine *g, uint64_t lo, uint64_t hi)
     return GS_EMU_OK;
 }
 
+/* --- the probe engine's image ------------------------------------------------ */
+
+static bool overlay_get(const struct overlay *o, uint64_t w, uint64_t *v)
+{
+    if (!o->cap)
+        return false;
+    for (size_t j = gs_addrmap_hash(w) & (o->cap - 1); o->keys[j]; j = (j + 1) & (o->cap - 1))
+        if (o->keys[j] == w) {
+            *v = o->vals[j];
+            return true;
+        }
+    return false;
+}
+
+static void overlay_put(struct overlay *o, uint64_t w, uint64_t v)
+{
+    if ((o->n + 1) * 2 > o->cap) {
+        struct overlay g = {0};
+        g.cap = o->cap ? o->cap * 2 : 256;
+        g.keys = gs_xcalloc(g.cap, sizeof *g.keys);
+        g.vals = gs_xcalloc(g.cap, sizeof *g.vals);
+        for (size_t i = 0; i < o->cap; i++)
+            if (o->keys[i])
+                overlay_put(&g, o->keys[i], o->vals[i]);
+        free(o->keys);
+        free(o->vals);
+        *o = g;
+    }
+    size_t j = gs_addrmap_hash(w) & (o->cap - 1);
+    while (o->keys[j] && o->keys[j] != w)
+        j = (j + 1) & (o->cap - 1);
+    if (!o->keys[j]) {
+        o->keys[j] = w;
+        o->n++;
+    }
+    o->vals[j] = v;
+}
+
+/* The 8-aligned word w as the probe engine sees it: its last store, else
+ * the image's bytes; zeros in a page the image does not hold whole (what
+ * copy_image leaves there). */
+static uint64_t probe_word(gs_emu *e, uint64_t w)
+{
+    uint64_t v = 0, page = w & ~(uint64_t)(PAGE - 1);
+    if (overlay_get(&e->overlay, w, &v))
+        return v;
+    const unsigned char *p = gs_view(e->img, page, PAGE);
+    if (p) {
+        memcpy(&v, p + (w - page), 8);
+        return v;
+    }
+    unsigned char buf[PAGE];
+    if (gs_read(e->img, page, buf, PAGE) == PAGE)
+        memcpy(&v, buf + (w - page), 8);
+    return v;
+}
+
+/* MMIO callbacks of a probe region: Unicorn splits accesses at pages and
+ * into 4 bytes at most, so one spans two words at most, in one page. The
+ * host is little-endian (x86-64). */
+static uint64_t on_probe_mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+{
+    const struct probe_region *r = user;
+    uint64_t addr = r->base + off, w = addr & ~(uint64_t)7;
+    unsigned sh = (unsigned)(addr & 7);
+    unsigned char bytes[16];
+    if (size == 0 || size > 8)
+        return 0;
+    uint64_t lo = probe_word(r->e, w);
+    memcpy(bytes, &lo, 8);
+    if (sh + size > 8) {
+        uint64_t hi = probe_word(r->e, w + 8);
+        memcpy(bytes + 8, &hi, 8);
+    }
+    uint64_t v = 0;
+    memcpy(&v, bytes + sh, size);
+    return v;
+}
+
+static void on_probe_mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value, void *user)
+{
+    const struct probe_region *r = user;
+    uint64_t addr = r->base + off, w = addr & ~(uint64_t)7;
+    unsigned sh = (unsigned)(addr & 7);
+    unsigned char bytes[16];
+    if (size == 0 || size > 8)
+        return;
+    uint64_t lo = probe_word(r->e, w), hi = 0;
+    memcpy(bytes, &lo, 8);
+    if (sh + size > 8) {
+        hi = probe_word(r->e, w + 8);
+        memcpy(bytes + 8, &hi, 8);
+    }
+    memcpy(bytes + sh, &value, size);
+    memcpy(&lo, bytes, 8);
+    overlay_put(&r->e->overlay, w, lo);
+    if (sh + size > 8) {
+        memcpy(&hi, bytes + 8, 8);
+        overlay_put(&r->e->overlay, w + 8, hi);
+    }
+}
+
 /* Map the window around addr into engine g. Returns an outcome on failure
  * (GS_EMU_OK on success). */
 static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
@@ -327,7 +436,7 @@ static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
     if (fetch && (!code || !fm))
         return GS_EMU_FAULT_FETCH;
     uint64_t page = addr & ~(uint64_t)(PAGE - 1);
-    uint64_t window = g->is_probe && !code ? PROBE_WINDOW : WINDOW;
+    uint64_t window = WINDOW;
     uint64_t lo = addr & ~(window - 1), hi = lo + window;
     if (lo < m->start)
         lo = m->start;
@@ -361,15 +470,27 @@ static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
         int r = map_image(g, lo, hi);
         if (r != GS_EMU_OK)
             return r;
+    } else if (src == SRC_IMAGE) {
+        /* The probe engine: getters write (reference counts), so they see
+         * the image through MMIO, their stores kept in the overlay. Copies
+         * of windows cost more: Unicorn's work per region mapped grows with
+         * the regions it has (find_ram_offset is quadratic in them), and
+         * small copied windows made hundreds. */
+        if (e->nregions == e->capregions) {
+            e->capregions = e->capregions ? e->capregions * 2 : 64;
+            e->regions = gs_xreallocarray(e->regions, e->capregions, sizeof *e->regions);
+        }
+        struct probe_region *r = gs_xcalloc(1, sizeof *r);
+        *r = (struct probe_region){e, lo};
+        e->regions[e->nregions++] = r;
+        if (uc_mmio_map(g->uc, lo, size, on_probe_mmio_read, r, on_probe_mmio_write, r) != UC_ERR_OK)
+            return GS_EMU_ENGINE;
     } else {
-        /* A copy: file bytes, or the probe engine's private overlay (getters
-         * increment reference counts, and that overlay is thrown away). */
-        if (g->is_probe && src == SRC_IMAGE)
-            perms |= UC_PROT_WRITE;
+        /* File bytes, read once and shared by both engines. */
         void *host = src == SRC_FILE ? shared_file_window(e, lo, size) : NULL;
         if (host) {
             /* read by the other engine: never written (no UC_PROT_WRITE on file windows) */
-        } else if (src == SRC_FILE) {
+        } else {
             host = own(e, size, true, 0);
             if (!host)
                 return GS_EMU_BUDGET;
@@ -377,11 +498,6 @@ static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
                 return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ;
             e->owned[e->nowned - 1].addr = lo; /* read whole: the other engine may share it */
             e->stats.file_bytes += size;
-        } else {
-            host = own(e, size, true, 0);
-            if (!host)
-                return GS_EMU_BUDGET;
-            copy_image(e, lo, hi, host);
         }
         if (uc_mem_map_ptr(g->uc, lo, size, perms, host) != UC_ERR_OK)
             return GS_EMU_ENGINE;
@@ -448,12 +564,26 @@ static bool on_invalid(uc_engine *uc, void *user)
     return false;
 }
 
+/* The 8 bytes at addr (8-aligned) as the probe engine sees them: through
+ * the overlay where the image holds the page (an MMIO region), else from
+ * the engine (a file window). */
+static bool probe_load(gs_emu *e, uc_engine *uc, uint64_t addr, uint64_t *v)
+{
+    uint64_t page = addr & ~(uint64_t)(PAGE - 1);
+    unsigned char probe;
+    if (gs_view(e->img, page, PAGE) || gs_read(e->img, page, &probe, 1) == 1) {
+        *v = probe_word(e, addr);
+        return true;
+    }
+    return uc_mem_read(uc, addr, v, 8) == UC_ERR_OK;
+}
+
 static void on_probe_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
 {
     struct engine *g = user;
     uint64_t v;
     if (size == 8 && addr >= g->probe_obj + g->probe_lo && addr < g->probe_obj + g->probe_hi && !(addr & 7) &&
-        g->nloads < sizeof g->loads / sizeof g->loads[0] && uc_mem_read(uc, addr, &v, 8) == UC_ERR_OK) {
+        g->nloads < sizeof g->loads / sizeof g->loads[0] && probe_load(g->e, uc, addr, &v)) {
         g->loads[g->nloads].offset = addr - g->probe_obj;
         g->loads[g->nloads].value = v;
         g->nloads++;
@@ -738,6 +868,11 @@ void gs_emu_free(gs_emu *e)
     for (size_t i = 0; i < e->nowned; i++)
         munmap(e->owned[i].host, e->owned[i].size);
     free(e->owned);
+    for (size_t i = 0; i < e->nregions; i++)
+        free(e->regions[i]);
+    free(e->regions);
+    free(e->overlay.keys);
+    free(e->overlay.vals);
     if (e->scr_host)
         munmap(e->scr_host, e->scr_size);
     gs_addrmap_free(&e->index);
