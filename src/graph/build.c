@@ -38,6 +38,7 @@
 #include "util/strpool.h"
 
 #define MAX_FRAMES_PER_THREAD 100000 /* deeper than any real stack: a loop */
+#define PREVIEW_AHEAD 8 /* nodes between a preview's prefetch and its use */
 #define PENDING_KEEP 65536 /* references of one object kept for the next (1.5 MiB) */
 
 /* A node's 64-bit value that its 32-bit array cannot hold. */
@@ -679,7 +680,9 @@ static void replay_node(struct builder *b, uint64_t i, const struct gs_decode_jo
         b->flags[i] |= GS_NODE_BAD;
     if (!store32(b->size32, &b->size_wide, &b->nsize_wide, &b->cap_size_wide, (uint32_t)i, d->size, false))
         b->oom = true;
-    b->preview[i] = d->preview_len ? gs_strpool_add(&b->strings, j->text + d->preview, d->preview_len) : 0;
+    b->preview[i] = d->preview_len ? gs_strpool_add_hashed(&b->strings, j->text + d->preview, d->preview_len,
+                                                          d->preview_hash)
+                                   : 0;
 }
 
 /* Hand the decoding threads the next runs of nodes that exist (from node
@@ -714,6 +717,10 @@ static void decode_all(struct builder *b)
         if (b->type[i] == GS_PY_TYPE_BAD)
             continue;
         const struct gs_decoded_node *d = job ? &job->nodes[i - job->first] : NULL;
+        /* The string pool's slots are random reads: start the one of a
+         * preview a few nodes ahead. */
+        if (d && i + PREVIEW_AHEAD < job->first + job->count && d[PREVIEW_AHEAD].preview_len)
+            gs_strpool_prefetch(&b->strings, d[PREVIEW_AHEAD].preview_hash);
         if (d && d->done)
             replay_node(b, i, job, d);
         else

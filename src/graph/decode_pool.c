@@ -16,6 +16,7 @@
 #include "py/referents.h"
 #include "py/sizeof.h"
 #include "util/alloc.h"
+#include "util/strpool.h"
 
 #define MAX_THREADS 16
 #define JOBS_PER_THREAD 4
@@ -218,6 +219,7 @@ static void decode_job(struct decoder *d, struct gs_decode_job *j)
             continue;
         }
         n->preview_len = (uint32_t)len;
+        n->preview_hash = len ? gs_strpool_hash(out, len) : 0;
         n->result = (uint8_t)r;
         n->done = true;
     }

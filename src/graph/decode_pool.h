@@ -51,6 +51,7 @@ struct gs_decoded_node {
     size_t first_ref;   /* its records: refs[first_ref, next node's first_ref) */
     uint32_t preview;   /* offset of its preview text in the job's text */
     uint32_t preview_len; /* 0: no preview */
+    uint32_t preview_hash; /* gs_strpool_hash of the preview */
     bool done;          /* false: left to the builder */
     uint8_t result;     /* enum gs_py_decode */
 };

@@ -36,30 +36,36 @@ static bool reserve_buf(gs_strpool *p, size_t extra)
 static bool grow_slots(gs_strpool *p)
 {
     size_t n = p->nslots ? p->nslots * 2 : 1024;
-    uint32_t *slots = calloc(n, sizeof *slots), *tags = calloc(n, sizeof *tags);
-    if (!slots || !tags) {
-        free(slots);
-        free(tags);
+    struct gs_strpool_slot *slots = calloc(n, sizeof *slots);
+    if (!slots)
         return false;
-    }
     for (size_t i = 0; i < p->nslots; i++) {
-        if (!p->slots[i])
+        if (!p->slots[i].id)
             continue;
-        size_t j = p->tags[i] & (n - 1);
-        while (slots[j])
+        size_t j = p->slots[i].tag & (n - 1);
+        while (slots[j].id)
             j = (j + 1) & (n - 1);
         slots[j] = p->slots[i];
-        tags[j] = p->tags[i];
     }
     free(p->slots);
-    free(p->tags);
     p->slots = slots;
-    p->tags = tags;
     p->nslots = n;
     return true;
 }
 
+uint32_t gs_strpool_hash(const char *s, size_t n)
+{
+    /* The high half: FNV-1a mixes upwards, so it spreads better than the
+     * low one; the slot comes from it too, so growing needs no rehash. */
+    return (uint32_t)(hash_bytes(s, n) >> 32);
+}
+
 uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n)
+{
+    return gs_strpool_add_hashed(p, s, n, gs_strpool_hash(s, n));
+}
+
+uint32_t gs_strpool_add_hashed(gs_strpool *p, const char *s, size_t n, uint32_t tag)
 {
     if (n == 0)
         return 0;
@@ -71,15 +77,12 @@ uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n)
     }
     if ((p->count + 1) * 2 > p->nslots && !grow_slots(p))
         return 0;
-    /* The high half: FNV-1a mixes upwards, so it spreads better than the
-     * low one; the slot comes from it too, so growing needs no rehash. */
-    uint32_t tag = (uint32_t)(hash_bytes(s, n) >> 32);
     size_t j = tag & (p->nslots - 1);
-    while (p->slots[j]) {
-        if (p->tags[j] == tag) {
-            const char *t = p->buf + p->slots[j];
+    while (p->slots[j].id) {
+        if (p->slots[j].tag == tag) {
+            const char *t = p->buf + p->slots[j].id;
             if (strncmp(t, s, n) == 0 && t[n] == '\0')
-                return p->slots[j];
+                return p->slots[j].id;
         }
         j = (j + 1) & (p->nslots - 1);
     }
@@ -89,8 +92,7 @@ uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n)
     memcpy(p->buf + p->len, s, n);
     p->buf[p->len + n] = '\0';
     p->len += n + 1;
-    p->slots[j] = id;
-    p->tags[j] = tag;
+    p->slots[j] = (struct gs_strpool_slot){id, tag};
     p->count++;
     return id;
 }
@@ -111,7 +113,6 @@ char *gs_strpool_take(gs_strpool *p, size_t *len)
     char *b = p->buf;
     *len = p->len;
     free(p->slots);
-    free(p->tags);
     memset(p, 0, sizeof *p);
     return b;
 }
@@ -120,6 +121,5 @@ void gs_strpool_free(gs_strpool *p)
 {
     free(p->buf);
     free(p->slots);
-    free(p->tags);
     memset(p, 0, sizeof *p);
 }

@@ -7,12 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A slot of the hash table: a string's id (0 = empty) beside its hash,
+ * which probes compare instead of the string (a cache miss each); one
+ * 8-byte slot is one miss where two arrays cost two. */
+struct gs_strpool_slot {
+    uint32_t id, tag;
+};
+
 typedef struct gs_strpool {
     char *buf;
     size_t len, cap;
-    uint32_t *slots; /* hash table of ids, 0 = empty */
-    uint32_t *tags;  /* each slot's string's hash (its high half): probes
-                        compare these, not the strings (a cache miss each) */
+    struct gs_strpool_slot *slots;
     size_t nslots, count;
 } gs_strpool;
 
@@ -21,6 +26,16 @@ void gs_strpool_init(gs_strpool *p);
  * would pass 4 GiB or memory ran out. */
 uint32_t gs_strpool_add(gs_strpool *p, const char *s, size_t n);
 uint32_t gs_strpool_add_cstr(gs_strpool *p, const char *s);
+/* The hash gs_strpool_add computes, so that another thread can compute it
+ * ahead; gs_strpool_add_hashed takes it (it must be this hash of s). */
+uint32_t gs_strpool_hash(const char *s, size_t n);
+uint32_t gs_strpool_add_hashed(gs_strpool *p, const char *s, size_t n, uint32_t hash);
+/* Start loading the slot where a string of this hash is looked up first. */
+static inline void gs_strpool_prefetch(const gs_strpool *p, uint32_t hash)
+{
+    if (p->nslots)
+        __builtin_prefetch(&p->slots[hash & (p->nslots - 1)]);
+}
 /* The string with this id ("" for 0 or an unknown id). */
 const char *gs_strpool_str(const gs_strpool *p, uint32_t id);
 /* Hand the buffer over (the pool is left empty); *len gets its length. */
