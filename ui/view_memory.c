@@ -80,10 +80,51 @@ static void rss_lines(struct memview *v, const struct gs_snapshot *s)
     }
 }
 
+/* A free-threaded build: mimalloc in pymalloc's place, the same shape. */
+static void mimalloc_lines(struct memview *v, const struct gs_snapshot *s)
+{
+    const struct gs_py_mimalloc_stats *m = &s->mimalloc;
+    char b1[32], b2[32], b3[32], c1[32], c2[32], desc[300];
+    ADDF(v, GS_ROLE_HEADER, GS_NO_NODE, "mimalloc (free-threaded build)");
+    if (m->status != GS_PY_MIMALLOC_OK) {
+        ADDF(v, GS_ROLE_NORMAL, GS_NO_NODE, "  %s", m->why);
+        return;
+    }
+    ADDF(v, GS_ROLE_NORMAL, GS_NO_NODE, "  %s segments, %s pages: %s in %s blocks in use, %s in free blocks",
+         gs_fmt_count(m->segments, c1, sizeof c1), gs_fmt_count(m->pages, c2, sizeof c2),
+         gs_fmt_bytes(m->used_bytes, b1, sizeof b1), gs_fmt_count(m->used_blocks, b3, sizeof b3),
+         gs_fmt_bytes(m->free_bytes, b2, sizeof b2));
+    size_t n = 0;
+    uint64_t held = 0;
+    struct gs_frag_page *fp = gs_mimalloc_fragmented(s, &n, &held);
+    ADDF(v, n ? GS_ROLE_ALERT : GS_ROLE_NORMAL, GS_NO_NODE,
+         "  fragmented pages: %s (%s resident) kept by blocks in use on less than %d%% of them",
+         gs_fmt_count(n, c1, sizeof c1), gs_fmt_bytes(held, b1, sizeof b1), GS_FRAGMENTED_PERCENT);
+    for (size_t i = 0; i < n && i < ARENAS_SHOWN; i++) {
+        ADDF(v, GS_ROLE_NORMAL, fp[i].nshown ? fp[i].shown[0] : GS_NO_NODE,
+             "    page 0x%" PRIx64 ": %u of %u blocks of %" PRIu64 " bytes in use, %s resident, %s graph object%s",
+             fp[i].address, fp[i].used_blocks, fp[i].capacity, fp[i].block_size,
+             gs_fmt_bytes(fp[i].resident, b1, sizeof b1), gs_fmt_count(fp[i].objects, c1, sizeof c1),
+             fp[i].objects == 1 ? "" : "s");
+        for (uint32_t k = 0; k < fp[i].nshown && k < PINS_SHOWN; k++) {
+            gs_snapshot_describe(s, fp[i].shown[k], desc, sizeof desc);
+            ADDF(v, GS_ROLE_NORMAL, fp[i].shown[k], "      pinned by %s", desc);
+        }
+    }
+    if (n > ARENAS_SHOWN)
+        ADDF(v, GS_ROLE_DIM, GS_NO_NODE, "    ... %zu more (gcscope --dump-pymalloc --top 0 lists them all)",
+             n - ARENAS_SHOWN);
+    free(fp);
+}
+
 static void pymalloc_lines(struct memview *v, const struct gs_snapshot *s)
 {
     const struct gs_py_pymalloc_stats *p = &s->memory.pymalloc;
     char b1[32], b2[32], b3[32], b4[32], c1[32], desc[300];
+    if (s->mimalloc.status == GS_PY_MIMALLOC_OK || s->mimalloc.status == GS_PY_MIMALLOC_UNREADABLE) {
+        mimalloc_lines(v, s);
+        return;
+    }
     ADDF(v, GS_ROLE_HEADER, GS_NO_NODE, "pymalloc");
     if (!s->memory.present || p->status != GS_PY_PYMALLOC_OK) {
         ADDF(v, GS_ROLE_NORMAL, GS_NO_NODE, "  %s", !s->memory.present ? "not recorded in this snapshot" : p->why);

@@ -172,6 +172,28 @@ static void mi_ranges(const struct gs_py_mimalloc_range *v, size_t n, struct ran
     }
 }
 
+/* Every page as the snapshot keeps it: its blocks in use and the resident
+ * bytes of its slices. */
+static void mimalloc_pages(struct gs_snapshot *s, const struct mi_place *mp, const struct resident *res)
+{
+    const struct gs_py_mimalloc_map *m = &mp->map;
+    s->mi_pages = gs_xcalloc(m->npages + 1, sizeof *s->mi_pages);
+    s->nmi_pages = m->npages;
+    for (size_t i = 0; i < m->npages; i++) {
+        const struct gs_py_mimalloc_page *p = &m->pages[i];
+        uint32_t used = 0;
+        for (uint32_t b = 0; b < p->capacity; b++) {
+            uint64_t bit = p->first_bit + b;
+            used += (uint32_t)((m->live[bit / 64] >> (bit % 64)) & 1);
+        }
+        s->mi_pages[i] = (struct gs_py_mimalloc_page_rec){
+            .start = p->start, .bytes = p->end - p->slices, .block_size = p->bsize,
+            .resident = resident_bytes(res, p->slices, p->end), .capacity = p->capacity, .used = used,
+            .tag = p->tag,
+        };
+    }
+}
+
 static void mimalloc_resident(struct gs_py_mimalloc_stats *o, const struct mi_place *mp, const struct resident *res)
 {
     const struct gs_py_mimalloc_map *m = &mp->map;
@@ -612,8 +634,10 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     mi_ranges(mp.map.segments, mp.map.nsegments, &mp.segments);
     mi_ranges(mp.map.arenas, mp.map.narenas, &mp.arenas);
     mp.counted = gs_xcalloc(mp.map.nbits / 64 + 1, sizeof *mp.counted);
-    if (mp.on)
+    if (mp.on) {
         mimalloc_resident(&s->mimalloc, &mp, &res);
+        mimalloc_pages(s, &mp, &res);
+    }
     m->tm_status = tm.status;
     m->tm_max_nframe = tm.max_nframe;
     m->tm_traced_memory = tm.traced_memory;
@@ -712,12 +736,20 @@ bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct gs_py_
     return a->used_pools && a->used_bytes * 100 < s->memory.pymalloc.arena_size * GS_FRAGMENTED_PERCENT;
 }
 
+bool gs_memory_mi_page_fragmented(const struct gs_py_mimalloc_page_rec *p)
+{
+    return p->used && (uint64_t)p->used * p->block_size * 100 < p->bytes * GS_FRAGMENTED_PERCENT;
+}
+
 uint64_t gs_memory_fragmented_bytes(const struct gs_snapshot *s)
 {
     uint64_t bytes = 0;
     for (uint64_t i = 0; i < s->narenas; i++)
         if (gs_memory_arena_fragmented(s, &s->arenas[i]))
             bytes += s->memory.pymalloc.arena_size;
+    for (uint64_t i = 0; i < s->nmi_pages; i++)
+        if (gs_memory_mi_page_fragmented(&s->mi_pages[i]))
+            bytes += s->mi_pages[i].resident;
     return bytes;
 }
 

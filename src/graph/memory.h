@@ -40,8 +40,14 @@ struct gs_dup_group *gs_memory_duplicates(const struct gs_snapshot *s, size_t *n
  * GS_FRAGMENTED_PERCENT of it is in use: a few live blocks pin it. */
 #define GS_FRAGMENTED_PERCENT 25
 bool gs_memory_arena_fragmented(const struct gs_snapshot *s, const struct gs_py_pymalloc_arena *a);
-/* The bytes of every such arena. */
+/* The bytes of every such arena, and the resident bytes of every such
+ * mimalloc page (gs_memory_mi_page_fragmented, below). */
 uint64_t gs_memory_fragmented_bytes(const struct gs_snapshot *s);
+
+/* A mimalloc page that a few blocks in use keep from being freed (mimalloc
+ * frees a page when its last block is freed): less than
+ * GS_FRAGMENTED_PERCENT of its bytes in blocks in use. */
+bool gs_memory_mi_page_fragmented(const struct gs_py_mimalloc_page_rec *p);
 
 /* Large objects of one repeated value (s->constants): the least data an
  * object needs to be listed. */

@@ -64,7 +64,8 @@ enum section_id {
     SEC_STORED_FIRST,
     /* A free-threaded build's mimalloc (py/mimalloc.h), after them. */
     SEC_MIMALLOC = SEC_STORED_FIRST + GS_STORED_COUNT,
-    SEC_LAST = SEC_MIMALLOC,
+    SEC_MI_PAGES,
+    SEC_LAST = SEC_MI_PAGES,
 };
 #define SEC_FIRST_OPTIONAL SEC_THREADS
 #define IS_STORED(id) ((id) >= SEC_STORED_FIRST && (id) < SEC_STORED_FIRST + GS_STORED_COUNT)
@@ -97,7 +98,7 @@ static const char *const section_names[] = {
     [SEC_STORED_FIRST + GS_STORED_PATH_EDGE] = "an_path_edge",
     [SEC_STORED_FIRST + GS_STORED_PATH_ROOT] = "an_path_root",
     [SEC_STORED_FIRST + GS_STORED_PATH_DEPTH] = "an_path_depth",
-    [SEC_MIMALLOC] = "mimalloc",
+    [SEC_MIMALLOC] = "mimalloc",         [SEC_MI_PAGES] = "mi_pages",
 };
 _Static_assert(SEC_LAST < MAX_SECTIONS, "the section table holds every section");
 
@@ -174,8 +175,10 @@ static size_t plan_sections(const struct gs_snapshot *s, const struct counts *k,
         SEC(SEC_SLACK, s->slack, s->slack ? k->nobjects : 0);
         SEC(SEC_CONTENT, s->content, s->content ? k->nobjects : 0);
         SEC(SEC_CONSTANTS, s->constants, s->nconstants);
-        if (s->mimalloc.status != GS_PY_MIMALLOC_NOT_READ)
+        if (s->mimalloc.status != GS_PY_MIMALLOC_NOT_READ) {
             SEC(SEC_MIMALLOC, &s->mimalloc, 1);
+            SEC(SEC_MI_PAGES, s->mi_pages, s->nmi_pages);
+        }
     }
 #undef SEC
     for (int i = 0; stored && i < GS_STORED_COUNT; i++)
@@ -606,6 +609,16 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
             s->mimalloc.first_problem[sizeof s->mimalloc.first_problem - 1] = '\0';
             if (s->mimalloc.nclasses > GS_PY_MI_MAX_CLASSES) {
                 st = bad(err, "the snapshot is corrupt: bad mimalloc size classes");
+                goto fail;
+            }
+        }
+        COUNTED(SEC_MI_PAGES, mi_pages, s->nmi_pages);
+        for (uint64_t i = 0; i < s->nmi_pages; i++) {
+            const struct gs_py_mimalloc_page_rec *pg = &s->mi_pages[i];
+            if (pg->used > pg->capacity || !pg->block_size || pg->bytes > (1ull << 40) ||
+                (uint64_t)pg->capacity * pg->block_size > pg->bytes || pg->resident > pg->bytes ||
+                (i && pg->start <= s->mi_pages[i - 1].start)) {
+                st = bad(err, "the snapshot is corrupt: bad mimalloc page entry");
                 goto fail;
             }
         }

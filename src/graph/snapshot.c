@@ -52,6 +52,7 @@ void gs_snapshot_free(struct gs_snapshot *s)
         free(s->slack);
         free(s->content);
         free(s->constants);
+        free(s->mi_pages);
         free(s->frames);
         free(s->fds);
         free(s->resources);

@@ -352,7 +352,8 @@ struct gs_snapshot {
     uint32_t *slack;      /* per node: bytes of a container's capacity its items do not use (NULL: unknown) */
     uint64_t *content;    /* per node: hash of a str's or bytes' value, 0 for other objects (NULL: unknown) */
     struct gs_snap_constant *constants;   /* large objects of one repeated value, by node */
-    uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames, nconstants;
+    struct gs_py_mimalloc_page_rec *mi_pages; /* a free-threaded build's mimalloc pages, by address */
+    uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames, nconstants, nmi_pages;
     /* analyses saved with the file (all data NULL for a live capture) */
     struct gs_stored_section stored[GS_STORED_COUNT];
     /* where the memory comes from */

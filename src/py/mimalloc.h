@@ -105,6 +105,17 @@ struct gs_py_mimalloc_map {
     size_t nsegments, narenas;
 };
 
+/* One page as the snapshot keeps it (section mi_pages): what a page that a
+ * few blocks keep from being freed holds (graph/memory.h). */
+struct gs_py_mimalloc_page_rec {
+    uint64_t start;         /* its first block */
+    uint64_t bytes;         /* its slices */
+    uint64_t block_size;
+    uint64_t resident;      /* resident bytes of its slices */
+    uint32_t capacity, used;
+    uint32_t tag, reserved;
+};
+
 /* Read mimalloc's heaps of every interpreter of rt. Never fails hard:
  * out->status says what happened; map (may be NULL) gets the pages and
  * ranges, freed with gs_py_mimalloc_map_free(). */

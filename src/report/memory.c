@@ -195,7 +195,9 @@ const char gs_report_memory_man[] =
     "in pymalloc blocks, objects and their buffers elsewhere (list, dict and set tables, bytearray data),\n"
     "pymalloc blocks outside the graph, pymalloc free space, tracemalloc's own tables, thread stacks and\n"
     "libraries' written data, and what stays unexplained, each with bytes and share; then the largest\n"
-    "mappings.\n";
+    "mappings. On a free-threaded build mimalloc's blocks take pymalloc's place: objects in its blocks,\n"
+    "its other blocks in use, and its free space (free blocks and pages, headers, freed segments),\n"
+    "counted in resident bytes.\n";
 
 gs_status gs_report_memory_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {

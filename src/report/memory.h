@@ -38,4 +38,15 @@ struct gs_frag_arena {
  * free() the array (never NULL). */
 struct gs_frag_arena *gs_pymalloc_fragmented(const struct gs_snapshot *s, size_t *n, uint64_t *held);
 
+/* The same for a free-threaded build's mimalloc pages (graph/memory.h:
+ * gs_memory_mi_page_fragmented); *held gets their resident bytes. */
+struct gs_frag_page {
+    uint64_t address, bytes, resident, block_size;
+    uint32_t used_blocks, capacity;
+    uint64_t objects;
+    uint32_t shown[GS_PINNED_SHOWN];
+    uint32_t nshown;
+};
+struct gs_frag_page *gs_mimalloc_fragmented(const struct gs_snapshot *s, size_t *n, uint64_t *held);
+
 #endif

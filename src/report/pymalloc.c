@@ -116,6 +116,56 @@ struct gs_frag_arena *gs_pymalloc_fragmented(const struct gs_snapshot *s, size_t
     return v;
 }
 
+/* The graph's objects that start in [lo, hi): the first few, and how many. */
+static uint64_t objects_in(const struct gs_snapshot *s, uint64_t lo, uint64_t hi, uint32_t *shown, uint32_t *nshown)
+{
+    size_t a = 0, b = s->nobjects;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (s->addr[s->by_addr[mid]] < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    uint64_t n = 0;
+    for (size_t k = a; k < s->nobjects && s->addr[s->by_addr[k]] < hi; k++, n++)
+        if (*nshown < GS_PINNED_SHOWN)
+            shown[(*nshown)++] = s->by_addr[k];
+    return n;
+}
+
+static int page_by_waste(const void *a, const void *b)
+{
+    const struct gs_frag_page *x = a, *y = b;
+    if (x->resident != y->resident)
+        return x->resident > y->resident ? -1 : 1;
+    uint64_t ux = (uint64_t)x->used_blocks * x->block_size, uy = (uint64_t)y->used_blocks * y->block_size;
+    if (ux != uy)
+        return ux < uy ? -1 : 1;
+    return x->address < y->address ? -1 : x->address > y->address;
+}
+
+/* Most resident bytes first, then fewest bytes in use. */
+struct gs_frag_page *gs_mimalloc_fragmented(const struct gs_snapshot *s, size_t *nout, uint64_t *held)
+{
+    struct gs_frag_page *v = gs_xcalloc(s->nmi_pages + 1, sizeof *v);
+    size_t n = 0;
+    *held = 0;
+    for (uint64_t i = 0; i < s->nmi_pages; i++) {
+        const struct gs_py_mimalloc_page_rec *p = &s->mi_pages[i];
+        if (!gs_memory_mi_page_fragmented(p))
+            continue;
+        struct gs_frag_page *r = &v[n++];
+        *r = (struct gs_frag_page){.address = p->start, .bytes = p->bytes, .resident = p->resident,
+                                   .block_size = p->block_size, .used_blocks = p->used, .capacity = p->capacity};
+        *held += p->resident;
+        r->objects = objects_in(s, p->start, p->start + (uint64_t)p->capacity * p->block_size, r->shown, &r->nshown);
+    }
+    gs_qsort(v, n, sizeof *v, page_by_waste);
+    *nout = n;
+    return v;
+}
+
 static void stats_json(gs_json *w, const struct gs_py_pymalloc_stats *p)
 {
     gs_json_key(w, "status");
@@ -282,6 +332,28 @@ static void mimalloc_text(FILE *out, const struct gs_py_mimalloc_stats *m)
                 m->first_problem);
 }
 
+static void mimalloc_fragmented_text(FILE *out, const struct gs_snapshot *s, size_t limit)
+{
+    size_t n;
+    uint64_t held;
+    char b1[32], b2[32], b3[32], desc[300];
+    struct gs_frag_page *fp = gs_mimalloc_fragmented(s, &n, &held);
+    fprintf(out, "\n%s page%s (%s resident) kept by blocks in use on less than %d%% of them%s\n",
+            gs_fmt_count(n, b1, sizeof b1), n == 1 ? "" : "s", gs_fmt_bytes(held, b2, sizeof b2),
+            GS_FRAGMENTED_PERCENT, n ? ": mimalloc frees a page only when all its blocks are free" : "");
+    for (size_t i = 0; i < n && i < limit; i++) {
+        fprintf(out, "  page 0x%" PRIx64 ": %u of %u blocks of %" PRIu64 " bytes in use, %s resident, %s graph object%s\n",
+                fp[i].address, fp[i].used_blocks, fp[i].capacity, fp[i].block_size,
+                gs_fmt_bytes(fp[i].resident, b1, sizeof b1), gs_fmt_count(fp[i].objects, b3, sizeof b3),
+                fp[i].objects == 1 ? "" : "s");
+        for (uint32_t k = 0; k < fp[i].nshown && k < 3; k++) {
+            gs_snapshot_describe(s, fp[i].shown[k], desc, sizeof desc);
+            fprintf(out, "      pinned by %s\n", desc);
+        }
+    }
+    free(fp);
+}
+
 static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {
     (void)err;
@@ -311,6 +383,46 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
             gs_json_begin_object(&w);
             mimalloc_json(&w, &s->mimalloc);
             gs_json_end_object(&w);
+            size_t np;
+            uint64_t pheld;
+            struct gs_frag_page *fp = gs_mimalloc_fragmented(s, &np, &pheld);
+            gs_json_key(&w, "fragmented_pages");
+            gs_json_begin_array(&w);
+            for (size_t i = 0; i < np && (!o->top || i < o->top); i++) {
+                gs_json_begin_object(&w);
+                gs_json_key(&w, "address");
+                gs_json_addr(&w, fp[i].address);
+                gs_json_key(&w, "bytes");
+                gs_json_uint(&w, fp[i].bytes);
+                gs_json_key(&w, "resident");
+                gs_json_uint(&w, fp[i].resident);
+                gs_json_key(&w, "block_size");
+                gs_json_uint(&w, fp[i].block_size);
+                gs_json_key(&w, "used_blocks");
+                gs_json_uint(&w, fp[i].used_blocks);
+                gs_json_key(&w, "capacity");
+                gs_json_uint(&w, fp[i].capacity);
+                gs_json_key(&w, "objects");
+                gs_json_uint(&w, fp[i].objects);
+                gs_json_key(&w, "pinned_by");
+                gs_json_begin_array(&w);
+                for (uint32_t k = 0; k < fp[i].nshown; k++) {
+                    gs_json_begin_object(&w);
+                    gs_json_key(&w, "addr");
+                    gs_json_addr(&w, s->addr[fp[i].shown[k]]);
+                    gs_json_key(&w, "type");
+                    gs_json_string(&w, gs_snapshot_string(s, s->types[s->type[fp[i].shown[k]]].name));
+                    gs_json_end_object(&w);
+                }
+                gs_json_end_array(&w);
+                gs_json_end_object(&w);
+            }
+            gs_json_end_array(&w);
+            gs_json_key(&w, "fragmented_pages_count");
+            gs_json_uint(&w, np);
+            gs_json_key(&w, "fragmented_pages_bytes");
+            gs_json_uint(&w, pheld);
+            free(fp);
         }
         gs_json_key(&w, "fragmented_arenas");
         gs_json_begin_array(&w);
@@ -351,8 +463,10 @@ static gs_status report_pymalloc(FILE *out, const struct gs_snapshot *s, const s
             fprintf(out, "pymalloc: not recorded in this snapshot\n");
         else if (!ok) {
             fprintf(out, "pymalloc: %s\n", p->why);
-            if (mimalloc_shown(s))
+            if (mimalloc_shown(s)) {
                 mimalloc_text(out, &s->mimalloc);
+                mimalloc_fragmented_text(out, s, limit);
+            }
         }
         else {
             gs_pymalloc_stats_text(out, p);
@@ -385,7 +499,8 @@ const char gs_report_pymalloc_man[] =
     "the objects that pin it. A free-threaded build allocates with mimalloc instead: its blocks per size\n"
     "class and per heap, the blocks in use being those\n"
     ".B sys.getallocatedblocks()\n"
-    "counts, and its resident bytes.\n";
+    "counts, its resident bytes, and the pages a few blocks in use keep from being freed, each with the\n"
+    "objects that pin it.\n";
 
 gs_status gs_report_pymalloc_text(FILE *out, const struct gs_snapshot *s, const struct gs_report_opts *o, gs_error *err)
 {

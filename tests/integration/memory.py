@@ -29,7 +29,9 @@ it parks (tests/targets/memory_target.py says how). Twice per interpreter:
       and less than 10% of it stays unexplained where the allocator was
       read (pymalloc's arenas; mimalloc's segments on a free-threaded
       build, whose blocks in use equal sys.getallocatedblocks() taken in
-      the target, and whose size classes and heaps add up to them);
+      the target, and whose size classes and heaps add up to them; its
+      pages less than a quarter used are listed with KEEP's objects
+      pinning them);
     - the saved snapshot gives the same reports;
   with PYTHONTRACEMALLOC=5:
     - --dump-allocations --json equals tracemalloc's statistics('lineno')
@@ -158,6 +160,13 @@ def check_mimalloc(r, label, report, oracle):
             "%s: size classes and heaps add up to the blocks in use" % label, (len(classes), m["used_blocks"]))
     r.check(m["resident"] == m["resident_used"] + m["resident_free"] and m["resident_objects"] <= m["resident_used"],
             "%s: mimalloc's resident bytes split into used and free" % label, m)
+    # KEEP's tuples, ints and floats pin pages whose other blocks were freed.
+    frag = report.get("fragmented_pages", [])
+    pinned = {o["type"] for p in frag for o in p["pinned_by"]}
+    r.check(frag and pinned & {"tuple", "float", "int"} and
+            all(p["used_blocks"] * p["block_size"] * 4 < p["bytes"] for p in frag),
+            "%s: fragmented mimalloc pages listed with the planted objects pinning them" % label,
+            (len(frag), sorted(pinned)[:5]))
 
 
 def check_waste(r, label, snap, oracle):
