@@ -72,7 +72,9 @@ struct builder {
     uint32_t *preview; /* string id, the same */
     uint64_t n, cap_nodes;
     /* edges */
-    uint64_t *out_off;
+    uint32_t *out_off32; /* like the counts and sizes: 32 bits while the copy is held */
+    struct wide *out_off_wide;
+    uint64_t nout_off_wide, cap_out_off_wide;
     uint32_t *out_dst, *out_label;
     uint64_t nedges, cap_edges;
     uint32_t *weak_src, *weak_dst;
@@ -137,7 +139,7 @@ static void prefault_nodes(struct builder *b)
     gs_prefault_ahead(b->prefault, b->refcnt_lo, n * sizeof *b->refcnt_lo, cap * sizeof *b->refcnt_lo, &b->ahead[3]);
     gs_prefault_ahead(b->prefault, b->size32, n * sizeof *b->size32, cap * sizeof *b->size32, &b->ahead[4]);
     gs_prefault_ahead(b->prefault, b->preview, n * sizeof *b->preview, cap * sizeof *b->preview, &b->ahead[5]);
-    gs_prefault_ahead(b->prefault, b->out_off, n * sizeof *b->out_off, cap * sizeof *b->out_off, &b->ahead[6]);
+    gs_prefault_ahead(b->prefault, b->out_off32, n * sizeof *b->out_off32, cap * sizeof *b->out_off32, &b->ahead[6]);
 }
 
 static void prefault_edges(struct builder *b)
@@ -172,9 +174,9 @@ static bool reserve_node(struct builder *b)
     if (!(p = gs_try_reallocarray(b->preview, (size_t)ncap, sizeof *b->preview)))
         return false;
     b->preview = p;
-    if (!(p = gs_try_reallocarray(b->out_off, (size_t)ncap + 1, sizeof *b->out_off)))
+    if (!(p = gs_try_reallocarray(b->out_off32, (size_t)ncap + 1, sizeof *b->out_off32)))
         return false;
-    b->out_off = p;
+    b->out_off32 = p;
     b->cap_nodes = ncap;
     return true;
 }
@@ -709,7 +711,9 @@ static void decode_all(struct builder *b)
             issue_jobs(b, i);
             job = gs_decode_pool_next(b->pool, i);
         }
-        b->out_off[i] = b->nedges;
+        if (!store32(b->out_off32, &b->out_off_wide, &b->nout_off_wide, &b->cap_out_off_wide, (uint32_t)i, b->nedges,
+                     false))
+            b->oom = true;
         b->size32[i] = 0;
         b->preview[i] = 0;
         if (gs_signal_pending)
@@ -730,7 +734,9 @@ static void decode_all(struct builder *b)
     }
     if (job)
         gs_decode_pool_release(b->pool, job);
-    b->out_off[b->n] = b->nedges;
+    if (!store32(b->out_off32, &b->out_off_wide, &b->nout_off_wide, &b->cap_out_off_wide, (uint32_t)b->n, b->nedges,
+                 false))
+        b->oom = true;
 }
 
 /* --- type facts ---------------------------------------------------------- */
@@ -839,7 +845,6 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     s->flags = b->flags;
 
     s->preview = b->preview;
-    s->out_off = b->out_off;
     s->out_dst = b->out_dst;
     s->out_label = b->out_label;
     s->weak_src = b->weak_src;
@@ -850,7 +855,6 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     b->flags = NULL;
 
     b->preview = NULL;
-    b->out_off = NULL;
     b->out_dst = b->out_label = NULL;
     b->weak_src = b->weak_dst = NULL;
     if (!s->out_dst)
@@ -901,6 +905,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     if (!(s->refcnt = (int64_t *)widen(&b->refcnt_lo, &b->refcnt_wide, b->nrefcnt_wide, n, true)))
         return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the reference counts of %llu objects",
                        (unsigned long long)n);
+    if (!(s->out_off = widen(&b->out_off32, &b->out_off_wide, b->nout_off_wide, n + 1, false)))
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the edges of %llu objects", (unsigned long long)n);
 
     s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
     s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
@@ -1041,7 +1047,8 @@ static void builder_free(struct builder *b)
     free(b->size32);
     free(b->size_wide);
     free(b->preview);
-    free(b->out_off);
+    free(b->out_off32);
+    free(b->out_off_wide);
     free(b->out_dst);
     free(b->out_label);
     free(b->weak_src);
