@@ -143,6 +143,34 @@ static const void *stored(struct gs_analyses *a, enum gs_stored_kind k, uint32_t
     return (a->stored_bad & (1u << k)) ? NULL : sec->data;
 }
 
+/* Test the checksums of several stored sections at once (on two threads:
+ * gs_hash64_jobs), before stored() asks for each. */
+static void verify(struct gs_analyses *a, const enum gs_stored_kind *kinds, size_t n)
+{
+    struct gs_hash_job jobs[GS_STORED_COUNT];
+    enum gs_stored_kind of[GS_STORED_COUNT];
+    size_t njobs = 0;
+    for (size_t i = 0; i < n && njobs < GS_STORED_COUNT; i++) {
+        const struct gs_stored_section *sec = &a->s->stored[kinds[i]];
+        if (!sec->data || (a->stored_checked & (1u << kinds[i])))
+            continue;
+        jobs[njobs] = (struct gs_hash_job){sec->data, (size_t)(sec->count * sec->elem_size), sec->file_id, 0};
+        of[njobs++] = kinds[i];
+    }
+    gs_hash64_jobs(jobs, njobs);
+    for (size_t j = 0; j < njobs; j++) {
+        a->stored_checked |= 1u << of[j];
+        if (jobs[j].out != a->s->stored[of[j]].checksum)
+            a->stored_bad |= 1u << of[j];
+    }
+}
+
+#define VERIFY(a, ...)                                                                                     \
+    do {                                                                                                   \
+        static const enum gs_stored_kind kinds_[] = {__VA_ARGS__};                                         \
+        verify(a, kinds_, sizeof kinds_ / sizeof *kinds_);                                                 \
+    } while (0)
+
 /* The stored results' description, when they are of this version and of
  * this snapshot's counts. */
 static const struct gs_stored_meta *stored_meta(struct gs_analyses *a)
@@ -162,6 +190,44 @@ static uint64_t total_bytes(const struct gs_snapshot *s)
     for (uint64_t i = 0; i < s->nobjects; i++)
         total += s->size[i];
     return total;
+}
+
+/* Run check over [0, n) in two halves, the second on a thread of its own
+ * when n is large (the checks below read a few arrays at random: on two
+ * cores in about half the time); true when both halves hold. */
+typedef bool range_check(const void *ctx, uint64_t lo, uint64_t hi);
+
+struct half {
+    range_check *check;
+    const void *ctx;
+    uint64_t lo, hi;
+    bool ok;
+};
+
+static void *run_half(void *arg)
+{
+    struct half *h = arg;
+    h->ok = h->check(h->ctx, h->lo, h->hi);
+    return NULL;
+}
+
+static bool in_halves(range_check *check, const void *ctx, uint64_t n)
+{
+    if (n < (1u << 20))
+        return check(ctx, 0, n);
+    struct half second = {check, ctx, n / 2, n, false};
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay this thread's */
+    pthread_t t;
+    bool threaded = pthread_create(&t, NULL, run_half, &second) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    bool first = check(ctx, 0, n / 2);
+    if (threaded)
+        pthread_join(t, NULL);
+    else
+        run_half(&second);
+    return first && second.ok;
 }
 
 /* Each adopt_* checks a stored result as far as the presenters rely on it
@@ -188,6 +254,8 @@ static bool adopt_scc(struct gs_analyses *a)
     const struct gs_snapshot *s = a->s;
     uint64_t n = s->nobjects;
     const struct gs_stored_meta *m = stored_meta(a);
+    if (m)
+        VERIFY(a, GS_STORED_CYCLE_OF, GS_STORED_CYCLE_OFF, GS_STORED_CYCLE_MEMBERS);
     const uint32_t *cycle_of = m ? stored(a, GS_STORED_CYCLE_OF, 4, n) : NULL;
     const uint64_t *off = cycle_of ? stored(a, GS_STORED_CYCLE_OFF, 8, m->ncycles + 1) : NULL;
     const uint32_t *members = off ? stored(a, GS_STORED_CYCLE_MEMBERS, 4, m->nmembers) : NULL;
@@ -213,19 +281,19 @@ static bool adopt_scc(struct gs_analyses *a)
     return true;
 }
 
-static bool adopt_paths(struct gs_analyses *a)
+struct paths_ctx {
+    const struct gs_snapshot *s;
+    const struct gs_paths *p;
+};
+
+static bool paths_hold(const void *arg, uint64_t lo, uint64_t hi)
 {
-    const struct gs_snapshot *s = a->s;
+    const struct paths_ctx *c = arg;
+    const struct gs_snapshot *s = c->s;
+    const uint32_t *parent = c->p->parent, *root = c->p->root, *depth = c->p->depth;
+    const uint64_t *edge = c->p->parent_edge;
     uint64_t n = s->nobjects;
-    if (!stored_meta(a))
-        return false;
-    const uint32_t *parent = stored(a, GS_STORED_PATH_PARENT, 4, n);
-    const uint64_t *edge = stored(a, GS_STORED_PATH_EDGE, 8, n);
-    const uint32_t *root = stored(a, GS_STORED_PATH_ROOT, 4, n);
-    const uint32_t *depth = stored(a, GS_STORED_PATH_DEPTH, 4, n);
-    if (!parent || !edge || !root || !depth)
-        return false;
-    for (uint64_t i = 0; i < n; i++) {
+    for (uint64_t i = lo; i < hi; i++) {
         if (depth[i] == UINT32_MAX) {
             if (parent[i] != GS_NO_NODE || edge[i] != UINT64_MAX || root[i] != GS_NO_NODE)
                 return false;
@@ -240,8 +308,52 @@ static bool adopt_paths(struct gs_analyses *a)
                 return false;
         }
     }
-    a->paths = (struct gs_paths){(uint32_t *)parent, (uint64_t *)edge, (uint32_t *)root, (uint32_t *)depth};
+    return true;
+}
+
+static bool adopt_paths(struct gs_analyses *a)
+{
+    const struct gs_snapshot *s = a->s;
+    uint64_t n = s->nobjects;
+    if (!stored_meta(a))
+        return false;
+    VERIFY(a, GS_STORED_PATH_PARENT, GS_STORED_PATH_EDGE, GS_STORED_PATH_ROOT, GS_STORED_PATH_DEPTH);
+    const uint32_t *parent = stored(a, GS_STORED_PATH_PARENT, 4, n);
+    const uint64_t *edge = stored(a, GS_STORED_PATH_EDGE, 8, n);
+    const uint32_t *root = stored(a, GS_STORED_PATH_ROOT, 4, n);
+    const uint32_t *depth = stored(a, GS_STORED_PATH_DEPTH, 4, n);
+    if (!parent || !edge || !root || !depth)
+        return false;
+    struct gs_paths p = {(uint32_t *)parent, (uint64_t *)edge, (uint32_t *)root, (uint32_t *)depth};
+    struct paths_ctx ctx = {s, &p};
+    if (!in_halves(paths_hold, &ctx, n))
+        return false;
+    a->paths = p;
     a->borrowed |= HAVE_PATHS;
+    return true;
+}
+
+struct dom_ctx {
+    const struct gs_snapshot *s;
+    const struct gs_dominators *d;
+    uint64_t total;
+};
+
+static bool dominators_hold(const void *arg, uint64_t lo, uint64_t hi)
+{
+    const struct dom_ctx *c = arg;
+    const struct gs_snapshot *s = c->s;
+    const uint8_t *reach = c->d->reachable;
+    const uint32_t *idom = c->d->idom;
+    const uint64_t *ret = c->d->retained;
+    uint64_t n = s->nobjects;
+    for (uint64_t i = lo; i < hi; i++) {
+        /* GS_VIRTUAL_ROOT and GS_NO_NODE are one value */
+        if (reach[i] > 1 ||
+            (reach[i] && idom[i] != GS_VIRTUAL_ROOT && (idom[i] >= n || idom[i] == i || !reach[idom[i]])) ||
+            (!reach[i] && idom[i] != GS_NO_NODE) || ret[i] < s->size[i] || ret[i] > c->total)
+            return false;
+    }
     return true;
 }
 
@@ -251,25 +363,46 @@ static bool adopt_dominators(struct gs_analyses *a)
     uint64_t n = s->nobjects;
     if (!stored_meta(a))
         return false;
+    /* the tree and the types too: they are asked for next, nearly always */
+    VERIFY(a, GS_STORED_REACHABLE, GS_STORED_IDOM, GS_STORED_RETAINED, GS_STORED_DT_OFF, GS_STORED_DT_CHILD,
+           GS_STORED_TYPES);
     const uint8_t *reach = stored(a, GS_STORED_REACHABLE, 1, n);
     const uint32_t *idom = stored(a, GS_STORED_IDOM, 4, n);
     const uint64_t *ret = stored(a, GS_STORED_RETAINED, 8, n);
     if (!reach || !idom || !ret)
         return false;
-    uint64_t total = total_bytes(s);
-    for (uint64_t i = 0; i < n; i++) {
-        /* GS_VIRTUAL_ROOT and GS_NO_NODE are one value */
-        if (reach[i] > 1 ||
-            (reach[i] && idom[i] != GS_VIRTUAL_ROOT && (idom[i] >= n || idom[i] == i || !reach[idom[i]])) ||
-            (!reach[i] && idom[i] != GS_NO_NODE) || ret[i] < s->size[i] || ret[i] > total)
-            return false;
-    }
-    a->dom = (struct gs_dominators){(uint32_t *)idom, (uint8_t *)reach, (uint64_t *)ret};
+    struct gs_dominators d = {(uint32_t *)idom, (uint8_t *)reach, (uint64_t *)ret};
+    struct dom_ctx ctx = {s, &d, total_bytes(s)};
+    if (!in_halves(dominators_hold, &ctx, n))
+        return false;
+    a->dom = d;
     a->borrowed |= HAVE_DOM;
     return true;
 }
 
 static int by_retained(const void *x, const void *y, void *arg);
+
+struct tree_ctx {
+    uint64_t n;
+    const struct gs_dominators *d;
+    const uint32_t *off, *child;
+};
+
+static bool tree_holds(const void *arg, uint64_t lo, uint64_t hi)
+{
+    const struct tree_ctx *t = arg;
+    for (uint64_t p = lo; p < hi; p++) {
+        if (t->off[p + 1] < t->off[p] || t->off[p + 1] > t->off[t->n + 1])
+            return false;
+        for (uint64_t k = t->off[p]; k < t->off[p + 1]; k++) {
+            uint32_t c = t->child[k];
+            if (c >= t->n || !t->d->reachable[c] || t->d->idom[c] != (p == t->n ? GS_VIRTUAL_ROOT : (uint32_t)p) ||
+                (k > t->off[p] && by_retained(&t->child[k - 1], &c, t->d->retained) >= 0))
+                return false;
+        }
+    }
+    return true;
+}
 
 /* Only beside stored dominators: the lists must be theirs. */
 static bool adopt_domtree(struct gs_analyses *a)
@@ -279,26 +412,15 @@ static bool adopt_domtree(struct gs_analyses *a)
     const struct gs_stored_meta *m = (a->borrowed & HAVE_DOM) ? stored_meta(a) : NULL;
     const uint32_t *off = m ? stored(a, GS_STORED_DT_OFF, 4, n + 2) : NULL;
     const uint32_t *child = off ? stored(a, GS_STORED_DT_CHILD, 4, m->nchildren) : NULL;
-    if (!child)
-        return false;
-    uint64_t reachable = 0;
-    for (uint64_t i = 0; i < n; i++)
-        reachable += a->dom.reachable[i];
-    if (off[0] != 0 || off[n + 1] != m->nchildren || m->nchildren != reachable)
+    /* (the reachable totals are counted before the tree is asked for) */
+    if (!child || off[0] != 0 || off[n + 1] != m->nchildren || m->nchildren != a->reachable_totals.objects)
         return false;
     /* Every entry is in its dominator's list, and each list is strictly
      * in by_retained's order: no node twice, so with as many entries as
      * reachable nodes, each once. */
-    for (uint64_t p = 0; p <= n; p++) {
-        if (off[p + 1] < off[p])
-            return false;
-        for (uint64_t k = off[p]; k < off[p + 1]; k++) {
-            uint32_t c = child[k];
-            if (c >= n || !a->dom.reachable[c] || a->dom.idom[c] != (p == n ? GS_VIRTUAL_ROOT : (uint32_t)p) ||
-                (k > off[p] && by_retained(&child[k - 1], &c, a->dom.retained) >= 0))
-                return false;
-        }
-    }
+    struct tree_ctx ctx = {n, &a->dom, off, child};
+    if (!in_halves(tree_holds, &ctx, n + 1))
+        return false;
     a->dt_off = (uint32_t *)off;
     a->dt_child = (uint32_t *)child;
     a->dt_sorted = NULL;

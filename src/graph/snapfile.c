@@ -210,7 +210,10 @@ gs_status gs_snapfile_save(const struct gs_snapshot *s, const struct gs_stored_s
     memset(&h, 0, sizeof h);
     memset(table, 0, sizeof table);
     memcpy(h.magic, GS_SNAPFILE_MAGIC, 8);
-    h.version = GS_SNAPFILE_VERSION;
+    bool any_stored = false;
+    for (size_t i = 0; i < n; i++)
+        any_stored |= IS_STORED(plan[i].id);
+    h.version = any_stored ? GS_SNAPFILE_VERSION : GS_SNAPFILE_VERSION_PLAIN;
     h.byte_order = BYTE_ORDER_MARK;
     h.header_size = (uint32_t)sizeof h;
     h.nsections = (uint32_t)n;
@@ -332,7 +335,8 @@ static gs_status check_table(const unsigned char *base, size_t len, const struct
     bool seen[SEC_LAST + 1] = {false};
     for (uint32_t i = 0; i < h->nsections; i++) {
         const struct section_entry *e = &table[i];
-        if (e->id < SEC_META || e->id > SEC_LAST || seen[e->id])
+        if (e->id < SEC_META || e->id > SEC_LAST || seen[e->id] ||
+            (IS_STORED(e->id) && h->version < GS_SNAPFILE_VERSION))
             return bad(err, "the snapshot is corrupt: unknown or repeated section");
         seen[e->id] = true;
         if (e->elem_size == 0 || e->elem_size > (1u << 20) || (e->offset % 8) != 0 || e->offset > len ||
@@ -340,12 +344,23 @@ static gs_status check_table(const unsigned char *base, size_t len, const struct
             return gs_fail(err, GS_ERR_SNAPSHOT,
                            "the snapshot is truncated or corrupt: section %s lies outside the file",
                            section_names[e->id]);
-        if (IS_STORED(e->id))
-            continue; /* checked when first used (graph/analyses.c) */
-        if (gs_hash64(base + e->offset, (size_t)(e->count * e->elem_size), e->id) != e->checksum)
-            return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: checksum mismatch in section %s",
-                           section_names[e->id]);
     }
+    /* Every checksum at once, on two threads; the analyses' sections are
+     * checked when first used (graph/analyses.c). */
+    struct gs_hash_job jobs[MAX_SECTIONS];
+    uint32_t of[MAX_SECTIONS], njobs = 0;
+    for (uint32_t i = 0; i < h->nsections; i++) {
+        const struct section_entry *e = &table[i];
+        if (IS_STORED(e->id))
+            continue;
+        jobs[njobs] = (struct gs_hash_job){base + e->offset, (size_t)(e->count * e->elem_size), e->id, 0};
+        of[njobs++] = i;
+    }
+    gs_hash64_jobs(jobs, njobs);
+    for (uint32_t j = 0; j < njobs; j++)
+        if (jobs[j].out != table[of[j]].checksum)
+            return gs_fail(err, GS_ERR_SNAPSHOT, "the snapshot is corrupt: checksum mismatch in section %s",
+                           section_names[table[of[j]].id]);
     return GS_OK;
 }
 
@@ -470,10 +485,11 @@ static gs_status load_mapping(void *map, size_t len, struct gs_snapshot **out, g
         return bad(err, "not a gcscope snapshot (no snapshot magic at the start of the file)");
     if (h.byte_order != BYTE_ORDER_MARK)
         return bad(err, "the snapshot was written on a machine of another byte order");
-    if (h.version != GS_SNAPFILE_VERSION)
+    if (h.version != GS_SNAPFILE_VERSION && h.version != GS_SNAPFILE_VERSION_PLAIN)
         return gs_fail(err, GS_ERR_SNAPSHOT,
-                       "the snapshot has format version %u; this gcscope reads version %u: use the gcscope that wrote it",
-                       h.version, GS_SNAPFILE_VERSION);
+                       "the snapshot has format version %u; this gcscope reads versions %u and %u: use the gcscope "
+                       "that wrote it",
+                       h.version, GS_SNAPFILE_VERSION_PLAIN, GS_SNAPFILE_VERSION);
     if (h.header_size != sizeof h || h.nsections == 0 || h.nsections > MAX_SECTIONS ||
         len < sizeof h + h.nsections * sizeof(struct section_entry))
         return bad(err, "the snapshot is truncated or corrupt: bad header");

@@ -16,7 +16,10 @@
 #include "util/status.h"
 
 #define GS_SNAPFILE_MAGIC "GCSCOPE\x1a"
-#define GS_SNAPFILE_VERSION 2 /* 2: meta.build */
+#define GS_SNAPFILE_VERSION 3 /* 2: meta.build; 3: may carry the analyses (sections 35-49) */
+/* A file without the analyses is written as version 2, which a gcscope
+ * older than them reads too; both are read. */
+#define GS_SNAPFILE_VERSION_PLAIN 2
 
 /* Write s to path (through a temporary file renamed into place), with the
  * analyses in stored (GS_STORED_COUNT entries, graph/analyses.h's

@@ -157,6 +157,21 @@ static void check_stored_analyses(const struct gs_snapshot *s, const char *path)
     for (int k = 0; k < GS_STORED_COUNT; k++)
         UNIT_CHECK(l->stored[k].data != NULL);
     UNIT_CHECK_EQ_U64(analyses_computed(l), 0);
+    /* Version 3 with the analyses; the same file called version 2 (which
+     * cannot hold them) is refused. */
+    size_t flen = 0;
+    char *f3 = read_file(path, &flen);
+    uint32_t version = 0;
+    if (f3 && flen > 12)
+        memcpy(&version, f3 + 8, 4);
+    UNIT_CHECK_EQ_U64(version, GS_SNAPFILE_VERSION);
+    if (f3 && flen > 12) {
+        struct gs_snapshot *v2 = NULL;
+        version = GS_SNAPFILE_VERSION_PLAIN;
+        memcpy(f3 + 8, &version, 4); /* the header checksum covers it: refused either way, never read */
+        UNIT_CHECK(gs_snapfile_load_buffer(f3, flen, &v2, &err) == GS_ERR_SNAPSHOT);
+    }
+    free(f3);
     for (size_t i = 0; i < NANALYSED; i++) {
         char *got = report_json(l, analysed_reports[i]);
         UNIT_CHECK_STR(got, want[i]);
@@ -284,6 +299,10 @@ int main(void)
     size_t len = 0;
     char *data = read_file(path, &len);
     UNIT_CHECK(data != NULL && len > 0);
+    uint32_t plain_version = 0;
+    if (data && len > 12)
+        memcpy(&plain_version, data + 8, 4);
+    UNIT_CHECK_EQ_U64(plain_version, GS_SNAPFILE_VERSION_PLAIN); /* no analyses: older readers read it */
 
     /* Every truncation is refused with a message. */
     int refused = 0;
