@@ -143,12 +143,6 @@ void gs_snapshot_describe(const struct gs_snapshot *s, uint32_t node, char *buf,
     gs_text_escape(buf, cap, raw, strlen(raw), 0);
 }
 
-uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node)
-{
-    uint32_t t = s->type[node];
-    return t < s->ntypes ? s->types[t].kind : GS_PYK_OBJECT;
-}
-
 int64_t gs_snapshot_items(const struct gs_snapshot *s, uint32_t node)
 {
     enum gs_label_kind want;

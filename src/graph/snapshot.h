@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "py/kinds.h"
 #include "py/label.h"
 #include "proc/fd_kind.h"
 #include "py/mimalloc.h"
@@ -378,8 +379,12 @@ void gs_snapshot_label(const struct gs_snapshot *s, uint32_t label, char *buf, s
 void gs_snapshot_edge_label(const struct gs_snapshot *s, uint32_t src, uint32_t dst, char *buf, size_t cap);
 
 /* The kind (enum gs_py_kind, src/py/kinds.h) of a node's type; GS_PYK_OBJECT for
- * an unknown type. */
-uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node);
+ * an unknown type. Inline: reports ask it of every node, several times. */
+static inline uint32_t gs_snapshot_kind(const struct gs_snapshot *s, uint32_t node)
+{
+    uint32_t t = s->type[node];
+    return t < s->ntypes ? s->types[t].kind : GS_PYK_OBJECT;
+}
 
 /* A container's items, counted by its references' labels ([i] for lists,
  * tuples and deques, ['key'] for dicts, <member> for sets); -1 for a node

@@ -503,6 +503,14 @@ static void find_defaults(const struct gs_snapshot *s, struct sus_report *r)
 
 static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
 {
+    /* Which nodes are bound methods, a bit each: every item of every
+     * container is tested, and a bitmap of a few MB answers from the cache
+     * where the type array (4 bytes a node, read at random) misses each
+     * time: a tenth of the report on a 10M-object heap. */
+    uint64_t *method = gs_xcalloc((size_t)(s->nobjects / 64 + 1), sizeof *method);
+    for (uint32_t x = 0; x < s->nobjects; x++)
+        if (gs_snapshot_kind(s, x) == GS_PYK_METHOD)
+            method[x / 64] |= UINT64_C(1) << (x % 64);
     for (uint32_t x = 0; x < s->nobjects; x++) {
         uint32_t k = gs_snapshot_kind(s, x);
         if (!is_mutable_container(k) || !r->d->reachable[x])
@@ -513,8 +521,8 @@ static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
             if (!is_item(s, e, want))
                 continue;
             items++;
-            uint32_t m = s->out_dst[e];
-            if (m >= s->nobjects || gs_snapshot_kind(s, m) != GS_PYK_METHOD)
+            uint32_t m = s->out_dst[e]; /* < nobjects: the loader checked */
+            if (!(method[m / 64] & (UINT64_C(1) << (m % 64))))
                 continue;
             methods++;
             uint32_t self = field(s, m, "__self__");
@@ -530,6 +538,7 @@ static void find_callbacks(const struct gs_snapshot *s, struct sus_report *r)
         if (b)
             binding_name(s, r, b, sus->name, sizeof sus->name);
     }
+    free(method);
 }
 
 static int garbage_types_by_bytes(const void *a, const void *b)
