@@ -99,8 +99,13 @@ static void write_escaped(FILE *out, const char *s, size_t n)
             }
             i++;
         } else if (c < 0x80) {
-            fputc((int)c, out);
-            i++;
+            /* a run of characters that need no escape, in one write: a
+             * character at a time was a third of --dump-graph's time */
+            size_t j = i + 1;
+            while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+                j++;
+            fwrite(p + i, 1, j - i, out);
+            i = j;
         } else {
             size_t len = utf8_len(p + i, n - i);
             if (len == 0) {
