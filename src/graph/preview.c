@@ -182,7 +182,9 @@ size_t gs_preview_text(const struct gs_py_ctx *c, uint64_t obj, const struct gs_
     case GS_PYK_TYPE: ok = type_preview(c, obj, out, cap); break;
     case GS_PYK_CODE: ok = code_preview(c, obj, out, cap); break;
     default:
-        if (strcmp(t->name, "NoneType") == 0) {
+        /* NoneType is a static type of no kind of its own: the name is
+         * compared only for those, not for every dict and instance. */
+        if (t->kind == GS_PYK_OBJECT && !t->heaptype && strcmp(t->name, "NoneType") == 0) {
             snprintf(out, cap, "None");
             ok = true;
         }

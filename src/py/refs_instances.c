@@ -330,7 +330,7 @@ static enum gs_py_decode offset_dict(const struct gs_py_refs_ctx *rc)
  * decoder for, whose members list no object and that has no instance
  * dict makes the instance opaque, as the dispatcher does for such static
  * types. */
-static enum gs_py_decode heap_members(const struct gs_py_refs_ctx *rc)
+static enum gs_py_decode heap_members_walk(const struct gs_py_refs_ctx *rc, bool *found)
 {
     const struct gs_py_ctx *c = rc->c;
     const char *kind_name = gs_py_kind_name(rc->t->kind);
@@ -349,6 +349,8 @@ static enum gs_py_decode heap_members(const struct gs_py_refs_ctx *rc)
             return res;
         int count = 0;
         enum gs_py_decode r = emit_members(rc, type, &count);
+        if (count)
+            *found = true;
         int64_t dictoffset;
         if (r == GS_PY_DECODE_OK && count == 0 && rc->t->kind == GS_PYK_OBJECT && rc->t->is_gc &&
             !gs_py_is_python_class(c, type, flags) && gs_py_field_ssize(c, type, c->L->type_dictoffset, &dictoffset) &&
@@ -358,6 +360,23 @@ static enum gs_py_decode heap_members(const struct gs_py_refs_ctx *rc)
             res = r;
         if (!gs_py_field_ptr(c, type, c->L->type_base, &type))
             return GS_PY_DECODE_BAD;
+    }
+    return res;
+}
+
+static enum gs_py_decode heap_members(const struct gs_py_refs_ctx *rc)
+{
+    if (rc->t->no_heap_members)
+        return GS_PY_DECODE_OK;
+    bool found = false;
+    enum gs_py_decode res = heap_members_walk(rc, &found);
+    /* The walk reads the type's chain alone unless a member lists an
+     * object: remember that it finds nothing (a class without __slots__:
+     * most instances), as the dispatcher does for static members. */
+    if (!found && res == GS_PY_DECODE_OK) {
+        uint32_t id = gs_py_types_get(rc->types, rc->c, rc->t->addr);
+        if (id != GS_PY_TYPE_BAD)
+            rc->types->v[id].no_heap_members = true;
     }
     return res;
 }

@@ -31,6 +31,9 @@ struct gs_py_type_info {
      * its kind's own type (gs_py_referents then skips that walk: it reads
      * type names, and would for every object of the type). */
     bool no_static_members;
+    /* Known to have no heap type in its chain with an object member (no
+     * __slots__): the instance decoder skips that walk the same way. */
+    bool no_heap_members;
 };
 
 struct gs_py_types {
