@@ -34,6 +34,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -628,14 +629,24 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     struct mi_place mp = {0};
     gs_py_mimalloc_read(&cap->rt, &statics, &s->mimalloc, &mp.map);
     gs_py_statics_close(&statics);
+    /* A live capture's image holds exactly the resident pages; a core's
+     * holds every page the core wrote, resident or not (gcore writes whole
+     * mappings): there the resident split stays 0 and says why. */
     struct resident res;
     resident_spans(cap, &res);
     mp.on = s->mimalloc.status == GS_PY_MIMALLOC_OK;
+    bool residency = !cap->core;
+    if (mp.on && !residency && !s->mimalloc.why[0])
+        snprintf(s->mimalloc.why, sizeof s->mimalloc.why,
+                 "resident bytes unknown: a core file does not say which pages were resident");
     mi_ranges(mp.map.segments, mp.map.nsegments, &mp.segments);
     mi_ranges(mp.map.arenas, mp.map.narenas, &mp.arenas);
     mp.counted = gs_xcalloc(mp.map.nbits / 64 + 1, sizeof *mp.counted);
     if (mp.on) {
-        mimalloc_resident(&s->mimalloc, &mp, &res);
+        if (!residency)
+            res.n = 0; /* every resident figure 0 */
+        else
+            mimalloc_resident(&s->mimalloc, &mp, &res);
         mimalloc_pages(s, &mp, &res);
     }
     m->tm_status = tm.status;

@@ -319,12 +319,16 @@ static void mimalloc_text(FILE *out, const struct gs_py_mimalloc_stats *m)
         if (m->heap_used_blocks[h] || h < GS_PY_MI_HEAPS - 1)
             fprintf(out, "%s %s %s in %s blocks", h ? "," : "", mi_heap_names[h],
                     gs_fmt_bytes(m->heap_used_bytes[h], b1, sizeof b1), gs_fmt_count(m->heap_used_blocks[h], b2, sizeof b2));
-    fprintf(out, "\nresident: %s of %s reserved in %s arena%s: %s in blocks in use, %s free (of which %s outside live "
-                 "segments)\n",
-            gs_fmt_bytes(m->resident, b1, sizeof b1), gs_fmt_bytes(m->arena_bytes, b2, sizeof b2),
-            gs_fmt_count(m->arenas, b3, sizeof b3), m->arenas == 1 ? "" : "s",
-            gs_fmt_bytes(m->resident_used, b4, sizeof b4), gs_fmt_bytes(m->resident_free, b2, sizeof b2),
-            gs_fmt_bytes(m->resident_unowned, b3, sizeof b3));
+    fputc('\n', out);
+    if (m->resident) {
+        char b5[32], b6[32];
+        fprintf(out, "resident: %s of %s reserved in %s arena%s: %s in blocks in use, %s free (of which %s outside "
+                     "live segments)\n",
+                gs_fmt_bytes(m->resident, b1, sizeof b1), gs_fmt_bytes(m->arena_bytes, b2, sizeof b2),
+                gs_fmt_count(m->arenas, b3, sizeof b3), m->arenas == 1 ? "" : "s",
+                gs_fmt_bytes(m->resident_used, b4, sizeof b4), gs_fmt_bytes(m->resident_free, b5, sizeof b5),
+                gs_fmt_bytes(m->resident_unowned, b6, sizeof b6));
+    }
     if (m->why[0])
         fprintf(out, "note: %s\n", m->why);
     if (m->bad_pages)
