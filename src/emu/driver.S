@@ -8,9 +8,12 @@
  * emulator places them.
  *
  * The driver stores nothing. Two code hooks of the host do the
- * bookkeeping (emu.c): one at `visit` appends %rdi to the host's buffer,
- * one at `returned` records where the object's referents end, reads
- * %eax, and sets %rbx to the next object's index (or stops the engine).
+ * bookkeeping (emu.c): one at `visit` appends %rdi to the host's buffer
+ * and puts the return address in %rcx (read from the stack's memory on
+ * the host: a `ret` would read it through the emulator, which costs more
+ * than the hook's register write), one at `returned` records where the
+ * object's referents end, reads %eax, and sets %rbx to the next object's
+ * index (or stops the engine).
  * Every guest store costs: Unicorn 2.0.1 sends each through its
  * self-modifying-code check (notdirty_write), which allocates and frees a
  * tree on every call, or, on the MMIO stack, through two callbacks; a hook
@@ -48,9 +51,10 @@ returned:
         jmp     next
 done:
         hlt
-visit:
+visit:  /* the hook has put the return address (the top of the stack) in %rcx */
+        lea     8(%rsp), %rsp
         xor     %eax, %eax
-        ret
+        jmp     *%rcx
 gs_emu_driver_end:
 
         .section .rodata

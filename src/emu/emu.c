@@ -608,7 +608,21 @@ static void on_visit(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         e->capbuf = e->capbuf ? e->capbuf * 2 : 1024;
         e->buf = gs_xreallocarray(e->buf, e->capbuf, sizeof *e->buf);
     }
-    uc_reg_read(uc, UC_X86_REG_RDI, &rdi);
+    uint64_t rsp, ret;
+    int regs[2] = {UC_X86_REG_RDI, UC_X86_REG_RSP};
+    void *vals[2] = {&rdi, &rsp};
+    uc_reg_read_batch(uc, regs, vals, 2);
+    /* visit's return address, for its `jmp *%rcx` (driver.S): the top of
+     * the stack, read here from the stack's host memory. A stack pointer
+     * outside the stack (a traverse that switched stacks) is a fault. */
+    uint64_t off = rsp - (e->scr + SCR_STACK);
+    if (rsp < e->scr + SCR_STACK || off > STACK_SIZE - 8) {
+        e->main.fault = GS_EMU_FAULT_READ;
+        uc_emu_stop(uc);
+        return;
+    }
+    memcpy(&ret, e->scr_host + SCR_STACK + off, 8);
+    uc_reg_write(uc, UC_X86_REG_RCX, &ret);
     e->buf[e->nbuf++] = rdi;
 }
 
