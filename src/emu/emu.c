@@ -49,7 +49,12 @@ extern const unsigned char gs_emu_driver_code[], gs_emu_driver_end[];
 extern const uint64_t gs_emu_driver_visit_off, gs_emu_driver_returned_off, gs_emu_driver_done_off;
 
 #define PAGE 4096u
-#define WINDOW (1u << 20) /* lazily mapped unit: fewer, larger mappings keep Unicorn's lookups short */
+#define WINDOW (1u << 20) /* lazily mapped unit of a file's bytes (read and copied whole) */
+/* The unit of the image, mapped in place (main engine) or as MMIO (probe
+ * engine), so larger costs nothing: each mapping costs Unicorn work in
+ * proportion to the regions it has (the flat view is rendered again), and
+ * on a small heap mapping was most of the emulation. */
+#define IMAGE_WINDOW (16u << 20)
 #define BATCH 4096u       /* objects per driver start */
 #define STACK_SIZE (256u << 10)
 #define MAX_STRIKES 2 /* limit hits after which a traverse function is not run again */
@@ -436,7 +441,10 @@ static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
     if (fetch && (!code || !fm))
         return GS_EMU_FAULT_FETCH;
     uint64_t page = addr & ~(uint64_t)(PAGE - 1);
-    uint64_t window = WINDOW;
+    enum source src = page_source(e, page, m, fm, code);
+    if (src == SRC_NONE)
+        return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ;
+    uint64_t window = src == SRC_IMAGE ? IMAGE_WINDOW : WINDOW;
     uint64_t lo = addr & ~(window - 1), hi = lo + window;
     if (lo < m->start)
         lo = m->start;
@@ -449,9 +457,6 @@ static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
         lo = g->mapped[i - 1].end;
     if (i < g->nmapped && g->mapped[i].start < hi)
         hi = g->mapped[i].start;
-    enum source src = page_source(e, page, m, fm, code);
-    if (src == SRC_NONE)
-        return fetch ? GS_EMU_FAULT_FETCH : GS_EMU_FAULT_READ;
     /* Keep to pages with the same source, around addr. */
     uint64_t first = page;
     while (first > lo && page_source(e, first - PAGE, m, fm, code) == src)
