@@ -106,7 +106,7 @@ runbook()
     step "1. Where the resident memory of process $pid goes"
     run -p "$pid" --save "$before" --dump-memory --top 5
 
-    step "2. pymalloc's arenas: free space, and the arenas a few live blocks keep from the system"
+    step "2. pymalloc's arenas (mimalloc's pages on a free-threaded build): free space, and what a few live blocks keep from the system"
     run "$before" --dump-pymalloc --top 3
 
     step "3. Which lines allocated the memory (tracemalloc's tables, read from the snapshot)"
@@ -129,14 +129,15 @@ runbook()
     step "5. Verdict"
     local frag t0 t1
     frag=$(metric "$after" gcscope_pymalloc_fragmented_bytes)
-    echo "fragmented arenas hold ${frag:-0} bytes"
+    echo "fragmented arenas (mimalloc pages on a free-threaded build) hold ${frag:-0} bytes"
     run "$after" --check "fragmented_bytes < $max_fragmented_bytes" || rc=$?
     case $rc in
     0) ;;
     1)
         found=1
-        echo "memory not returned to the system: pymalloc keeps arenas in which a few"
-        echo "blocks live (step 2 lists them and the objects that pin them). Keep"
+        echo "memory not returned to the system: pymalloc keeps arenas (mimalloc, on a"
+        echo "free-threaded build, pages) in which a few blocks live (step 2 lists them"
+        echo "and the objects that pin them). Keep"
         echo "long-lived small objects apart from short-lived ones, or copy the"
         echo "survivors so that the old arenas empty."
         ;;

@@ -39,7 +39,8 @@ const struct gs_quantity gs_quantities[GS_Q_COUNT] = {
     [GS_Q_PYMALLOC_FREE_BYTES] = {"pymalloc_free_bytes", 0, true, "gcscope_pymalloc_free_bytes",
                                "Bytes of pymalloc's arenas touched but not in use (free blocks and pools)."},
     [GS_Q_FRAGMENTED_BYTES] = {"fragmented_bytes", 0, true, "gcscope_pymalloc_fragmented_bytes",
-                            "Bytes of pymalloc arenas less than a quarter used, kept from the system."},
+                            "Bytes of pymalloc arenas (a free-threaded build: resident bytes of mimalloc pages) "
+                            "less than a quarter used, kept from the system."},
     [GS_Q_TRACED_BYTES] = {"traced_bytes", 0, true, "gcscope_traced_bytes",
                         "tracemalloc's traced memory (0 when the target does not trace)."},
     [GS_Q_DUPLICATE_BYTES] = {"duplicate_bytes", 0, true, "gcscope_duplicate_bytes",
