@@ -20,10 +20,14 @@
 
 #define MAX_THREADS 16
 #define JOBS_PER_THREAD 4
-/* Bounds on a job's records (40 bytes each): a node that would pass them
- * is left to the builder (a dict of more than 2M items). A job that grew
- * past what 4096 ordinary nodes need gives the memory back when returned,
- * rather than hold it through the peak of the build. */
+/* Bounds on a job's records (40 bytes each). A node with more than
+ * MAX_NODE_REFS references (a dict or list of 64K items) is left to the
+ * builder: its records would be fresh memory (a dict of 1M items: 80 MiB
+ * of pages to fault in, at the build's peak) that the builder's own
+ * decoding does not need, and the reading it would save is small beside
+ * replaying them. A job that grew past what 4096 ordinary nodes need gives
+ * the memory back when returned. */
+#define MAX_NODE_REFS ((size_t)1 << 16)
 #define MAX_JOB_REFS ((size_t)1 << 22)
 #define MAX_JOB_TEXT ((size_t)1 << 26)
 #define KEEP_JOB_REFS ((size_t)1 << 16)
@@ -48,6 +52,7 @@ struct decoder {
     size_t cursor;            /* the node index's region of the last peek */
     struct gs_decode_job *job;
     bool full;                /* the node being decoded outgrew the job's bounds */
+    size_t node_first;        /* its first record */
     pthread_t thread;
     bool started;
 };
@@ -114,7 +119,7 @@ static bool add_text(struct decoder *d, const char *s, size_t n, uint32_t *off)
 static struct gs_decoded_ref *add_ref(struct decoder *d)
 {
     struct gs_decode_job *j = d->job;
-    if (d->full || j->nrefs >= MAX_JOB_REFS) {
+    if (d->full || j->nrefs >= MAX_JOB_REFS || j->nrefs - d->node_first >= MAX_NODE_REFS) {
         d->full = true;
         return NULL;
     }
@@ -203,6 +208,7 @@ static void decode_job(struct decoder *d, struct gs_decode_job *j)
         struct gs_py_type_info t = d->types.v[j->type[k]];
         d->types.missed = false;
         d->full = false;
+        d->node_first = refs_mark;
         enum gs_py_decode r = gs_py_referents(&d->c, &d->types, j->addr[k], &t, &d->sink);
         if (d->types.missed || d->full) {
             j->nrefs = refs_mark; /* the builder decodes it again, alone */
