@@ -65,8 +65,11 @@ struct emu_type {
     size_t nnames;
 };
 
+struct blocks;
+
 struct gs_py_emu {
     gs_emu *emu;
+    struct blocks *blocks; /* read_blocks' buffer, kept from object to object (64 KiB) */
     gs_addrmap index; /* type address -> entry + 1 */
     struct emu_type *v;
     size_t n, cap;
@@ -95,6 +98,7 @@ void gs_py_emu_free(struct gs_py_emu *pe)
     if (!pe)
         return;
     gs_emu_free(pe->emu);
+    free(pe->blocks);
     for (size_t i = 0; i < pe->n; i++) {
         for (size_t k = 0; k < pe->v[i].nnames; k++)
             free(pe->v[i].names[k].name);
@@ -349,7 +353,7 @@ struct words {
     bool used[MAX_WORDS];
     size_t n;
     int64_t basicsize, itemsize; /* words from basicsize on are items */
-    struct blocks *blocks;       /* read on the first referent found in no word */
+    struct blocks *blocks;       /* read on the first referent found in no word (NULL before) */
 };
 
 /* The blocks the object's words point to (multidict's array of pairs, a
@@ -382,9 +386,17 @@ static void read_words(const struct gs_py_refs_ctx *rc, struct words *ws)
     memset(ws->used, 0, sizeof ws->used);
 }
 
+/* Into the emulator's buffer, allocated once and not cleared: only the
+ * words each block was read into are looked at. Clearing 64 KiB for each
+ * object that had one referent outside its words was a third of the
+ * labels' time on mypy's heap. */
 static void read_blocks(const struct gs_py_refs_ctx *rc, struct words *ws)
 {
-    struct blocks *b = ws->blocks = gs_xcalloc(1, sizeof *ws->blocks);
+    struct gs_py_emu *pe = rc->c->emu;
+    if (!pe->blocks)
+        pe->blocks = gs_xmalloc(sizeof *pe->blocks);
+    struct blocks *b = ws->blocks = pe->blocks;
+    b->count = 0;
     for (size_t i = 2; i < ws->n && b->count < MAX_BLOCKS; i++) {
         uint64_t p = ws->w[i];
         if (p < 4096 || (p & 7) || p == rc->obj)
@@ -400,18 +412,47 @@ static void read_blocks(const struct gs_py_refs_ctx *rc, struct words *ws)
 }
 
 /* The name of the object's word i: its attribute, its item, or "+0x18". */
+/* Digits of v in base 16 or 10 at p, most significant first; returns the
+ * end. */
+static char *put_digits(char *p, uint64_t v, unsigned base)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* What snprintf made of the three forms, without its cost (it was a
+ * quarter of the labels' time: one call per edge). cap >= 32. */
 static void word_label(const struct emu_type *et, const struct words *ws, size_t i, char *text, size_t cap,
                        bool *attr)
 {
     int64_t off = (int64_t)i * 8;
     const char *name = word_name(et, off);
+    char *p = text;
     *attr = name != NULL;
-    if (name)
-        snprintf(text, cap, "%s", name);
-    else if (off >= ws->basicsize && ws->itemsize == 8)
-        snprintf(text, cap, "[%lld]", (long long)((off - ws->basicsize) / 8));
-    else
-        snprintf(text, cap, "+0x%zx", i * 8);
+    if (name) {
+        size_t n = strlen(name);
+        if (n >= cap)
+            n = cap - 1;
+        memcpy(text, name, n);
+        p = text + n;
+    } else if (off >= ws->basicsize && ws->itemsize == 8) {
+        *p++ = '[';
+        p = put_digits(p, (uint64_t)((off - ws->basicsize) / 8), 10); /* off >= basicsize >= 0 */
+        *p++ = ']';
+    } else {
+        *p++ = '+';
+        *p++ = '0';
+        *p++ = 'x';
+        p = put_digits(p, (uint64_t)i * 8, 16);
+    }
+    *p = '\0';
 }
 
 static void emit_labelled(const struct gs_py_refs_ctx *rc, const struct emu_type *et, struct words *ws, uint64_t v)
@@ -546,7 +587,6 @@ enum gs_py_decode gs_py_refs_emulated(const struct gs_py_refs_ctx *rc, const str
         if (!dup)
             emit_labelled(&out, et, &ws, v);
     }
-    free(ws.blocks);
     pe->last.emulated = true;
     *decoded = true;
     return GS_PY_DECODE_OK;
