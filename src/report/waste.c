@@ -219,14 +219,21 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
     uint64_t nweak_targets = 0, nfinal = 0;
     for (uint64_t e = 0; e < s->nweak; e++)
         weak_target[s->weak_dst[e]] = 1;
-    for (uint64_t t = 0; t < s->ntypes; t++)
+    /* whether a node has a finalizer is its type's fact: asked once per
+     * type, not of each of millions of nodes */
+    uint8_t *finalizes = gs_xcalloc(s->ntypes + 1, 1);
+    for (uint64_t t = 0; t < s->ntypes; t++) {
         tc[t].type = (uint32_t)t;
+        finalizes[t] = s->types[t].kind != GS_PYK_TYPE;
+    }
     for (uint64_t i = 0; i < s->nobjects; i++) {
         if (weak_target[i]) {
             tc[s->type[i]].weak_targets++;
             nweak_targets++;
         }
-        if (gs_node_has_del(s, (uint32_t)i) && s->types[s->type[i]].kind != GS_PYK_TYPE) {
+        if (finalizes[s->type[i]] == 1) /* first of its type: 2 has one, 3 has none */
+            finalizes[s->type[i]] = gs_node_has_del(s, (uint32_t)i) ? 2 : 3;
+        if (finalizes[s->type[i]] == 2) {
             tc[s->type[i]].finalizers++;
             nfinal++;
         }
@@ -415,6 +422,7 @@ static gs_status report_waste(FILE *out, const struct gs_snapshot *s, const stru
     free(mods);
     free(tc);
     free(weak_target);
+    free(finalizes);
     return GS_OK;
 }
 
