@@ -34,11 +34,14 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/memory.h"
+#include "graph/decode_pool.h"
 #include "py/mimalloc.h"
 #include "py/ndarray.h"
 #include "py/sizeof.h"
@@ -536,23 +539,37 @@ static uint64_t round_class(uint64_t n, uint64_t alignment)
     return (n + alignment - 1) / alignment * alignment;
 }
 
-static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          struct mi_place *mp, const struct resident *res)
+/* One thread's share of account_nodes: nodes [lo, hi), read through its
+ * own reader, with its own range cursors, sums and constants, merged in
+ * node order afterwards (so that the result is the same on any number of
+ * threads). */
+struct account_share {
+    struct gs_snapshot *s;
+    const struct gs_py_types *types;
+    struct mi_place *mp;
+    const struct resident *res;
+    struct gs_py_ctx c;
+    struct ranges arenas, files; /* the shared arrays, this share's cursors */
+    uint64_t lo, hi;
+    uint64_t objects_pymalloc, objects_in_files, objects_malloc, external_buffers;
+    struct gs_snap_constant *constants;
+    size_t nconstants, cap_constants;
+    pthread_t thread;
+    bool started;
+};
+
+static void *account_range(void *arg)
 {
-    const struct gs_py_ctx *c = &cap->rt.ctx;
-    struct gs_snap_memory *m = &s->memory;
-    struct ranges arenas, files;
-    arena_ranges(s, &arenas);
-    file_ranges(s, &files);
+    struct account_share *sh = arg;
+    struct gs_snapshot *s = sh->s;
+    const struct gs_py_ctx *c = &sh->c;
+    const struct gs_snap_memory *m = &s->memory;
     uint64_t small = m->pymalloc.status == GS_PY_PYMALLOC_OK ? m->pymalloc.small_threshold : 0;
     uint64_t align = m->pymalloc.alignment ? m->pymalloc.alignment : 16;
-    s->slack = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->slack);
-    s->content = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
-    size_t cap_constants = 0;
-    for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (s->type[i] == GS_PY_TYPE_BAD || s->type[i] >= types->n)
+    for (uint64_t i = sh->lo; i < sh->hi; i++) {
+        if (s->type[i] == GS_PY_TYPE_BAD || s->type[i] >= sh->types->n)
             continue;
-        const struct gs_py_type_info *t = &types->v[s->type[i]];
+        const struct gs_py_type_info *t = &sh->types->v[s->type[i]];
         uint64_t addr = s->addr[i], slack = 0;
         struct piece pieces[3];
         size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
@@ -560,12 +577,12 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
         s->content[i] = value_hash(c, addr, t);
         struct gs_snap_constant cv;
         if (s->size[i] >= GS_CONSTANT_MIN_BYTES && constant_value(c, addr, t, &cv)) {
-            if (s->nconstants == cap_constants) {
-                cap_constants = cap_constants ? cap_constants * 2 : 16;
-                s->constants = gs_xreallocarray(s->constants, cap_constants, sizeof *s->constants);
+            if (sh->nconstants == sh->cap_constants) {
+                sh->cap_constants = sh->cap_constants ? sh->cap_constants * 2 : 16;
+                sh->constants = gs_xreallocarray(sh->constants, sh->cap_constants, sizeof *sh->constants);
             }
             cv.node = (uint32_t)i;
-            s->constants[s->nconstants++] = cv;
+            sh->constants[sh->nconstants++] = cv;
         }
         uint64_t bufs = 0;
         for (size_t k = 1; k <= nb; k++)
@@ -576,18 +593,82 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
             const struct piece *p = &pieces[k];
             if (!p->size)
                 continue;
-            if (small && p->size <= small && in_ranges(&arenas, p->addr))
-                m->objects_pymalloc += round_class(p->size, align);
-            else if (mi_place_piece(mp, &s->mimalloc, res, p->addr))
+            if (small && p->size <= small && in_ranges(&sh->arenas, p->addr))
+                sh->objects_pymalloc += round_class(p->size, align);
+            else if (mi_place_piece(sh->mp, &s->mimalloc, sh->res, p->addr))
                 continue; /* counted by its block, in the mimalloc parts */
-            else if (in_ranges(&files, p->addr))
-                m->objects_in_files += p->size;
+            else if (in_ranges(&sh->files, p->addr))
+                sh->objects_in_files += p->size;
             else {
-                m->objects_malloc += p->size;
+                sh->objects_malloc += p->size;
                 if (k > 0)
-                    m->external_buffers += p->size;
+                    sh->external_buffers += p->size;
             }
         }
+    }
+    return NULL;
+}
+
+#define ACCOUNT_MAX_THREADS 16
+#define ACCOUNT_MIN_SHARE 65536 /* nodes: below this a thread costs more than it saves */
+
+/* Every node's buffers, slack, value hash and constant, and the object
+ * bytes per place. A second random visit of every object: on several
+ * threads (GCSCOPE_BUILD_THREADS, graph/decode_pool.h), each a range of
+ * nodes with its own reader of the image, except on a free-threaded build,
+ * whose mimalloc blocks are counted once each in one shared bitmap. */
+static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
+                          struct mi_place *mp, const struct resident *res)
+{
+    struct gs_snap_memory *m = &s->memory;
+    struct ranges arenas, files;
+    arena_ranges(s, &arenas);
+    file_ranges(s, &files);
+    s->slack = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->slack);
+    s->content = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
+    bool image = cap->image && cap->rt.ctx.r == gs_image_reader(cap->image);
+    uint64_t threads = mp->on || !image ? 1 : (uint64_t)gs_decode_threads();
+    if (threads > ACCOUNT_MAX_THREADS)
+        threads = ACCOUNT_MAX_THREADS;
+    if (threads > s->nobjects / ACCOUNT_MIN_SHARE)
+        threads = s->nobjects / ACCOUNT_MIN_SHARE ? s->nobjects / ACCOUNT_MIN_SHARE : 1;
+    struct account_share sh[ACCOUNT_MAX_THREADS];
+    for (uint64_t k = 0; k < threads; k++) {
+        sh[k] = (struct account_share){
+            .s = s, .types = types, .mp = mp, .res = res, .c = cap->rt.ctx, .arenas = arenas, .files = files,
+            .lo = s->nobjects * k / threads, .hi = s->nobjects * (k + 1) / threads,
+        };
+        /* This thread reads through the capture's reader; the others
+         * through their own (a reader remembers where it read last). */
+        if (k > 0 && (sh[k].c.r = gs_image_thread_reader(cap->image)) != NULL)
+            sh[k].started = pthread_create(&sh[k].thread, NULL, account_range, &sh[k]) == 0;
+    }
+    account_range(&sh[0]);
+    size_t nconstants = 0;
+    for (uint64_t k = 0; k < threads; k++) {
+        if (k > 0) {
+            if (sh[k].started)
+                pthread_join(sh[k].thread, NULL);
+            else {
+                if (!sh[k].c.r)
+                    sh[k].c = cap->rt.ctx;
+                account_range(&sh[k]); /* no thread: done here */
+            }
+            if (sh[k].c.r != cap->rt.ctx.r)
+                gs_reader_free(sh[k].c.r);
+        }
+        m->objects_pymalloc += sh[k].objects_pymalloc;
+        m->objects_in_files += sh[k].objects_in_files;
+        m->objects_malloc += sh[k].objects_malloc;
+        m->external_buffers += sh[k].external_buffers;
+        nconstants += sh[k].nconstants;
+    }
+    if (nconstants)
+        s->constants = gs_xreallocarray(s->constants, s->nconstants + nconstants, sizeof *s->constants);
+    for (uint64_t k = 0; k < threads; k++) {
+        for (size_t i = 0; i < sh[k].nconstants; i++)
+            s->constants[s->nconstants++] = sh[k].constants[i];
+        free(sh[k].constants);
     }
     ranges_free(&arenas);
     ranges_free(&files);
