@@ -186,6 +186,8 @@ static const struct gs_stored_meta *stored_meta(struct gs_analyses *a)
 
 static uint64_t total_bytes(const struct gs_snapshot *s)
 {
+    if (s->size_total) /* a file's, summed by its loader */
+        return s->size_total;
     uint64_t total = 0; /* below 2^62: the loader checked */
     for (uint64_t i = 0; i < s->nobjects; i++)
         total += s->size[i];
@@ -195,38 +197,42 @@ static uint64_t total_bytes(const struct gs_snapshot *s)
 /* Run check over [0, n) in two halves, the second on a thread of its own
  * when n is large (the checks below read a few arrays at random: on two
  * cores in about half the time); true when both halves hold. */
-typedef bool range_check(const void *ctx, uint64_t lo, uint64_t hi);
+typedef bool range_check(const void *ctx, uint64_t lo, uint64_t hi, struct gs_totals *sum);
 
 struct half {
     range_check *check;
     const void *ctx;
     uint64_t lo, hi;
+    struct gs_totals sum;
     bool ok;
 };
 
 static void *run_half(void *arg)
 {
     struct half *h = arg;
-    h->ok = h->check(h->ctx, h->lo, h->hi);
+    h->ok = h->check(h->ctx, h->lo, h->hi, &h->sum);
     return NULL;
 }
 
-static bool in_halves(range_check *check, const void *ctx, uint64_t n)
+static bool in_halves(range_check *check, const void *ctx, uint64_t n, struct gs_totals *sum)
 {
+    *sum = (struct gs_totals){0, 0};
     if (n < (1u << 20))
-        return check(ctx, 0, n);
-    struct half second = {check, ctx, n / 2, n, false};
+        return check(ctx, 0, n, sum);
+    struct half second = {check, ctx, n / 2, n, {0, 0}, false};
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay this thread's */
     pthread_t t;
     bool threaded = pthread_create(&t, NULL, run_half, &second) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    bool first = check(ctx, 0, n / 2);
+    bool first = check(ctx, 0, n / 2, sum);
     if (threaded)
         pthread_join(t, NULL);
     else
         run_half(&second);
+    sum->objects += second.sum.objects;
+    sum->bytes += second.sum.bytes;
     return first && second.ok;
 }
 
@@ -241,9 +247,16 @@ static bool adopt_garbage(struct gs_analyses *a)
     const uint8_t *g = stored_meta(a) ? stored(a, GS_STORED_GARBAGE, 1, n) : NULL;
     if (!g)
         return false;
-    for (uint64_t i = 0; i < n; i++)
+    struct gs_totals sum = {0, 0}; /* the totals, in the same pass as the check */
+    for (uint64_t i = 0; i < n; i++) {
         if (g[i] > 1)
             return false;
+        if (g[i]) {
+            sum.objects++;
+            sum.bytes += a->s->size[i];
+        }
+    }
+    a->garbage_totals = sum;
     a->garbage = (uint8_t *)g;
     a->borrowed |= HAVE_GARBAGE;
     return true;
@@ -286,8 +299,9 @@ struct paths_ctx {
     const struct gs_paths *p;
 };
 
-static bool paths_hold(const void *arg, uint64_t lo, uint64_t hi)
+static bool paths_hold(const void *arg, uint64_t lo, uint64_t hi, struct gs_totals *unused)
 {
+    (void)unused;
     const struct paths_ctx *c = arg;
     const struct gs_snapshot *s = c->s;
     const uint32_t *parent = c->p->parent, *root = c->p->root, *depth = c->p->depth;
@@ -326,7 +340,8 @@ static bool adopt_paths(struct gs_analyses *a)
         return false;
     struct gs_paths p = {(uint32_t *)parent, (uint64_t *)edge, (uint32_t *)root, (uint32_t *)depth};
     struct paths_ctx ctx = {s, &p};
-    if (!in_halves(paths_hold, &ctx, n))
+    struct gs_totals none;
+    if (!in_halves(paths_hold, &ctx, n, &none))
         return false;
     a->paths = p;
     a->borrowed |= HAVE_PATHS;
@@ -339,7 +354,9 @@ struct dom_ctx {
     uint64_t total;
 };
 
-static bool dominators_hold(const void *arg, uint64_t lo, uint64_t hi)
+/* ... and sums the reachable objects and bytes on the way (the totals the
+ * getter would count in one more pass). */
+static bool dominators_hold(const void *arg, uint64_t lo, uint64_t hi, struct gs_totals *sum)
 {
     const struct dom_ctx *c = arg;
     const struct gs_snapshot *s = c->s;
@@ -353,6 +370,10 @@ static bool dominators_hold(const void *arg, uint64_t lo, uint64_t hi)
             (reach[i] && idom[i] != GS_VIRTUAL_ROOT && (idom[i] >= n || idom[i] == i || !reach[idom[i]])) ||
             (!reach[i] && idom[i] != GS_NO_NODE) || ret[i] < s->size[i] || ret[i] > c->total)
             return false;
+        if (reach[i]) {
+            sum->objects++;
+            sum->bytes += s->size[i];
+        }
     }
     return true;
 }
@@ -363,9 +384,7 @@ static bool adopt_dominators(struct gs_analyses *a)
     uint64_t n = s->nobjects;
     if (!stored_meta(a))
         return false;
-    /* the tree and the types too: they are asked for next, nearly always */
-    VERIFY(a, GS_STORED_REACHABLE, GS_STORED_IDOM, GS_STORED_RETAINED, GS_STORED_DT_OFF, GS_STORED_DT_CHILD,
-           GS_STORED_TYPES);
+    VERIFY(a, GS_STORED_REACHABLE, GS_STORED_IDOM, GS_STORED_RETAINED);
     const uint8_t *reach = stored(a, GS_STORED_REACHABLE, 1, n);
     const uint32_t *idom = stored(a, GS_STORED_IDOM, 4, n);
     const uint64_t *ret = stored(a, GS_STORED_RETAINED, 8, n);
@@ -373,7 +392,7 @@ static bool adopt_dominators(struct gs_analyses *a)
         return false;
     struct gs_dominators d = {(uint32_t *)idom, (uint8_t *)reach, (uint64_t *)ret};
     struct dom_ctx ctx = {s, &d, total_bytes(s)};
-    if (!in_halves(dominators_hold, &ctx, n))
+    if (!in_halves(dominators_hold, &ctx, n, &a->reachable_totals))
         return false;
     a->dom = d;
     a->borrowed |= HAVE_DOM;
@@ -388,8 +407,9 @@ struct tree_ctx {
     const uint32_t *off, *child;
 };
 
-static bool tree_holds(const void *arg, uint64_t lo, uint64_t hi)
+static bool tree_holds(const void *arg, uint64_t lo, uint64_t hi, struct gs_totals *unused)
 {
+    (void)unused;
     const struct tree_ctx *t = arg;
     for (uint64_t p = lo; p < hi; p++) {
         if (t->off[p + 1] < t->off[p] || t->off[p + 1] > t->off[t->n + 1])
@@ -410,6 +430,8 @@ static bool adopt_domtree(struct gs_analyses *a)
     const struct gs_snapshot *s = a->s;
     uint64_t n = s->nobjects;
     const struct gs_stored_meta *m = (a->borrowed & HAVE_DOM) ? stored_meta(a) : NULL;
+    if (m) /* the types too: asked for next, nearly always */
+        VERIFY(a, GS_STORED_DT_OFF, GS_STORED_DT_CHILD, GS_STORED_TYPES);
     const uint32_t *off = m ? stored(a, GS_STORED_DT_OFF, 4, n + 2) : NULL;
     const uint32_t *child = off ? stored(a, GS_STORED_DT_CHILD, 4, m->nchildren) : NULL;
     /* (the reachable totals are counted before the tree is asked for) */
@@ -419,7 +441,8 @@ static bool adopt_domtree(struct gs_analyses *a)
      * in by_retained's order: no node twice, so with as many entries as
      * reachable nodes, each once. */
     struct tree_ctx ctx = {n, &a->dom, off, child};
-    if (!in_halves(tree_holds, &ctx, n + 1))
+    struct gs_totals none;
+    if (!in_halves(tree_holds, &ctx, n + 1, &none))
         return false;
     a->dt_off = (uint32_t *)off;
     a->dt_child = (uint32_t *)child;
@@ -466,6 +489,7 @@ const struct gs_scc *gs_analyses_scc(struct gs_analyses *a, gs_error *err)
 
 static void sum_garbage(struct gs_analyses *a)
 {
+    a->garbage_totals = (struct gs_totals){0, 0};
     for (uint64_t i = 0; i < a->s->nobjects; i++)
         if (a->garbage[i]) {
             a->garbage_totals.objects++;
@@ -479,13 +503,13 @@ const uint8_t *gs_analyses_garbage(struct gs_analyses *a, gs_error *err)
         return a->garbage;
     if (failed_before(a, HAVE_GARBAGE, err))
         return NULL;
-    if (adopt_garbage(a)) {
+    if (adopt_garbage(a)) { /* its check summed the totals */
         a->have |= HAVE_GARBAGE;
-    } else {
-        progress(a, "cyclic garbage");
-        if (!step(a, HAVE_GARBAGE, gs_garbage_compute(a->s, &a->garbage, err), err))
-            return NULL;
+        return a->garbage;
     }
+    progress(a, "cyclic garbage");
+    if (!step(a, HAVE_GARBAGE, gs_garbage_compute(a->s, &a->garbage, err), err))
+        return NULL;
     sum_garbage(a);
     return a->garbage;
 }
@@ -515,13 +539,14 @@ const struct gs_dominators *gs_analyses_dominators(struct gs_analyses *a, gs_err
         return &a->dom;
     if (failed_before(a, HAVE_DOM, err))
         return NULL;
-    if (adopt_dominators(a)) {
+    if (adopt_dominators(a)) { /* its checks summed the reachable totals */
         a->have |= HAVE_DOM;
-    } else {
-        progress(a, "dominators and retained sizes");
-        if (!step(a, HAVE_DOM, gs_dominators_compute(a->s, &a->dom, err), err))
-            return NULL;
+        return &a->dom;
     }
+    progress(a, "dominators and retained sizes");
+    if (!step(a, HAVE_DOM, gs_dominators_compute(a->s, &a->dom, err), err))
+        return NULL;
+    a->reachable_totals = (struct gs_totals){0, 0};
     for (uint64_t i = 0; i < a->s->nobjects; i++)
         if (a->dom.reachable[i]) {
             a->reachable_totals.objects++;
@@ -865,10 +890,8 @@ static void compute_both(struct gs_analyses *a, unsigned what)
      * fields); what remains is shared out. */
     if ((what & GS_AN_SCC) && !(a->have & HAVE_SCC) && adopt_scc(a))
         a->have |= HAVE_SCC;
-    if ((what & GS_AN_GARBAGE) && !(a->have & HAVE_GARBAGE) && adopt_garbage(a)) {
-        a->have |= HAVE_GARBAGE;
-        sum_garbage(a);
-    }
+    if ((what & GS_AN_GARBAGE) && !(a->have & HAVE_GARBAGE) && adopt_garbage(a))
+        a->have |= HAVE_GARBAGE; /* its check summed the totals */
     if ((what & GS_AN_PATHS) && !(a->have & HAVE_PATHS) && adopt_paths(a))
         a->have |= HAVE_PATHS;
     struct other_side other = {.s = a->s}, mine = {.s = a->s};

@@ -385,6 +385,7 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
             return bad(err, "the snapshot is corrupt: object sizes add up to more than any memory");
         total += s->size[i];
     }
+    s->size_total = total;
     for (uint64_t i = 0; i < n; i++) {
         if (s->type[i] >= s->ntypes || !valid_string(s, s->preview[i]) || s->by_addr[i] >= n)
             return bad(err, "the snapshot is corrupt: bad object entry");

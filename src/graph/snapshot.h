@@ -357,6 +357,7 @@ struct gs_snapshot {
     uint64_t nmappings, narenas, ntm_traces, ntm_tracebacks, ntm_frames, nconstants, nmi_pages;
     /* analyses saved with the file (all data NULL for a live capture) */
     struct gs_stored_section stored[GS_STORED_COUNT];
+    uint64_t size_total; /* the sizes summed, by the loader (0 for a live capture: not summed) */
     /* where the memory comes from */
     void *mapping;
     size_t mapping_len;
