@@ -150,7 +150,8 @@ def check_mimalloc(r, label, report, oracle):
     inside = int(open(oracle["allocated_blocks"]).read())
     # The target keeps the int holding the count; a block either way is
     # allowed, nothing more.
-    print("%s: mimalloc blocks in use %d, sys.getallocatedblocks() %d" % (label, m["used_blocks"], inside))
+    print("%s: mimalloc blocks in use %d, sys.getallocatedblocks() %d (%d segments, %d abandoned by exited threads)"
+          % (label, m["used_blocks"], inside, m["segments"], m["abandoned_segments"]))
     r.check(abs(m["used_blocks"] - inside) <= 2,
             "%s: mimalloc's blocks in use equal sys.getallocatedblocks()" % label, (m["used_blocks"], inside))
     classes = m["classes"]

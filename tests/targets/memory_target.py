@@ -13,6 +13,8 @@ Planted (line numbers matter: the test reads them from the oracle):
   - ARRAYS, where numpy imports (Debian's python3-numpy for
     /usr/bin/python3.11): ndarrays that own 8 MB and 0.8 MB of written
     data, and a view of the first (it owns none);
+  - THREAD_KEEP: what three threads that have exited made and kept (their
+    mimalloc segments abandoned on a free-threaded build);
   - KEEP: one small object of every 64 kept out of 300,000, so pymalloc's
     arenas stay allocated with most of their pools nearly empty
     (fragmentation).
@@ -108,6 +110,26 @@ try:
     ARRAYS.append(ARRAYS[0][::2])
 except ImportError:
     numpy = None
+
+# Threads that make small objects, keep a third and exit: a free-threaded
+# build hands an exited thread's segments that still hold live blocks to
+# the interpreter's abandoned pool (unless another thread reclaims them).
+THREAD_KEEP = []
+
+
+def thread_work(n):
+    made = [(i, str(i)) for i in range(n)]
+    THREAD_KEEP.append(made[::3])
+
+
+import threading  # noqa: E402 (here: what the threads need, nothing more)
+
+WORKERS = [threading.Thread(target=thread_work, args=(20000,)) for _ in range(3)]
+for w in WORKERS:
+    w.start()
+for w in WORKERS:
+    w.join()
+del WORKERS, w
 
 FRAG = [(i, float(i)) for i in range(120000)]
 KEEP = FRAG[::64]
