@@ -1245,6 +1245,12 @@ static int64_t getter_word(gs_emu *e, uint64_t fn, uint64_t obj, uint64_t arg2, 
     for (size_t i = g->nloads; i-- > 0;)
         if (g->loads[i].value == rax)
             return (int64_t)g->loads[i].offset;
+    /* Else a tagged word: mypyc keeps an int attribute as a CPyTagged, a
+     * boxed int's address with its low bit set, and its getter returns the
+     * address. */
+    for (size_t i = g->nloads; i-- > 0;)
+        if (!(rax & 1) && g->loads[i].value == (rax | 1))
+            return (int64_t)g->loads[i].offset;
     return -1;
 }
 

@@ -120,10 +120,11 @@ int gs_emu_result(const gs_emu *e, uint64_t obj, const uint64_t **refs, size_t *
 
 /* Run a getter fn(obj, arg2) to its return with a memory-read hook, and
  * return the object-relative offset of the 8-byte word in [obj + lo,
- * obj + hi) it loaded the value it returns from (-1 if none: it returned
- * NULL, None, or a new object). Used once per attribute of a type to learn
- * which word holds it (labels). The probe engine sees a private copy of
- * memory: the getter's writes (Py_INCREF) go to that overlay, never to the
+ * obj + hi) it loaded the value it returns from, else that value with its
+ * low bit set (a mypyc tagged int) (-1 if none: it returned NULL, None, or
+ * a new object). Used once per attribute of a type to learn
+ * which word holds it (labels). The probe engine sees the image through
+ * an overlay: the getter's writes (Py_INCREF) go to it, never to the
  * image. */
 int64_t gs_emu_getter_word(gs_emu *e, uint64_t fn, uint64_t obj, uint64_t arg2, uint64_t lo, uint64_t hi);
 

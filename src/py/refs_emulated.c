@@ -13,8 +13,11 @@
  *     attributes). A getter that returns None or a new object (a Future's
  *     "._callbacks" builds a list) names nothing;
  *   - else the offset, "+0x18".
- * A variable-size object's items are its words too ("[3]"). A pointer found
- * in no word of the object was read from a block the object points to
+ * A variable-size object's items are its words too ("[3]"). A word holding
+ * the pointer with its low bit set holds it too, when no word holds it as
+ * is: mypyc keeps int attributes tagged (CPyTagged), and its traverse
+ * visits the boxed int's address. A pointer found in no word of the
+ * object was read from a block the object points to
  * (multidict's array of pairs, a C++ object behind a pointer): labelled by
  * the word that points to the block and its place there, "+0x20[3]" (or
  * ".name[3]"); "(separate block)" only when no block the object's words
@@ -467,6 +470,18 @@ static void emit_labelled(const struct gs_py_refs_ctx *rc, const struct emu_type
         gs_py_refs_emit(rc, v, attr ? GS_LABEL_ATTR : GS_LABEL_WORD, 0, text);
         return;
     }
+    /* A tagged word: mypyc keeps an int attribute as a CPyTagged, a boxed
+     * int's address with its low bit set, and its traverse visits the
+     * address without the bit. */
+    if (!(v & 1))
+        for (size_t i = 2; i < ws->n; i++) {
+            if (ws->w[i] != (v | 1) || ws->used[i])
+                continue;
+            ws->used[i] = true;
+            word_label(et, ws, i, text, sizeof text, &attr);
+            gs_py_refs_emit(rc, v, attr ? GS_LABEL_ATTR : GS_LABEL_WORD, 0, text);
+            return;
+        }
     /* In no word of the object: read from a block one of its words points
      * to (each place used once, as the object's own words are). */
     if (!ws->blocks)
@@ -492,7 +507,7 @@ static bool unnamed_word(const struct emu_type *et, const struct words *ws, cons
     for (size_t i = 2; i < ws->n; i++)
         if (ws->w[i] && !word_name(et, (int64_t)i * 8))
             for (size_t k = 0; k < nrefs; k++)
-                if (refs[k] == ws->w[i])
+                if (refs[k] == ws->w[i] || (!(refs[k] & 1) && (refs[k] | 1) == ws->w[i]))
                     return true;
     return false;
 }

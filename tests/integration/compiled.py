@@ -130,6 +130,13 @@ def check(r, python, label, extra_dir, extra_modules):
                 a, b = per[holder_type]
                 r.check(a == b, "%s: %s: every gc.get_referents reference found" % (label, holder_type),
                         "%d of %d" % (b, a))
+        # A mypyc int attribute kept tagged (gs_mypyc_holder.big) is labelled
+        # by its name, not found "in a separate block".
+        if "gs_mypyc_holder" in extra_modules:
+            labs = collections.Counter(lab for a, o in objs.items() if o.get("name") == "Holder"
+                                       and o.get("module") == "gs_mypyc_holder" for _, lab in edges[a])
+            r.check(labs[".big"] > 0 and not labs["(separate block)"],
+                    "%s: a mypyc tagged int's edge is labelled by its attribute" % label, dict(labs))
         # --path names the holder.
         for name, pid, holder_type in oracle["planted"]:
             rc, out, err = gstest.run_gcscope(["-p", str(t.pid), "--path", hex(pid)], timeout=120)

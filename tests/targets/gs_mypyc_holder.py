@@ -9,6 +9,10 @@ class Holder:
         self.payload = payload
         self.items: List[Any] = [1]
         self.count = 3
+        # A native int too big to be unboxed: mypyc keeps it tagged (the
+        # boxed int's address with its low bit set); its edge is labelled
+        # by the attribute all the same.
+        self.big = 1 << 70
 
 
 def make_holder(payload: Any) -> Holder:
