@@ -15,9 +15,10 @@
  *     are pymalloc_other (objects outside the graph: untracked objects not
  *     referenced from a tracked one, the interpreter's own blocks), the rest
  *     of the carved bytes pymalloc_free;
- *   - stacks: the main thread's [stack] and every anonymous mapping holding
+ *   - stacks: the main thread's [stack], every anonymous mapping holding
  *     another thread's TCB (glibc puts it at the top of the thread's stack;
- *     its address is the thread's fs_base);
+ *     its address is the thread's fs_base), and the stacks of exited
+ *     threads glibc keeps for reuse (by their shape: build_mappings);
  *   - libraries: the written (anonymous) pages of file mappings, their data;
  *   - mimalloc (free-threaded builds, py/mimalloc.h): every piece whose
  *     address is in a block in use of a mimalloc page counts that block's
@@ -290,6 +291,21 @@ static void build_mappings(const struct gs_capture *cap, struct gs_snapshot *s, 
             if (s->mappings[i].start < tcb && tcb <= s->mappings[i].end &&
                 s->mappings[i].kind == GS_MAPPING_ANON)
                 s->mappings[i].kind = GS_MAPPING_THREAD_STACK;
+    }
+    /* Stacks of threads that have exited, which glibc keeps for the next
+     * thread (its stack cache, up to 40 MiB): no TCB of a live thread, but
+     * glibc's shape, a read-write anonymous mapping right above a one-page
+     * PROT_NONE guard, the two a whole number of MiB (8 MiB by default).
+     * pymalloc's and mimalloc's arenas have no guard page below them, and a
+     * malloc arena's reserve lies above its used part. */
+    for (uint64_t i = 1; i < s->nmappings; i++) {
+        struct gs_snap_mapping *e = &s->mappings[i];
+        const struct gs_smap *g = &cap->smaps[i - 1], *cur = &cap->smaps[i];
+        if (e->kind == GS_MAPPING_ANON && g->end == cur->start && g->end - g->start == 4096 && !g->path[0] &&
+            (g->perms & (GS_MAP_READ | GS_MAP_WRITE | GS_MAP_EXEC)) == 0 &&
+            (cur->perms & (GS_MAP_READ | GS_MAP_WRITE)) == (GS_MAP_READ | GS_MAP_WRITE) &&
+            (cur->end - g->start) % (1u << 20) == 0)
+            e->kind = GS_MAPPING_THREAD_STACK;
     }
     for (uint64_t i = 0; i < s->nmappings; i++) {
         const struct gs_snap_mapping *e = &s->mappings[i];
