@@ -457,16 +457,23 @@ static int map_window_at(struct engine *g, uint64_t addr, bool fetch)
         lo = g->mapped[i - 1].end;
     if (i < g->nmapped && g->mapped[i].start < hi)
         hi = g->mapped[i].start;
-    /* Keep to pages with the same source, around addr. */
+    /* Keep to pages with the same source, around addr; in the main engine,
+     * image pages held in place apart from the others (a page the target
+     * never had resident reads as zeros, and would need a zeroed region of
+     * its own, mapped only if a traverse touches it: each region mapped
+     * costs, see IMAGE_WINDOW). */
+    bool split = src == SRC_IMAGE && !g->is_probe, in_place = split && aligned_page(e, page);
+#define SAME_SOURCE(p) (page_source(e, (p), m, fm, code) == src && (!split || aligned_page(e, (p)) == in_place))
     uint64_t first = page;
-    while (first > lo && page_source(e, first - PAGE, m, fm, code) == src)
+    while (first > lo && SAME_SOURCE(first - PAGE))
         first -= PAGE;
     lo = first;
     for (uint64_t p = page + PAGE; p < hi; p += PAGE)
-        if (page_source(e, p, m, fm, code) != src) {
+        if (!SAME_SOURCE(p)) {
             hi = p;
             break;
         }
+#undef SAME_SOURCE
     size_t size = (size_t)(hi - lo);
     if (e->mapped_bytes + size > e->opts.max_mapped)
         return GS_EMU_BUDGET;
