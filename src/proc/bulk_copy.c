@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc/bulk_copy.h"
@@ -39,6 +40,7 @@ struct shared {
     size_t next; /* the next batch to take (atomic) */
     double deadline;
     int stop;    /* set (atomic) when a worker saw the target go */
+    long pace_ns; /* tests only: each batch lasts at least this long */
 };
 
 struct worker {
@@ -132,8 +134,28 @@ static void *work(void *arg)
             __atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
             break;
         }
+        if (sh->pace_ns > 0) {
+            struct timespec ts = {sh->pace_ns / 1000000000L, sh->pace_ns % 1000000000L};
+            nanosleep(&ts, NULL);
+        }
     }
     return NULL;
+}
+
+/* GCSCOPE_TEST_COPY_PACE_MS: the test suite's way to make the copy last,
+ * so that a --timeout can be aimed inside it on any machine and load
+ * (resident_copy.py's "a copy cut by the deadline" case: on a quiet
+ * machine a 512 MiB copy takes a few tens of ms, and whether a fixed
+ * deadline falls in it is luck). Each batch of at most GS_COPY_CHUNK
+ * bytes lasts at least this many ms; bounded to a second. Never set
+ * otherwise: it only lengthens the pause. */
+static long copy_pace_ns(void)
+{
+    const char *env = getenv("GCSCOPE_TEST_COPY_PACE_MS");
+    if (!env || !*env)
+        return 0;
+    long ms = atol(env);
+    return ms <= 0 ? 0 : ms > 1000 ? 1000000000L : ms * 1000000L;
 }
 
 void gs_bulk_copy(pid_t pid, const struct gs_copy_job *jobs, size_t n, int threads, double deadline,
@@ -165,7 +187,7 @@ void gs_bulk_copy(pid_t pid, const struct gs_copy_job *jobs, size_t n, int threa
             off += len;
         }
     }
-    struct shared sh = {pid, pieces, batches, nbatches, 0, deadline, 0};
+    struct shared sh = {pid, pieces, batches, nbatches, 0, deadline, 0, copy_pace_ns()};
     if (threads <= 0)
         threads = gs_copy_threads();
     if (total < THREADED_MIN || (size_t)threads > nbatches)
