@@ -160,7 +160,7 @@ def check_stderr(R, tmpdir):
         return
     evil = os.path.join(tmpdir.encode(), b"sl\x1b[31m\xe2\x80\xae")
     shutil.copy(sleeper, evil)
-    proc = subprocess.Popen([evil, "60"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([evil, os.path.join(tmpdir.encode(), b"sleeper.pid")], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         with R.case("stderr: a process name with ESC is quoted escaped"):
