@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "py/referents.h"
 #include "py/sizeof.h"
 #include "util/alloc.h"
+#include "util/cpus.h"
 #include "util/strpool.h"
 
 #define MAX_THREADS 16
@@ -74,18 +74,7 @@ struct gs_decode_pool {
 
 int gs_decode_threads(void)
 {
-    const char *env = getenv("GCSCOPE_BUILD_THREADS");
-    if (env && *env) {
-        int v = atoi(env);
-        return v < 1 ? 1 : v > MAX_THREADS ? MAX_THREADS : v;
-    }
-    cpu_set_t set;
-    int n = 0;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        n = CPU_COUNT(&set);
-    if (n < 1)
-        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    return gs_thread_count("GCSCOPE_BUILD_THREADS", MAX_THREADS);
 }
 
 /* --- the recording sink ------------------------------------------------------ */

@@ -469,6 +469,18 @@ static void interrupt_seized(gs_attach *a)
     }
 }
 
+/* Between passes of stop_all: a signal or the deadline ends the stopping. */
+static gs_status stopping_may_go_on(const gs_attach *a, double deadline, gs_error *err)
+{
+    if (gs_signal_pending)
+        return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by %s while stopping the threads of process %d",
+                       signal_name(gs_signal_pending), (int)a->pid);
+    if (gs_deadline_hit || gs_now() >= deadline)
+        return gs_fail(err, GS_ERR_DEADLINE, "could not stop the threads of process %d in time: retry",
+                       (int)a->pid);
+    return GS_OK;
+}
+
 /* Seize every thread, then interrupt them all and collect the stops,
  * rescanning the thread list until a pass after the stops finds no new
  * thread.
@@ -489,12 +501,8 @@ static gs_status stop_all(gs_attach *a, double deadline, gs_error *err)
         size_t added;
         gs_status s;
 
-        if (gs_signal_pending)
-            return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by %s while stopping the threads of process %d",
-                           signal_name(gs_signal_pending), (int)a->pid);
-        if (gs_deadline_hit || gs_now() >= deadline)
-            return gs_fail(err, GS_ERR_DEADLINE, "could not stop the threads of process %d in time: retry",
-                           (int)a->pid);
+        if ((s = stopping_may_go_on(a, deadline, err)) != GS_OK)
+            return s;
         if ((s = seize_new(a, &added, err)) != GS_OK)
             return s;
         if (added == 0)
@@ -504,12 +512,8 @@ static gs_status stop_all(gs_attach *a, double deadline, gs_error *err)
         size_t added;
         gs_status s;
 
-        if (gs_signal_pending)
-            return gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by %s while stopping the threads of process %d",
-                           signal_name(gs_signal_pending), (int)a->pid);
-        if (gs_deadline_hit || gs_now() >= deadline)
-            return gs_fail(err, GS_ERR_DEADLINE, "could not stop the threads of process %d in time: retry",
-                           (int)a->pid);
+        if ((s = stopping_may_go_on(a, deadline, err)) != GS_OK)
+            return s;
         interrupt_seized(a);
         s = wait_stops(a, deadline, true, err);
         if (s != GS_OK)

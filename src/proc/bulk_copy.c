@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "proc/bulk_copy.h"
 #include "util/alloc.h"
+#include "util/cpus.h"
 #include "util/cancel.h"
 #include "util/clock.h"
 
@@ -53,18 +53,7 @@ struct worker {
 
 int gs_copy_threads(void)
 {
-    const char *env = getenv("GCSCOPE_COPY_THREADS");
-    if (env && *env) {
-        int v = atoi(env);
-        return v < 1 ? 1 : v > MAX_THREADS ? MAX_THREADS : v;
-    }
-    cpu_set_t set;
-    int n = 0;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        n = CPU_COUNT(&set);
-    if (n < 1)
-        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    return gs_thread_count("GCSCOPE_COPY_THREADS", MAX_THREADS);
 }
 
 /* Copy one batch: as few process_vm_readv calls as the faults allow. A
