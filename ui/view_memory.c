@@ -53,6 +53,24 @@ static struct line *add(struct memview *v, enum gs_role role, uint32_t node)
 
 #define ADDF(v, role, node, ...) snprintf(add(v, role, node)->text, LINE_BYTES, __VA_ARGS__)
 
+/* Under a fragmented arena or page: the first objects that pin it. */
+static void pin_lines(struct memview *v, const struct gs_snapshot *s, const uint32_t *shown, uint32_t nshown)
+{
+    char desc[300];
+    for (uint32_t k = 0; k < nshown && k < PINS_SHOWN; k++) {
+        gs_snapshot_describe(s, shown[k], desc, sizeof desc);
+        ADDF(v, GS_ROLE_NORMAL, shown[k], "      pinned by %s", desc);
+    }
+}
+
+/* After the ARENAS_SHOWN first fragmented arenas or pages: how many more. */
+static void more_line(struct memview *v, size_t n)
+{
+    if (n > ARENAS_SHOWN)
+        ADDF(v, GS_ROLE_DIM, GS_NO_NODE, "    ... %zu more (gcscope --dump-pymalloc --top 0 lists them all)",
+             n - ARENAS_SHOWN);
+}
+
 static void rss_lines(struct memview *v, const struct gs_snapshot *s)
 {
     const struct gs_snap_memory *m = &s->memory;
@@ -84,7 +102,7 @@ static void rss_lines(struct memview *v, const struct gs_snapshot *s)
 static void mimalloc_lines(struct memview *v, const struct gs_snapshot *s)
 {
     const struct gs_py_mimalloc_stats *m = &s->mimalloc;
-    char b1[32], b2[32], b3[32], c1[32], c2[32], desc[300];
+    char b1[32], b2[32], b3[32], c1[32], c2[32];
     ADDF(v, GS_ROLE_HEADER, GS_NO_NODE, "mimalloc (free-threaded build)");
     if (m->status != GS_PY_MIMALLOC_OK) {
         ADDF(v, GS_ROLE_NORMAL, GS_NO_NODE, "  %s", m->why);
@@ -106,21 +124,16 @@ static void mimalloc_lines(struct memview *v, const struct gs_snapshot *s)
              fp[i].address, fp[i].used_blocks, fp[i].capacity, fp[i].block_size,
              gs_fmt_bytes(fp[i].resident, b1, sizeof b1), gs_fmt_count(fp[i].objects, c1, sizeof c1),
              fp[i].objects == 1 ? "" : "s");
-        for (uint32_t k = 0; k < fp[i].nshown && k < PINS_SHOWN; k++) {
-            gs_snapshot_describe(s, fp[i].shown[k], desc, sizeof desc);
-            ADDF(v, GS_ROLE_NORMAL, fp[i].shown[k], "      pinned by %s", desc);
-        }
+        pin_lines(v, s, fp[i].shown, fp[i].nshown);
     }
-    if (n > ARENAS_SHOWN)
-        ADDF(v, GS_ROLE_DIM, GS_NO_NODE, "    ... %zu more (gcscope --dump-pymalloc --top 0 lists them all)",
-             n - ARENAS_SHOWN);
+    more_line(v, n);
     free(fp);
 }
 
 static void pymalloc_lines(struct memview *v, const struct gs_snapshot *s)
 {
     const struct gs_py_pymalloc_stats *p = &s->memory.pymalloc;
-    char b1[32], b2[32], b3[32], b4[32], c1[32], desc[300];
+    char b1[32], b2[32], b3[32], b4[32], c1[32];
     if (s->mimalloc.status == GS_PY_MIMALLOC_OK || s->mimalloc.status == GS_PY_MIMALLOC_UNREADABLE) {
         mimalloc_lines(v, s);
         return;
@@ -145,14 +158,9 @@ static void pymalloc_lines(struct memview *v, const struct gs_snapshot *s)
              "    arena 0x%" PRIx64 ": %u of %u pools in use, %s in blocks, %s graph object%s", fa[i].address,
              fa[i].used_pools, fa[i].total_pools, gs_fmt_bytes(fa[i].used_bytes, b1, sizeof b1),
              gs_fmt_count(fa[i].objects, c1, sizeof c1), fa[i].objects == 1 ? "" : "s");
-        for (uint32_t k = 0; k < fa[i].nshown && k < PINS_SHOWN; k++) {
-            gs_snapshot_describe(s, fa[i].shown[k], desc, sizeof desc);
-            ADDF(v, GS_ROLE_NORMAL, fa[i].shown[k], "      pinned by %s", desc);
-        }
+        pin_lines(v, s, fa[i].shown, fa[i].nshown);
     }
-    if (n > ARENAS_SHOWN)
-        ADDF(v, GS_ROLE_DIM, GS_NO_NODE, "    ... %zu more (gcscope --dump-pymalloc --top 0 lists them all)",
-             n - ARENAS_SHOWN);
+    more_line(v, n);
     free(fa);
 }
 
