@@ -397,38 +397,60 @@ static void sink_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label_k
     take_strong(b, dst, kind, num, name, GS_NO_NODE, GS_NO_NODE);
 }
 
+/* One strong reference of the node being decoded, resolved to its edge. */
+static void resolve_ref(struct builder *b, uint64_t dst, uint32_t kind, uint64_t num, uint32_t name_id,
+                        uint32_t dst_node, uint32_t num_node)
+{
+    uint32_t to = dst_node != GS_NO_NODE ? dst_node : node_for(b, dst);
+    if (to == GS_NO_NODE) {
+        b->bad_edges++;
+        return;
+    }
+    uint32_t label;
+    switch (kind) {
+    case GS_LABEL_ATTR:
+    case GS_LABEL_FIELD:
+    case GS_LABEL_LOCAL:
+    case GS_LABEL_ITEM_NAMED:
+    case GS_LABEL_WORD:
+    case GS_LABEL_INFERRED:
+        label = gs_label_make((enum gs_label_kind)kind, name_id);
+        break;
+    case GS_LABEL_KEY: /* the commonest, as make_label makes them, without the call */
+    case GS_LABEL_MEMBER:
+        label = gs_label_make((enum gs_label_kind)kind, 0);
+        break;
+    case GS_LABEL_INDEX:
+        label = gs_label_make(GS_LABEL_INDEX, num > GS_LABEL_PAYLOAD_MAX ? GS_LABEL_PAYLOAD_MAX + 1u : (uint32_t)num);
+        break;
+    default:
+        label = make_label(b, (enum gs_label_kind)kind, num, num_node, NULL);
+        break;
+    }
+    add_edge(b, to, label);
+}
+
+/* Start loading the node index's slots of a reference's unknown nodes. */
+static inline void prefetch_ref(struct builder *b, uint64_t dst, uint32_t kind, uint64_t num, uint32_t dst_node,
+                                uint32_t num_node)
+{
+    if (dst_node == GS_NO_NODE)
+        gs_nodeindex_prefetch(&b->index, dst);
+    if (kind == GS_LABEL_VALUE && num_node == GS_NO_NODE)
+        gs_nodeindex_prefetch(&b->index, num);
+}
+
 /* Resolve the decoded node's references: prefetch every hash slot first,
  * then look them up in order, so that edges keep the decoder's order. */
 static void flush_pending(struct builder *b)
 {
     for (size_t i = 0; i < b->npending; i++) {
-        if (b->pending[i].dst_node == GS_NO_NODE)
-            gs_nodeindex_prefetch(&b->index, b->pending[i].dst);
-        if (b->pending[i].kind == GS_LABEL_VALUE && b->pending[i].num_node == GS_NO_NODE)
-            gs_nodeindex_prefetch(&b->index, b->pending[i].num);
+        const struct pending_ref *p = &b->pending[i];
+        prefetch_ref(b, p->dst, p->kind, p->num, p->dst_node, p->num_node);
     }
     for (size_t i = 0; i < b->npending && !b->oom; i++) {
         const struct pending_ref *p = &b->pending[i];
-        uint32_t to = p->dst_node != GS_NO_NODE ? p->dst_node : node_for(b, p->dst);
-        if (to == GS_NO_NODE) {
-            b->bad_edges++;
-            continue;
-        }
-        uint32_t label;
-        switch (p->kind) {
-        case GS_LABEL_ATTR:
-        case GS_LABEL_FIELD:
-        case GS_LABEL_LOCAL:
-        case GS_LABEL_ITEM_NAMED:
-        case GS_LABEL_WORD:
-        case GS_LABEL_INFERRED:
-            label = gs_label_make((enum gs_label_kind)p->kind, p->name);
-            break;
-        default:
-            label = make_label(b, (enum gs_label_kind)p->kind, p->num, p->num_node, NULL);
-            break;
-        }
-        add_edge(b, to, label);
+        resolve_ref(b, p->dst, p->kind, p->num, p->name, p->dst_node, p->num_node);
     }
     b->npending = 0;
     /* One list of a million items leaves a buffer of 24 MiB behind: give
@@ -663,20 +685,35 @@ static void decode_node(struct builder *b, uint64_t i)
 
 /* The same for a node a decoding thread decoded: its records go through
  * the sink's steps in the order the decoder made them, so that nodes,
- * edges and strings come out as decode_node's would. (A thread decodes
- * only types the emulator leaves alone: no emulated flags.) */
-static void replay_node(struct builder *b, uint64_t i, const struct gs_decode_job *j, const struct gs_decoded_node *d)
+ * edges and strings come out as decode_node's would: weak references and
+ * names first, in record order (as the sink takes them), then the strong
+ * references resolved in order (as flush_pending does). Straight from the
+ * records, without their copy into the pending list, and with each name's
+ * hash computed by the thread. (A thread decodes only types the emulator
+ * leaves alone: no emulated flags.) */
+static void replay_node(struct builder *b, uint64_t i, struct gs_decode_job *j, const struct gs_decoded_node *d)
 {
     b->current = (uint32_t)i;
-    for (size_t k = d->first_ref; k < d[1].first_ref && !b->oom; k++) {
-        const struct gs_decoded_ref *r = &j->refs[k];
-        if (r->kind == GS_DECODED_WEAK)
+    size_t first = d->first_ref, end = d[1].first_ref;
+    for (size_t k = first; k < end && !b->oom; k++) {
+        struct gs_decoded_ref *r = &j->refs[k];
+        if (r->kind == GS_DECODED_WEAK) {
             take_weak(b, r->dst, r->dst_node);
-        else
-            take_strong(b, r->dst, (enum gs_label_kind)r->kind, r->num, r->name ? j->text + r->name - 1 : NULL,
-                        r->dst_node, r->num_node);
+            continue;
+        }
+        /* The record's name becomes the name's string id. */
+        if (r->name) {
+            struct gs_decoded_name h;
+            memcpy(&h, j->text + r->name - 1 - sizeof h, sizeof h);
+            r->name = gs_strpool_add_hashed(&b->strings, j->text + r->name - 1, h.len, h.hash);
+        }
+        prefetch_ref(b, r->dst, r->kind, r->num, r->dst_node, r->num_node);
     }
-    flush_pending(b);
+    for (size_t k = first; k < end && !b->oom; k++) {
+        const struct gs_decoded_ref *r = &j->refs[k];
+        if (r->kind != GS_DECODED_WEAK)
+            resolve_ref(b, r->dst, r->kind, r->num, r->name, r->dst_node, r->num_node);
+    }
     if (d->result == GS_PY_DECODE_OPAQUE)
         b->flags[i] |= GS_NODE_OPAQUE;
     else if (d->result == GS_PY_DECODE_BAD)

@@ -79,9 +79,12 @@ int gs_decode_threads(void)
 
 /* --- the recording sink ------------------------------------------------------ */
 
-static bool add_text(struct decoder *d, const char *s, size_t n, uint32_t *off)
+/* n bytes of s into the job's text, after `before` bytes of head (NULL:
+ * none); *off: where s starts. */
+static bool add_text_after(struct decoder *d, const void *head, size_t before, const char *s, size_t n, uint32_t *off)
 {
     struct gs_decode_job *j = d->job;
+    n += before;
     if (j->ntext + n + 1 > MAX_JOB_TEXT) {
         d->full = true;
         return false;
@@ -98,11 +101,26 @@ static bool add_text(struct decoder *d, const char *s, size_t n, uint32_t *off)
         j->text = t;
         j->cap_text = cap;
     }
-    *off = (uint32_t)j->ntext;
-    memcpy(j->text + j->ntext, s, n);
+    if (before)
+        memcpy(j->text + j->ntext, head, before);
+    *off = (uint32_t)(j->ntext + before);
+    memcpy(j->text + *off, s, n - before);
     j->text[j->ntext + n] = '\0';
     j->ntext += n + 1;
     return true;
+}
+
+static bool add_text(struct decoder *d, const char *s, size_t n, uint32_t *off)
+{
+    return add_text_after(d, NULL, 0, s, n, off);
+}
+
+/* A reference's name, with its length and hash before it (gs_decoded_name). */
+static bool add_name(struct decoder *d, const char *name, uint32_t *off)
+{
+    size_t n = strlen(name);
+    struct gs_decoded_name h = {(uint32_t)n, gs_strpool_hash(name, n)};
+    return add_text_after(d, &h, sizeof h, name, n, off); /* a name past the job's bound sets d->full */
 }
 
 static struct gs_decoded_ref *add_ref(struct decoder *d)
@@ -135,7 +153,7 @@ static void record_strong(struct gs_py_refs_sink *s, uint64_t dst, enum gs_label
 {
     struct decoder *d = (struct decoder *)s;
     uint32_t off = 0;
-    if (name && !add_text(d, name, strlen(name), &off))
+    if (name && !add_name(d, name, &off))
         return;
     struct gs_decoded_ref *r = add_ref(d);
     if (!r)

@@ -41,9 +41,17 @@
 struct gs_decoded_ref {
     uint64_t dst, num;
     uint32_t kind;     /* enum gs_label_kind, or GS_DECODED_WEAK */
-    uint32_t name;     /* 1 + the name's offset in the job's text; 0: NULL */
+    uint32_t name;     /* 1 + the name's offset in the job's text, after its
+                          gs_decoded_name; 0: NULL (the builder's replay
+                          makes it the name's string id) */
     uint32_t dst_node; /* dst's node if the index knew it (GS_NO_NODE: ask) */
     uint32_t num_node; /* num's, for a GS_LABEL_VALUE label (its key) */
+};
+
+/* What the job's text holds right before a name: its length and its
+ * gs_strpool_hash, so that the builder interns it without reading it twice. */
+struct gs_decoded_name {
+    uint32_t len, hash;
 };
 
 struct gs_decoded_node {
