@@ -821,8 +821,15 @@ static uint32_t intern_n(struct builder *b, const char *s) { return s && s[0] ? 
 static gs_status collect_resources(struct builder *b, struct gs_snapshot *s, gs_error *err)
 {
     size_t cap = 0;
+    /* Whether a type may be a resource is asked once per type, not per node. */
+    size_t ntypes = b->types.n;
+    bool *may = gs_try_reallocarray(NULL, ntypes ? ntypes : 1, sizeof *may);
+    if (!may)
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing resources");
+    for (size_t t = 0; t < ntypes; t++)
+        may[t] = t != GS_PY_TYPE_BAD && gs_py_resource_type(&b->types.v[t]);
     for (uint64_t i = 0; i < s->nobjects; i++) {
-        if (s->type[i] == GS_PY_TYPE_BAD)
+        if (s->type[i] >= ntypes || !may[s->type[i]])
             continue;
         struct gs_py_resource_info info;
         if (!gs_py_resource_decode(b->c, s->addr[i], &b->types.v[s->type[i]], &info))
@@ -830,8 +837,10 @@ static gs_status collect_resources(struct builder *b, struct gs_snapshot *s, gs_
         if (s->nresources == cap) {
             cap = cap ? cap * 2 : 64;
             struct gs_resource *p = gs_try_reallocarray(s->resources, cap, sizeof *p);
-            if (!p)
+            if (!p) {
+                free(may);
                 return gs_fail(err, GS_ERR_NOMEM, "out of memory listing resources");
+            }
             s->resources = p;
         }
         s->resources[s->nresources++] = (struct gs_resource){
@@ -846,6 +855,7 @@ static gs_status collect_resources(struct builder *b, struct gs_snapshot *s, gs_
             .detail = intern_n(b, info.detail),
         };
     }
+    free(may);
     const struct gs_capture *cap_ = b->cap;
     s->fds = gs_try_reallocarray(NULL, cap_->nfds ? cap_->nfds : 1, sizeof *s->fds);
     if (!s->fds)

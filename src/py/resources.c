@@ -438,35 +438,63 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-bool gs_py_resource_decode(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
-                        struct gs_py_resource_info *out)
+/* Which decoder a type's objects go to: a fact of the type alone. */
+enum resource_decoder { RD_NONE, RD_FILEIO, RD_SOCKET, RD_MMAP, RD_EPOLL, RD_POLL, RD_POPEN, RD_SELECTOR };
+
+static enum resource_decoder decoder_of(const struct gs_py_type_info *t)
 {
     switch (t->kind) {
     case GS_PYK_IO_FILEIO:
-        return decode_fileio(c, obj, t, out);
+        return RD_FILEIO;
     case GS_PYK_SOCKET:
-        return decode_socket(c, obj, t, out);
+        return RD_SOCKET;
     case GS_PYK_OBJECT:
         break;
     default:
-        return false;
+        return RD_NONE;
     }
     const char *name = t->name, *module = t->module;
     if (!name || !module)
-        return false;
+        return RD_NONE;
     switch (module[0]) {
     case 'm':
-        return strcmp(module, "mmap") == 0 && strcmp(name, "mmap") == 0 && decode_mmap(c, obj, t, out);
+        return strcmp(module, "mmap") == 0 && strcmp(name, "mmap") == 0 ? RD_MMAP : RD_NONE;
     case 's':
         if (strcmp(module, "select") == 0)
-            return strcmp(name, "epoll") == 0   ? decode_epoll(c, obj, t, out)
-                   : strcmp(name, "poll") == 0 ? decode_poll(c, obj, t, out)
-                                               : false;
+            return strcmp(name, "epoll") == 0 ? RD_EPOLL : strcmp(name, "poll") == 0 ? RD_POLL : RD_NONE;
         if (strcmp(module, "subprocess") == 0)
-            return strcmp(name, "Popen") == 0 && decode_popen(c, obj, t, out);
+            return strcmp(name, "Popen") == 0 ? RD_POPEN : RD_NONE;
         if (strcmp(module, "selectors") == 0)
-            return ends_with(name, "Selector") && decode_selector(c, obj, t, out);
-        return false;
+            return ends_with(name, "Selector") ? RD_SELECTOR : RD_NONE;
+        return RD_NONE;
+    default:
+        return RD_NONE;
+    }
+}
+
+bool gs_py_resource_type(const struct gs_py_type_info *t)
+{
+    return decoder_of(t) != RD_NONE;
+}
+
+bool gs_py_resource_decode(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
+                        struct gs_py_resource_info *out)
+{
+    switch (decoder_of(t)) {
+    case RD_FILEIO:
+        return decode_fileio(c, obj, t, out);
+    case RD_SOCKET:
+        return decode_socket(c, obj, t, out);
+    case RD_MMAP:
+        return decode_mmap(c, obj, t, out);
+    case RD_EPOLL:
+        return decode_epoll(c, obj, t, out);
+    case RD_POLL:
+        return decode_poll(c, obj, t, out);
+    case RD_POPEN:
+        return decode_popen(c, obj, t, out);
+    case RD_SELECTOR:
+        return decode_selector(c, obj, t, out);
     default:
         return false;
     }

@@ -28,5 +28,8 @@ struct gs_py_resource_info {
  * (FileIO); BufferedReader/TextIOWrapper are reached through it. */
 bool gs_py_resource_decode(const struct gs_py_ctx *c, uint64_t obj, const struct gs_py_type_info *t,
                         struct gs_py_resource_info *out);
+/* Whether objects of type t may be resources at all (false: decode is
+ * false for every one of them), so that a caller asks once per type. */
+bool gs_py_resource_type(const struct gs_py_type_info *t);
 
 #endif
