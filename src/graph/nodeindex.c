@@ -10,6 +10,13 @@
 #include "util/sort.h"
 
 #define GRANULE_SHIFT 4
+/* A chunk (one base) covers 256 granules, 4 KiB of the target: a pymalloc
+ * pool (3.8-3.12) or a quarter of one. Larger chunks cost fewer bases but
+ * put objects numbered further apart under one base. */
+#define CHUNK_SHIFT 8
+/* The largest distance from a chunk's base a slot holds (slot values 1 ..
+ * FAR - 1 mean 0 .. FAR - 2). */
+#define MAX_DISTANCE ((uint32_t)GS_NODEINDEX_FAR - 2)
 
 /* Captured regions closer than this share one slot array: the slots of the
  * gap are never touched (reserved, not committed), and fewer, larger spans
@@ -18,6 +25,13 @@
  * mapping, made hundreds, and finding the span by binary search was 9% of
  * the build's instructions. */
 #define MERGE_GAP ((uint64_t)64 << 20)
+
+/* Memory that costs only where it is written. */
+static void *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
 
 void gs_nodeindex_init(struct gs_nodeindex *x, const gs_image *img)
 {
@@ -39,103 +53,142 @@ void gs_nodeindex_init(struct gs_nodeindex *x, const gs_image *img)
             r->end = e;
             i++;
         }
-        r->bytes = (size_t)((r->end - r->start) >> GRANULE_SHIFT) * sizeof *r->slots;
-        void *p = mmap(NULL, r->bytes ? r->bytes : 1, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED)
-            continue; /* this span's objects go to the hash map */
+        size_t granules = (size_t)((r->end - r->start) >> GRANULE_SHIFT);
+        r->bytes = granules * sizeof *r->slots;
+        r->base_bytes = ((granules >> CHUNK_SHIFT) + 1) * sizeof *r->base;
         /* No huge pages: a free-threaded interpreter's objects are strewn
          * over mimalloc segments of 32 MiB, one set per thread, and a 2 MiB
          * page per touched spot cost 2.5 GiB and 30 s with 200 threads
          * (0.5 GiB and 3.6 s even when only spans mostly captured got them);
          * small pages: 66 MiB and 1.1 s. */
-        r->slots = p;
+        r->slots = reserve(r->bytes);
+        r->base = r->slots ? reserve(r->base_bytes) : NULL;
+        if (!r->base) { /* this span's objects go to the hash map */
+            if (r->slots)
+                munmap(r->slots, r->bytes ? r->bytes : 1);
+            r->slots = NULL;
+            continue;
+        }
         x->n++;
     }
 }
 
 void gs_nodeindex_free(struct gs_nodeindex *x)
 {
-    for (size_t i = 0; i < x->n; i++)
+    for (size_t i = 0; i < x->n; i++) {
         munmap(x->regions[i].slots, x->regions[i].bytes ? x->regions[i].bytes : 1);
+        munmap(x->regions[i].base, x->regions[i].base_bytes);
+    }
     free(x->regions);
     gs_addrmap_free(&x->other);
     memset(x, 0, sizeof *x);
 }
 
-/* The slot for addr, or NULL when the hash map holds it. */
-static uint32_t *slot(struct gs_nodeindex *x, uint64_t addr)
+/* The region holding addr, by binary search (x->n when none); *last gets
+ * it. */
+static __attribute__((noinline)) size_t find_region(const struct gs_nodeindex *x, size_t *last, uint64_t addr)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->regions[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == x->n || x->regions[lo].start > addr)
+        return x->n;
+    return *last = lo;
+}
+
+/* The region holding addr: the previous lookup's (*last) almost always,
+ * else found and remembered in *last; x->n when addr is in none. One
+ * function for the builder's lookups and the decoding threads' peeks
+ * (each with its own *last). */
+static inline size_t region_containing(const struct gs_nodeindex *x, size_t *last, uint64_t addr)
+{
+    size_t k = *last;
+    if (__builtin_expect(k < x->n && addr >= x->regions[k].start && addr < x->regions[k].end, 1))
+        return k;
+    return find_region(x, last, addr);
+}
+
+/* The granule of addr, with its region in *r; false when the hash map
+ * holds addr (not 16-byte aligned, or in no region). */
+static inline bool granule(const struct gs_nodeindex *x, size_t *last, uint64_t addr,
+                           const struct gs_nodeindex_region **r, size_t *g)
 {
     if (addr & ((1u << GRANULE_SHIFT) - 1))
-        return NULL;
-    struct gs_nodeindex_region *r = x->last < x->n ? &x->regions[x->last] : NULL;
-    if (!r || addr < r->start || addr >= r->end) {
-        size_t lo = 0, hi = x->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (x->regions[mid].end <= addr)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == x->n || x->regions[lo].start > addr)
-            return NULL;
-        x->last = lo;
-        r = &x->regions[lo];
-    }
-    return &r->slots[(addr - r->start) >> GRANULE_SHIFT];
+        return false;
+    size_t k = region_containing(x, last, addr);
+    if (k == x->n)
+        return false;
+    *r = &x->regions[k];
+    *g = (size_t)((addr - (*r)->start) >> GRANULE_SHIFT);
+    return true;
+}
+
+/* The node of a dense slot's value v (neither 0 nor FAR), in chunk g's. */
+static inline uint32_t slot_node(const struct gs_nodeindex_region *r, size_t g, uint16_t v)
+{
+    return __atomic_load_n(&r->base[g >> CHUNK_SHIFT], __ATOMIC_RELAXED) + v - 2;
 }
 
 uint32_t gs_nodeindex_get(struct gs_nodeindex *x, uint64_t addr)
 {
-    uint32_t *s = slot(x, addr);
-    if (s)
-        return *s ? *s - 1 : UINT32_MAX;
-    uint32_t *v = gs_addrmap_get(&x->other, addr);
-    return v ? *v : UINT32_MAX;
+    const struct gs_nodeindex_region *r;
+    size_t g;
+    if (granule(x, &x->last, addr, &r, &g)) {
+        uint16_t v = r->slots[g];
+        if (!v)
+            return UINT32_MAX;
+        if (v != GS_NODEINDEX_FAR)
+            return slot_node(r, g, v);
+    }
+    uint32_t *m = gs_addrmap_get(&x->other, addr);
+    return m ? *m : UINT32_MAX;
 }
 
 bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node)
 {
-    uint32_t *s = slot(x, addr);
-    if (s) {
-        /* Atomic: decoding threads peek at the slots meanwhile. */
-        __atomic_store_n(s, node + 1, __ATOMIC_RELAXED);
-        return true;
-    }
-    return gs_addrmap_put(&x->other, addr, node);
+    const struct gs_nodeindex_region *r;
+    size_t g;
+    if (!granule(x, &x->last, addr, &r, &g))
+        return gs_addrmap_put(&x->other, addr, node);
+    uint32_t *base = &r->base[g >> CHUNK_SHIFT];
+    /* Atomic: decoding threads peek at the slots meanwhile. The base is
+     * stored before the slot that needs it (release), and never changes. */
+    if (!*base && node < UINT32_MAX)
+        __atomic_store_n(base, node + 1, __ATOMIC_RELAXED);
+    uint16_t v = GS_NODEINDEX_FAR;
+    if (node + 1 >= *base && node + 1 - *base <= MAX_DISTANCE)
+        v = (uint16_t)(node + 1 - *base + 1);
+    else if (!gs_addrmap_put(&x->other, addr, node))
+        return false;
+    __atomic_store_n(&r->slots[g], v, __ATOMIC_RELEASE);
+    return true;
 }
 
 uint32_t gs_nodeindex_peek(const struct gs_nodeindex *x, size_t *cursor, uint64_t addr)
 {
-    if (addr & ((1u << GRANULE_SHIFT) - 1))
+    const struct gs_nodeindex_region *r;
+    size_t g;
+    if (!granule(x, cursor, addr, &r, &g))
         return UINT32_MAX;
-    size_t k = *cursor;
-    if (k >= x->n || addr < x->regions[k].start || addr >= x->regions[k].end) {
-        size_t lo = 0, hi = x->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (x->regions[mid].end <= addr)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == x->n || x->regions[lo].start > addr)
-            return UINT32_MAX;
-        *cursor = k = lo;
-    }
-    const struct gs_nodeindex_region *r = &x->regions[k];
-    uint32_t v = __atomic_load_n(&r->slots[(addr - r->start) >> GRANULE_SHIFT], __ATOMIC_RELAXED);
-    return v ? v - 1 : UINT32_MAX;
+    uint16_t v = __atomic_load_n(&r->slots[g], __ATOMIC_ACQUIRE);
+    return v && v != GS_NODEINDEX_FAR ? slot_node(r, g, v) : UINT32_MAX;
 }
 
 void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr)
 {
-    uint32_t *s = slot(x, addr);
-    if (s)
-        __builtin_prefetch(s);
-    else
+    const struct gs_nodeindex_region *r;
+    size_t g;
+    if (granule(x, &x->last, addr, &r, &g)) {
+        __builtin_prefetch(&r->slots[g]);
+        __builtin_prefetch(&r->base[g >> CHUNK_SHIFT]);
+    } else {
         gs_addrmap_prefetch(&x->other, addr);
+    }
 }
 
 /* The dense slots are in address order already: one sequential scan lists
@@ -161,7 +214,7 @@ bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, u
         keys[k++] = m->slots[i].key;
     }
     ok = ok && gs_sort_by_address(order, keys, k);
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), per_page = page / sizeof(uint32_t);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), per_page = page / sizeof(uint16_t);
     unsigned char *resident = NULL;
     size_t resident_cap = 0;
     for (size_t r = 0; ok && r < x->n; r++) {
@@ -169,7 +222,7 @@ bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, u
         size_t nslots = (size_t)((reg->end - reg->start) >> GRANULE_SHIFT);
         /* Pages of slots never written are not resident (MAP_NORESERVE):
          * mincore says which, so the scan costs what holds objects, not
-         * the span of the region (a 1 GiB mimalloc arena: 256 MiB of
+         * the span of the region (a 1 GiB mimalloc arena: 128 MiB of
          * slots). Unknown residency: scan it all. */
         size_t npages = (reg->bytes + page - 1) / page;
         bool known = false;
@@ -188,17 +241,26 @@ bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, u
                 j += per_page - 1; /* all zero: no node in this page */
                 continue;
             }
-            uint32_t v = reg->slots[j];
-            if (!v)
+            if (j % 4 == 0 && j + 4 <= nslots) { /* four empty slots at once */
+                uint64_t four;
+                memcpy(&four, &reg->slots[j], sizeof four);
+                if (!four) {
+                    j += 3;
+                    continue;
+                }
+            }
+            uint16_t v = reg->slots[j];
+            if (!v || v == GS_NODEINDEX_FAR) /* a far node is the hash map's */
                 continue;
             uint64_t a = reg->start + ((uint64_t)j << GRANULE_SHIFT);
+            uint32_t node = slot_node(reg, j, v);
             while (e < k && keys[order[e]] < a && done < n)
                 out[done++] = extra[order[e++]];
-            if (done == n || v - 1 >= n || addr[v - 1] != a) {
+            if (done == n || node >= n || addr[node] != a) {
                 ok = false;
                 break;
             }
-            out[done++] = v - 1;
+            out[done++] = node;
         }
     }
     while (ok && e < k && done < n)

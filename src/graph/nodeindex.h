@@ -4,11 +4,15 @@
  * Objects live in the captured regions, 16-byte aligned almost always
  * (pymalloc and malloc both align to 16 on x86_64). So each region (regions
  * less than 64 MiB apart share one, see nodeindex.c) gets a
- * dense array with one slot per 16 bytes, reserved with MAP_NORESERVE: only
- * the pages that hold nodes cost memory (at most a quarter of the image),
- * and a lookup is one access near the previous one, since objects that
- * reference each other were mostly allocated near each other. Addresses
- * that are not 16-byte aligned, or outside the regions, go to a hash map.
+ * dense array with one 16-bit slot per 16 bytes, reserved with
+ * MAP_NORESERVE: only the pages that hold nodes cost memory (at most an
+ * eighth of the image), and a lookup is one access near the previous one,
+ * since objects that reference each other were mostly allocated near each
+ * other. A slot holds its node as a distance from the first node recorded
+ * in its 4 KiB of the target's memory (each such chunk has a 32-bit base):
+ * objects allocated together are mostly numbered close together. Addresses
+ * that are not 16-byte aligned, outside the regions, or whose node is too
+ * far from its chunk's base go to a hash map.
  */
 #ifndef GCSCOPE_GRAPH_NODEINDEX_H
 #define GCSCOPE_GRAPH_NODEINDEX_H
@@ -21,9 +25,14 @@
 
 struct gs_nodeindex_region {
     uint64_t start, end;
-    uint32_t *slots; /* node + 1 per 16 bytes; 0 = no node */
-    size_t bytes;
+    /* Per 16 bytes: 0 = no node, GS_NODEINDEX_FAR = in the hash map, else
+     * the node is its chunk's base + slot - 2. */
+    uint16_t *slots;
+    uint32_t *base; /* per chunk: its first node + 1; 0 = none yet */
+    size_t bytes, base_bytes;
 };
+
+#define GS_NODEINDEX_FAR UINT16_MAX
 
 struct gs_nodeindex {
     struct gs_nodeindex_region *regions;

@@ -1,7 +1,9 @@
 /* test_nodeindex: the address -> node index and its address order, with
  * nodes in the dense slots (16-byte aligned, inside a captured region) and
- * in the hash map (8 mod 16, or outside every region), in mixed order. The
- * regions are this process's own resident writable memory. */
+ * in the hash map (8 mod 16, or outside every region), in mixed order; then
+ * nodes numbered too far apart for their chunk's 16-bit slots, which the
+ * hash map holds too. The regions are this process's own resident writable
+ * memory. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "unit.h"
 
 #define NODES 3000
+#define FAR_NODES 70000 /* more than a slot's distance from its chunk's base */
 
 static int by_value(const void *a, const void *b)
 {
@@ -23,9 +26,9 @@ static int by_value(const void *a, const void *b)
 
 int main(void)
 {
-    /* A resident megabyte, so that one region is large enough below. */
-    char *ballast = malloc(1 << 20);
-    memset(ballast, 1, 1 << 20);
+    /* Two resident megabytes, so that one region is large enough below. */
+    char *ballast = malloc(2 << 20);
+    memset(ballast, 1, 2 << 20);
     gs_maps maps = {0};
     gs_error err;
     UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
@@ -85,6 +88,37 @@ int main(void)
     UNIT_CHECK(!gs_nodeindex_in_order(&x, addr, order, NODES));
 
     gs_nodeindex_free(&x);
+
+    /* Neighbours numbered far apart (a stride through the span): a chunk's
+     * later nodes past its base's reach go to the hash map, and every
+     * lookup, peek and the address order still see them. */
+    UNIT_CHECK(span >= FAR_NODES); /* the ballast alone is 131072 granules */
+    uint64_t stride = span % 7919 ? 7919 : 7907;
+    {
+        gs_nodeindex_init(&x, img);
+        uint64_t *far = calloc(FAR_NODES, sizeof *far);
+        uint32_t *far_order = calloc(FAR_NODES, sizeof *far_order);
+        for (uint32_t i = 0; i < FAR_NODES; i++) {
+            far[i] = start + (uint64_t)(((uint64_t)i * stride) % span) * 16;
+            UNIT_CHECK(gs_nodeindex_put(&x, far[i], i));
+        }
+        UNIT_CHECK(x.other.n > 0);             /* some were too far */
+        UNIT_CHECK(x.other.n < FAR_NODES / 2); /* most were not */
+        size_t cursor = 0, peeked = 0;
+        for (uint32_t i = 0; i < FAR_NODES; i++) {
+            UNIT_CHECK_EQ_U64(gs_nodeindex_get(&x, far[i]), i);
+            uint32_t p = gs_nodeindex_peek(&x, &cursor, far[i]);
+            UNIT_CHECK(p == i || p == UINT32_MAX); /* a far node is "not known" to a peek */
+            peeked += p == i;
+        }
+        UNIT_CHECK_EQ_U64(peeked + x.other.n, FAR_NODES);
+        UNIT_CHECK(gs_nodeindex_in_order(&x, far, far_order, FAR_NODES));
+        for (size_t i = 1; i < FAR_NODES; i++)
+            UNIT_CHECK(far[far_order[i - 1]] < far[far_order[i]]);
+        gs_nodeindex_free(&x);
+        free(far);
+        free(far_order);
+    }
     gs_image_free(img);
     gs_maps_free(&maps);
     free(addr);
