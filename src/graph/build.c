@@ -21,6 +21,7 @@
 #include "graph/decode_pool.h"
 #include "graph/nodeindex.h"
 #include "graph/memory.h"
+#include "graph/narrow.h"
 #include "graph/threads.h"
 #include "py/resources.h"
 #include "graph/preview.h"
@@ -42,12 +43,6 @@
 #define PREVIEW_AHEAD 8 /* nodes between a preview's prefetch and its use */
 #define PENDING_KEEP 65536 /* references of one object kept for the next (1.5 MiB) */
 
-/* A node's 64-bit value that its 32-bit array cannot hold. */
-struct wide {
-    uint32_t node;
-    uint64_t value;
-};
-
 struct builder {
     struct gs_py_refs_sink sink; /* first: the sink callbacks get the builder */
     struct gs_capture *cap;
@@ -65,16 +60,16 @@ struct builder {
      * order; they are widened to the snapshot's 64 bits once memory is
      * freed (see widen). */
     uint32_t *refcnt_lo; /* the count's low half, as the count itself when wide[] has none */
-    struct wide *refcnt_wide;
+    struct gs_wide64 *refcnt_wide;
     uint64_t nrefcnt_wide, cap_refcnt_wide;
     uint32_t *size32; /* sys.getsizeof, filled as each node is decoded */
-    struct wide *size_wide;
+    struct gs_wide64 *size_wide;
     uint64_t nsize_wide, cap_size_wide;
     uint32_t *preview; /* string id, the same */
     uint64_t n, cap_nodes;
     /* edges */
     uint32_t *out_off32; /* like the counts and sizes: 32 bits while the copy is held */
-    struct wide *out_off_wide;
+    struct gs_wide64 *out_off_wide;
     uint64_t nout_off_wide, cap_out_off_wide;
     uint32_t *out_dst, *out_label;
     uint64_t nedges, cap_edges;
@@ -185,7 +180,7 @@ static bool reserve_node(struct builder *b)
 /* Record node's 64-bit value v in lo (its low half) and, when the low half
  * does not give it back (sign-extended for counts, zero-extended for
  * sizes), in wide[], appended in node order. */
-static bool store32(uint32_t *lo, struct wide **wide, uint64_t *n, uint64_t *cap, uint32_t node, uint64_t v,
+static bool store32(uint32_t *lo, struct gs_wide64 **wide, uint64_t *n, uint64_t *cap, uint32_t node, uint64_t v,
                     bool is_signed)
 {
     lo[node] = (uint32_t)v;
@@ -194,13 +189,13 @@ static bool store32(uint32_t *lo, struct wide **wide, uint64_t *n, uint64_t *cap
         return true;
     if (!grow((void **)wide, cap, *n + 1, sizeof **wide))
         return false;
-    (*wide)[(*n)++] = (struct wide){node, v};
+    (*wide)[(*n)++] = (struct gs_wide64){node, v};
     return true;
 }
 
 /* The 64-bit array of n values from lo and wide[] (sorted by node); frees
  * lo and wide. NULL when out of memory (lo and wide are kept then). */
-static uint64_t *widen(uint32_t **lo, struct wide **wide, uint64_t nwide, uint64_t n, bool is_signed)
+static uint64_t *widen(uint32_t **lo, struct gs_wide64 **wide, uint64_t nwide, uint64_t n, bool is_signed)
 {
     uint64_t *out = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *out);
     if (!out)
@@ -888,6 +883,38 @@ static void *free_image(void *img)
     return NULL;
 }
 
+/* Shrink an array of cap elements to the n it holds (at least one). The
+ * prefault helper and huge pages leave up to a few MiB resident past the
+ * last element of each array; big arrays are mappings of their own
+ * (util/alloc.h), so shrinking one unmaps its tail. Kept as is when that
+ * fails. */
+static void trim(void **arr, uint64_t n, size_t elem)
+{
+    void *p = *arr ? gs_try_reallocarray(*arr, (size_t)(n ? n : 1), elem) : NULL;
+    if (p)
+        *arr = p;
+}
+
+/* No node or edge is added after the referents: give back what the
+ * arrays hold past their ends before the address order, the memory
+ * figures and the widening take new memory beside the copy. */
+static void trim_arrays(struct builder *b, struct gs_snapshot *s)
+{
+    gs_prefault_quiet(b->prefault); /* the arrays may move */
+    uint64_t n = b->n, m = b->nedges;
+    trim((void **)&s->addr, n, sizeof *s->addr);
+    trim((void **)&s->type, n, sizeof *s->type);
+    trim((void **)&s->flags, n, sizeof *s->flags);
+    trim((void **)&s->preview, n, sizeof *s->preview);
+    trim((void **)&s->out_dst, m, sizeof *s->out_dst);
+    trim((void **)&s->out_label, m, sizeof *s->out_label);
+    trim((void **)&b->refcnt_lo, n, sizeof *b->refcnt_lo);
+    trim((void **)&b->size32, n, sizeof *b->size32);
+    trim((void **)&b->out_off32, n + 1, sizeof *b->out_off32);
+    b->cap_nodes = n;
+    b->cap_edges = m;
+}
+
 static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
 {
     gs_status st;
@@ -917,15 +944,12 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         s->out_label = gs_xcalloc(1, sizeof *s->out_label);
 
     /* Address order first: it reads the node index, which goes next. */
+    trim_arrays(b, s);
     s->by_addr = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->by_addr);
     if (!s->by_addr || !gs_nodeindex_in_order(&b->index, s->addr, s->by_addr, (size_t)n))
         return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
     gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);
-    /* The memory figures read the sizes (memory.c): widened now, in the
-     * room the node index left. */
-    if (!(s->size = widen(&b->size32, &b->size_wide, b->nsize_wide, n, false)))
-        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the sizes of %llu objects", (unsigned long long)n);
     gs_phase_mark(&b->phases, "address order");
 
     /* The last readers of the image. */
@@ -933,7 +957,10 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
         return st;
     gs_phase_mark(&b->phases, "resources");
-    if ((st = gs_memory_build(b->cap, s, &b->types, &b->strings, err)) != GS_OK)
+    /* The memory figures read the sizes as they are held now (32 bits
+     * wide: graph/narrow.h), widened below once the copy is gone. */
+    struct gs_narrow_u64 sizes = {b->size32, b->size_wide, b->nsize_wide};
+    if ((st = gs_memory_build(b->cap, s, &b->types, &sizes, &b->strings, err)) != GS_OK)
         return st;
     gs_phase_mark(&b->phases, "memory");
     /* Types: names and modules into the string pool. */
@@ -964,7 +991,9 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         b->cap->image = NULL;
     }
     const char *failed = NULL;
-    if (!(s->refcnt = (int64_t *)widen(&b->refcnt_lo, &b->refcnt_wide, b->nrefcnt_wide, n, true)))
+    if (!(s->size = widen(&b->size32, &b->size_wide, b->nsize_wide, n, false)))
+        failed = "listing the sizes";
+    else if (!(s->refcnt = (int64_t *)widen(&b->refcnt_lo, &b->refcnt_wide, b->nrefcnt_wide, n, true)))
         failed = "listing the reference counts";
     else if (!(s->out_off = widen(&b->out_off32, &b->out_off_wide, b->nout_off_wide, n + 1, false)))
         failed = "listing the edges";

@@ -564,6 +564,7 @@ struct account_share {
     const struct gs_py_types *types;
     struct mi_place *mp;
     const struct resident *res;
+    const struct gs_narrow_u64 *sizes;
     struct gs_py_ctx c;
     struct ranges arenas, files; /* the shared arrays, this share's cursors */
     uint64_t lo, hi;
@@ -582,17 +583,18 @@ static void *account_range(void *arg)
     const struct gs_snap_memory *m = &s->memory;
     uint64_t small = m->pymalloc.status == GS_PY_PYMALLOC_OK ? m->pymalloc.small_threshold : 0;
     uint64_t align = m->pymalloc.alignment ? m->pymalloc.alignment : 16;
+    uint64_t wide = gs_narrow_cursor(sh->sizes, sh->lo);
     for (uint64_t i = sh->lo; i < sh->hi; i++) {
         if (s->type[i] == GS_PY_TYPE_BAD || s->type[i] >= sh->types->n)
             continue;
         const struct gs_py_type_info *t = &sh->types->v[s->type[i]];
-        uint64_t addr = s->addr[i], slack = 0;
+        uint64_t addr = s->addr[i], slack = 0, size = gs_narrow_get(sh->sizes, i, &wide);
         struct piece pieces[3];
         size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
         s->slack[i] = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
         s->content[i] = value_hash(c, addr, t);
         struct gs_snap_constant cv;
-        if (s->size[i] >= GS_CONSTANT_MIN_BYTES && constant_value(c, addr, t, &cv)) {
+        if (size >= GS_CONSTANT_MIN_BYTES && constant_value(c, addr, t, &cv)) {
             if (sh->nconstants == sh->cap_constants) {
                 sh->cap_constants = sh->cap_constants ? sh->cap_constants * 2 : 16;
                 sh->constants = gs_xreallocarray(sh->constants, sh->cap_constants, sizeof *sh->constants);
@@ -604,7 +606,7 @@ static void *account_range(void *arg)
         for (size_t k = 1; k <= nb; k++)
             bufs += pieces[k].size;
         uint64_t pre = gs_py_preheader_size(c->L, t);
-        pieces[0] = (struct piece){addr >= pre ? addr - pre : addr, s->size[i] > bufs ? s->size[i] - bufs : 0};
+        pieces[0] = (struct piece){addr >= pre ? addr - pre : addr, size > bufs ? size - bufs : 0};
         for (size_t k = 0; k <= nb; k++) {
             const struct piece *p = &pieces[k];
             if (!p->size)
@@ -634,7 +636,7 @@ static void *account_range(void *arg)
  * nodes with its own reader of the image, except on a free-threaded build,
  * whose mimalloc blocks are counted once each in one shared bitmap. */
 static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          struct mi_place *mp, const struct resident *res)
+                          const struct gs_narrow_u64 *sizes, struct mi_place *mp, const struct resident *res)
 {
     struct gs_snap_memory *m = &s->memory;
     struct ranges arenas, files;
@@ -651,7 +653,8 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
     struct account_share sh[ACCOUNT_MAX_THREADS];
     for (uint64_t k = 0; k < threads; k++) {
         sh[k] = (struct account_share){
-            .s = s, .types = types, .mp = mp, .res = res, .c = cap->rt.ctx, .arenas = arenas, .files = files,
+            .s = s, .types = types, .mp = mp, .res = res, .sizes = sizes, .c = cap->rt.ctx, .arenas = arenas,
+            .files = files,
             .lo = s->nobjects * k / threads, .hi = s->nobjects * (k + 1) / threads,
         };
         /* This thread reads through the capture's reader; the others
@@ -702,7 +705,7 @@ static uint64_t tracemalloc_tables(const struct gs_snapshot *s)
 }
 
 gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          gs_strpool *strings, gs_error *err)
+                          const struct gs_narrow_u64 *sizes, gs_strpool *strings, gs_error *err)
 {
     (void)err;
     const struct gs_py_ctx *c = &cap->rt.ctx;
@@ -759,7 +762,7 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     s->ntm_frames = tm.nframes;
 
     build_mappings(cap, s, strings);
-    account_nodes(cap, s, types, &mp, &res);
+    account_nodes(cap, s, types, sizes, &mp, &res);
     gs_py_mimalloc_map_free(&mp.map);
     ranges_free(&mp.segments);
     ranges_free(&mp.arenas);

@@ -8,18 +8,21 @@
  * items leave unused (slack) and a hash of a str's or bytes' value; then
  * it splits the anonymous resident memory into what explains it. It fills
  * s->memory, s->mappings, s->arenas, s->tm_* and s->slack / s->content.
- * memory.c's top comment says how each figure is computed.
+ * memory.c's top comment says how each figure is computed. The nodes'
+ * sizes come as the build holds them while the copy is in memory (32 bits
+ * wide, graph/narrow.h): s->size is not filled yet.
  */
 #ifndef GCSCOPE_GRAPH_MEMORY_H
 #define GCSCOPE_GRAPH_MEMORY_H
 
 #include "capture.h"
+#include "graph/narrow.h"
 #include "graph/snapshot.h"
 #include "py/typeinfo.h"
 #include "util/strpool.h"
 
 gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          gs_strpool *strings, gs_error *err);
+                          const struct gs_narrow_u64 *sizes, gs_strpool *strings, gs_error *err);
 
 /* The traced block holding a node, or NULL: the trace (domain 0) whose
  * block [addr, addr + size) contains the object's address (a GC object's
