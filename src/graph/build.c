@@ -28,7 +28,6 @@
 #include "py/heap.h"
 #include "py/emulated.h"
 #include "py/referents.h"
-#include "py/sizeof.h"
 #include "py/typeinfo.h"
 #include "util/addrmap.h"
 #include "util/alloc.h"
@@ -55,17 +54,13 @@ struct builder {
     uint64_t *addr;
     uint32_t *type;
     uint16_t *flags;
-    /* Reference counts and sizes are 32 bits wide while the image is held
-     * (the build's peak), with the rare wider values beside them in node
-     * order; they are widened to the snapshot's 64 bits once memory is
-     * freed (see widen). */
-    uint32_t *refcnt_lo; /* the count's low half, as the count itself when wide[] has none */
-    struct gs_wide64 *refcnt_wide;
-    uint64_t nrefcnt_wide, cap_refcnt_wide;
-    uint32_t *size32; /* sys.getsizeof, filled as each node is decoded */
-    struct gs_wide64 *size_wide;
-    uint64_t nsize_wide, cap_size_wide;
-    uint32_t *preview; /* string id, the same */
+    /* Reference counts and sizes are read by the memory figures' visit of
+     * every node (memory.h), after the referents' pass, which is the
+     * build's peak; 32 bits wide until the image is freed, with the rare
+     * wider values beside them in node order (graph/narrow.h), then
+     * widened to the snapshot's 64 bits (see widen). */
+    struct gs_memory_node_facts facts;
+    uint32_t *preview; /* string id, filled as each node is decoded */
     uint64_t n, cap_nodes;
     /* edges */
     uint32_t *out_off32; /* like the counts and sizes: 32 bits while the copy is held */
@@ -102,7 +97,7 @@ struct builder {
     /* Faults the arrays above in ahead of the writes (util/prefault.h), or
      * NULL; ahead[]: how far each was asked for, in bytes. */
     struct gs_prefault *prefault;
-    size_t ahead[9];
+    size_t ahead[7];
     struct gs_phases phases; /* GCSCOPE_TRACE_PHASES=1 */
     bool keep_image;         /* gs_build_opts */
 };
@@ -132,17 +127,15 @@ static void prefault_nodes(struct builder *b)
     gs_prefault_ahead(b->prefault, b->addr, n * sizeof *b->addr, cap * sizeof *b->addr, &b->ahead[0]);
     gs_prefault_ahead(b->prefault, b->type, n * sizeof *b->type, cap * sizeof *b->type, &b->ahead[1]);
     gs_prefault_ahead(b->prefault, b->flags, n * sizeof *b->flags, cap * sizeof *b->flags, &b->ahead[2]);
-    gs_prefault_ahead(b->prefault, b->refcnt_lo, n * sizeof *b->refcnt_lo, cap * sizeof *b->refcnt_lo, &b->ahead[3]);
-    gs_prefault_ahead(b->prefault, b->size32, n * sizeof *b->size32, cap * sizeof *b->size32, &b->ahead[4]);
-    gs_prefault_ahead(b->prefault, b->preview, n * sizeof *b->preview, cap * sizeof *b->preview, &b->ahead[5]);
-    gs_prefault_ahead(b->prefault, b->out_off32, n * sizeof *b->out_off32, cap * sizeof *b->out_off32, &b->ahead[6]);
+    gs_prefault_ahead(b->prefault, b->preview, n * sizeof *b->preview, cap * sizeof *b->preview, &b->ahead[3]);
+    gs_prefault_ahead(b->prefault, b->out_off32, n * sizeof *b->out_off32, cap * sizeof *b->out_off32, &b->ahead[4]);
 }
 
 static void prefault_edges(struct builder *b)
 {
     size_t m = (size_t)b->nedges, cap = (size_t)b->cap_edges;
-    gs_prefault_ahead(b->prefault, b->out_dst, m * sizeof *b->out_dst, cap * sizeof *b->out_dst, &b->ahead[7]);
-    gs_prefault_ahead(b->prefault, b->out_label, m * sizeof *b->out_label, cap * sizeof *b->out_label, &b->ahead[8]);
+    gs_prefault_ahead(b->prefault, b->out_dst, m * sizeof *b->out_dst, cap * sizeof *b->out_dst, &b->ahead[5]);
+    gs_prefault_ahead(b->prefault, b->out_label, m * sizeof *b->out_label, cap * sizeof *b->out_label, &b->ahead[6]);
 }
 
 static bool reserve_node(struct builder *b)
@@ -161,12 +154,6 @@ static bool reserve_node(struct builder *b)
     if (!(p = gs_try_reallocarray(b->flags, (size_t)ncap, sizeof *b->flags)))
         return false;
     b->flags = p;
-    if (!(p = gs_try_reallocarray(b->refcnt_lo, (size_t)ncap, sizeof *b->refcnt_lo)))
-        return false;
-    b->refcnt_lo = p;
-    if (!(p = gs_try_reallocarray(b->size32, (size_t)ncap, sizeof *b->size32)))
-        return false;
-    b->size32 = p;
     if (!(p = gs_try_reallocarray(b->preview, (size_t)ncap, sizeof *b->preview)))
         return false;
     b->preview = p;
@@ -184,8 +171,7 @@ static bool store32(uint32_t *lo, struct gs_wide64 **wide, uint64_t *n, uint64_t
                     bool is_signed)
 {
     lo[node] = (uint32_t)v;
-    uint64_t back = is_signed ? (uint64_t)(int64_t)(int32_t)(uint32_t)v : (uint64_t)(uint32_t)v;
-    if (back == v)
+    if (gs_narrow_fits(v, is_signed))
         return true;
     if (!grow((void **)wide, cap, *n + 1, sizeof **wide))
         return false;
@@ -214,7 +200,7 @@ static uint64_t *widen(uint32_t **lo, struct gs_wide64 **wide, uint64_t nwide, u
     return out;
 }
 
-static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_t refcnt, uint16_t flags)
+static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, uint16_t flags)
 {
     if (b->n >= GS_NO_NODE - 1 || !reserve_node(b)) {
         b->oom = true;
@@ -226,8 +212,6 @@ static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, int64_
     b->addr[id] = addr;
     b->type[id] = type;
     b->flags[id] = flags;
-    if (!store32(b->refcnt_lo, &b->refcnt_wide, &b->nrefcnt_wide, &b->cap_refcnt_wide, id, (uint64_t)refcnt, true))
-        b->oom = true;
     if (!gs_nodeindex_put(&b->index, addr, id))
         b->oom = true;
     return id;
@@ -266,7 +250,7 @@ static uint32_t node_for(struct builder *b, uint64_t addr)
     uint32_t t = gs_py_types_get(&b->types, b->c, type);
     if (t == GS_PY_TYPE_BAD)
         return GS_NO_NODE;
-    return add_node(b, addr, t, refcnt, 0);
+    return add_node(b, addr, t, 0);
 }
 
 static uint32_t intern(struct builder *b, const char *s)
@@ -505,7 +489,7 @@ static bool visit_tracked(void *arg, const struct gs_py_heap_object *o)
         b->flags[hit] |= GS_NODE_BAD;
         return true;
     }
-    add_node(b, o->addr, t, o->refcnt, flags);
+    add_node(b, o->addr, t, flags);
     return !b->oom;
 }
 
@@ -654,9 +638,10 @@ static void collect_roots(struct builder *b)
 
 /* --- decoding every node -------------------------------------------------- */
 
-/* Node i's referents, size and preview in one visit: the object's memory
- * is in cache once, where separate passes for sizes and previews read every
- * object of the image again in node order (random addresses). */
+/* Node i's referents and preview in one visit: the object's memory is in
+ * cache once, where a separate pass for previews would read every object
+ * of the image again in node order (random addresses). Its size and count
+ * come in the memory figures' visit (memory.h), after this pass's peak. */
 static void decode_node(struct builder *b, uint64_t i)
 {
     /* Decoders may add types (and so move the table): pass a copy. */
@@ -671,10 +656,6 @@ static void decode_node(struct builder *b, uint64_t i)
     struct gs_py_emu_last how = gs_py_emu_last(b->c);
     b->flags[i] |= (uint16_t)((how.emulated ? GS_NODE_EMULATED : 0) | (how.inferred ? GS_NODE_INFERRED : 0) |
                               (how.unknown & 15) << GS_NODE_UNKNOWN_SHIFT);
-    uint64_t size = 0;
-    gs_py_getsizeof(b->c, b->addr[i], &t, &size);
-    if (!store32(b->size32, &b->size_wide, &b->nsize_wide, &b->cap_size_wide, (uint32_t)i, size, false))
-        b->oom = true;
     b->preview[i] = gs_preview(b->c, b->addr[i], &t, &b->strings);
 }
 
@@ -713,8 +694,6 @@ static void replay_node(struct builder *b, uint64_t i, struct gs_decode_job *j, 
         b->flags[i] |= GS_NODE_OPAQUE;
     else if (d->result == GS_PY_DECODE_BAD)
         b->flags[i] |= GS_NODE_BAD;
-    if (!store32(b->size32, &b->size_wide, &b->nsize_wide, &b->cap_size_wide, (uint32_t)i, d->size, false))
-        b->oom = true;
     b->preview[i] = d->preview_len ? gs_strpool_add_hashed(&b->strings, j->text + d->preview, d->preview_len,
                                                           d->preview_hash)
                                    : 0;
@@ -735,7 +714,6 @@ static void issue_jobs(struct builder *b, uint64_t from)
 
 static void decode_all(struct builder *b)
 {
-    bool immortals = b->c->L->minor >= 12;
     struct gs_decode_job *job = NULL;
     for (uint64_t i = 0; i < b->n && !b->oom; i++) {
         if (b->pool && (!job || i >= job->first + job->count)) {
@@ -747,7 +725,6 @@ static void decode_all(struct builder *b)
         if (!store32(b->out_off32, &b->out_off_wide, &b->nout_off_wide, &b->cap_out_off_wide, (uint32_t)i, b->nedges,
                      false))
             b->oom = true;
-        b->size32[i] = 0;
         b->preview[i] = 0;
         if (gs_signal_pending)
             break;
@@ -762,8 +739,6 @@ static void decode_all(struct builder *b)
             replay_node(b, i, job, d);
         else
             decode_node(b, i);
-        if (immortals && (int32_t)b->refcnt_lo[i] < 0)
-            b->flags[i] |= GS_NODE_IMMORTAL;
     }
     if (job)
         gs_decode_pool_release(b->pool, job);
@@ -908,8 +883,6 @@ static void trim_arrays(struct builder *b, struct gs_snapshot *s)
     trim((void **)&s->preview, n, sizeof *s->preview);
     trim((void **)&s->out_dst, m, sizeof *s->out_dst);
     trim((void **)&s->out_label, m, sizeof *s->out_label);
-    trim((void **)&b->refcnt_lo, n, sizeof *b->refcnt_lo);
-    trim((void **)&b->size32, n, sizeof *b->size32);
     trim((void **)&b->out_off32, n + 1, sizeof *b->out_off32);
     b->cap_nodes = n;
     b->cap_edges = m;
@@ -957,10 +930,12 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
         return st;
     gs_phase_mark(&b->phases, "resources");
-    /* The memory figures read the sizes as they are held now (32 bits
-     * wide: graph/narrow.h), widened below once the copy is gone. */
-    struct gs_narrow_u64 sizes = {b->size32, b->size_wide, b->nsize_wide};
-    if ((st = gs_memory_build(b->cap, s, &b->types, &sizes, &b->strings, err)) != GS_OK)
+    /* The memory figures' visit reads the counts and sizes too (memory.h). */
+    b->facts.refcnt_lo = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *b->facts.refcnt_lo);
+    b->facts.size_lo = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *b->facts.size_lo);
+    if (!b->facts.refcnt_lo || !b->facts.size_lo)
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the sizes of %llu objects", (unsigned long long)n);
+    if ((st = gs_memory_build(b->cap, s, &b->types, &b->facts, &b->strings, err)) != GS_OK)
         return st;
     gs_phase_mark(&b->phases, "memory");
     /* Types: names and modules into the string pool. */
@@ -991,9 +966,10 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         b->cap->image = NULL;
     }
     const char *failed = NULL;
-    if (!(s->size = widen(&b->size32, &b->size_wide, b->nsize_wide, n, false)))
+    if (!(s->size = widen(&b->facts.size_lo, &b->facts.size_wide, b->facts.nsize_wide, n, false)))
         failed = "listing the sizes";
-    else if (!(s->refcnt = (int64_t *)widen(&b->refcnt_lo, &b->refcnt_wide, b->nrefcnt_wide, n, true)))
+    else if (!(s->refcnt = (int64_t *)widen(&b->facts.refcnt_lo, &b->facts.refcnt_wide, b->facts.nrefcnt_wide, n,
+                                            true)))
         failed = "listing the reference counts";
     else if (!(s->out_off = widen(&b->out_off32, &b->out_off_wide, b->nout_off_wide, n + 1, false)))
         failed = "listing the edges";
@@ -1034,7 +1010,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         pthread_join(unmapper, NULL);
     gs_phase_mark(&b->phases, "reverse edges");
 
-    /* Held-from-outside roots (sizes and previews came with the referents). */
+    /* Held-from-outside roots. */
     for (uint64_t i = 0; i < n; i++) {
         if (!(s->flags[i] & GS_NODE_IMMORTAL) && s->refcnt[i] > (int64_t)s->explained[i]) {
             int64_t extra = s->refcnt[i] - (int64_t)s->explained[i];
@@ -1139,10 +1115,10 @@ static void builder_free(struct builder *b)
     free(b->addr);
     free(b->type);
     free(b->flags);
-    free(b->refcnt_lo);
-    free(b->refcnt_wide);
-    free(b->size32);
-    free(b->size_wide);
+    free(b->facts.refcnt_lo);
+    free(b->facts.refcnt_wide);
+    free(b->facts.size_lo);
+    free(b->facts.size_wide);
     free(b->preview);
     free(b->out_off32);
     free(b->out_off_wide);

@@ -13,7 +13,6 @@
 #include "graph/snapshot.h"
 #include "py/emulated.h"
 #include "py/referents.h"
-#include "py/sizeof.h"
 #include "util/alloc.h"
 #include "util/cpus.h"
 #include "util/strpool.h"
@@ -222,13 +221,11 @@ static void decode_job(struct decoder *d, struct gs_decode_job *j)
             j->ntext = text_mark;
             continue;
         }
-        gs_py_getsizeof(&d->c, j->addr[k], &t, &n->size);
         char out[GS_PREVIEW_MAX + 16];
         size_t len = gs_preview_text(&d->c, j->addr[k], &t, out);
         if (len && !add_text(d, out, len, &n->preview)) {
             j->nrefs = refs_mark;
             j->ntext = text_mark;
-            n->size = 0;
             continue;
         }
         n->preview_len = (uint32_t)len;

@@ -4,12 +4,12 @@
  * The build numbers nodes as it meets them, and everything it makes is one
  * sequence: a node's id, the order of its edges, every string id and type
  * id depend on what came before. What reads the target's memory does not:
- * an object's referents, size and preview text depend on its bytes and its
+ * an object's referents and preview text depend on its bytes and its
  * type alone, and reading them (random reads over the image) is most of
  * the build. So the builder hands out jobs, runs of consecutive nodes that
  * exist already, and threads decode them into records: each reference as
  * the decoder reported it (with its target's node when the node index knew
- * it then), the size, the preview text. The builder takes the jobs back in
+ * it then), the preview text. The builder takes the jobs back in
  * node order and replays each record as its own decoding would have gone
  * (build.c): the same ids, edges and strings whatever the thread count.
  *
@@ -55,7 +55,6 @@ struct gs_decoded_name {
 };
 
 struct gs_decoded_node {
-    uint64_t size;
     size_t first_ref;   /* its records: refs[first_ref, next node's first_ref) */
     uint32_t preview;   /* offset of its preview text in the job's text */
     uint32_t preview_len; /* 0: no preview */

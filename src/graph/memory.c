@@ -45,6 +45,7 @@
 #include "graph/decode_pool.h"
 #include "py/mimalloc.h"
 #include "py/ndarray.h"
+#include "py/refcount.h"
 #include "py/sizeof.h"
 #include "py/statics.h"
 #include "util/alloc.h"
@@ -564,7 +565,10 @@ struct account_share {
     const struct gs_py_types *types;
     struct mi_place *mp;
     const struct resident *res;
-    const struct gs_narrow_u64 *sizes;
+    const struct gs_py_thread_refcounts *thread_refs;
+    struct gs_memory_node_facts *facts; /* lo[]: this share's range written here */
+    struct gs_wide64 *refcnt_wide, *size_wide; /* this share's, in node order */
+    size_t nrefcnt_wide, cap_refcnt_wide, nsize_wide, cap_size_wide;
     struct gs_py_ctx c;
     struct ranges arenas, files; /* the shared arrays, this share's cursors */
     uint64_t lo, hi;
@@ -575,20 +579,56 @@ struct account_share {
     bool started;
 };
 
+/* Append (node, v) to a share's list of wide values. */
+static void keep_wide(struct gs_wide64 **v, size_t *n, size_t *cap, uint64_t node, uint64_t value)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *v = gs_xreallocarray(*v, *cap, sizeof **v);
+    }
+    (*v)[(*n)++] = (struct gs_wide64){(uint32_t)node, value};
+}
+
+/* A node's reference count as the build found it when it made the node
+ * (the collector's lists, or py/refcount.h for the others): read again
+ * here, from the same copy, so that the referents' pass need not hold it. */
+static int64_t node_refcount(const struct gs_py_ctx *c, const struct gs_py_thread_refcounts *thread_refs,
+                             uint64_t addr)
+{
+    int64_t n = 0;
+    uint64_t word, type;
+    if (gs_py_layout_is_free_threaded(c->L))
+        return gs_py_object_refcount(c, thread_refs, addr, &n, &type) ? n : 0;
+    return gs_py_read_ptr(c, addr + (uint64_t)c->L->object_refcnt, &word) ? gs_py_refcnt_of_word(c->L, word) : 0;
+}
+
 static void *account_range(void *arg)
 {
     struct account_share *sh = arg;
     struct gs_snapshot *s = sh->s;
     const struct gs_py_ctx *c = &sh->c;
     const struct gs_snap_memory *m = &s->memory;
+    struct gs_memory_node_facts *f = sh->facts;
     uint64_t small = m->pymalloc.status == GS_PY_PYMALLOC_OK ? m->pymalloc.small_threshold : 0;
     uint64_t align = m->pymalloc.alignment ? m->pymalloc.alignment : 16;
-    uint64_t wide = gs_narrow_cursor(sh->sizes, sh->lo);
+    bool immortals = c->L->minor >= 12;
     for (uint64_t i = sh->lo; i < sh->hi; i++) {
+        int64_t refcnt = node_refcount(c, sh->thread_refs, s->addr[i]);
+        f->refcnt_lo[i] = (uint32_t)refcnt;
+        if (!gs_narrow_fits((uint64_t)refcnt, true))
+            keep_wide(&sh->refcnt_wide, &sh->nrefcnt_wide, &sh->cap_refcnt_wide, i, (uint64_t)refcnt);
+        if (immortals && (int32_t)(uint32_t)refcnt < 0)
+            s->flags[i] |= GS_NODE_IMMORTAL;
+        f->size_lo[i] = 0;
         if (s->type[i] == GS_PY_TYPE_BAD || s->type[i] >= sh->types->n)
             continue;
         const struct gs_py_type_info *t = &sh->types->v[s->type[i]];
-        uint64_t addr = s->addr[i], slack = 0, size = gs_narrow_get(sh->sizes, i, &wide);
+        uint64_t size = 0;
+        gs_py_getsizeof(c, s->addr[i], t, &size);
+        f->size_lo[i] = (uint32_t)size;
+        if (!gs_narrow_fits(size, false))
+            keep_wide(&sh->size_wide, &sh->nsize_wide, &sh->cap_size_wide, i, size);
+        uint64_t addr = s->addr[i], slack = 0;
         struct piece pieces[3];
         size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
         s->slack[i] = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
@@ -636,7 +676,7 @@ static void *account_range(void *arg)
  * nodes with its own reader of the image, except on a free-threaded build,
  * whose mimalloc blocks are counted once each in one shared bitmap. */
 static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          const struct gs_narrow_u64 *sizes, struct mi_place *mp, const struct resident *res)
+                          struct gs_memory_node_facts *facts, struct mi_place *mp, const struct resident *res)
 {
     struct gs_snap_memory *m = &s->memory;
     struct ranges arenas, files;
@@ -653,8 +693,8 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
     struct account_share sh[ACCOUNT_MAX_THREADS];
     for (uint64_t k = 0; k < threads; k++) {
         sh[k] = (struct account_share){
-            .s = s, .types = types, .mp = mp, .res = res, .sizes = sizes, .c = cap->rt.ctx, .arenas = arenas,
-            .files = files,
+            .s = s, .types = types, .mp = mp, .res = res, .thread_refs = &cap->rt.thread_refs, .facts = facts,
+            .c = cap->rt.ctx, .arenas = arenas, .files = files,
             .lo = s->nobjects * k / threads, .hi = s->nobjects * (k + 1) / threads,
         };
         /* This thread reads through the capture's reader; the others
@@ -682,6 +722,23 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
         m->external_buffers += sh[k].external_buffers;
         nconstants += sh[k].nconstants;
     }
+    /* The shares' wide values, in share order: node order. */
+    size_t nrefcnt_wide = 0, nsize_wide = 0;
+    for (uint64_t k = 0; k < threads; k++) {
+        nrefcnt_wide += sh[k].nrefcnt_wide;
+        nsize_wide += sh[k].nsize_wide;
+    }
+    facts->refcnt_wide = nrefcnt_wide ? gs_xreallocarray(NULL, nrefcnt_wide, sizeof *facts->refcnt_wide) : NULL;
+    facts->size_wide = nsize_wide ? gs_xreallocarray(NULL, nsize_wide, sizeof *facts->size_wide) : NULL;
+    facts->nrefcnt_wide = facts->nsize_wide = 0;
+    for (uint64_t k = 0; k < threads; k++) {
+        for (size_t i = 0; i < sh[k].nrefcnt_wide; i++)
+            facts->refcnt_wide[facts->nrefcnt_wide++] = sh[k].refcnt_wide[i];
+        for (size_t i = 0; i < sh[k].nsize_wide; i++)
+            facts->size_wide[facts->nsize_wide++] = sh[k].size_wide[i];
+        free(sh[k].refcnt_wide);
+        free(sh[k].size_wide);
+    }
     if (nconstants)
         s->constants = gs_xreallocarray(s->constants, s->nconstants + nconstants, sizeof *s->constants);
     for (uint64_t k = 0; k < threads; k++) {
@@ -705,7 +762,7 @@ static uint64_t tracemalloc_tables(const struct gs_snapshot *s)
 }
 
 gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          const struct gs_narrow_u64 *sizes, gs_strpool *strings, gs_error *err)
+                          struct gs_memory_node_facts *facts, gs_strpool *strings, gs_error *err)
 {
     (void)err;
     const struct gs_py_ctx *c = &cap->rt.ctx;
@@ -762,7 +819,7 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
     s->ntm_frames = tm.nframes;
 
     build_mappings(cap, s, strings);
-    account_nodes(cap, s, types, sizes, &mp, &res);
+    account_nodes(cap, s, types, facts, &mp, &res);
     gs_py_mimalloc_map_free(&mp.map);
     ranges_free(&mp.segments);
     ranges_free(&mp.arenas);

@@ -1,6 +1,6 @@
 /* memory.h: where the target's memory goes, for the snapshot.
  *
- * Called by gs_graph_build() once every node, type and size is known. It
+ * Called by gs_graph_build() once every node and type is known. It
  * reads from the capture (never the process): tracemalloc's traces
  * (py/tracemalloc.h), pymalloc's arenas (py/obmalloc.h), the mappings the
  * capture read from /proc/PID/smaps, and for each node the buffers it
@@ -8,9 +8,12 @@
  * items leave unused (slack) and a hash of a str's or bytes' value; then
  * it splits the anonymous resident memory into what explains it. It fills
  * s->memory, s->mappings, s->arenas, s->tm_* and s->slack / s->content.
- * memory.c's top comment says how each figure is computed. The nodes'
- * sizes come as the build holds them while the copy is in memory (32 bits
- * wide, graph/narrow.h): s->size is not filled yet.
+ * memory.c's top comment says how each figure is computed.
+ *
+ * Its visit of every node (on the build's threads) also reads what the
+ * referents' pass need not hold at the build's peak: each node's reference
+ * count and sys.getsizeof, kept 32 bits wide until the copy is freed
+ * (graph/narrow.h), and the immortal flag (3.12+).
  */
 #ifndef GCSCOPE_GRAPH_MEMORY_H
 #define GCSCOPE_GRAPH_MEMORY_H
@@ -21,8 +24,18 @@
 #include "py/typeinfo.h"
 #include "util/strpool.h"
 
+/* Each node's reference count (signed) and size, as gs_memory_build fills
+ * them: lo[] (s->nobjects entries each, given) and the values their low
+ * halves do not give back (sign-extended for counts), sorted by node
+ * (allocated; NULL when none). */
+struct gs_memory_node_facts {
+    uint32_t *refcnt_lo, *size_lo;
+    struct gs_wide64 *refcnt_wide, *size_wide;
+    uint64_t nrefcnt_wide, nsize_wide;
+};
+
 gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
-                          const struct gs_narrow_u64 *sizes, gs_strpool *strings, gs_error *err);
+                          struct gs_memory_node_facts *facts, gs_strpool *strings, gs_error *err);
 
 /* The traced block holding a node, or NULL: the trace (domain 0) whose
  * block [addr, addr + size) contains the object's address (a GC object's
