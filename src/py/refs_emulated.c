@@ -222,22 +222,39 @@ void gs_py_emu_prepare(const struct gs_py_ctx *c, struct gs_py_types *types, con
     struct gs_py_emu *pe = c->emu;
     if (!pe)
         return;
-    uint64_t *objs = gs_xreallocarray(NULL, n ? n : 1, sizeof *objs);
-    uint64_t *fns = gs_xreallocarray(NULL, n ? n : 1, sizeof *fns);
+    /* Whether a type's objects run their traverse, and which, is asked once
+     * per type (runs: 0 not yet, 1 yes, 2 no); the lists are as long as the
+     * objects that run one (none on a heap of plain Python objects), where
+     * two arrays as long as the nodes were fresh pages to fault in. */
+    uint8_t *runs = gs_xcalloc(types->n ? types->n : 1, sizeof *runs);
+    uint64_t *fn_of = gs_xcalloc(types->n ? types->n : 1, sizeof *fn_of);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (type_idx[i] == GS_PY_TYPE_BAD || type_idx[i] >= types->n)
+        uint32_t ti = type_idx[i];
+        if (ti == GS_PY_TYPE_BAD || ti >= types->n)
             continue;
-        const struct gs_py_type_info *t = &types->v[type_idx[i]];
-        if (t->kind != GS_PYK_OBJECT)
-            continue;
-        const struct emu_type *et = type_entry(pe, c, t);
-        if (et->mode != MODE_TRAVERSE)
-            continue;
-        objs[k] = addrs[i];
-        fns[k] = et->fn;
-        k++;
+        if (!runs[ti]) {
+            const struct gs_py_type_info *t = &types->v[ti];
+            const struct emu_type *et = t->kind == GS_PYK_OBJECT ? type_entry(pe, c, t) : NULL;
+            runs[ti] = et && et->mode == MODE_TRAVERSE ? 1 : 2;
+            fn_of[ti] = et ? et->fn : 0;
+        }
+        k += runs[ti] == 1;
     }
+    uint64_t *objs = gs_xreallocarray(NULL, k ? k : 1, sizeof *objs);
+    uint64_t *fns = gs_xreallocarray(NULL, k ? k : 1, sizeof *fns);
+    size_t listed = k;
+    k = 0;
+    for (size_t i = 0; k < listed && i < n; i++) {
+        uint32_t ti = type_idx[i];
+        if (ti != GS_PY_TYPE_BAD && ti < types->n && runs[ti] == 1) {
+            objs[k] = addrs[i];
+            fns[k] = fn_of[ti];
+            k++;
+        }
+    }
+    free(runs);
+    free(fn_of);
     gs_emu_run(pe->emu, objs, fns, k);
     const char *env = getenv("GCSCOPE_EMU_STATS");
     if (env && strcmp(env, "2") == 0)
