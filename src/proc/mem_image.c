@@ -1,6 +1,10 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,8 @@
 #include "util/alloc.h"
 #include "util/cancel.h"
 #include "util/clock.h"
+#include "util/cpus.h"
+#include "util/phases.h"
 #include "util/sort.h"
 
 /* A mapping in the image: reads inside it but outside every run are zeros. */
@@ -379,36 +385,94 @@ static bool mapping_runs(gs_image *img, const gs_map *m, bool whole, double dead
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-static bool prefault(unsigned char *base, size_t size, double deadline)
+static bool may_go_on(double deadline)
 {
-    const size_t step = (size_t)16 << 20;
+    return !gs_signal_pending && !gs_deadline_hit && !(deadline > 0 && gs_now() >= deadline);
+}
+
+/* One pass over the buffer in 16 MiB steps, shared by the copy's threads
+ * (GCSCOPE_COPY_THREADS): first faults of distinct pages run in parallel
+ * (1 GiB of fresh pages: 300 ms on one core of the test VM, 160 on two). */
+#define PREFAULT_STEP ((size_t)16 << 20)
+#define PREFAULT_THREADS 8
+enum pass { PASS_POPULATE, PASS_ZERO };
+struct prefault_pass {
+    unsigned char *base;
+    size_t size;
+    double deadline, aid_until;
+    enum pass kind;
+    _Atomic size_t next;  /* offset of the next step to take */
+    _Atomic bool stopped; /* a signal or the deadline: every worker stops */
+};
+
+static void *prefault_worker(void *arg)
+{
+    struct prefault_pass *pp = arg;
+    int zero = pp->kind == PASS_ZERO ? open("/dev/zero", O_RDONLY | O_CLOEXEC) : -1;
     bool madvise_works = true;
-    int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-    /* The zeros are only an aid: they get half the time left, so that a
-     * short --timeout still leaves the copy its share. */
-    double now = gs_now(), aid_until = deadline > 0 ? now + (deadline - now) / 2 : 0;
-    for (size_t off = 0; off < size; off += step) {
-        if (gs_signal_pending || gs_deadline_hit || (deadline > 0 && gs_now() >= deadline)) {
-            if (zero >= 0)
-                close(zero);
-            return false;
+    for (;;) {
+        size_t off = atomic_fetch_add(&pp->next, PREFAULT_STEP);
+        if (off >= pp->size || pp->stopped)
+            break;
+        if (!may_go_on(pp->deadline)) {
+            pp->stopped = true;
+            break;
         }
-        size_t len = size - off < step ? size - off : step;
-        if (madvise_works && madvise(base + off, len, MADV_POPULATE_WRITE) != 0) {
+        size_t len = pp->size - off < PREFAULT_STEP ? pp->size - off : PREFAULT_STEP;
+        if (pp->kind == PASS_ZERO) {
+            /* The zeros are only an aid: they get half the time left, so
+             * that a short --timeout still leaves the copy its share. */
+            if (zero < 0 || (pp->aid_until > 0 && gs_now() >= pp->aid_until))
+                break;
+            gs_kernel_zero(zero, pp->base + off, len);
+            continue;
+        }
+        if (madvise_works && madvise(pp->base + off, len, MADV_POPULATE_WRITE) != 0)
             madvise_works = false; /* before Linux 5.14 */
-        }
         if (!madvise_works)
             for (size_t p = 0; p < len; p += 4096)
-                ((volatile unsigned char *)base)[off + p] = 0;
-        if (zero >= 0 && aid_until > 0 && gs_now() >= aid_until) {
-            close(zero);
-            zero = -1;
-        }
-        gs_kernel_zero(zero, base + off, len);
+                ((volatile unsigned char *)pp->base)[off + p] = 0;
     }
     if (zero >= 0)
         close(zero);
-    return true;
+    return NULL;
+}
+
+/* False when a signal or the deadline stopped the pass. */
+static bool prefault_pass(unsigned char *base, size_t size, double deadline, double aid_until, enum pass kind)
+{
+    struct prefault_pass pp = {.base = base, .size = size, .deadline = deadline, .aid_until = aid_until,
+                               .kind = kind};
+    atomic_init(&pp.next, 0);
+    atomic_init(&pp.stopped, false);
+    int threads = gs_thread_count("GCSCOPE_COPY_THREADS", PREFAULT_THREADS);
+    size_t steps = (size + PREFAULT_STEP - 1) / PREFAULT_STEP;
+    if ((size_t)threads > steps)
+        threads = steps ? (int)steps : 1;
+    pthread_t t[PREFAULT_THREADS];
+    int started = 0;
+    /* Helpers take no signals: the main thread's handlers set the flags. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    while (started < threads - 1 && pthread_create(&t[started], NULL, prefault_worker, &pp) == 0)
+        started++;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    prefault_worker(&pp);
+    for (int i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    return !pp.stopped;
+}
+
+static bool prefault(unsigned char *base, size_t size, double deadline, struct gs_phases *ph)
+{
+    if (!prefault_pass(base, size, deadline, 0, PASS_POPULATE))
+        return false;
+    gs_phase_mark(ph, "prefault");
+    double now = gs_now();
+    bool ok = prefault_pass(base, size, deadline, deadline > 0 ? now + (deadline - now) / 2 : 0, PASS_ZERO);
+    gs_phase_mark(ph, "zero pass");
+    return ok;
 }
 
 void gs_kernel_zero(int zero_fd, unsigned char *base, size_t len)
@@ -435,7 +499,7 @@ static gs_status stopped_early(gs_error *err, const char *what, uint64_t done, u
 }
 
 gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, double deadline, gs_image **out,
-                        gs_error *err)
+                        struct gs_phases *ph, gs_error *err)
 {
     gs_image *img = gs_xcalloc(1, sizeof *img);
     img->reader.ops = &image_ops;
@@ -458,6 +522,7 @@ gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, doub
             total += runs[k].end - runs[k].start;
     }
     free(runs);
+    gs_phase_mark(ph, "resident scan");
     if (max_bytes && total > max_bytes) {
         gs_image_free(img);
         return gs_fail(err, GS_ERR_NOMEM,
@@ -473,7 +538,7 @@ gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, doub
         return gs_fail(err, GS_ERR_NOMEM, "cannot allocate %.1f MiB to copy the target's memory",
                        (double)planned / 1048576.0);
     }
-    if (!prefault(img->blocks[0].base, img->blocks[0].size, deadline)) {
+    if (!prefault(img->blocks[0].base, img->blocks[0].size, deadline, ph)) {
         gs_image_free(img);
         return stopped_early(err, "while preparing the copy", 0, 0);
     }
@@ -488,6 +553,7 @@ gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, doub
         img->prefills = gs_xreallocarray(img->prefills, img->nprefills + 1, sizeof *img->prefills);
         img->prefills[img->nprefills++] = (struct prefill){m->start, m->end, m->offset, m->inode, data};
     }
+    gs_phase_mark(ph, "file mappings");
     *out = img;
     return GS_OK;
 }
@@ -829,8 +895,8 @@ struct gs_floor {
     size_t njobs;
 };
 
-/* The floor's destination is as warm as the capture's (pre-faulted, small
- * pages, like the block gs_image_plan faults in) and as cold in the cache:
+/* The floor's destination is as warm as the capture's (pre-faulted the same
+ * way, small pages) and as cold in the cache:
  * FLOOR_SCRATCH is far larger than a last-level cache, and the runs are
  * laid end to end over it, wrapping around. Copying every run onto the
  * same first bytes instead (as this did before) kept the destination in
@@ -854,17 +920,13 @@ gs_floor *gs_floor_prepare(const gs_image *img)
         return f;
     }
     f->size = total < FLOOR_SCRATCH ? (size_t)total : FLOOR_SCRATCH;
-    f->scratch = mmap(NULL, f->size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+    f->scratch = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (f->scratch == MAP_FAILED) {
         f->scratch = NULL;
         f->jobs = gs_xcalloc(1, sizeof *f->jobs);
         return f;
     }
-    int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-    gs_kernel_zero(zero, f->scratch, f->size); /* as prefault() leaves the capture's buffer */
-    if (zero >= 0)
-        close(zero);
+    (void)prefault(f->scratch, f->size, 0, NULL);
     f->jobs = gs_xcalloc(njobs, sizeof *f->jobs);
     size_t at = 0; /* where the next byte goes in the scratch */
     for (size_t i = 0; i < img->nruns; i++) {

@@ -33,6 +33,8 @@
 #include "proc/memreader.h"
 #include "util/status.h"
 
+struct gs_phases; /* util/phases.h */
+
 #define GS_IMAGE_RO_MAX (16u << 20)
 
 typedef struct gs_image gs_image;
@@ -53,9 +55,11 @@ struct gs_image_stats {
  * (plus slack for what the target adds before it stops). max_bytes (0 = no
  * limit) refuses a larger resident heap with GS_ERR_NOMEM and a message
  * naming --max-capture. deadline: gs_now() time (0 = none); past it, or on
- * a stop signal, GS_ERR_DEADLINE / GS_ERR_INTERRUPTED. */
+ * a stop signal, GS_ERR_DEADLINE / GS_ERR_INTERRUPTED. ph (NULL: none)
+ * gets a mark after each step (resident scan, prefault, zero pass, file
+ * mappings) for GCSCOPE_TRACE_PHASES. */
 gs_status gs_image_plan(pid_t pid, const gs_maps *maps, uint64_t max_bytes, double deadline, gs_image **out,
-                        gs_error *err);
+                        struct gs_phases *ph, gs_error *err);
 
 /* While the target is stopped: find the resident pages of the writable
  * regions of `maps` (re-read after the stop) and copy them, in chunks,

@@ -45,7 +45,7 @@ static void rss_kib(long *rss, long *peak)
 
 void gs_phase_mark(struct gs_phases *p, const char *name)
 {
-    if (!p->on)
+    if (!p || !p->on)
         return;
     double wall = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     double own = clock_s(CLOCK_THREAD_CPUTIME_ID);

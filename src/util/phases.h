@@ -18,6 +18,7 @@ struct gs_phases {
 };
 
 void gs_phases_start(struct gs_phases *p);
+/* p NULL: nothing (for steps that are traced only from some callers). */
 void gs_phase_mark(struct gs_phases *p, const char *name);
 
 #endif

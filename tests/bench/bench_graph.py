@@ -10,7 +10,10 @@ the figures are medians over those runs:
             copy of the same memory, measured in the same stop)
   build     the graph build, in microseconds per GC object (the objects the
             collector tracks, as gc.get_objects() counts them)
-  ready     capture + build: start to a snapshot in memory, against the
+  ready     capture + build: gcscope's start to a snapshot in memory (the
+            resident scan, the copy buffer's preparation, the stop and
+            copy, the runtime read, then the build; --bench-floor's own
+            stop and scratch come after and are not in it), against the
             interpreter's walk (which builds no graph at all)
   rss       gcscope's peak RSS, against copied bytes + 60 bytes a node
 Then every report runs on a saved snapshot, timed with its peak RSS,

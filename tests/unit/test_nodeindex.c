@@ -33,7 +33,7 @@ int main(void)
     gs_error err;
     UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
     gs_image *img = NULL;
-    if (gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, &err) != GS_OK)
+    if (gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, NULL, &err) != GS_OK)
         unit_skip("this process is larger than the capture limit (sanitizer shadow?)");
     /* Regions are what the copy found resident. */
     UNIT_CHECK(gs_image_copy_writable(img, getpid(), &maps, 0, &err) == GS_OK);

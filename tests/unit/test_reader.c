@@ -74,7 +74,7 @@ int main(void)
     /* With the default limit, as gcscope runs. Under AddressSanitizer this
      * process has terabytes of shadow mappings: the plan is refused, which
      * is the limit doing its job; the copy checks then do not apply. */
-    gs_status planned = gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, &err);
+    gs_status planned = gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, NULL, &err);
     if (planned == GS_ERR_NOMEM)
         printf("note: this process is larger than the capture limit (sanitizer shadow?): %s\n", err.msg);
     else
@@ -100,7 +100,7 @@ int main(void)
         gs_image_free(img);
     }
     /* A capture limit smaller than the memory is refused with a message. */
-    UNIT_CHECK(gs_image_plan(getpid(), &maps, 4096, 0, &img, &err) == GS_ERR_NOMEM);
+    UNIT_CHECK(gs_image_plan(getpid(), &maps, 4096, 0, &img, NULL, &err) == GS_ERR_NOMEM);
     UNIT_CHECK(strstr(err.msg, "--max-capture") != NULL);
     gs_maps_free(&maps);
     free(heap_copy);

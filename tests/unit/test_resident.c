@@ -117,7 +117,7 @@ static void image(void)
     gs_error err;
     UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
     gs_image *img = NULL;
-    if (gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, &err) != GS_OK) {
+    if (gs_image_plan(getpid(), &maps, gs_default_max_capture(), 0, &img, NULL, &err) != GS_OK) {
         printf("note: this process is larger than the capture limit (sanitizer shadow?): %s\n", err.msg);
         gs_maps_free(&maps);
         return;
