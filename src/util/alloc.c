@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/thp.h"
 
 static void (*abort_hook)(void);
 
@@ -65,7 +66,8 @@ char *gs_xstrdup(const char *s)
  * are written once in near-random order: with 4 KiB pages, each first touch
  * is a page fault and each later access a likely TLB miss. Asking for
  * transparent huge pages (where the system allows them on request, the
- * Debian default) makes it one fault per 2 MiB. The advice covers every
+ * Debian default) makes it one fault per 2 MiB, except where they cost
+ * more than they save (util/thp.h). The advice covers every
  * page the block touches: such a block is a mapping of its own
  * (gs_alloc_init), and advising only its interior would split it in two
  * areas that mremap cannot grow (EFAULT), turning every realloc into a
@@ -87,7 +89,7 @@ void gs_alloc_init(void)
 void gs_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
-    if (!p || n < HUGE_ADVICE_MIN)
+    if (!p || n < HUGE_ADVICE_MIN || !gs_huge_pages_pay())
         return;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t start = (uintptr_t)p & ~(uintptr_t)(page - 1);

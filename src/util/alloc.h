@@ -18,7 +18,8 @@ void *gs_try_reallocarray(void *p, size_t count, size_t size);
 /* Allocator settings, once at startup (see alloc.c). */
 void gs_alloc_init(void);
 
-/* Ask for transparent huge pages on a large block (>= 4 MiB; advice only).
+/* Ask for transparent huge pages on a large block (>= 4 MiB; advice only),
+ * where they pay (util/thp.h).
  * gs_try_malloc and gs_try_reallocarray do it for every block they return. */
 void gs_advise_huge(void *p, size_t n);
 
