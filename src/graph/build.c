@@ -1008,6 +1008,9 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     gs_prefault_quiet(b->prefault);
     if (unmapping)
         pthread_join(unmapper, NULL);
+    /* The value hashes were listed by node while the copy was held. */
+    if (!gs_memory_spread_content(s, &b->facts))
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the values of %llu objects", (unsigned long long)n);
     gs_phase_mark(&b->phases, "reverse edges");
 
     /* Held-from-outside roots. */
@@ -1119,6 +1122,7 @@ static void builder_free(struct builder *b)
     free(b->facts.refcnt_wide);
     free(b->facts.size_lo);
     free(b->facts.size_wide);
+    free(b->facts.content);
     free(b->preview);
     free(b->out_off32);
     free(b->out_off_wide);

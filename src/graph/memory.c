@@ -567,8 +567,8 @@ struct account_share {
     const struct resident *res;
     const struct gs_py_thread_refcounts *thread_refs;
     struct gs_memory_node_facts *facts; /* lo[]: this share's range written here */
-    struct gs_wide64 *refcnt_wide, *size_wide; /* this share's, in node order */
-    size_t nrefcnt_wide, cap_refcnt_wide, nsize_wide, cap_size_wide;
+    struct gs_wide64 *refcnt_wide, *size_wide, *content; /* this share's, in node order */
+    size_t nrefcnt_wide, cap_refcnt_wide, nsize_wide, cap_size_wide, ncontent, cap_content;
     struct gs_py_ctx c;
     struct ranges arenas, files; /* the shared arrays, this share's cursors */
     uint64_t lo, hi;
@@ -632,7 +632,9 @@ static void *account_range(void *arg)
         struct piece pieces[3];
         size_t nb = node_buffers(c, addr, t, pieces + 1, &slack);
         s->slack[i] = slack > UINT32_MAX ? UINT32_MAX : (uint32_t)slack;
-        s->content[i] = value_hash(c, addr, t);
+        uint64_t content = value_hash(c, addr, t);
+        if (content)
+            keep_wide(&sh->content, &sh->ncontent, &sh->cap_content, i, content);
         struct gs_snap_constant cv;
         if (size >= GS_CONSTANT_MIN_BYTES && constant_value(c, addr, t, &cv)) {
             if (sh->nconstants == sh->cap_constants) {
@@ -683,7 +685,6 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
     arena_ranges(s, &arenas);
     file_ranges(s, &files);
     s->slack = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->slack);
-    s->content = gs_xcalloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
     bool image = cap->image && cap->rt.ctx.r == gs_image_reader(cap->image);
     uint64_t threads = mp->on || !image ? 1 : (uint64_t)gs_decode_threads();
     if (threads > ACCOUNT_MAX_THREADS)
@@ -722,22 +723,27 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
         m->external_buffers += sh[k].external_buffers;
         nconstants += sh[k].nconstants;
     }
-    /* The shares' wide values, in share order: node order. */
-    size_t nrefcnt_wide = 0, nsize_wide = 0;
+    /* The shares' lists, in share order: node order. */
+    size_t nrefcnt_wide = 0, nsize_wide = 0, ncontent = 0;
     for (uint64_t k = 0; k < threads; k++) {
         nrefcnt_wide += sh[k].nrefcnt_wide;
         nsize_wide += sh[k].nsize_wide;
+        ncontent += sh[k].ncontent;
     }
     facts->refcnt_wide = nrefcnt_wide ? gs_xreallocarray(NULL, nrefcnt_wide, sizeof *facts->refcnt_wide) : NULL;
     facts->size_wide = nsize_wide ? gs_xreallocarray(NULL, nsize_wide, sizeof *facts->size_wide) : NULL;
-    facts->nrefcnt_wide = facts->nsize_wide = 0;
+    facts->content = ncontent ? gs_xreallocarray(NULL, ncontent, sizeof *facts->content) : NULL;
+    facts->nrefcnt_wide = facts->nsize_wide = facts->ncontent = 0;
     for (uint64_t k = 0; k < threads; k++) {
         for (size_t i = 0; i < sh[k].nrefcnt_wide; i++)
             facts->refcnt_wide[facts->nrefcnt_wide++] = sh[k].refcnt_wide[i];
         for (size_t i = 0; i < sh[k].nsize_wide; i++)
             facts->size_wide[facts->nsize_wide++] = sh[k].size_wide[i];
+        for (size_t i = 0; i < sh[k].ncontent; i++)
+            facts->content[facts->ncontent++] = sh[k].content[i];
         free(sh[k].refcnt_wide);
         free(sh[k].size_wide);
+        free(sh[k].content);
     }
     if (nconstants)
         s->constants = gs_xreallocarray(s->constants, s->nconstants + nconstants, sizeof *s->constants);
@@ -842,6 +848,21 @@ gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, c
         m->unexplained = m->anonymous > explained ? m->anonymous - explained : 0;
     }
     return GS_OK;
+}
+
+bool gs_memory_spread_content(struct gs_snapshot *s, struct gs_memory_node_facts *facts)
+{
+    /* Fresh zeroed pages: only those holding a hash are written. */
+    s->content = calloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
+    if (!s->content)
+        return false;
+    for (uint64_t i = 0; i < facts->ncontent; i++)
+        if (facts->content[i].node < s->nobjects)
+            s->content[facts->content[i].node] = facts->content[i].value;
+    free(facts->content);
+    facts->content = NULL;
+    facts->ncontent = 0;
+    return true;
 }
 
 /* --- duplicate values ------------------------------------------------------ */

@@ -13,7 +13,10 @@
  * Its visit of every node (on the build's threads) also reads what the
  * referents' pass need not hold at the build's peak: each node's reference
  * count and sys.getsizeof, kept 32 bits wide until the copy is freed
- * (graph/narrow.h), and the immortal flag (3.12+).
+ * (graph/narrow.h), and the immortal flag (3.12+). The value hashes of
+ * str and bytes (a tenth of the nodes) are listed by node while the copy is
+ * held, and spread into s->content once it is freed
+ * (gs_memory_spread_content).
  */
 #ifndef GCSCOPE_GRAPH_MEMORY_H
 #define GCSCOPE_GRAPH_MEMORY_H
@@ -27,15 +30,18 @@
 /* Each node's reference count (signed) and size, as gs_memory_build fills
  * them: lo[] (s->nobjects entries each, given) and the values their low
  * halves do not give back (sign-extended for counts), sorted by node
- * (allocated; NULL when none). */
+ * (allocated; NULL when none); and every nonzero value hash, by node. */
 struct gs_memory_node_facts {
     uint32_t *refcnt_lo, *size_lo;
-    struct gs_wide64 *refcnt_wide, *size_wide;
-    uint64_t nrefcnt_wide, nsize_wide;
+    struct gs_wide64 *refcnt_wide, *size_wide, *content;
+    uint64_t nrefcnt_wide, nsize_wide, ncontent;
 };
 
 gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
                           struct gs_memory_node_facts *facts, gs_strpool *strings, gs_error *err);
+/* s->content (one hash a node, 0 for the others) from facts->content,
+ * which it frees. False when memory ran out. */
+bool gs_memory_spread_content(struct gs_snapshot *s, struct gs_memory_node_facts *facts);
 
 /* The traced block holding a node, or NULL: the trace (domain 0) whose
  * block [addr, addr + size) contains the object's address (a GC object's
