@@ -10,13 +10,18 @@
 #include "util/sort.h"
 
 #define GRANULE_SHIFT 4
-/* A chunk (one base) covers 256 granules, 4 KiB of the target: a pymalloc
- * pool (3.8-3.12) or a quarter of one. Larger chunks cost fewer bases but
- * put objects numbered further apart under one base. */
+/* A chunk covers 256 granules, 4 KiB of the target: a pymalloc pool
+ * (3.8-3.12) or a quarter of one. It has two bases: the first node
+ * recorded in it, and the first one too far from that. Nodes come in two
+ * waves, the collector's lists (numbered in allocation order) and then the
+ * untracked objects they point to (numbered as the walk meets them), so a
+ * chunk holding both needs both: with one base, 4-5% of heap_target's
+ * nodes were too far from it. */
 #define CHUNK_SHIFT 8
-/* The largest distance from a chunk's base a slot holds (slot values 1 ..
- * FAR - 1 mean 0 .. FAR - 2). */
-#define MAX_DISTANCE ((uint32_t)GS_NODEINDEX_FAR - 2)
+/* A slot's top bit says which base; the rest is 1 + the distance from it
+ * (0 with no base bit: no node; all ones: GS_NODEINDEX_FAR). */
+#define SECOND_BASE 0x8000u
+#define MAX_DISTANCE ((uint32_t)0x7FFF - 2) /* both bases, FAR excluded */
 
 /* Captured regions closer than this share one slot array: the slots of the
  * gap are never touched (reserved, not committed), and fewer, larger spans
@@ -55,7 +60,7 @@ void gs_nodeindex_init(struct gs_nodeindex *x, const gs_image *img)
         }
         size_t granules = (size_t)((r->end - r->start) >> GRANULE_SHIFT);
         r->bytes = granules * sizeof *r->slots;
-        r->base_bytes = ((granules >> CHUNK_SHIFT) + 1) * sizeof *r->base;
+        r->base_bytes = ((granules >> CHUNK_SHIFT) + 1) * 2 * sizeof *r->base;
         /* No huge pages: a free-threaded interpreter's objects are strewn
          * over mimalloc segments of 32 MiB, one set per thread, and a 2 MiB
          * page per touched spot cost 2.5 GiB and 30 s with 200 threads
@@ -131,7 +136,8 @@ static inline bool granule(const struct gs_nodeindex *x, size_t *last, uint64_t 
 /* The node of a dense slot's value v (neither 0 nor FAR), in chunk g's. */
 static inline uint32_t slot_node(const struct gs_nodeindex_region *r, size_t g, uint16_t v)
 {
-    return __atomic_load_n(&r->base[g >> CHUNK_SHIFT], __ATOMIC_RELAXED) + v - 2;
+    const uint32_t *base = &r->base[(g >> CHUNK_SHIFT) * 2 + (v >> 15)];
+    return __atomic_load_n(base, __ATOMIC_RELAXED) + (v & 0x7FFF) - 2;
 }
 
 uint32_t gs_nodeindex_get(struct gs_nodeindex *x, uint64_t addr)
@@ -155,15 +161,19 @@ bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node)
     size_t g;
     if (!granule(x, &x->last, addr, &r, &g))
         return gs_addrmap_put(&x->other, addr, node);
-    uint32_t *base = &r->base[g >> CHUNK_SHIFT];
-    /* Atomic: decoding threads peek at the slots meanwhile. The base is
+    uint32_t *base = &r->base[(g >> CHUNK_SHIFT) * 2];
+    /* Atomic: decoding threads peek at the slots meanwhile. A base is
      * stored before the slot that needs it (release), and never changes. */
-    if (!*base && node < UINT32_MAX)
-        __atomic_store_n(base, node + 1, __ATOMIC_RELAXED);
     uint16_t v = GS_NODEINDEX_FAR;
-    if (node + 1 >= *base && node + 1 - *base <= MAX_DISTANCE)
-        v = (uint16_t)(node + 1 - *base + 1);
-    else if (!gs_addrmap_put(&x->other, addr, node))
+    for (unsigned k = 0; k < 2 && node < UINT32_MAX; k++) {
+        if (!base[k])
+            __atomic_store_n(&base[k], node + 1, __ATOMIC_RELAXED);
+        if (node + 1 >= base[k] && node + 1 - base[k] <= MAX_DISTANCE) {
+            v = (uint16_t)((k ? SECOND_BASE : 0) | (node + 1 - base[k] + 1));
+            break;
+        }
+    }
+    if (v == GS_NODEINDEX_FAR && !gs_addrmap_put(&x->other, addr, node))
         return false;
     __atomic_store_n(&r->slots[g], v, __ATOMIC_RELEASE);
     return true;
@@ -185,7 +195,7 @@ void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr)
     size_t g;
     if (granule(x, &x->last, addr, &r, &g)) {
         __builtin_prefetch(&r->slots[g]);
-        __builtin_prefetch(&r->base[g >> CHUNK_SHIFT]);
+        __builtin_prefetch(&r->base[(g >> CHUNK_SHIFT) * 2]);
     } else {
         gs_addrmap_prefetch(&x->other, addr);
     }

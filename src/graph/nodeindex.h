@@ -8,11 +8,11 @@
  * MAP_NORESERVE: only the pages that hold nodes cost memory (at most an
  * eighth of the image), and a lookup is one access near the previous one,
  * since objects that reference each other were mostly allocated near each
- * other. A slot holds its node as a distance from the first node recorded
- * in its 4 KiB of the target's memory (each such chunk has a 32-bit base):
- * objects allocated together are mostly numbered close together. Addresses
- * that are not 16-byte aligned, outside the regions, or whose node is too
- * far from its chunk's base go to a hash map.
+ * other. A slot holds its node as a distance from one of two 32-bit bases
+ * of its 4 KiB of the target's memory (the first node recorded there, and
+ * the first too far from that one): objects allocated together are mostly
+ * numbered close together. Addresses that are not 16-byte aligned, outside
+ * the regions, or whose node is too far from both bases go to a hash map.
  */
 #ifndef GCSCOPE_GRAPH_NODEINDEX_H
 #define GCSCOPE_GRAPH_NODEINDEX_H
@@ -26,9 +26,10 @@
 struct gs_nodeindex_region {
     uint64_t start, end;
     /* Per 16 bytes: 0 = no node, GS_NODEINDEX_FAR = in the hash map, else
-     * the node is its chunk's base + slot - 2. */
+     * the top bit picks one of its chunk's bases and the node is that
+     * base + the other 15 bits - 2 (nodeindex.c). */
     uint16_t *slots;
-    uint32_t *base; /* per chunk: its first node + 1; 0 = none yet */
+    uint32_t *base; /* two per chunk: a node + 1; 0 = none yet */
     size_t bytes, base_bytes;
 };
 
