@@ -86,10 +86,12 @@ struct builder {
     /* the node being decoded, or GS_NO_NODE while collecting roots */
     uint32_t current;
     /* The collector's lists run in allocation order, so neighbours are
-     * mostly of one type: the previous object's type id saves most of the
-     * per-object type lookups. */
-    uint64_t last_type_addr;
-    uint32_t last_type;
+     * mostly of a few types (an instance, its dict, the list it holds, in
+     * turn): the last few types' ids save most of the per-object type
+     * lookups. */
+    uint64_t last_type_addr[4];
+    uint32_t last_type[4];
+    unsigned last_next; /* the entry replaced next */
     uint32_t root_kind, root_name; /* while collecting roots */
     uint64_t bad_edges;
     bool oom;
@@ -476,11 +478,15 @@ static bool visit_tracked(void *arg, const struct gs_py_heap_object *o)
         flags |= GS_NODE_FROZEN;
     else
         flags |= (uint16_t)(o->generation << GS_NODE_GEN_SHIFT);
-    if (o->type != b->last_type_addr || !o->type) {
-        b->last_type = gs_py_types_get(&b->types, b->c, o->type);
-        b->last_type_addr = o->type;
+    unsigned k = 0;
+    while (k < 4 && (b->last_type_addr[k] != o->type || !o->type))
+        k++;
+    if (k == 4) {
+        k = b->last_next++ & 3;
+        b->last_type[k] = gs_py_types_get(&b->types, b->c, o->type);
+        b->last_type_addr[k] = o->type;
     }
-    uint32_t t = b->last_type;
+    uint32_t t = b->last_type[k];
     if (t == GS_PY_TYPE_BAD)
         flags |= GS_NODE_BAD;
     uint32_t hit = gs_nodeindex_get(&b->index, o->addr);
