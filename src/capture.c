@@ -150,6 +150,28 @@ static gs_status choose_layout(struct gs_capture *cap, gs_error *err)
     return st;
 }
 
+struct regs_job {
+    const pid_t *tids;
+    struct gs_thread_regs *regs;
+    size_t n;
+    bool native_stacks;
+    double deadline;
+};
+
+/* On the tracer thread (gs_attach_call): every thread's registers. */
+static void read_regs(void *arg)
+{
+    struct regs_job *j = arg;
+    for (size_t i = 0; i < j->n; i++) {
+        j->regs[i].tid = j->tids[i];
+        /* Past the deadline the remaining threads go without registers
+         * (and so without a native stack) rather than hold the target
+         * longer. */
+        if (j->native_stacks && gs_now() < j->deadline && !gs_deadline_hit)
+            gs_unwind_regs(j->tids[i], &j->regs[i]);
+    }
+}
+
 /* While stopped, with the memory: the descriptor table (so that it matches
  * the objects that own them), the thread ids and, for native stacks, each
  * thread's registers (walk_stacks walks the stacks after the detach).
@@ -167,14 +189,8 @@ static gs_status read_threads_and_fds(struct gs_capture *cap, gs_attach *a, cons
     const pid_t *tids = gs_attach_threads(a, &n);
     *regs = gs_xcalloc(n ? n : 1, sizeof **regs);
     *nregs = n;
-    for (size_t i = 0; i < n; i++) {
-        (*regs)[i].tid = tids[i];
-        /* Past the deadline the remaining threads go without registers
-         * (and so without a native stack) rather than hold the target
-         * longer. */
-        if (opts->native_stacks && gs_now() < deadline && !gs_deadline_hit)
-            gs_unwind_regs(tids[i], &(*regs)[i]);
-    }
+    struct regs_job j = {tids, *regs, n, opts->native_stacks, deadline};
+    gs_attach_call(a, read_regs, &j);
     return check_signals(err);
 }
 

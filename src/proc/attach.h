@@ -8,7 +8,9 @@
  *   ... read memory while stopped ...
  *   gs_detach(a)               detach every thread; idempotent; also frees
  * Every error path inside gs_attach detaches what it had seized before it
- * returns. Never PTRACE_ATTACH, never PTRACE_O_EXITKILL: if gcscope dies, even
+ * returns. Between gs_attach_process and gs_detach the calling thread has
+ * SIGCHLD blocked: a thread of gcscope's own makes the ptrace requests and
+ * takes the SIGCHLDs of the stops (its exit detaches every thread at once). Never PTRACE_ATTACH, never PTRACE_O_EXITKILL: if gcscope dies, even
  * by SIGKILL, the kernel resumes the seized threads.
  *
  * A thread that was in a group-stop (SIGSTOP, Ctrl-Z) before stays stopped
@@ -48,6 +50,10 @@ int gs_detach(gs_attach *a);
 int gs_detach_at(gs_attach *a, double *last_detach);
 
 const pid_t *gs_attach_threads(const gs_attach *a, size_t *n);
+/* Run fn(arg) on the thread that traces a's threads, and wait for it: a
+ * ptrace request for one of them (PTRACE_GETREGS) must come from that
+ * thread, which is not the caller's (attach.c, "the tracer"). */
+void gs_attach_call(gs_attach *a, void (*fn)(void *), void *arg);
 bool gs_attach_was_stopped(const gs_attach *a); /* in a group-stop before */
 double gs_attach_first_stop(const gs_attach *a); /* gs_now() of first stop */
 /* gs_now() when the latest stop began: the first, or the re-stop of the
