@@ -544,7 +544,17 @@ static gs_status stop_all(gs_attach *a, double deadline, gs_error *err)
             }
             return gs_fail(err, GS_ERR_EXITED, "target exited during capture");
         }
-        /* Every known thread is stopped: the list read now is complete. */
+        /* Every known thread is stopped: the list read now is complete.
+         * When the kernel counts as many threads in the group as we hold
+         * (Threads: in /proc/PID/status, one short file), none is missing
+         * and the directory need not be read: for 500 threads it cost 0.5
+         * ms of the pause. A thread we hold stays counted while we hold it
+         * (even killed, it waits for us as a zombie), so equal counts
+         * cannot hide a new one; any doubt (an exiting thread we could not
+         * seize, a zombie leader) makes them differ, and the directory
+         * decides. */
+        if (status_long(a->pid, "Threads") == (long)a->n)
+            return GS_OK;
         s = seize_new(a, &added, err);
         if (s != GS_OK)
             return s;
