@@ -695,28 +695,46 @@ static void start_tracer(gs_attach *a)
     /* SIGCHLD stays blocked here until release(): see wait_stops. */
 }
 
-/* Run job(arg) on the tracer and wait for it. quit: its last job; the
- * caller then waits for the thread's end (release). */
-static void on_tracer(gs_attach *a, void (*job)(void *), void *arg, bool quit)
+/* Hand job(arg) to the tracer once it is done with the one before; wait
+ * for it too unless `wait` is false. quit: its last job; the caller then
+ * waits for the thread's end (release). */
+static void post_job(gs_attach *a, void (*job)(void *), void *arg, bool quit, bool wait)
 {
     if (!a->threaded) {
         job(arg);
         return;
     }
     pthread_mutex_lock(&a->mu);
+    while (a->job)
+        pthread_cond_wait(&a->cv, &a->mu);
     a->job = job;
     a->job_arg = arg;
     a->quit = quit;
     pthread_cond_broadcast(&a->cv);
-    while (!quit && a->job)
+    while (wait && !quit && a->job)
         pthread_cond_wait(&a->cv, &a->mu);
     pthread_mutex_unlock(&a->mu);
 }
 
-void gs_attach_call(gs_attach *a, void (*fn)(void *), void *arg)
+static void on_tracer(gs_attach *a, void (*job)(void *), void *arg, bool quit)
+{
+    post_job(a, job, arg, quit, true);
+}
+
+void gs_attach_start(gs_attach *a, void (*fn)(void *), void *arg)
 {
     if (a)
-        on_tracer(a, fn, arg, false);
+        post_job(a, fn, arg, false, false);
+}
+
+void gs_attach_wait(gs_attach *a)
+{
+    if (!a || !a->threaded)
+        return;
+    pthread_mutex_lock(&a->mu);
+    while (a->job)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
 }
 
 struct stop_job {

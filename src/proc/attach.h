@@ -50,10 +50,13 @@ int gs_detach(gs_attach *a);
 int gs_detach_at(gs_attach *a, double *last_detach);
 
 const pid_t *gs_attach_threads(const gs_attach *a, size_t *n);
-/* Run fn(arg) on the thread that traces a's threads, and wait for it: a
- * ptrace request for one of them (PTRACE_GETREGS) must come from that
- * thread, which is not the caller's (attach.c, "the tracer"). */
-void gs_attach_call(gs_attach *a, void (*fn)(void *), void *arg);
+/* Start fn(arg) on the thread that traces a's threads and return at once:
+ * a ptrace request for one of them (PTRACE_GETREGS) must come from that
+ * thread, which is not the caller's (attach.c, "the tracer"), and the
+ * caller may do other work meanwhile (copy the memory). gs_attach_wait
+ * waits until it is done; so does every other call on a. */
+void gs_attach_start(gs_attach *a, void (*fn)(void *), void *arg);
+void gs_attach_wait(gs_attach *a);
 bool gs_attach_was_stopped(const gs_attach *a); /* in a group-stop before */
 double gs_attach_first_stop(const gs_attach *a); /* gs_now() of first stop */
 /* gs_now() when the latest stop began: the first, or the re-stop of the
