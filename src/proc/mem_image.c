@@ -337,9 +337,7 @@ static const void *image_view(gs_reader *r, uint64_t addr, size_t len)
     const struct run *run = find_run(img, addr);
     if (!run)
         return NULL;
-    r->win_start = run->start;
-    r->win_end = run->end;
-    r->win_data = run->data;
+    gs_reader_remember(r, run->start, run->end, run->data);
     if (len > run->end - addr)
         return NULL;
     return run->data + (addr - run->start);
@@ -841,9 +839,7 @@ static const void *thread_view(gs_reader *r, uint64_t addr, size_t len)
     const struct run *run = find_run(((struct image_thread_reader *)r)->img, addr);
     if (!run)
         return NULL;
-    r->win_start = run->start;
-    r->win_end = run->end;
-    r->win_data = run->data;
+    gs_reader_remember(r, run->start, run->end, run->data);
     if (len > run->end - addr)
         return NULL;
     return run->data + (addr - run->start);

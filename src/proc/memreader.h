@@ -46,14 +46,33 @@ struct gs_reader {
      * one did, and are answered inline without a call. */
     uint64_t win_start, win_end;
     const unsigned char *win_data;
+    /* The stretch remembered before it, answered inline too: reads
+     * alternate between two stretches (an object and its type's static
+     * data, a dict and its keys' arena), and each switch was a call. */
+    uint64_t win2_start, win2_end;
+    const unsigned char *win2_data;
 };
 
-/* A pointer to [addr, addr + len) inside the remembered stretch, or NULL. */
+/* For readers: remember [start, end) at data as the newest stretch. */
+static inline void gs_reader_remember(gs_reader *r, uint64_t start, uint64_t end, const unsigned char *data)
+{
+    r->win2_start = r->win_start;
+    r->win2_end = r->win_end;
+    r->win2_data = r->win_data;
+    r->win_start = start;
+    r->win_end = end;
+    r->win_data = data;
+}
+
+/* A pointer to [addr, addr + len) inside a remembered stretch, or NULL. */
 static inline const void *gs_window(const gs_reader *r, uint64_t addr, size_t len)
 {
     uint64_t off = addr - r->win_start;
     if (off < r->win_end - r->win_start && len <= r->win_end - addr)
         return r->win_data + off;
+    off = addr - r->win2_start;
+    if (off < r->win2_end - r->win2_start && len <= r->win2_end - addr)
+        return r->win2_data + off;
     return NULL;
 }
 
