@@ -303,10 +303,12 @@ static bool reinject(struct thread *t)
  * (a 20 us..1 ms poll measured a 3 ms median pause on a 5-thread target, this
  * about 0.15 ms). Each sleep is capped at 10 ms so that a SIGCHLD-less world
  * (SIG_IGN) still works, as a poll. The handlers of gs_signals_install are
- * not blocked, so SIGINT or SIGALRM end the sleep with EINTR and the flag
- * checks run next. (sigprocmask blocks SIGCHLD for the calling thread only:
- * should gcscope ever run other threads, one of them may take the SIGCHLD
- * and this degrades to the 10 ms poll, still correct.)
+ * not blocked, so SIGINT or SIGALRM end the sleep with EINTR when the kernel
+ * hands them to the tracer, and the flag checks run next; handed to the
+ * caller's thread instead, they are seen within the 10 ms. (SIGCHLD is
+ * blocked on the tracer and on the caller's thread: another thread of
+ * gcscope's that leaves it open may take one, and this degrades to the
+ * 10 ms poll, still correct.)
  * check_flags: give up on gs_signal_pending / gs_deadline_hit too (attach
  * does; the detach path only honours its own short deadline). */
 static gs_status wait_stops_blocked(gs_attach *a, double deadline, bool check_flags, bool *got_chld, gs_error *err)
