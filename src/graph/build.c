@@ -936,15 +936,8 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         (st = gs_threads_build(b->cap, s, &b->strings, b->frame_roots, b->nframe_roots, err)) != GS_OK)
         return st;
     gs_phase_mark(&b->phases, "resources");
-    /* The memory figures' visit reads the counts and sizes too (memory.h). */
-    b->facts.refcnt_lo = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *b->facts.refcnt_lo);
-    b->facts.size_lo = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *b->facts.size_lo);
-    if (!b->facts.refcnt_lo || !b->facts.size_lo)
-        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the sizes of %llu objects", (unsigned long long)n);
-    if ((st = gs_memory_build(b->cap, s, &b->types, &b->facts, &b->strings, err)) != GS_OK)
-        return st;
-    gs_phase_mark(&b->phases, "memory");
-    /* Types: names and modules into the string pool. */
+    /* Types: names and modules into the string pool (before the memory
+     * figures, which intern the last strings: memory.h). */
     s->ntypes = b->types.n;
     s->types = gs_xcalloc((size_t)s->ntypes, sizeof *s->types);
     for (size_t t = 0; t < b->types.n; t++) {
@@ -959,6 +952,14 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         };
     }
     gs_phase_mark(&b->phases, "types");
+    /* The memory figures' visit reads the counts and sizes too (memory.h). */
+    b->facts.refcnt_lo = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *b->facts.refcnt_lo);
+    b->facts.size_lo = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *b->facts.size_lo);
+    if (!b->facts.refcnt_lo || !b->facts.size_lo)
+        return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the sizes of %llu objects", (unsigned long long)n);
+    if ((st = gs_memory_build(b->cap, s, &b->types, &b->facts, &b->strings, err)) != GS_OK)
+        return st;
+    gs_phase_mark(&b->phases, "memory");
     /* Nothing reads the target's memory from here on (see build.h). Its
      * unmapping (a kernel walk over every page of the copy: 300 ms for 1.4
      * GB) runs on a thread of its own while this one goes on; it gives pages

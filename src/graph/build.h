@@ -2,7 +2,8 @@
  * is not touched (it runs again already). The capture's image, the copy of
  * the target's memory and the largest thing gcscope holds, is released
  * (cap->image = NULL) as soon as nothing reads it any more: after the
- * referents, sizes, previews, resources, thread stacks and type facts, and
+ * referents, previews, resources, thread stacks, type facts and memory
+ * figures (sizes and counts among them), and
  * before the reverse edges are made, so that the copy and the reverse
  * arrays are never in memory together. The rest of cap stays valid. */
 #ifndef GCSCOPE_GRAPH_BUILD_H

@@ -17,6 +17,11 @@
  * str and bytes (a tenth of the nodes) are listed by node while the copy is
  * held, and spread into s->content once it is freed
  * (gs_memory_spread_content).
+ *
+ * It interns the mappings' and tracemalloc's names in `strings`, then
+ * drops the pool's lookup table (util/strpool.h) for its visit of every
+ * node: the caller interns nothing after it (an add would build the table
+ * again, hashing every string).
  */
 #ifndef GCSCOPE_GRAPH_MEMORY_H
 #define GCSCOPE_GRAPH_MEMORY_H

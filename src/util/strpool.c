@@ -53,6 +53,37 @@ static bool grow_slots(gs_strpool *p)
     return true;
 }
 
+/* The table again from the strings in the buffer (after
+ * gs_strpool_drop_table): each one, NUL-terminated, from offset 1. */
+static bool rebuild_slots(gs_strpool *p)
+{
+    size_t n = 1024;
+    while (n < (p->count + 1) * 2)
+        n *= 2;
+    struct gs_strpool_slot *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t off = 1; off < p->len;) {
+        size_t len = strlen(p->buf + off);
+        uint32_t tag = gs_strpool_hash(p->buf + off, len);
+        size_t j = tag & (n - 1);
+        while (slots[j].id)
+            j = (j + 1) & (n - 1);
+        slots[j] = (struct gs_strpool_slot){(uint32_t)off, tag};
+        off += len + 1;
+    }
+    p->slots = slots;
+    p->nslots = n;
+    return true;
+}
+
+void gs_strpool_drop_table(gs_strpool *p)
+{
+    free(p->slots);
+    p->slots = NULL;
+    p->nslots = 0;
+}
+
 uint32_t gs_strpool_hash(const char *s, size_t n)
 {
     /* The high half: FNV-1a mixes upwards, so it spreads better than the
@@ -75,6 +106,8 @@ uint32_t gs_strpool_add_hashed(gs_strpool *p, const char *s, size_t n, uint32_t 
         p->buf[0] = '\0';
         p->len = 1;
     }
+    if (!p->slots && p->count && !rebuild_slots(p))
+        return 0;
     if ((p->count + 1) * 2 > p->nslots && !grow_slots(p))
         return 0;
     size_t j = tag & (p->nslots - 1);

@@ -38,6 +38,10 @@ static inline void gs_strpool_prefetch(const gs_strpool *p, uint32_t hash)
 }
 /* The string with this id ("" for 0 or an unknown id). */
 const char *gs_strpool_str(const gs_strpool *p, uint32_t id);
+/* Free the lookup table (8 bytes a slot, two slots a string or more) while
+ * no string is added: the strings keep their ids, and the next add builds
+ * the table again from them (hashing every string: not for a hot path). */
+void gs_strpool_drop_table(gs_strpool *p);
 /* Hand the buffer over (the pool is left empty); *len gets its length. */
 char *gs_strpool_take(gs_strpool *p, size_t *len);
 void gs_strpool_free(gs_strpool *p);
