@@ -925,7 +925,7 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     /* Address order first: it reads the node index, which goes next. */
     trim_arrays(b, s);
     s->by_addr = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->by_addr);
-    if (!s->by_addr || !gs_nodeindex_in_order(&b->index, s->addr, s->by_addr, (size_t)n))
+    if (!s->by_addr || !gs_nodeindex_take_order(&b->index, s->addr, s->by_addr, (size_t)n))
         return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
     gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);

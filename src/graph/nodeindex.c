@@ -205,7 +205,12 @@ void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr)
  * their nodes sorted, where sorting the address array (a radix sort of
  * 16-byte pairs) cost two passes of random writes and two temporary copies
  * of it. The few nodes in the hash map are sorted apart and merged in. */
-bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n)
+/* Slots given back at a time by gs_nodeindex_take_order (512 KiB). */
+#define RELEASE_SLOTS ((size_t)1 << 18)
+
+/* in_order's and take_order's scan; release: give back the slots' pages
+ * behind it. */
+static bool scan_in_order(const struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n, bool release)
 {
     const gs_addrmap *m = &x->other;
     size_t k = 0, done = 0, e = 0;
@@ -246,16 +251,24 @@ bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, u
             }
             known = npages <= resident_cap && mincore(reg->slots, reg->bytes, resident) == 0;
         }
+        size_t released = 0;
         for (size_t j = 0; j < nslots; j++) {
-            if (known && j % per_page == 0 && !(resident[j / per_page] & 1)) {
-                j += per_page - 1; /* all zero: no node in this page */
-                continue;
+            if (j % per_page == 0) { /* a page of slots starts */
+                if (release && j >= released + RELEASE_SLOTS) {
+                    size_t upto = j / RELEASE_SLOTS * RELEASE_SLOTS; /* page-aligned */
+                    madvise(reg->slots + released, (upto - released) * sizeof *reg->slots, MADV_DONTNEED);
+                    released = upto;
+                }
+                if (known && !(resident[j / per_page] & 1)) {
+                    j += per_page - 1; /* all zero: no node in this page */
+                    continue;
+                }
             }
-            if (j % 4 == 0 && j + 4 <= nslots) { /* four empty slots at once */
-                uint64_t four;
-                memcpy(&four, &reg->slots[j], sizeof four);
-                if (!four) {
-                    j += 3;
+            if (j % 8 == 0 && j + 8 <= nslots) { /* eight empty slots at once */
+                uint64_t eight[2];
+                memcpy(eight, &reg->slots[j], sizeof eight);
+                if (!(eight[0] | eight[1])) {
+                    j += 7;
                     continue;
                 }
             }
@@ -272,6 +285,10 @@ bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, u
             }
             out[done++] = node;
         }
+        if (release) { /* the rest of this region's slots, and its bases */
+            madvise(reg->slots + released, reg->bytes - released * sizeof *reg->slots, MADV_DONTNEED);
+            madvise(reg->base, reg->base_bytes, MADV_DONTNEED);
+        }
     }
     while (ok && e < k && done < n)
         out[done++] = extra[order[e++]];
@@ -280,4 +297,14 @@ bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, u
     free(order);
     free(keys);
     return ok && done == n && e == k;
+}
+
+bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n)
+{
+    return scan_in_order(x, addr, out, n, false);
+}
+
+bool gs_nodeindex_take_order(struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n)
+{
+    return scan_in_order(x, addr, out, n, true);
 }

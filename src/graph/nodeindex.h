@@ -62,5 +62,10 @@ void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr);
  * addr = their addresses, to check the index against). False when memory
  * ran out or the index does not hold exactly those n nodes. */
 bool gs_nodeindex_in_order(const struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n);
+/* The same, giving the dense slots' memory back as the scan passes it, so
+ * that out[] grows in the room the index leaves (the build frees the index
+ * right after): the index finds none of its nodes after (their slots read
+ * as empty), and only gs_nodeindex_free may follow. */
+bool gs_nodeindex_take_order(struct gs_nodeindex *x, const uint64_t *addr, uint32_t *out, size_t n);
 
 #endif

@@ -115,6 +115,15 @@ int main(void)
         UNIT_CHECK(gs_nodeindex_in_order(&x, far, far_order, FAR_NODES));
         for (size_t i = 1; i < FAR_NODES; i++)
             UNIT_CHECK(far[far_order[i - 1]] < far[far_order[i]]);
+        /* Taking the order gives the same, and the slots' memory back. */
+        uint32_t *taken = calloc(FAR_NODES, sizeof *taken);
+        UNIT_CHECK(gs_nodeindex_take_order(&x, far, taken, FAR_NODES));
+        UNIT_CHECK(memcmp(taken, far_order, FAR_NODES * sizeof *taken) == 0);
+        size_t lost = 0; /* the slots read as empty now */
+        for (uint32_t i = 0; i < FAR_NODES; i++)
+            lost += gs_nodeindex_get(&x, far[i]) == UINT32_MAX;
+        UNIT_CHECK_EQ_U64(lost, FAR_NODES);
+        free(taken);
         gs_nodeindex_free(&x);
         free(far);
         free(far_order);
