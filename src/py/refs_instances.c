@@ -149,6 +149,30 @@ static bool read_cached_keys(const struct gs_py_ctx *c, uint64_t type, struct ca
     return true;
 }
 
+/* read_cached_keys of the instance's class, from the table's memo when the
+ * previous instance decoded was of the same class with the same keys
+ * object (instances of a class mostly come in runs): one read instead of
+ * the keys' geometry. */
+static bool class_cached_keys(const struct gs_py_refs_ctx *rc, struct cached_keys *k)
+{
+    _Static_assert(sizeof *k + 8 <= sizeof rc->types->keys_memo.words, "the memo holds the keys and their address");
+    uint64_t type = rc->t->addr, keys;
+    if (rc->types && type && rc->types->keys_memo.addr == type &&
+        gs_py_field_ptr(rc->c, type, rc->c->L->heaptype_cached_keys, &keys) && keys &&
+        keys == rc->types->keys_memo.words[0]) {
+        memcpy(k, &rc->types->keys_memo.words[1], sizeof *k);
+        return true;
+    }
+    if (!read_cached_keys(rc->c, type, k))
+        return false;
+    if (rc->types && gs_py_field_ptr(rc->c, type, rc->c->L->heaptype_cached_keys, &keys)) {
+        rc->types->keys_memo.addr = type;
+        rc->types->keys_memo.words[0] = keys;
+        memcpy(&rc->types->keys_memo.words[1], k, sizeof *k);
+    }
+    return true;
+}
+
 static uint64_t cached_key(const struct gs_py_ctx *c, const struct cached_keys *k, int64_t i)
 {
     uint64_t key = 0;
@@ -188,7 +212,7 @@ static enum gs_py_decode managed_311(const struct gs_py_refs_ctx *rc)
     if (!values)
         return GS_PY_DECODE_OK;
     struct cached_keys k;
-    if (!read_cached_keys(rc->c, rc->t->addr, &k))
+    if (!class_cached_keys(rc, &k))
         return GS_PY_DECODE_BAD;
     return emit_values(rc, values + (uint64_t)L->dictvalues_values, k.nentries, &k);
 }
@@ -206,7 +230,7 @@ static enum gs_py_decode managed_312(const struct gs_py_refs_ctx *rc)
         return GS_PY_DECODE_OK;
     }
     struct cached_keys k;
-    if (!read_cached_keys(rc->c, rc->t->addr, &k))
+    if (!class_cached_keys(rc, &k))
         return GS_PY_DECODE_BAD;
     return emit_values(rc, raw + 1 + (uint64_t)L->dictvalues_values, k.nentries, &k);
 }
@@ -238,7 +262,7 @@ static enum gs_py_decode managed_313(const struct gs_py_refs_ctx *rc)
     if (!valid)
         return GS_PY_DECODE_OK;
     struct cached_keys k;
-    if (!read_cached_keys(rc->c, rc->t->addr, &k))
+    if (!class_cached_keys(rc, &k))
         return GS_PY_DECODE_BAD;
     return emit_values(rc, values + (uint64_t)L->dictvalues_values, capacity, &k);
 }

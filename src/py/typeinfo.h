@@ -50,6 +50,13 @@ struct gs_py_types {
      * type it lacks answers GS_PY_TYPE_BAD and sets `missed`, so that the
      * caller can leave that object to the owner's thread. */
     bool frozen, missed;
+    /* The instance decoder's memo (refs_instances.c): the cached keys of
+     * the last class it read them for (a fact of the class, read per
+     * instance otherwise). Each thread's table has its own. addr 0: none. */
+    struct {
+        uint64_t addr;
+        uint64_t words[5];
+    } keys_memo;
 };
 
 void gs_py_types_init(struct gs_py_types *t);
