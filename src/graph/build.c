@@ -983,7 +983,9 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     if (!failed) {
         s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
         s->in_src = gs_try_reallocarray(NULL, (size_t)(m ? m : 1), sizeof *s->in_src);
-        s->explained = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *s->explained);
+        /* Zero when allocated (fresh pages): the referrers are counted in it. */
+        s->explained = calloc((size_t)(n ? n : 1), sizeof *s->explained);
+        gs_advise_huge(s->explained, (size_t)n * sizeof *s->explained);
         if (!s->in_off || !s->in_src || !s->explained)
             failed = "building the reverse edges";
     }
@@ -994,18 +996,31 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     }
     /* The helper faults in what is written last while this thread counts. */
     gs_prefault_range(b->prefault, s->in_src, (size_t)m * sizeof *s->in_src);
-    gs_prefault_range(b->prefault, s->explained, (size_t)n * sizeof *s->explained);
-    /* Reverse rows by counting: in_off[d + 1] counts d's referrers, then
-     * in_off[d] (the prefix sums) is the cursor where d's next one goes;
-     * after the fill each cursor stands at its row's end, which is the next
-     * row's start: one shift makes the offsets (no cursor array: one
-     * 8-byte array per node fewer to fault in). */
-    memset(s->in_off, 0, ((size_t)n + 1) * sizeof *s->in_off);
-    for (uint64_t e = 0; e < m; e++)
-        s->in_off[s->out_dst[e] + 1]++;
-    for (uint64_t i = 0; i < n; i++) {
-        s->explained[i] = s->in_off[i + 1] > UINT32_MAX ? UINT32_MAX : (uint32_t)s->in_off[i + 1];
-        s->in_off[i + 1] += s->in_off[i];
+    gs_prefault_range(b->prefault, s->in_off, ((size_t)n + 1) * sizeof *s->in_off);
+    /* Reverse rows by counting: each node's referrers are counted in
+     * explained[] (4 bytes a node, already zero: where counting in in_off
+     * took a pass clearing twice that, and random increments over twice the
+     * bytes), then in_off[d] (the prefix sums) is the cursor where d's next
+     * one goes; after the fill each cursor stands at its row's end, which
+     * is the next row's start: one shift makes the offsets (no cursor
+     * array: one 8-byte array per node fewer to fault in). With 2^32 edges
+     * or more a count could pass 32 bits: counted in in_off then. */
+    if (m <= UINT32_MAX) {
+        for (uint64_t e = 0; e < m; e++)
+            s->explained[s->out_dst[e]]++;
+        uint64_t sum = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            s->in_off[i] = sum;
+            sum += s->explained[i];
+        }
+    } else {
+        memset(s->in_off, 0, ((size_t)n + 1) * sizeof *s->in_off);
+        for (uint64_t e = 0; e < m; e++)
+            s->in_off[s->out_dst[e] + 1]++;
+        for (uint64_t i = 0; i < n; i++) {
+            s->explained[i] = s->in_off[i + 1] > UINT32_MAX ? UINT32_MAX : (uint32_t)s->in_off[i + 1];
+            s->in_off[i + 1] += s->in_off[i];
+        }
     }
     for (uint64_t i = 0; i < n; i++)
         for (uint64_t e = s->out_off[i]; e < s->out_off[i + 1]; e++)
