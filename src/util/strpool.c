@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/strpool.h"
 
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -33,10 +34,22 @@ static bool reserve_buf(gs_strpool *p, size_t extra)
     return true;
 }
 
+/* An empty table of n slots, cleared by writing it: calloc's fresh pages
+ * would be read first by the probes, mapping the shared zero page, and
+ * each first store would then copy it and flush the TLB of every core the
+ * process runs on (an interrupt per page, costly in a virtual machine). */
+static struct gs_strpool_slot *new_slots(size_t n)
+{
+    struct gs_strpool_slot *slots = gs_try_reallocarray(NULL, n, sizeof *slots);
+    if (slots)
+        memset(slots, 0, n * sizeof *slots);
+    return slots;
+}
+
 static bool grow_slots(gs_strpool *p)
 {
     size_t n = p->nslots ? p->nslots * 2 : 1024;
-    struct gs_strpool_slot *slots = calloc(n, sizeof *slots);
+    struct gs_strpool_slot *slots = new_slots(n);
     if (!slots)
         return false;
     for (size_t i = 0; i < p->nslots; i++) {
@@ -60,7 +73,7 @@ static bool rebuild_slots(gs_strpool *p)
     size_t n = 1024;
     while (n < (p->count + 1) * 2)
         n *= 2;
-    struct gs_strpool_slot *slots = calloc(n, sizeof *slots);
+    struct gs_strpool_slot *slots = new_slots(n);
     if (!slots)
         return false;
     for (size_t off = 1; off < p->len;) {
