@@ -22,32 +22,17 @@ static FILE *open_text(void)
     return open_memstream(&text, &text_len);
 }
 
-static const char *one_int(int64_t v)
-{
-    FILE *f = open_text();
-    gs_json w;
-    gs_json_init(&w, f);
-    gs_json_int(&w, v);
-    fclose(f);
-    return text;
-}
+static void emit_int(gs_json *w, uint64_t v) { gs_json_int(w, (int64_t)v); }
+static void emit_uint(gs_json *w, uint64_t v) { gs_json_uint(w, v); }
+static void emit_addr(gs_json *w, uint64_t v) { gs_json_addr(w, v); }
 
-static const char *one_uint(uint64_t v)
+/* What one value comes out as, written alone. */
+static const char *written(void (*emit)(gs_json *, uint64_t), uint64_t v)
 {
     FILE *f = open_text();
     gs_json w;
     gs_json_init(&w, f);
-    gs_json_uint(&w, v);
-    fclose(f);
-    return text;
-}
-
-static const char *one_addr(uint64_t v)
-{
-    FILE *f = open_text();
-    gs_json w;
-    gs_json_init(&w, f);
-    gs_json_addr(&w, v);
+    emit(&w, v);
     fclose(f);
     return text;
 }
@@ -58,16 +43,16 @@ int main(void)
     char want[64];
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         snprintf(want, sizeof want, "%" PRId64, ints[i]);
-        UNIT_CHECK_STR(one_int(ints[i]), want);
+        UNIT_CHECK_STR(written(emit_int, (uint64_t)ints[i]), want);
     }
     const uint64_t uints[] = {0, 1, 9, 10, 4294967295u, 4294967296u, UINT64_MAX, UINT64_MAX - 1};
     for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++) {
         snprintf(want, sizeof want, "%" PRIu64, uints[i]);
-        UNIT_CHECK_STR(one_uint(uints[i]), want);
+        UNIT_CHECK_STR(written(emit_uint, uints[i]), want);
         snprintf(want, sizeof want, "\"0x%" PRIx64 "\"", uints[i]);
-        UNIT_CHECK_STR(one_addr(uints[i]), want);
+        UNIT_CHECK_STR(written(emit_addr, uints[i]), want);
     }
-    UNIT_CHECK_STR(one_addr(0x7f12abcdef00ULL), "\"0x7f12abcdef00\"");
+    UNIT_CHECK_STR(written(emit_addr, 0x7f12abcdef00ULL), "\"0x7f12abcdef00\"");
 
     /* Commas, keys, nesting and escapes in one document. */
     FILE *f = open_text();
