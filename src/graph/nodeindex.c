@@ -9,19 +9,28 @@
 #include "util/alloc.h"
 #include "util/sort.h"
 
-#define GRANULE_SHIFT 4
-/* A chunk covers 256 granules, 4 KiB of the target: a pymalloc pool
+/* Objects are 16-byte aligned; a slot covers 32 bytes, two such addresses,
+ * and says which one holds its node: two objects in 32 bytes (an object of
+ * 16 bytes and its neighbour, rare: a GC object's 16-byte header keeps GC
+ * objects 32 bytes apart) put the second in the hash map. Half the slots of
+ * one per 16 bytes: the index costs a sixteenth of the span holding nodes. */
+#define ALIGN_SHIFT 4
+#define GRANULE_SHIFT 5
+/* A chunk covers 128 granules, 4 KiB of the target: a pymalloc pool
  * (3.8-3.12) or a quarter of one. It has two bases: the first node
  * recorded in it, and the first one too far from that. Nodes come in two
  * waves, the collector's lists (numbered in allocation order) and then the
  * untracked objects they point to (numbered as the walk meets them), so a
  * chunk holding both needs both: with one base, 4-5% of heap_target's
  * nodes were too far from it. */
-#define CHUNK_SHIFT 8
-/* A slot's top bit says which base; the rest is 1 + the distance from it
- * (0 with no base bit: no node; all ones: GS_NODEINDEX_FAR). */
-#define SECOND_BASE 0x8000u
-#define MAX_DISTANCE ((uint32_t)0x7FFF - 2) /* both bases, FAR excluded */
+#define CHUNK_SHIFT 7
+/* A slot: which 16 bytes of its 32 (HALF), which base (SECOND_BASE), and
+ * 1 + the node's distance from that base in the low 14 bits (0: no node;
+ * all ones: GS_NODEINDEX_FAR, the hash map holds the granule's nodes). */
+#define HALF 0x8000u
+#define SECOND_BASE 0x4000u
+#define DIST_MASK 0x3FFFu
+#define MAX_DISTANCE ((uint32_t)DIST_MASK - 2) /* FAR excluded */
 
 /* Captured regions closer than this share one slot array: the slots of the
  * gap are never touched (reserved, not committed), and fewer, larger spans
@@ -118,37 +127,46 @@ static inline size_t region_containing(const struct gs_nodeindex *x, size_t *las
     return find_region(x, last, addr);
 }
 
-/* The granule of addr, with its region in *r; false when the hash map
- * holds addr (not 16-byte aligned, or in no region). */
+/* The granule of addr, with its region in *r and which half of the
+ * granule addr is (HALF or 0) in *half; false when the hash map holds addr
+ * (not 16-byte aligned, or in no region). */
 static inline bool granule(const struct gs_nodeindex *x, size_t *last, uint64_t addr,
-                           const struct gs_nodeindex_region **r, size_t *g)
+                           const struct gs_nodeindex_region **r, size_t *g, uint16_t *half)
 {
-    if (addr & ((1u << GRANULE_SHIFT) - 1))
+    if (addr & ((1u << ALIGN_SHIFT) - 1))
         return false;
     size_t k = region_containing(x, last, addr);
     if (k == x->n)
         return false;
     *r = &x->regions[k];
     *g = (size_t)((addr - (*r)->start) >> GRANULE_SHIFT);
+    *half = (uint16_t)((addr - (*r)->start) >> ALIGN_SHIFT & 1 ? HALF : 0);
     return true;
+}
+
+/* Does slot value v hold the node of the granule's half `half`? */
+static inline bool holds(uint16_t v, uint16_t half)
+{
+    return v && v != GS_NODEINDEX_FAR && (v & HALF) == half;
 }
 
 /* The node of a dense slot's value v (neither 0 nor FAR), in chunk g's. */
 static inline uint32_t slot_node(const struct gs_nodeindex_region *r, size_t g, uint16_t v)
 {
-    const uint32_t *base = &r->base[(g >> CHUNK_SHIFT) * 2 + (v >> 15)];
-    return __atomic_load_n(base, __ATOMIC_RELAXED) + (v & 0x7FFF) - 2;
+    const uint32_t *base = &r->base[(g >> CHUNK_SHIFT) * 2 + (v & SECOND_BASE ? 1 : 0)];
+    return __atomic_load_n(base, __ATOMIC_RELAXED) + (v & DIST_MASK) - 2;
 }
 
 uint32_t gs_nodeindex_get(struct gs_nodeindex *x, uint64_t addr)
 {
     const struct gs_nodeindex_region *r;
     size_t g;
-    if (granule(x, &x->last, addr, &r, &g)) {
+    uint16_t half;
+    if (granule(x, &x->last, addr, &r, &g, &half)) {
         uint16_t v = r->slots[g];
         if (!v)
             return UINT32_MAX;
-        if (v != GS_NODEINDEX_FAR)
+        if (holds(v, half))
             return slot_node(r, g, v);
     }
     uint32_t *m = gs_addrmap_get(&x->other, addr);
@@ -159,7 +177,8 @@ bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node)
 {
     const struct gs_nodeindex_region *r;
     size_t g;
-    if (!granule(x, &x->last, addr, &r, &g))
+    uint16_t half;
+    if (!granule(x, &x->last, addr, &r, &g, &half) || r->slots[g]) /* the other half is taken */
         return gs_addrmap_put(&x->other, addr, node);
     uint32_t *base = &r->base[(g >> CHUNK_SHIFT) * 2];
     /* Atomic: decoding threads peek at the slots meanwhile. A base is
@@ -169,7 +188,7 @@ bool gs_nodeindex_put(struct gs_nodeindex *x, uint64_t addr, uint32_t node)
         if (!base[k])
             __atomic_store_n(&base[k], node + 1, __ATOMIC_RELAXED);
         if (node + 1 >= base[k] && node + 1 - base[k] <= MAX_DISTANCE) {
-            v = (uint16_t)((k ? SECOND_BASE : 0) | (node + 1 - base[k] + 1));
+            v = (uint16_t)(half | (k ? SECOND_BASE : 0) | (node + 1 - base[k] + 1));
             break;
         }
     }
@@ -183,17 +202,19 @@ uint32_t gs_nodeindex_peek(const struct gs_nodeindex *x, size_t *cursor, uint64_
 {
     const struct gs_nodeindex_region *r;
     size_t g;
-    if (!granule(x, cursor, addr, &r, &g))
+    uint16_t half;
+    if (!granule(x, cursor, addr, &r, &g, &half))
         return UINT32_MAX;
     uint16_t v = __atomic_load_n(&r->slots[g], __ATOMIC_ACQUIRE);
-    return v && v != GS_NODEINDEX_FAR ? slot_node(r, g, v) : UINT32_MAX;
+    return holds(v, half) ? slot_node(r, g, v) : UINT32_MAX;
 }
 
 void gs_nodeindex_prefetch(struct gs_nodeindex *x, uint64_t addr)
 {
     const struct gs_nodeindex_region *r;
     size_t g;
-    if (granule(x, &x->last, addr, &r, &g)) {
+    uint16_t half;
+    if (granule(x, &x->last, addr, &r, &g, &half)) {
         __builtin_prefetch(&r->slots[g]);
         __builtin_prefetch(&r->base[(g >> CHUNK_SHIFT) * 2]);
     } else {
@@ -237,7 +258,7 @@ static bool scan_in_order(const struct gs_nodeindex *x, const uint64_t *addr, ui
         size_t nslots = (size_t)((reg->end - reg->start) >> GRANULE_SHIFT);
         /* Pages of slots never written are not resident (MAP_NORESERVE):
          * mincore says which, so the scan costs what holds objects, not
-         * the span of the region (a 1 GiB mimalloc arena: 128 MiB of
+         * the span of the region (a 1 GiB mimalloc arena: 64 MiB of
          * slots). Unknown residency: scan it all. */
         size_t npages = (reg->bytes + page - 1) / page;
         bool known = false;
@@ -275,7 +296,7 @@ static bool scan_in_order(const struct gs_nodeindex *x, const uint64_t *addr, ui
             uint16_t v = reg->slots[j];
             if (!v || v == GS_NODEINDEX_FAR) /* a far node is the hash map's */
                 continue;
-            uint64_t a = reg->start + ((uint64_t)j << GRANULE_SHIFT);
+            uint64_t a = reg->start + ((uint64_t)j << GRANULE_SHIFT) + (v & HALF ? 1u << ALIGN_SHIFT : 0);
             uint32_t node = slot_node(reg, j, v);
             while (e < k && keys[order[e]] < a && done < n)
                 out[done++] = extra[order[e++]];

@@ -4,15 +4,17 @@
  * Objects live in the captured regions, 16-byte aligned almost always
  * (pymalloc and malloc both align to 16 on x86_64). So each region (regions
  * less than 64 MiB apart share one, see nodeindex.c) gets a
- * dense array with one 16-bit slot per 16 bytes, reserved with
- * MAP_NORESERVE: only the pages that hold nodes cost memory (at most an
- * eighth of the image), and a lookup is one access near the previous one,
+ * dense array with one 16-bit slot per 32 bytes (which says which of its two
+ * aligned addresses holds the node), reserved with MAP_NORESERVE: only the
+ * pages that hold nodes cost memory (at most a sixteenth of the image), and
+ * a lookup is one access near the previous one,
  * since objects that reference each other were mostly allocated near each
  * other. A slot holds its node as a distance from one of two 32-bit bases
  * of its 4 KiB of the target's memory (the first node recorded there, and
  * the first too far from that one): objects allocated together are mostly
  * numbered close together. Addresses that are not 16-byte aligned, outside
- * the regions, or whose node is too far from both bases go to a hash map.
+ * the regions, whose node is too far from both bases, or whose slot holds
+ * the node of the other 16 bytes go to a hash map.
  */
 #ifndef GCSCOPE_GRAPH_NODEINDEX_H
 #define GCSCOPE_GRAPH_NODEINDEX_H
@@ -25,9 +27,9 @@
 
 struct gs_nodeindex_region {
     uint64_t start, end;
-    /* Per 16 bytes: 0 = no node, GS_NODEINDEX_FAR = in the hash map, else
-     * the top bit picks one of its chunk's bases and the node is that
-     * base + the other 15 bits - 2 (nodeindex.c). */
+    /* Per 32 bytes: 0 = no node, GS_NODEINDEX_FAR = in the hash map, else
+     * the node of one of its two 16-byte halves, as a distance from one of
+     * its chunk's two bases (nodeindex.c). */
     uint16_t *slots;
     uint32_t *base; /* two per chunk: a node + 1; 0 = none yet */
     size_t bytes, base_bytes;

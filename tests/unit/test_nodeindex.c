@@ -26,9 +26,9 @@ static int by_value(const void *a, const void *b)
 
 int main(void)
 {
-    /* Two resident megabytes, so that one region is large enough below. */
-    char *ballast = malloc(2 << 20);
-    memset(ballast, 1, 2 << 20);
+    /* Four resident megabytes, so that one region is large enough below. */
+    char *ballast = malloc(4 << 20);
+    memset(ballast, 1, 4 << 20);
     gs_maps maps = {0};
     gs_error err;
     UNIT_CHECK(gs_maps_read(getpid(), &maps, &err) == GS_OK);
@@ -92,18 +92,20 @@ int main(void)
     /* Neighbours numbered far apart (a stride through the span): a chunk's
      * later nodes past its base's reach go to the hash map, and every
      * lookup, peek and the address order still see them. */
-    UNIT_CHECK(span >= FAR_NODES); /* the ballast alone is 131072 granules */
-    uint64_t stride = span % 7919 ? 7919 : 7907;
+    /* 32 bytes apart (one slot each) in the first 4 MiB, numbered along a
+     * stride: about 68 nodes in each 4 KiB, numbered up to 70,000 apart. */
+    uint64_t span32 = (uint64_t)1 << 17;
+    UNIT_CHECK(span / 2 >= span32); /* the ballast alone is that large */
+    uint64_t stride = 7919;
     {
         gs_nodeindex_init(&x, img);
         uint64_t *far = calloc(FAR_NODES, sizeof *far);
         uint32_t *far_order = calloc(FAR_NODES, sizeof *far_order);
         for (uint32_t i = 0; i < FAR_NODES; i++) {
-            far[i] = start + (uint64_t)(((uint64_t)i * stride) % span) * 16;
+            far[i] = start + (uint64_t)(((uint64_t)i * stride) % span32) * 32;
             UNIT_CHECK(gs_nodeindex_put(&x, far[i], i));
         }
         UNIT_CHECK(x.other.n > 0);             /* some were too far */
-        UNIT_CHECK(x.other.n < FAR_NODES / 2); /* most were not */
         size_t cursor = 0, peeked = 0;
         for (uint32_t i = 0; i < FAR_NODES; i++) {
             UNIT_CHECK_EQ_U64(gs_nodeindex_get(&x, far[i]), i);
@@ -112,6 +114,7 @@ int main(void)
             peeked += p == i;
         }
         UNIT_CHECK_EQ_U64(peeked + x.other.n, FAR_NODES);
+        UNIT_CHECK(peeked > FAR_NODES / 4); /* many in their slots */
         UNIT_CHECK(gs_nodeindex_in_order(&x, far, far_order, FAR_NODES));
         for (size_t i = 1; i < FAR_NODES; i++)
             UNIT_CHECK(far[far_order[i - 1]] < far[far_order[i]]);
@@ -128,6 +131,25 @@ int main(void)
         free(far);
         free(far_order);
     }
+    /* Two nodes in one slot's 32 bytes: the first recorded takes the slot,
+     * the other goes to the hash map; both are found, in address order. */
+    uint64_t pair[4] = {start + 80, start + 64, start + 112, start + 136};
+    gs_nodeindex_init(&x, img);
+    for (uint32_t i = 0; i < 4; i++)
+        UNIT_CHECK(gs_nodeindex_put(&x, pair[i], i));
+    for (uint32_t i = 0; i < 4; i++)
+        UNIT_CHECK_EQ_U64(gs_nodeindex_get(&x, pair[i]), i);
+    UNIT_CHECK_EQ_U64(gs_nodeindex_get(&x, start + 96), UINT32_MAX); /* the empty half of a slot */
+    size_t cur = 0;
+    UNIT_CHECK_EQ_U64(gs_nodeindex_peek(&x, &cur, pair[0]), 0);
+    UNIT_CHECK_EQ_U64(gs_nodeindex_peek(&x, &cur, pair[1]), UINT32_MAX); /* the hash map's: not known */
+    uint32_t pair_order[4];
+    UNIT_CHECK(gs_nodeindex_in_order(&x, pair, pair_order, 4));
+    UNIT_CHECK_EQ_U64(pair_order[0], 1);
+    UNIT_CHECK_EQ_U64(pair_order[1], 0);
+    UNIT_CHECK_EQ_U64(pair_order[2], 2);
+    UNIT_CHECK_EQ_U64(pair_order[3], 3);
+    gs_nodeindex_free(&x);
     gs_image_free(img);
     gs_maps_free(&maps);
     free(addr);
