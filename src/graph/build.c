@@ -1144,7 +1144,8 @@ static void builder_free(struct builder *b)
     free(b->facts.refcnt_wide);
     free(b->facts.size_lo);
     free(b->facts.size_wide);
-    free(b->facts.content);
+    for (size_t k = 0; k < GS_MEMORY_PARTS; k++)
+        free(b->facts.content[k]);
     free(b->preview);
     free(b->out_off32);
     free(b->out_off_wide);

@@ -669,7 +669,33 @@ static void *account_range(void *arg)
     return NULL;
 }
 
-#define ACCOUNT_MAX_THREADS 16
+#define ACCOUNT_MAX_THREADS GS_MEMORY_PARTS
+
+/* One list of the k lists (freed), in their order: the first grown in
+ * place (a big block is a mapping of its own: mremap, no copy), the others
+ * appended, so that the memory figures' peak holds no second copy of it. */
+static struct gs_wide64 *join_lists(struct gs_wide64 **lists, const size_t *counts, uint64_t k, uint64_t *total)
+{
+    size_t n = 0;
+    for (uint64_t i = 0; i < k; i++)
+        n += counts[i];
+    struct gs_wide64 *out = k ? lists[0] : NULL;
+    if (n > (k ? counts[0] : 0))
+        out = gs_xreallocarray(out, n, sizeof *out);
+    size_t at = k ? counts[0] : 0;
+    for (uint64_t i = 1; i < k; i++) {
+        if (counts[i])
+            memcpy(out + at, lists[i], counts[i] * sizeof *out);
+        at += counts[i];
+        free(lists[i]);
+    }
+    if (!n) {
+        free(out);
+        out = NULL;
+    }
+    *total = n;
+    return out;
+}
 #define ACCOUNT_MIN_SHARE 65536 /* nodes: below this a thread costs more than it saves */
 
 /* Every node's buffers, slack, value hash and constant, and the object
@@ -724,26 +750,23 @@ static void account_nodes(const struct gs_capture *cap, struct gs_snapshot *s, c
         nconstants += sh[k].nconstants;
     }
     /* The shares' lists, in share order: node order. */
-    size_t nrefcnt_wide = 0, nsize_wide = 0, ncontent = 0;
+    struct gs_wide64 *lists[ACCOUNT_MAX_THREADS];
+    size_t counts[ACCOUNT_MAX_THREADS];
     for (uint64_t k = 0; k < threads; k++) {
-        nrefcnt_wide += sh[k].nrefcnt_wide;
-        nsize_wide += sh[k].nsize_wide;
-        ncontent += sh[k].ncontent;
+        lists[k] = sh[k].refcnt_wide;
+        counts[k] = sh[k].nrefcnt_wide;
     }
-    facts->refcnt_wide = nrefcnt_wide ? gs_xreallocarray(NULL, nrefcnt_wide, sizeof *facts->refcnt_wide) : NULL;
-    facts->size_wide = nsize_wide ? gs_xreallocarray(NULL, nsize_wide, sizeof *facts->size_wide) : NULL;
-    facts->content = ncontent ? gs_xreallocarray(NULL, ncontent, sizeof *facts->content) : NULL;
-    facts->nrefcnt_wide = facts->nsize_wide = facts->ncontent = 0;
+    facts->refcnt_wide = join_lists(lists, counts, threads, &facts->nrefcnt_wide);
     for (uint64_t k = 0; k < threads; k++) {
-        for (size_t i = 0; i < sh[k].nrefcnt_wide; i++)
-            facts->refcnt_wide[facts->nrefcnt_wide++] = sh[k].refcnt_wide[i];
-        for (size_t i = 0; i < sh[k].nsize_wide; i++)
-            facts->size_wide[facts->nsize_wide++] = sh[k].size_wide[i];
-        for (size_t i = 0; i < sh[k].ncontent; i++)
-            facts->content[facts->ncontent++] = sh[k].content[i];
-        free(sh[k].refcnt_wide);
-        free(sh[k].size_wide);
-        free(sh[k].content);
+        lists[k] = sh[k].size_wide;
+        counts[k] = sh[k].nsize_wide;
+    }
+    facts->size_wide = join_lists(lists, counts, threads, &facts->nsize_wide);
+    /* The value hashes stay in their shares' lists (joined, a copy of the
+     * later ones would be resident beside them at the peak). */
+    for (uint64_t k = 0; k < GS_MEMORY_PARTS; k++) {
+        facts->content[k] = k < threads ? sh[k].content : NULL;
+        facts->ncontent[k] = k < threads ? sh[k].ncontent : 0;
     }
     if (nconstants)
         s->constants = gs_xreallocarray(s->constants, s->nconstants + nconstants, sizeof *s->constants);
@@ -860,12 +883,14 @@ bool gs_memory_spread_content(struct gs_snapshot *s, struct gs_memory_node_facts
     s->content = calloc(s->nobjects ? s->nobjects : 1, sizeof *s->content);
     if (!s->content)
         return false;
-    for (uint64_t i = 0; i < facts->ncontent; i++)
-        if (facts->content[i].node < s->nobjects)
-            s->content[facts->content[i].node] = facts->content[i].value;
-    free(facts->content);
-    facts->content = NULL;
-    facts->ncontent = 0;
+    for (size_t k = 0; k < GS_MEMORY_PARTS; k++) {
+        for (uint64_t i = 0; i < facts->ncontent[k]; i++)
+            if (facts->content[k][i].node < s->nobjects)
+                s->content[facts->content[k][i].node] = facts->content[k][i].value;
+        free(facts->content[k]);
+        facts->content[k] = NULL;
+        facts->ncontent[k] = 0;
+    }
     return true;
 }
 

@@ -32,14 +32,19 @@
 #include "py/typeinfo.h"
 #include "util/strpool.h"
 
+#define GS_MEMORY_PARTS 16 /* the most threads the visit of every node takes */
+
 /* Each node's reference count (signed) and size, as gs_memory_build fills
  * them: lo[] (s->nobjects entries each, given) and the values their low
  * halves do not give back (sign-extended for counts), sorted by node
- * (allocated; NULL when none); and every nonzero value hash, by node. */
+ * (allocated; NULL when none); and every nonzero value hash, by node, in
+ * one list for each thread of the visit (node ranges in order). */
 struct gs_memory_node_facts {
     uint32_t *refcnt_lo, *size_lo;
-    struct gs_wide64 *refcnt_wide, *size_wide, *content;
-    uint64_t nrefcnt_wide, nsize_wide, ncontent;
+    struct gs_wide64 *refcnt_wide, *size_wide;
+    uint64_t nrefcnt_wide, nsize_wide;
+    struct gs_wide64 *content[GS_MEMORY_PARTS];
+    uint64_t ncontent[GS_MEMORY_PARTS];
 };
 
 gs_status gs_memory_build(const struct gs_capture *cap, struct gs_snapshot *s, const struct gs_py_types *types,
