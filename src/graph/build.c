@@ -181,25 +181,34 @@ static bool store32(uint32_t *lo, struct gs_wide64 **wide, uint64_t *n, uint64_t
     return true;
 }
 
-/* The 64-bit array of n values from lo and wide[] (sorted by node); frees
- * lo and wide. NULL when out of memory (lo and wide are kept then). */
+/* The 64-bit array of n values from lo and wide[] (sorted by node), made
+ * in lo's own block: grown to 8 bytes a value (a big block is a mapping of
+ * its own: mremap, no copy) and filled from the last value down, so that
+ * each 8-byte write lands on 4-byte values already read. Beside a new
+ * array, lo would be resident with it as the copy is being unmapped (the
+ * reverse edges' start, 4 bytes a node for each array widened). Consumes
+ * lo and frees wide; NULL when out of memory (lo and wide are kept then). */
 static uint64_t *widen(uint32_t **lo, struct gs_wide64 **wide, uint64_t nwide, uint64_t n, bool is_signed)
 {
-    uint64_t *out = gs_try_reallocarray(NULL, (size_t)(n ? n : 1), sizeof *out);
-    if (!out)
+    char *p = gs_try_reallocarray(*lo, (size_t)(n ? n : 1), sizeof(uint64_t));
+    if (!p)
         return NULL;
-    uint64_t w = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (w < nwide && (*wide)[w].node == i)
-            out[i] = (*wide)[w++].value;
-        else
-            out[i] = is_signed ? (uint64_t)(int64_t)(int32_t)(*lo)[i] : (uint64_t)(*lo)[i];
+    uint64_t w = nwide;
+    for (uint64_t i = n; i-- > 0;) {
+        uint64_t v;
+        if (w > 0 && (*wide)[w - 1].node == i) {
+            v = (*wide)[--w].value;
+        } else {
+            uint32_t v32;
+            memcpy(&v32, p + i * sizeof v32, sizeof v32); /* memcpy: the block is read as two types */
+            v = is_signed ? (uint64_t)(int64_t)(int32_t)v32 : (uint64_t)v32;
+        }
+        memcpy(p + i * sizeof v, &v, sizeof v);
     }
-    free(*lo);
     free(*wide);
     *lo = NULL;
     *wide = NULL;
-    return out;
+    return (uint64_t *)p;
 }
 
 static uint32_t add_node(struct builder *b, uint64_t addr, uint32_t type, uint16_t flags)
