@@ -287,9 +287,11 @@ static uint32_t attr_name_id(struct builder *b, uint64_t str)
 /* num_node: num's node when known already (GS_NO_NODE: look it up). */
 static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t num, uint32_t num_node, const char *name)
 {
+    if (gs_label_names_string(kind))
+        return gs_label_make(kind, intern(b, name));
     switch (kind) {
     case GS_LABEL_INDEX:
-        return gs_label_make(kind, num > GS_LABEL_PAYLOAD_MAX ? GS_LABEL_PAYLOAD_MAX + 1u : (uint32_t)num);
+        return gs_label_index(num);
     case GS_LABEL_KEY:
     case GS_LABEL_MEMBER:
         return gs_label_make(kind, 0);
@@ -299,13 +301,6 @@ static uint32_t make_label(struct builder *b, enum gs_label_kind kind, uint64_t 
     }
     case GS_LABEL_ATTR_OBJ:
         return gs_label_make(GS_LABEL_ATTR, attr_name_id(b, num));
-    case GS_LABEL_ATTR:
-    case GS_LABEL_FIELD:
-    case GS_LABEL_LOCAL:
-    case GS_LABEL_ITEM_NAMED:
-    case GS_LABEL_WORD:
-    case GS_LABEL_INFERRED:
-        return gs_label_make(kind, intern(b, name));
     default:
         return 0;
     }
@@ -396,27 +391,18 @@ static void resolve_ref(struct builder *b, uint64_t dst, uint32_t kind, uint64_t
         b->bad_edges++;
         return;
     }
+    /* The commonest kinds as make_label makes them, without the call; a
+     * name arrives interned already (name_id). */
+    enum gs_label_kind k = (enum gs_label_kind)kind;
     uint32_t label;
-    switch (kind) {
-    case GS_LABEL_ATTR:
-    case GS_LABEL_FIELD:
-    case GS_LABEL_LOCAL:
-    case GS_LABEL_ITEM_NAMED:
-    case GS_LABEL_WORD:
-    case GS_LABEL_INFERRED:
-        label = gs_label_make((enum gs_label_kind)kind, name_id);
-        break;
-    case GS_LABEL_KEY: /* the commonest, as make_label makes them, without the call */
-    case GS_LABEL_MEMBER:
-        label = gs_label_make((enum gs_label_kind)kind, 0);
-        break;
-    case GS_LABEL_INDEX:
-        label = gs_label_make(GS_LABEL_INDEX, num > GS_LABEL_PAYLOAD_MAX ? GS_LABEL_PAYLOAD_MAX + 1u : (uint32_t)num);
-        break;
-    default:
-        label = make_label(b, (enum gs_label_kind)kind, num, num_node, NULL);
-        break;
-    }
+    if (gs_label_names_string(k))
+        label = gs_label_make(k, name_id);
+    else if (k == GS_LABEL_KEY || k == GS_LABEL_MEMBER)
+        label = gs_label_make(k, 0);
+    else if (k == GS_LABEL_INDEX)
+        label = gs_label_index(num);
+    else
+        label = make_label(b, k, num, num_node, NULL);
     add_edge(b, to, label);
 }
 

@@ -401,23 +401,10 @@ static gs_status check_content(struct gs_snapshot *s, gs_error *err)
         if (s->out_dst[e] >= n || s->in_src[e] >= n)
             return bad(err, "the snapshot is corrupt: edge to no object");
         uint32_t l = s->out_label[e], p = gs_label_payload(l);
-        switch (gs_label_kind_of(l)) {
-        case GS_LABEL_VALUE:
-            if (p >= n)
-                return bad(err, "the snapshot is corrupt: label names no object");
-            break;
-        case GS_LABEL_ATTR:
-        case GS_LABEL_FIELD:
-        case GS_LABEL_LOCAL:
-        case GS_LABEL_ITEM_NAMED:
-        case GS_LABEL_WORD:
-        case GS_LABEL_INFERRED:
-            if (!valid_string(s, p))
-                return bad(err, "the snapshot is corrupt: label names no string");
-            break;
-        default:
-            break;
-        }
+        if (gs_label_kind_of(l) == GS_LABEL_VALUE && p >= n)
+            return bad(err, "the snapshot is corrupt: label names no object");
+        if (gs_label_names_string(gs_label_kind_of(l)) && !valid_string(s, p))
+            return bad(err, "the snapshot is corrupt: label names no string");
     }
     for (uint64_t e = 0; e < s->nweak; e++)
         if (s->weak_src[e] >= n || s->weak_dst[e] >= n)

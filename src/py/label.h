@@ -26,6 +26,7 @@
 #ifndef GCSCOPE_PY_LABEL_H
 #define GCSCOPE_PY_LABEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum gs_label_kind {
@@ -59,5 +60,27 @@ static inline enum gs_label_kind gs_label_kind_of(uint32_t label)
 }
 
 static inline uint32_t gs_label_payload(uint32_t label) { return label & GS_LABEL_PAYLOAD_MAX; }
+
+/* The kinds whose payload is a string id of the snapshot's string pool. */
+static inline bool gs_label_names_string(enum gs_label_kind kind)
+{
+    switch (kind) {
+    case GS_LABEL_ATTR:
+    case GS_LABEL_FIELD:
+    case GS_LABEL_LOCAL:
+    case GS_LABEL_ITEM_NAMED:
+    case GS_LABEL_WORD:
+    case GS_LABEL_INFERRED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* [n]; an index past the payload's range degrades to NONE. */
+static inline uint32_t gs_label_index(uint64_t n)
+{
+    return gs_label_make(GS_LABEL_INDEX, n > GS_LABEL_PAYLOAD_MAX ? GS_LABEL_PAYLOAD_MAX + 1u : (uint32_t)n);
+}
 
 #endif
