@@ -20,8 +20,10 @@ Then every report runs on a saved snapshot, timed with its peak RSS,
 against loading the file alone (--dump-types on the file: a load plus one
 linear pass).
 
-Then the same heap (--threads-size) parked with one thread and with 500
-idle ones: pause, wall and peak RSS of the second against the first.
+Then the same heap (--threads-size: 0.6M and 3M GC objects) parked with
+one thread and with 500 idle ones, both at once and captured in turn:
+pause, wall and peak RSS of the second against the first, and the extra
+pause per thread (a fixed cost: its ratio shrinks as the heap grows).
 
 Goals (issue 15): pause/floor <= 0.7; build <= 0.4 us an object; ready <=
 3x the walk; rss <= copied + 60 B/node; every report <= 2x the load; 500
@@ -112,8 +114,10 @@ def main():
     p.add_argument("--repeat", type=int, default=3, help="captures of each target (medians are printed)")
     p.add_argument("--threads", type=int, default=500,
                    help="idle threads of the many-threads target (0: skip that comparison)")
-    p.add_argument("--threads-size", type=float, default=0.6,
-                   help="millions of GC objects of the many-threads comparison")
+    p.add_argument("--threads-size", default="0.6,3",
+                   help="millions of GC objects of the many-threads comparison, comma-separated: its "
+                        "extra pause is a fixed cost a thread (interrupt, detach, stack copy), so its ratio "
+                        "depends on the heap's size")
     opts = p.parse_args()
     if opts.gcscope:
         os.environ["GCSCOPE"] = opts.gcscope
@@ -182,7 +186,8 @@ def main():
             print("      %-16s %6.2f s (x%.2f of load, goal <= 2) %7.0f MiB (x%.2f)%s" % (
                 rep, secs, secs / load_s if load_s else 0, rss, rss / load_rss if load_rss else 0,
                 "" if rc == 0 else "  FAILED %s %s" % (rc, err)), flush=True)
-    threads = thread_ratio(python, scale_for(opts.threads_size, per_scale), opts) if opts.threads else None
+    threads = [(size, thread_ratio(python, scale_for(size, per_scale), opts))
+               for size in [float(x) for x in opts.threads_size.split(",")]] if opts.threads else []
     print("\nsize  gc_objects  nodes      pause/floor  build_us/obj  ready_s  ready/walk  rss/goal  "
           "worst_report/load  load")
     for r in table:
@@ -193,33 +198,45 @@ def main():
             r["size"], r["tracked"], r["objects"], r["pause_ms"] / r["floor_ms"] if r["floor_ms"] else 0,
             r["build_ms"] * 1e3 / max(1, r["tracked"]), r["ready_ms"] / 1e3,
             r["ready_ms"] / 1e3 / r["walk_s"] if r["walk_s"] else 0, r["rss_mib"] / goal_rss, worst, r["load"]))
-    if threads:
-        print("\n%d idle threads against one, %gM GC objects (goal <= %.1f): pause x%.2f, wall x%.2f, "
-              "peak rss x%.2f, copied x%.2f" % ((opts.threads, opts.threads_size, GOAL_THREADS)
-                                                 + tuple(threads[k] for k in ("pause_ms", "wall_s", "rss_mib",
-                                                                              "copied"))))
+    for size, ratios in threads:
+        print("\n%d idle threads against one, %gM GC objects (goal <= %.1f): pause x%.2f (%+.1f us a thread), "
+              "wall x%.2f, peak rss x%.2f, copied x%.2f" % ((opts.threads, size, GOAL_THREADS)
+                                                           + tuple(ratios[k] for k in ("pause_ms",
+                                                                                       "extra_us_per_thread",
+                                                                                       "wall_s", "rss_mib",
+                                                                                       "copied"))), end="")
+    print()
 
 
 def thread_ratio(python, scale, opts):
     """The same heap parked with one thread and with opts.threads idle ones
     (each an 8 MiB stack mapping, a few KiB of it touched): what capturing
-    costs must follow what the target holds. Medians of opts.repeat
-    captures each; returns the ratios (many / one) of pause, wall, gcscope's
-    peak RSS and copied bytes."""
-    rows = []
-    for extra in ([], ["--idle-threads", str(opts.threads)]):
-        target = gstest.start_target(python, "heap_target.py", ["--scale", scale] + extra,
-                                     ready_timeout=opts.timeout)
-        try:
-            runs = [capture(target, None, opts.timeout) for _ in range(max(1, opts.repeat))]
+    costs must follow what the target holds. Both targets are parked at
+    once and captured in turn, opts.repeat times each, so that a change in
+    the machine's load falls on both alike. Returns the medians of each and
+    the ratios (many / one) of pause, wall, gcscope's peak RSS and copied
+    bytes."""
+    targets = []
+    try:
+        for extra in ([], ["--idle-threads", str(opts.threads)]):
+            targets.append(gstest.start_target(python, "heap_target.py", ["--scale", scale] + extra,
+                                               ready_timeout=opts.timeout))
+        runs = [[], []]
+        for _ in range(max(1, opts.repeat)):
+            for i, target in enumerate(targets):
+                runs[i].append(capture(target, None, opts.timeout))
+        for target in targets:
             gstest.assert_running_untraced(target.pid)
-        finally:
+    finally:
+        for target in targets:
             target.stop()
-        rows.append(median_row(runs))
-        print("  %s: pause %.0f ms, wall %.2f s, peak rss %.0f MiB, copied %.0f MiB (load %.1f)" % (
-            "%d idle threads" % opts.threads if extra else "one thread", rows[-1]["pause_ms"], rows[-1]["wall_s"],
-            rows[-1]["rss_mib"], rows[-1]["copied"] / 2**20, load_average()), flush=True)
-    return {k: rows[1][k] / rows[0][k] if rows[0][k] else 0 for k in ("pause_ms", "wall_s", "rss_mib", "copied")}
+    rows = [median_row(r) for r in runs]
+    for row, name in zip(rows, ("one thread", "%d idle threads" % opts.threads)):
+        print("  %s: pause %.1f ms, wall %.2f s, peak rss %.0f MiB, copied %.0f MiB (load %.1f)" % (
+            name, row["pause_ms"], row["wall_s"], row["rss_mib"], row["copied"] / 2**20, load_average()), flush=True)
+    ratios = {k: rows[1][k] / rows[0][k] if rows[0][k] else 0 for k in ("pause_ms", "wall_s", "rss_mib", "copied")}
+    ratios["extra_us_per_thread"] = (rows[1]["pause_ms"] - rows[0]["pause_ms"]) * 1e3 / opts.threads
+    return ratios
 
 
 if __name__ == "__main__":
