@@ -100,6 +100,9 @@ struct builder {
      * NULL; ahead[]: how far each was asked for, in bytes. */
     struct gs_prefault *prefault;
     size_t ahead[7];
+    /* The referents' pass: the node it is at (0 outside it), and the node
+     * and edge counts when it began (see prefault_end). */
+    uint64_t pass_at, pass_n0, pass_m0;
     struct gs_phases phases; /* GCSCOPE_TRACE_PHASES=1 */
     bool keep_image;         /* gs_build_opts */
 };
@@ -120,12 +123,32 @@ static bool grow(void **arr, uint64_t *cap, uint64_t need, size_t elem)
     return true;
 }
 
-/* Make room for one more node in every per-node array. */
+/* How many elements an array the referents' pass appends to (`count` of
+ * them now, `count0` when the pass began, room for `cap`) is worth having
+ * faulted in up to: near the pass's end, not the prefault helper's full
+ * distance (util/prefault.c: 1-2 MiB in each of seven arrays, resident at
+ * the referents' end, the build's peak: 10-14 MiB), but what the
+ * collector's objects still to visit are likely to add at the pass's rate
+ * so far, with a quarter and 16K elements to spare. The nodes the pass
+ * added itself (past pass_n0: objects the collector does not track,
+ * mostly strings and numbers) add little: only the spare is kept for
+ * them. A guess too short only leaves a few faults to the writer; outside
+ * the pass, the whole distance. */
+static size_t prefault_end(const struct builder *b, uint64_t count, uint64_t count0, uint64_t cap)
+{
+    uint64_t at = b->pass_at, n0 = b->pass_n0;
+    if (at < 65536 || count < count0)
+        return (size_t)cap;
+    double left = at < n0 ? (double)(n0 - at) / (double)at : 0.0; /* to visit, per node visited */
+    double end = (double)count + (double)(count - count0) * left * 1.25 + 16384.0;
+    return end < (double)cap ? (size_t)end : (size_t)cap;
+}
+
 /* Ask for the pages past the last node of every per-node array, and past
  * the last edge of the edge arrays, before the builder writes there. */
 static void prefault_nodes(struct builder *b)
 {
-    size_t n = (size_t)b->n, cap = (size_t)b->cap_nodes;
+    size_t n = (size_t)b->n, cap = prefault_end(b, b->n, b->pass_n0, b->cap_nodes);
     gs_prefault_ahead(b->prefault, b->addr, n * sizeof *b->addr, cap * sizeof *b->addr, &b->ahead[0]);
     gs_prefault_ahead(b->prefault, b->type, n * sizeof *b->type, cap * sizeof *b->type, &b->ahead[1]);
     gs_prefault_ahead(b->prefault, b->flags, n * sizeof *b->flags, cap * sizeof *b->flags, &b->ahead[2]);
@@ -135,7 +158,7 @@ static void prefault_nodes(struct builder *b)
 
 static void prefault_edges(struct builder *b)
 {
-    size_t m = (size_t)b->nedges, cap = (size_t)b->cap_edges;
+    size_t m = (size_t)b->nedges, cap = prefault_end(b, b->nedges, b->pass_m0, b->cap_edges);
     gs_prefault_ahead(b->prefault, b->out_dst, m * sizeof *b->out_dst, cap * sizeof *b->out_dst, &b->ahead[5]);
     gs_prefault_ahead(b->prefault, b->out_label, m * sizeof *b->out_label, cap * sizeof *b->out_label, &b->ahead[6]);
 }
@@ -716,10 +739,13 @@ static void issue_jobs(struct builder *b, uint64_t from)
 static void decode_all(struct builder *b)
 {
     struct gs_decode_job *job = NULL;
+    b->pass_n0 = b->n;
+    b->pass_m0 = b->nedges;
     for (uint64_t i = 0; i < b->n && !b->oom; i++) {
+        b->pass_at = i;
         if (b->pool && (!job || i >= job->first + job->count)) {
             if (job)
-                gs_decode_pool_release(b->pool, job);
+                gs_decode_pool_release(b->pool, job, b->n);
             issue_jobs(b, i);
             job = gs_decode_pool_next(b->pool, i);
         }
@@ -741,8 +767,9 @@ static void decode_all(struct builder *b)
         else
             decode_node(b, i);
     }
+    b->pass_at = 0;
     if (job)
-        gs_decode_pool_release(b->pool, job);
+        gs_decode_pool_release(b->pool, job, b->n);
     if (!store32(b->out_off32, &b->out_off_wide, &b->nout_off_wide, &b->cap_out_off_wide, (uint32_t)b->n, b->nedges,
                  false))
         b->oom = true;

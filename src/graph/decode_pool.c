@@ -3,6 +3,7 @@
  * and the builder. */
 #include "config.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include "util/strpool.h"
 
 #define MAX_THREADS 16
-#define JOBS_PER_THREAD 4
+#define JOBS_PER_THREAD 2
 /* Bounds on a job's records (40 bytes each). A node with more than
  * MAX_NODE_REFS references (a dict or list of 64K items) is left to the
  * builder: its records would be fresh memory (a dict of 1M items: 80 MiB
@@ -384,15 +385,22 @@ struct gs_decode_job *gs_decode_pool_next(struct gs_decode_pool *p, uint64_t fir
     return want;
 }
 
-void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j)
+void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j, uint64_t nodes)
 {
-    /* A job that held a huge node gives its memory back. */
-    if (j->cap_refs > KEEP_JOB_REFS) {
+    /* A job that held a huge node gives its memory back, and so does every
+     * job once no whole job is left to hand out: the last jobs come back
+     * at the referents' end, the build's peak, where their records and
+     * text (about 1 MiB a job, 8 jobs on two threads) would stay resident
+     * until the pool is freed. A job handed out again later (the nodes
+     * the builder still adds) grows its buffers anew. */
+    bool tail = nodes - p->issued_end < GS_DECODE_JOB_NODES;
+    bool freed = tail && (j->refs || j->text);
+    if (tail || j->cap_refs > KEEP_JOB_REFS) {
         free(j->refs);
         j->refs = NULL;
         j->cap_refs = 0;
     }
-    if (j->cap_text > KEEP_JOB_TEXT) {
+    if (tail || j->cap_text > KEEP_JOB_TEXT) {
         free(j->text);
         j->text = NULL;
         j->cap_text = 0;
@@ -403,7 +411,13 @@ void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j)
         p->head = (p->head + 1) % p->njobs;
         p->count--;
     }
+    bool last = p->count == 0;
     pthread_mutex_unlock(&p->lock);
+    /* Blocks under the mmap threshold (util/alloc.c: 1 MiB) went back to
+     * the decoding threads' malloc arenas, not to the system: once the last
+     * job is in, have their free pages given back. */
+    if (freed && last)
+        (void)malloc_trim(0);
 }
 
 void gs_decode_pool_free(struct gs_decode_pool *p)
