@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,14 +205,16 @@ static bool store32(uint32_t *lo, struct gs_wide64 **wide, uint64_t *n, uint64_t
     return true;
 }
 
-/* The 64-bit array of n values from lo and wide[] (sorted by node), made
- * in lo's own block: grown to 8 bytes a value (a big block is a mapping of
- * its own: mremap, no copy) and filled from the last value down, so that
- * each 8-byte write lands on 4-byte values already read. Beside a new
- * array, lo would be resident with it as the copy is being unmapped (the
- * reverse edges' start, 4 bytes a node for each array widened). Consumes
- * lo and frees wide; NULL when out of memory (lo and wide are kept then). */
-static uint64_t *widen(uint32_t **lo, struct gs_wide64 **wide, uint64_t nwide, uint64_t n, bool is_signed)
+/* The 64-bit array of n values from lo (lo_bytes each: 2 or 4) and wide[]
+ * (sorted by node), made in lo's own block: grown to 8 bytes a value (a
+ * big block is a mapping of its own: mremap, no copy) and filled from the
+ * last value down, so that each 8-byte write lands on narrow values
+ * already read. Beside a new array, lo would be resident with it as the
+ * copy is being unmapped (the reverse edges' start, lo_bytes a node for
+ * each array widened). Consumes lo and frees wide; NULL when out of memory
+ * (lo and wide are kept then). */
+static uint64_t *widen(void **lo, size_t lo_bytes, struct gs_wide64 **wide, uint64_t nwide, uint64_t n,
+                       bool is_signed)
 {
     char *p = gs_try_reallocarray(*lo, (size_t)(n ? n : 1), sizeof(uint64_t));
     if (!p)
@@ -221,9 +224,13 @@ static uint64_t *widen(uint32_t **lo, struct gs_wide64 **wide, uint64_t nwide, u
         uint64_t v;
         if (w > 0 && (*wide)[w - 1].node == i) {
             v = (*wide)[--w].value;
+        } else if (lo_bytes == sizeof(uint16_t)) {
+            uint16_t v16;
+            memcpy(&v16, p + i * sizeof v16, sizeof v16); /* memcpy: the block is read as two types */
+            v = is_signed ? (uint64_t)(int64_t)(int16_t)v16 : (uint64_t)v16;
         } else {
             uint32_t v32;
-            memcpy(&v32, p + i * sizeof v32, sizeof v32); /* memcpy: the block is read as two types */
+            memcpy(&v32, p + i * sizeof v32, sizeof v32);
             v = is_signed ? (uint64_t)(int64_t)(int32_t)v32 : (uint64_t)v32;
         }
         memcpy(p + i * sizeof v, &v, sizeof v);
@@ -736,6 +743,17 @@ static void issue_jobs(struct builder *b, uint64_t from)
         start += GS_DECODE_JOB_NODES;
 }
 
+/* Should a decoded job's buffers be freed as it comes back? Near the
+ * referents' end (the build's peak), yes: once the jobs reach the nodes the
+ * pass added itself (past pass_n0: objects the collector does not track,
+ * mostly strings and numbers, with few references: the records of the
+ * jobs before them would stay resident, unused), and once no whole job is
+ * left to hand out. */
+static bool job_give_back(const struct builder *b, const struct gs_decode_job *job)
+{
+    return job->first + job->count > b->pass_n0 || b->n - gs_decode_pool_issued_end(b->pool) < GS_DECODE_JOB_NODES;
+}
+
 static void decode_all(struct builder *b)
 {
     struct gs_decode_job *job = NULL;
@@ -745,7 +763,7 @@ static void decode_all(struct builder *b)
         b->pass_at = i;
         if (b->pool && (!job || i >= job->first + job->count)) {
             if (job)
-                gs_decode_pool_release(b->pool, job, b->n);
+                gs_decode_pool_release(b->pool, job, job_give_back(b, job));
             issue_jobs(b, i);
             job = gs_decode_pool_next(b->pool, i);
         }
@@ -769,7 +787,7 @@ static void decode_all(struct builder *b)
     }
     b->pass_at = 0;
     if (job)
-        gs_decode_pool_release(b->pool, job, b->n);
+        gs_decode_pool_release(b->pool, job, job_give_back(b, job));
     if (!store32(b->out_off32, &b->out_off_wide, &b->nout_off_wide, &b->cap_out_off_wide, (uint32_t)b->n, b->nedges,
                  false))
         b->oom = true;
@@ -951,6 +969,10 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         return gs_fail(err, GS_ERR_NOMEM, "out of memory sorting %llu addresses", (unsigned long long)n);
     gs_nodeindex_free(&b->index);
     gs_addrmap_free(&b->attr_names);
+    /* What the referents' pass freed in malloc's heap and arenas (the
+     * index's far map, the pending references, the decoders' leftovers:
+     * 3 MiB at 3M objects) goes back before the memory figures' peak. */
+    (void)malloc_trim(0);
     gs_phase_mark(&b->phases, "address order");
 
     /* The last readers of the image. */
@@ -995,12 +1017,14 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
         b->cap->image = NULL;
     }
     const char *failed = NULL;
-    if (!(s->size = widen(&b->facts.size_lo, &b->facts.size_wide, b->facts.nsize_wide, n, false)))
+    if (!(s->size = widen((void **)&b->facts.size_lo, sizeof *b->facts.size_lo, &b->facts.size_wide,
+                          b->facts.nsize_wide, n, false)))
         failed = "listing the sizes";
-    else if (!(s->refcnt = (int64_t *)widen(&b->facts.refcnt_lo, &b->facts.refcnt_wide, b->facts.nrefcnt_wide, n,
-                                            true)))
+    else if (!(s->refcnt = (int64_t *)widen((void **)&b->facts.refcnt_lo, sizeof *b->facts.refcnt_lo,
+                                            &b->facts.refcnt_wide, b->facts.nrefcnt_wide, n, true)))
         failed = "listing the reference counts";
-    else if (!(s->out_off = widen(&b->out_off32, &b->out_off_wide, b->nout_off_wide, n + 1, false)))
+    else if (!(s->out_off = widen((void **)&b->out_off32, sizeof *b->out_off32, &b->out_off_wide, b->nout_off_wide,
+                                  n + 1, false)))
         failed = "listing the edges";
     if (!failed) {
         s->in_off = gs_try_reallocarray(NULL, (size_t)n + 1, sizeof *s->in_off);
@@ -1016,9 +1040,6 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
             pthread_join(unmapper, NULL);
         return gs_fail(err, GS_ERR_NOMEM, "out of memory %s of %llu objects", failed, (unsigned long long)n);
     }
-    /* The helper faults in what is written last while this thread counts. */
-    gs_prefault_range(b->prefault, s->in_src, (size_t)m * sizeof *s->in_src);
-    gs_prefault_range(b->prefault, s->in_off, ((size_t)n + 1) * sizeof *s->in_off);
     /* Reverse rows by counting: each node's referrers are counted in
      * explained[] (4 bytes a node, already zero: where counting in in_off
      * took a pass clearing twice that, and random increments over twice the
@@ -1027,9 +1048,20 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
      * is the next row's start: one shift makes the offsets (no cursor
      * array: one 8-byte array per node fewer to fault in). With 2^32 edges
      * or more a count could pass 32 bits: counted in in_off then. */
-    if (m <= UINT32_MAX) {
+    if (m <= UINT32_MAX)
         for (uint64_t e = 0; e < m; e++)
             s->explained[s->out_dst[e]]++;
+    /* in_src and in_off (4 bytes an edge and 8 a node) are faulted in once
+     * the copy is gone: faulted in while it was being unmapped, they were
+     * resident beside most of it, the build's peak at 3M objects and more
+     * (the counting above runs during the unmapping instead). */
+    if (unmapping)
+        pthread_join(unmapper, NULL);
+    unmapping = false;
+    /* The helper faults in what is written last while this thread sums. */
+    gs_prefault_range(b->prefault, s->in_src, (size_t)m * sizeof *s->in_src);
+    gs_prefault_range(b->prefault, s->in_off, ((size_t)n + 1) * sizeof *s->in_off);
+    if (m <= UINT32_MAX) {
         uint64_t sum = 0;
         for (uint64_t i = 0; i < n; i++) {
             s->in_off[i] = sum;
@@ -1050,8 +1082,6 @@ static gs_status finish(struct builder *b, struct gs_snapshot *s, gs_error *err)
     memmove(s->in_off + 1, s->in_off, (size_t)n * sizeof *s->in_off);
     s->in_off[0] = 0;
     gs_prefault_quiet(b->prefault);
-    if (unmapping)
-        pthread_join(unmapper, NULL);
     /* The value hashes were listed by node while the copy was held. */
     if (!gs_memory_spread_content(s, &b->facts))
         return gs_fail(err, GS_ERR_NOMEM, "out of memory listing the values of %llu objects", (unsigned long long)n);
@@ -1197,6 +1227,7 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
     /* The decoders' context, with the emulated traverse for compiled types. */
     struct gs_py_ctx ctx = cap->rt.ctx;
     const char *emu_why = NULL;
+    bool emu_reported = false;
     ctx.emu = gs_py_emu_new(gs_image_reader(cap->image), &cap->maps, cap->emu_files, &emu_why);
     b.c = &ctx;
     b.current = GS_NO_NODE;
@@ -1235,6 +1266,13 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
         decode_all(&b);
         gs_decode_pool_free(b.pool);
         b.pool = NULL;
+        /* Nothing decodes referents after this pass: the emulator's engines
+         * and the memory it mapped go before the address order and the
+         * memory figures take theirs. */
+        gs_py_emu_report_stats(ctx.emu, emu_why);
+        gs_py_emu_free(ctx.emu);
+        ctx.emu = NULL;
+        emu_reported = true;
         gs_phase_mark(&b.phases, "referents");
         if (gs_signal_pending)
             st = gs_fail(err, GS_ERR_INTERRUPTED, "interrupted by signal %d while building the graph",
@@ -1247,7 +1285,8 @@ gs_status gs_graph_build_opts(struct gs_capture *cap, const struct gs_build_opts
         s->meta.bad_edges = b.bad_edges;
         st = finish(&b, s, err);
     }
-    gs_py_emu_report_stats(ctx.emu, emu_why);
+    if (!emu_reported) /* the build stopped before the referents' end */
+        gs_py_emu_report_stats(ctx.emu, emu_why);
     gs_py_emu_free(ctx.emu);
     builder_free(&b);
     gs_phase_mark(&b.phases, "free");

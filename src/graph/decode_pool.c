@@ -385,15 +385,13 @@ struct gs_decode_job *gs_decode_pool_next(struct gs_decode_pool *p, uint64_t fir
     return want;
 }
 
-void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j, uint64_t nodes)
+void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j, bool give_back)
 {
     /* A job that held a huge node gives its memory back, and so does every
-     * job once no whole job is left to hand out: the last jobs come back
-     * at the referents' end, the build's peak, where their records and
-     * text (about 1 MiB a job, 8 jobs on two threads) would stay resident
-     * until the pool is freed. A job handed out again later (the nodes
-     * the builder still adds) grows its buffers anew. */
-    bool tail = nodes - p->issued_end < GS_DECODE_JOB_NODES;
+     * job the builder says so of (the referents' end, the build's peak,
+     * where their records and text would stay resident until the pool is
+     * freed). A job handed out again later grows its buffers anew. */
+    bool tail = give_back;
     bool freed = tail && (j->refs || j->text);
     if (tail || j->cap_refs > KEEP_JOB_REFS) {
         free(j->refs);

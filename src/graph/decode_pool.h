@@ -105,10 +105,10 @@ bool gs_decode_pool_issue(struct gs_decode_pool *p, uint64_t first, uint32_t cou
  * builder decodes other jobs while a thread finishes it); NULL otherwise. */
 struct gs_decode_job *gs_decode_pool_next(struct gs_decode_pool *p, uint64_t first);
 
-/* The builder is done with the job gs_decode_pool_next gave; `nodes`: the
- * nodes that exist now (when no whole job is left to hand out, the job's
- * buffers are freed). */
-void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j, uint64_t nodes);
+/* The builder is done with the job gs_decode_pool_next gave; give_back:
+ * free its buffers (records and text) now, not only when it held a huge
+ * node. */
+void gs_decode_pool_release(struct gs_decode_pool *p, struct gs_decode_job *j, bool give_back);
 
 /* Stop the threads and free everything (before the image). */
 void gs_decode_pool_free(struct gs_decode_pool *p);

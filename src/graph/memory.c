@@ -614,8 +614,8 @@ static void *account_range(void *arg)
     bool immortals = c->L->minor >= 12;
     for (uint64_t i = sh->lo; i < sh->hi; i++) {
         int64_t refcnt = node_refcount(c, sh->thread_refs, s->addr[i]);
-        f->refcnt_lo[i] = (uint32_t)refcnt;
-        if (!gs_narrow_fits((uint64_t)refcnt, true))
+        f->refcnt_lo[i] = (uint16_t)refcnt;
+        if (!gs_narrow16_fits((uint64_t)refcnt, true))
             keep_wide(&sh->refcnt_wide, &sh->nrefcnt_wide, &sh->cap_refcnt_wide, i, (uint64_t)refcnt);
         if (immortals && (int32_t)(uint32_t)refcnt < 0)
             s->flags[i] |= GS_NODE_IMMORTAL;
@@ -625,8 +625,8 @@ static void *account_range(void *arg)
         const struct gs_py_type_info *t = &sh->types->v[s->type[i]];
         uint64_t size = 0;
         gs_py_getsizeof(c, s->addr[i], t, &size);
-        f->size_lo[i] = (uint32_t)size;
-        if (!gs_narrow_fits(size, false))
+        f->size_lo[i] = (uint16_t)size;
+        if (!gs_narrow16_fits(size, false))
             keep_wide(&sh->size_wide, &sh->nsize_wide, &sh->cap_size_wide, i, size);
         uint64_t addr = s->addr[i], slack = 0;
         struct piece pieces[3];

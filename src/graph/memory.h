@@ -12,7 +12,7 @@
  *
  * Its visit of every node (on the build's threads) also reads what the
  * referents' pass need not hold at the build's peak: each node's reference
- * count and sys.getsizeof, kept 32 bits wide until the copy is freed
+ * count and sys.getsizeof, kept 16 bits wide until the copy is freed
  * (graph/narrow.h), and the immortal flag (3.12+). The value hashes of
  * str and bytes (a tenth of the nodes) are listed by node while the copy is
  * held, and spread into s->content once it is freed
@@ -40,7 +40,7 @@
  * (allocated; NULL when none); and every nonzero value hash, by node, in
  * one list for each thread of the visit (node ranges in order). */
 struct gs_memory_node_facts {
-    uint32_t *refcnt_lo, *size_lo;
+    uint16_t *refcnt_lo, *size_lo;
     struct gs_wide64 *refcnt_wide, *size_wide;
     uint64_t nrefcnt_wide, nsize_wide;
     struct gs_wide64 *content[GS_MEMORY_PARTS];
