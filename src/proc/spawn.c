@@ -76,12 +76,24 @@ static bool child_exited(gs_spawned *child)
         child->reaped = true;
         return true;
     }
+    if (r < 0 && errno == ECHILD) {
+        /* Reaped already, by the attach's tracer thread: a tracer in our
+         * own thread group that collects the exit of the child it traces
+         * reaps it for good (the program died while it was being stopped).
+         * Its pid may belong to another process by now: never signal it
+         * again. The exit status went with it. */
+        child->reaped = true;
+        child->status_lost = true;
+        return true;
+    }
     return false;
 }
 
 static void describe_exit(const gs_spawned *child, char *buf, size_t cap)
 {
-    if (WIFEXITED(child->wait_status))
+    if (child->status_lost)
+        snprintf(buf, cap, "ended");
+    else if (WIFEXITED(child->wait_status))
         snprintf(buf, cap, "exited with status %d", WEXITSTATUS(child->wait_status));
     else if (WIFSIGNALED(child->wait_status))
         snprintf(buf, cap, "was killed by signal %d", WTERMSIG(child->wait_status));

@@ -15,6 +15,7 @@
 typedef struct gs_spawned {
     pid_t pid;
     bool reaped;
+    bool status_lost; /* reaped by another thread's wait: wait_status unknown */
     int wait_status;
 } gs_spawned;
 
