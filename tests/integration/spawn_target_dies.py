@@ -10,11 +10,12 @@ would hit whichever process has been given that pid since.
 
 Each round starts gcscope on a program with 200 threads (so that stopping
 them takes a few milliseconds), SIGKILLs the program as soon as its
-TracerPid shows it seized, and checks that gcscope ends within 0.9 s with
-"no such process" (3), "target exited during capture" (7) or a capture
-that was complete (0). The old spawn code spent a second sending signals to
-the dead pid whenever the tracer had reaped it: several of the ROUNDS
-(default 12) hit that on the test VM.
+TracerPid shows it seized, and checks that gcscope ends with "no such
+process" (3), "target exited during capture" (7) or a capture that was
+complete (0), and in the first two cases within 0.9 s of the kill. The
+old spawn code spent a second sending signals to the dead pid whenever the
+tracer had reaped it: several of the ROUNDS (default 12) hit that on the
+test VM.
 """
 
 import os
@@ -98,8 +99,12 @@ def one_round(r, label, python, i):
         err = err.decode("utf-8", "replace").strip()
         r.check(proc.returncode in ALLOWED, "%s round %d: exit %s is 0, 3 or 7" % (label, i, proc.returncode),
                 err[:300])
-        r.check(took < EXIT_LIMIT, "%s round %d: gcscope ends %.2f s after the program died (limit %.1f)"
-                % (label, i, took, EXIT_LIMIT), err[:300])
+        if proc.returncode != 0:
+            # The death cut the capture short: nothing is left to do but
+            # let go and end. (A capture complete before the kill goes on
+            # to build and print, which takes its own time under load.)
+            r.check(took < EXIT_LIMIT, "%s round %d: gcscope ends %.2f s after the program died (limit %.1f)"
+                    % (label, i, took, EXIT_LIMIT), err[:300])
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
