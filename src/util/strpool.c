@@ -46,21 +46,70 @@ static struct gs_strpool_slot *new_slots(size_t n)
     return slots;
 }
 
+/* Put slot v where a lookup from its hash finds it: the first empty slot
+ * from its home on. Returns where. */
+static size_t place(struct gs_strpool_slot *slots, size_t n, struct gs_strpool_slot v)
+{
+    size_t j = v.tag & (n - 1);
+    while (slots[j].id)
+        j = (j + 1) & (n - 1);
+    slots[j] = v;
+    return j;
+}
+
+/* Twice the slots, in the table's own block: the old table beside the new
+ * one was 1.5 times the table at once (12 MiB for a table of 8 MiB at 1M
+ * objects), in the referents' pass, the build's peak. A big block is a
+ * mapping of its own (util/alloc.h): it grows by mremap, without a copy.
+ *
+ * Then every entry of the old half is taken out and placed again, in the
+ * order of the slots from one after an empty one: whole runs of the old
+ * table, each from its start, so that an entry's path from its home is
+ * made of slots already done (nothing empties them later) or of the new
+ * half (only filled). The one exception is a path that runs past the
+ * table's end onto its start, over slots not done yet: these may be
+ * emptied after it. So the slots from the start up to the first empty one
+ * past the last such entry are placed again, in order: every path that
+ * crosses them lies inside them (it is one run of full slots), and each
+ * entry placed again lands at or before its own slot, emptied just then. */
 static bool grow_slots(gs_strpool *p)
 {
-    size_t n = p->nslots ? p->nslots * 2 : 1024;
-    struct gs_strpool_slot *slots = new_slots(n);
+    size_t old = p->nslots, n = old ? old * 2 : 1024;
+    struct gs_strpool_slot *slots = gs_try_reallocarray(p->slots, n, sizeof *slots);
     if (!slots)
         return false;
-    for (size_t i = 0; i < p->nslots; i++) {
-        if (!p->slots[i].id)
+    /* Cleared by writing it (see new_slots); the old half as it was. */
+    memset(slots + old, 0, (n - old) * sizeof *slots);
+    size_t empty = 0;
+    while (empty < old && slots[empty].id) /* at most half full: there is one */
+        empty++;
+    bool wrapped = false;
+    size_t wrap_end = 0;
+    for (size_t k = 1; k <= old; k++) {
+        size_t i = (empty + k) & (old - 1); /* old: a power of two */
+        if (!slots[i].id)
             continue;
-        size_t j = p->slots[i].tag & (n - 1);
-        while (slots[j].id)
-            j = (j + 1) & (n - 1);
-        slots[j] = p->slots[i];
+        struct gs_strpool_slot v = slots[i];
+        slots[i].id = 0;
+        size_t j = place(slots, n, v);
+        if (j < (v.tag & (n - 1))) {
+            wrapped = true;
+            if (j > wrap_end)
+                wrap_end = j;
+        }
     }
-    free(p->slots);
+    if (wrapped) {
+        size_t end = wrap_end + 1;
+        while (end < n && slots[end].id) /* a quarter full now: there is an empty one */
+            end++;
+        for (size_t i = 0; i < end; i++) {
+            if (!slots[i].id)
+                continue;
+            struct gs_strpool_slot v = slots[i];
+            slots[i].id = 0;
+            place(slots, n, v);
+        }
+    }
     p->slots = slots;
     p->nslots = n;
     return true;
