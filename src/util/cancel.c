@@ -31,8 +31,17 @@ void gs_signals_install(void)
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_signal;
-    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+        /* An ignored SIGINT, SIGQUIT or SIGHUP was ignored on purpose by
+         * whoever started us (a background job of a script, nohup): it
+         * stays ignored, as the shell's convention wants. SIGTERM is
+         * always ours. Ignored or caught, none of them leaves the target
+         * stopped: the attach detaches on every path. */
+        struct sigaction old;
+        if (stop_signals[i] != SIGTERM && sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
         sigaction(stop_signals[i], &sa, NULL);
+    }
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
     /* A closed output pipe must be an EPIPE error that still detaches, not

@@ -16,7 +16,8 @@
 
 /* Install SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE(ignored)/SIGALRM handlers
  * that only set gs_signal_pending (no SA_RESTART, so blocking calls return
- * EINTR). Once, at start-up. */
+ * EINTR). Once, at start-up. A SIGINT, SIGQUIT or SIGHUP that whoever
+ * started us ignores (a script's background job, nohup) stays ignored. */
 void gs_signals_install(void);
 extern volatile sig_atomic_t gs_signal_pending; /* the signal number, or 0 */
 extern volatile sig_atomic_t gs_deadline_hit;

@@ -38,6 +38,8 @@ import tempfile
 import time
 import traceback
 
+import stopsignals  # noqa: F401,E402  (resets inherited ignored stop signals at import)
+
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGETS_DIR = os.path.join(SRCDIR, "tests", "targets")
 DEBIAN_PYTHON = "/usr/bin/python3.11"

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+import stopsignals  # noqa: F401,E402  (resets inherited ignored stop signals at import)
+
 PASS, FAIL, SKIP = 0, 1, 77
 
 HERE = os.path.dirname(os.path.abspath(__file__))
