@@ -331,9 +331,10 @@ static size_t image_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
     return done;
 }
 
-static const void *image_view(gs_reader *r, uint64_t addr, size_t len)
+/* A view of len bytes at addr in img, for reader r (the image's own or a
+ * thread's), which remembers the run found. */
+static const void *view_in(const gs_image *img, gs_reader *r, uint64_t addr, size_t len)
 {
-    gs_image *img = (gs_image *)r;
     const struct run *run = find_run(img, addr);
     if (!run)
         return NULL;
@@ -341,6 +342,11 @@ static const void *image_view(gs_reader *r, uint64_t addr, size_t len)
     if (len > run->end - addr)
         return NULL;
     return run->data + (addr - run->start);
+}
+
+static const void *image_view(gs_reader *r, uint64_t addr, size_t len)
+{
+    return view_in((gs_image *)r, r, addr, len);
 }
 
 static void image_reader_free(gs_reader *r)
@@ -836,13 +842,7 @@ static size_t thread_read(gs_reader *r, uint64_t addr, void *buf, size_t len)
 
 static const void *thread_view(gs_reader *r, uint64_t addr, size_t len)
 {
-    const struct run *run = find_run(((struct image_thread_reader *)r)->img, addr);
-    if (!run)
-        return NULL;
-    gs_reader_remember(r, run->start, run->end, run->data);
-    if (len > run->end - addr)
-        return NULL;
-    return run->data + (addr - run->start);
+    return view_in(((struct image_thread_reader *)r)->img, r, addr, len);
 }
 
 static void thread_reader_free(gs_reader *r) { free(r); }
