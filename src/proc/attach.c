@@ -697,6 +697,13 @@ static void start_tracer(gs_attach *a)
     /* SIGCHLD stays blocked here until release(): see wait_stops. */
 }
 
+/* Until the tracer has no job (a->mu held). */
+static void wait_idle_locked(gs_attach *a)
+{
+    while (a->job)
+        pthread_cond_wait(&a->cv, &a->mu);
+}
+
 /* Hand job(arg) to the tracer once it is done with the one before; wait
  * for it too unless `wait` is false. quit: its last job; the caller then
  * waits for the thread's end (release). */
@@ -707,14 +714,13 @@ static void post_job(gs_attach *a, void (*job)(void *), void *arg, bool quit, bo
         return;
     }
     pthread_mutex_lock(&a->mu);
-    while (a->job)
-        pthread_cond_wait(&a->cv, &a->mu);
+    wait_idle_locked(a);
     a->job = job;
     a->job_arg = arg;
     a->quit = quit;
     pthread_cond_broadcast(&a->cv);
-    while (wait && !quit && a->job)
-        pthread_cond_wait(&a->cv, &a->mu);
+    if (wait && !quit)
+        wait_idle_locked(a);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -734,8 +740,7 @@ void gs_attach_wait(gs_attach *a)
     if (!a || !a->threaded)
         return;
     pthread_mutex_lock(&a->mu);
-    while (a->job)
-        pthread_cond_wait(&a->cv, &a->mu);
+    wait_idle_locked(a);
     pthread_mutex_unlock(&a->mu);
 }
 
