@@ -322,8 +322,12 @@ static gs_status stop_and_copy(struct gs_capture *cap, const struct gs_capture_o
     struct gs_thread_regs *regs = gs_xcalloc(nthreads ? nthreads : 1, sizeof *regs);
     size_t nregs = nthreads;
     struct regs_job rj = {tids, regs, nthreads, opts->native_stacks, deadline};
-    if (st == GS_OK)
+    /* Without native stacks there are no registers to read, only the
+     * thread ids to note: no reason to hand that to the tracer. */
+    if (st == GS_OK && opts->native_stacks)
         gs_attach_start(a, read_regs, &rj);
+    else if (st == GS_OK)
+        read_regs(&rj);
     gs_maps_free(&cap->maps);
     gs_phase_mark(&ph, "gc check");
     if (st == GS_OK)
